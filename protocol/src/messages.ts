@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/** Protocol version carried by every message. Bump on any incompatible change. */
+export const PROTOCOL_VERSION = 1;
+
+const version = z.literal(PROTOCOL_VERSION);
+const id = z.string().min(1).max(128);
+/** Milliseconds since the Unix epoch. */
+const timestamp = z.number().int().nonnegative();
+
+export const roleSchema = z.enum(['candidate', 'interviewer']);
+export type Role = z.infer<typeof roleSchema>;
+
+/** A time range in milliseconds since the Unix epoch. */
+export const timeRangeSchema = z
+  .object({ start: timestamp, end: timestamp })
+  .refine((r) => r.end >= r.start, { message: 'end must not be before start' });
+
+/** Measured values behind a signal, e.g. `{ rmsDbfs: -23.4, fps: 14.8 }`. */
+export const measurementsSchema = z.record(
+  z.string().max(64),
+  z.union([z.number(), z.string().max(256), z.boolean()]),
+);
+
+/** An observation about the candidate's behaviour or media, produced by one analyser. */
+export const signalMessageSchema = z.object({
+  v: version,
+  type: z.literal('signal'),
+  id,
+  sessionId: id,
+  analyser: z.string().min(1).max(64),
+  kind: z.string().min(1).max(64),
+  media: z.enum(['audio', 'video', 'text', 'code']),
+  range: timeRangeSchema,
+  values: measurementsSchema,
+  confidence: z.number().min(0).max(1),
+  summary: z.string().max(500),
+});
+export type SignalMessage = z.infer<typeof signalMessageSchema>;
+
+/** A hint for the interviewer, grounded in signals. */
+export const hintMessageSchema = z.object({
+  v: version,
+  type: z.literal('hint'),
+  id,
+  sessionId: id,
+  kind: z.string().min(1).max(64),
+  text: z.string().min(1).max(20_000),
+  evidence: z.array(id).max(50),
+  confidence: z.number().min(0).max(1),
+  source: z.enum(['rules', 'llm']),
+  createdAt: timestamp,
+});
+export type HintMessage = z.infer<typeof hintMessageSchema>;
+
+/** Per-analyser health and throughput, sent periodically to interviewers. */
+export const analyserStatsSchema = z.object({
+  name: z.string().min(1).max(64),
+  media: z.enum(['audio', 'video']),
+  status: z.enum(['waiting', 'running', 'failed', 'stopped']),
+  error: z.string().max(500).optional(),
+  framesIn: z.number().int().nonnegative(),
+  signalsOut: z.number().int().nonnegative(),
+});
+
+export const statsMessageSchema = z.object({
+  v: version,
+  type: z.literal('stats'),
+  sessionId: id,
+  at: timestamp,
+  candidate: z.string().max(256).nullable(),
+  analysers: z.array(analyserStatsSchema).max(64),
+});
+export type StatsMessage = z.infer<typeof statsMessageSchema>;
+
+/** Largest code-pad document accepted, in UTF-8 bytes. */
+export const MAX_CODE_BYTES = 256 * 1024;
+
+export const codeUpdateMessageSchema = z.object({
+  v: version,
+  type: z.literal('code'),
+  revision: z.number().int().nonnegative(),
+  language: z.string().min(1).max(32),
+  text: z.string().refine((t) => new TextEncoder().encode(t).byteLength <= MAX_CODE_BYTES, {
+    message: `code is larger than ${MAX_CODE_BYTES} bytes`,
+  }),
+});
+export type CodeUpdateMessage = z.infer<typeof codeUpdateMessageSchema>;
+
+export const hintFeedbackMessageSchema = z.object({
+  v: version,
+  type: z.literal('hint-feedback'),
+  hintId: id,
+  useful: z.boolean(),
+});
+export type HintFeedbackMessage = z.infer<typeof hintFeedbackMessageSchema>;
+
+export const settingsMessageSchema = z.object({
+  v: version,
+  type: z.literal('settings'),
+  detail: z.enum(['minimal', 'normal', 'verbose']),
+});
+export type SettingsMessage = z.infer<typeof settingsMessageSchema>;
+
+/** Everything the agent sends to interviewers. */
+export const agentMessageSchema = z.discriminatedUnion('type', [
+  signalMessageSchema,
+  hintMessageSchema,
+  statsMessageSchema,
+]);
+export type AgentMessage = z.infer<typeof agentMessageSchema>;
+
+/** Everything clients send to the agent. */
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  codeUpdateMessageSchema,
+  hintFeedbackMessageSchema,
+  settingsMessageSchema,
+]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+
+/** Client message types only an interviewer may send. */
+export const INTERVIEWER_ONLY_CLIENT_TYPES: ReadonlySet<ClientMessage['type']> = new Set([
+  'hint-feedback',
+  'settings',
+]);

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+/** Unit and integration tests of every workspace (no WebRTC; see vitest.e2e.config.ts). */
+export default defineConfig({
+  test: {
+    projects: ['protocol', 'agent', 'token-server', 'web'].map((name) => ({
+      extends: true,
+      test: {
+        name,
+        root: `./${name}`,
+        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      },
+    })),
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
