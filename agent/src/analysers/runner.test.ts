@@ -1,0 +1,63 @@
+import { AudioFrame } from '@livekit/rtc-node';
+import { describe, expect, it } from 'vitest';
+import { AudioLevelAnalyser } from '../audio/audio-level.js';
+import type { Analyser, AudioSample, SignalDraft } from './analyser.js';
+import { AnalyserRunner } from './runner.js';
+
+class ThrowingAnalyser implements Analyser<'audio'> {
+  readonly name = 'throws';
+  readonly media = 'audio' as const;
+  // biome-ignore lint/correctness/useYield: it fails before it has anything to say, by design
+  async *analyse(samples: AsyncIterable<AudioSample>): AsyncIterable<SignalDraft> {
+    let n = 0;
+    for await (const _ of samples) {
+      if (++n === 3) throw new Error('boom');
+    }
+  }
+}
+
+const chunk = (at: number): AudioSample => ({
+  frame: new AudioFrame(new Int16Array(160).fill(1000), 16000, 1, 160),
+  receivedAt: at,
+});
+
+describe('AnalyserRunner', () => {
+  it('isolates a failing analyser while the others keep running', async () => {
+    const got: string[] = [];
+    const runner = new AnalyserRunner({
+      sessionId: 's1',
+      factories: [() => new ThrowingAnalyser(), () => new AudioLevelAnalyser({ windowSeconds: 0.1 })],
+      onSignal: (d, a) => got.push(`${a.name}:${d.kind}`),
+    });
+    expect(runner.stats().map((s) => s.status)).toEqual(['waiting', 'waiting']);
+    const run = runner.start({ participantIdentity: 'c', trackSid: 'TR_1', media: 'audio' });
+    for (let i = 0; i < 50; i++) {
+      run.push(chunk(i * 10));
+      await new Promise((r) => setImmediate(r));
+    }
+    await run.close();
+    const [failed, level] = runner.stats();
+    expect(failed).toMatchObject({ name: 'throws', status: 'failed', error: 'boom' });
+    expect(level).toMatchObject({ name: 'audio-level', status: 'stopped', framesIn: 50 });
+    expect(got.filter((g) => g === 'audio-level:audio-level')).toHaveLength(5);
+    expect(level?.signalsOut).toBe(5);
+
+    // A later track still runs the healthy analyser but not the failed one.
+    const again = runner.start({ participantIdentity: 'c', trackSid: 'TR_2', media: 'audio' });
+    again.push(chunk(0));
+    await again.close();
+    expect(runner.stats()[0]?.framesIn).toBe(3);
+    expect(runner.stats()[1]?.framesIn).toBe(51);
+  });
+
+  it('does not start analysers of the other media kind', async () => {
+    const runner = new AnalyserRunner({
+      sessionId: 's1',
+      factories: [() => new AudioLevelAnalyser()],
+      onSignal: () => {},
+    });
+    const run = runner.start({ participantIdentity: 'c', trackSid: 'TR_v', media: 'video' });
+    await run.close();
+    expect(runner.stats()[0]?.status).toBe('waiting');
+  });
+});

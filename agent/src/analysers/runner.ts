@@ -1,0 +1,166 @@
+import { logger } from '../log.js';
+import type {
+  Analyser,
+  AnalyserContext,
+  AnalyserFactory,
+  MediaKind,
+  MediaSample,
+  SignalDraft,
+  TrackInfo,
+} from './analyser.js';
+import { SampleQueue } from './sample-queue.js';
+
+/** Health and throughput of one analyser over the session (all tracks). */
+export interface AnalyserStatus {
+  name: string;
+  media: MediaKind;
+  status: 'waiting' | 'running' | 'failed' | 'stopped';
+  error?: string;
+  framesIn: number;
+  framesDropped: number;
+  signalsOut: number;
+}
+
+/** Options of an {@link AnalyserRunner}. */
+export interface AnalyserRunnerOptions {
+  sessionId: string;
+  factories: AnalyserFactory[];
+  /** Called for every signal an analyser yields. Must not throw; errors are logged. */
+  onSignal: (draft: SignalDraft, analyser: Analyser, track: TrackInfo) => void;
+  /** Queue bound per analyser for audio chunks (10 ms each); older chunks are dropped past it. */
+  audioQueueCapacity: number;
+  /** Queue bound per analyser for video frames; 1 keeps only the latest frame. */
+  videoQueueCapacity: number;
+  now: () => number;
+}
+
+export const defaultAnalyserRunnerOptions = {
+  audioQueueCapacity: 500,
+  videoQueueCapacity: 1,
+  now: Date.now,
+} satisfies Partial<AnalyserRunnerOptions>;
+
+interface Running {
+  analyser: Analyser;
+  queue: SampleQueue<MediaSample<MediaKind>>;
+  done: Promise<void>;
+}
+
+/** The analysers running on one track; feed it samples, close it when the track ends. */
+export class TrackRun<M extends MediaKind = MediaKind> {
+  #running: Running[];
+  #abort: AbortController;
+
+  /** @internal */
+  constructor(running: Running[], abort: AbortController) {
+    this.#running = running;
+    this.#abort = abort;
+  }
+
+  /** Hands one sample to every analyser still running on this track. */
+  push(sample: MediaSample<M>): void {
+    for (const r of this.#running) r.queue.push(sample);
+  }
+
+  /** Ends the samples of every analyser and waits for them to finish. */
+  async close(): Promise<void> {
+    for (const r of this.#running) r.queue.close();
+    this.#abort.abort();
+    await Promise.all(this.#running.map((r) => r.done));
+  }
+}
+
+/**
+ * Runs the registered analysers side by side on the candidate's tracks. Each analyser gets its
+ * own bounded queue of samples; an analyser that throws is marked failed and stopped while the
+ * others go on.
+ */
+export class AnalyserRunner {
+  #opts: AnalyserRunnerOptions;
+  #status = new Map<string, AnalyserStatus>();
+  #logger = logger('analysers');
+
+  constructor(
+    opts: Pick<AnalyserRunnerOptions, 'sessionId' | 'factories' | 'onSignal'> &
+      Partial<AnalyserRunnerOptions>,
+  ) {
+    this.#opts = { ...defaultAnalyserRunnerOptions, ...opts };
+    for (const factory of this.#opts.factories) {
+      const probe = factory();
+      this.#status.set(probe.name, {
+        name: probe.name,
+        media: probe.media,
+        status: 'waiting',
+        framesIn: 0,
+        framesDropped: 0,
+        signalsOut: 0,
+      });
+    }
+  }
+
+  /** Status of every registered analyser, in registration order. */
+  stats(): AnalyserStatus[] {
+    return [...this.#status.values()].map((s) => ({ ...s }));
+  }
+
+  /** Starts every analyser of `track.media` on a new track. */
+  start<M extends MediaKind>(track: TrackInfo & { media: M }): TrackRun<M> {
+    const abort = new AbortController();
+    const running: Running[] = [];
+    for (const factory of this.#opts.factories) {
+      const analyser = factory();
+      if (analyser.media !== track.media) continue;
+      const status = this.#status.get(analyser.name);
+      if (!status || status.status === 'failed') continue;
+      const queue = new SampleQueue<MediaSample<MediaKind>>({
+        capacity: track.media === 'audio' ? this.#opts.audioQueueCapacity : this.#opts.videoQueueCapacity,
+      });
+      status.status = 'running';
+      const ctx: AnalyserContext = {
+        sessionId: this.#opts.sessionId,
+        track,
+        signal: abort.signal,
+        now: this.#opts.now,
+      };
+      running.push({ analyser, queue, done: this.#drive(analyser, queue, ctx, status) });
+    }
+    return new TrackRun<M>(running, abort);
+  }
+
+  async #drive(
+    analyser: Analyser,
+    queue: SampleQueue<MediaSample<MediaKind>>,
+    ctx: AnalyserContext,
+    status: AnalyserStatus,
+  ): Promise<void> {
+    const counted = this.#counting(queue, status);
+    try {
+      for await (const draft of analyser.analyse(counted, ctx)) {
+        status.signalsOut++;
+        try {
+          this.#opts.onSignal(draft, analyser, ctx.track);
+        } catch (err) {
+          this.#logger.error({ err, analyser: analyser.name }, 'signal handler failed');
+        }
+      }
+      if (status.status === 'running') status.status = 'stopped';
+    } catch (err) {
+      status.status = 'failed';
+      status.error = err instanceof Error ? err.message : String(err);
+      this.#logger.error(
+        { err, analyser: analyser.name, track: ctx.track.trackSid },
+        'analyser failed; others go on',
+      );
+    } finally {
+      queue.close();
+      status.framesDropped += queue.dropped;
+    }
+  }
+
+  async *#counting<T>(queue: SampleQueue<T>, status: AnalyserStatus): AsyncIterable<T> {
+    for await (const sample of queue) {
+      status.framesIn++;
+      yield sample;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { AudioFrame } from '@livekit/rtc-node';
+import { describe, expect, it } from 'vitest';
+import type { AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
+import { AudioLevelAnalyser } from './audio-level.js';
+
+const ctx: AnalyserContext = {
+  sessionId: 's',
+  track: { participantIdentity: 'c', trackSid: 'TR_a', media: 'audio' },
+  signal: new AbortController().signal,
+  now: () => 10_000,
+};
+
+/** 10 ms chunks of a sine at `amplitude` (0..1 of full scale). */
+async function* sine(seconds: number, amplitude: number, rate = 16000): AsyncIterable<AudioSample> {
+  const per = rate / 100;
+  for (let c = 0; c < seconds * 100; c++) {
+    const data = new Int16Array(per);
+    for (let i = 0; i < per; i++) {
+      data[i] = Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * 440 * (c * per + i)) / rate));
+    }
+    yield { frame: new AudioFrame(data, rate, 1, per), receivedAt: 1000 + (c + 1) * 10 };
+  }
+}
+
+async function collect(it: AsyncIterable<SignalDraft>): Promise<SignalDraft[]> {
+  const out: SignalDraft[] = [];
+  for await (const d of it) out.push(d);
+  return out;
+}
+
+describe('AudioLevelAnalyser', () => {
+  it('reports the RMS and peak of a sine within 0.1 dB, one signal per window', async () => {
+    const signals = await collect(new AudioLevelAnalyser({ windowSeconds: 1 }).analyse(sine(3, 0.5), ctx));
+    expect(signals).toHaveLength(3);
+    for (const s of signals) {
+      expect(s.values.rmsDbfs).toBeCloseTo(20 * Math.log10(0.5 / Math.SQRT2), 1);
+      expect(s.values.peakDbfs).toBeCloseTo(20 * Math.log10(0.5), 1);
+      expect(s.values.windowSeconds).toBe(1);
+    }
+    expect(signals.at(-1)?.values.totalSeconds).toBe(3);
+    expect(signals[0]?.range).toEqual({ start: 1000, end: 2000 });
+  });
+
+  it('reports digital silence at the floor and flushes a partial window at the end', async () => {
+    const signals = await collect(new AudioLevelAnalyser({ windowSeconds: 2 }).analyse(sine(0.5, 0), ctx));
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.values.rmsDbfs).toBe(-120);
+    expect(signals[0]?.values.windowSeconds).toBe(0.5);
+  });
+
+  it('starts a new window when the sample rate changes', async () => {
+    async function* mixed(): AsyncIterable<AudioSample> {
+      yield* sine(0.3, 0.25, 16000);
+      yield* sine(0.3, 0.25, 48000);
+    }
+    const signals = await collect(new AudioLevelAnalyser({ windowSeconds: 5 }).analyse(mixed(), ctx));
+    expect(signals.map((s) => s.values.sampleRate)).toEqual([16000, 48000]);
+  });
+
+  it('rejects a non-positive window', () => {
+    expect(() => new AudioLevelAnalyser({ windowSeconds: 0 })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,92 @@
+import type { Analyser, AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
+
+/** Options of {@link AudioLevelAnalyser}. */
+export interface AudioLevelOptions {
+  /** Length of one measurement window, in seconds of audio. */
+  windowSeconds: number;
+}
+
+export const defaultAudioLevelOptions: AudioLevelOptions = { windowSeconds: 2 };
+
+/** Full scale of 16-bit PCM. */
+const FULL_SCALE = 32768;
+/** Floor reported for digital silence. */
+const SILENCE_DBFS = -120;
+
+function toDbfs(amplitude: number): number {
+  return amplitude > 0 ? Math.max(SILENCE_DBFS, 20 * Math.log10(amplitude / FULL_SCALE)) : SILENCE_DBFS;
+}
+
+const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
+
+/**
+ * Measures the candidate's audio level: RMS and peak in dBFS per window of audio, plus how much
+ * audio has been decoded so far. Proves audio flows and feeds later loudness analysis.
+ */
+export class AudioLevelAnalyser implements Analyser<'audio'> {
+  readonly name = 'audio-level';
+  readonly media = 'audio' as const;
+  #opts: AudioLevelOptions;
+
+  constructor(opts: Partial<AudioLevelOptions> = {}) {
+    this.#opts = { ...defaultAudioLevelOptions, ...opts };
+    if (!(this.#opts.windowSeconds > 0)) throw new RangeError('windowSeconds must be positive');
+  }
+
+  async *analyse(samples: AsyncIterable<AudioSample>, ctx: AnalyserContext): AsyncIterable<SignalDraft> {
+    let sumSquares = 0;
+    let peak = 0;
+    let windowSamples = 0;
+    let windowStart = 0;
+    let totalSamples = 0;
+    let sampleRate = 0;
+    let channels = 0;
+    let firstAt = 0;
+
+    const flush = (end: number): SignalDraft => {
+      const rms = Math.sqrt(sumSquares / Math.max(1, windowSamples * channels));
+      const seconds = windowSamples / sampleRate;
+      const rmsDbfs = round(toDbfs(rms));
+      const draft: SignalDraft = {
+        kind: 'audio-level',
+        range: { start: windowStart, end: Math.max(windowStart, end) },
+        values: {
+          rmsDbfs,
+          peakDbfs: round(toDbfs(peak)),
+          windowSeconds: round(seconds, 3),
+          totalSeconds: round(totalSamples / sampleRate, 3),
+          sampleRate,
+          channels,
+          firstSampleAt: firstAt,
+        },
+        confidence: 1,
+        summary: `Audio level ${rmsDbfs} dBFS RMS over ${seconds.toFixed(1)} s`,
+      };
+      sumSquares = 0;
+      peak = 0;
+      windowSamples = 0;
+      return draft;
+    };
+
+    for await (const { frame, receivedAt } of samples) {
+      if (frame.sampleRate !== sampleRate || frame.channels !== channels) {
+        if (windowSamples > 0) yield flush(receivedAt);
+        sampleRate = frame.sampleRate;
+        channels = frame.channels;
+      }
+      if (windowSamples === 0) windowStart = receivedAt - (frame.samplesPerChannel / frame.sampleRate) * 1000;
+      if (totalSamples === 0) firstAt = receivedAt;
+      const data = frame.data;
+      for (let i = 0; i < data.length; i++) {
+        const s = data[i] as number;
+        sumSquares += s * s;
+        const a = s < 0 ? -s : s;
+        if (a > peak) peak = a;
+      }
+      windowSamples += frame.samplesPerChannel;
+      totalSamples += frame.samplesPerChannel;
+      if (windowSamples >= this.#opts.windowSeconds * sampleRate) yield flush(receivedAt);
+    }
+    if (windowSamples > 0) yield flush(ctx.now());
+  }
+}

@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AGENT_ANALYSERS_ATTRIBUTE,
+  AGENT_CANDIDATE_ATTRIBUTE,
+  AGENT_STATE_ATTRIBUTE,
+  type Role,
+  type SignalMessage,
+} from '@interview-helper/protocol';
+import { type RemoteParticipant, type RemoteTrack, type Room, TrackKind } from '@livekit/rtc-node';
+import type { AnalyserFactory, MediaKind, SignalDraft, TrackInfo } from '../analysers/analyser.js';
+import { AnalyserRunner } from '../analysers/runner.js';
+import { logger } from '../log.js';
+import { ClientInbox, type InboxMessage } from '../messaging/inbox.js';
+import { InterviewerPublisher } from '../messaging/publisher.js';
+import { CandidateTracker } from './candidate-tracker.js';
+import { pumpTrack } from './media.js';
+
+/** Where a session keeps what it observes. Implementations must not throw for bad data. */
+export interface SessionRecorder {
+  presence(e: { identity: string; name: string; role: Role; joined: boolean; at: Date }): Promise<void>;
+  signals(signals: SignalMessage[]): Promise<void>;
+  hintFeedback(hintId: string, useful: boolean, at: Date): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Agent state published as a participant attribute. */
+export type AgentState = 'starting' | 'waiting-for-candidate' | 'analysing' | 'closing';
+
+/** Options of an {@link InterviewSession}. */
+export interface InterviewSessionOptions {
+  sessionId: string;
+  room: Room;
+  analysers: AnalyserFactory[];
+  recorder: SessionRecorder;
+  /** How often stats go to interviewers and the analysers attribute is refreshed. */
+  statsIntervalMs: number;
+}
+
+export const defaultInterviewSessionOptions = {
+  statsIntervalMs: 2000,
+} satisfies Partial<InterviewSessionOptions>;
+
+interface LiveTrack {
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * One interview seen by the agent: follows the candidate, runs the analysers on their media,
+ * sends signals and stats to the interviewers, records everything, and reads client messages.
+ */
+export class InterviewSession {
+  #o: InterviewSessionOptions;
+  #runner: AnalyserRunner;
+  #publisher: InterviewerPublisher;
+  #tracker: CandidateTracker;
+  #inbox: ClientInbox;
+  #tracks = new Map<string, LiveTrack>();
+  #timer?: NodeJS.Timeout;
+  #state: AgentState = 'starting';
+  #logger = logger('session');
+  #pendingSignals: SignalMessage[] = [];
+  #latestCode?: { revision: number; language: string; bytes: number };
+
+  constructor(opts: Omit<InterviewSessionOptions, 'statsIntervalMs'> & Partial<InterviewSessionOptions>) {
+    this.#o = { ...defaultInterviewSessionOptions, ...opts };
+    this.#runner = new AnalyserRunner({
+      sessionId: this.#o.sessionId,
+      factories: this.#o.analysers,
+      onSignal: (draft, analyser, track) => this.#signal(draft, analyser.name, track.media),
+    });
+    this.#publisher = new InterviewerPublisher(this.#o.room);
+    this.#tracker = new CandidateTracker(this.#o.room, {
+      onTrack: (track, p) => this.#startTrack(track, p),
+      onTrackEnded: (sid) => void this.#endTrack(sid),
+      onCandidate: (identity) =>
+        void this.#setState(identity ? 'analysing' : 'waiting-for-candidate', identity),
+      onPresence: (e) => void this.#o.recorder.presence(e),
+      onExtraCandidate: (identity) =>
+        this.#signal(
+          {
+            kind: 'extra-candidate',
+            range: { start: Date.now(), end: Date.now() },
+            values: { identity },
+            confidence: 1,
+            summary: `A second candidate (${identity}) joined; only ${this.#tracker.candidate} is analysed`,
+          },
+          'session',
+          'video',
+        ),
+    });
+    this.#inbox = new ClientInbox(this.#o.room, { onMessage: (m) => this.#onClientMessage(m) });
+  }
+
+  get state(): AgentState {
+    return this.#state;
+  }
+
+  /** Starts following the room. The room must already be connected. */
+  async start(): Promise<void> {
+    await this.#setState('waiting-for-candidate', undefined);
+    this.#inbox.start();
+    this.#tracker.start();
+    this.#timer = setInterval(() => void this.#tick(), this.#o.statsIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops every analyser, flushes what is pending and closes the recorder. */
+  async close(): Promise<void> {
+    if (this.#state === 'closing') return;
+    this.#state = 'closing';
+    clearInterval(this.#timer);
+    this.#tracker.stop();
+    this.#inbox.stop();
+    await Promise.all([...this.#tracks.keys()].map((sid) => this.#endTrack(sid)));
+    await this.#flush();
+    await this.#o.recorder.close();
+  }
+
+  #startTrack(track: RemoteTrack, p: RemoteParticipant): void {
+    const sid = track.sid as string;
+    const media: MediaKind = track.kind === TrackKind.KIND_VIDEO ? 'video' : 'audio';
+    const info: TrackInfo = { participantIdentity: p.identity, trackSid: sid, media };
+    const run = this.#runner.start(info);
+    const abort = new AbortController();
+    this.#logger.info({ track: sid, media, candidate: p.identity }, 'analysing candidate track');
+    const done = pumpTrack(track, run, abort.signal)
+      .catch((err) => this.#logger.error({ err, track: sid }, 'media pipeline failed'))
+      .finally(() => run.close());
+    this.#tracks.set(sid, { abort, done });
+  }
+
+  async #endTrack(sid: string): Promise<void> {
+    const live = this.#tracks.get(sid);
+    if (!live) return;
+    this.#tracks.delete(sid);
+    live.abort.abort();
+    await live.done;
+    this.#logger.info({ track: sid }, 'candidate track ended');
+  }
+
+  #signal(draft: SignalDraft, analyser: string, media: MediaKind): void {
+    const message: SignalMessage = {
+      v: 1,
+      type: 'signal',
+      id: `sig_${randomUUID()}`,
+      sessionId: this.#o.sessionId,
+      analyser,
+      media,
+      ...draft,
+    };
+    this.#pendingSignals.push(message);
+    void this.#publisher.publish(message);
+  }
+
+  async #onClientMessage({ message, sender }: InboxMessage): Promise<void> {
+    switch (message.type) {
+      case 'code':
+        this.#latestCode = {
+          revision: message.revision,
+          language: message.language,
+          bytes: Buffer.byteLength(message.text),
+        };
+        this.#logger.debug({ sender: sender.identity, ...this.#latestCode }, 'code pad updated');
+        break;
+      case 'hint-feedback':
+        if (!(await this.#o.recorder.hintFeedback(message.hintId, message.useful, new Date()))) {
+          this.#logger.warn(
+            { sender: sender.identity, hintId: message.hintId },
+            'feedback for unknown hint dropped',
+          );
+        }
+        break;
+      case 'settings':
+        this.#logger.info(
+          { sender: sender.identity, detail: message.detail },
+          'interviewer settings changed',
+        );
+        break;
+    }
+  }
+
+  async #tick(): Promise<void> {
+    const stats = this.#runner.stats();
+    await this.#publisher.publish({
+      v: 1,
+      type: 'stats',
+      sessionId: this.#o.sessionId,
+      at: Date.now(),
+      candidate: this.#tracker.candidate ?? null,
+      analysers: stats.map(({ name, media, status, error, framesIn, signalsOut }) => ({
+        name,
+        media,
+        status,
+        ...(error ? { error: error.slice(0, 500) } : {}),
+        framesIn,
+        signalsOut,
+      })),
+    });
+    await this.#setAttributes({
+      [AGENT_ANALYSERS_ATTRIBUTE]: JSON.stringify(stats.map((s) => ({ name: s.name, status: s.status }))),
+    });
+    await this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#pendingSignals.length === 0) return;
+    const batch = this.#pendingSignals;
+    this.#pendingSignals = [];
+    await this.#o.recorder.signals(batch);
+  }
+
+  async #setState(state: AgentState, candidate: string | undefined): Promise<void> {
+    if (this.#state === 'closing') return;
+    this.#state = state;
+    await this.#setAttributes({
+      [AGENT_STATE_ATTRIBUTE]: state,
+      [AGENT_CANDIDATE_ATTRIBUTE]: candidate ?? '',
+    });
+  }
+
+  async #setAttributes(attributes: Record<string, string>): Promise<void> {
+    try {
+      await this.#o.room.localParticipant?.setAttributes(attributes);
+    } catch (err) {
+      this.#logger.warn({ err }, 'could not publish agent attributes');
+    }
+  }
+}

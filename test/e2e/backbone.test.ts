@@ -1,0 +1,183 @@
+import { join } from 'node:path';
+import {
+  AGENT_CANDIDATE_ATTRIBUTE,
+  AGENT_STATE_ATTRIBUTE,
+  encodeClientMessage,
+  type SignalMessage,
+  TOPICS,
+} from '@interview-helper/protocol';
+import type { RemoteParticipant } from '@livekit/rtc-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../agent/src/storage/database.js';
+import { LIBRIVOX_DIR } from '../fixtures/paths.js';
+import { rmsDbfs } from '../fixtures/wav.js';
+import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';
+import {
+  createSession,
+  join as joinRoom,
+  signalsOf,
+  type TestParticipant,
+  waitFor,
+} from './clients/participant.js';
+import { type Stack, startStack } from './harness/stack.js';
+
+const WIDTH = 640;
+const HEIGHT = 480;
+const SPEECH = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav');
+/** Frames and seconds of audio the agent must have decoded before the run counts. */
+const MIN_FRAMES = 60;
+const MIN_AUDIO_SECONDS = 6;
+
+function agentOf(p: TestParticipant): RemoteParticipant | undefined {
+  return [...p.room.remoteParticipants.values()].find(
+    (r) => r.attributes[AGENT_STATE_ATTRIBUTE] !== undefined,
+  );
+}
+
+const latest = (signals: SignalMessage[]) => signals.at(-1);
+const num = (s: SignalMessage | undefined, key: string) => Number(s?.values[key]);
+
+describe('backbone: a real interview room end to end', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('the agent joins, decodes the candidate camera and microphone, and reports only to the interviewer', async () => {
+    const created = await createSession(stack);
+    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
+    const joinStarted = Date.now();
+    const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
+    const frames = await photoFrames(WIDTH, HEIGHT);
+    const photo = frames.find((f) => f.name === 'face-frontal-man.jpg') ?? frames[0];
+    if (!photo) throw new Error('no photos');
+    const camera = await publishCamera(candidate.room, [photo], { fps: 15 });
+    const mic = await publishMicrophone(candidate.room, SPEECH);
+
+    const agent = await waitFor('the agent to join', () => agentOf(interviewer), 60_000);
+    await waitFor('the agent to pick the candidate', () =>
+      agentOf(interviewer)?.attributes[AGENT_CANDIDATE_ATTRIBUTE] === candidate.identity ? true : undefined,
+    );
+    const video = await waitFor('decoded video frames', () => {
+      const s = latest(signalsOf(interviewer, 'video-frames'));
+      return num(s, 'totalFrames') >= MIN_FRAMES ? s : undefined;
+    });
+    const audio = await waitFor('decoded audio', () => {
+      const s = latest(signalsOf(interviewer, 'audio-level'));
+      return num(s, 'totalSeconds') >= MIN_AUDIO_SECONDS ? s : undefined;
+    });
+
+    // Video: decoded at the published size, at about the published rate, with the photo's pixels.
+    expect(video.values).toMatchObject({ width: WIDTH, height: HEIGHT });
+    expect(num(video, 'fps')).toBeGreaterThan(10);
+    expect(Math.abs(num(video, 'meanLuma') - photo.meanLuma)).toBeLessThan(12);
+    // Audio: 16 kHz mono with the level of the recording (the clip loops; Opus keeps the level within a few dB).
+    const levels = signalsOf(interviewer, 'audio-level');
+    const energy = levels.reduce((e, s) => e + 10 ** (num(s, 'rmsDbfs') / 10) * num(s, 'windowSeconds'), 0);
+    const seconds = levels.reduce((t, s) => t + num(s, 'windowSeconds'), 0);
+    const measured = 10 * Math.log10(energy / seconds);
+    const expected = rmsDbfs(mic.pcm.samples);
+    expect(audio.values).toMatchObject({ sampleRate: 16000, channels: 1 });
+    expect(Math.abs(measured - expected)).toBeLessThan(3);
+
+    // Stats reach the interviewer and the agent publishes its state.
+    const stats = await waitFor('stats', () => interviewer.messages.find((m) => m.type === 'stats'));
+    expect(stats.type === 'stats' && stats.candidate).toBe(candidate.identity);
+    expect(agent.attributes[AGENT_STATE_ATTRIBUTE]).toBe('analysing');
+
+    // Interviewer-addressed messages reach the interviewer and never the candidate.
+    expect(interviewer.invalid).toBe(0);
+    expect(interviewer.messages.length).toBeGreaterThan(5);
+    expect(candidate.messages).toHaveLength(0);
+    expect(candidate.invalid).toBe(0);
+
+    // Signals are stored.
+    const db = await openDatabase({ url: stack.databaseUrl });
+    try {
+      const { sql } = await import('drizzle-orm');
+      const rows = await db.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from signals where session_id = ${created.session.id}`,
+      );
+      const stored = Number(
+        (rows as unknown as { n: number }[])[0]?.n ?? (rows as { rows?: { n: number }[] }).rows?.[0]?.n,
+      );
+      expect(stored).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+    }
+
+    const firstFrameAt = num(video, 'firstFrameAt');
+    console.log(
+      `[measure] frames=${num(video, 'totalFrames')} (sent ${camera.sent()}), audioSeconds=${num(audio, 'totalSeconds')} ` +
+        `(sent ${mic.sent() / 100} s), rms agent=${measured.toFixed(2)} dBFS file=${expected.toFixed(2)} dBFS, ` +
+        `joinToFirstFrameMs=${firstFrameAt - joinStarted}`,
+    );
+    await camera.stop();
+    await mic.stop();
+    await candidate.leave();
+    await interviewer.leave();
+  });
+
+  it('follows a candidate who leaves and rejoins (browser refresh), drops garbage, ignores a second candidate', async () => {
+    const created = await createSession(stack);
+    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy');
+    const frames = await photoFrames(320, 240);
+
+    const first = await joinRoom(stack, created, 'candidate', 'First');
+    const cam1 = await publishCamera(first.room, frames.slice(0, 1), { fps: 10 });
+    await waitFor('frames of the first candidate', () =>
+      signalsOf(interviewer, 'video-frames').length > 0 ? true : undefined,
+    );
+
+    // Garbage and forbidden messages from the candidate are dropped; the job goes on.
+    const local = first.room.localParticipant;
+    await local?.publishData(new TextEncoder().encode('not json'), {
+      reliable: true,
+      topic: TOPICS.CLIENT_TO_AGENT,
+    });
+    await local?.publishData(new Uint8Array([0xff, 0xfe, 0x00]), {
+      reliable: true,
+      topic: TOPICS.CLIENT_TO_AGENT,
+    });
+    const forbidden = encodeClientMessage({ v: 1, type: 'settings', detail: 'verbose' });
+    await local?.publishData(forbidden.bytes, { reliable: true, topic: TOPICS.CLIENT_TO_AGENT });
+
+    // A second candidate is reported and not analysed.
+    const second = await joinRoom(stack, created, 'candidate', 'Second');
+    const extra = await waitFor('extra-candidate signal', () => signalsOf(interviewer, 'extra-candidate')[0]);
+    expect(extra.values.identity).toBe(second.identity);
+    expect(agentOf(interviewer)?.attributes[AGENT_CANDIDATE_ATTRIBUTE]).toBe(first.identity);
+    await second.leave();
+
+    // The first candidate refreshes: leaves, and comes back as a new identity with new tracks.
+    await cam1.stop();
+    await first.leave();
+    await waitFor('agent to wait for a candidate', () =>
+      agentOf(interviewer)?.attributes[AGENT_STATE_ATTRIBUTE] === 'waiting-for-candidate' ? true : undefined,
+    );
+    const before = signalsOf(interviewer, 'video-frames').length;
+    const again = await joinRoom(stack, created, 'candidate', 'First');
+    const cam2 = await publishCamera(again.room, frames.slice(1, 2), { fps: 10 });
+    await waitFor('agent to pick the returning candidate', () =>
+      agentOf(interviewer)?.attributes[AGENT_CANDIDATE_ATTRIBUTE] === again.identity ? true : undefined,
+    );
+    const after = await waitFor('frames after the rejoin', () => {
+      const s = signalsOf(interviewer, 'video-frames').slice(before);
+      return s.find((x) => x.values.width === 320 && Number(x.values.frames) > 5);
+    });
+    expect(Math.abs(num(after, 'meanLuma') - (frames[1]?.meanLuma ?? 0))).toBeLessThan(12);
+
+    const log = stack.agent.output();
+    expect(log).toMatch(/dropped invalid client message/);
+    expect(log).toMatch(/"code":"not-json"/);
+    expect(log).toMatch(/"code":"not-utf8"/);
+    expect(log).toMatch(/"code":"forbidden"/);
+    expect(log).not.toMatch(/uncaught|unhandled/i);
+    await cam2.stop();
+    await again.leave();
+    await interviewer.leave();
+  });
+});

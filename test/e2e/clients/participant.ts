@@ -1,0 +1,86 @@
+import { type AgentMessage, decodeAgentMessage, type Role, TOPICS } from '@interview-helper/protocol';
+import { type RemoteParticipant, Room, RoomEvent } from '@livekit/rtc-node';
+import type { Stack } from '../harness/stack.js';
+
+/** An interview session as created by the token server. */
+export interface CreatedSession {
+  session: { id: string; roomName: string; createdAt: string };
+  invites: Record<Role, string>;
+}
+
+/** A test participant connected with rtc-node, recording every agent message it receives. */
+export interface TestParticipant {
+  room: Room;
+  identity: string;
+  role: Role;
+  connectedAt: number;
+  /** Valid agent messages received on the agent topic. */
+  messages: AgentMessage[];
+  /** Payloads received on the agent topic that failed validation. */
+  invalid: number;
+  leave(): Promise<void>;
+}
+
+export async function createSession(stack: Stack): Promise<CreatedSession> {
+  return stack.post<CreatedSession>('/api/sessions', { title: 'e2e' });
+}
+
+/** Gets a token for `role` from the token server and joins the room with it. */
+export async function join(
+  stack: Stack,
+  created: CreatedSession,
+  role: Role,
+  name: string,
+): Promise<TestParticipant> {
+  const grant = await stack.post<{ token: string; url: string; identity: string }>('/api/token', {
+    session: created.session.id,
+    role,
+    name,
+    invite: created.invites[role],
+  });
+  const room = new Room();
+  const p: TestParticipant = {
+    room,
+    identity: grant.identity,
+    role,
+    connectedAt: 0,
+    messages: [],
+    invalid: 0,
+    leave: async () => {
+      await room.disconnect();
+    },
+  };
+  const accept = (data: Uint8Array | string) => {
+    const result = decodeAgentMessage(data);
+    if (result.ok) p.messages.push(result.message);
+    else p.invalid++;
+  };
+  room.on(
+    RoomEvent.DataReceived,
+    (payload: Uint8Array, _from?: RemoteParticipant, _kind?: unknown, topic?: string) => {
+      if (topic === TOPICS.AGENT_TO_INTERVIEWERS) accept(payload);
+    },
+  );
+  room.registerTextStreamHandler(TOPICS.AGENT_TO_INTERVIEWERS, (reader) => {
+    void reader.readAll().then(accept);
+  });
+  await room.connect(grant.url, grant.token, { autoSubscribe: role === 'interviewer', dynacast: false });
+  p.connectedAt = Date.now();
+  return p;
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Signals of one kind from the agent, in arrival order. */
+export function signalsOf(p: TestParticipant, kind: string) {
+  return p.messages.flatMap((m) => (m.type === 'signal' && m.kind === kind ? [m] : []));
+}

@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort as freePortOn, startLivekitServer } from './livekit.js';
+import { repoRoot, type Service, spawnService } from './processes.js';
+
+/** Whole interview stack for end-to-end tests: livekit-server, embedded DB, token server, agent worker. */
+export interface Stack {
+  livekit: Awaited<ReturnType<typeof startLivekitServer>>;
+  /** Postgres URL of the embedded PGlite server the token server and the agent share. */
+  databaseUrl: string;
+  tokenServerUrl: string;
+  agentName: string;
+  agent: Service;
+  tokenServer: Service;
+  /** POSTs JSON to the token server and returns the parsed body; throws on a non-2xx answer. */
+  post<T>(path: string, body: unknown): Promise<T>;
+  stop(): Promise<void>;
+}
+
+const TSX = join(repoRoot, 'node_modules/.bin/tsx');
+
+/** A free TCP port on 127.0.0.1. */
+export const freePort = () => freePortOn('tcp', '127.0.0.1');
+
+/** True when something accepts TCP connections on 127.0.0.1:`port`. */
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  const res = await fetch(url).catch(() => undefined);
+  return res?.ok ?? false;
+}
+
+/** Starts the stack the way `npm run dev` does, on free ports, logging to test-artifacts/. */
+export async function startStack(opts: { agentEnv?: Record<string, string> } = {}): Promise<Stack> {
+  const started: { stop(): Promise<unknown> }[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'ih-e2e-pglite-'));
+  try {
+    const livekit = await startLivekitServer();
+    started.push(livekit);
+    const pglitePort = await freePort();
+    const db = await spawnService({
+      name: 'pglite',
+      cmd: TSX,
+      args: ['agent/src/storage/pglite-server.ts'],
+      env: { PGLITE_DIR: dataDir, PGLITE_PORT: String(pglitePort) },
+      readyWhen: () => tcpOpen(pglitePort),
+    });
+    started.push(db);
+    const databaseUrl = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
+    const common = {
+      LIVEKIT_URL: livekit.url,
+      LIVEKIT_API_KEY: livekit.apiKey,
+      LIVEKIT_API_SECRET: livekit.apiSecret,
+      DATABASE_URL: databaseUrl,
+      AGENT_NAME: 'interview-helper-e2e',
+    };
+    const tokenPort = await freePort();
+    const tokenServerUrl = `http://127.0.0.1:${tokenPort}`;
+    const tokenServer = await spawnService({
+      name: 'token-server',
+      cmd: TSX,
+      args: ['token-server/src/main.ts'],
+      env: { ...common, TOKEN_SERVER_HOST: '127.0.0.1', TOKEN_SERVER_PORT: String(tokenPort) },
+      readyWhen: () => httpOk(`${tokenServerUrl}/api/health`),
+    });
+    started.push(tokenServer);
+    const agent = await spawnService({
+      name: 'agent',
+      cmd: TSX,
+      args: ['agent/src/main.ts', 'start'],
+      env: {
+        ...common,
+        AGENT_HEALTH_PORT: String(await freePort()),
+        AGENT_STATS_INTERVAL_MS: '1000',
+        ...opts.agentEnv,
+      },
+      readyWhen: /registered worker/i,
+      readyTimeoutMs: 90_000,
+    });
+    started.push(agent);
+    return {
+      livekit,
+      databaseUrl,
+      tokenServerUrl,
+      agentName: common.AGENT_NAME,
+      agent,
+      tokenServer,
+      post: async <T>(path: string, body: unknown): Promise<T> => {
+        const res = await fetch(`${tokenServerUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        const json = (await res.json()) as T;
+        if (!res.ok) throw new Error(`POST ${path} → ${res.status} ${JSON.stringify(json)}`);
+        return json;
+      },
+      stop: async () => {
+        for (const s of started.reverse()) await s.stop().catch(() => {});
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    for (const s of started.reverse()) await s.stop().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
