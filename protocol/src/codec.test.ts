@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decodeAgentMessage,
+  decodeByTopic,
+  decodeClientMessage,
+  encodeAgentMessage,
+  encodeClientMessage,
+} from './codec.js';
+import { MAX_CODE_BYTES, type SignalMessage } from './messages.js';
+import { MAX_PACKET_BYTES, TOPICS } from './topics.js';
+
+const signal: SignalMessage = {
+  v: 1,
+  type: 'signal',
+  id: 'sig_1',
+  sessionId: 'sess_1',
+  analyser: 'audio-level',
+  kind: 'audio-level',
+  media: 'audio',
+  range: { start: 1000, end: 3000 },
+  values: { rmsDbfs: -23.5, windowSeconds: 2 },
+  confidence: 1,
+  summary: 'Audio level -23.5 dBFS RMS over 2.0 s',
+};
+
+describe('protocol codec', () => {
+  it('round-trips agent messages on the agent topic as one packet', () => {
+    const encoded = encodeAgentMessage(signal);
+    expect(encoded.topic).toBe(TOPICS.AGENT_TO_INTERVIEWERS);
+    expect(encoded.transport).toBe('packet');
+    expect(decodeAgentMessage(encoded.bytes)).toEqual({ ok: true, message: signal });
+    expect(decodeByTopic(encoded.topic, encoded.text)).toEqual({ ok: true, message: signal });
+  });
+
+  it('sends messages over the packet limit as a text stream', () => {
+    const code = {
+      v: 1,
+      type: 'code',
+      revision: 3,
+      language: 'python',
+      text: 'x'.repeat(MAX_PACKET_BYTES),
+    } as const;
+    const encoded = encodeClientMessage(code);
+    expect(encoded.transport).toBe('stream');
+    expect(encoded.topic).toBe(TOPICS.CLIENT_TO_AGENT);
+    expect(decodeClientMessage(encoded.text)).toEqual({ ok: true, message: code });
+  });
+
+  it('refuses to encode an invalid message', () => {
+    expect(() => encodeAgentMessage({ ...signal, confidence: 2 })).toThrow();
+  });
+
+  it.each([
+    ['not UTF-8', new Uint8Array([0xff, 0xfe, 0x00]), 'not-utf8'],
+    ['not JSON', 'hello', 'not-json'],
+    ['another version', JSON.stringify({ ...signal, v: 2 }), 'unsupported-version'],
+    ['an unknown type', JSON.stringify({ ...signal, type: 'emotion' }), 'invalid'],
+    [
+      'a range that ends before it starts',
+      JSON.stringify({ ...signal, range: { start: 5, end: 1 } }),
+      'invalid',
+    ],
+    ['a missing field', JSON.stringify({ ...signal, id: undefined }), 'invalid'],
+  ])('rejects %s with a stable code', (_what, data, code) => {
+    const result = decodeAgentMessage(data);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe(code);
+  });
+
+  it('rejects code larger than the code-pad limit, counting UTF-8 bytes', () => {
+    const text = 'é'.repeat(MAX_CODE_BYTES / 2 + 1); // 2 bytes each
+    const result = decodeClientMessage(
+      JSON.stringify({ v: 1, type: 'code', revision: 1, language: 'js', text }),
+    );
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.detail).toMatch(/larger than/);
+  });
+
+  it('does not accept client messages on the agent topic, nor unknown topics', () => {
+    const feedback = encodeClientMessage({ v: 1, type: 'hint-feedback', hintId: 'h1', useful: true });
+    expect(decodeByTopic(TOPICS.AGENT_TO_INTERVIEWERS, feedback.bytes).ok).toBe(false);
+    const unknown = decodeByTopic('lk.chat', feedback.bytes);
+    expect(unknown.ok).toBe(false);
+    if (!unknown.ok) expect(unknown.error.code).toBe('unknown-topic');
+  });
+});
