@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+/**
+ * `npm run dev`: runs the whole stack with one command (plain Node, no dependencies).
+ *
+ * Starts, each in its own process group: the PGlite socket server (only when DATABASE_URL is unset),
+ * livekit-server with livekit.yaml, then the token server, the agent worker and the Vite web client. Waits until
+ * each answers, prefixes every log line with the service name and prints the URLs to open. Ctrl-C (SIGINT) or
+ * SIGTERM stops everything: SIGTERM to each process group, SIGKILL after a grace period, so the job and inference
+ * processes the agent framework forks go too. If any service dies, all are stopped and the exit code is 1.
+ *
+ * Environment (see README): LIVEKIT_URL, LIVEKIT_PUBLIC_URL, LIVEKIT_API_KEY/SECRET, LIVEKIT_SERVER_BIN,
+ * DATABASE_URL, PGLITE_PORT, PGLITE_DIR, TOKEN_SERVER_HOST/PORT, WEB_PORT, AGENT_HEALTH_PORT, ANTHROPIC_API_KEY,
+ * STT_ENGINE; DEV_KILL_GRACE_MS (default 8000), DEV_READY_TIMEOUT_MS (default 120000).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { httpReady, paint, portOpen, runStack, say } from './dev-stack.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The real stack, configured from the environment. */
+function buildStack(env) {
+  const apiKey = env.LIVEKIT_API_KEY ?? 'devkey';
+  const apiSecret = env.LIVEKIT_API_SECRET ?? 'secret';
+  if (!env.LIVEKIT_API_KEY || !env.LIVEKIT_API_SECRET) {
+    say(paint(33, 'LIVEKIT_API_KEY/LIVEKIT_API_SECRET unset: using devkey/secret (development only)'));
+  }
+  const livekitUrl = env.LIVEKIT_URL ?? 'ws://127.0.0.1:7880';
+  const livekitHttp = livekitUrl.replace(/^ws/, 'http');
+  const tokenHost = env.TOKEN_SERVER_HOST ?? '127.0.0.1';
+  const tokenPort = Number(env.TOKEN_SERVER_PORT ?? 8787);
+  const webPort = Number(env.WEB_PORT ?? 5173);
+  const healthPort = Number(env.AGENT_HEALTH_PORT ?? 8081);
+  const pglitePort = Number(env.PGLITE_PORT ?? 5433);
+  const shared = {
+    LIVEKIT_URL: livekitUrl,
+    LIVEKIT_PUBLIC_URL: env.LIVEKIT_PUBLIC_URL ?? livekitUrl,
+    LIVEKIT_API_KEY: apiKey,
+    LIVEKIT_API_SECRET: apiSecret,
+    TOKEN_SERVER_HOST: tokenHost,
+    TOKEN_SERVER_PORT: String(tokenPort),
+    WEB_PORT: String(webPort),
+    AGENT_HEALTH_PORT: String(healthPort),
+  };
+  const tsx = join(root, 'node_modules/.bin/tsx');
+  const infra = [];
+
+  if (!env.DATABASE_URL) {
+    const script = join(root, 'agent/src/storage/pglite-server.ts');
+    if (!existsSync(script)) throw new Error(`DATABASE_URL unset and ${script} is missing`);
+    shared.DATABASE_URL = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
+    infra.push({
+      name: 'pglite',
+      cmd: tsx,
+      args: [script],
+      env: { PGLITE_PORT: String(pglitePort) },
+      port: { host: '127.0.0.1', port: pglitePort },
+      ready: () => portOpen('127.0.0.1', pglitePort),
+    });
+    say(
+      `DATABASE_URL unset: embedded PGlite (${env.PGLITE_DIR ?? '.data/pglite'}) on 127.0.0.1:${pglitePort}`,
+    );
+  } else {
+    shared.DATABASE_URL = env.DATABASE_URL;
+  }
+
+  const localLivekit = /^wss?:\/\/(127\.0\.0\.1|localhost):7880\/?$/.test(livekitUrl);
+  if (localLivekit) {
+    const found = spawnSync('bash', [join(root, 'scripts/find-livekit-server.sh')], { encoding: 'utf8' });
+    if (found.status !== 0) throw new Error(found.stderr.trim());
+    infra.push({
+      name: 'livekit',
+      cmd: found.stdout.trim(),
+      args: ['--config', join(root, 'livekit.yaml')],
+      env: { LIVEKIT_KEYS: `${apiKey}: ${apiSecret}` },
+      port: { host: '127.0.0.1', port: 7880 },
+      ready: httpReady(`${livekitHttp}/`, 'OK'),
+    });
+  } else {
+    say(`LIVEKIT_URL=${livekitUrl}: using that server, not starting livekit-server`);
+  }
+
+  if (!env.ANTHROPIC_API_KEY) say('ANTHROPIC_API_KEY unset: hints are rule-based (no LLM)');
+  if (!env.STT_ENGINE) say('no STT engine configured (STT_ENGINE unset): speech-to-text is off');
+
+  const apps = [
+    {
+      name: 'token-server',
+      cmd: 'npm',
+      args: ['start', '-w', 'token-server'],
+      env: shared,
+      port: { host: tokenHost, port: tokenPort },
+      ready: () => portOpen(tokenHost, tokenPort),
+    },
+    {
+      name: 'agent',
+      cmd: 'npm',
+      args: ['start', '-w', 'agent'],
+      env: shared,
+      port: { host: '127.0.0.1', port: healthPort },
+      ready: httpReady(`http://127.0.0.1:${healthPort}/`, 'OK'),
+    },
+    {
+      name: 'web',
+      cmd: 'npm',
+      args: ['run', 'dev', '-w', 'web'],
+      env: shared,
+      port: { host: '127.0.0.1', port: webPort },
+      ready: httpReady(`http://127.0.0.1:${webPort}/`),
+    },
+  ];
+  const urls = [
+    `web client    http://127.0.0.1:${webPort}/`,
+    `token server  http://${tokenHost}:${tokenPort}/`,
+    `LiveKit       ${livekitUrl}`,
+  ];
+  return { stages: [infra, apps].filter((stage) => stage.length > 0), urls };
+}
+
+async function main() {
+  let stack;
+  try {
+    stack = buildStack(process.env);
+  } catch (error) {
+    console.error(paint(31, error instanceof Error ? error.message : String(error)));
+    return 1;
+  }
+  return runStack(stack.stages, {
+    graceMs: Number(process.env.DEV_KILL_GRACE_MS ?? 8000),
+    readyTimeoutMs: Number(process.env.DEV_READY_TIMEOUT_MS ?? 120_000),
+    onReady: () => {
+      say(paint(32, 'stack ready, open:'));
+      for (const url of stack.urls) say(`  ${url}`);
+      say('Ctrl-C stops everything');
+    },
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main();
+}
