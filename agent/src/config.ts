@@ -6,6 +6,7 @@ const envSchema = z.object({
   LIVEKIT_API_SECRET: z.string().min(1).optional(),
   AGENT_NAME: z.string().min(1).max(64).default('interview-helper'),
   AGENT_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  AGENT_MAX_JOBS: z.coerce.number().int().min(1).max(256).default(4),
   DATABASE_URL: z.string().min(1).optional(),
   PGLITE_DIR: z.string().min(1).default('.data/pglite'),
   AGENT_STATS_INTERVAL_MS: z.coerce.number().int().min(250).max(60_000).default(2000),

@@ -9,6 +9,14 @@ import { loadAgentConfig } from './config.js';
  */
 const config = loadAgentConfig();
 
+/**
+ * The load at which livekit-server stops sending a worker jobs (its default `agents.target_load`). The worker
+ * reports its load as the share of its AGENT_MAX_JOBS slots in use, scaled to this value, so it takes exactly
+ * AGENT_MAX_JOBS interviews at a time whatever else runs on the machine (machine-wide CPU would also count
+ * unrelated processes, and would refuse rooms on a busy small host).
+ */
+const TARGET_LOAD = 0.7;
+
 cli.runApp(
   new ServerOptions({
     agent: fileURLToPath(new URL('./agent.ts', import.meta.url)),
@@ -19,5 +27,8 @@ cli.runApp(
     host: '127.0.0.1',
     port: config.AGENT_HEALTH_PORT,
     numIdleProcesses: 1,
+    loadFunc: async (worker) =>
+      (Math.min(worker.activeJobs.length, config.AGENT_MAX_JOBS) / config.AGENT_MAX_JOBS) * TARGET_LOAD,
+    loadThreshold: TARGET_LOAD,
   }),
 );

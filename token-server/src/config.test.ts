@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, toHttpUrl } from './config.js';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('uses the documented defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      livekitUrl: 'ws://127.0.0.1:7880',
+      livekitPublicUrl: 'ws://127.0.0.1:7880',
+      livekitApiKey: 'devkey',
+      livekitApiSecret: 'secret',
+      agentName: 'interview-helper',
+      databaseUrl: undefined,
+      pgliteDir: '.data/pglite',
+      host: '127.0.0.1',
+      port: 8787,
+      tokenTtlSeconds: 900,
+      webPublicUrl: 'http://127.0.0.1:5173',
+      adminToken: undefined,
+    });
+  });
+
+  it('reads every variable and treats empty values as unset', () => {
+    const config = loadConfig({
+      LIVEKIT_URL: 'http://10.0.0.5:7880',
+      LIVEKIT_PUBLIC_URL: 'https://rtc.example.org',
+      LIVEKIT_API_KEY: 'key',
+      LIVEKIT_API_SECRET: 'a-long-secret',
+      AGENT_NAME: 'helper-2',
+      DATABASE_URL: 'postgres://u:p@db:5432/ih',
+      TOKEN_SERVER_HOST: '0.0.0.0',
+      TOKEN_SERVER_PORT: '9000',
+      TOKEN_TTL_SECONDS: '300',
+      WEB_PUBLIC_URL: 'https://interviews.example.org/',
+      ADMIN_TOKEN: '0123456789abcdef',
+      PGLITE_DIR: '',
+    });
+    expect(config).toMatchObject({
+      livekitUrl: 'http://10.0.0.5:7880',
+      livekitPublicUrl: 'wss://rtc.example.org',
+      agentName: 'helper-2',
+      databaseUrl: 'postgres://u:p@db:5432/ih',
+      host: '0.0.0.0',
+      port: 9000,
+      tokenTtlSeconds: 300,
+      webPublicUrl: 'https://interviews.example.org',
+      adminToken: '0123456789abcdef',
+      pgliteDir: '.data/pglite',
+    });
+    expect(loadConfig({ LIVEKIT_URL: 'wss://lk.example.org' }).livekitPublicUrl).toBe('wss://lk.example.org');
+    expect(toHttpUrl('wss://lk.example.org')).toBe('https://lk.example.org');
+  });
+
+  it('refuses a token lifetime above 900 s unless explicitly allowed', () => {
+    const err = configError({ TOKEN_TTL_SECONDS: '3600' });
+    expect(err.issues).toEqual([expect.stringMatching(/^TOKEN_TTL_SECONDS: must be at most 900/)]);
+    expect(loadConfig({ TOKEN_TTL_SECONDS: '3600', TOKEN_TTL_ALLOW_LONG: 'true' }).tokenTtlSeconds).toBe(
+      3600,
+    );
+  });
+
+  it('lists every invalid variable in one error', () => {
+    const err = configError({
+      LIVEKIT_URL: 'not a url',
+      TOKEN_SERVER_PORT: '70000',
+      TOKEN_TTL_SECONDS: 'soon',
+      DATABASE_URL: 'mysql://x',
+      ADMIN_TOKEN: 'short',
+      AGENT_NAME: 'bad name!',
+      TOKEN_TTL_ALLOW_LONG: 'yes',
+    });
+    const vars = err.issues.map((i) => i.split(':')[0]);
+    expect(vars.sort()).toEqual(
+      [
+        'ADMIN_TOKEN',
+        'AGENT_NAME',
+        'DATABASE_URL',
+        'LIVEKIT_URL',
+        'TOKEN_SERVER_PORT',
+        'TOKEN_TTL_ALLOW_LONG',
+        'TOKEN_TTL_SECONDS',
+      ].sort(),
+    );
+    expect(err.message).toContain('Invalid token server configuration');
+    expect(err.message).toContain('TOKEN_SERVER_PORT');
+  });
+});

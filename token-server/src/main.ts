@@ -1,0 +1,59 @@
+import { serve } from '@hono/node-server';
+import { describeUrl, InterviewStore, openDatabase } from '@interview-helper/agent/storage';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, usesDevCredentials } from './config.js';
+
+/** Starts the token server from environment variables; stops cleanly on SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.pgliteDir });
+  console.log(
+    `token server: database ${database.kind} (${config.databaseUrl ? describeUrl(config.databaseUrl) : config.pgliteDir}), ` +
+      `migrations ${database.migrationMs.toFixed(0)} ms`,
+  );
+  if (!config.adminToken) {
+    console.warn(
+      'token server: ADMIN_TOKEN is unset, anyone who can reach this server may create sessions (dev only)',
+    );
+  }
+  if (usesDevCredentials(config)) {
+    console.warn('token server: using the development LiveKit credentials devkey/secret');
+  }
+
+  const app = createApp({ store: new InterviewStore(database.db), config });
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+    const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+    console.log(`token server listening on http://${host}:${info.port} (LiveKit ${config.livekitPublicUrl})`);
+  });
+  server.on('error', (err) => {
+    console.error(`token server: cannot listen on ${config.host}:${config.port}: ${err.message}`);
+    void database.close().finally(() => process.exit(1));
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`token server: ${signal}, shutting down`);
+    const force = setTimeout(() => process.exit(1), 5000);
+    force.unref();
+    server.close(() => {
+      database.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+  } else {
+    console.error('token server failed to start:', err instanceof Error ? err.message : err);
+  }
+  process.exit(1);
+});
