@@ -1,5 +1,5 @@
 import { AutoSubscribe, defineAgent, type JobContext } from '@livekit/agents';
-import { defaultAnalysers } from './analysers/registry.js';
+import { defaultAnalysers, defaultExtensions } from './analysers/registry.js';
 import { loadAgentConfig } from './config.js';
 import { logger } from './log.js';
 import { InterviewSession } from './session/interview-session.js';
@@ -34,6 +34,7 @@ export default defineAgent({
       sessionId: recorder.sessionId,
       room: ctx.room,
       analysers: defaultAnalysers,
+      extensions: defaultExtensions,
       recorder,
       statsIntervalMs: config.AGENT_STATS_INTERVAL_MS,
     });

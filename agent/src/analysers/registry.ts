@@ -1,4 +1,5 @@
 import { AudioLevelAnalyser } from '../audio/audio-level.js';
+import type { SessionExtensionFactory } from '../session/extension.js';
 import { FrameRateAnalyser } from '../vision/frame-rate.js';
 import type { AnalyserFactory } from './analyser.js';
 
@@ -10,3 +11,9 @@ export const defaultAnalysers: AnalyserFactory[] = [
   () => new AudioLevelAnalyser(),
   () => new FrameRateAnalyser(),
 ];
+
+/**
+ * Whole-session capabilities (speech-to-text for both speakers, hints, …), one factory each; see
+ * {@link SessionExtension}.
+ */
+export const defaultExtensions: SessionExtensionFactory[] = [];

@@ -3,7 +3,6 @@ import {
   AGENT_ANALYSERS_ATTRIBUTE,
   AGENT_CANDIDATE_ATTRIBUTE,
   AGENT_STATE_ATTRIBUTE,
-  type Role,
   type SignalMessage,
 } from '@interview-helper/protocol';
 import { type RemoteParticipant, type RemoteTrack, type Room, TrackKind } from '@livekit/rtc-node';
@@ -13,15 +12,11 @@ import { logger } from '../log.js';
 import { ClientInbox, type InboxMessage } from '../messaging/inbox.js';
 import { InterviewerPublisher } from '../messaging/publisher.js';
 import { CandidateTracker } from './candidate-tracker.js';
+import type { SessionContext, SessionExtension, SessionExtensionFactory } from './extension.js';
 import { pumpTrack } from './media.js';
+import type { SessionRecorder } from './recorder-types.js';
 
-/** Where a session keeps what it observes. Implementations must not throw for bad data. */
-export interface SessionRecorder {
-  presence(e: { identity: string; name: string; role: Role; joined: boolean; at: Date }): Promise<void>;
-  signals(signals: SignalMessage[]): Promise<void>;
-  hintFeedback(hintId: string, useful: boolean, at: Date): Promise<boolean>;
-  close(): Promise<void>;
-}
+export type { SessionRecorder } from './recorder-types.js';
 
 /** Agent state published as a participant attribute. */
 export type AgentState = 'starting' | 'waiting-for-candidate' | 'analysing' | 'closing';
@@ -32,12 +27,15 @@ export interface InterviewSessionOptions {
   room: Room;
   analysers: AnalyserFactory[];
   recorder: SessionRecorder;
+  /** Whole-session capabilities (speech-to-text, hints, …); see {@link SessionExtension}. */
+  extensions: SessionExtensionFactory[];
   /** How often stats go to interviewers and the analysers attribute is refreshed. */
   statsIntervalMs: number;
 }
 
 export const defaultInterviewSessionOptions = {
   statsIntervalMs: 2000,
+  extensions: [] as SessionExtensionFactory[],
 } satisfies Partial<InterviewSessionOptions>;
 
 interface LiveTrack {
@@ -62,22 +60,37 @@ export class InterviewSession {
   #pendingSignals: SignalMessage[] = [];
   #latestCode?: { revision: number; language: string; bytes: number };
 
-  constructor(opts: Omit<InterviewSessionOptions, 'statsIntervalMs'> & Partial<InterviewSessionOptions>) {
-    this.#o = { ...defaultInterviewSessionOptions, ...opts };
+  #extensions: SessionExtension[];
+
+  constructor(
+    opts: Omit<InterviewSessionOptions, 'statsIntervalMs' | 'extensions'> & Partial<InterviewSessionOptions>,
+  ) {
+    this.#o = {
+      ...opts,
+      statsIntervalMs: opts.statsIntervalMs ?? defaultInterviewSessionOptions.statsIntervalMs,
+      extensions: opts.extensions ?? defaultInterviewSessionOptions.extensions,
+    };
+    this.#extensions = this.#o.extensions.map((make) => make());
     this.#runner = new AnalyserRunner({
       sessionId: this.#o.sessionId,
       factories: this.#o.analysers,
-      onSignal: (draft, analyser, track) => this.#signal(draft, analyser.name, track.media),
+      onSignal: (draft, analyser, track) => void this.#signal(draft, analyser.name, track.media),
     });
     this.#publisher = new InterviewerPublisher(this.#o.room);
     this.#tracker = new CandidateTracker(this.#o.room, {
-      onTrack: (track, p) => this.#startTrack(track, p),
-      onTrackEnded: (sid) => void this.#endTrack(sid),
+      onTrack: (track, p) => {
+        this.#startTrack(track, p);
+        this.#each('onCandidateTrack', (x) => x.onCandidateTrack?.(track, p));
+      },
+      onTrackEnded: (sid) => {
+        void this.#endTrack(sid);
+        this.#each('onCandidateTrackEnded', (x) => x.onCandidateTrackEnded?.(sid));
+      },
       onCandidate: (identity) =>
         void this.#setState(identity ? 'analysing' : 'waiting-for-candidate', identity),
       onPresence: (e) => void this.#o.recorder.presence(e),
       onExtraCandidate: (identity) =>
-        this.#signal(
+        void this.#signal(
           {
             kind: 'extra-candidate',
             range: { start: Date.now(), end: Date.now() },
@@ -89,7 +102,12 @@ export class InterviewSession {
           'video',
         ),
     });
-    this.#inbox = new ClientInbox(this.#o.room, { onMessage: (m) => this.#onClientMessage(m) });
+    this.#inbox = new ClientInbox(this.#o.room, {
+      onMessage: (m) => {
+        void this.#onClientMessage(m);
+        this.#each('onClientMessage', (x) => x.onClientMessage?.(m));
+      },
+    });
   }
 
   get state(): AgentState {
@@ -103,6 +121,15 @@ export class InterviewSession {
     this.#tracker.start();
     this.#timer = setInterval(() => void this.#tick(), this.#o.statsIntervalMs);
     this.#timer.unref();
+    const ctx: SessionContext = {
+      sessionId: this.#o.sessionId,
+      room: this.#o.room,
+      publisher: this.#publisher,
+      recorder: this.#o.recorder,
+      candidate: () => this.#tracker.candidate,
+      emitSignal: (draft, source) => this.#signal(draft, source.analyser, source.media),
+    };
+    await Promise.all(this.#extensions.map((x) => this.#guard(x, 'start', () => x.start?.(ctx))));
   }
 
   /** Stops every analyser, flushes what is pending and closes the recorder. */
@@ -113,6 +140,7 @@ export class InterviewSession {
     this.#tracker.stop();
     this.#inbox.stop();
     await Promise.all([...this.#tracks.keys()].map((sid) => this.#endTrack(sid)));
+    await Promise.all(this.#extensions.map((x) => this.#guard(x, 'close', () => x.close?.())));
     await this.#flush();
     await this.#o.recorder.close();
   }
@@ -139,7 +167,20 @@ export class InterviewSession {
     this.#logger.info({ track: sid }, 'candidate track ended');
   }
 
-  #signal(draft: SignalDraft, analyser: string, media: MediaKind): void {
+  /** Runs `fn` for every extension that implements `hook`; errors are logged, never thrown. */
+  #each(hook: keyof SessionExtension, fn: (x: SessionExtension) => unknown): void {
+    for (const x of this.#extensions) if (x[hook]) void this.#guard(x, hook, () => fn(x));
+  }
+
+  async #guard(x: SessionExtension, hook: string, fn: () => unknown): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.#logger.error({ err, extension: x.name, hook }, 'session extension failed; the session goes on');
+    }
+  }
+
+  #signal(draft: SignalDraft, analyser: string, media: SignalMessage['media']): SignalMessage {
     const message: SignalMessage = {
       v: 1,
       type: 'signal',
@@ -151,6 +192,8 @@ export class InterviewSession {
     };
     this.#pendingSignals.push(message);
     void this.#publisher.publish(message);
+    this.#each('onSignal', (x) => x.onSignal?.(message));
+    return message;
   }
 
   async #onClientMessage({ message, sender }: InboxMessage): Promise<void> {

@@ -4,7 +4,7 @@ import { logger } from '../log.js';
 import { openDatabase } from '../storage/database.js';
 import { hashInvite } from '../storage/invites.js';
 import { InterviewStore } from '../storage/store.js';
-import type { SessionRecorder } from './interview-session.js';
+import type { SessionRecorder } from './recorder-types.js';
 
 /** Options of {@link openRecorder}. */
 export interface RecorderOptions {
