@@ -1,0 +1,92 @@
+import { encodeAgentMessage, type SignalMessage, type StatsMessage } from '@interview-helper/protocol';
+import { describe, expect, it } from 'vitest';
+import { AgentFeed, describeAgentMessage } from './agent-feed.js';
+
+const signal = (id: string, summary = ''): SignalMessage => ({
+  v: 1,
+  type: 'signal',
+  id,
+  sessionId: 's1',
+  analyser: 'video',
+  kind: 'video-frames',
+  media: 'video',
+  range: { start: 1_000, end: 2_000 },
+  values: { fps: 14.8123, width: 640, ok: true },
+  confidence: 1,
+  summary,
+});
+
+const stats: StatsMessage = {
+  v: 1,
+  type: 'stats',
+  sessionId: 's1',
+  at: 3_000,
+  candidate: 'candidate-abc',
+  analysers: [
+    { name: 'audio-level', media: 'audio', status: 'running', framesIn: 10, signalsOut: 2 },
+    {
+      name: 'video-frames',
+      media: 'video',
+      status: 'failed',
+      error: 'decoder broke',
+      framesIn: 0,
+      signalsOut: 0,
+    },
+  ],
+};
+
+describe('describeAgentMessage', () => {
+  it('shows the summary of a signal, or its values when there is none', () => {
+    expect(describeAgentMessage(signal('a', '15 fps at 640x480'), 'k')).toEqual({
+      key: 'k',
+      type: 'signal',
+      title: 'video-frames',
+      detail: '15 fps at 640x480',
+      at: 2_000,
+    });
+    expect(describeAgentMessage(signal('a'), 'k').detail).toBe('fps=14.81, width=640, ok=true');
+  });
+
+  it('lists the status of every analyser in stats', () => {
+    const entry = describeAgentMessage(stats, 'k');
+    expect(entry.detail).toBe(
+      'audio-level running (10 in, 2 out); video-frames failed (0 in, 0 out): decoder broke',
+    );
+  });
+});
+
+describe('AgentFeed', () => {
+  it('keeps valid messages newest first and counts invalid ones without showing them', () => {
+    const feed = new AgentFeed();
+    expect(feed.accept(encodeAgentMessage(signal('a')).bytes).ok).toBe(true);
+    expect(feed.accept(encodeAgentMessage(stats).text).ok).toBe(true);
+    expect(feed.accept('not json')).toMatchObject({ ok: false, error: { code: 'not-json' } });
+    expect(feed.accept(new Uint8Array([0xff, 0xfe]))).toMatchObject({
+      ok: false,
+      error: { code: 'not-utf8' },
+    });
+    expect(feed.accept(JSON.stringify({ ...signal('b'), v: 2 }))).toMatchObject({
+      ok: false,
+      error: { code: 'unsupported-version' },
+    });
+    expect(feed.accept(JSON.stringify({ ...signal('c'), confidence: 7 }))).toMatchObject({
+      ok: false,
+      error: { code: 'invalid' },
+    });
+    expect(feed.entries.map((e) => e.type)).toEqual(['stats', 'signal']);
+    expect(feed.received).toBe(6);
+    expect(feed.invalid).toBe(4);
+    expect(feed.lastStats?.candidate).toBe('candidate-abc');
+  });
+
+  it('drops the oldest entries beyond maxEntries', () => {
+    const feed = new AgentFeed({ maxEntries: 3 });
+    for (let i = 0; i < 5; i++) feed.accept(encodeAgentMessage(signal(`s${i}`, `n${i}`)).bytes);
+    expect(feed.entries.map((e) => e.detail)).toEqual(['n4', 'n3', 'n2']);
+    expect(new Set(feed.entries.map((e) => e.key)).size).toBe(3);
+  });
+
+  it('refuses a nonsensical size', () => {
+    expect(() => new AgentFeed({ maxEntries: 0 })).toThrow(RangeError);
+  });
+});
