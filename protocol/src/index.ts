@@ -1,3 +1,4 @@
 export * from './codec.js';
 export * from './messages.js';
 export * from './topics.js';
+export * from './transcript.js';

@@ -1,0 +1,202 @@
+import { type VAD, type VADEvent, VADEventType } from '@livekit/agents';
+import * as silero from '@livekit/agents-plugin-silero';
+import { AudioFrame } from '@livekit/rtc-node';
+import { logger } from '../log.js';
+import { ANALYSIS_RATE, MonoResampler } from './pcm.js';
+
+/** Silero settings shared by every speech detector of the process. */
+export interface SileroSettings {
+  /** Silence that ends a speech segment, in ms. */
+  minSilenceDuration: number;
+  /** Speech that starts a segment, in ms. */
+  minSpeechDuration: number;
+  /** Audio kept before the detected start of speech, in ms. */
+  prefixPaddingDuration: number;
+  /** Speech probability that counts as speech. */
+  activationThreshold: number;
+}
+
+export const defaultSileroSettings: SileroSettings = {
+  minSilenceDuration: 550,
+  minSpeechDuration: 50,
+  prefixPaddingDuration: 500,
+  activationThreshold: 0.5,
+};
+
+const loaded = new Map<string, Promise<VAD>>();
+
+/** Loads the Silero model once per process and settings (the ONNX model ships with the plugin). */
+export function loadSilero(settings: Partial<SileroSettings> = {}): Promise<VAD> {
+  const s = { ...defaultSileroSettings, ...settings };
+  const key = JSON.stringify(s);
+  let vad = loaded.get(key);
+  if (!vad) {
+    vad = silero.VAD.load({ ...s, sampleRate: ANALYSIS_RATE, forceCPU: true });
+    loaded.set(key, vad);
+    vad.catch(() => loaded.delete(key));
+  }
+  return vad;
+}
+
+/** What a {@link SpeechDetector} reports, in milliseconds of audio since the first sample. */
+export type SpeechEvent =
+  | { type: 'start'; atMs: number }
+  | { type: 'end'; startMs: number; endMs: number; audio: AudioFrame | undefined }
+  | { type: 'tick'; atMs: number; speaking: boolean; probability: number };
+
+/** Audio kept for cutting segments (Silero's own buffer holds at most 60 s of speech). */
+const HISTORY_SECONDS = 65;
+/** Audio added before and after a segment's detected bounds, so STT hears the onsets and ends. */
+const PAD_BEFORE_MS = 300;
+const PAD_AFTER_MS = 200;
+
+/**
+ * The recent 16 kHz mono audio of a stream, by sample index. Segments are cut from here rather
+ * than from the VAD event, whose prefix padding (in the plugin version we use) is zeros.
+ */
+class AudioHistory {
+  #chunks: { at: number; data: Int16Array }[] = [];
+  #samples = 0;
+  #max: number;
+
+  constructor(maxSamples: number) {
+    this.#max = maxSamples;
+  }
+
+  push(at: number, data: Int16Array): void {
+    this.#chunks.push({ at, data });
+    this.#samples += data.length;
+    while (this.#samples - (this.#chunks[0]?.data.length ?? 0) > this.#max) {
+      this.#samples -= (this.#chunks.shift() as { data: Int16Array }).data.length;
+    }
+  }
+
+  /** The audio between two times (ms since the first sample), padded; undefined when gone. */
+  slice(startMs: number, endMs: number): AudioFrame | undefined {
+    const from = Math.max(0, Math.floor(((startMs - PAD_BEFORE_MS) * ANALYSIS_RATE) / 1000));
+    const to = Math.ceil(((endMs + PAD_AFTER_MS) * ANALYSIS_RATE) / 1000);
+    const first = this.#chunks[0];
+    if (!first || to <= from) return undefined;
+    const start = Math.max(from, first.at);
+    const out = new Int16Array(Math.max(0, to - start));
+    let filled = 0;
+    for (const c of this.#chunks) {
+      if (c.at + c.data.length <= start || c.at >= to) continue;
+      const a = Math.max(start, c.at) - c.at;
+      const b = Math.min(to, c.at + c.data.length) - c.at;
+      out.set(c.data.subarray(a, b), c.at + a - start);
+      filled = Math.max(filled, c.at + b - start);
+    }
+    return filled > 0 ? new AudioFrame(out.subarray(0, filled), ANALYSIS_RATE, 1, filled) : undefined;
+  }
+}
+
+/** Silence pushed after the input ends so the VAD closes a trailing segment. */
+const TAIL_SECONDS = 1.2;
+
+/**
+ * Runs Silero voice activity detection over a stream of audio frames (any rate, any channel
+ * count) and turns the VAD's events into speech segments in audio time. `run` yields events until
+ * the frames end; a segment still open at the end is closed at the last real sample.
+ */
+export class SpeechDetector {
+  #vad: VAD;
+
+  constructor(vad: VAD) {
+    logger('speech'); // the VAD stream logs through the framework's logger: make sure it exists
+    this.#vad = vad;
+  }
+
+  async *run(frames: AsyncIterable<AudioFrame>): AsyncGenerator<SpeechEvent> {
+    const stream = this.#vad.stream();
+    const resampler = new MonoResampler();
+    let pushed = 0;
+    const history = new AudioHistory(HISTORY_SECONDS * ANALYSIS_RATE);
+    let ended = false;
+    let failed: unknown;
+    let wake: (() => void) | undefined;
+    const feed = (async () => {
+      try {
+        for await (const frame of frames) {
+          for (const f of resampler.push(frame)) {
+            stream.pushFrame(f);
+            history.push(pushed, f.data);
+            pushed += f.samplesPerChannel;
+          }
+        }
+      } catch (err) {
+        failed = err;
+      } finally {
+        ended = true;
+        resampler.close();
+        wake?.();
+      }
+    })();
+    let speechStart = -1;
+    const events = stream[Symbol.asyncIterator]();
+    let pending: Promise<IteratorResult<VADEvent>> | undefined;
+    try {
+      while (true) {
+        // Wait for the next VAD event or the end of the input, whichever comes first.
+        pending ??= events.next();
+        const stop = new Promise<'ended'>((resolve) => {
+          wake = () => resolve('ended');
+          if (ended) resolve('ended');
+        });
+        const got = await Promise.race([pending, stop]);
+        if (got === 'ended') break;
+        pending = undefined;
+        if (got.done) return;
+        const out = this.#convert(got.value, speechStart, Number.POSITIVE_INFINITY, history);
+        if (out?.type === 'start') speechStart = out.atMs;
+        if (out?.type === 'end') speechStart = -1;
+        if (out) yield out;
+      }
+      await feed;
+      if (failed) throw failed;
+      // Trailing silence makes the VAD close an open segment; read up to the last real sample.
+      const last = pushed;
+      const tail = Math.round(TAIL_SECONDS * ANALYSIS_RATE);
+      const chunk = ANALYSIS_RATE / 100;
+      for (let i = 0; i < tail; i += chunk)
+        stream.pushFrame(new AudioFrame(new Int16Array(chunk), ANALYSIS_RATE, 1, chunk));
+      const endMs = (last / ANALYSIS_RATE) * 1000;
+      while (true) {
+        const got = await (pending ?? events.next());
+        pending = undefined;
+        if (got.done) break;
+        const e = got.value;
+        const out = this.#convert(e, speechStart, endMs, history);
+        if (out?.type === 'start') speechStart = out.atMs;
+        if (out?.type === 'end') speechStart = -1;
+        if (out) yield out;
+        if (e.samplesIndex >= last + tail - 1024) break;
+      }
+      if (speechStart >= 0)
+        yield { type: 'end', startMs: speechStart, endMs, audio: history.slice(speechStart, endMs) };
+    } finally {
+      wake = undefined;
+      try {
+        stream.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  /** Maps one VAD event to a speech event; nothing past `endMs` (the trailing silence) counts. */
+  #convert(e: VADEvent, openStart: number, endMs: number, history: AudioHistory): SpeechEvent | undefined {
+    const atMs = (e.samplesIndex / ANALYSIS_RATE) * 1000;
+    if (e.type === VADEventType.START_OF_SPEECH && atMs <= endMs) {
+      return { type: 'start', atMs: Math.max(0, atMs - e.speechDuration) };
+    }
+    if (e.type === VADEventType.END_OF_SPEECH && openStart >= 0) {
+      const end = Math.min(endMs, Math.max(openStart, atMs - e.silenceDuration));
+      return { type: 'end', startMs: openStart, endMs: end, audio: history.slice(openStart, end) };
+    }
+    if (e.type === VADEventType.INFERENCE_DONE && atMs <= endMs) {
+      return { type: 'tick', atMs, speaking: e.speaking, probability: e.probability };
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { audioSettingsFromEnv, longPauseSecondsFromEnv } from './settings.js';
+
+describe('audio settings', () => {
+  it('defaults to no speech-to-text and an 8 s long pause', () => {
+    expect(audioSettingsFromEnv({})).toMatchObject({
+      engine: 'none',
+      language: 'en',
+      maxAttempts: 4,
+      longPauseSeconds: 8,
+    });
+  });
+
+  it('names what is wrong, and the analysers fall back instead of throwing', () => {
+    expect(() => audioSettingsFromEnv({ STT_ENGINE: 'whisper' })).toThrow(/STT_ENGINE/);
+    expect(() => audioSettingsFromEnv({ STT_ENGINE: 'openai' })).toThrow(/OPENAI_API_KEY or STT_BASE_URL/);
+    expect(
+      audioSettingsFromEnv({ STT_ENGINE: 'openai', STT_BASE_URL: 'http://127.0.0.1:9/v1' }).baseURL,
+    ).toBe('http://127.0.0.1:9/v1');
+    expect(longPauseSecondsFromEnv({ VAD_LONG_PAUSE_SECONDS: 'soon' })).toBe(8);
+    expect(longPauseSecondsFromEnv({ VAD_LONG_PAUSE_SECONDS: '5' })).toBe(5);
+  });
+});

@@ -1,0 +1,130 @@
+import {
+  TRANSCRIPT_SPEAKER_ATTRIBUTES as SPEAKER,
+  TRANSCRIPTION_ATTRIBUTES as STANDARD,
+  TRANSCRIPTION_TOPIC,
+} from '@interview-helper/protocol';
+import { loadAgentConfig } from '../config.js';
+import { logger } from '../log.js';
+import type { SessionContext } from '../session/extension.js';
+import { openDatabase } from '../storage/database.js';
+import { InterviewStore } from '../storage/store.js';
+import type { TranscriptSegmentInput } from '../storage/store-types.js';
+import type { TranscriptSegment } from './transcriber.js';
+
+/** Where transcript segments are kept ({@link InterviewStore} fits). */
+export interface TranscriptStore {
+  insertTranscriptSegment(segment: TranscriptSegmentInput): Promise<boolean>;
+}
+
+/** Segments kept for retry while the database is unreachable. */
+const MAX_PENDING = 5000;
+
+/**
+ * Publishes finished segments on the standard `lk.transcription` text-stream topic (sent on
+ * behalf of the speaker, with `lk.segment_id`, `lk.transcribed_track_id` and
+ * `lk.transcription_final`, so stock LiveKit clients show captions) and stores every segment,
+ * failed ones included. Segments the database refused are retried with the next one and at close.
+ */
+export class TranscriptSink {
+  #ctx: SessionContext;
+  #store?: Promise<TranscriptStore | undefined>;
+  #close?: () => Promise<void>;
+  #pending: TranscriptSegmentInput[] = [];
+  #log = logger('transcript');
+
+  constructor(ctx: SessionContext, store?: TranscriptStore) {
+    this.#ctx = ctx;
+    this.#store = store ? Promise.resolve(store) : this.#openStore();
+  }
+
+  async write(s: TranscriptSegment): Promise<void> {
+    if (s.status === 'ok') await this.#publish(s);
+    this.#pending.push({
+      id: s.id,
+      sessionId: this.#ctx.sessionId,
+      speakerIdentity: s.speaker.identity,
+      speakerRole: s.speaker.role,
+      text: s.text,
+      start: s.start,
+      end: s.end,
+      final: true,
+      status: s.status,
+    });
+    if (this.#pending.length > MAX_PENDING) this.#pending.splice(0, this.#pending.length - MAX_PENDING);
+    await this.#flush();
+  }
+
+  async close(): Promise<void> {
+    await this.#flush();
+    if (this.#pending.length)
+      this.#log.error({ lost: this.#pending.length }, 'transcript segments could not be stored');
+    await this.#close?.();
+  }
+
+  async #publish(s: TranscriptSegment): Promise<void> {
+    const local = this.#ctx.room.localParticipant;
+    if (!local) return;
+    try {
+      const writer = await local.streamText({
+        topic: TRANSCRIPTION_TOPIC,
+        senderIdentity: s.speaker.identity,
+        attributes: {
+          [STANDARD.SEGMENT_ID]: s.id,
+          [STANDARD.TRACK_ID]: s.speaker.trackSid,
+          [STANDARD.FINAL]: 'true',
+          [SPEAKER.IDENTITY]: s.speaker.identity,
+          [SPEAKER.ROLE]: s.speaker.role,
+          [SPEAKER.STATUS]: s.status,
+        },
+      });
+      await writer.write(s.text);
+      await writer.close();
+    } catch (err) {
+      this.#log.warn({ err, segment: s.id }, 'could not publish a transcript segment');
+    }
+  }
+
+  async #flush(): Promise<void> {
+    const store = await this.#store;
+    if (!store) {
+      this.#pending = [];
+      return;
+    }
+    while (this.#pending.length) {
+      const next = this.#pending[0] as TranscriptSegmentInput;
+      try {
+        await store.insertTranscriptSegment(next);
+        this.#pending.shift();
+      } catch (err) {
+        this.#log.error(
+          { err, pending: this.#pending.length },
+          'could not store transcript segments; will retry',
+        );
+        return;
+      }
+    }
+  }
+
+  /** The recorder's transcript method when it has one, else a store on DATABASE_URL. */
+  async #openStore(): Promise<TranscriptStore | undefined> {
+    const recorder = this.#ctx.recorder as unknown as Partial<TranscriptStore>;
+    if (typeof recorder.insertTranscriptSegment === 'function')
+      return {
+        insertTranscriptSegment: (s) =>
+          (recorder.insertTranscriptSegment as TranscriptStore['insertTranscriptSegment'])(s),
+      };
+    const url = loadAgentConfig().DATABASE_URL;
+    if (!url) {
+      this.#log.warn('DATABASE_URL is not set: transcript segments are published but not stored');
+      return undefined;
+    }
+    try {
+      const opened = await openDatabase({ url });
+      this.#close = opened.close;
+      return new InterviewStore(opened.db);
+    } catch (err) {
+      this.#log.error({ err }, 'could not open the database for transcripts');
+      return undefined;
+    }
+  }
+}

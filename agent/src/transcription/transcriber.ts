@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Role } from '@interview-helper/protocol';
+import type { VAD } from '@livekit/agents';
+import type { AudioFrame } from '@livekit/rtc-node';
+import { type SileroSettings, SpeechDetector } from '../audio/speech.js';
+import { logger } from '../log.js';
+import type { SttEngine } from './engine.js';
+
+/** Who is speaking on a track. */
+export interface Speaker {
+  identity: string;
+  role: Role;
+  trackSid: string;
+}
+
+/** One transcribed (or failed) segment of speech. Times are wall-clock ms since the epoch. */
+export interface TranscriptSegment {
+  id: string;
+  speaker: Speaker;
+  text: string;
+  start: number;
+  end: number;
+  status: 'ok' | 'failed';
+  attempts: number;
+  /** When the VAD closed the segment, and when its text was ready (latency = ready − closedAt). */
+  closedAt: number;
+  readyAt: number;
+  error?: string;
+}
+
+/** Speech boundaries of one speaker in wall-clock time, for turn taking. */
+export type SpeechBoundary = { speaker: Speaker; type: 'start' | 'end'; at: number };
+
+/** Options of {@link SpeakerTranscriber}. */
+export interface TranscriberOptions {
+  maxAttempts: number;
+  /** Time limit of one transcription request. */
+  timeoutMs: number;
+  /** First retry delay; doubles per attempt up to `maxBackoffMs`. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** Segments waiting for the engine; past it the oldest is given up (stored as failed). */
+  maxQueued: number;
+  /** Shorter speech is not sent to the engine. */
+  minSegmentSeconds: number;
+}
+
+export const defaultTranscriberOptions: TranscriberOptions = {
+  maxAttempts: 4,
+  timeoutMs: 20_000,
+  backoffMs: 500,
+  maxBackoffMs: 8000,
+  maxQueued: 32,
+  minSegmentSeconds: 0.3,
+};
+
+/** Silero settings for cutting speech into STT segments: a longer silence keeps sentences whole. */
+export const STT_VAD_SETTINGS: Partial<SileroSettings> = {
+  minSilenceDuration: 800,
+  prefixPaddingDuration: 500,
+};
+
+interface Job {
+  id: string;
+  audio: AudioFrame;
+  start: number;
+  end: number;
+  closedAt: number;
+}
+
+const MAX_TEXT = 10_000;
+
+/**
+ * Transcribes one speaker's track: Silero VAD cuts the audio into segments of speech, each is sent
+ * to the engine in order with a time limit, retried with exponential backoff, and handed to
+ * `onSegment` as `ok` or, once the attempts are spent, as `failed` (never dropped silently). The
+ * VAD keeps running while the engine is slow or down.
+ */
+export class SpeakerTranscriber {
+  readonly speaker: Speaker;
+  #o: TranscriberOptions;
+  #engine: SttEngine;
+  #vad: VAD;
+  #onSegment: (s: TranscriptSegment) => Promise<void>;
+  #onBoundary?: (b: SpeechBoundary) => void;
+  #queue: Job[] = [];
+  #working?: Promise<void>;
+  #abort = new AbortController();
+  #log = logger('transcriber');
+
+  constructor(opts: {
+    speaker: Speaker;
+    engine: SttEngine;
+    vad: VAD;
+    onSegment: (s: TranscriptSegment) => Promise<void>;
+    onBoundary?: (b: SpeechBoundary) => void;
+    options?: Partial<TranscriberOptions>;
+  }) {
+    this.speaker = opts.speaker;
+    this.#engine = opts.engine;
+    this.#vad = opts.vad;
+    this.#onSegment = opts.onSegment;
+    this.#onBoundary = opts.onBoundary;
+    this.#o = { ...defaultTranscriberOptions, ...opts.options };
+  }
+
+  /** Consumes the track's audio until it ends, then waits for the pending segments. */
+  async run(samples: AsyncIterable<{ frame: AudioFrame; receivedAt: number }>): Promise<void> {
+    let origin = Number.NaN;
+    async function* frames(): AsyncIterable<AudioFrame> {
+      for await (const { frame, receivedAt } of samples) {
+        if (Number.isNaN(origin)) origin = receivedAt - (frame.samplesPerChannel / frame.sampleRate) * 1000;
+        yield frame;
+      }
+    }
+    const wall = (ms: number) => Math.round(origin + ms);
+    for await (const e of new SpeechDetector(this.#vad).run(frames())) {
+      if (e.type === 'start') this.#onBoundary?.({ speaker: this.speaker, type: 'start', at: wall(e.atMs) });
+      if (e.type !== 'end') continue;
+      this.#onBoundary?.({ speaker: this.speaker, type: 'end', at: wall(e.endMs) });
+      if (!e.audio || (e.endMs - e.startMs) / 1000 < this.#o.minSegmentSeconds) continue;
+      this.#enqueue({
+        id: `seg_${randomUUID()}`,
+        audio: e.audio,
+        start: wall(e.startMs),
+        end: wall(e.endMs),
+        closedAt: Date.now(),
+      });
+    }
+    await this.#working;
+  }
+
+  /** Stops retrying: what is still queued is reported as failed. */
+  abort(): void {
+    this.#abort.abort();
+  }
+
+  #enqueue(job: Job): void {
+    if (this.#queue.length >= this.#o.maxQueued) {
+      const dropped = this.#queue.shift() as Job;
+      void this.#emit(dropped, '', 'failed', 0, 'queue full: the engine is too slow');
+    }
+    this.#queue.push(job);
+    this.#working ??= this.#work().finally(() => {
+      this.#working = undefined;
+    });
+  }
+
+  async #work(): Promise<void> {
+    for (let job = this.#queue.shift(); job; job = this.#queue.shift()) await this.#process(job);
+  }
+
+  async #process(job: Job): Promise<void> {
+    let error = '';
+    for (let attempt = 1; attempt <= this.#o.maxAttempts && !this.#abort.signal.aborted; attempt++) {
+      try {
+        const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.timeoutMs)]);
+        const { text } = await this.#engine.transcribe(job.audio, signal);
+        if (text.length > MAX_TEXT) throw new Error(`implausible transcript of ${text.length} characters`);
+        await this.#emit(job, text, 'ok', attempt);
+        return;
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
+        this.#log.warn(
+          { err: error, segment: job.id, attempt, engine: this.#engine.name },
+          'transcription failed',
+        );
+        if (attempt < this.#o.maxAttempts && !this.#abort.signal.aborted) {
+          const delay = Math.min(this.#o.maxBackoffMs, this.#o.backoffMs * 2 ** (attempt - 1));
+          await sleep(delay, undefined, { signal: this.#abort.signal }).catch(() => {});
+        }
+      }
+    }
+    await this.#emit(job, '', 'failed', this.#o.maxAttempts, error || 'aborted');
+  }
+
+  async #emit(
+    job: Job,
+    text: string,
+    status: 'ok' | 'failed',
+    attempts: number,
+    error?: string,
+  ): Promise<void> {
+    if (status === 'ok' && text === '') return; // noise: nothing was said
+    try {
+      await this.#onSegment({
+        id: job.id,
+        speaker: this.speaker,
+        text,
+        start: job.start,
+        end: Math.max(job.start, job.end),
+        status,
+        attempts,
+        closedAt: job.closedAt,
+        readyAt: Date.now(),
+        ...(error ? { error: error.slice(0, 300) } : {}),
+      });
+    } catch (err) {
+      this.#log.error({ err, segment: job.id }, 'could not deliver a transcript segment');
+    }
+  }
+}
