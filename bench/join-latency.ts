@@ -10,6 +10,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dispose } from '@livekit/rtc-node';
+import { RoomServiceClient } from 'livekit-server-sdk';
 import { photoFrames, publishCamera, publishMicrophone } from '../test/e2e/clients/media.js';
 import { createSession, join as joinRoom, signalsOf, waitFor } from '../test/e2e/clients/participant.js';
 import { startStack } from '../test/e2e/harness/stack.js';
@@ -42,6 +44,12 @@ async function measure(stack: Awaited<ReturnType<typeof startStack>>, warm: bool
   await mic.stop();
   await candidate.leave();
   await interviewer.leave();
+  // Close the room now (rather than after livekit's departure timeout) so its job ends and frees its slot.
+  await new RoomServiceClient(
+    stack.livekit.httpUrl,
+    stack.livekit.apiKey,
+    stack.livekit.apiSecret,
+  ).deleteRoom(created.session.roomName);
   return {
     joinToFirstFrameMs: Number(video.values.firstFrameAt) - joinStarted,
     joinToFirstAudioMs: Number(audio.values.firstSampleAt) - joinStarted,
@@ -75,4 +83,6 @@ try {
   console.log(JSON.stringify(out, null, 2));
 } finally {
   await stack.stop();
+  // rtc-node keeps native handles alive; release them so the process can end.
+  await dispose();
 }

@@ -10,6 +10,14 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   PGLITE_DIR: z.string().min(1).default('.data/pglite'),
   AGENT_STATS_INTERVAL_MS: z.coerce.number().int().min(250).max(60_000).default(2000),
+  /** Hints: Claude is used when a key is set; the rule engine otherwise and as fallback. */
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  HINTS_MODEL: z.string().min(1).max(128).default('claude-haiku-4-5'),
+  HINTS_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
+  HINTS_LLM_BUDGET_MS: z.coerce.number().int().min(100).max(60_000).default(6000),
+  /** JSON trigger overrides for every session, e.g. `{"long-pause":{"minSeconds":8}}`. */
+  HINTS_TRIGGERS: z.string().max(4096).optional(),
 });
 
 /** Agent configuration read from the environment. */

@@ -83,4 +83,32 @@ describe('protocol codec', () => {
     expect(unknown.ok).toBe(false);
     if (!unknown.ok) expect(unknown.error.code).toBe('unknown-topic');
   });
+
+  it('carries hints with and without their optional trigger time and detail level', () => {
+    const base = {
+      v: 1 as const,
+      type: 'hint' as const,
+      id: 'hint_1',
+      sessionId: 'sess_1',
+      kind: 'long-pause',
+      text: 'The candidate has not spoken for 8 s.',
+      evidence: ['sig_1'],
+      confidence: 0.9,
+      source: 'rules' as const,
+      createdAt: 5000,
+    };
+    expect(decodeAgentMessage(encodeAgentMessage(base).bytes)).toEqual({ ok: true, message: base });
+    const full = { ...base, triggerAt: 4000, detail: 'minimal' as const };
+    expect(decodeAgentMessage(encodeAgentMessage(full).bytes)).toEqual({ ok: true, message: full });
+    expect(decodeAgentMessage(JSON.stringify({ ...base, detail: 'chatty' })).ok).toBe(false);
+  });
+
+  it('accepts settings with per-session trigger overrides, refusing non-scalar values', () => {
+    const settings = { v: 1 as const, type: 'settings' as const, detail: 'verbose' as const };
+    expect(decodeClientMessage(encodeClientMessage(settings).bytes).ok).toBe(true);
+    const tuned = { ...settings, triggers: { 'long-pause': { enabled: true, minSeconds: 8 } } };
+    expect(decodeClientMessage(encodeClientMessage(tuned).bytes)).toEqual({ ok: true, message: tuned });
+    const bad = { ...settings, triggers: { 'long-pause': { minSeconds: 'eight' } } };
+    expect(decodeClientMessage(JSON.stringify(bad)).ok).toBe(false);
+  });
 });

@@ -50,6 +50,10 @@ export const hintMessageSchema = z.object({
   confidence: z.number().min(0).max(1),
   source: z.enum(['rules', 'llm']),
   createdAt: timestamp,
+  /** When the triggering event happened (e.g. the moment a pause became long), if known. */
+  triggerAt: timestamp.optional(),
+  /** Detail level the text was written for (the recipient's setting). */
+  detail: z.enum(['minimal', 'normal', 'verbose']).optional(),
 });
 export type HintMessage = z.infer<typeof hintMessageSchema>;
 
@@ -95,10 +99,25 @@ export const hintFeedbackMessageSchema = z.object({
 });
 export type HintFeedbackMessage = z.infer<typeof hintFeedbackMessageSchema>;
 
+/** Detail level of the hints an interviewer receives. */
+export const hintDetailSchema = z.enum(['minimal', 'normal', 'verbose']);
+export type HintDetail = z.infer<typeof hintDetailSchema>;
+
+/**
+ * Per-trigger overrides for this session: `enabled` switches a trigger on or off, the other keys set its
+ * numeric thresholds (names as documented by the agent's hint triggers).
+ */
+export const triggerSettingsSchema = z.record(
+  z.string().min(1).max(64),
+  z.record(z.string().min(1).max(64), z.union([z.boolean(), z.number().finite()])),
+);
+
 export const settingsMessageSchema = z.object({
   v: version,
   type: z.literal('settings'),
-  detail: z.enum(['minimal', 'normal', 'verbose']),
+  detail: hintDetailSchema,
+  /** Trigger overrides for the whole session (any interviewer may set them). */
+  triggers: triggerSettingsSchema.optional(),
 });
 export type SettingsMessage = z.infer<typeof settingsMessageSchema>;
 

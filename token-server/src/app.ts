@@ -13,6 +13,7 @@ import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { type TokenServerConfig, toHttpUrl } from './config.js';
 import { ApiError } from './errors.js';
+import { reportRoutes } from './report.js';
 import { issueToken } from './tokens.js';
 
 /** Where the app reports what clients must not see. */
@@ -213,6 +214,8 @@ export function createApp(deps: AppDeps): Hono {
       expiresAt: issued.expiresAt.toISOString(),
     });
   });
+
+  app.route('/api', reportRoutes(store));
 
   return app;
 }

@@ -1,5 +1,11 @@
 import { AudioLevelAnalyser } from '../audio/audio-level.js';
+import { DeliveryAnalyser } from '../audio/delivery.js';
+import { PitchAnalyser } from '../audio/pitch.js';
+import { VadAnalyser } from '../audio/vad.js';
+import { HintsExtension } from '../hints/hints-extension.js';
 import type { SessionExtensionFactory } from '../session/extension.js';
+import { TranscriptionExtension } from '../transcription/extension.js';
+import { longPauseSecondsFromEnv } from '../transcription/settings.js';
 import { FrameRateAnalyser } from '../vision/frame-rate.js';
 import type { AnalyserFactory } from './analyser.js';
 
@@ -9,6 +15,9 @@ import type { AnalyserFactory } from './analyser.js';
  */
 export const defaultAnalysers: AnalyserFactory[] = [
   () => new AudioLevelAnalyser(),
+  () => new VadAnalyser({ longPauseSeconds: longPauseSecondsFromEnv() }),
+  () => new PitchAnalyser(),
+  () => new DeliveryAnalyser(),
   () => new FrameRateAnalyser(),
 ];
 
@@ -16,4 +25,7 @@ export const defaultAnalysers: AnalyserFactory[] = [
  * Whole-session capabilities (speech-to-text for both speakers, hints, …), one factory each; see
  * {@link SessionExtension}.
  */
-export const defaultExtensions: SessionExtensionFactory[] = [];
+export const defaultExtensions: SessionExtensionFactory[] = [
+  () => new HintsExtension(),
+  () => new TranscriptionExtension(),
+];

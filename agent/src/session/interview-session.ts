@@ -207,12 +207,7 @@ export class InterviewSession {
         this.#logger.debug({ sender: sender.identity, ...this.#latestCode }, 'code pad updated');
         break;
       case 'hint-feedback':
-        if (!(await this.#o.recorder.hintFeedback(message.hintId, message.useful, new Date()))) {
-          this.#logger.warn(
-            { sender: sender.identity, hintId: message.hintId },
-            'feedback for unknown hint dropped',
-          );
-        }
+        // Stored by the hints extension (agent/src/hints/), which knows the session's hints.
         break;
       case 'settings':
         this.#logger.info(

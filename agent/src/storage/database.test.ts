@@ -1,16 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SQL, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, MIGRATION_LOCK_KEY, openDatabase } from './database.js';
+import { type Database, MIGRATION_LOCK_KEY, MIGRATIONS_FOLDER, openDatabase } from './database.js';
 import { StorageError } from './errors.js';
 import { hashInvite } from './invites.js';
 import { InterviewStore } from './store.js';
 import { createTemporaryDatabase, type TemporaryDatabase, testPostgresUrl } from './testing.js';
 
-const TABLES = ['hints', 'participants', 'sessions', 'signals', 'transcript_segments'];
+const TABLES = ['hints', 'participants', 'session_reports', 'sessions', 'signals', 'transcript_segments'];
+/** Migrations drizzle-kit generated (one journal entry each). */
+const MIGRATIONS = (
+  JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] }
+).entries.length;
 
 /** Rows of a raw query: postgres.js returns an array, PGlite `{ rows }`. */
 async function query<T>(db: Database, q: SQL): Promise<T[]> {
@@ -40,7 +45,7 @@ describe('openDatabase with PGlite', () => {
     try {
       expect(opened.kind).toBe('pglite');
       expect(await tableNames(opened.db)).toEqual(TABLES);
-      expect(await appliedMigrations(opened.db)).toBe(1);
+      expect(await appliedMigrations(opened.db)).toBe(MIGRATIONS);
     } finally {
       await opened.close();
     }
@@ -58,7 +63,7 @@ describe('openDatabase with PGlite', () => {
       await first.close();
       const second = await openDatabase({ dataDir: dir });
       try {
-        expect(await appliedMigrations(second.db)).toBe(1);
+        expect(await appliedMigrations(second.db)).toBe(MIGRATIONS);
         expect((await new InterviewStore(second.db).getSession(session.id))?.roomName).toBe(
           'interview-persisted',
         );
@@ -89,7 +94,7 @@ describe.runIf('url' in pg)('openDatabase with PostgreSQL', () => {
       const first = opens[0];
       if (!first) throw new Error('no database');
       expect(await tableNames(first.db)).toEqual(TABLES);
-      expect(await appliedMigrations(first.db)).toBe(1);
+      expect(await appliedMigrations(first.db)).toBe(MIGRATIONS);
       const held = await query<{ n: number }>(
         first.db,
         sql`select count(*)::int as n from pg_locks where locktype = 'advisory'`,

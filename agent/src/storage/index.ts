@@ -8,11 +8,13 @@ export {
   openDatabase,
 } from './database.js';
 export { StorageError, type StorageErrorCode, sqlState } from './errors.js';
+export { HintStore } from './hint-store.js';
 export { generateInvite, hashInvite, INVITE_BYTES, inviteMatches } from './invites.js';
 export { type PgliteServer, type PgliteServerOptions, startPgliteServer } from './pglite-server.js';
 export type {
   HintRow,
   ParticipantRow,
+  SessionReportRow,
   SessionRow,
   SessionSettings,
   SignalRow,

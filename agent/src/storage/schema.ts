@@ -3,6 +3,7 @@ import {
   boolean,
   check,
   index,
+  integer,
   jsonb,
   pgTable,
   real,
@@ -98,7 +99,18 @@ export const hints = pgTable(
     confidence: real('confidence').notNull(),
     source: text('source').$type<'rules' | 'llm'>().notNull(),
     createdAt: tstz('created_at').notNull().defaultNow(),
+    /** The signal that triggered the hint and when the triggering event happened. */
+    triggerSignalId: text('trigger_signal_id'),
+    triggerAt: tstz('trigger_at'),
+    /** When the agent decided to give the hint (trigger matched, cadence allowed it). */
+    decidedAt: tstz('decided_at'),
+    /** When the LLM's first token arrived (LLM hints only). */
+    llmFirstTokenAt: tstz('llm_first_token_at'),
     publishedAt: tstz('published_at'),
+    /** Interviewer identities the hint was delivered to. */
+    recipients: jsonb('recipients').$type<string[]>().notNull().default([]),
+    /** Near-duplicate triggers folded into this hint instead of becoming hints of their own. */
+    mergedCount: integer('merged_count').notNull().default(0),
     feedbackUseful: boolean('feedback_useful'),
     feedbackAt: tstz('feedback_at'),
   },
@@ -134,8 +146,18 @@ export const transcriptSegments = pgTable(
   ],
 );
 
+/** The report written when a session ends (one per session; a later report replaces it). */
+export const sessionReports = pgTable('session_reports', {
+  sessionId: text('session_id')
+    .primaryKey()
+    .references(() => sessions.id, { onDelete: 'cascade' }),
+  createdAt: tstz('created_at').notNull().defaultNow(),
+  report: jsonb('report').$type<Record<string, unknown>>().notNull(),
+});
+
 export type SessionRow = typeof sessions.$inferSelect;
 export type ParticipantRow = typeof participants.$inferSelect;
 export type SignalRow = typeof signals.$inferSelect;
 export type HintRow = typeof hints.$inferSelect;
 export type TranscriptSegmentRow = typeof transcriptSegments.$inferSelect;
+export type SessionReportRow = typeof sessionReports.$inferSelect;

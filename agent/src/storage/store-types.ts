@@ -31,11 +31,21 @@ export type SignalInput = Pick<
   'id' | 'sessionId' | 'analyser' | 'kind' | 'media' | 'range' | 'values' | 'confidence' | 'summary'
 >;
 
-/** A hint as published on the protocol (`v` and `type` are ignored). */
+/** A hint as published on the protocol (`v` and `type` are ignored), plus its delivery timeline. */
 export type HintInput = Pick<
   HintMessage,
   'id' | 'sessionId' | 'kind' | 'text' | 'evidence' | 'confidence' | 'source' | 'createdAt'
->;
+> & {
+  triggerSignalId?: string;
+  /** When the triggering event happened. */
+  triggerAt?: Timestamp;
+  /** When the agent decided to give the hint. */
+  decidedAt?: Timestamp;
+  /** When the LLM's first token arrived (LLM hints). */
+  llmFirstTokenAt?: Timestamp;
+  publishedAt?: Timestamp;
+  recipients?: string[];
+};
 
 /** An interviewer's verdict on a hint. */
 export interface HintFeedback {

@@ -7,8 +7,10 @@ import {
   hints,
   type ParticipantRow,
   participants,
+  type SessionReportRow,
   type SessionRow,
   type SignalRow,
+  sessionReports,
   sessions,
   signals,
   type TranscriptSegmentRow,
@@ -28,7 +30,8 @@ import type {
 const DEFAULT_LIMIT = 1000;
 const MAX_LIMIT = 10_000;
 
-function toDate(t: Timestamp, field: string): Date {
+/** A protocol timestamp or Date as a valid Date; `invalid_input` otherwise. */
+export function toDate(t: Timestamp, field: string): Date {
   const d = t instanceof Date ? t : new Date(t);
   if (!Number.isFinite(d.getTime())) {
     throw new StorageError('invalid_input', `${field} is not a valid timestamp`);
@@ -184,6 +187,13 @@ export class InterviewStore {
           confidence: hint.confidence,
           source: hint.source,
           createdAt: toDate(hint.createdAt, 'createdAt'),
+          triggerSignalId: hint.triggerSignalId ?? null,
+          triggerAt: hint.triggerAt === undefined ? null : toDate(hint.triggerAt, 'triggerAt'),
+          decidedAt: hint.decidedAt === undefined ? null : toDate(hint.decidedAt, 'decidedAt'),
+          llmFirstTokenAt:
+            hint.llmFirstTokenAt === undefined ? null : toDate(hint.llmFirstTokenAt, 'llmFirstTokenAt'),
+          publishedAt: hint.publishedAt === undefined ? null : toDate(hint.publishedAt, 'publishedAt'),
+          recipients: [...(hint.recipients ?? [])],
         })
         .onConflictDoNothing({ target: hints.id })
         .returning({ id: hints.id });
@@ -202,6 +212,28 @@ export class InterviewStore {
         .where(eq(hints.id, hintId))
         .returning({ id: hints.id });
       return rows.length > 0;
+    });
+  }
+
+  /** Stores the report of a session, replacing an earlier one. */
+  saveReport(sessionId: string, report: Record<string, unknown>, at: Timestamp = Date.now()): Promise<void> {
+    return this.#run('saveReport', async () => {
+      const createdAt = toDate(at, 'at');
+      await this.#db
+        .insert(sessionReports)
+        .values({ sessionId, report, createdAt })
+        .onConflictDoUpdate({ target: sessionReports.sessionId, set: { report, createdAt } });
+    });
+  }
+
+  getReport(sessionId: string): Promise<SessionReportRow | undefined> {
+    return this.#run('getReport', async () => {
+      const [row] = await this.#db
+        .select()
+        .from(sessionReports)
+        .where(eq(sessionReports.sessionId, sessionId))
+        .limit(1);
+      return row;
     });
   }
 

@@ -1,0 +1,192 @@
+import type { SignalMessage } from '@interview-helper/protocol';
+import type { HintRow, ParticipantRow, TranscriptSegmentRow } from '../storage/schema.js';
+
+/** Signal kinds that arrive periodically; counted in the metrics, left out of the timeline. */
+export const PERIODIC_KINDS: ReadonlySet<string> = new Set(['audio-level', 'video-frames']);
+
+/** Everything a report is built from. */
+export interface ReportInput {
+  sessionId: string;
+  generatedAt: number;
+  participants: ParticipantRow[];
+  signals: SignalMessage[];
+  hints: HintRow[];
+  transcript: TranscriptSegmentRow[];
+}
+
+/** Median and 95th percentile of a list of durations (ms). */
+export interface Percentiles {
+  n: number;
+  p50: number | null;
+  p95: number | null;
+}
+
+/** The session report served as JSON by the token server. */
+export interface SessionReport {
+  version: 1;
+  sessionId: string;
+  generatedAt: string;
+  participants: { identity: string; role: string; name: string; joinedAt: string; leftAt: string | null }[];
+  timeline: { id: string; start: string; end: string; kind: string; analyser: string; summary: string }[];
+  metrics: {
+    durationSeconds: number;
+    signalCounts: Record<string, number>;
+    hints: {
+      total: number;
+      bySource: Record<string, number>;
+      byKind: Record<string, number>;
+      merged: number;
+    };
+    delivery: {
+      triggerToPublishedMs: Percentiles;
+      decidedToPublishedMs: Percentiles;
+      firstTokenToPublishedMs: Percentiles;
+    };
+    feedback: { useful: number; notUseful: number; none: number };
+  };
+  transcript: { speaker: string; role: string; text: string; start: string; end: string }[];
+  hints: {
+    id: string;
+    kind: string;
+    text: string;
+    source: string;
+    evidence: string[];
+    confidence: number;
+    triggerAt: string | null;
+    decidedAt: string | null;
+    llmFirstTokenAt: string | null;
+    publishedAt: string | null;
+    recipients: string[];
+    mergedCount: number;
+    feedback: { useful: boolean; at: string } | null;
+  }[];
+  summary: { source: 'rules' | 'llm'; text: string };
+}
+
+const iso = (t: Date | number) => new Date(t).toISOString();
+const isoOrNull = (t: Date | null) => (t ? t.toISOString() : null);
+
+/** Nearest-rank percentiles. */
+export function percentiles(values: number[]): Percentiles {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const at = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? null;
+  return { n: sorted.length, p50: sorted.length ? at(0.5) : null, p95: sorted.length ? at(0.95) : null };
+}
+
+function count<T>(items: T[], key: (t: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const i of items) out[key(i)] = (out[key(i)] ?? 0) + 1;
+  return out;
+}
+
+const gap = (a: Date | null, b: Date | null) => (a && b ? [b.getTime() - a.getTime()] : []);
+
+/** Builds the report with the deterministic summary (see {@link deterministicSummary}). */
+export function buildReport(input: ReportInput): SessionReport {
+  const signals = [...new Map(input.signals.map((s) => [s.id, s])).values()].sort(
+    (a, b) => a.range.start - b.range.start,
+  );
+  const starts = [
+    ...input.participants.map((p) => p.joinedAt.getTime()),
+    ...signals.map((s) => s.range.start),
+  ];
+  const first = starts.length ? Math.min(...starts) : input.generatedAt;
+  const feedback = {
+    useful: input.hints.filter((h) => h.feedbackUseful === true).length,
+    notUseful: input.hints.filter((h) => h.feedbackUseful === false).length,
+    none: input.hints.filter((h) => h.feedbackUseful === null).length,
+  };
+  const report: Omit<SessionReport, 'summary'> = {
+    version: 1,
+    sessionId: input.sessionId,
+    generatedAt: iso(input.generatedAt),
+    participants: input.participants.map((p) => ({
+      identity: p.identity,
+      role: p.role,
+      name: p.name,
+      joinedAt: iso(p.joinedAt),
+      leftAt: isoOrNull(p.leftAt),
+    })),
+    timeline: signals
+      .filter((s) => !PERIODIC_KINDS.has(s.kind))
+      .slice(0, 5000)
+      .map((s) => ({
+        id: s.id,
+        start: iso(s.range.start),
+        end: iso(s.range.end),
+        kind: s.kind,
+        analyser: s.analyser,
+        summary: s.summary,
+      })),
+    metrics: {
+      durationSeconds: Math.max(0, Math.round((input.generatedAt - first) / 1000)),
+      signalCounts: count(signals, (s) => s.kind),
+      hints: {
+        total: input.hints.length,
+        bySource: count(input.hints, (h) => h.source),
+        byKind: count(input.hints, (h) => h.kind),
+        merged: input.hints.reduce((n, h) => n + h.mergedCount, 0),
+      },
+      delivery: {
+        triggerToPublishedMs: percentiles(input.hints.flatMap((h) => gap(h.triggerAt, h.publishedAt))),
+        decidedToPublishedMs: percentiles(input.hints.flatMap((h) => gap(h.decidedAt, h.publishedAt))),
+        firstTokenToPublishedMs: percentiles(
+          input.hints.flatMap((h) => gap(h.llmFirstTokenAt, h.publishedAt)),
+        ),
+      },
+      feedback,
+    },
+    transcript: input.transcript
+      .filter((t) => t.status === 'ok' && t.final)
+      .map((t) => ({
+        speaker: t.speakerIdentity,
+        role: t.speakerRole,
+        text: t.text,
+        start: iso(t.startAt),
+        end: iso(t.endAt),
+      })),
+    hints: input.hints.map((h) => ({
+      id: h.id,
+      kind: h.kind,
+      text: h.text,
+      source: h.source,
+      evidence: h.evidence,
+      confidence: h.confidence,
+      triggerAt: isoOrNull(h.triggerAt),
+      decidedAt: isoOrNull(h.decidedAt),
+      llmFirstTokenAt: isoOrNull(h.llmFirstTokenAt),
+      publishedAt: isoOrNull(h.publishedAt),
+      recipients: h.recipients,
+      mergedCount: h.mergedCount,
+      feedback:
+        h.feedbackUseful === null
+          ? null
+          : { useful: h.feedbackUseful, at: iso(h.feedbackAt ?? input.generatedAt) },
+    })),
+  };
+  return { ...report, summary: { source: 'rules', text: deterministicSummary(report) } };
+}
+
+/** A plain summary from the report's numbers: observable facts only, the same input gives the same text. */
+export function deterministicSummary(r: Omit<SessionReport, 'summary'>): string {
+  const minutes = Math.round(r.metrics.durationSeconds / 6) / 10;
+  const observed = Object.entries(r.metrics.signalCounts)
+    .filter(([kind]) => !PERIODIC_KINDS.has(kind))
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 5)
+    .map(([kind, n]) => `${kind} ×${n}`);
+  const h = r.metrics.hints;
+  const f = r.metrics.feedback;
+  const d = r.metrics.delivery.triggerToPublishedMs;
+  return [
+    `Session of ${minutes} min with ${r.participants.length} participant stays.`,
+    observed.length ? `Observed: ${observed.join(', ')}.` : 'No notable observations.',
+    `${h.total} hints (${h.bySource.rules ?? 0} rule-based, ${h.bySource.llm ?? 0} LLM), ${h.merged} near-duplicates merged.`,
+    `Feedback: ${f.useful} useful, ${f.notUseful} not useful, ${f.none} without feedback.`,
+    d.n ? `Hint delivery from trigger: p50 ${d.p50} ms, p95 ${d.p95} ms.` : '',
+    `${r.transcript.length} final transcript segments.`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+}

@@ -1,0 +1,64 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Database } from './database.js';
+import { toStorageError } from './errors.js';
+import { hints } from './schema.js';
+import { toDate } from './store.js';
+import type { Timestamp } from './store-types.js';
+
+/** `column || extra` as a JSON array without repeats. */
+const unionJson = (column: typeof hints.evidence | typeof hints.recipients, extra: readonly string[]) =>
+  sql`(select coalesce(jsonb_agg(distinct e), '[]'::jsonb) from jsonb_array_elements_text(${column} || ${JSON.stringify([...extra])}::jsonb) as e)`;
+
+/**
+ * Hint delivery bookkeeping (inserting hints, feedback and reports live in `InterviewStore`).
+ * Failures are `StorageError`s with a stable `code`.
+ */
+export class HintStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toStorageError(err, what);
+    }
+  }
+
+  /**
+   * Folds a near-duplicate trigger into an existing hint: adds its evidence (without repeats) and counts
+   * it. Returns false for an unknown hint.
+   */
+  mergeIntoHint(hintId: string, evidence: readonly string[]): Promise<boolean> {
+    return this.#run('mergeIntoHint', async () => {
+      const rows = await this.#db
+        .update(hints)
+        .set({ mergedCount: sql`${hints.mergedCount} + 1`, evidence: unionJson(hints.evidence, evidence) })
+        .where(eq(hints.id, hintId))
+        .returning({ id: hints.id });
+      return rows.length > 0;
+    });
+  }
+
+  /** Adds interviewer identities a hint was delivered to (first delivery sets `publishedAt`). */
+  addHintRecipients(
+    hintId: string,
+    identities: readonly string[],
+    at: Timestamp = Date.now(),
+  ): Promise<boolean> {
+    return this.#run('addHintRecipients', async () => {
+      const rows = await this.#db
+        .update(hints)
+        .set({
+          recipients: unionJson(hints.recipients, identities),
+          publishedAt: sql`coalesce(${hints.publishedAt}, ${toDate(at, 'at').toISOString()}::timestamptz)`,
+        })
+        .where(eq(hints.id, hintId))
+        .returning({ id: hints.id });
+      return rows.length > 0;
+    });
+  }
+}

@@ -1,0 +1,228 @@
+import {
+  AGENT_CANDIDATE_ATTRIBUTE,
+  encodeClientMessage,
+  type HintMessage,
+  type SignalMessage,
+  TOPICS,
+} from '@interview-helper/protocol';
+import type { Room } from '@livekit/rtc-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../agent/src/storage/database.js';
+import { InterviewStore } from '../../agent/src/storage/store.js';
+import { type AnthropicStandIn, startAnthropicStandIn } from '../anthropic-stand-in/server.js';
+import {
+  type CreatedSession,
+  createSession,
+  join as joinRoom,
+  type TestParticipant,
+  waitFor,
+} from './clients/participant.js';
+import { publishTalkThenPause } from './clients/talk-pause.js';
+import { type Stack, startStack } from './harness/stack.js';
+
+const PAUSE_SECONDS = 3;
+const TRIGGERS = JSON.stringify({
+  'long-pause': { minSeconds: PAUSE_SECONDS },
+  'answer-end': { enabled: false },
+});
+
+const hintsOf = (p: TestParticipant, kind?: string) =>
+  p.messages.filter((m): m is HintMessage => m.type === 'hint' && (kind === undefined || m.kind === kind));
+const signalById = (p: TestParticipant, id: string) =>
+  p.messages.find((m): m is SignalMessage => m.type === 'signal' && m.id === id);
+
+async function send(room: Room, message: Parameters<typeof encodeClientMessage>[0]): Promise<void> {
+  const encoded = encodeClientMessage(message);
+  if (encoded.transport === 'packet') {
+    await room.localParticipant?.publishData(encoded.bytes, {
+      reliable: true,
+      topic: TOPICS.CLIENT_TO_AGENT,
+    });
+  } else {
+    await room.localParticipant?.sendText(encoded.text, { topic: TOPICS.CLIENT_TO_AGENT });
+  }
+}
+
+async function withStore<T>(stack: Stack, fn: (store: InterviewStore) => Promise<T>): Promise<T> {
+  const db = await openDatabase({ url: stack.databaseUrl, migrate: false, maxConnections: 1 });
+  try {
+    return await fn(new InterviewStore(db.db));
+  } finally {
+    await db.close();
+  }
+}
+
+async function start(stack: Stack) {
+  const created = await createSession(stack);
+  const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
+  const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
+  await waitFor('the agent to analyse the candidate', () =>
+    [...interviewer.room.remoteParticipants.values()].some(
+      (p) => p.attributes[AGENT_CANDIDATE_ATTRIBUTE] === candidate.identity,
+    )
+      ? true
+      : undefined,
+  );
+  return { created, interviewer, candidate };
+}
+
+function expectGrounded(interviewer: TestParticipant, hint: HintMessage, silenceStarts: number[]) {
+  expect(hint.evidence.length).toBeGreaterThan(0);
+  const evidence = signalById(interviewer, hint.evidence[0] as string);
+  expect(evidence?.kind).toBe('silence');
+  expect(Number(evidence?.values.seconds)).toBeGreaterThanOrEqual(PAUSE_SECONDS);
+  // The trigger is dated at the moment the silence became long, measured from the candidate's media.
+  const offsets = silenceStarts.map((s) => Math.abs((hint.triggerAt ?? 0) - (s + PAUSE_SECONDS * 1000)));
+  expect(Math.min(...offsets)).toBeLessThan(600);
+}
+
+describe('hints without an LLM key: rule hints end to end', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ agentEnv: { HINTS_TRIGGERS: TRIGGERS, HINTS_MIN_INTERVAL_MS: '1500' } });
+  });
+  afterAll(() => stack?.stop());
+
+  it('a long pause after the candidate spoke gives the interviewer (only) a rule hint with its evidence; feedback, settings, code pad and report work', async () => {
+    const { created, interviewer, candidate } = await start(stack);
+    const mic = await publishTalkThenPause(candidate.room, 4000, 5000);
+
+    const first = await waitFor('a long-pause hint', () => hintsOf(interviewer, 'long-pause')[0], 40_000);
+    const firstArrived = Date.now();
+    expect(first).toMatchObject({ source: 'rules', detail: 'normal' });
+    expect(first.text).toMatch(/has not spoken for \d/);
+    expectGrounded(interviewer, first, mic.silenceStarts);
+    console.log(`[measure] rule hint trigger→interviewer ${firstArrived - (first.triggerAt ?? 0)} ms`);
+
+    // The interviewer asks for minimal hints; the next pause comes at that level.
+    await send(interviewer.room, { v: 1, type: 'settings', detail: 'minimal' });
+    await send(interviewer.room, { v: 1, type: 'hint-feedback', hintId: first.id, useful: true });
+    await send(interviewer.room, { v: 1, type: 'hint-feedback', hintId: 'hint_no_such_hint', useful: false });
+    // Bad input from the candidate: interviewer-only types, an oversized code pad, then a real one.
+    await send(candidate.room, { v: 1, type: 'hint-feedback', hintId: first.id, useful: false });
+    await candidate.room.localParticipant?.sendText(
+      JSON.stringify({ v: 1, type: 'code', revision: 1, language: 'js', text: 'x'.repeat(300 * 1024) }),
+      { topic: TOPICS.CLIENT_TO_AGENT },
+    );
+    const code =
+      'function last(xs) {\n  for (let i = 0; i <= xs.length; i++) {}\n  return xs[xs.length - 1];\n}\n';
+    await send(candidate.room, { v: 1, type: 'code', revision: 2, language: 'javascript', text: code });
+
+    const review = await waitFor('a code-review hint', () => hintsOf(interviewer, 'code-review')[0], 20_000);
+    expect(review).toMatchObject({ detail: 'minimal', source: 'rules' });
+    expect(review.text).toBe('Code line 2: worth probing.');
+    expect(signalById(interviewer, review.evidence[0] as string)?.kind).toBe('code-update');
+    const second = await waitFor(
+      'a second long-pause hint',
+      () => hintsOf(interviewer, 'long-pause')[1],
+      30_000,
+    );
+    expect(second).toMatchObject({ detail: 'minimal', source: 'rules' });
+    expect(second.text).toMatch(/^No speech for \d/);
+    expectGrounded(interviewer, second, mic.silenceStarts);
+
+    // Nothing addressed to interviewers reached the candidate.
+    expect(candidate.messages).toHaveLength(0);
+    expect(interviewer.invalid).toBe(0);
+
+    // Stored with its timeline, recipients and feedback.
+    const row = await withStore(stack, async (store) =>
+      (await store.listHints(created.session.id)).find((h) => h.id === first.id),
+    );
+    expect(row).toMatchObject({
+      kind: 'long-pause',
+      source: 'rules',
+      feedbackUseful: true,
+      recipients: [interviewer.identity],
+    });
+    expect(row?.triggerAt?.getTime()).toBe(first.triggerAt);
+    for (const t of [row?.decidedAt, row?.publishedAt])
+      expect(t?.getTime()).toBeGreaterThanOrEqual(first.triggerAt ?? 0);
+
+    // Session end: everyone leaves, the report is stored and served to the interviewer invite only.
+    await mic.stop();
+    await candidate.leave();
+    await interviewer.leave();
+    const body = await fetchReport(stack, created, 20_000);
+    expect(body.summary.source).toBe('rules');
+    expect(body.hints.find((h) => h.id === first.id)?.feedback?.useful).toBe(true);
+    expect(body.metrics.hints.bySource.rules).toBeGreaterThanOrEqual(3);
+    expect(body.timeline.some((e) => e.kind === 'silence')).toBe(true);
+    const denied = await fetch(`${stack.tokenServerUrl}/api/sessions/${created.session.id}/report`, {
+      headers: { authorization: `Bearer ${created.invites.candidate}` },
+    });
+    expect(denied.status).toBe(401);
+
+    const log = stack.agent.output();
+    expect(log).toMatch(/feedback for unknown hint dropped/);
+    expect(log).toMatch(/"code":"forbidden"/);
+    expect(log).toMatch(/code is larger than|too-large/);
+    expect(log).not.toMatch(/uncaught|unhandled/i);
+  }, 90_000);
+});
+
+interface ReportBody {
+  summary: { source: string; text: string };
+  hints: { id: string; feedback: { useful: boolean } | null }[];
+  metrics: { hints: { bySource: Record<string, number> } };
+  timeline: { kind: string }[];
+}
+
+async function fetchReport(stack: Stack, created: CreatedSession, timeoutMs: number): Promise<ReportBody> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${stack.tokenServerUrl}/api/sessions/${created.session.id}/report`, {
+      headers: { authorization: `Bearer ${created.invites.interviewer}` },
+    });
+    if (res.ok) return (await res.json()) as ReportBody;
+    await res.body?.cancel();
+    if (Date.now() > deadline) throw new Error(`no report after ${timeoutMs} ms (last status ${res.status})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('hints with Claude (local stand-in Messages API)', () => {
+  let stack: Stack;
+  let standIn: AnthropicStandIn;
+  beforeAll(async () => {
+    standIn = await startAnthropicStandIn({ firstTokenDelayMs: 100 });
+    stack = await startStack({
+      agentEnv: {
+        HINTS_TRIGGERS: TRIGGERS,
+        HINTS_MIN_INTERVAL_MS: '1000',
+        ANTHROPIC_API_KEY: 'stand-in-key',
+        ANTHROPIC_BASE_URL: standIn.baseURL,
+        HINTS_MODEL: 'claude-stand-in',
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await standIn?.close();
+  });
+
+  it('a long pause gives a Claude hint with evidence; when the API fails the trigger still becomes a rule hint', async () => {
+    const { interviewer, candidate } = await start(stack);
+    const mic = await publishTalkThenPause(candidate.room, 4000, 5000);
+    const llm = await waitFor('an LLM hint', () => hintsOf(interviewer, 'long-pause')[0], 40_000);
+    expect(llm.source).toBe('llm');
+    expect(llm.text).toMatch(/^Stand-in hint for long-pause/);
+    expectGrounded(interviewer, llm, mic.silenceStarts);
+
+    standIn.setModes(['server-error']);
+    const fallback = await waitFor('a fallback hint', () => hintsOf(interviewer, 'long-pause')[1], 30_000);
+    expect(fallback.source).toBe('rules');
+    expectGrounded(interviewer, fallback, mic.silenceStarts);
+    expect(candidate.messages).toHaveLength(0);
+
+    // What went to the API: derived signals, transcript text and code only.
+    expect(standIn.requests.length).toBeGreaterThanOrEqual(2);
+    for (const r of standIn.requests) {
+      expect(r.raw).not.toMatch(/"type":"(image|audio|document)"|base64|[A-Za-z0-9+/]{1024,}/);
+      expect(r.body.model).toBe('claude-stand-in');
+    }
+    await mic.stop();
+    await candidate.leave();
+    await interviewer.leave();
+  }, 90_000);
+});
