@@ -77,11 +77,8 @@ export class CandidateTracker {
     this.#on(
       RoomEvent.TrackSubscribed,
       (track: RemoteTrack, pub: RemoteTrackPublication, p: RemoteParticipant) => {
-        if (p.identity !== this.#active || !this.#wanted(pub)) {
-          pub.setSubscribed(false);
-          return;
-        }
-        this.#started(track, p);
+        // Other capabilities subscribe to other tracks (interviewers' microphones): leave those alone.
+        if (p.identity === this.#active && this.#wanted(pub)) this.#started(track, p);
       },
     );
     this.#on(RoomEvent.TrackUnsubscribed, (track: RemoteTrack) => this.#ended(track.sid));
