@@ -1,14 +1,10 @@
 import { AudioFrame } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import type { AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
+import type { AudioSample } from '../analysers/analyser.js';
+import { collect, testContext } from '../analysers/testing.js';
 import { AudioLevelAnalyser } from './audio-level.js';
 
-const ctx: AnalyserContext = {
-  sessionId: 's',
-  track: { participantIdentity: 'c', trackSid: 'TR_a', media: 'audio' },
-  signal: new AbortController().signal,
-  now: () => 10_000,
-};
+const ctx = testContext('audio', 10_000);
 
 /** 10 ms chunks of a sine at `amplitude` (0..1 of full scale). */
 async function* sine(seconds: number, amplitude: number, rate = 16000): AsyncIterable<AudioSample> {
@@ -20,12 +16,6 @@ async function* sine(seconds: number, amplitude: number, rate = 16000): AsyncIte
     }
     yield { frame: new AudioFrame(data, rate, 1, per), receivedAt: 1000 + (c + 1) * 10 };
   }
-}
-
-async function collect(it: AsyncIterable<SignalDraft>): Promise<SignalDraft[]> {
-  const out: SignalDraft[] = [];
-  for await (const d of it) out.push(d);
-  return out;
 }
 
 describe('AudioLevelAnalyser', () => {

@@ -9,21 +9,10 @@ import {
   tone,
 } from '../../../test/fixtures/audio.js';
 import { readWav } from '../../../test/fixtures/wav.js';
-import type { AnalyserContext, SignalDraft } from '../analysers/analyser.js';
+import { collect, testContext } from '../analysers/testing.js';
 import { DeliveryAnalyser } from './delivery.js';
 
-const ctx: AnalyserContext = {
-  sessionId: 's',
-  track: { participantIdentity: 'c', trackSid: 'TR_a', media: 'audio' },
-  signal: new AbortController().signal,
-  now: () => 0,
-};
-
-async function collect(it: AsyncIterable<SignalDraft>): Promise<SignalDraft[]> {
-  const out: SignalDraft[] = [];
-  for await (const d of it) out.push(d);
-  return out;
-}
+const ctx = testContext('audio', 0);
 
 /** 10 + 13 + 13 syllables, pauses of 1.5 s and 2.5 s. */
 const SCRIPT =

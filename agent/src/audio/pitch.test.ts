@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { chunks, concat, espeak, reformat, silence, tone } from '../../../test/fixtures/audio.js';
-import type { AnalyserContext, SignalDraft } from '../analysers/analyser.js';
+import { collect, testContext } from '../analysers/testing.js';
 import { median } from './pcm.js';
 import { PitchAnalyser, PitchTracker, semitoneSpread } from './pitch.js';
 
-const ctx: AnalyserContext = {
-  sessionId: 's',
-  track: { participantIdentity: 'c', trackSid: 'TR_a', media: 'audio' },
-  signal: new AbortController().signal,
-  now: () => 0,
-};
-
-async function collect(it: AsyncIterable<SignalDraft>): Promise<SignalDraft[]> {
-  const out: SignalDraft[] = [];
-  for await (const d of it) out.push(d);
-  return out;
-}
+const ctx = testContext('audio', 0);
 
 const medianPitch = (samples: Int16Array) => median(new PitchTracker().push(samples).map((p) => p.hz));
 

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { chunks, concat, espeak, librivoxClips, reformat, silence } from '../../../test/fixtures/audio.js';
 import { readWav } from '../../../test/fixtures/wav.js';
-import type { AnalyserContext, SignalDraft } from '../analysers/analyser.js';
+import type { SignalDraft } from '../analysers/analyser.js';
+import { collect, testContext } from '../analysers/testing.js';
 import { VadAnalyser } from './vad.js';
 
-const ctx: AnalyserContext = {
-  sessionId: 's',
-  track: { participantIdentity: 'c', trackSid: 'TR_a', media: 'audio' },
-  signal: new AbortController().signal,
-  now: () => 0,
-};
-
-async function collect(it: AsyncIterable<SignalDraft>): Promise<SignalDraft[]> {
-  const out: SignalDraft[] = [];
-  for await (const d of it) out.push(d);
-  return out;
-}
+const ctx = testContext('audio', 0);
 
 describe('VadAnalyser', () => {
   it('finds the speech of a LibriVox clip and reports it in wall-clock time', async () => {

@@ -1,6 +1,7 @@
 import { VideoBufferType, VideoFrame } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import type { SignalDraft, VideoSample } from '../analysers/analyser.js';
+import type { VideoSample } from '../analysers/analyser.js';
+import { collect } from '../analysers/testing.js';
 import { FrameRateAnalyser, meanLuma } from './frame-rate.js';
 
 function sample(width: number, height: number, gray: number, receivedAt: number): VideoSample {
@@ -12,12 +13,6 @@ function sample(width: number, height: number, gray: number, receivedAt: number)
     timestampUs: BigInt(receivedAt * 1000),
     rgb: () => new VideoFrame(data, width, height, VideoBufferType.RGB24),
   };
-}
-
-async function collect(it: AsyncIterable<SignalDraft>): Promise<SignalDraft[]> {
-  const out: SignalDraft[] = [];
-  for await (const d of it) out.push(d);
-  return out;
 }
 
 describe('FrameRateAnalyser', () => {
