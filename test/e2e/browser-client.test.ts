@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
-import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -11,13 +11,17 @@ import {
 } from '@interview-helper/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPocketsphinxServer } from '../../agent/src/transcription/engine.js';
 import { type BrowserMedia, browserMedia } from '../fixtures/browser-media.js';
 import { ARTIFACTS_DIR, ROOT } from '../fixtures/paths.js';
 import {
+  explainFailure,
   INDEPENDENT_CLIENT_HTML,
   launchChromium,
+  pasteText,
   type StaticServer,
   startStaticServer,
+  treeBytes,
 } from './clients/browser.js';
 import {
   type CreatedSession,
@@ -32,6 +36,8 @@ import { type Stack, startStack } from './harness/stack.js';
 
 const run = promisify(execFile);
 const SCREENSHOTS = join(ARTIFACTS_DIR, 'screenshots');
+const explain = <T>(page: Page, what: string, wait: () => Promise<T>, hint = '') =>
+  explainFailure(SCREENSHOTS, page, what, wait, hint);
 const MIN_FRAMES = 60;
 const MIN_AUDIO_SECONDS = 5;
 
@@ -52,14 +58,6 @@ function agentCandidate(p: TestParticipant): string | undefined {
   return agent?.attributes[AGENT_CANDIDATE_ATTRIBUTE];
 }
 
-/** Total bytes of a directory tree. */
-function treeBytes(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => {
-    const path = join(dir, e.name);
-    return sum + (e.isDirectory() ? treeBytes(path) : statSync(path).size);
-  }, 0);
-}
-
 /** Why the agent may be missing: livekit-server drops a room's dispatch when the worker reports itself full. */
 function dispatchHint(stack: Stack | undefined): string {
   const log = stack?.livekit.service.output() ?? '';
@@ -68,27 +66,14 @@ function dispatchHint(stack: Stack | undefined): string {
     : '';
 }
 
-/** Runs `wait`; on failure saves a screenshot and rethrows with what the page shows. */
-async function explain<T>(page: Page, what: string, wait: () => Promise<T>, hint = ''): Promise<T> {
-  try {
-    return await wait();
-  } catch (error) {
-    const name = what.replace(/\W+/g, '-');
-    await page.screenshot({ path: join(SCREENSHOTS, `failed-${name}.png`), fullPage: true }).catch(() => {});
-    const text = await page
-      .locator('#app')
-      .innerText({ timeout: 2_000 })
-      .catch(() => '(page text unavailable)');
-    throw new Error(`${what}: ${(error as Error).message}${hint}\n--- page ---\n${text.slice(0, 3_000)}`);
-  }
-}
-
 describe('real Chromium clients against the whole stack', () => {
   let stack: Stack | undefined;
   let browser: Browser | undefined;
   let media: BrowserMedia;
   const servers: StaticServer[] = [];
   const participants: TestParticipant[] = [];
+  let stt: ChildProcess | undefined;
+  let live: { interviewer: Page; candidate: Page; created: CreatedSession; server: StaticServer } | undefined;
 
   const dist = join(ROOT, 'web/dist');
 
@@ -97,7 +82,15 @@ describe('real Chromium clients against the whole stack', () => {
     await run(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], {
       cwd: join(ROOT, 'web'),
     });
-    const [m, s] = await Promise.all([browserMedia(), startStack()]);
+    // speech-to-text through the agent's OpenAI-plugin path, against the local PocketSphinx stand-in
+    const sttServer = await startPocketsphinxServer();
+    stt = sttServer.child;
+    const [m, s] = await Promise.all([
+      browserMedia(),
+      startStack({
+        agentEnv: { STT_ENGINE: 'openai', STT_BASE_URL: sttServer.baseURL, STT_MODEL: 'pocketsphinx-en-us' },
+      }),
+    ]);
     media = m;
     stack = s;
     browser = await launchChromium(media);
@@ -108,6 +101,7 @@ describe('real Chromium clients against the whole stack', () => {
     for (const p of participants) await p.leave().catch(() => {});
     for (const s of servers) await s.close().catch(() => {});
     await stack?.stop();
+    stt?.kill();
   });
 
   const requireStack = () => stack ?? expect.unreachable('stack did not start');
@@ -276,9 +270,6 @@ describe('real Chromium clients against the whole stack', () => {
       'connected',
     );
 
-    await interviewer.screenshot({ path: join(SCREENSHOTS, 'interviewer.png'), fullPage: true });
-    await candidate.screenshot({ path: join(SCREENSHOTS, 'candidate.png'), fullPage: true });
-
     // A wrong invite shows the token server's error code; a bare page asks for an invite link.
     const wrong = created.links.candidate.replace(/invite=[^&]+/, 'invite=not-the-invite');
     const { page: refused } = await open(wrong);
@@ -288,13 +279,137 @@ describe('real Chromium clients against the whole stack', () => {
     await refused.waitForSelector('[data-testid="error"][data-code="invalid_invite"]', { timeout: 10_000 });
     const { page: bare } = await open(`${server.url}/join`);
     await bare.waitForSelector('[data-testid="error"][data-code="missing_invite"]', { timeout: 10_000 });
+    await refused.close();
+    await bare.close();
 
     console.log(
       `[measure] web client: first load ${loadMs} ms (navigation→load ${Math.round(Number((navigation as { loadEventEnd?: number })?.loadEventEnd ?? -1))} ms), ` +
         `candidate video ${video}, ${received} agent payloads / ${shown} shown, case ${Date.now() - started} ms`,
     );
+    live = { interviewer, candidate, created, server };
+  });
+
+  it('code pad, hints with evidence and feedback, transcript and captions, charts: interviewer only', async () => {
+    const started = Date.now();
+    const { interviewer, candidate } =
+      live ?? expect.unreachable('the previous case did not join both pages');
+
+    // A huge paste is refused with a clear limit message and nothing reaches the editor.
+    await candidate.getByTestId('code-editor').click();
+    await pasteText(candidate, '[data-testid="code-editor"]', 'x'.repeat(300 * 1024));
+    await candidate.waitForSelector('[data-testid="code-status"][data-state="too-large"]', {
+      timeout: 5_000,
+    });
+    await expect(candidate.getByTestId('code-status').textContent()).resolves.toMatch(/at most 256 KiB/);
+    await expect(candidate.getByTestId('code-editor').textContent()).resolves.toBe('');
+
+    // Real code is typed and synced to the agent, whose review becomes a hint for the interviewer.
+    await candidate.keyboard.insertText(
+      'function last(xs) {\n  for (let i = 0; i <= xs.length; i++) {}\n  return xs[xs.length - 1];\n}\n',
+    );
+    await explain(candidate, 'the code pad synced', () =>
+      candidate.waitForSelector('[data-testid="code-status"][data-state="sent"]', { timeout: 10_000 }),
+    );
+    const hint = await explain(interviewer, 'a code-review hint at the interviewer', () =>
+      interviewer.waitForSelector('[data-testid="hint"][data-kind="code-review"]', { timeout: 20_000 }),
+    );
+    await expect(hint.$eval('[data-testid="hint-evidence"]', (e) => e.textContent)).resolves.toMatch(
+      /code-update/,
+    );
+    await interviewer
+      .locator('[data-testid="hint"][data-kind="code-review"] [data-testid="hint-useful"]')
+      .click();
+    await interviewer.waitForSelector('[data-testid="hint"][data-feedback="useful"]');
+    await interviewer.waitForFunction(
+      () => document.querySelector('[data-testid="hints-status"]')?.textContent === 'Thanks, feedback sent.',
+    );
+    await interviewer.getByTestId('hint-detail').selectOption('minimal');
+    await interviewer.waitForFunction(
+      () => document.querySelector('[data-testid="hints-status"]')?.textContent === 'Detail level: minimal',
+    );
+
+    // Speech-to-text: the interviewer's live transcript, the candidate's captions. (Both pages play the same WAV, so
+    // the interviewer's echo canceller may remove their own speech: only the candidate's lines are required here;
+    // test/e2e/audio.test.ts covers both speakers.)
+    await explain(interviewer, 'transcript lines of the candidate', () =>
+      interviewer.waitForSelector('[data-testid="transcript-line"][data-role="candidate"]', {
+        timeout: 45_000,
+      }),
+    );
+    await explain(candidate, 'captions at the candidate', () =>
+      candidate.waitForSelector('[data-testid="caption-line"]', { timeout: 10_000 }),
+    );
+    await explain(interviewer, 'charts with points', () =>
+      interviewer.waitForSelector('[data-testid="chart-level"]:not([data-points="0"]) canvas', {
+        timeout: 10_000,
+      }),
+    );
+    const lines = await interviewer
+      .getByTestId('transcript-line')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-role')).join(','));
+    const charted = await interviewer
+      .locator('[data-testid^="chart-"]')
+      .evaluateAll((els) =>
+        els.map((e) => `${e.getAttribute('data-testid')}=${e.getAttribute('data-points')}`),
+      );
+
+    // The candidate sees no hints and receives nothing on the agent topic.
+    expect(await candidate.getByTestId('hint').count()).toBe(0);
+    expect(await candidate.getByTestId('hints').count()).toBe(0);
+    await expect(candidate.getByTestId('candidate-view').getAttribute('data-agent-packets')).resolves.toBe(
+      '0',
+    );
+
+    await interviewer.screenshot({ path: join(SCREENSHOTS, 'interviewer.png'), fullPage: true });
+    await candidate.screenshot({ path: join(SCREENSHOTS, 'candidate.png'), fullPage: true });
+    console.log(
+      `[measure] interviewer tools: ${lines} transcript lines, charts ${charted.join(' ')}, case ${Date.now() - started} ms`,
+    );
+  });
+
+  it("network drop and return: the candidate's page reconnects on its own", async () => {
+    const { candidate } = live ?? expect.unreachable('the previous case did not join both pages');
+    const started = Date.now();
+    await candidate.context().setOffline(true);
+    await explain(candidate, 'the page noticing the drop', () =>
+      candidate.waitForSelector('[data-testid="connection-state"][data-state="reconnecting"]', {
+        timeout: 20_000,
+      }),
+    );
+    await candidate.context().setOffline(false);
+    await explain(candidate, 'the page reconnecting', () =>
+      candidate.waitForSelector('[data-testid="connection-state"][data-state="connected"]', {
+        timeout: 30_000,
+      }),
+    );
+    console.log(`[measure] network drop → reconnected in ${Date.now() - started} ms`);
+  });
+
+  it('ending the session shows the report once everyone has left', async () => {
+    const { interviewer, candidate } =
+      live ?? expect.unreachable('the previous case did not join both pages');
+    await interviewer.getByTestId('end-session').click();
+    // The candidate's page is still open: the report waits for it.
+    await explain(interviewer, 'the report page waiting', () =>
+      interviewer.waitForSelector('[data-testid="report"][data-state="waiting"]', { timeout: 10_000 }),
+    );
     await candidate.getByTestId('leave').click();
-    await interviewer.getByTestId('leave').click();
+    await candidate.waitForSelector('[data-testid="connection-state"][data-state="disconnected"]');
+    await candidate.waitForSelector('[data-testid="code-status"][data-state="closed"]');
+    await expect(candidate.getByTestId('code-editor').getAttribute('contenteditable')).resolves.toBe('false');
+    await explain(interviewer, 'the report page', () =>
+      interviewer.waitForSelector('[data-testid="report"][data-state="ready"]', { timeout: 30_000 }),
+    );
+    expect(await interviewer.getByTestId('report-hint').count()).toBeGreaterThan(0);
+    expect(await interviewer.locator('[data-testid="report-transcript"] li').count()).toBeGreaterThan(0);
+    await expect(interviewer.getByTestId('report-metrics').textContent()).resolves.toMatch(/Duration/);
+    expect(new URL(interviewer.url()).pathname).toBe('/report');
+    await interviewer.screenshot({ path: join(SCREENSHOTS, 'report.png'), fullPage: true });
+
+    // The report link opened without the interviewer invite is refused.
+    const forged = await interviewer.context().newPage();
+    await forged.goto(interviewer.url().replace(/invite=[^&]+/, 'invite=forged'));
+    await forged.waitForSelector('[data-testid="report"][data-state="error"][data-code="unauthorized"]');
     expect(verifyCapture({ expectMedia: true }).failures).toEqual([]);
   });
 });

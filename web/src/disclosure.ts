@@ -2,10 +2,11 @@ import { h } from './dom.js';
 
 /** What the agent analyses, as told to candidates before they consent. Observable behaviour only. */
 export const DISCLOSURE_ITEMS: readonly string[] = [
-  'Now: the level of your microphone audio (is there sound, how loud) and the frame rate and brightness of your camera video (is the picture arriving and well lit).',
-  'Later versions: your speech (transcribed), where you look (gaze) and your posture.',
+  'Your microphone: sound level, when you speak and pause, speaking pace and pitch variation; when transcription is on, what is said (by you and the interviewers) is transcribed and shown as captions.',
+  'Your camera: frame rate and brightness (is the picture arriving and well lit). Later versions: where you look (gaze) and your posture.',
+  'The code pad: what you write there is read to suggest questions to the interviewers.',
   'It describes observable behaviour only. It never infers emotions, personality or honesty.',
-  'Only derived signals (numbers and short descriptions) are stored; no audio or video is recorded.',
+  'Only derived signals (numbers and short descriptions), the transcript and the code are stored; no audio or video is recorded.',
   'The interviewers see these signals and hints during the interview; you never do.',
 ];
 

@@ -1,41 +1,30 @@
-import { AGENT_CANDIDATE_ATTRIBUTE, AGENT_STATE_ATTRIBUTE, ROLE_ATTRIBUTE } from '@interview-helper/protocol';
-import {
-  ParticipantKind,
-  type RemoteParticipant,
-  type RemoteVideoTrack,
-  type Room,
-  RoomEvent,
-  Track,
-} from 'livekit-client';
+import { AGENT_CANDIDATE_ATTRIBUTE, AGENT_STATE_ATTRIBUTE } from '@interview-helper/protocol';
+import { type RemoteVideoTrack, type Room, RoomEvent, Track } from 'livekit-client';
 import { AgentFeed } from './agent-feed.js';
+import { Charts } from './charts.js';
 import { h } from './dom.js';
+import { type HintAction, HintsPanel, SignalIndex } from './hints-panel.js';
+import { findAgent, findCandidate } from './participants.js';
+import { sendToAgent } from './send.js';
 import { onAgentPayload } from './session.js';
+import { onTranscript } from './transcript.js';
+import { TranscriptPanel } from './transcript-panel.js';
 
-/** The agent: an agent-kind participant, or one that publishes the agent state attribute. */
-export function findAgent(room: Room): RemoteParticipant | undefined {
-  return [...room.remoteParticipants.values()].find(
-    (p) => p.kind === ParticipantKind.AGENT || p.attributes[AGENT_STATE_ATTRIBUTE] !== undefined,
-  );
-}
-
-/** The candidate: the one the agent analyses, else the first participant whose role attribute says so. */
-export function findCandidate(room: Room): RemoteParticipant | undefined {
-  const chosen = findAgent(room)?.attributes[AGENT_CANDIDATE_ATTRIBUTE];
-  const participants = [...room.remoteParticipants.values()];
-  return (
-    (chosen ? participants.find((p) => p.identity === chosen) : undefined) ??
-    participants.find((p) => p.attributes[ROLE_ATTRIBUTE] === 'candidate')
-  );
-}
+export { findAgent, findCandidate } from './participants.js';
 
 /**
- * What an interviewer sees: the candidate's video, the agent's state, and the live list of agent messages
- * (decoded and validated; invalid ones only counted). The root carries `data-agent-packets` (payloads received).
+ * What an interviewer sees: the candidate's video, the agent's state, live hints (evidence, feedback, detail
+ * level), the live transcript, charts over the session and the raw list of agent messages (decoded and
+ * validated; invalid ones only counted). The root carries `data-agent-packets` (payloads received).
  */
 export class InterviewerView {
   readonly element: HTMLElement;
   readonly #room: Room;
   readonly #feed = new AgentFeed();
+  readonly #signals = new SignalIndex();
+  readonly #hints: HintsPanel;
+  readonly #transcript = new TranscriptPanel();
+  readonly #charts = new Charts();
   readonly #video = h('video', {
     muted: true,
     autoplay: true,
@@ -54,12 +43,13 @@ export class InterviewerView {
   readonly #messages = h('ol', { className: 'feed', testid: 'agent-messages' });
   #attached: RemoteVideoTrack | undefined;
 
-  constructor(room: Room, status: HTMLElement, selfVideo: HTMLVideoElement) {
+  constructor(room: Room, status: HTMLElement, selfVideo: HTMLVideoElement, endControl?: HTMLElement) {
     this.#room = room;
+    this.#hints = new HintsPanel((action) => this.#act(action));
     this.element = h(
       'section',
       { className: 'interviewer', testid: 'interviewer-view', attrs: { 'data-agent-packets': '0' } },
-      status,
+      h('div', { className: 'toolbar' }, status, endControl),
       h(
         'div',
         { className: 'columns' },
@@ -70,6 +60,7 @@ export class InterviewerView {
           this.#candidateName,
           selfVideo,
           h('p', { className: 'caption' }, 'You'),
+          this.#transcript.element,
         ),
         h(
           'aside',
@@ -85,7 +76,9 @@ export class InterviewerView {
             h('dt', {}, 'Invalid messages'),
             this.#invalid,
           ),
-          this.#messages,
+          this.#hints.element,
+          this.#charts.element,
+          h('details', { className: 'raw' }, h('summary', {}, 'All assistant messages'), this.#messages),
         ),
       ),
     );
@@ -101,12 +94,28 @@ export class InterviewerView {
       room.on(event, refresh);
     }
     onAgentPayload(room, (data) => this.#accept(data));
+    onTranscript(room, (line) => this.#transcript.add(line));
+  }
+
+  #act(action: HintAction): Promise<void> {
+    return sendToAgent(
+      this.#room,
+      action.type === 'feedback'
+        ? { v: 1, type: 'hint-feedback', hintId: action.hintId, useful: action.useful }
+        : { v: 1, type: 'settings', detail: action.detail },
+    );
   }
 
   #accept(data: Uint8Array | string): void {
-    this.#feed.accept(data);
+    const result = this.#feed.accept(data);
     this.element.dataset.agentPackets = String(this.#feed.received);
     this.#invalid.textContent = String(this.#feed.invalid);
+    if (result.ok && result.message.type === 'signal') {
+      this.#signals.add(result.message);
+      this.#charts.add(result.message);
+    }
+    if (result.ok && result.message.type === 'hint')
+      this.#hints.add(result.message, this.#signals.evidence(result.message));
     this.#messages.replaceChildren(
       ...this.#feed.entries.map((entry) =>
         h(
@@ -140,5 +149,9 @@ export class InterviewerView {
     this.#attached?.detach(this.#video);
     this.#attached = track;
     track?.attach(this.#video);
+  }
+
+  dispose(): void {
+    this.#charts.dispose();
   }
 }

@@ -1,13 +1,21 @@
 import './style.css';
-import { CandidateView } from './candidate-view.js';
 import { DevicePreview } from './devices.js';
 import { h, showError } from './dom.js';
 import { describeError, type UserFacingError } from './errors.js';
-import { InterviewerView } from './interviewer-view.js';
 import { JoinForm, type JoinRequest } from './join-form.js';
 import { type JoinParams, parseJoinParams } from './join-params.js';
+import { ReportView } from './report-view.js';
 import { connectionStatus, createRoom, joinRoom, playRemoteAudio } from './session.js';
 import { requestToken } from './token-client.js';
+
+/** The role's view, loaded on its own: the code editor is only for candidates, the charts only for interviewers. */
+type Views = {
+  CandidateView: typeof import('./candidate-view.js').CandidateView;
+  InterviewerView: typeof import('./interviewer-view.js').InterviewerView;
+};
+function loadViews(role: JoinParams['role']): Promise<Partial<Views>> {
+  return role === 'interviewer' ? import('./interviewer-view.js') : import('./candidate-view.js');
+}
 
 /** Joins: token from the token server, room connection, published preview tracks, then the role's view. */
 async function join(
@@ -16,6 +24,7 @@ async function join(
   preview: DevicePreview,
   form: JoinForm,
   request: JoinRequest,
+  views: Promise<Partial<Views>>,
 ): Promise<UserFacingError | undefined> {
   let grant: Awaited<ReturnType<typeof requestToken>>;
   try {
@@ -39,10 +48,19 @@ async function join(
     testid: 'self-video',
   });
   preview.camera?.attach(self);
-  const view =
-    grant.role === 'interviewer'
-      ? new InterviewerView(room, status, self)
-      : new CandidateView(room, status, self);
+  const end = h('button', { type: 'button', className: 'danger', testid: 'end-session' }, 'End session');
+  let view: InstanceType<Views['CandidateView']> | InstanceType<Views['InterviewerView']>;
+  try {
+    const { CandidateView, InterviewerView } = await views;
+    if (grant.role === 'interviewer' && InterviewerView) view = new InterviewerView(room, status, self, end);
+    else if (grant.role === 'candidate' && CandidateView) view = new CandidateView(room, status, self);
+    else throw new Error(`no view for the ${grant.role} role in this link`);
+  } catch (error) {
+    return {
+      code: 'load_failed',
+      message: `The page could not load: ${(error as Error).message}. Reload to try again.`,
+    };
+  }
   const audio = h('div', { hidden: true });
   playRemoteAudio(room, audio);
   const warnings: UserFacingError[] = [];
@@ -57,6 +75,18 @@ async function join(
   leave.addEventListener('click', () => {
     leave.disabled = true;
     void room.disconnect().then(() => preview.stop());
+  });
+  // Interviewers: leave and show the report (written by the agent once everyone has left).
+  end.addEventListener('click', () => {
+    end.disabled = leave.disabled = true;
+    const search = new URLSearchParams({ session: params.session, invite: params.invite });
+    history.replaceState(null, '', `/report?${search}`);
+    app.replaceChildren(
+      h('header', {}, h('h1', {}, 'Interview ended')),
+      new ReportView(params.session, params.invite).element,
+    );
+    view.dispose();
+    void room.disconnect().finally(() => preview.stop());
   });
   app.replaceChildren(
     h(
@@ -82,6 +112,22 @@ async function join(
 function main(): void {
   const app = document.getElementById('app');
   if (!app) throw new Error('index.html has no #app element');
+  if (location.pathname === '/report') {
+    const q = new URLSearchParams(location.search);
+    const session = q.get('session') ?? '';
+    const invite = q.get('invite') ?? '';
+    const banner = h('p', { className: 'error', role: 'alert', testid: 'error' });
+    if (!session || !invite || session.length > 256 || invite.length > 256) {
+      showError(banner, {
+        code: 'missing_invite',
+        message: 'This report link is incomplete: it needs the session and the interviewer invite.',
+      });
+      app.replaceChildren(h('h1', {}, 'Interview helper'), banner);
+    } else {
+      app.replaceChildren(h('h1', {}, 'Interview report'), new ReportView(session, invite).element);
+    }
+    return;
+  }
   const parsed = parseJoinParams(location.search);
   if (!parsed.ok) {
     const banner = h('p', { className: 'error', role: 'alert', testid: 'error' });
@@ -90,8 +136,11 @@ function main(): void {
     return;
   }
   const preview = new DevicePreview();
+  // start loading the role's view while the user fills in the form
+  const views = loadViews(parsed.params.role);
+  views.catch(() => {});
   const form: JoinForm = new JoinForm(parsed.params, preview, (request) =>
-    join(app, parsed.params, preview, form, request),
+    join(app, parsed.params, preview, form, request, views),
   );
   app.replaceChildren(form.element);
   void form.start();

@@ -1,8 +1,9 @@
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import type { BrowserMedia } from '../../fixtures/browser-media.js';
 import { requireE2eNetwork } from '../harness/livekit.js';
 
@@ -139,7 +140,10 @@ async function forward(req: IncomingMessage, res: ServerResponse, target: string
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const upstream = await fetch(`${target}${req.url}`, {
     method: req.method,
-    headers: { 'content-type': req.headers['content-type'] ?? 'application/octet-stream' },
+    headers: {
+      'content-type': req.headers['content-type'] ?? 'application/octet-stream',
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    },
     body: chunks.length ? Buffer.concat(chunks) : undefined,
   }).catch(() => undefined);
   if (!upstream) {
@@ -202,4 +206,47 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Total bytes of a directory tree. */
+export function treeBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => {
+    const path = join(dir, e.name);
+    return sum + (e.isDirectory() ? treeBytes(path) : statSync(path).size);
+  }, 0);
+}
+
+/** Runs `wait`; on failure saves a screenshot and the page's HTML into `dir` and rethrows with what the page shows. */
+export async function explainFailure<T>(
+  dir: string,
+  page: Page,
+  what: string,
+  wait: () => Promise<T>,
+  hint = '',
+): Promise<T> {
+  try {
+    return await wait();
+  } catch (error) {
+    const name = what.replace(/\W+/g, '-');
+    await page.screenshot({ path: join(dir, `failed-${name}.png`), fullPage: true }).catch(() => {});
+    const text = await page
+      .locator('#app')
+      .innerText({ timeout: 2_000 })
+      .catch(() => '(page text unavailable)');
+    const html = await page
+      .locator('#app')
+      .innerHTML({ timeout: 2_000 })
+      .catch(() => '');
+    writeFileSync(join(dir, `failed-${name}.html`), html);
+    throw new Error(`${what}: ${(error as Error).message}${hint}\n--- page ---\n${text.slice(0, 3_000)}`);
+  }
+}
+
+/** Pastes `text` into the element at `selector` the way a browser does: a `paste` event with clipboard data. */
+export async function pasteText(page: Page, selector: string, text: string): Promise<void> {
+  await page.locator(selector).evaluate((el, data) => {
+    const clipboardData = new DataTransfer();
+    clipboardData.setData('text/plain', data);
+    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
+  }, text);
 }
