@@ -163,7 +163,16 @@ describe('backbone: a real interview room end to end', () => {
     const cam2 = await publishCamera(again.room, frames.slice(1, 2), { fps: 10 });
     await waitFor('agent to pick the returning candidate', () =>
       agentOf(interviewer)?.attributes[AGENT_CANDIDATE_ATTRIBUTE] === again.identity ? true : undefined,
-    );
+    ).catch((err: Error) => {
+      const seen = JSON.stringify(agentOf(interviewer)?.attributes ?? {});
+      const log = stack.agent
+        .output()
+        .split('\n')
+        .filter((l) => /"component":"(candidate|session)"|error|warn/i.test(l))
+        .slice(-15)
+        .join('\n');
+      throw new Error(`${err.message}; agent attributes at the interviewer: ${seen}\nagent log:\n${log}`);
+    });
     const after = await waitFor('frames after the rejoin', () => {
       const s = signalsOf(interviewer, 'video-frames').slice(before);
       return s.find((x) => x.values.width === 320 && Number(x.values.frames) > 5);

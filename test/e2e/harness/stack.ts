@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort as freePortOn, startLivekitServer } from './livekit.js';
-import { repoRoot, type Service, spawnService } from './processes.js';
+import { artifactsDir, repoRoot, type Service, spawnService } from './processes.js';
 
 /** Whole interview stack for end-to-end tests: livekit-server, embedded DB, token server, agent worker. */
 export interface Stack {
@@ -44,13 +44,18 @@ async function httpOk(url: string): Promise<boolean> {
 /** Starts the stack the way `npm run dev` does, on free ports, logging to test-artifacts/. */
 export async function startStack(opts: { agentEnv?: Record<string, string> } = {}): Promise<Stack> {
   const started: { stop(): Promise<unknown> }[] = [];
+  // Each stack logs into its own folder, so a failure can still be read after later tests ran.
+  const logs = join(artifactsDir(), `stack-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
+  mkdirSync(logs, { recursive: true });
+  const logFile = (name: string) => join(logs, `${name}.log`);
   const dataDir = mkdtempSync(join(tmpdir(), 'ih-e2e-pglite-'));
   try {
-    const livekit = await startLivekitServer();
+    const livekit = await startLivekitServer({ logFile: logFile('livekit-server') });
     started.push(livekit);
     const pglitePort = await freePort();
     const db = await spawnService({
       name: 'pglite',
+      logFile: logFile('pglite'),
       cmd: TSX,
       args: ['agent/src/storage/pglite-server.ts'],
       env: { PGLITE_DIR: dataDir, PGLITE_PORT: String(pglitePort) },
@@ -69,6 +74,7 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
     const tokenServerUrl = `http://127.0.0.1:${tokenPort}`;
     const tokenServer = await spawnService({
       name: 'token-server',
+      logFile: logFile('token-server'),
       cmd: TSX,
       args: ['token-server/src/main.ts'],
       env: { ...common, TOKEN_SERVER_HOST: '127.0.0.1', TOKEN_SERVER_PORT: String(tokenPort) },
@@ -77,6 +83,7 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
     started.push(tokenServer);
     const agent = await spawnService({
       name: 'agent',
+      logFile: logFile('agent'),
       cmd: TSX,
       args: ['agent/src/main.ts', 'start'],
       env: {
