@@ -58,6 +58,8 @@ export class InterviewSession {
   #state: AgentState = 'starting';
   #logger = logger('session');
   #pendingSignals: SignalMessage[] = [];
+  #attributes: Record<string, string> = {};
+  #attributesSent: Promise<void> = Promise.resolve();
   #latestCode?: { revision: number; language: string; bytes: number };
 
   #extensions: SessionExtension[];
@@ -257,11 +259,19 @@ export class InterviewSession {
     });
   }
 
-  async #setAttributes(attributes: Record<string, string>): Promise<void> {
-    try {
-      await this.#o.room.localParticipant?.setAttributes(attributes);
-    } catch (err) {
-      this.#logger.warn({ err }, 'could not publish agent attributes');
-    }
+  /**
+   * Publishes the agent's attributes. Updates are merged into one map and sent whole, one at a time,
+   * so a slow stats update can never overwrite a newer state with an older one.
+   */
+  #setAttributes(attributes: Record<string, string>): Promise<void> {
+    Object.assign(this.#attributes, attributes);
+    this.#attributesSent = this.#attributesSent.then(async () => {
+      try {
+        await this.#o.room.localParticipant?.setAttributes({ ...this.#attributes });
+      } catch (err) {
+        this.#logger.warn({ err }, 'could not publish agent attributes');
+      }
+    });
+    return this.#attributesSent;
   }
 }
