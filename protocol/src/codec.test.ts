@@ -6,7 +6,12 @@ import {
   encodeAgentMessage,
   encodeClientMessage,
 } from './codec.js';
-import { MAX_CODE_BYTES, type SignalMessage } from './messages.js';
+import {
+  CANDIDATE_ONLY_CLIENT_TYPES,
+  MAX_CODE_BYTES,
+  OPT_OUT_GROUPS,
+  type SignalMessage,
+} from './messages.js';
 import { MAX_PACKET_BYTES, TOPICS } from './topics.js';
 
 const signal: SignalMessage = {
@@ -110,5 +115,18 @@ describe('protocol codec', () => {
     expect(decodeClientMessage(encodeClientMessage(tuned).bytes)).toEqual({ ok: true, message: tuned });
     const bad = { ...settings, triggers: { 'long-pause': { minSeconds: 'eight' } } };
     expect(decodeClientMessage(JSON.stringify(bad)).ok).toBe(false);
+  });
+
+  it('carries the candidate opt-out as a set of known groups', () => {
+    const optOut = { v: 1 as const, type: 'opt-out' as const, groups: ['voice' as const] };
+    expect(decodeClientMessage(encodeClientMessage(optOut).bytes)).toEqual({ ok: true, message: optOut });
+    const none = { ...optOut, groups: [] };
+    expect(decodeClientMessage(encodeClientMessage(none).bytes)).toEqual({ ok: true, message: none });
+    for (const groups of [['voice', 'voice'], ['emotions'], 'voice']) {
+      const decoded = decodeClientMessage(JSON.stringify({ ...optOut, groups }));
+      expect(decoded.ok ? 'accepted' : decoded.error.code).toBe('invalid');
+    }
+    expect(CANDIDATE_ONLY_CLIENT_TYPES.has('opt-out')).toBe(true);
+    expect(Object.keys(OPT_OUT_GROUPS).sort()).toEqual(['camera', 'voice']);
   });
 });

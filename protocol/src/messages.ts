@@ -121,6 +121,42 @@ export const settingsMessageSchema = z.object({
 });
 export type SettingsMessage = z.infer<typeof settingsMessageSchema>;
 
+/**
+ * What a candidate may switch off when the session allows it, one group per kind of analysis. `analysers` names
+ * the signal sources (the signal's `analyser` field) of the group; `media`, when set, also covers every other
+ * source analysing that media (new vision analysers, for example), except the agent's own `session` notices.
+ */
+export const OPT_OUT_GROUPS = {
+  voice: {
+    label: 'Voice delivery: sound level, pauses, speaking pace, pitch and turn taking',
+    analysers: ['audio-level', 'vad', 'voice-activity', 'pitch', 'delivery', 'turns'],
+  },
+  camera: {
+    label: 'Camera: picture rate and brightness, and any face, gaze or posture analysis',
+    analysers: ['video-frames'],
+    media: 'video',
+  },
+} as const satisfies Record<
+  string,
+  { label: string; analysers: readonly string[]; media?: 'audio' | 'video' }
+>;
+export type OptOutGroup = keyof typeof OPT_OUT_GROUPS;
+export const optOutGroupSchema = z.enum(Object.keys(OPT_OUT_GROUPS) as [OptOutGroup, ...OptOutGroup[]]);
+
+/**
+ * The candidate's opt-out choice: the complete set of groups they have switched off (an empty list switches
+ * everything back on). Honoured only when the session allows opt-out.
+ */
+export const optOutMessageSchema = z.object({
+  v: version,
+  type: z.literal('opt-out'),
+  groups: z
+    .array(optOutGroupSchema)
+    .max(Object.keys(OPT_OUT_GROUPS).length)
+    .refine((g) => new Set(g).size === g.length, { message: 'groups must not repeat' }),
+});
+export type OptOutMessage = z.infer<typeof optOutMessageSchema>;
+
 /** Everything the agent sends to interviewers. */
 export const agentMessageSchema = z.discriminatedUnion('type', [
   signalMessageSchema,
@@ -134,6 +170,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   codeUpdateMessageSchema,
   hintFeedbackMessageSchema,
   settingsMessageSchema,
+  optOutMessageSchema,
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
@@ -142,3 +179,6 @@ export const INTERVIEWER_ONLY_CLIENT_TYPES: ReadonlySet<ClientMessage['type']> =
   'hint-feedback',
   'settings',
 ]);
+
+/** Client message types only the candidate may send. */
+export const CANDIDATE_ONLY_CLIENT_TYPES: ReadonlySet<ClientMessage['type']> = new Set(['code', 'opt-out']);

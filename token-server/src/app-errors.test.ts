@@ -80,6 +80,11 @@ describe('token server app: refusals and failures', () => {
       400,
       'invalid_request',
     );
+    await expectError(
+      await t.app.request('/api/sessions', json({ allowOptOut: 'yes' })),
+      400,
+      'invalid_request',
+    );
   });
 
   it('guards session creation with ADMIN_TOKEN when it is set', async () => {

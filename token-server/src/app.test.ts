@@ -34,7 +34,8 @@ describe('token server app: sessions and tokens', () => {
     expect(row?.candidateInviteHash).toBe(hashInvite(created.invites.candidate));
     expect(row?.interviewerInviteHash).toBe(hashInvite(created.invites.interviewer));
     expect(JSON.stringify(row)).not.toContain(created.invites.candidate);
-    expect(row?.settings).toEqual({ title: 'Backend engineer' });
+    expect(row?.settings).toEqual({ title: 'Backend engineer', allowOptOut: false });
+    expect(created.session.allowOptOut).toBe(false);
     const untitled = await t.app.request('/api/sessions', { method: 'POST' });
     expect(untitled.status).toBe(201);
   });
@@ -104,6 +105,29 @@ describe('token server app: sessions and tokens', () => {
       canSubscribe: true,
     });
     expect(claims.video?.roomAdmin).toBe(false);
+  });
+
+  it('stores whether the candidate may opt out and tells every token holder', async () => {
+    const created = await createSession({ allowOptOut: true });
+    expect(created.session.allowOptOut).toBe(true);
+    expect((await t.store.getSession(created.session.id))?.settings).toEqual({ allowOptOut: true });
+    for (const role of ['candidate', 'interviewer'] as const) {
+      const { body } = await token({
+        session: created.session.id,
+        role,
+        name: 'Ada',
+        invite: created.invites[role],
+      });
+      expect(body.allowOptOut).toBe(true);
+    }
+    const strict = await createSession();
+    const { body } = await token({
+      session: strict.session.id,
+      role: 'candidate',
+      name: 'Ada',
+      invite: strict.invites.candidate,
+    });
+    expect(body.allowOptOut).toBe(false);
   });
 
   it('never turns a candidate invite into interviewer grants', async () => {

@@ -52,7 +52,11 @@ const text = (max: number) =>
     .max(max)
     .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
 
-const createSessionBody = z.strictObject({ title: text(200).optional() });
+const createSessionBody = z.strictObject({
+  title: text(200).optional(),
+  /** Whether the candidate may switch analysis groups off during the interview. */
+  allowOptOut: z.boolean().default(false),
+});
 
 const tokenBody = z.strictObject({
   session: z.string().min(1).max(128),
@@ -160,13 +164,13 @@ export function createApp(deps: AppDeps): Hono {
     requireJson,
     validateJson(createSessionBody),
     async (c) => {
-      const { title } = c.req.valid('json');
+      const { title, allowOptOut } = c.req.valid('json');
       const invites: Record<Role, string> = { candidate: generateInvite(), interviewer: generateInvite() };
       const session = await store.createSession({
         roomName: `interview-${randomBytes(12).toString('base64url')}`,
         candidateInviteHash: hashInvite(invites.candidate),
         interviewerInviteHash: hashInvite(invites.interviewer),
-        settings: title === undefined ? {} : { title },
+        settings: { ...(title === undefined ? {} : { title }), allowOptOut },
         createdAt: clock(),
       });
       const link = (role: Role) => {
@@ -177,7 +181,12 @@ export function createApp(deps: AppDeps): Hono {
       logger.info(`session ${session.id} created (room ${session.roomName})`);
       return c.json(
         {
-          session: { id: session.id, roomName: session.roomName, createdAt: session.createdAt.toISOString() },
+          session: {
+            id: session.id,
+            roomName: session.roomName,
+            createdAt: session.createdAt.toISOString(),
+            allowOptOut,
+          },
           invites,
           links: { candidate: link('candidate'), interviewer: link('interviewer') },
         },
@@ -212,6 +221,7 @@ export function createApp(deps: AppDeps): Hono {
       identity: issued.identity,
       role: role.data,
       expiresAt: issued.expiresAt.toISOString(),
+      allowOptOut: session.settings.allowOptOut === true,
     });
   });
 

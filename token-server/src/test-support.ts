@@ -14,7 +14,7 @@ export const config: TokenServerConfig = {
 };
 
 export interface Created {
-  session: { id: string; roomName: string; createdAt: string };
+  session: { id: string; roomName: string; createdAt: string; allowOptOut: boolean };
   invites: { candidate: string; interviewer: string };
   links: { candidate: string; interviewer: string };
 }
@@ -25,6 +25,7 @@ export interface Grant {
   identity: string;
   role: string;
   expiresAt: string;
+  allowOptOut: boolean;
 }
 
 export function capturingLogger(): Logger & { errors: unknown[]; lines: string[] } {

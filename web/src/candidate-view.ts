@@ -1,7 +1,7 @@
 import { type Room, RoomEvent } from 'livekit-client';
 import { CodePad } from './code-pad.js';
 import { CodeSync } from './code-sync.js';
-import { disclosure } from './disclosure.js';
+import { disclosure, OptOutControls } from './disclosure.js';
 import { h } from './dom.js';
 import { sendToAgent } from './send.js';
 import { onAgentPayload } from './session.js';
@@ -10,16 +10,22 @@ import { Captions } from './transcript-panel.js';
 
 /**
  * What a candidate sees: the connection status, their own camera with captions of the conversation, the code pad
- * (synced to the agent) and the disclosure. Agent messages are never rendered; the server should not deliver any,
+ * (synced to the agent) and the disclosure, with the per-group opt-out when the session allows it. Agent messages are never rendered; the server should not deliver any,
  * and the root's `data-agent-packets` counts any that arrive.
  */
 export class CandidateView {
   readonly element: HTMLElement;
   readonly #pad: CodePad;
 
-  constructor(room: Room, status: HTMLElement, selfVideo: HTMLVideoElement) {
+  constructor(
+    room: Room,
+    status: HTMLElement,
+    selfVideo: HTMLVideoElement,
+    opts: { allowOptOut?: boolean } = {},
+  ) {
     const captions = new Captions();
     this.#pad = new CodePad((onState) => new CodeSync((m) => sendToAgent(room, m), onState));
+    const optOut = opts.allowOptOut ? new OptOutControls((m) => sendToAgent(room, m)) : undefined;
     this.element = h(
       'section',
       { className: 'candidate', testid: 'candidate-view', attrs: { 'data-agent-packets': '0' } },
@@ -28,7 +34,7 @@ export class CandidateView {
         'div',
         { className: 'columns' },
         h('div', { className: 'stage' }, selfVideo, captions.element, this.#pad.element),
-        disclosure(),
+        disclosure(optOut),
       ),
     );
     let received = 0;
@@ -38,8 +44,12 @@ export class CandidateView {
     });
     onTranscript(room, (line) => captions.add(line));
     // the assistant may join after the candidate typed: send what is there
-    room.on(RoomEvent.ParticipantConnected, () => void this.#pad.flush());
-    room.on(RoomEvent.ParticipantAttributesChanged, () => void this.#pad.flush());
+    const flush = () => {
+      void this.#pad.flush();
+      void optOut?.flush();
+    };
+    room.on(RoomEvent.ParticipantConnected, flush);
+    room.on(RoomEvent.ParticipantAttributesChanged, flush);
     room.on(RoomEvent.Disconnected, () =>
       this.#pad.close('You are no longer in the interview: the code pad is not shared any more.'),
     );

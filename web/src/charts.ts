@@ -1,6 +1,5 @@
 import type { SignalMessage } from '@interview-helper/protocol';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
 import { h } from './dom.js';
 import { METRICS, SessionSeries } from './series.js';
 
@@ -10,7 +9,7 @@ const HEIGHT = 110;
 /**
  * Live charts (uPlot) of the candidate's pitch, speaking rate, attention (look-away share, once a vision analyser
  * sends it) and audio level over the session. Each chart is `data-testid="chart-<key>"` with `data-points`; a
- * metric without data shows "no data yet".
+ * metric without data shows "no data yet". uPlot's stylesheet is loaded by `main.ts`.
  */
 export class Charts {
   readonly element: HTMLElement;

@@ -1,3 +1,7 @@
+// uPlot's layout rules load with the page: the build wraps both lazy view imports below in one preload that lists
+// only the candidate chunk's files, so CSS imported by the interviewer chunk was never loaded (the charts then
+// overflowed their figures).
+import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { DevicePreview } from './devices.js';
 import { h, showError } from './dom.js';
@@ -53,7 +57,8 @@ async function join(
   try {
     const { CandidateView, InterviewerView } = await views;
     if (grant.role === 'interviewer' && InterviewerView) view = new InterviewerView(room, status, self, end);
-    else if (grant.role === 'candidate' && CandidateView) view = new CandidateView(room, status, self);
+    else if (grant.role === 'candidate' && CandidateView)
+      view = new CandidateView(room, status, self, { allowOptOut: grant.allowOptOut });
     else throw new Error(`no view for the ${grant.role} role in this link`);
   } catch (error) {
     return {

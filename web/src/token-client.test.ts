@@ -14,6 +14,7 @@ const answers: Record<string, (res: ServerResponse, body: unknown) => void> = {
       identity: 'candidate-1',
       role: 'candidate',
       expiresAt: '2030-01-01T00:00:00Z',
+      allowOptOut: true,
       echo: body,
     }),
   refused: (res) => json(res, 403, { error: { code: 'invalid_invite', message: 'invite does not match' } }),
@@ -77,6 +78,7 @@ describe('requestToken (against a real HTTP server on loopback)', () => {
       identity: 'candidate-1',
       role: 'candidate',
       expiresAt: '2030-01-01T00:00:00Z',
+      allowOptOut: true,
     });
     expect(seen.at(-1)).toEqual({ method: 'POST', url: '/api/token', type: 'application/json' });
   });

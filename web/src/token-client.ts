@@ -16,6 +16,8 @@ export interface TokenGrant {
   identity: string;
   role: Role;
   expiresAt: string;
+  /** Whether the candidate may switch analysis groups off in this session. */
+  allowOptOut: boolean;
 }
 
 /** Codes of failures on the client side; server codes (e.g. `invalid_invite`) are passed through unchanged. */
@@ -55,11 +57,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function readGrant(body: unknown): TokenGrant | undefined {
   if (!isRecord(body)) return undefined;
-  const { token, url, identity, role, expiresAt } = body;
+  const { token, url, identity, role, expiresAt, allowOptOut } = body;
   if (typeof token !== 'string' || !token || typeof identity !== 'string' || !identity) return undefined;
   if (typeof url !== 'string' || !/^wss?:\/\//.test(url)) return undefined;
   if (role !== 'candidate' && role !== 'interviewer') return undefined;
-  return { token, url, identity, role, expiresAt: typeof expiresAt === 'string' ? expiresAt : '' };
+  return {
+    token,
+    url,
+    identity,
+    role,
+    expiresAt: typeof expiresAt === 'string' ? expiresAt : '',
+    allowOptOut: allowOptOut === true,
+  };
 }
 
 function readError(body: unknown): { code: string; message: string } | undefined {

@@ -1,4 +1,5 @@
 import {
+  CANDIDATE_ONLY_CLIENT_TYPES,
   type ClientMessage,
   decodeClientMessage,
   INTERVIEWER_ONLY_CLIENT_TYPES,
@@ -109,8 +110,8 @@ export class ClientInbox {
       this.#reject(who, 'forbidden', `${result.message.type} messages are for interviewers only`);
       return;
     }
-    if (result.message.type === 'code' && role !== 'candidate') {
-      this.#reject(who, 'forbidden', 'code-pad updates come from the candidate only');
+    if (CANDIDATE_ONLY_CLIENT_TYPES.has(result.message.type) && role !== 'candidate') {
+      this.#reject(who, 'forbidden', `${result.message.type} messages come from the candidate only`);
       return;
     }
     Promise.resolve()

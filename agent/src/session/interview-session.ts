@@ -14,6 +14,7 @@ import { InterviewerPublisher } from '../messaging/publisher.js';
 import { CandidateTracker } from './candidate-tracker.js';
 import type { SessionContext, SessionExtension, SessionExtensionFactory } from './extension.js';
 import { pumpTrack } from './media.js';
+import { OptOutFilter } from './opt-out.js';
 import type { SessionRecorder } from './recorder-types.js';
 
 export type { SessionRecorder } from './recorder-types.js';
@@ -61,6 +62,7 @@ export class InterviewSession {
   #attributes: Record<string, string> = {};
   #attributesSent: Promise<void> = Promise.resolve();
   #latestCode?: { revision: number; language: string; bytes: number };
+  #optOut = new OptOutFilter();
 
   #extensions: SessionExtension[];
 
@@ -118,6 +120,8 @@ export class InterviewSession {
 
   /** Starts following the room. The room must already be connected. */
   async start(): Promise<void> {
+    const settings = await this.#o.recorder.settings?.().catch(() => undefined);
+    this.#optOut = new OptOutFilter({ allowed: settings?.allowOptOut === true });
     await this.#setState('waiting-for-candidate', undefined);
     this.#inbox.start();
     this.#tracker.start();
@@ -182,6 +186,10 @@ export class InterviewSession {
     }
   }
 
+  /**
+   * Publishes, stores and dispatches a signal to the extensions, unless the candidate opted out of its
+   * analyser's group: then it is only built and returned.
+   */
   #signal(draft: SignalDraft, analyser: string, media: SignalMessage['media']): SignalMessage {
     const message: SignalMessage = {
       v: 1,
@@ -192,6 +200,7 @@ export class InterviewSession {
       media,
       ...draft,
     };
+    if (this.#optOut.suppresses(analyser, media)) return message;
     this.#pendingSignals.push(message);
     void this.#publisher.publish(message);
     this.#each('onSignal', (x) => x.onSignal?.(message));
@@ -217,6 +226,19 @@ export class InterviewSession {
           'interviewer settings changed',
         );
         break;
+      case 'opt-out': {
+        const change = this.#optOut.apply(message.groups);
+        if (change.status === 'not-allowed') {
+          this.#logger.warn(
+            { sender: sender.identity, groups: message.groups },
+            'opt-out ignored: this session does not allow it',
+          );
+        } else if (change.status === 'changed') {
+          this.#logger.info({ sender: sender.identity, groups: change.groups }, 'candidate opt-out changed');
+          this.#signal(this.#optOut.notice(Date.now()), 'session', 'text');
+        }
+        break;
+      }
     }
   }
 

@@ -92,6 +92,14 @@ export async function openRecorder(opts: RecorderOptions): Promise<BoundRecorder
         return false;
       }
     },
+    settings: async () => {
+      try {
+        return (await store.getSession(session.id))?.settings ?? session.settings;
+      } catch (err) {
+        log.error({ err }, 'could not read the session settings; using those read at start');
+        return session.settings;
+      }
+    },
     close: () => opened.close(),
   };
 }

@@ -1,0 +1,146 @@
+import { join } from 'node:path';
+import {
+  type ClientMessage,
+  encodeClientMessage,
+  OPT_OUT_GROUPS,
+  type SignalMessage,
+  TOPICS,
+} from '@interview-helper/protocol';
+import type { Room } from '@livekit/rtc-node';
+import { and, count as countRows, eq, gt, inArray, lt, type SQL } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../agent/src/storage/database.js';
+import { signals as signalsTable } from '../../agent/src/storage/schema.js';
+import { LIBRIVOX_DIR } from '../fixtures/paths.js';
+import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';
+import {
+  type CreatedSession,
+  join as joinRoom,
+  signalsOf,
+  type TestParticipant,
+  waitFor,
+} from './clients/participant.js';
+import { type Stack, startStack } from './harness/stack.js';
+
+const SPEECH = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav');
+const VOICE: readonly string[] = OPT_OUT_GROUPS.voice.analysers;
+
+async function send(room: Room, message: ClientMessage): Promise<void> {
+  const encoded = encodeClientMessage(message);
+  await room.localParticipant?.publishData(encoded.bytes, { reliable: true, topic: TOPICS.CLIENT_TO_AGENT });
+}
+
+const signals = (p: TestParticipant) => p.messages.filter((m): m is SignalMessage => m.type === 'signal');
+/** Signals that started after `at` (so were produced after the agent applied a choice made at `at`). */
+const voiceAfter = (p: TestParticipant, at: number) =>
+  signals(p).filter((s) => VOICE.includes(s.analyser) && s.range.start > at);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('candidate opt-out', () => {
+  let stack: Stack;
+  const created: CreatedSession[] = [];
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  async function interview(allowOptOut: boolean) {
+    const session = await stack.post<CreatedSession & { session: { allowOptOut: boolean } }>(
+      '/api/sessions',
+      {
+        title: 'opt-out e2e',
+        ...(allowOptOut ? { allowOptOut } : {}),
+      },
+    );
+    expect(session.session.allowOptOut).toBe(allowOptOut);
+    created.push(session);
+    const interviewer = await joinRoom(stack, session, 'interviewer', 'Ivy');
+    const candidate = await joinRoom(stack, session, 'candidate', 'Cam');
+    const [photo] = await photoFrames(320, 240);
+    if (!photo) throw new Error('no photos');
+    const camera = await publishCamera(candidate.room, [photo], { fps: 10 });
+    const mic = await publishMicrophone(candidate.room, SPEECH);
+    await waitFor('audio-level and video-frames signals', () =>
+      signalsOf(interviewer, 'audio-level').length > 0 && signalsOf(interviewer, 'video-frames').length > 0
+        ? true
+        : undefined,
+    );
+    return {
+      session,
+      interviewer,
+      candidate,
+      stop: async () => {
+        await camera.stop();
+        await mic.stop();
+        await candidate.leave();
+        await interviewer.leave();
+      },
+    };
+  }
+
+  it('drops the opted-out group (published and stored), tells the interviewer, and switches back on', async () => {
+    const { session, interviewer, candidate, stop } = await interview(true);
+    // An interviewer cannot opt the candidate out.
+    await send(interviewer.room, { v: 1, type: 'opt-out', groups: ['voice'] });
+    await send(candidate.room, { v: 1, type: 'opt-out', groups: ['voice'] });
+    const notice = await waitFor('the opt-out notice', () => signalsOf(interviewer, 'opt-out')[0]);
+    expect(notice).toMatchObject({ analyser: 'session', values: { groups: 'voice', count: 1 } });
+    expect(notice.summary).toMatch(/switched off voice delivery/);
+    const framesBefore = signalsOf(interviewer, 'video-frames').length;
+    await sleep(5000);
+    expect(voiceAfter(interviewer, notice.range.end)).toEqual([]);
+    expect(signalsOf(interviewer, 'video-frames').length).toBeGreaterThan(framesBefore);
+    expect(signalsOf(interviewer, 'opt-out')).toHaveLength(1);
+    expect(stack.agent.output()).toMatch(/opt-out messages come from the candidate only/);
+
+    await send(candidate.room, { v: 1, type: 'opt-out', groups: [] });
+    const back = await waitFor('the opt-in notice', () => signalsOf(interviewer, 'opt-out')[1]);
+    expect(back.values).toMatchObject({ groups: '', count: 0 });
+    await waitFor('audio-level signals again', () =>
+      voiceAfter(interviewer, back.range.end).find((s) => s.analyser === 'audio-level'),
+    );
+    expect(candidate.messages).toHaveLength(0);
+    await stop();
+
+    const db = await openDatabase({ url: stack.databaseUrl });
+    try {
+      const voice = and(
+        eq(signalsTable.sessionId, session.session.id),
+        inArray(signalsTable.analyser, [...VOICE]),
+      );
+      const count = async (...more: SQL[]) =>
+        (
+          await db.db
+            .select({ n: countRows() })
+            .from(signalsTable)
+            .where(and(voice, ...more))
+        )[0]?.n;
+      // Voice signals are stored before and after the opt-out, none while it was on.
+      expect(await count()).toBeGreaterThan(0);
+      expect(
+        await count(
+          gt(signalsTable.rangeStart, new Date(notice.range.end)),
+          lt(signalsTable.rangeEnd, new Date(back.range.start)),
+        ),
+      ).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('ignores the opt-out in a session that does not allow it', async () => {
+    const { interviewer, candidate, stop } = await interview(false);
+    const at = Date.now();
+    await send(candidate.room, { v: 1, type: 'opt-out', groups: ['voice', 'camera'] });
+    await waitFor('the agent to drop the opt-out', () =>
+      /opt-out ignored: this session does not allow it/.test(stack.agent.output()) ? true : undefined,
+    );
+    await waitFor('audio-level signals after the opt-out', () =>
+      voiceAfter(interviewer, at + 500).find((s) => s.analyser === 'audio-level'),
+    );
+    expect(signalsOf(interviewer, 'opt-out')).toEqual([]);
+    await stop();
+  });
+});
