@@ -6,6 +6,7 @@ import { HintsExtension } from '../hints/hints-extension.js';
 import type { SessionExtensionFactory } from '../session/extension.js';
 import { TranscriptionExtension } from '../transcription/extension.js';
 import { longPauseSecondsFromEnv } from '../transcription/settings.js';
+import { FaceAnalyser } from '../vision/face-analyser.js';
 import { FrameRateAnalyser } from '../vision/frame-rate.js';
 import type { AnalyserFactory } from './analyser.js';
 
@@ -19,6 +20,7 @@ export const defaultAnalysers: AnalyserFactory[] = [
   () => new PitchAnalyser(),
   () => new DeliveryAnalyser(),
   () => new FrameRateAnalyser(),
+  () => new FaceAnalyser({ fps: Number(process.env.VISION_FPS) || undefined }),
 ];
 
 /**

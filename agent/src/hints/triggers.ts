@@ -9,7 +9,7 @@ export const SIGNAL_KINDS = {
   answerEnd: ['answer-end'],
   transcript: ['transcript', 'transcript-segment'],
   lookAway: ['look-away', 'gaze-away'],
-  extraPerson: ['extra-candidate', 'extra-person', 'extra-face'],
+  extraPerson: ['extra-candidate', 'extra-person', 'extra-face', 'additional-person'],
   faceCount: ['faces', 'face-count'],
   speechRate: ['speech-rate', 'delivery'],
   prosody: ['monotone', 'pitch', 'prosody'],

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyFrame, twoFacesFrame } from '../fixtures/vision-frames.js';
+import { photoFrames, publishCamera } from './clients/media.js';
+import { createSession, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
+import { type Stack, startStack } from './harness/stack.js';
+
+const WIDTH = 640;
+const HEIGHT = 480;
+
+describe('vision: face analysis through the real server', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('a candidate who turns away, leaves the frame, then has a second person in view yields the three episodes', async () => {
+    const created = await createSession(stack);
+    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
+    const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
+    const photos = await photoFrames(WIDTH, HEIGHT);
+    const pick = (name: string) => {
+      const f = photos.find((p) => p.name === name);
+      if (!f) throw new Error(`missing fixture ${name}`);
+      return f;
+    };
+    // frontal 4 s → turned 4 s → nobody 4 s → two people 4 s → …
+    const camera = await publishCamera(
+      candidate.room,
+      [
+        pick('face-frontal-man.jpg'),
+        pick('face-turned-woman.jpg'),
+        await emptyFrame(WIDTH, HEIGHT),
+        await twoFacesFrame(WIDTH, HEIGHT),
+      ],
+      { fps: 10, holdSeconds: 4 },
+    );
+    const lookAway = await waitFor('a look-away episode', () =>
+      signalsOf(interviewer, 'look-away').find((s) => s.values.phase === 'start'),
+    );
+    const noFace = await waitFor('a no-face episode', () =>
+      signalsOf(interviewer, 'no-face').find((s) => s.values.phase === 'start'),
+    );
+    const extra = await waitFor('an additional-person episode', () =>
+      signalsOf(interviewer, 'additional-person').find((s) => s.values.phase === 'start'),
+    );
+    expect(extra.values.maxFaces).toBe(2);
+    expect(extra.range.start).toBeGreaterThan(noFace.range.start);
+    expect(lookAway.analyser).toBe('face');
+    expect(lookAway.values.direction).toBe('image-left');
+    expect(Number(lookAway.values.durationMs)).toBeGreaterThanOrEqual(1500);
+    expect(noFace.range.start).toBeGreaterThan(lookAway.range.start);
+    expect(candidate.messages).toHaveLength(0);
+    console.log(
+      `[measure] look-away ${JSON.stringify(lookAway.values)} no-face ${JSON.stringify(noFace.values)} additional-person ${JSON.stringify(extra.values)} sent=${camera.sent()}`,
+    );
+    await camera.stop();
+    await candidate.leave();
+    await interviewer.leave();
+  }, 60_000);
+});
