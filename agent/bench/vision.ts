@@ -1,7 +1,8 @@
 /**
  * Vision benchmark (JSON to stdout and bench-results/vision.json): milliseconds per frame for each
- * model alone, and for the whole face pipeline (sharp letterbox + BlazeFace + decoding) on a
- * 640×480 frame, with one intra-op thread (one core).
+ * model alone, and for the whole face pipeline (sharp letterbox + BlazeFace + decoding, then sharp
+ * crop + Face Mesh + head pose / eye / mouth measures) on a 640×480 frame, with one intra-op
+ * thread (one core).
  *
  *   npm run bench -w agent
  */
@@ -10,6 +11,8 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { FaceDetector } from '../src/vision/face-detector.js';
+import { FaceLandmarker } from '../src/vision/face-landmarks.js';
+import { measureFace } from '../src/vision/head-pose.js';
 import { fetchModels, loadManifest, modelsDir } from '../src/vision/models.js';
 import { onnxSession } from '../src/vision/onnx-sessions.js';
 
@@ -52,8 +55,15 @@ const { data } = await sharp(join(SHARED, 'fixtures/images/face-frontal-man.jpg'
   .toBuffer({ resolveWithObject: true });
 const frame = new Uint8Array(data);
 const detector = new FaceDetector();
-const pipeline = await timeIt(() => detector.detect(frame, 640, 480));
-const modelSum = models['blazeface-front']?.medianMs ?? 1;
+const landmarker = new FaceLandmarker();
+const detectOnly = await timeIt(() => detector.detect(frame, 640, 480));
+const pipeline = await timeIt(async () => {
+  const [face] = await detector.detect(frame, 640, 480);
+  if (!face) throw new Error('bench frame has no face');
+  const marks = await landmarker.landmarks(frame, 640, 480, face);
+  if (marks) measureFace(marks.points);
+});
+const modelSum = (models['blazeface-front']?.medianMs ?? 0) + (models['face-landmark']?.medianMs ?? 0);
 const result = {
   bench: 'vision',
   at: new Date().toISOString(),
@@ -62,10 +72,21 @@ const result = {
   frame: '640x480 RGB24',
   models,
   pipeline: {
-    stages: ['sharp letterbox 128²', 'blazeface-front', 'anchor decoding + NMS'],
+    stages: [
+      'sharp letterbox 128²',
+      'blazeface-front',
+      'anchor decoding + NMS',
+      'sharp crop 192²',
+      'face-landmark',
+      'head pose + eye/mouth ratios',
+    ],
     ...pipeline,
     sumOfModelMedianMs: modelSum,
     overheadRatio: Number((pipeline.medianMs / modelSum).toFixed(2)),
+  },
+  detectorOnly: {
+    ...detectOnly,
+    overheadRatio: Number((detectOnly.medianMs / (models['blazeface-front']?.medianMs ?? 1)).toFixed(2)),
   },
   cpuPerRoomAt2Fps: `${((pipeline.medianMs * 2) / 10).toFixed(2)} % of one core`,
 };

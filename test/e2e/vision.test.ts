@@ -37,19 +37,26 @@ describe('vision: face analysis through the real server', () => {
       ],
       { fps: 10, holdSeconds: 4 },
     );
+    // The sequence repeats every 16 s; the agent may start analysing in any phase, so each episode is looked for
+    // after the previous one.
     const lookAway = await waitFor('a look-away episode', () =>
       signalsOf(interviewer, 'look-away').find((s) => s.values.phase === 'start'),
     );
-    const noFace = await waitFor('a no-face episode', () =>
-      signalsOf(interviewer, 'no-face').find((s) => s.values.phase === 'start'),
+    const noFace = await waitFor('a no-face episode after the look-away', () =>
+      signalsOf(interviewer, 'no-face').find(
+        (s) => s.values.phase === 'start' && s.range.start > lookAway.range.start,
+      ),
     );
-    const extra = await waitFor('an additional-person episode', () =>
-      signalsOf(interviewer, 'additional-person').find((s) => s.values.phase === 'start'),
+    const extra = await waitFor('an additional-person episode after no face', () =>
+      signalsOf(interviewer, 'additional-person').find(
+        (s) => s.values.phase === 'start' && s.range.start > noFace.range.start,
+      ),
     );
     expect(extra.values.maxFaces).toBe(2);
     expect(extra.range.start).toBeGreaterThan(noFace.range.start);
     expect(lookAway.analyser).toBe('face');
     expect(lookAway.values.direction).toBe('image-left');
+    expect(Number(lookAway.values.meanYawDeg)).toBeLessThan(-25);
     expect(Number(lookAway.values.durationMs)).toBeGreaterThanOrEqual(1500);
     expect(noFace.range.start).toBeGreaterThan(lookAway.range.start);
     expect(candidate.messages).toHaveLength(0);
@@ -59,5 +66,5 @@ describe('vision: face analysis through the real server', () => {
     await camera.stop();
     await candidate.leave();
     await interviewer.leave();
-  }, 60_000);
+  }, 120_000);
 });

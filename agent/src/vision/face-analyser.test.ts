@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { SignalDraft, VideoSample } from '../analysers/analyser.js';
 import { FaceAnalyser } from './face-analyser.js';
 import { FaceDetector } from './face-detector.js';
+import { FaceLandmarker } from './face-landmarks.js';
 import { fetchModels, loadManifest, modelsDir } from './models.js';
 
 const SHARED = resolve(process.env.SHARED_DIR ?? resolve(import.meta.dirname, '../../../../shared'));
@@ -75,7 +76,13 @@ describe('FaceAnalyser', () => {
     const end = signals.find((s) => s.kind === 'look-away' && s.values.phase === 'end');
     expect(end?.values.durationMs).toBeGreaterThanOrEqual(3000);
     expect(end?.values.direction).toBe('image-left');
+    // head pose from the Face Mesh landmarks: the turned photo reads about −35° yaw
+    expect(end?.values.meanYawDeg).toBeLessThan(-25);
+    expect(end?.values.meanYawDeg).toBeGreaterThan(-50);
     const summary = signals.find((s) => s.kind === 'face-summary');
+    expect(summary?.values.landmarkFrames).toBeGreaterThan(5);
+    expect(typeof summary?.values.meanYawDeg).toBe('number');
+    expect(summary?.values.eyesClosedShare).toBe(0);
     expect(summary?.values.analysedFps).toBeCloseTo(2, 0);
     expect(summary?.values.framesSkipped).toBeGreaterThan(30);
   });
@@ -96,6 +103,26 @@ describe('FaceAnalyser', () => {
   it('keeps defaults for unset options and refuses a bad rate', () => {
     expect(() => new FaceAnalyser({ fps: undefined })).not.toThrow();
     expect(() => new FaceAnalyser({ fps: 0 })).toThrow(RangeError);
+  });
+
+  it('falls back to the nose offset when the landmark model is missing', async () => {
+    const analyser = new FaceAnalyser(
+      { fps: 2 },
+      new FaceDetector(),
+      new FaceLandmarker({ session: { dir: '/nonexistent-models' } }),
+    );
+    const signals = await collect(
+      analyser.analyse(
+        video([
+          ['face-frontal-man.jpg', 2],
+          ['face-turned-woman.jpg', 3],
+        ]),
+      ),
+    );
+    const start = signals.find((s) => s.kind === 'look-away' && s.values.phase === 'start');
+    expect(start?.values.direction).toBe('image-left');
+    expect(start?.values.meanNoseOffset).toBeLessThan(-0.25);
+    expect(start?.values.meanYawDeg).toBeUndefined();
   });
 
   it('stops with a ModelError naming the model and the command when the model is missing', async () => {

@@ -1,0 +1,88 @@
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FaceDetector } from './face-detector.js';
+import { FaceLandmarker, type FaceLandmarks } from './face-landmarks.js';
+import { type FaceMeasures, faceStates, measureFace } from './head-pose.js';
+import { fetchModels, loadManifest, modelsDir } from './models.js';
+
+const SHARED = resolve(process.env.SHARED_DIR ?? resolve(import.meta.dirname, '../../../../shared'));
+const PHOTOS = join(SHARED, 'fixtures/images');
+const detector = new FaceDetector();
+const landmarker = new FaceLandmarker();
+
+async function frame(name: string, width: number, height: number, mirror = false) {
+  let img = sharp(join(PHOTOS, name)).resize(width, height, { fit: 'cover' });
+  if (mirror) img = img.flop();
+  const { data } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return new Uint8Array(data);
+}
+
+async function landmarks(name: string, mirror = false, w = 640, h = 480): Promise<FaceLandmarks> {
+  const rgb = await frame(name, w, h, mirror);
+  const [face] = await detector.detect(rgb, w, h);
+  if (!face) throw new Error(`no face on ${name}`);
+  const found = await landmarker.landmarks(rgb, w, h, face);
+  if (!found) throw new Error(`no landmarks on ${name}`);
+  return found;
+}
+
+const measure = async (name: string, mirror = false, w = 640, h = 480): Promise<FaceMeasures> =>
+  measureFace((await landmarks(name, mirror, w, h)).points);
+
+beforeAll(async () => {
+  const failed = await fetchModels(await loadManifest(), {
+    dir: modelsDir(),
+    mirror: join(SHARED, 'models'),
+    log: () => {},
+  });
+  expect(failed).toEqual([]);
+}, 60_000);
+
+describe('measureFace (head pose, eyes, mouth)', () => {
+  it('reads a frontal face as small yaw, pitch and roll', async () => {
+    for (const [name, mirror] of [
+      ['face-frontal-man.jpg', false],
+      ['face-frontal-man.jpg', true],
+      ['face-frontal-smile-woman.jpg', false],
+    ] as const) {
+      const m = await measure(name, mirror);
+      expect(Math.abs(m.yaw)).toBeLessThan(12);
+      expect(Math.abs(m.pitch)).toBeLessThan(15);
+      expect(Math.abs(m.roll)).toBeLessThan(10);
+    }
+  });
+
+  it('reads the turned face as about 35° yaw towards the image left, and its mirror image as the opposite', async () => {
+    const turned = await measure('face-turned-woman.jpg');
+    const mirrored = await measure('face-turned-woman.jpg', true);
+    expect(turned.yaw).toBeLessThan(-25);
+    expect(turned.yaw).toBeGreaterThan(-50);
+    expect(mirrored.yaw).toBeGreaterThan(25);
+    expect(mirrored.yaw).toBeLessThan(50);
+    expect(Math.sign(turned.roll)).toBe(-Math.sign(mirrored.roll));
+  });
+
+  it('keeps yaw at an odd, tiny resolution', async () => {
+    const m = await measure('face-frontal-man.jpg', false, 161, 97);
+    expect(Math.abs(m.yaw)).toBeLessThan(12);
+  });
+
+  it('measures open eyes on every face photo and a wider mouth on the laughing face', async () => {
+    const man = await measure('face-frontal-man.jpg');
+    const smile = await measure('face-frontal-smile-woman.jpg');
+    for (const m of [man, smile]) {
+      expect(m.eyeOpenness).toBeGreaterThan(0.18);
+      expect(faceStates(m).eyesClosed).toBe(false);
+    }
+    expect(smile.mouthOpenness).toBeGreaterThan(man.mouthOpenness * 1.5);
+    expect(faceStates(man).mouthOpen).toBe(false);
+    expect(faceStates(smile, { mouthOpenAbove: 0.2 }).mouthOpen).toBe(true);
+  });
+
+  it('flags closed eyes and an open mouth from the ratios, and rejects a short point list', () => {
+    const m = { yaw: 0, pitch: 0, roll: 0, eyeOpenness: 0.08, mouthOpenness: 0.5 };
+    expect(faceStates(m)).toEqual({ eyesClosed: true, mouthOpen: true });
+    expect(() => measureFace([])).toThrow(RangeError);
+  });
+});
