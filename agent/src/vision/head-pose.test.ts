@@ -1,21 +1,14 @@
-import { join, resolve } from 'node:path';
-import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FaceDetector } from './face-detector.js';
 import { FaceLandmarker, type FaceLandmarks } from './face-landmarks.js';
 import { type FaceMeasures, faceStates, measureFace } from './head-pose.js';
-import { fetchModels, loadManifest, modelsDir } from './models.js';
+import { ensureModels, photo } from './testing.js';
 
-const SHARED = resolve(process.env.SHARED_DIR ?? resolve(import.meta.dirname, '../../../../shared'));
-const PHOTOS = join(SHARED, 'fixtures/images');
 const detector = new FaceDetector();
 const landmarker = new FaceLandmarker();
 
 async function frame(name: string, width: number, height: number, mirror = false) {
-  let img = sharp(join(PHOTOS, name)).resize(width, height, { fit: 'cover' });
-  if (mirror) img = img.flop();
-  const { data } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return new Uint8Array(data);
+  return (await photo(name, { width, height, mirror })).rgb;
 }
 
 async function landmarks(name: string, mirror = false, w = 640, h = 480): Promise<FaceLandmarks> {
@@ -31,12 +24,7 @@ const measure = async (name: string, mirror = false, w = 640, h = 480): Promise<
   measureFace((await landmarks(name, mirror, w, h)).points);
 
 beforeAll(async () => {
-  const failed = await fetchModels(await loadManifest(), {
-    dir: modelsDir(),
-    mirror: join(SHARED, 'models'),
-    log: () => {},
-  });
-  expect(failed).toEqual([]);
+  expect(await ensureModels()).toEqual([]);
 }, 60_000);
 
 describe('measureFace (head pose, eyes, mouth)', () => {

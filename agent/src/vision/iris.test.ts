@@ -1,29 +1,15 @@
-import { join, resolve } from 'node:path';
-import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FaceDetector } from './face-detector.js';
 import { FaceLandmarker } from './face-landmarks.js';
 import { IrisLandmarker } from './iris.js';
-import { fetchModels, loadManifest, modelsDir } from './models.js';
+import { ensureModels, photo } from './testing.js';
 
-const SHARED = resolve(process.env.SHARED_DIR ?? resolve(import.meta.dirname, '../../../../shared'));
-const PHOTOS = join(SHARED, 'fixtures/images');
 const iris = new IrisLandmarker();
 
-async function raw(name: string, width?: number, height?: number) {
-  let img = sharp(join(PHOTOS, name));
-  if (width && height) img = img.resize(width, height, { fit: 'cover' });
-  const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { rgb: new Uint8Array(data), width: info.width, height: info.height };
-}
+const raw = (name: string, width?: number, height?: number) => photo(name, { width, height });
 
 beforeAll(async () => {
-  const failed = await fetchModels(await loadManifest(), {
-    dir: modelsDir(),
-    mirror: join(SHARED, 'models'),
-    log: () => {},
-  });
-  expect(failed).toEqual([]);
+  expect(await ensureModels()).toEqual([]);
 }, 60_000);
 
 describe('IrisLandmarker (MediaPipe Iris ONNX)', () => {
