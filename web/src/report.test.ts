@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fetchReport, metricRows, type SessionReport } from './report.js';
 
+const none = { n: 0, p50: null, p95: null };
 const report: SessionReport = {
+  version: 1,
   sessionId: 's1',
   generatedAt: '2026-01-01T00:00:00.000Z',
   participants: [],
@@ -9,10 +11,19 @@ const report: SessionReport = {
   metrics: {
     durationSeconds: 125.4,
     signalCounts: { 'audio-level': 10, silence: 2 },
-    hints: { total: 3, bySource: { rules: 3 }, byKind: { 'long-pause': 3 } },
+    hints: { total: 3, bySource: { rules: 3 }, byKind: { 'long-pause': 3 }, merged: 0 },
+    delivery: { triggerToPublishedMs: none, decidedToPublishedMs: none, firstTokenToPublishedMs: none },
     feedback: { useful: 1, notUseful: 0, none: 2 },
   },
-  transcript: [{ speaker: 'c', role: 'candidate', text: 'hi', start: '', end: '' }],
+  transcript: [
+    {
+      speaker: 'c',
+      role: 'candidate',
+      text: 'hi',
+      start: '2026-01-01T00:00:01.000Z',
+      end: '2026-01-01T00:00:02.000Z',
+    },
+  ],
   hints: [],
   summary: { source: 'rules', text: 'ok' },
 };
@@ -24,6 +35,10 @@ const answer = (status: number, body: unknown) => async () =>
 describe('fetchReport', () => {
   it('returns the report', async () => {
     await expect(fetchReport('s1', 'inv', answer(200, report))).resolves.toEqual({ ok: true, report });
+  });
+  it('refuses a body that is not a session report', async () => {
+    const bad = await fetchReport('s1', 'inv', answer(200, { ...report, timeline: 'nope' }));
+    expect(bad).toMatchObject({ ok: false, code: 'invalid_report', retry: false });
   });
   it('retries while the report is not written, stops on refused credentials', async () => {
     const missing = await fetchReport(

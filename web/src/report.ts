@@ -1,29 +1,6 @@
-/** The parts of the session report (`GET /api/sessions/:id/report`) the report page shows. */
-export interface SessionReport {
-  sessionId: string;
-  generatedAt: string;
-  participants: { identity: string; role: string; name: string; joinedAt: string; leftAt: string | null }[];
-  timeline: { id: string; start: string; end: string; kind: string; analyser: string; summary: string }[];
-  metrics: {
-    durationSeconds: number;
-    signalCounts: Record<string, number>;
-    hints: { total: number; bySource: Record<string, number>; byKind: Record<string, number> };
-    feedback: { useful: number; notUseful: number; none: number };
-  };
-  transcript: { speaker: string; role: string; text: string; start: string; end: string }[];
-  hints: {
-    id: string;
-    kind: string;
-    text: string;
-    source: string;
-    evidence: string[];
-    triggerAt: string | null;
-    publishedAt: string | null;
-    feedback: { useful: boolean } | null;
-  }[];
-  summary: { source: string; text: string };
-}
+import { type SessionReport, sessionReportSchema } from '@interview-helper/protocol';
 
+export type { SessionReport } from '@interview-helper/protocol';
 /** Result of one report request. */
 export type ReportResult =
   | { ok: true; report: SessionReport }
@@ -47,9 +24,18 @@ export async function fetchReport(
     return { ok: false, code: 'server_unreachable', message: (error as Error).message, retry: true };
   }
   const body = (await res.json().catch(() => undefined)) as
-    | (SessionReport & { error?: { code?: string; message?: string } })
+    | { error?: { code?: string; message?: string } }
     | undefined;
-  if (res.ok && body && Array.isArray(body.timeline)) return { ok: true, report: body };
+  if (res.ok) {
+    const parsed = sessionReportSchema.safeParse(body);
+    if (parsed.success) return { ok: true, report: parsed.data };
+    return {
+      ok: false,
+      code: 'invalid_report',
+      message: 'the report does not match the protocol',
+      retry: false,
+    };
+  }
   const code = body?.error?.code ?? `http_${res.status}`;
   return {
     ok: false,

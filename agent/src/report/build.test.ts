@@ -1,4 +1,4 @@
-import type { SignalMessage } from '@interview-helper/protocol';
+import { type SignalMessage, sessionReportSchema } from '@interview-helper/protocol';
 import { describe, expect, it } from 'vitest';
 import { emotionLabelIn } from '../hints/language.js';
 import type { HintRow } from '../storage/schema.js';
@@ -99,6 +99,8 @@ describe('buildReport', () => {
 
   it('has the timeline, delivery metrics, transcript and hints with feedback', () => {
     const r = buildReport(input);
+    // what the web client validates at its boundary
+    expect(sessionReportSchema.safeParse(r).success).toBe(true);
     expect(r.timeline.map((e) => e.id)).toEqual(['sig_p']); // periodic kinds and repeats left out
     expect(r.metrics.signalCounts).toEqual({ 'audio-level': 1, silence: 1 });
     expect(r.metrics.durationSeconds).toBe(600);

@@ -1,4 +1,7 @@
-import type { SignalMessage } from '@interview-helper/protocol';
+import type { Percentiles, SessionReport, SignalMessage } from '@interview-helper/protocol';
+
+export type { Percentiles, SessionReport } from '@interview-helper/protocol';
+
 import type { HintRow, ParticipantRow, TranscriptSegmentRow } from '../storage/schema.js';
 
 /** Signal kinds that arrive periodically; counted in the metrics, left out of the timeline. */
@@ -12,55 +15,6 @@ export interface ReportInput {
   signals: SignalMessage[];
   hints: HintRow[];
   transcript: TranscriptSegmentRow[];
-}
-
-/** Median and 95th percentile of a list of durations (ms). */
-export interface Percentiles {
-  n: number;
-  p50: number | null;
-  p95: number | null;
-}
-
-/** The session report served as JSON by the token server. */
-export interface SessionReport {
-  version: 1;
-  sessionId: string;
-  generatedAt: string;
-  participants: { identity: string; role: string; name: string; joinedAt: string; leftAt: string | null }[];
-  timeline: { id: string; start: string; end: string; kind: string; analyser: string; summary: string }[];
-  metrics: {
-    durationSeconds: number;
-    signalCounts: Record<string, number>;
-    hints: {
-      total: number;
-      bySource: Record<string, number>;
-      byKind: Record<string, number>;
-      merged: number;
-    };
-    delivery: {
-      triggerToPublishedMs: Percentiles;
-      decidedToPublishedMs: Percentiles;
-      firstTokenToPublishedMs: Percentiles;
-    };
-    feedback: { useful: number; notUseful: number; none: number };
-  };
-  transcript: { speaker: string; role: string; text: string; start: string; end: string }[];
-  hints: {
-    id: string;
-    kind: string;
-    text: string;
-    source: string;
-    evidence: string[];
-    confidence: number;
-    triggerAt: string | null;
-    decidedAt: string | null;
-    llmFirstTokenAt: string | null;
-    publishedAt: string | null;
-    recipients: string[];
-    mergedCount: number;
-    feedback: { useful: boolean; at: string } | null;
-  }[];
-  summary: { source: 'rules' | 'llm'; text: string };
 }
 
 const iso = (t: Date | number) => new Date(t).toISOString();

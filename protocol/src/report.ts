@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+const iso = z.string().min(1);
+const isoOrNull = iso.nullable();
+const counts = z.record(z.string(), z.number());
+
+/** Median and 95th percentile of a list of durations (ms); null when there is no value. */
+export const percentilesSchema = z.object({
+  n: z.number().int().nonnegative(),
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+});
+export type Percentiles = z.infer<typeof percentilesSchema>;
+
+/**
+ * The session report the agent writes at the end of an interview and the token server serves as JSON
+ * (`GET /api/sessions/:id/report`): timeline of signals, metrics, transcript and hints with feedback.
+ */
+export const sessionReportSchema = z.object({
+  version: z.literal(1),
+  sessionId: z.string().min(1),
+  generatedAt: iso,
+  participants: z.array(
+    z.object({ identity: z.string(), role: z.string(), name: z.string(), joinedAt: iso, leftAt: isoOrNull }),
+  ),
+  timeline: z.array(
+    z.object({
+      id: z.string(),
+      start: iso,
+      end: iso,
+      kind: z.string(),
+      analyser: z.string(),
+      summary: z.string(),
+    }),
+  ),
+  metrics: z.object({
+    durationSeconds: z.number(),
+    signalCounts: counts,
+    hints: z.object({ total: z.number(), bySource: counts, byKind: counts, merged: z.number() }),
+    delivery: z.object({
+      triggerToPublishedMs: percentilesSchema,
+      decidedToPublishedMs: percentilesSchema,
+      firstTokenToPublishedMs: percentilesSchema,
+    }),
+    feedback: z.object({ useful: z.number(), notUseful: z.number(), none: z.number() }),
+  }),
+  transcript: z.array(
+    z.object({ speaker: z.string(), role: z.string(), text: z.string(), start: iso, end: iso }),
+  ),
+  hints: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.string(),
+      text: z.string(),
+      source: z.string(),
+      evidence: z.array(z.string()),
+      confidence: z.number(),
+      triggerAt: isoOrNull,
+      decidedAt: isoOrNull,
+      llmFirstTokenAt: isoOrNull,
+      publishedAt: isoOrNull,
+      recipients: z.array(z.string()),
+      mergedCount: z.number(),
+      feedback: z.object({ useful: z.boolean(), at: iso }).nullable(),
+    }),
+  ),
+  summary: z.object({ source: z.enum(['rules', 'llm']), text: z.string() }),
+});
+export type SessionReport = z.infer<typeof sessionReportSchema>;
