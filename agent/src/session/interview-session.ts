@@ -39,6 +39,9 @@ export const defaultInterviewSessionOptions = {
   extensions: [] as SessionExtensionFactory[],
 } satisfies Partial<InterviewSessionOptions>;
 
+/** Longest wait for the room to confirm an attribute update. */
+const ATTRIBUTES_TIMEOUT_MS = 5000;
+
 interface LiveTrack {
   abort: AbortController;
   done: Promise<void>;
@@ -61,6 +64,7 @@ export class InterviewSession {
   #pendingSignals: SignalMessage[] = [];
   #attributes: Record<string, string> = {};
   #attributesSent: Promise<void> = Promise.resolve();
+  #attributesLast = '';
   #latestCode?: { revision: number; language: string; bytes: number };
   #optOut = new OptOutFilter();
 
@@ -244,6 +248,8 @@ export class InterviewSession {
 
   async #tick(): Promise<void> {
     const stats = this.#runner.stats();
+    // Storing must not wait for the room (publishing or attribute updates can be slow).
+    const flushed = this.#flush();
     await this.#publisher.publish({
       v: 1,
       type: 'stats',
@@ -262,7 +268,7 @@ export class InterviewSession {
     await this.#setAttributes({
       [AGENT_ANALYSERS_ATTRIBUTE]: JSON.stringify(stats.map((s) => ({ name: s.name, status: s.status }))),
     });
-    await this.#flush();
+    await flushed;
   }
 
   async #flush(): Promise<void> {
@@ -282,16 +288,26 @@ export class InterviewSession {
   }
 
   /**
-   * Publishes the agent's attributes. Updates are merged into one map and sent whole, one at a time,
-   * so a slow stats update can never overwrite a newer state with an older one.
+   * Publishes the agent's attributes. Updates are merged into one map and sent whole, one at a time, so a
+   * slow update can never overwrite a newer state with an older one; an unchanged map is not sent again,
+   * and each update gets at most ATTRIBUTES_TIMEOUT_MS so one lost answer cannot stall the ones after it.
    */
   #setAttributes(attributes: Record<string, string>): Promise<void> {
     Object.assign(this.#attributes, attributes);
     this.#attributesSent = this.#attributesSent.then(async () => {
+      const next = JSON.stringify(this.#attributes);
+      if (next === this.#attributesLast) return;
+      this.#attributesLast = next;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer from the room')), ATTRIBUTES_TIMEOUT_MS);
+      });
       try {
-        await this.#o.room.localParticipant?.setAttributes({ ...this.#attributes });
+        await Promise.race([this.#o.room.localParticipant?.setAttributes({ ...this.#attributes }), timeout]);
       } catch (err) {
         this.#logger.warn({ err }, 'could not publish agent attributes');
+      } finally {
+        clearTimeout(timer);
       }
     });
     return this.#attributesSent;
