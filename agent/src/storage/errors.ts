@@ -50,3 +50,12 @@ export function toStorageError(err: unknown, what: string): StorageError {
   }
   return new StorageError('unavailable', `${what}: database error`, { cause: err });
 }
+
+/** Runs one storage operation, turning whatever it throws into a `StorageError` named after `what`. */
+export async function storageCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toStorageError(err, what);
+  }
+}

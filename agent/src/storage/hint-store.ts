@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from './database.js';
-import { toStorageError } from './errors.js';
+import { storageCall } from './errors.js';
 import { hints } from './schema.js';
 import { toDate } from './store.js';
 import type { Timestamp } from './store-types.js';
@@ -20,20 +20,12 @@ export class HintStore {
     this.#db = db;
   }
 
-  async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toStorageError(err, what);
-    }
-  }
-
   /**
    * Folds a near-duplicate trigger into an existing hint: adds its evidence (without repeats) and counts
    * it. Returns false for an unknown hint.
    */
   mergeIntoHint(hintId: string, evidence: readonly string[]): Promise<boolean> {
-    return this.#run('mergeIntoHint', async () => {
+    return storageCall('mergeIntoHint', async () => {
       const rows = await this.#db
         .update(hints)
         .set({ mergedCount: sql`${hints.mergedCount} + 1`, evidence: unionJson(hints.evidence, evidence) })
@@ -49,7 +41,7 @@ export class HintStore {
     identities: readonly string[],
     at: Timestamp = Date.now(),
   ): Promise<boolean> {
-    return this.#run('addHintRecipients', async () => {
+    return storageCall('addHintRecipients', async () => {
       const rows = await this.#db
         .update(hints)
         .set({

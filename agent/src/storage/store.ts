@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from './database.js';
-import { StorageError, toStorageError } from './errors.js';
+import { StorageError, storageCall } from './errors.js';
 import {
   type HintRow,
   hints,
@@ -56,17 +56,9 @@ export class InterviewStore {
     this.#db = db;
   }
 
-  async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toStorageError(err, what);
-    }
-  }
-
   /** Creates a session. A taken room name or id fails with code `conflict`. */
   createSession(input: NewSession): Promise<SessionRow> {
-    return this.#run('createSession', async () => {
+    return storageCall('createSession', async () => {
       const [row] = await this.#db
         .insert(sessions)
         .values({
@@ -84,14 +76,14 @@ export class InterviewStore {
   }
 
   getSession(id: string): Promise<SessionRow | undefined> {
-    return this.#run('getSession', async () => {
+    return storageCall('getSession', async () => {
       const [row] = await this.#db.select().from(sessions).where(eq(sessions.id, id)).limit(1);
       return row;
     });
   }
 
   getSessionByRoom(roomName: string): Promise<SessionRow | undefined> {
-    return this.#run('getSessionByRoom', async () => {
+    return storageCall('getSessionByRoom', async () => {
       const [row] = await this.#db.select().from(sessions).where(eq(sessions.roomName, roomName)).limit(1);
       return row;
     });
@@ -99,7 +91,7 @@ export class InterviewStore {
 
   /** Marks a session ended. Returns false when it does not exist or had already ended. */
   endSession(id: string, at: Timestamp = Date.now()): Promise<boolean> {
-    return this.#run('endSession', async () => {
+    return storageCall('endSession', async () => {
       const rows = await this.#db
         .update(sessions)
         .set({ endedAt: toDate(at, 'at') })
@@ -111,7 +103,7 @@ export class InterviewStore {
 
   /** Records a participant joining the session's room. */
   recordJoin(join: JoinRecord): Promise<ParticipantRow> {
-    return this.#run('recordJoin', async () => {
+    return storageCall('recordJoin', async () => {
       const [row] = await this.#db
         .insert(participants)
         .values({
@@ -129,7 +121,7 @@ export class InterviewStore {
 
   /** Records that an identity left. Returns false when no open stay of that identity exists. */
   recordLeave(leave: { sessionId: string; identity: string; at: Timestamp }): Promise<boolean> {
-    return this.#run('recordLeave', async () => {
+    return storageCall('recordLeave', async () => {
       const rows = await this.#db
         .update(participants)
         .set({ leftAt: toDate(leave.at, 'at') })
@@ -150,7 +142,7 @@ export class InterviewStore {
    * idempotent; returns how many rows were inserted. An unknown session fails with `session_not_found`.
    */
   insertSignals(batch: readonly SignalInput[]): Promise<number> {
-    return this.#run('insertSignals', async () => {
+    return storageCall('insertSignals', async () => {
       if (batch.length === 0) return 0;
       const rows = batch.map((s) => ({
         id: s.id,
@@ -175,7 +167,7 @@ export class InterviewStore {
 
   /** Inserts a hint; returns false when a hint with that id already exists. */
   insertHint(hint: HintInput): Promise<boolean> {
-    return this.#run('insertHint', async () => {
+    return storageCall('insertHint', async () => {
       const inserted = await this.#db
         .insert(hints)
         .values({
@@ -203,7 +195,7 @@ export class InterviewStore {
 
   /** Sets when a hint was first delivered to interviewers. Returns false for an unknown hint. */
   markHintPublished(hintId: string, at: Timestamp = Date.now()): Promise<boolean> {
-    return this.#run('markHintPublished', async () => {
+    return storageCall('markHintPublished', async () => {
       const rows = await this.#db
         .update(hints)
         .set({
@@ -217,7 +209,7 @@ export class InterviewStore {
 
   /** Stores the report of a session, replacing an earlier one. */
   saveReport(sessionId: string, report: Record<string, unknown>, at: Timestamp = Date.now()): Promise<void> {
-    return this.#run('saveReport', async () => {
+    return storageCall('saveReport', async () => {
       const createdAt = toDate(at, 'at');
       await this.#db
         .insert(sessionReports)
@@ -227,7 +219,7 @@ export class InterviewStore {
   }
 
   getReport(sessionId: string): Promise<SessionReportRow | undefined> {
-    return this.#run('getReport', async () => {
+    return storageCall('getReport', async () => {
       const [row] = await this.#db
         .select()
         .from(sessionReports)
@@ -239,7 +231,7 @@ export class InterviewStore {
 
   /** Stores an interviewer's verdict on a hint (last one wins). Unknown hint → false, never throws for it. */
   recordHintFeedback(feedback: HintFeedback): Promise<boolean> {
-    return this.#run('recordHintFeedback', async () => {
+    return storageCall('recordHintFeedback', async () => {
       const where = feedback.sessionId
         ? and(eq(hints.id, feedback.hintId), eq(hints.sessionId, feedback.sessionId))
         : eq(hints.id, feedback.hintId);
@@ -257,7 +249,7 @@ export class InterviewStore {
    * segment is never overwritten and a segment never moves to another session. Returns whether it was written.
    */
   insertTranscriptSegment(segment: TranscriptSegmentInput): Promise<boolean> {
-    return this.#run('insertTranscriptSegment', async () => {
+    return storageCall('insertTranscriptSegment', async () => {
       const values = {
         id: segment.id,
         sessionId: segment.sessionId,
@@ -286,7 +278,7 @@ export class InterviewStore {
   }
 
   listParticipants(sessionId: string, options?: ListOptions): Promise<ParticipantRow[]> {
-    return this.#run('listParticipants', () =>
+    return storageCall('listParticipants', () =>
       this.#db
         .select()
         .from(participants)
@@ -298,7 +290,7 @@ export class InterviewStore {
 
   /** Signals of a session in insertion order, then by time range. */
   listSignals(sessionId: string, options?: ListOptions): Promise<SignalRow[]> {
-    return this.#run('listSignals', () =>
+    return storageCall('listSignals', () =>
       this.#db
         .select()
         .from(signals)
@@ -309,7 +301,7 @@ export class InterviewStore {
   }
 
   listHints(sessionId: string, options?: ListOptions): Promise<HintRow[]> {
-    return this.#run('listHints', () =>
+    return storageCall('listHints', () =>
       this.#db
         .select()
         .from(hints)
@@ -321,7 +313,7 @@ export class InterviewStore {
 
   /** Transcript segments of a session ordered by start time. */
   listTranscript(sessionId: string, options?: ListOptions): Promise<TranscriptSegmentRow[]> {
-    return this.#run('listTranscript', () =>
+    return storageCall('listTranscript', () =>
       this.#db
         .select()
         .from(transcriptSegments)
