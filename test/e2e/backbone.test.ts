@@ -6,19 +6,12 @@ import {
   type SignalMessage,
   TOPICS,
 } from '@interview-helper/protocol';
-import type { RemoteParticipant } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../agent/src/storage/database.js';
 import { LIBRIVOX_DIR } from '../fixtures/paths.js';
 import { rmsDbfs } from '../fixtures/wav.js';
 import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';
-import {
-  createSession,
-  join as joinRoom,
-  signalsOf,
-  type TestParticipant,
-  waitFor,
-} from './clients/participant.js';
+import { agentOf, createSession, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
 import { type Stack, startStack } from './harness/stack.js';
 
 const WIDTH = 640;
@@ -27,12 +20,6 @@ const SPEECH = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav
 /** Frames and seconds of audio the agent must have decoded before the run counts. */
 const MIN_FRAMES = 60;
 const MIN_AUDIO_SECONDS = 6;
-
-function agentOf(p: TestParticipant): RemoteParticipant | undefined {
-  return [...p.room.remoteParticipants.values()].find(
-    (r) => r.attributes[AGENT_STATE_ATTRIBUTE] !== undefined,
-  );
-}
 
 const latest = (signals: SignalMessage[]) => signals.at(-1);
 const num = (s: SignalMessage | undefined, key: string) => Number(s?.values[key]);

@@ -4,11 +4,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import {
-  AGENT_CANDIDATE_ATTRIBUTE,
-  AGENT_STATE_ATTRIBUTE,
-  type SignalMessage,
-} from '@interview-helper/protocol';
+import { AGENT_CANDIDATE_ATTRIBUTE, type SignalMessage } from '@interview-helper/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPocketsphinxServer } from '../../agent/src/transcription/engine.js';
@@ -24,6 +20,7 @@ import {
   treeBytes,
 } from './clients/browser.js';
 import {
+  agentOf,
   type CreatedSession,
   createSession,
   join as joinRoom,
@@ -51,12 +48,7 @@ function meanDbfs(signals: SignalMessage[]): number {
   return 10 * Math.log10(energy / seconds);
 }
 
-function agentCandidate(p: TestParticipant): string | undefined {
-  const agent = [...p.room.remoteParticipants.values()].find(
-    (r) => r.attributes[AGENT_STATE_ATTRIBUTE] !== undefined,
-  );
-  return agent?.attributes[AGENT_CANDIDATE_ATTRIBUTE];
-}
+const agentCandidate = (p: TestParticipant) => agentOf(p)?.attributes[AGENT_CANDIDATE_ATTRIBUTE];
 
 /** Why the agent may be missing: livekit-server drops a room's dispatch when the worker reports itself full. */
 function dispatchHint(stack: Stack | undefined): string {

@@ -1,4 +1,10 @@
-import { type AgentMessage, decodeAgentMessage, type Role, TOPICS } from '@interview-helper/protocol';
+import {
+  AGENT_STATE_ATTRIBUTE,
+  type AgentMessage,
+  decodeAgentMessage,
+  type Role,
+  TOPICS,
+} from '@interview-helper/protocol';
 import { type RemoteParticipant, Room, RoomEvent } from '@livekit/rtc-node';
 import type { Stack } from '../harness/stack.js';
 
@@ -83,4 +89,11 @@ export async function waitFor<T>(what: string, check: () => T | undefined, timeo
 /** Signals of one kind from the agent, in arrival order. */
 export function signalsOf(p: TestParticipant, kind: string) {
   return p.messages.flatMap((m) => (m.type === 'signal' && m.kind === kind ? [m] : []));
+}
+
+/** The agent as `p` sees it: the participant that publishes the agent-state attribute. */
+export function agentOf(p: TestParticipant): RemoteParticipant | undefined {
+  return [...p.room.remoteParticipants.values()].find(
+    (r) => r.attributes[AGENT_STATE_ATTRIBUTE] !== undefined,
+  );
 }
