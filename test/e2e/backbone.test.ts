@@ -11,7 +11,14 @@ import { openDatabase } from '../../agent/src/storage/database.js';
 import { LIBRIVOX_DIR } from '../fixtures/paths.js';
 import { rmsDbfs } from '../fixtures/wav.js';
 import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';
-import { agentOf, createSession, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
+import {
+  agentOf,
+  createSession,
+  join as joinRoom,
+  meanDbfs,
+  signalsOf,
+  waitFor,
+} from './clients/participant.js';
 import { type Stack, startStack } from './harness/stack.js';
 
 const WIDTH = 640;
@@ -62,10 +69,7 @@ describe('backbone: a real interview room end to end', () => {
     expect(num(video, 'fps')).toBeGreaterThan(10);
     expect(Math.abs(num(video, 'meanLuma') - photo.meanLuma)).toBeLessThan(12);
     // Audio: 16 kHz mono with the level of the recording (the clip loops; Opus keeps the level within a few dB).
-    const levels = signalsOf(interviewer, 'audio-level');
-    const energy = levels.reduce((e, s) => e + 10 ** (num(s, 'rmsDbfs') / 10) * num(s, 'windowSeconds'), 0);
-    const seconds = levels.reduce((t, s) => t + num(s, 'windowSeconds'), 0);
-    const measured = 10 * Math.log10(energy / seconds);
+    const measured = meanDbfs(signalsOf(interviewer, 'audio-level'));
     const expected = rmsDbfs(mic.pcm.samples);
     expect(audio.values).toMatchObject({ sampleRate: 16000, channels: 1 });
     expect(Math.abs(measured - expected)).toBeLessThan(3);

@@ -24,12 +24,13 @@ import {
   type CreatedSession,
   createSession,
   join as joinRoom,
+  meanDbfs,
   signalsOf,
   type TestParticipant,
   waitFor,
 } from './clients/participant.js';
 import { verifyCapture } from './harness/livekit.js';
-import { type Stack, startStack } from './harness/stack.js';
+import { dispatchHint, type Stack, startStack } from './harness/stack.js';
 
 const run = promisify(execFile);
 const SCREENSHOTS = join(ARTIFACTS_DIR, 'screenshots');
@@ -41,22 +42,7 @@ const MIN_AUDIO_SECONDS = 5;
 type Grant = { token: string; url: string; identity: string };
 const num = (s: SignalMessage | undefined, key: string) => Number(s?.values[key]);
 
-/** Energy-weighted mean level of the agent's audio-level windows (a single window may fall in a pause). */
-function meanDbfs(signals: SignalMessage[]): number {
-  const seconds = signals.reduce((t, s) => t + num(s, 'windowSeconds'), 0);
-  const energy = signals.reduce((e, s) => e + 10 ** (num(s, 'rmsDbfs') / 10) * num(s, 'windowSeconds'), 0);
-  return 10 * Math.log10(energy / seconds);
-}
-
 const agentCandidate = (p: TestParticipant) => agentOf(p)?.attributes[AGENT_CANDIDATE_ATTRIBUTE];
-
-/** Why the agent may be missing: livekit-server drops a room's dispatch when the worker reports itself full. */
-function dispatchHint(stack: Stack | undefined): string {
-  const log = stack?.livekit.service.output() ?? '';
-  return /failed to send job request|no worker is available/.test(log)
-    ? '\nlivekit-server could not dispatch the agent (worker full or absent; see test-artifacts/livekit-server.log)'
-    : '';
-}
 
 describe('real Chromium clients against the whole stack', () => {
   let stack: Stack | undefined;

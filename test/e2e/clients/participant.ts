@@ -3,6 +3,7 @@ import {
   type AgentMessage,
   decodeAgentMessage,
   type Role,
+  type SignalMessage,
   TOPICS,
 } from '@interview-helper/protocol';
 import { type RemoteParticipant, Room, RoomEvent } from '@livekit/rtc-node';
@@ -96,4 +97,12 @@ export function agentOf(p: TestParticipant): RemoteParticipant | undefined {
   return [...p.room.remoteParticipants.values()].find(
     (r) => r.attributes[AGENT_STATE_ATTRIBUTE] !== undefined,
   );
+}
+
+/** Energy-weighted mean level (dBFS) of the agent's `audio-level` windows (a single window may fall in a pause). */
+export function meanDbfs(signals: SignalMessage[]): number {
+  const num = (s: SignalMessage, key: string) => Number(s.values[key]);
+  const seconds = signals.reduce((t, s) => t + num(s, 'windowSeconds'), 0);
+  const energy = signals.reduce((e, s) => e + 10 ** (num(s, 'rmsDbfs') / 10) * num(s, 'windowSeconds'), 0);
+  return 10 * Math.log10(energy / seconds);
 }

@@ -124,3 +124,11 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
     throw err;
   }
 }
+
+/** Why the agent may be missing: livekit-server drops a room's dispatch when the worker reports itself full. */
+export function dispatchHint(stack: Stack | undefined): string {
+  const log = stack?.livekit.service.output() ?? '';
+  return /failed to send job request|no worker is available/.test(log)
+    ? '\nlivekit-server could not dispatch the agent (worker full or absent; see its log under test-artifacts/)'
+    : '';
+}
