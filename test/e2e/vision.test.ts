@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { librivoxClips } from '../fixtures/audio.js';
 import { emptyFrame, twoFacesFrame } from '../fixtures/vision-frames.js';
-import { photoFrames, publishCamera } from './clients/media.js';
+import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';
 import { createSession, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
 import { type Stack, startStack } from './harness/stack.js';
 
@@ -37,6 +38,11 @@ describe('vision: face analysis through the real server', () => {
       ],
       { fps: 10, holdSeconds: 4 },
     );
+    // the candidate also speaks (a LibriVox reading, looped): the face analyser samples at its speaking rate and
+    // reports the share of the current answer spent looking away
+    const clip = librivoxClips()[0];
+    if (!clip) throw new Error('no LibriVox clip');
+    const microphone = await publishMicrophone(candidate.room, clip.path);
     // The sequence repeats every 16 s; the agent may start analysing in any phase, so each episode is looked for
     // after the previous one.
     const lookAway = await waitFor('a look-away episode', () =>
@@ -60,10 +66,24 @@ describe('vision: face analysis through the real server', () => {
     expect(Number(lookAway.values.durationMs)).toBeGreaterThanOrEqual(1500);
     expect(noFace.range.start).toBeGreaterThan(lookAway.range.start);
     expect(candidate.messages).toHaveLength(0);
+    // speech reached the session's activity: look-away carries the share of the current answer, and the face
+    // analyser ran at its speaking rate (2 fps) in some summary window
+    const withShare = await waitFor('a look-away with the share of the current answer', () =>
+      signalsOf(interviewer, 'look-away').find((s) => typeof s.values.answerShare === 'number'),
+    );
+    expect(Number(withShare.values.answerShare)).toBeGreaterThan(0);
+    expect(Number(withShare.values.answerShare)).toBeLessThanOrEqual(1);
+    const speaking = await waitFor('a face summary at the speaking rate', () =>
+      signalsOf(interviewer, 'face-summary').find((s) => s.values.targetFps === 2),
+    );
+    console.log(
+      `[measure] face-summary ${JSON.stringify(speaking.values)} look-away ${JSON.stringify(withShare.values)}`,
+    );
     console.log(
       `[measure] look-away ${JSON.stringify(lookAway.values)} no-face ${JSON.stringify(noFace.values)} additional-person ${JSON.stringify(extra.values)} sent=${camera.sent()}`,
     );
     await camera.stop();
+    await microphone.stop();
     await candidate.leave();
     await interviewer.leave();
   }, 120_000);

@@ -1,5 +1,6 @@
 import type { SignalMessage } from '@interview-helper/protocol';
 import type { AudioFrame, VideoFrame } from '@livekit/rtc-node';
+import type { CandidateActivity } from './activity.js';
 
 /** The kinds of media an analyser can consume. */
 export type MediaKind = 'audio' | 'video';
@@ -42,6 +43,12 @@ export interface AnalyserContext {
   /** Aborted when the track ends or the session closes. */
   signal: AbortSignal;
   now(): number;
+  /**
+   * The candidate's speaking state and current answer, shared by the session's analysers (the
+   * VAD analyser updates it; vision samples faster while the candidate speaks). Absent in tests
+   * that build a context by hand.
+   */
+  activity?: CandidateActivity;
 }
 
 /**

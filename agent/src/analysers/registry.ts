@@ -8,6 +8,8 @@ import { TranscriptionExtension } from '../transcription/extension.js';
 import { longPauseSecondsFromEnv } from '../transcription/settings.js';
 import { FaceAnalyser } from '../vision/face-analyser.js';
 import { FrameRateAnalyser } from '../vision/frame-rate.js';
+import { PoseAnalyser } from '../vision/pose-analyser.js';
+import { frameSamplerOptionsFromEnv } from '../vision/sampler.js';
 import type { AnalyserFactory } from './analyser.js';
 
 /**
@@ -20,7 +22,17 @@ export const defaultAnalysers: AnalyserFactory[] = [
   () => new PitchAnalyser(),
   () => new DeliveryAnalyser(),
   () => new FrameRateAnalyser(),
-  () => new FaceAnalyser({ fps: Number(process.env.VISION_FPS) || undefined }),
+  () => new FaceAnalyser({ sampling: frameSamplerOptionsFromEnv() }),
+  // VISION_POSE=off leaves the pose analyser out
+  ...(process.env.VISION_POSE === 'off'
+    ? []
+    : [
+        () =>
+          new PoseAnalyser({
+            sampling: frameSamplerOptionsFromEnv(),
+            fps: Number(process.env.VISION_POSE_FPS) || undefined,
+          }),
+      ]),
 ];
 
 /**

@@ -1,4 +1,5 @@
 import { logger } from '../log.js';
+import { CandidateActivity } from './activity.js';
 import type {
   Analyser,
   AnalyserContext,
@@ -32,6 +33,8 @@ export interface AnalyserRunnerOptions {
   /** Queue bound per analyser for video frames; 1 keeps only the latest frame. */
   videoQueueCapacity: number;
   now: () => number;
+  /** The session's candidate activity, handed to every analyser (a fresh one when not given). */
+  activity?: CandidateActivity;
 }
 
 export const defaultAnalyserRunnerOptions = {
@@ -79,12 +82,14 @@ export class AnalyserRunner {
   #opts: AnalyserRunnerOptions;
   #status = new Map<string, AnalyserStatus>();
   #logger = logger('analysers');
+  #activity: CandidateActivity;
 
   constructor(
     opts: Pick<AnalyserRunnerOptions, 'sessionId' | 'factories' | 'onSignal'> &
       Partial<AnalyserRunnerOptions>,
   ) {
     this.#opts = { ...defaultAnalyserRunnerOptions, ...opts };
+    this.#activity = this.#opts.activity ?? new CandidateActivity();
     for (const factory of this.#opts.factories) {
       const probe = factory();
       this.#status.set(probe.name, {
@@ -121,6 +126,7 @@ export class AnalyserRunner {
         track,
         signal: abort.signal,
         now: this.#opts.now,
+        activity: this.#activity,
       };
       running.push({ analyser, queue, done: this.#drive(analyser, queue, ctx, status) });
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunks, concat, espeak, librivoxClips, reformat, silence } from '../../../test/fixtures/audio.js';
 import { readWav } from '../../../test/fixtures/wav.js';
+import { CandidateActivity } from '../analysers/activity.js';
 import type { SignalDraft } from '../analysers/analyser.js';
 import { collect, testContext } from '../analysers/testing.js';
 import { VadAnalyser } from './vad.js';
@@ -37,6 +38,27 @@ describe('VadAnalyser', () => {
     expect(pauses[0]?.values.silenceSeconds as number).toBeGreaterThanOrEqual(4);
     expect(pauses[0]?.values.silenceSeconds as number).toBeLessThan(5);
     expect(pauses[0]?.values.after).toBe('speech');
+  });
+
+  it('updates the session activity: speaking state and the start of the current answer', async () => {
+    const answer = espeak('I would start with a hash map and then measure it.');
+    const pcm = concat(answer, silence(2), answer, silence(5), answer, silence(1));
+    class Recording extends CandidateActivity {
+      starts: number[] = [];
+      override speechStarted(at: number): void {
+        super.speechStarted(at);
+        this.starts.push(this.answerStartedAt as number);
+      }
+    }
+    const activity = new Recording({ answerGapMs: 4000 });
+    const signals = await collect(new VadAnalyser().analyse(chunks(pcm, 1_000_000), { ...ctx, activity }));
+    const segments = signals.filter((s) => s.kind === 'speech-segment');
+    expect(activity.candidateSpeaking).toBe(false);
+    // two answers: the 2 s pause stays inside the first, the 5 s gap starts the second
+    expect(new Set(activity.starts).size).toBe(2);
+    expect(activity.starts[0]).toBe(segments[0]?.range.start);
+    const secondAt = 1_000_000 + ((2 * answer.samples.length) / answer.sampleRate + 7) * 1000;
+    expect(Math.abs((activity.answerStartedAt as number) - secondAt)).toBeLessThan(600);
   });
 
   it('handles silence only, 8/48 kHz and stereo input', async () => {

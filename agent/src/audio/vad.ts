@@ -18,6 +18,7 @@ export const defaultVadOptions: VadOptions = { longPauseSeconds: 8, minSegmentSe
  * Silero voice activity on the candidate's audio: one `speech-segment` signal per stretch of
  * speech (start/end, duration) and a `long-pause` signal as soon as the candidate has been silent
  * for `longPauseSeconds` (checked every 32 ms of audio, so well within a second of the threshold).
+ * Silero's speech start / end also update the session's {@link AnalyserContext.activity}.
  */
 export class VadAnalyser implements Analyser<'audio'> {
   readonly name = 'vad';
@@ -30,6 +31,15 @@ export class VadAnalyser implements Analyser<'audio'> {
   }
 
   async *analyse(samples: AsyncIterable<AudioSample>, ctx: AnalyserContext): AsyncIterable<SignalDraft> {
+    try {
+      yield* this.#analyse(samples, ctx);
+    } finally {
+      // a track that ends or fails mid-speech must not leave the candidate "speaking"
+      ctx.activity?.speechEnded(ctx.now());
+    }
+  }
+
+  async *#analyse(samples: AsyncIterable<AudioSample>, ctx: AnalyserContext): AsyncIterable<SignalDraft> {
     const detector = new SpeechDetector(await loadSilero(this.#o.silero));
     // Audio time → wall clock: the first chunk's arrival minus its own length.
     let origin = Number.NaN;
@@ -49,8 +59,10 @@ export class VadAnalyser implements Analyser<'audio'> {
     for await (const e of detector.run(frames())) {
       if (e.type === 'start') {
         silenceFrom = -1;
+        ctx.activity?.speechStarted(wall(e.atMs));
       } else if (e.type === 'end') {
         silenceFrom = e.endMs;
+        ctx.activity?.speechEnded(wall(e.endMs));
         silenceAfter = 'speech';
         reported = false;
         const seconds = (e.endMs - e.startMs) / 1000;

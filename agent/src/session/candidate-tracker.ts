@@ -10,6 +10,12 @@ import {
 } from '@livekit/rtc-node';
 import { logger } from '../log.js';
 import { roleOf } from '../messaging/roles.js';
+import {
+  defaultVideoDimensions,
+  preferVideoDimensions,
+  type VideoDimensions,
+  videoDimensionsFromEnv,
+} from './media.js';
 
 /** Callbacks of a {@link CandidateTracker}. None may throw; errors are logged. */
 export interface CandidateTrackerHandlers {
@@ -25,6 +31,12 @@ export interface CandidateTrackerHandlers {
   onExtraCandidate?(identity: string): void;
 }
 
+/** Options of a {@link CandidateTracker}. */
+export interface CandidateTrackerOptions {
+  /** Size asked of the SFU for the candidate's camera (a simulcast camera then sends a smaller layer). */
+  videoDimensions: VideoDimensions;
+}
+
 const MEDIA_SOURCES = new Set([
   TrackSource.SOURCE_CAMERA,
   TrackSource.SOURCE_MICROPHONE,
@@ -33,8 +45,8 @@ const MEDIA_SOURCES = new Set([
 
 /**
  * Finds the candidate by the role attribute the token server put in their token, subscribes to
- * their camera and microphone only, and follows them through leave, rejoin and browser refresh
- * (a refresh is a new participant with new tracks; every track gets its own pipeline, keyed by
+ * their camera (asking the SFU for a small layer, see {@link preferVideoDimensions}) and
+ * microphone only, and follows them through leave, rejoin and browser refresh (a refresh is a new participant with new tracks; every track gets its own pipeline, keyed by
  * track sid, so a second subscription never collides with the first).
  *
  * One candidate is analysed at a time: the first present. Another candidate who joins meanwhile
@@ -48,10 +60,21 @@ export class CandidateTracker {
   #live = new Set<string>();
   #logger = logger('candidate');
   #listeners: [RoomEvent, (...args: never[]) => void][] = [];
+  #o: CandidateTrackerOptions;
 
-  constructor(room: Room, handlers: CandidateTrackerHandlers) {
+  constructor(room: Room, handlers: CandidateTrackerHandlers, opts: Partial<CandidateTrackerOptions> = {}) {
     this.#room = room;
     this.#h = handlers;
+    this.#o = { videoDimensions: opts.videoDimensions ?? this.#dimensionsFromEnv() };
+  }
+
+  #dimensionsFromEnv(): VideoDimensions {
+    try {
+      return videoDimensionsFromEnv();
+    } catch (err) {
+      this.#logger.error({ err }, 'bad video size setting; asking for the default size');
+      return defaultVideoDimensions;
+    }
   }
 
   /** Identity of the candidate being analysed, if any. */
@@ -78,7 +101,7 @@ export class CandidateTracker {
       RoomEvent.TrackSubscribed,
       (track: RemoteTrack, pub: RemoteTrackPublication, p: RemoteParticipant) => {
         // Other capabilities subscribe to other tracks (interviewers' microphones): leave those alone.
-        if (p.identity === this.#active && this.#wanted(pub)) this.#started(track, p);
+        if (p.identity === this.#active && this.#wanted(pub)) this.#started(track, p, pub);
       },
     );
     this.#on(RoomEvent.TrackUnsubscribed, (track: RemoteTrack) => this.#ended(track.sid));
@@ -126,15 +149,18 @@ export class CandidateTracker {
     this.#logger.info({ candidate: p.identity }, 'analysing candidate');
     this.#h.onCandidate(p.identity);
     for (const pub of p.trackPublications.values()) {
-      if (pub.track && pub.subscribed && this.#wanted(pub)) this.#started(pub.track as RemoteTrack, p);
+      if (pub.track && pub.subscribed && this.#wanted(pub)) this.#started(pub.track as RemoteTrack, p, pub);
       else this.#subscribe(pub);
     }
   }
 
-  #started(track: RemoteTrack, p: RemoteParticipant): void {
+  #started(track: RemoteTrack, p: RemoteParticipant, pub: RemoteTrackPublication): void {
     const sid = track.sid;
     if (!sid || this.#live.has(sid)) return;
     this.#live.add(sid);
+    if (pub.kind === TrackKind.KIND_VIDEO && !preferVideoDimensions(pub, this.#o.videoDimensions)) {
+      this.#logger.warn({ track: sid }, 'could not ask the SFU for a smaller video layer');
+    }
     this.#h.onTrack(track, p);
   }
 

@@ -6,6 +6,7 @@ import {
   type SignalMessage,
 } from '@interview-helper/protocol';
 import { type RemoteParticipant, type RemoteTrack, type Room, TrackKind } from '@livekit/rtc-node';
+import { CandidateActivity } from '../analysers/activity.js';
 import type { AnalyserFactory, MediaKind, SignalDraft, TrackInfo } from '../analysers/analyser.js';
 import { AnalyserRunner } from '../analysers/runner.js';
 import { logger } from '../log.js';
@@ -81,6 +82,7 @@ export class InterviewSession {
     this.#extensions = this.#o.extensions.map((make) => make());
     this.#runner = new AnalyserRunner({
       sessionId: this.#o.sessionId,
+      activity: new CandidateActivity(), // VAD updates it; vision samples faster while the candidate speaks
       factories: this.#o.analysers,
       onSignal: (draft, analyser, track) => void this.#signal(draft, analyser.name, track.media),
     });

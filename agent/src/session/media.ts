@@ -1,6 +1,12 @@
 import {
+  FfiRequest,
+  livekitFfiRequest,
+  UpdateRemoteTrackPublicationDimensionRequest,
+} from '@livekit/rtc-ffi-bindings';
+import {
   AudioStream,
   type RemoteTrack,
+  type RemoteTrackPublication,
   TrackKind,
   VideoBufferType,
   type VideoFrame,
@@ -17,6 +23,58 @@ export interface MediaPumpOptions {
 }
 
 export const defaultMediaPumpOptions: MediaPumpOptions = { audioSampleRate: 16000, audioChannels: 1 };
+
+/** Frame size the agent asks the SFU for on the candidate's camera (see {@link preferVideoDimensions}). */
+export interface VideoDimensions {
+  width: number;
+  height: number;
+}
+
+/** 640×360: enough pixels for BlazeFace (128²), Face Mesh crops (192²) and eye crops at interview framing. */
+export const defaultVideoDimensions: VideoDimensions = { width: 640, height: 360 };
+
+/** `VISION_VIDEO_WIDTH` / `VISION_VIDEO_HEIGHT`, else {@link defaultVideoDimensions}; a bad value is an error. */
+export function videoDimensionsFromEnv(env = process.env): VideoDimensions {
+  const read = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 16 || n > 4096)
+      throw new RangeError(`${name} must be an integer 16–4096, got "${raw}"`);
+    return n;
+  };
+  return {
+    width: read('VISION_VIDEO_WIDTH', defaultVideoDimensions.width),
+    height: read('VISION_VIDEO_HEIGHT', defaultVideoDimensions.height),
+  };
+}
+
+/**
+ * Tells the SFU the size at which this subscriber shows a remote video track, so that for a
+ * simulcast publication it forwards the smallest layer at least about that size (livekit-server
+ * picks the lowest layer whose height is ≥ 0.9 × the requested one) and the agent decodes fewer
+ * pixels. rtc-node 0.13.35 has no public method for it, but its FFI has the request (the one the
+ * Rust SDK sends as `UpdateTrackSettings`), sent here through the same native binding. A
+ * non-simulcast track is unaffected. Returns false (never throws) when the request fails.
+ */
+export function preferVideoDimensions(pub: RemoteTrackPublication, dims: VideoDimensions): boolean {
+  try {
+    const request = new FfiRequest({
+      message: {
+        case: 'updateRemoteTrackPublicationDimension',
+        value: new UpdateRemoteTrackPublicationDimensionRequest({
+          trackPublicationHandle: pub.ffiHandle.handle,
+          width: dims.width,
+          height: dims.height,
+        }),
+      },
+    });
+    livekitFfiRequest(request.toBinary());
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function pump<T>(
   stream: ReadableStream<T>,

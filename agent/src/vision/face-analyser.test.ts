@@ -2,10 +2,13 @@ import { join, resolve } from 'node:path';
 import { VideoBufferType, VideoFrame } from '@livekit/rtc-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CandidateActivity } from '../analysers/activity.js';
 import type { SignalDraft, VideoSample } from '../analysers/analyser.js';
+import { testContext } from '../analysers/testing.js';
 import { FaceAnalyser } from './face-analyser.js';
 import { FaceDetector } from './face-detector.js';
 import { FaceLandmarker } from './face-landmarks.js';
+import { FacePipeline } from './face-pipeline.js';
 import { fetchModels, loadManifest, modelsDir } from './models.js';
 
 const SHARED = resolve(process.env.SHARED_DIR ?? resolve(import.meta.dirname, '../../../../shared'));
@@ -56,6 +59,26 @@ beforeAll(async () => {
   ).toEqual([]);
 }, 60_000);
 
+/** `script` as [photo, width, height, seconds, rotate°] at 10 fps of frame time, each at its own size. */
+async function* sized(script: [string, number, number, number, number?][]): AsyncIterable<VideoSample> {
+  let t = 1_000_000;
+  for (const [name, width, height, secs, rotate] of script) {
+    let img = sharp(join(PHOTOS, name)).resize(width, height, { fit: 'cover' });
+    if (rotate) img = img.rotate(rotate);
+    const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const rgbData = new Uint8Array(data);
+    for (let i = 0; i < secs * 10; i++, t += 100) {
+      yield {
+        width: info.width,
+        height: info.height,
+        receivedAt: t,
+        timestampUs: BigInt(t) * 1000n,
+        rgb: () => new VideoFrame(rgbData, info.width, info.height, VideoBufferType.RGB24),
+      };
+    }
+  }
+}
+
 describe('FaceAnalyser', () => {
   it('reports look-away and no-face episodes with hysteresis, and samples at the set rate', async () => {
     const signals = await collect(
@@ -100,6 +123,73 @@ describe('FaceAnalyser', () => {
     expect(signals.filter((s) => s.kind !== 'face-summary')).toEqual([]);
   });
 
+  it('follows a resolution change mid-stream (640×480 → 1280×720 → 320×240) without a throw', async () => {
+    const signals = await collect(
+      new FaceAnalyser({ fps: 2, summaryMs: 3000 }).analyse(
+        sized([
+          ['face-frontal-man.jpg', 640, 480, 3.5],
+          ['face-frontal-man.jpg', 1280, 720, 3.5],
+          ['face-frontal-man.jpg', 320, 240, 3.5],
+        ]),
+      ),
+    );
+    const summaries = signals.filter((s) => s.kind === 'face-summary');
+    expect(summaries.map((s) => `${s.values.width}x${s.values.height}`)).toEqual([
+      '640x480',
+      '1280x720',
+      '320x240',
+    ]);
+    for (const s of summaries) {
+      expect(s.values.faceShare).toBe(1);
+      expect(s.values.eyeContactShare).toBe(1);
+    }
+    expect(signals.filter((s) => s.kind !== 'face-summary')).toEqual([]);
+  });
+
+  it('takes portrait and 90°-rotated frames without a throw and reports their size', async () => {
+    const signals = await collect(
+      new FaceAnalyser({ fps: 2, summaryMs: 2500 }).analyse(
+        sized([
+          ['face-frontal-man.jpg', 360, 640, 3],
+          ['face-frontal-man.jpg', 480, 640, 5, 90],
+        ]),
+      ),
+    );
+    const summaries = signals.filter((s) => s.kind === 'face-summary');
+    expect(summaries[0]?.values).toMatchObject({ width: 360, height: 640, faceShare: 1 });
+    expect(summaries.at(-1)?.values).toMatchObject({ width: 480, height: 640 });
+    // BlazeFace still finds the face lying on its side; the Face Mesh crop is turned upright by the
+    // detected eye line, so the head pose reads a roll of about 90° and the yaw of the upright photo;
+    // the eye crops are not turned, so head pose alone decides eye contact there
+    const rotated = summaries.at(-1)?.values ?? {};
+    expect(rotated).toMatchObject({ faceShare: 1, eyeContactShare: 1 });
+    expect(Number(rotated.landmarkFrames)).toBeGreaterThan(3);
+    expect(rotated.irisFrames).toBe(0);
+    expect(Math.abs(Number(rotated.meanRollDeg))).toBeGreaterThan(75);
+    expect(Math.abs(Number(rotated.meanRollDeg))).toBeLessThan(105);
+    expect(Math.abs(Number(rotated.meanYawDeg))).toBeLessThan(12);
+    expect(signals.some((s) => s.kind === 'no-face')).toBe(false);
+  });
+
+  it('samples at 2 fps while the session activity says the candidate speaks, 1 fps otherwise', async () => {
+    const activity = new CandidateActivity();
+    const ctx = { ...testContext('video'), activity };
+    async function* speakingThenQuiet(): AsyncIterable<VideoSample> {
+      for await (const sample of video([['face-frontal-man.jpg', 12]])) {
+        if (sample.receivedAt === 1_000_000) activity.speechStarted(sample.receivedAt);
+        if (sample.receivedAt === 1_006_000) activity.speechEnded(sample.receivedAt);
+        yield sample;
+      }
+    }
+    const summaries = (
+      await collect(new FaceAnalyser({ summaryMs: 5900 }).analyse(speakingThenQuiet(), ctx))
+    ).filter((s) => s.kind === 'face-summary');
+    expect(summaries.map((s) => [s.values.targetFps, s.values.framesAnalysed])).toEqual([
+      [2, 12],
+      [1, 6],
+    ]);
+  });
+
   it('keeps defaults for unset options and refuses a bad rate', () => {
     expect(() => new FaceAnalyser({ fps: undefined })).not.toThrow();
     expect(() => new FaceAnalyser({ fps: 0 })).toThrow(RangeError);
@@ -108,8 +198,11 @@ describe('FaceAnalyser', () => {
   it('falls back to the nose offset when the landmark model is missing', async () => {
     const analyser = new FaceAnalyser(
       { fps: 2 },
-      new FaceDetector(),
-      new FaceLandmarker({ session: { dir: '/nonexistent-models' } }),
+      new FacePipeline(
+        {},
+        new FaceDetector(),
+        new FaceLandmarker({ session: { dir: '/nonexistent-models' } }),
+      ),
     );
     const signals = await collect(
       analyser.analyse(
@@ -126,7 +219,10 @@ describe('FaceAnalyser', () => {
   });
 
   it('stops with a ModelError naming the model and the command when the model is missing', async () => {
-    const analyser = new FaceAnalyser({}, new FaceDetector({ session: { dir: '/nonexistent-models' } }));
+    const analyser = new FaceAnalyser(
+      {},
+      new FacePipeline({}, new FaceDetector({ session: { dir: '/nonexistent-models' } })),
+    );
     await expect(collect(analyser.analyse(video([['face-frontal-man.jpg', 1]])))).rejects.toMatchObject({
       code: 'model_missing',
       model: 'blazeface-front',

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 import { type OnnxSessionOptions, onnxSession } from './onnx-sessions.js';
+import { SquareResampler } from './resample.js';
 
 /** A face found by {@link FaceDetector}, in pixels of the analysed frame. */
 export interface FaceDetection {
@@ -46,12 +46,14 @@ function iou(a: FaceDetection, b: FaceDetection): number {
 }
 
 /**
- * BlazeFace (short range, 128²) on a whole RGB24 frame: letterboxes it with sharp, runs the
+ * BlazeFace (short range, 128²) on a whole RGB24 frame: letterboxes it (box filter, straight into
+ * the reused input tensor), runs the
  * process-wide ONNX session, decodes the anchors and merges overlapping boxes.
  */
 export class FaceDetector {
   #opts: FaceDetectorOptions;
   #input = new Float32Array(SIZE * SIZE * 3);
+  #resampler = new SquareResampler();
 
   constructor(opts: Partial<FaceDetectorOptions> = {}) {
     this.#opts = { ...defaultFaceDetectorOptions, ...opts };
@@ -66,34 +68,33 @@ export class FaceDetector {
   async detect(rgb: Uint8Array, width: number, height: number): Promise<FaceDetection[]> {
     if (width < 8 || height < 8 || rgb.length < width * height * 3) return [];
     const session = await onnxSession('blazeface-front', this.#opts.session);
-    const scale = SIZE / Math.max(width, height);
-    const w = Math.max(1, Math.round(width * scale));
-    const h = Math.max(1, Math.round(height * scale));
-    const small = await sharp(rgb, { raw: { width, height, channels: 3 } })
-      .resize(w, h, { fit: 'fill' })
-      .raw()
-      .toBuffer();
-    const [lo, hi] = this.#opts.range;
-    const k = (hi - lo) / 255;
+    // letterbox: the square around the whole frame, box-filtered straight into the tensor
+    const square = Math.max(width, height);
+    const left = (width - square) / 2;
+    const top = (height - square) / 2;
+    const scale = SIZE / square;
+    const [lo] = this.#opts.range;
+    this.#resampler.resample({ data: rgb, width, height }, { left, top, size: square }, this.#input, SIZE, {
+      layout: 'hwc',
+      range: this.#opts.range,
+      fill: lo,
+    });
     const input = this.#input;
-    input.fill(lo);
-    const ox = Math.floor((SIZE - w) / 2);
-    const oy = Math.floor((SIZE - h) / 2);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w * 3; x++)
-        input[((y + oy) * SIZE + ox) * 3 + x] = (small[y * w * 3 + x] as number) * k + lo;
-    }
     const out = await session.run({ 'input:0': new ort.Tensor('float32', input, [1, SIZE, SIZE, 3]) });
-    const toFrame = (px: number, py: number): [number, number] => [(px - ox) / scale, (py - oy) / scale];
+    const toFrame = (px: number, py: number): [number, number] => [left + px / scale, top + py / scale];
     const found: FaceDetection[] = [];
+    const t = this.#opts.threshold;
+    const minLogit =
+      t <= 0 ? Number.NEGATIVE_INFINITY : t >= 1 ? Number.POSITIVE_INFINITY : Math.log(t / (1 - t));
     for (const layer of LAYERS) {
       const scores = out[layer.scores]?.data as Float32Array;
       const boxes = out[layer.boxes]?.data as Float32Array;
       for (let cy = 0, i = 0; cy < layer.cells; cy++) {
         for (let cx = 0; cx < layer.cells; cx++) {
           for (let a = 0; a < layer.anchors; a++, i++) {
-            const score = 1 / (1 + Math.exp(-(scores[i] as number)));
-            if (score < this.#opts.threshold) continue;
+            const logit = scores[i] as number;
+            if (logit < minLogit) continue; // the sigmoid only for the few candidates
+            const score = 1 / (1 + Math.exp(-logit));
             const ax = ((cx + 0.5) / layer.cells) * SIZE;
             const ay = ((cy + 0.5) / layer.cells) * SIZE;
             const b = i * 16;

@@ -1,14 +1,17 @@
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 import type { Point3 } from './face-landmarks.js';
 import { MESH } from './head-pose.js';
 import { type OnnxSessionOptions, onnxSession } from './onnx-sessions.js';
+import { SquareResampler } from './resample.js';
 
 /** Where the iris sits in one eye. */
 export interface IrisPosition {
   /** Iris centre, frame pixels. */
   centre: [number, number];
-  /** Iris centre minus the eye-corner midpoint, in half eye widths: x > 0 towards the image's right, y > 0 down. */
+  /**
+   * Iris centre minus the eye-corner midpoint, in half eye widths, along the eye-corner axis (x > 0
+   * towards the image's right for an upright face) and across it (y > 0 down).
+   */
   offset: [number, number];
 }
 
@@ -44,6 +47,7 @@ const SIZE = 64;
 export class IrisLandmarker {
   #opts: IrisLandmarkerOptions;
   #input = new Float32Array(3 * SIZE * SIZE);
+  #resampler = new SquareResampler();
 
   constructor(opts: Partial<IrisLandmarkerOptions> = {}) {
     this.#opts = { ...defaultIrisLandmarkerOptions, ...opts };
@@ -71,17 +75,9 @@ export class IrisLandmarker {
     const left = Math.round(cx - side / 2);
     const top = Math.round(cy - side / 2);
     if (side < 4 || left < 0 || top < 0 || left + side > width || top + side > height) return undefined;
-    let img = sharp(rgb, { raw: { width, height, channels: 3 } })
-      .extract({ left, top, width: side, height: side })
-      .resize(SIZE, SIZE, { fit: 'fill' });
-    if (mirror) img = img.flop();
-    const small = await img.raw().toBuffer();
-    const plane = SIZE * SIZE;
-    for (let i = 0; i < plane; i++) {
-      this.#input[i] = (small[i * 3] as number) / 255;
-      this.#input[i + plane] = (small[i * 3 + 1] as number) / 255;
-      this.#input[i + 2 * plane] = (small[i * 3 + 2] as number) / 255;
-    }
+    this.#resampler.resample({ data: rgb, width, height }, { left, top, size: side }, this.#input, SIZE, {
+      mirror,
+    });
     const session = await onnxSession('iris-landmark', this.#opts.session);
     const out = await session.run({ input_1: new ort.Tensor('float32', this.#input, [1, 3, SIZE, SIZE]) });
     const iris = out.output_iris?.data as Float32Array | undefined;
@@ -89,8 +85,13 @@ export class IrisLandmarker {
     const k = side / SIZE;
     const ix = iris[0] as number;
     const centre: [number, number] = [left + (mirror ? SIZE - ix : ix) * k, top + (iris[1] as number) * k];
+    // offset along the eye-corner axis (a → b) and across it, so a slight head roll does not read as gaze
     const half = eyeWidth / 2 || 1;
-    return { centre, offset: [(centre[0] - cx) / half, (centre[1] - cy) / half] };
+    const ux = (b[0] - a[0]) / (eyeWidth || 1);
+    const uy = (b[1] - a[1]) / (eyeWidth || 1);
+    const dx = centre[0] - cx;
+    const dy = centre[1] - cy;
+    return { centre, offset: [(dx * ux + dy * uy) / half, (dy * ux - dx * uy) / half] };
   }
 
   /** Both irises from the Face Mesh landmarks of one face (undefined when an eye is out of frame). */

@@ -1,0 +1,49 @@
+/** Timing of an {@link Episode}'s hysteresis. */
+export interface EpisodeTiming {
+  /** A condition must hold this long (ms) before its episode starts. */
+  enterMs: number;
+  /** …and be gone this long before the episode ends. */
+  exitMs: number;
+}
+
+/**
+ * One observable condition with hysteresis in time: it must hold `enterMs` to start and be absent
+ * `exitMs` to end, so a single odd frame never starts or ends an episode. Observations made
+ * while it runs are kept in `values` for the signal that reports it.
+ */
+export class Episode<K extends string = string> {
+  since = -1;
+  clearSince = -1;
+  active = false;
+  startedAt = 0;
+  values: Record<string, number>[] = [];
+  constructor(
+    readonly kind: K,
+    readonly opts: EpisodeTiming,
+  ) {}
+
+  /** Feeds one observation; returns 'start' / 'end' when the episode changes. */
+  observe(t: number, holds: boolean, value: Record<string, number>): 'start' | 'end' | undefined {
+    if (holds) {
+      this.clearSince = -1;
+      if (this.since < 0) this.since = t;
+      if (this.active) this.values.push(value);
+      else if (t - this.since >= this.opts.enterMs) {
+        this.active = true;
+        this.startedAt = this.since;
+        this.values = [value];
+        return 'start';
+      }
+    } else {
+      this.since = -1;
+      if (this.active) {
+        if (this.clearSince < 0) this.clearSince = t;
+        if (t - this.clearSince >= this.opts.exitMs) {
+          this.active = false;
+          return 'end';
+        }
+      }
+    }
+    return undefined;
+  }
+}

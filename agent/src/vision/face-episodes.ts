@@ -1,0 +1,231 @@
+import type { SignalDraft } from '../analysers/analyser.js';
+import { Episode } from './episode.js';
+import { defaultGazeOptions, estimateGaze, type GazeEstimate, type GazeOptions } from './face-gaze.js';
+import type { FaceObservation } from './face-pipeline.js';
+import { defaultFaceMeasureOptions, type FaceMeasures, faceStates } from './head-pose.js';
+
+/** Options of {@link FaceEpisodes}. */
+export interface FaceEpisodeOptions {
+  /** A condition must hold this long before its episode starts (hysteresis in time). */
+  enterMs: number;
+  /** …and be gone this long before the episode ends. */
+  exitMs: number;
+  /** Eyes closed this long starts an `eyes-closed` episode; blinks (< 0.5 s) never reach it. */
+  eyesClosedEnterMs: number;
+  /** Eye aspect ratio below which the eyes count as closed… */
+  eyesClosedBelow: number;
+  /** …and above which they count as open again (hysteresis in value). */
+  eyesOpenAbove: number;
+  /** |nose offset| (eye distances) above which the head counts as turned (fallback without landmarks). */
+  turnedOffset: number;
+  /** While a look-away runs, every gaze threshold is multiplied by this (< 1) to end it (hysteresis in value). */
+  lookBackScale: number;
+  gaze: Partial<GazeOptions>;
+}
+
+export const defaultFaceEpisodeOptions: FaceEpisodeOptions = {
+  enterMs: 1500,
+  exitMs: 1000,
+  eyesClosedEnterMs: 1500,
+  eyesClosedBelow: defaultFaceMeasureOptions.eyesClosedBelow,
+  eyesOpenAbove: 0.18,
+  turnedOffset: 0.25,
+  lookBackScale: 0.8,
+  gaze: {},
+};
+
+type Condition = 'no-face' | 'additional-person' | 'look-away' | 'eyes-closed';
+
+const SUMMARIES: Record<Condition, string> = {
+  'no-face': 'no face in view',
+  'additional-person': 'more than one face in view',
+  'look-away': 'not looking at the camera',
+  'eyes-closed': 'eyes closed',
+};
+
+/** Where the current answer stands, from the session's candidate activity. */
+export interface AnswerState {
+  /** Start of the current answer (wall ms), if the candidate has spoken. */
+  startedAt?: number;
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+
+/**
+ * Turns per-frame face observations into episodes with hysteresis in time and value —
+ * `no-face`, `additional-person`, `look-away` (no eye contact: gaze from iris + head pose, see
+ * {@link estimateGaze}; carries the share of the current answer spent looking away) and
+ * `eyes-closed` (≥ 1.5 s below the openness threshold, so blinks never count) — and keeps the
+ * measures a periodic `face-summary` reports. Mouth opening is not an episode: it mostly means
+ * speaking or smiling, which voice activity already reports; only its share is summarised.
+ */
+export class FaceEpisodes {
+  #o: FaceEpisodeOptions;
+  #gaze: GazeOptions;
+  #episodes: Episode<Condition>[];
+  #prevT = -1;
+  #prevAway = false;
+  #answerStart: number | undefined;
+  #answerSeenMs = 0;
+  #answerAwayMs = 0;
+  // summary window
+  #analysed = 0;
+  #faceFrames = 0;
+  #awayMs = 0;
+  #windowMs = 0;
+  #poses: FaceMeasures[] = [];
+  #gazes: GazeEstimate[] = [];
+
+  constructor(opts: Partial<FaceEpisodeOptions> = {}) {
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+    this.#o = { ...defaultFaceEpisodeOptions, ...given };
+    this.#gaze = { ...defaultGazeOptions, ...this.#o.gaze };
+    const timing = { enterMs: this.#o.enterMs, exitMs: this.#o.exitMs };
+    this.#episodes = [
+      new Episode<Condition>('no-face', timing),
+      new Episode<Condition>('additional-person', timing),
+      new Episode<Condition>('look-away', timing),
+      new Episode<Condition>('eyes-closed', { enterMs: this.#o.eyesClosedEnterMs, exitMs: this.#o.exitMs }),
+    ];
+  }
+
+  #episode(kind: Condition): Episode<Condition> {
+    return this.#episodes.find((e) => e.kind === kind) as Episode<Condition>;
+  }
+
+  /** Feeds the observation of the frame at `t`; returns the episode signals it starts or ends. */
+  observe(t: number, obs: FaceObservation, answer: AnswerState = {}): SignalDraft[] {
+    const lookAway = this.#episode('look-away');
+    const eyes = this.#episode('eyes-closed');
+    const one = obs.faces.length === 1;
+    const gaze = obs.pose
+      ? estimateGaze(obs.pose, obs.iris, this.#gaze, lookAway.active ? this.#o.lookBackScale : 1)
+      : undefined;
+    const turned = gaze
+      ? !gaze.eyeContact
+      : Math.abs(obs.noseOffset) > this.#o.turnedOffset * (lookAway.active ? this.#o.lookBackScale : 1);
+    const away = one && turned;
+    const closed =
+      obs.pose !== undefined &&
+      obs.pose.eyeOpenness < (eyes.active ? this.#o.eyesOpenAbove : this.#o.eyesClosedBelow);
+    this.#track(t, away, answer);
+    this.#analysed++;
+    if (obs.faces.length) this.#faceFrames++;
+    if (obs.pose) this.#poses.push(obs.pose);
+    if (gaze) this.#gazes.push(gaze);
+    const seen: Record<string, number> = { noseOffset: obs.noseOffset };
+    if (obs.pose) Object.assign(seen, { yaw: obs.pose.yaw, pitch: obs.pose.pitch, roll: obs.pose.roll });
+    if (gaze) Object.assign(seen, { gazeYaw: gaze.yawDeg, iris: gaze.source === 'iris' ? 1 : 0 });
+    const checks: Record<Condition, [boolean, Record<string, number>]> = {
+      'no-face': [obs.faces.length === 0, {}],
+      'additional-person': [obs.faces.length > 1, { faces: obs.faces.length }],
+      'look-away': [away, seen],
+      'eyes-closed': [one && closed, { openness: obs.pose?.eyeOpenness ?? 0 }],
+    };
+    const out: SignalDraft[] = [];
+    for (const ep of this.#episodes) {
+      const [holds, value] = checks[ep.kind];
+      const change = ep.observe(t, holds, value);
+      if (change) out.push(this.#signal(ep, change, t, obs));
+    }
+    return out;
+  }
+
+  /** Look-away time in the summary window and in the current answer (observed frame to frame). */
+  #track(t: number, away: boolean, answer: AnswerState): void {
+    if (answer.startedAt !== this.#answerStart) {
+      this.#answerStart = answer.startedAt;
+      this.#answerSeenMs = this.#answerAwayMs = 0;
+    }
+    if (this.#prevT >= 0) {
+      const dt = t - this.#prevT;
+      this.#windowMs += dt;
+      if (this.#prevAway) this.#awayMs += dt;
+      if (this.#answerStart !== undefined && this.#prevT >= this.#answerStart) {
+        this.#answerSeenMs += dt;
+        if (this.#prevAway) this.#answerAwayMs += dt;
+      }
+    }
+    this.#prevT = t;
+    this.#prevAway = away;
+  }
+
+  /** Share of the current answer (so far) spent looking away; undefined before an answer. */
+  answerShare(): number | undefined {
+    return this.#answerSeenMs > 0 ? round(this.#answerAwayMs / this.#answerSeenMs, 2) : undefined;
+  }
+
+  #signal(ep: Episode<Condition>, phase: 'start' | 'end', t: number, obs: FaceObservation): SignalDraft {
+    const vals = ep.values;
+    const of = (key: string) => vals.flatMap((v) => (v[key] === undefined ? [] : [v[key] as number]));
+    const values: SignalDraft['values'] = { phase, durationMs: t - ep.startedAt, observations: vals.length };
+    if (ep.kind === 'look-away') {
+      const nose = mean(of('noseOffset'));
+      const yaws = of('yaw');
+      values.meanNoseOffset = round(nose, 3);
+      if (yaws.length) {
+        const yaw = mean(yaws);
+        const pitch = mean(of('pitch'));
+        const gazeYaw = mean(of('gazeYaw'));
+        values.meanYawDeg = round(yaw);
+        values.meanPitchDeg = round(pitch);
+        values.meanRollDeg = round(mean(of('roll')));
+        values.meanGazeYawDeg = round(gazeYaw);
+        values.cause = mean(of('iris')) >= 0.5 ? 'eyes' : 'head';
+        values.direction =
+          Math.abs(gazeYaw) >= Math.abs(pitch)
+            ? gazeYaw < 0
+              ? 'image-left'
+              : 'image-right'
+            : pitch < 0
+              ? 'down'
+              : 'up';
+      } else values.direction = nose < 0 ? 'image-left' : 'image-right';
+      const share = this.answerShare();
+      if (share !== undefined) values.answerShare = share;
+    }
+    if (ep.kind === 'additional-person') values.maxFaces = Math.max(...of('faces'), 0);
+    if (ep.kind === 'eyes-closed') values.meanEyeOpenness = round(mean(of('openness')), 3);
+    const face = obs.faces[0];
+    if (face) values.faceWidthPx = Math.round(face.width);
+    return {
+      kind: ep.kind,
+      range: { start: ep.startedAt, end: t },
+      values,
+      confidence: Math.min(1, 0.5 + vals.length / 10),
+      summary: `${SUMMARIES[ep.kind]} ${phase === 'start' ? 'since' : 'for'} ${((t - ep.startedAt) / 1000).toFixed(1)} s`,
+    };
+  }
+
+  /** The window's measures for `face-summary` (look-away, eye contact, angles, shares); starts a new window. */
+  summary(): Record<string, number> {
+    const n = Math.max(1, this.#analysed);
+    const poses = this.#poses;
+    const share = (f: (m: FaceMeasures) => boolean) => round(poses.filter(f).length / poses.length, 2);
+    const out: Record<string, number> = {
+      faceShare: round(this.#faceFrames / n, 2),
+      lookAwayShare: round(this.#windowMs > 0 ? Math.min(1, this.#awayMs / this.#windowMs) : 0, 2),
+      landmarkFrames: poses.length,
+      irisFrames: this.#gazes.filter((g) => g.source === 'iris').length,
+    };
+    if (this.#gazes.length) {
+      out.eyeContactShare = round(this.#gazes.filter((g) => g.eyeContact).length / this.#gazes.length, 2);
+      out.meanGazeYawDeg = round(mean(this.#gazes.map((g) => g.yawDeg)));
+    }
+    if (poses.length) {
+      out.meanYawDeg = round(mean(poses.map((a) => a.yaw)));
+      out.meanPitchDeg = round(mean(poses.map((a) => a.pitch)));
+      out.meanRollDeg = round(mean(poses.map((a) => a.roll)));
+      out.eyesClosedShare = share((m) => m.eyeOpenness < this.#o.eyesClosedBelow);
+      out.mouthOpenShare = share((m) => faceStates(m).mouthOpen);
+    }
+    const answer = this.answerShare();
+    if (answer !== undefined) out.answerLookAwayShare = answer;
+    this.#analysed = this.#faceFrames = 0;
+    this.#awayMs = this.#windowMs = 0;
+    this.#poses = [];
+    this.#gazes = [];
+    return out;
+  }
+}
