@@ -23,7 +23,13 @@ afterAll(() => rm(work, { recursive: true, force: true }));
 
 describe('models manifest and fetch', () => {
   it('lists every model with a checksum, licence and tensor spec', () => {
-    expect(entries.map((e) => e.name)).toEqual(['blazeface-front', 'face-landmark', 'iris-landmark']);
+    expect(entries.map((e) => e.name)).toEqual([
+      'blazeface-front',
+      'face-landmark',
+      'iris-landmark',
+      'pose-detection',
+      'pose-landmark-full',
+    ]);
     for (const e of entries) expect(Object.keys(e.inputs).length).toBeGreaterThan(0);
   });
 
