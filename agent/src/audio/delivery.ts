@@ -1,4 +1,5 @@
 import type { Analyser, AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
+import { type FilledPause, FilledPauseDetector, type FilledPauseOptions } from './filled-pause.js';
 import { ANALYSIS_RATE, MonoResampler, round, toDbfs } from './pcm.js';
 
 /** Options of {@link DeliveryAnalyser}. */
@@ -17,6 +18,8 @@ export interface DeliveryOptions {
   maxAnswerSeconds: number;
   /** Dip (dB) the envelope must make between two syllable nuclei. */
   syllableDipDb: number;
+  /** Acoustic filled-pause ("um", "uh") detection, or `false` to skip it. */
+  filledPauses: Partial<FilledPauseOptions> | false;
 }
 
 export const defaultDeliveryOptions: DeliveryOptions = {
@@ -27,6 +30,7 @@ export const defaultDeliveryOptions: DeliveryOptions = {
   answerGapSeconds: 4,
   maxAnswerSeconds: 30,
   syllableDipDb: 3,
+  filledPauses: {},
 };
 
 /** A stretch of speech between long gaps, with what was measured in it. */
@@ -40,12 +44,15 @@ interface Answer {
   samples: number;
   pauses: number[];
   syllables: number;
+  filled: FilledPause[];
 }
 
 /**
  * Vocal delivery from the energy envelope alone (no STT needed): per answer (speech between gaps of
- * `answerGapSeconds`) its loudness, clipping, pauses (count, longest, share of the answer) and a
- * syllable-rate estimate from intensity peaks (nuclei separated by a dip of `syllableDipDb`).
+ * `answerGapSeconds`) its loudness, clipping, pauses (count, longest, share of the answer), a
+ * syllable-rate estimate from intensity peaks (nuclei separated by a dip of `syllableDipDb`) and
+ * the filled pauses ("um", "uh") of the {@link FilledPauseDetector}. Each filled pause is also its
+ * own `filled-pause` signal as soon as it ends, so transcripts can be matched against it.
  */
 export class DeliveryAnalyser implements Analyser<'audio'> {
   readonly name = 'delivery';
@@ -74,6 +81,24 @@ export class DeliveryAnalyser implements Analyser<'audio'> {
     let valley = -120;
     const wall = (ms: number) => Math.round((Number.isNaN(origin) ? ctx.now() : origin) + ms);
 
+    const detector = o.filledPauses === false ? undefined : new FilledPauseDetector(o.filledPauses);
+    const filledSignal = (p: FilledPause): SignalDraft => {
+      if (answer && p.startMs >= answer.startMs - o.frameMs) answer.filled.push(p);
+      const seconds = round((p.endMs - p.startMs) / 1000, 2);
+      return {
+        kind: 'filled-pause',
+        range: { start: wall(p.startMs), end: wall(p.endMs) },
+        values: {
+          seconds,
+          medianHz: round(p.medianHz, 1),
+          pitchSpreadSemitones: round(p.pitchSpreadSemitones, 2),
+          spectralSpreadDb: round(p.spectralSpreadDb, 2),
+        },
+        confidence: 0.6,
+        summary: `Filled pause ("um"/"uh") of ${seconds} s`,
+      };
+    };
+
     const report = (a: Answer, reason: string): SignalDraft => {
       const durationMs = Math.max(o.frameMs, a.lastVoiceMs - a.startMs);
       const pauseMs = a.pauses.reduce((x, y) => x + y, 0);
@@ -91,6 +116,14 @@ export class DeliveryAnalyser implements Analyser<'audio'> {
         syllables: a.syllables,
         syllablesPerSecond: round(a.syllables / (durationMs / 1000), 2),
         articulationRate: round(a.syllables / Math.max(0.1, voicedSeconds), 2),
+        filledPauses: a.filled.length,
+        filledPausesPerMinute: round((a.filled.length * 60_000) / durationMs, 1),
+        filledPauseSeconds: round(a.filled.reduce((n, p) => n + p.endMs - p.startMs, 0) / 1000, 2),
+        // When, in seconds from the answer's start (evidence for the interviewer).
+        filledPausesAt: a.filled
+          .map((p) => round((p.startMs - a.startMs) / 1000, 1))
+          .join(',')
+          .slice(0, 256),
         reason,
       };
       return {
@@ -98,7 +131,7 @@ export class DeliveryAnalyser implements Analyser<'audio'> {
         range: { start: wall(a.startMs), end: wall(a.lastVoiceMs) },
         values,
         confidence: round(Math.min(1, voicedSeconds / 5), 2),
-        summary: `${values.seconds} s answer: ${values.pauses} pauses (longest ${values.longestPauseSeconds} s), ~${values.syllablesPerSecond} syllables/s, ${loudness} dBFS`,
+        summary: `${values.seconds} s answer: ${values.pauses} pauses (longest ${values.longestPauseSeconds} s), ${values.filledPauses} filled pauses, ~${values.syllablesPerSecond} syllables/s, ${loudness} dBFS`,
       };
     };
 
@@ -131,6 +164,7 @@ export class DeliveryAnalyser implements Analyser<'audio'> {
             samples: 0,
             pauses: [],
             syllables: 0,
+            filled: [],
           };
         const gapMs = silentFrames * o.frameMs;
         if (answer.voicedFrames > 0 && gapMs >= o.minPauseSeconds * 1000) answer.pauses.push(gapMs);
@@ -180,6 +214,7 @@ export class DeliveryAnalyser implements Analyser<'audio'> {
         if (Number.isNaN(origin)) origin = receivedAt - (input.samplesPerChannel / input.sampleRate) * 1000;
         for (const f of resampler.push(input)) {
           const data = f.data;
+          for (const p of detector?.push(data) ?? []) yield filledSignal(p);
           for (let i = 0; i < data.length; i++) {
             frame[fill++] = data[i] as number;
             if (fill < frameLen) continue;
@@ -190,6 +225,7 @@ export class DeliveryAnalyser implements Analyser<'audio'> {
           }
         }
       }
+      for (const p of detector?.flush() ?? []) yield filledSignal(p);
       if (answer && answer.voicedFrames > 0) yield report(answer, 'end');
     } finally {
       resampler.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countFillers } from './fillers.js';
+import { countFillers, mergeFillers } from './fillers.js';
 import { wordErrorRate, wordErrors } from './wer.js';
 
 describe('countFillers', () => {
@@ -9,7 +9,23 @@ describe('countFillers', () => {
     );
     expect(r.byFiller).toEqual({ um: 1, uh: 1, basically: 1, 'you know': 1, like: 1 });
     expect(r.total).toBe(5);
+    expect(r.hesitations).toBe(2);
     expect(countFillers('').total).toBe(0);
+  });
+
+  it('merges acoustic filled pauses with the transcript without counting an "um" twice', () => {
+    const heard = countFillers('So um we could like, you know, add an index');
+    // The recognizer wrote one "um"; the detector found three: three hesitations, plus "like" and "you know".
+    expect(mergeFillers(heard, 3)).toEqual({
+      total: 5,
+      hesitations: 3,
+      transcriptHesitations: 1,
+      filledPauses: 3,
+    });
+    // The detector missed the one the recognizer wrote: it still counts once.
+    expect(mergeFillers(heard, 0)).toMatchObject({ total: 3, hesitations: 1 });
+    // The recognizer dropped them all (as PocketSphinx does): the detector's count stands.
+    expect(mergeFillers(countFillers('we add an index'), 4)).toMatchObject({ total: 4, hesitations: 4 });
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Role } from '@interview-helper/protocol';
 import type { SignalDraft } from '../analysers/analyser.js';
 import { round } from '../audio/pcm.js';
-import { countFillers } from './fillers.js';
+import { countFillers, mergeFillers } from './fillers.js';
 import type { SpeechBoundary, TranscriptSegment } from './transcriber.js';
 
 /** Options of {@link TurnTracker}. */
@@ -10,15 +10,27 @@ export interface TurnOptions {
   longPauseSeconds: number;
   /** How often talk time is reported while it changes, in ms. */
   talkTimeEveryMs: number;
+  /** Slack when matching acoustic filled pauses to a transcript segment's time range, in ms. */
+  filledPauseSlackMs: number;
 }
 
-export const defaultTurnOptions: TurnOptions = { longPauseSeconds: 8, talkTimeEveryMs: 30_000 };
+export const defaultTurnOptions: TurnOptions = {
+  longPauseSeconds: 8,
+  talkTimeEveryMs: 30_000,
+  filledPauseSlackMs: 500,
+};
+
+/** Acoustic filled pauses kept for matching with segments still being transcribed. */
+const MAX_FILLED_PAUSES = 256;
 
 /**
  * Turn taking between the candidate and the interviewers from both speakers' VAD boundaries and
  * transcripts: a `long-pause` when the candidate stays silent after a question, `overlap` when one
  * starts while the other speaks, `talk-time` shares, and per candidate segment its words per
- * minute and filler words (`speech-rate`).
+ * minute and filler words (`speech-rate`). Filled pauses found in the candidate's audio (the
+ * delivery analyser's `filled-pause` signals, passed to {@link TurnTracker.filledPause}) are merged
+ * into the segment's filler count with {@link mergeFillers}, so an "um" the recognizer dropped still
+ * counts and one it wrote counts once.
  */
 export class TurnTracker {
   #o: TurnOptions;
@@ -29,6 +41,7 @@ export class TurnTracker {
   #timer?: NodeJS.Timeout;
   #talkTimer?: NodeJS.Timeout;
   #talkChanged = false;
+  #filledPauses: { start: number; end: number }[] = [];
 
   constructor(emit: (d: SignalDraft) => void, opts: Partial<TurnOptions> = {}, now: () => number = Date.now) {
     this.#o = { ...defaultTurnOptions, ...opts };
@@ -87,23 +100,39 @@ export class TurnTracker {
     }
   }
 
-  /** A finished candidate segment: words per minute and filler words. */
+  /** A filled pause the acoustic detector found in the candidate's audio (wall-clock ms). */
+  filledPause(range: { start: number; end: number }): void {
+    if (!(Number.isFinite(range.start) && Number.isFinite(range.end))) return;
+    this.#filledPauses.push({ start: range.start, end: range.end });
+    if (this.#filledPauses.length > MAX_FILLED_PAUSES) this.#filledPauses.shift();
+  }
+
+  /** A finished candidate segment: words per minute and filler words (transcript and acoustic). */
   segment(s: TranscriptSegment): void {
     if (s.status !== 'ok' || s.speaker.role !== 'candidate') return;
     const seconds = Math.max(0.1, (s.end - s.start) / 1000);
-    const fillers = countFillers(s.text);
+    const text = countFillers(s.text);
+    const slack = this.#o.filledPauseSlackMs;
+    const inside = (p: { start: number; end: number }) =>
+      p.start >= s.start - slack && p.end <= s.end + slack;
+    const acoustic = this.#filledPauses.filter(inside).length;
+    this.#filledPauses = this.#filledPauses.filter((p) => !inside(p) && p.end >= s.start - 60_000);
+    const fillers = mergeFillers(text, acoustic);
     this.#emit({
       kind: 'speech-rate',
       range: { start: s.start, end: s.end },
       values: {
-        words: fillers.words,
+        words: text.words,
         seconds: round(seconds, 2),
-        wordsPerMinute: round((fillers.words / seconds) * 60, 1),
+        wordsPerMinute: round((text.words / seconds) * 60, 1),
         fillers: fillers.total,
-        fillerWords: JSON.stringify(fillers.byFiller),
+        fillerWords: JSON.stringify(text.byFiller),
+        hesitations: fillers.hesitations,
+        transcriptHesitations: fillers.transcriptHesitations,
+        filledPauses: fillers.filledPauses,
       },
       confidence: round(Math.min(1, seconds / 5) * 0.8, 2),
-      summary: `${round((fillers.words / seconds) * 60, 0)} words/min, ${fillers.total} filler words`,
+      summary: `${round((text.words / seconds) * 60, 0)} words/min, ${fillers.total} fillers (${fillers.hesitations} um/uh)`,
     });
   }
 

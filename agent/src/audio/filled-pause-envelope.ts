@@ -1,0 +1,77 @@
+import FFT from 'fft.js';
+import { ANALYSIS_RATE } from './pcm.js';
+
+/** Band edges (Hz) of the envelope: roughly mel-spaced over the first three formants. */
+export const ENVELOPE_BANDS = [100, 250, 400, 550, 700, 900, 1100, 1400, 1700, 2100, 2500, 3000, 3600];
+
+/** Bands from this edge up are the "high" part (formants F2/F3; a pure low tone has none). */
+const HIGH_FROM_HZ = 1100;
+
+/** What {@link SpectralEnvelope} measures in one window. */
+export interface EnvelopeFrame {
+  /** RMS level of the window, dBFS. */
+  db: number;
+  /** Log energy per band with the overall level removed (the shape of the spectrum), dB. */
+  shape: Float64Array;
+  /** Energy of the bands above 1.1 kHz relative to all bands, dB. */
+  highDb: number;
+}
+
+/**
+ * A cheap spectral envelope of 16 kHz audio: the Hann-windowed 512-point FFT (fft.js, 32 ms) of a
+ * window, summed into 12 bands between 100 and 3600 Hz, as log energies minus their mean, so two
+ * frames of one vowel at different loudness compare equal and a formant move shows as a distance.
+ */
+export class SpectralEnvelope {
+  static readonly SIZE = 512;
+  #fft = new FFT(SpectralEnvelope.SIZE);
+  #spectrum = this.#fft.createComplexArray() as number[];
+  #input = new Array<number>(SpectralEnvelope.SIZE).fill(0);
+  #hann = Float64Array.from(
+    { length: SpectralEnvelope.SIZE },
+    (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / SpectralEnvelope.SIZE),
+  );
+  #bins = ENVELOPE_BANDS.slice(0, -1).map((lo, i): [number, number] => {
+    const hzPerBin = ANALYSIS_RATE / SpectralEnvelope.SIZE;
+    return [Math.round(lo / hzPerBin), Math.round((ENVELOPE_BANDS[i + 1] as number) / hzPerBin)];
+  });
+
+  /** Measures the `SIZE` samples (−1..1) of `buf` from `offset`. */
+  measure(buf: Float32Array, offset = 0): EnvelopeFrame {
+    const n = SpectralEnvelope.SIZE;
+    if (offset < 0 || offset + n > buf.length) throw new RangeError(`envelope needs ${n} samples`);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const s = buf[offset + i] as number;
+      sum += s * s;
+      this.#input[i] = s * (this.#hann[i] as number);
+    }
+    const db = sum > 0 ? 10 * Math.log10(sum / n) : -120;
+    this.#fft.realTransform(this.#spectrum, this.#input);
+    const shape = new Float64Array(this.#bins.length);
+    let total = 0;
+    let high = 0;
+    this.#bins.forEach(([lo, hi], b) => {
+      let e = 0;
+      for (let k = lo; k < hi; k++) {
+        const re = this.#spectrum[2 * k] as number;
+        const im = this.#spectrum[2 * k + 1] as number;
+        e += re * re + im * im;
+      }
+      total += e;
+      if ((ENVELOPE_BANDS[b] as number) >= HIGH_FROM_HZ) high += e;
+      shape[b] = 10 * Math.log10(e / (hi - lo) + 1e-12);
+    });
+    const mean = shape.reduce((a, b) => a + b, 0) / shape.length;
+    for (let b = 0; b < shape.length; b++) shape[b] = (shape[b] as number) - mean;
+    const highDb = total > 0 && high > 0 ? 10 * Math.log10(high / total) : -120;
+    return { db, shape, highDb };
+  }
+}
+
+/** Root-mean-square difference of two envelope shapes, dB. */
+export function envelopeDistance(a: Float64Array, b: Float64Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d += ((a[i] as number) - (b[i] as number)) ** 2;
+  return Math.sqrt(d / Math.max(1, a.length));
+}

@@ -1,0 +1,80 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPocketsphinxServer } from '../../agent/src/transcription/engine.js';
+import { concat, scriptedFillerAnswer, silence, writeWav } from '../fixtures/audio.js';
+import { ARTIFACTS_DIR } from '../fixtures/paths.js';
+import { publishMicrophone } from './clients/media.js';
+import { createSession, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
+import { type Stack, startStack } from './harness/stack.js';
+
+/**
+ * Filled pauses survive the real path: the candidate's microphone through Opus, livekit-server and
+ * the agent's decoder. They are found in the sound (the recognizer, PocketSphinx through the
+ * production OpenAI-plugin path, hears them as "oh"/"ah" or drops them) and join the transcript's
+ * filler words in `speech-rate`.
+ */
+describe('filled pauses through a real room', () => {
+  let stack: Stack;
+  let stt: ChildProcess | undefined;
+  beforeAll(async () => {
+    const server = await startPocketsphinxServer();
+    stt = server.child;
+    stack = await startStack({
+      agentEnv: { STT_ENGINE: 'openai', STT_BASE_URL: server.baseURL, STT_MODEL: 'pocketsphinx-en-us' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    stt?.kill();
+  });
+
+  it('the interviewer gets a filled-pause signal per "um"/"uh" and the answer\'s counts in `delivery` and `speech-rate`', async () => {
+    const dir = join(ARTIFACTS_DIR, 'filled-pauses');
+    mkdirSync(dir, { recursive: true });
+    const answer = scriptedFillerAnswer(1);
+    // 5 s of silence after the answer: longer than the delivery analyser's 4 s answer gap, so each loop ends an answer.
+    const wav = writeWav(join(dir, 'answer.wav'), concat(answer.pcm, silence(5)));
+    const seconds = answer.pcm.samples.length / 16000;
+
+    const created = await createSession(stack);
+    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
+    const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
+    const mic = await publishMicrophone(candidate.room, wav);
+    // The first answer may be cut where the agent started listening: wait for a whole one.
+    const whole = await waitFor(
+      'a delivery signal of a whole answer',
+      () => signalsOf(interviewer, 'delivery').find((s) => Number(s.values.seconds) > seconds - 1.5),
+      55_000,
+    );
+    await mic.stop();
+    expect(Math.abs(Number(whole.values.filledPauses) - answer.filledPauses.length)).toBeLessThanOrEqual(1);
+    const inAnswer = signalsOf(interviewer, 'filled-pause').filter(
+      (s) => s.range.start >= whole.range.start && s.range.end <= whole.range.end,
+    );
+    expect(inAnswer).toHaveLength(Number(whole.values.filledPauses));
+    for (const s of inAnswer) {
+      expect(s.analyser).toBe('delivery');
+      expect(Number(s.values.seconds)).toBeGreaterThanOrEqual(0.25);
+    }
+    // The transcript's segments of that answer: hesitations = max(transcript "um/uh", acoustic) per segment.
+    const inRange = (s: { range: { start: number; end: number } }) =>
+      s.range.start >= whole.range.start - 1000 && s.range.end <= whole.range.end + 1000;
+    const rates = await waitFor('speech-rate of the whole answer', () => {
+      const got = signalsOf(interviewer, 'speech-rate').filter(inRange);
+      const sum = got.reduce((n, s) => n + Number(s.values.hesitations), 0);
+      return sum >= answer.filledPauses.length - 1 ? got : undefined;
+    });
+    const total = (key: string) => rates.reduce((n, s) => n + Number(s.values[key]), 0);
+    expect(Math.abs(total('hesitations') - answer.filledPauses.length)).toBeLessThanOrEqual(1);
+    // fillers = hesitations + the filler words the recognizer keeps: the script says "like" and "you know" once each
+    expect(Math.abs(total('fillers') - (answer.filledPauses.length + 2))).toBeLessThanOrEqual(1);
+    expect(candidate.messages).toHaveLength(0);
+    console.log(
+      `[measure] filled pauses through Opus: ${whole.values.filledPauses} of ${answer.filledPauses.length} at ${whole.values.filledPausesAt} s; pauses ${whole.values.pauses}; speech-rate over ${rates.length} segments: hesitations ${total('hesitations')} (transcript ${total('transcriptHesitations')}, acoustic ${total('filledPauses')}), fillers ${total('fillers')}`,
+    );
+    await candidate.leave();
+    await interviewer.leave();
+  }, 90_000);
+});
