@@ -4,22 +4,28 @@
  *
  *   npm run bench -w agent            # prints JSON and writes bench-results/audio.json
  *
- * `OPENAI_API_KEY` (and optionally `STT_BASE_URL`, `STT_MODEL`) adds a remote engine to the STT part.
+ * `OPENAI_API_KEY` (and optionally `STT_BASE_URL`, `STT_MODEL`, `STT_MODE`) adds a remote engine to the STT part.
+ * The local engine runs in batch mode as fast as it can, then in batch and realtime mode with the
+ * audio paced in real time (as from a microphone), which is what the realtime latency depends on.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { initializeLogger } from '@livekit/agents';
-import { chunks, concat, librivoxClips, silence } from '../../test/fixtures/audio.js';
+import { dispose } from '@livekit/rtc-node';
+import { chunks, concat, librivoxClips, scriptedFillerAnswer, silence } from '../../test/fixtures/audio.js';
 import { ROOT } from '../../test/fixtures/paths.js';
 import { readWav } from '../../test/fixtures/wav.js';
 import type { Analyser, AnalyserContext, AudioSample } from '../src/analysers/analyser.js';
 import { AudioLevelAnalyser } from '../src/audio/audio-level.js';
 import { DeliveryAnalyser } from '../src/audio/delivery.js';
+import { FilledPauseDetector } from '../src/audio/filled-pause.js';
 import { PitchAnalyser } from '../src/audio/pitch.js';
 import { loadSilero, SpeechDetector } from '../src/audio/speech.js';
 import { VadAnalyser } from '../src/audio/vad.js';
-import { LocalSttEngine, OpenAiSttEngine, type SttEngine } from '../src/transcription/engine.js';
+import { createSttEngine, LocalSttEngine, type SttEngine } from '../src/transcription/engine.js';
+import { audioSettingsFromEnv } from '../src/transcription/settings.js';
 import {
   SpeakerTranscriber,
   STT_VAD_SETTINGS,
@@ -63,7 +69,13 @@ async function cpu() {
   const perAnalyser = {
     vad: await measure(() => drain(new VadAnalyser(), chunks(speech))),
     pitch: await measure(() => drain(new PitchAnalyser(), chunks(speech))),
+    // Includes the filled-pause detector (listed on its own below, not added twice to the room).
     delivery: await measure(() => drain(new DeliveryAnalyser(), chunks(speech))),
+    filledPauseDetector: await measure(async () => {
+      const d = new FilledPauseDetector();
+      for (let i = 0; i < speech.samples.length; i += 160) d.push(speech.samples.subarray(i, i + 160));
+      d.flush();
+    }),
     audioLevel: await measure(() => drain(new AudioLevelAnalyser(), chunks(speech))),
     sttSegmenter: await measure(async () => {
       for await (const _ of new SpeechDetector(sttVad).run(
@@ -93,7 +105,32 @@ async function cpu() {
   };
 }
 
-async function stt(engine: SttEngine) {
+/** Filled pauses found where there are none (LibriVox read speech) and where there are four. */
+function filledPauses() {
+  const count = (pcm: { samples: Int16Array }) => {
+    const d = new FilledPauseDetector();
+    return d.push(pcm.samples).length + d.flush().length;
+  };
+  const answer = scriptedFillerAnswer();
+  const read = clips.map((c) => readWav(c.path));
+  return {
+    librivoxSeconds: Number(read.reduce((n, p) => n + p.samples.length / p.sampleRate, 0).toFixed(1)),
+    librivoxFalsePositives: read.reduce((n, p) => n + count(p), 0),
+    scriptedAnswer: { expected: answer.filledPauses.length, found: count(answer.pcm) },
+  };
+}
+
+/** Audio chunks delivered in real time, as a microphone would. */
+async function* paced(source: ReturnType<typeof chunks>) {
+  const t0 = Date.now();
+  for await (const c of source) {
+    const due = t0 + (c.receivedAt - 1_000_000);
+    if (due > Date.now()) await sleep(due - Date.now());
+    yield { ...c, receivedAt: Date.now() };
+  }
+}
+
+async function stt(engine: SttEngine, realTime = false) {
   const vad = await loadSilero(STT_VAD_SETTINGS);
   const pairs: { reference: string; hypothesis: string }[] = [];
   const latencies: number[] = [];
@@ -108,7 +145,8 @@ async function stt(engine: SttEngine) {
         got.push(s);
       },
     });
-    await t.run(chunks(concat(readWav(clip.path), silence(1))));
+    const audio = chunks(concat(readWav(clip.path), silence(1)));
+    await t.run(realTime ? paced(audio) : audio);
     failed += got.filter((s) => s.status === 'failed').length;
     latencies.push(...got.map((s) => s.readyAt - s.closedAt));
     pairs.push({ reference: clip.reference, hypothesis: got.map((s) => s.text).join(' ') });
@@ -117,6 +155,7 @@ async function stt(engine: SttEngine) {
   const vadHangoverMs = STT_VAD_SETTINGS.minSilenceDuration ?? 0;
   return {
     engine: engine.name,
+    audio: realTime ? 'paced in real time' : 'as fast as possible',
     clips: clips.length,
     referenceWords: pairs.reduce((n, p) => n + p.reference.split(' ').length, 0),
     wer: Number(wordErrorRate(pairs).toFixed(3)),
@@ -132,24 +171,32 @@ async function stt(engine: SttEngine) {
   };
 }
 
-const engines: SttEngine[] = [
-  new LocalSttEngine({ python: process.env.STT_PYTHON ?? 'python3', language: 'en' }),
+const python = process.env.STT_PYTHON ?? 'python3';
+const engines: [SttEngine, boolean][] = [
+  [new LocalSttEngine({ python, language: 'en' }), false],
+  [new LocalSttEngine({ python, language: 'en' }), true],
+  [new LocalSttEngine({ python, language: 'en', mode: 'realtime' }), true],
 ];
-if (process.env.OPENAI_API_KEY)
-  engines.push(
-    new OpenAiSttEngine({
-      baseURL: process.env.STT_BASE_URL,
-      model: process.env.STT_MODEL ?? 'whisper-1',
-      language: 'en',
-      apiKey: process.env.OPENAI_API_KEY,
-    }),
+if (process.env.OPENAI_API_KEY) {
+  const remote = createSttEngine(
+    audioSettingsFromEnv({ ...process.env, STT_ENGINE: 'openai', STT_LANGUAGE: 'en' }),
   );
-const result = { bench: 'audio', at: new Date().toISOString(), cpu: await cpu(), stt: [] as unknown[] };
-for (const e of engines) {
-  result.stt.push(await stt(e));
+  if (remote) engines.push([remote, true]);
+}
+const result = {
+  bench: 'audio',
+  at: new Date().toISOString(),
+  cpu: await cpu(),
+  filledPauses: filledPauses(),
+  stt: [] as unknown[],
+};
+for (const [e, realTime] of engines) {
+  result.stt.push(await stt(e, realTime));
   await e.close();
 }
 const json = `${JSON.stringify(result, null, 2)}\n`;
 mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench-results/audio.json'), json);
 process.stdout.write(json);
+// The realtime STT resamples through rtc-node's native FFI, which keeps the process alive until disposed.
+await dispose();

@@ -45,136 +45,160 @@ function captions(p: TestParticipant): Caption[] {
 
 const QUESTION = 'Can you tell me about a project you are proud of?';
 
-describe('audio: VAD, delivery and transcripts of both speakers through a real room', () => {
-  let stack: Stack;
-  let stt: ChildProcess | undefined;
-  beforeAll(async () => {
-    // The stand-in endpoint: the OpenAI transcription API over PocketSphinx, reached by the
-    // agent's production OpenAI-plugin path.
-    const server = await startPocketsphinxServer();
-    stt = server.child;
-    stack = await startStack({
-      agentEnv: {
-        STT_ENGINE: 'openai',
-        STT_BASE_URL: server.baseURL,
-        STT_MODEL: 'pocketsphinx-en-us',
-        VAD_LONG_PAUSE_SECONDS: '4',
-      },
+/**
+ * Both STT modes through the production OpenAI-plugin path: `batch` (one transcription request
+ * per VAD segment) and `realtime` (the realtime WebSocket, each segment streamed while spoken). The
+ * analysers and a replaced microphone do not depend on the mode and are checked in `batch` only.
+ */
+describe.each(['batch', 'realtime'] as const)(
+  'audio (%s STT): VAD, delivery and transcripts of both speakers through a real room',
+  (mode) => {
+    let stack: Stack;
+    let stt: ChildProcess | undefined;
+    beforeAll(async () => {
+      // The stand-in endpoint: the OpenAI transcription API over PocketSphinx, reached by the
+      // agent's production OpenAI-plugin path.
+      const server = await startPocketsphinxServer();
+      stt = server.child;
+      stack = await startStack({
+        agentEnv: {
+          STT_ENGINE: 'openai',
+          STT_BASE_URL: server.baseURL,
+          STT_MODEL: 'pocketsphinx-en-us',
+          STT_MODE: mode,
+          VAD_LONG_PAUSE_SECONDS: '4',
+        },
+      });
     });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-    stt?.kill();
-  });
+    afterAll(async () => {
+      await stack?.stop();
+      stt?.kill();
+    });
 
-  it('publishes and stores speaker-labelled segments for the candidate and the interviewer', async () => {
-    const dir = join(ARTIFACTS_DIR, 'audio');
-    mkdirSync(dir, { recursive: true });
-    const clip = librivoxClips()[0];
-    if (!clip) throw new Error('no LibriVox clip');
-    // 5 s of silence after the clip: longer than the delivery analyser's 4 s answer gap, so every loop ends an answer.
-    const answer = writeWav(join(dir, 'answer.wav'), concat(readWav(clip.path), silence(5)));
-    const question = writeWav(join(dir, 'question.wav'), concat(espeak(QUESTION), silence(6)));
+    it('publishes and stores speaker-labelled segments for the candidate and the interviewer', async () => {
+      const dir = join(ARTIFACTS_DIR, `audio-${mode}`);
+      mkdirSync(dir, { recursive: true });
+      const clip = librivoxClips()[0];
+      if (!clip) throw new Error('no LibriVox clip');
+      // 5 s of silence after the clip: longer than the delivery analyser's 4 s answer gap, so every loop ends an answer.
+      const answer = writeWav(join(dir, 'answer.wav'), concat(readWav(clip.path), silence(5)));
+      const question = writeWav(join(dir, 'question.wav'), concat(espeak(QUESTION), silence(6)));
 
-    const created = await createSession(stack);
-    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
-    const heard = captions(interviewer);
-    const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
-    const candidateHeard = captions(candidate);
-    const askMic = await publishMicrophone(interviewer.room, question);
-    const answerMic = await publishMicrophone(candidate.room, answer);
+      const created = await createSession(stack);
+      const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
+      const heard = captions(interviewer);
+      const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
+      const candidateHeard = captions(candidate);
+      const askMic = await publishMicrophone(interviewer.room, question);
+      const answerMic = await publishMicrophone(candidate.room, answer);
 
-    const bySpeaker = (role: string) => () => {
-      const c = heard.filter((x) => x.attributes[TRANSCRIPT_SPEAKER_ATTRIBUTES.ROLE] === role);
-      return c.length > 0 ? c : undefined;
-    };
-    const fromCandidate = await waitFor('a candidate caption', bySpeaker('candidate'), 45_000);
-    const fromInterviewer = await waitFor('an interviewer caption', bySpeaker('interviewer'), 30_000);
+      const bySpeaker = (role: string) => () => {
+        const c = heard.filter((x) => x.attributes[TRANSCRIPT_SPEAKER_ATTRIBUTES.ROLE] === role);
+        return c.length > 0 ? c : undefined;
+      };
+      const fromCandidate = await waitFor('a candidate caption', bySpeaker('candidate'), 45_000);
+      const fromInterviewer = await waitFor('an interviewer caption', bySpeaker('interviewer'), 30_000);
 
-    // Standard attributes, sent on behalf of the speaker, for the speaker's own track.
-    for (const [c, who, track] of [
-      [fromCandidate[0], candidate.identity, answerMic.trackSid],
-      [fromInterviewer[0], interviewer.identity, askMic.trackSid],
-    ] as const) {
-      expect(c?.sender).toBe(who);
-      expect(c?.attributes[TRANSCRIPTION_ATTRIBUTES.FINAL]).toBe('true');
-      expect(c?.attributes[TRANSCRIPTION_ATTRIBUTES.TRACK_ID]).toBe(track);
-      expect(c?.attributes[TRANSCRIPTION_ATTRIBUTES.SEGMENT_ID]).toMatch(/^seg_/);
-      expect(c?.attributes[TRANSCRIPT_SPEAKER_ATTRIBUTES.IDENTITY]).toBe(who);
-    }
-    // Real recognition through Opus and the room: most of the words are right.
-    // Both clips loop; a first caption may be cut where the agent started listening, so wait for a whole one.
-    const bestRate = (role: string, reference: string) =>
-      Math.min(
-        ...heard
-          .filter((x) => x.attributes[TRANSCRIPT_SPEAKER_ATTRIBUTES.ROLE] === role)
-          .map((c) => wordErrors(reference, c.text))
-          .map((e) => e.errors / e.words),
+      // Standard attributes, sent on behalf of the speaker, for the speaker's own track.
+      for (const [c, who, track] of [
+        [fromCandidate[0], candidate.identity, answerMic.trackSid],
+        [fromInterviewer[0], interviewer.identity, askMic.trackSid],
+      ] as const) {
+        expect(c?.sender).toBe(who);
+        expect(c?.attributes[TRANSCRIPTION_ATTRIBUTES.FINAL]).toBe('true');
+        expect(c?.attributes[TRANSCRIPTION_ATTRIBUTES.TRACK_ID]).toBe(track);
+        expect(c?.attributes[TRANSCRIPTION_ATTRIBUTES.SEGMENT_ID]).toMatch(/^seg_/);
+        expect(c?.attributes[TRANSCRIPT_SPEAKER_ATTRIBUTES.IDENTITY]).toBe(who);
+      }
+      // Real recognition through Opus and the room: most of the words are right.
+      // Both clips loop; a first caption may be cut where the agent started listening, so wait for a whole one.
+      const bestRate = (role: string, reference: string) =>
+        Math.min(
+          ...heard
+            .filter((x) => x.attributes[TRANSCRIPT_SPEAKER_ATTRIBUTES.ROLE] === role)
+            .map((c) => wordErrors(reference, c.text))
+            .map((e) => e.errors / e.words),
+        );
+      const best = await waitFor(
+        'a whole candidate answer',
+        () =>
+          bestRate('candidate', clip.reference) < 0.6 ? bestRate('candidate', clip.reference) : undefined,
+        45_000,
       );
-    const best = await waitFor(
-      'a whole candidate answer',
-      () => (bestRate('candidate', clip.reference) < 0.6 ? bestRate('candidate', clip.reference) : undefined),
-      45_000,
-    );
-    expect(best).toBeLessThan(0.6);
-    const asked = await waitFor(
-      'a whole interviewer question',
-      () => (bestRate('interviewer', QUESTION) < 0.7 ? bestRate('interviewer', QUESTION) : undefined),
-      30_000,
-    );
-    expect(asked).toBeLessThan(0.7);
-    // Stock clients everywhere in the room get the captions.
-    await waitFor('captions at the candidate', () => (candidateHeard.length > 0 ? true : undefined), 10_000);
+      expect(best).toBeLessThan(0.6);
+      const asked = await waitFor(
+        'a whole interviewer question',
+        () => (bestRate('interviewer', QUESTION) < 0.7 ? bestRate('interviewer', QUESTION) : undefined),
+        30_000,
+      );
+      expect(asked).toBeLessThan(0.7);
+      // Stock clients everywhere in the room get the captions.
+      await waitFor(
+        'captions at the candidate',
+        () => (candidateHeard.length > 0 ? true : undefined),
+        10_000,
+      );
 
-    // The candidate's audio analysers report to the interviewer.
-    await waitFor('speech segments', () =>
-      signalsOf(interviewer, 'speech-segment').length > 0 ? true : undefined,
-    );
-    await waitFor(
-      'delivery',
-      () => (signalsOf(interviewer, 'delivery').length > 0 ? true : undefined),
-      40_000,
-    );
-    expect(
-      signalsOf(interviewer, 'pitch').length + signalsOf(interviewer, 'speech-rate').length,
-    ).toBeGreaterThan(0);
+      // The candidate's audio analysers report to the interviewer.
+      if (mode === 'batch') {
+        await waitFor('speech segments', () =>
+          signalsOf(interviewer, 'speech-segment').length > 0 ? true : undefined,
+        );
+        await waitFor(
+          'delivery',
+          () => (signalsOf(interviewer, 'delivery').length > 0 ? true : undefined),
+          40_000,
+        );
+        expect(
+          signalsOf(interviewer, 'pitch').length + signalsOf(interviewer, 'speech-rate').length,
+        ).toBeGreaterThan(0);
+      }
 
-    // Stored, speaker-labelled.
-    const db = await openDatabase({ url: stack.databaseUrl });
-    try {
-      const { sql } = await import('drizzle-orm');
-      const result = await db.db.execute<{ role: string; identity: string; n: number }>(
-        sql`select speaker_role as role, speaker_identity as identity, count(*)::int as n from transcript_segments
+      // Stored, speaker-labelled.
+      const db = await openDatabase({ url: stack.databaseUrl });
+      try {
+        const { sql } = await import('drizzle-orm');
+        const result = await db.db.execute<{ role: string; identity: string; n: number }>(
+          sql`select speaker_role as role, speaker_identity as identity, count(*)::int as n from transcript_segments
             where session_id = ${created.session.id} and status = 'ok' group by 1, 2`,
+        );
+        const list = (result as unknown as { rows?: unknown[] }).rows ?? (result as unknown as unknown[]);
+        const stored = Object.fromEntries(
+          (list as { role: string; identity: string; n: number }[]).map((r) => [r.role, r]),
+        );
+        expect(stored.candidate?.identity).toBe(candidate.identity);
+        expect(stored.interviewer?.identity).toBe(interviewer.identity);
+        expect(Number(stored.candidate?.n)).toBeGreaterThan(0);
+      } finally {
+        await db.close();
+      }
+      console.log(
+        `[measure] ${mode}: candidate captions=${fromCandidate.length} best WER=${best.toFixed(2)} "${fromCandidate[0]?.text}"; ` +
+          `interviewer captions=${fromInterviewer.length} WER=${asked.toFixed(2)} "${fromInterviewer[0]?.text}"`,
       );
-      const list = (result as unknown as { rows?: unknown[] }).rows ?? (result as unknown as unknown[]);
-      const stored = Object.fromEntries(
-        (list as { role: string; identity: string; n: number }[]).map((r) => [r.role, r]),
+      // The agent ran the engine of the configured mode.
+      const engine = mode === 'realtime' ? 'openai-realtime' : 'openai';
+      expect(stack.agent.output()).toContain(`"engine":"${engine}:pocketsphinx-en-us"`);
+      // A replaced microphone (unpublish, publish a new track) is followed: captions for the new track.
+      if (mode === 'realtime') {
+        await Promise.all([answerMic.stop(), askMic.stop()]);
+        await Promise.all([candidate.leave(), interviewer.leave()]);
+        return;
+      }
+      await answerMic.stop();
+      const again = await publishMicrophone(candidate.room, answer);
+      await waitFor(
+        'a caption of the replaced track',
+        () =>
+          heard.some((c) => c.attributes[TRANSCRIPTION_ATTRIBUTES.TRACK_ID] === again.trackSid)
+            ? true
+            : undefined,
+        20_000,
       );
-      expect(stored.candidate?.identity).toBe(candidate.identity);
-      expect(stored.interviewer?.identity).toBe(interviewer.identity);
-      expect(Number(stored.candidate?.n)).toBeGreaterThan(0);
-    } finally {
-      await db.close();
-    }
-    console.log(
-      `[measure] candidate captions=${fromCandidate.length} best WER=${best.toFixed(2)} "${fromCandidate[0]?.text}"; ` +
-        `interviewer captions=${fromInterviewer.length} WER=${asked.toFixed(2)} "${fromInterviewer[0]?.text}"`,
-    );
-    // A replaced microphone (unpublish, publish a new track) is followed: captions for the new track.
-    await answerMic.stop();
-    const again = await publishMicrophone(candidate.room, answer);
-    await waitFor(
-      'a caption of the replaced track',
-      () =>
-        heard.some((c) => c.attributes[TRANSCRIPTION_ATTRIBUTES.TRACK_ID] === again.trackSid)
-          ? true
-          : undefined,
-      20_000,
-    );
-    await again.stop();
-    await askMic.stop();
-    await candidate.leave();
-    await interviewer.leave();
-  }, 100_000);
-});
+      await again.stop();
+      await askMic.stop();
+      await candidate.leave();
+      await interviewer.leave();
+    }, 100_000);
+  },
+);

@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { logger } from '../log.js';
+import {
+  DeferredLiveTranscription,
+  type LiveTranscription,
+  OpenAiRealtimeSttEngine,
+} from './engine-realtime.js';
 import type { AudioSettings } from './settings.js';
 
 /** What an engine heard in one segment of speech. */
@@ -108,31 +113,56 @@ export async function startPocketsphinxServer(
 
 /**
  * The offline engine: PocketSphinx (US English model shipped in the `pocketsphinx` PyPI package)
- * behind the bundled OpenAI-compatible server, reached through the same OpenAI plugin path.
- * The server starts on first use.
+ * behind the bundled OpenAI-compatible server, reached through the same OpenAI plugin path: its
+ * transcriptions endpoint (`batch`) or its realtime WebSocket (`realtime`, streaming each segment
+ * while it is spoken). The server starts on first use.
  */
 export class LocalSttEngine implements SttEngine {
-  readonly name = 'local:pocketsphinx';
+  readonly name: string;
+  /** True in realtime mode: segments are then streamed through {@link LocalSttEngine.live}. */
+  readonly streaming: boolean;
   #python: string;
   #language: string;
-  #ready?: Promise<{ engine: OpenAiSttEngine; child: ChildProcess }>;
+  #realtime: boolean;
+  #ready?: Promise<{ engine: OpenAiSttEngine | OpenAiRealtimeSttEngine; child: ChildProcess }>;
 
-  constructor(opts: { python: string; language: string }) {
+  constructor(opts: { python: string; language: string; mode?: 'batch' | 'realtime' }) {
     this.#python = opts.python;
     this.#language = opts.language;
+    this.#realtime = opts.mode === 'realtime';
+    this.streaming = this.#realtime;
+    this.name = this.#realtime ? 'local:pocketsphinx-realtime' : 'local:pocketsphinx';
+  }
+
+  #engine(): Promise<OpenAiSttEngine | OpenAiRealtimeSttEngine> {
+    this.#ready ??= startPocketsphinxServer(this.#python).then(({ baseURL, child }) => {
+      const opts = { baseURL, model: 'pocketsphinx-en-us', language: this.#language };
+      return {
+        child,
+        engine: this.#realtime ? new OpenAiRealtimeSttEngine(opts) : new OpenAiSttEngine(opts),
+      };
+    });
+    // A server that failed to start is retried on the next segment.
+    return this.#ready.then(
+      (r) => r.engine,
+      (err: unknown) => {
+        this.#ready = undefined;
+        throw err;
+      },
+    );
   }
 
   async transcribe(audio: AudioFrame, signal: AbortSignal): Promise<Recognition> {
-    this.#ready ??= startPocketsphinxServer(this.#python).then(({ baseURL, child }) => ({
-      child,
-      engine: new OpenAiSttEngine({ baseURL, model: 'pocketsphinx-en-us', language: this.#language }),
-    }));
-    // A server that failed to start is retried on the next segment.
-    const ready = await this.#ready.catch((err: unknown) => {
-      this.#ready = undefined;
-      throw err;
-    });
-    return ready.engine.transcribe(audio, signal);
+    return (await this.#engine()).transcribe(audio, signal);
+  }
+
+  live(): LiveTranscription {
+    return new DeferredLiveTranscription(
+      this.#engine().then((e) => {
+        if (!(e instanceof OpenAiRealtimeSttEngine)) throw new Error('the local engine is in batch mode');
+        return e.live();
+      }),
+    );
   }
 
   async close(): Promise<void> {
@@ -149,13 +179,12 @@ export function createSttEngine(s: AudioSettings): SttEngine | undefined {
     case 'none':
       return undefined;
     case 'local':
-      return new LocalSttEngine({ python: s.python, language: s.language });
-    case 'openai':
-      return new OpenAiSttEngine({
-        baseURL: s.baseURL,
-        model: s.model ?? 'whisper-1',
-        language: s.language,
-        apiKey: s.apiKey,
-      });
+      return new LocalSttEngine({ python: s.python, language: s.language, mode: s.mode });
+    case 'openai': {
+      const opts = { baseURL: s.baseURL, language: s.language, apiKey: s.apiKey };
+      return s.mode === 'realtime'
+        ? new OpenAiRealtimeSttEngine({ ...opts, model: s.model ?? 'gpt-4o-transcribe' })
+        : new OpenAiSttEngine({ ...opts, model: s.model ?? 'whisper-1' });
+    }
   }
 }

@@ -1,3 +1,4 @@
+import type { SignalMessage } from '@interview-helper/protocol';
 import type { VAD } from '@livekit/agents';
 import { AudioStream, type RemoteParticipant, type RemoteTrack, TrackKind } from '@livekit/rtc-node';
 import { loadSilero } from '../audio/speech.js';
@@ -106,6 +107,11 @@ export class TranscriptionExtension implements SessionExtension {
   onCandidateTrack(track: RemoteTrack, p: RemoteParticipant): void {
     if (track.kind === TrackKind.KIND_AUDIO)
       this.#follow(track, { identity: p.identity, role: 'candidate', trackSid: track.sid as string });
+  }
+
+  /** The delivery analyser's acoustic filled pauses ("um", "uh") join the transcript's filler counts. */
+  onSignal(signal: SignalMessage): void {
+    if (signal.kind === 'filled-pause') this.#turns?.filledPause(signal.range);
   }
 
   async onCandidateTrackEnded(sid: string): Promise<void> {

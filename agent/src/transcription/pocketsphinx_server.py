@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """A local, offline speech-to-text server that speaks the OpenAI transcription API.
 
+GET /v1/realtime?intent=transcription (WebSocket) speaks the OpenAI realtime transcription
+protocol (see `realtime_transcription.py`): audio streamed in, partial and final text out.
+
 POST /v1/audio/transcriptions (multipart/form-data with a WAV `file`, optional `model`,
 `language`, `response_format` = json | text | verbose_json) runs CMU PocketSphinx with the US
 English acoustic model, dictionary and language model that ship inside the `pocketsphinx`
@@ -14,8 +17,8 @@ import argparse
 import array
 import io
 import json
+import queue
 import sys
-import threading
 import time
 import wave
 from email.parser import BytesParser
@@ -24,16 +27,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from pocketsphinx import Decoder
 
+from realtime_transcription import RealtimeSession
+from ws_frames import WebSocket, accept_key, is_upgrade
+
 RATE = 16000
 MAX_BODY = 25 * 1024 * 1024  # OpenAI's own upload limit
-_local = threading.local()
+IDLE_SECONDS = 600  # a realtime connection silent this long is closed
+_pool: "queue.SimpleQueue[Decoder]" = queue.SimpleQueue()
 
 
-def decoder() -> Decoder:
-    """One decoder per server thread (a decoder is not thread-safe; loading takes ~0.3 s)."""
-    if not hasattr(_local, "decoder"):
-        _local.decoder = Decoder(samprate=RATE, loglevel="FATAL")
-    return _local.decoder
+def acquire() -> Decoder:
+    """A decoder for one request or connection (not thread-safe; loading one takes ~0.3 s)."""
+    try:
+        return _pool.get_nowait()
+    except queue.Empty:
+        return Decoder(samprate=RATE, loglevel="FATAL")
+
+
+def release(d: Decoder) -> None:
+    _pool.put(d)
 
 
 class BadRequest(Exception):
@@ -88,18 +100,21 @@ def pcm16_mono_16k(wav_bytes: bytes) -> bytes:
 
 
 def transcribe(pcm: bytes) -> dict:
-    d = decoder()
-    d.start_utt()
-    d.process_raw(pcm, full_utt=True)
-    d.end_utt()
-    hyp = d.hyp()
-    text = hyp.hypstr if hyp else ""
-    words = []
-    for seg in d.seg():
-        w = seg.word
-        if w.startswith("<") or w.startswith("[") or w == "<sil>":
-            continue
-        words.append({"word": w.split("(")[0], "start": seg.start_frame / 100, "end": seg.end_frame / 100})
+    d = acquire()
+    try:
+        d.start_utt()
+        d.process_raw(pcm, full_utt=True)
+        d.end_utt()
+        hyp = d.hyp()
+        text = hyp.hypstr if hyp else ""
+        words = []
+        for seg in d.seg():
+            w = seg.word
+            if w.startswith("<") or w.startswith("[") or w == "<sil>":
+                continue
+            words.append({"word": w.split("(")[0], "start": seg.start_frame / 100, "end": seg.end_frame / 100})
+    finally:
+        release(d)
     return {"text": text, "words": words, "duration": len(pcm) / 2 / RATE}
 
 
@@ -121,10 +136,29 @@ class Handler(BaseHTTPRequestHandler):
         self._json(status, {"error": {"message": message, "type": "invalid_request_error", "code": code}})
 
     def do_GET(self):
+        if self.path.split("?")[0].rstrip("/") == "/v1/realtime":
+            return self._realtime()
         if self.path in ("/health", "/v1/models"):
             self._json(200, {"object": "list", "data": [{"id": "pocketsphinx-en-us", "object": "model"}]})
         else:
             self._error(404, "not found", "not_found")
+
+    def _realtime(self) -> None:
+        """Upgrades to a WebSocket and serves one realtime transcription session on it."""
+        if not is_upgrade(self.headers):
+            return self._error(426, "this endpoint needs a WebSocket upgrade", "upgrade_required")
+        self.protocol_version = "HTTP/1.1"  # RFC 6455 answers an upgrade with HTTP/1.1 101
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept_key(self.headers["sec-websocket-key"]))
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.settimeout(IDLE_SECONDS)
+        ws = WebSocket(self.rfile, self.wfile)
+        RealtimeSession(ws, acquire, release, lambda line: sys.stderr.write(f"stt-server: {line}\n")).run()
+        ws.close()
 
     def do_POST(self):
         if self.path.rstrip("/") != "/v1/audio/transcriptions":
@@ -165,7 +199,7 @@ def main() -> None:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     args = ap.parse_args()
-    decoder()  # load the model before announcing readiness
+    release(acquire())  # load the model before announcing readiness
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     host, port = server.server_address[:2]

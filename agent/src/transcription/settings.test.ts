@@ -5,6 +5,7 @@ describe('audio settings', () => {
   it('defaults to no speech-to-text and an 8 s long pause', () => {
     expect(audioSettingsFromEnv({})).toMatchObject({
       engine: 'none',
+      mode: 'batch',
       language: 'en',
       maxAttempts: 4,
       longPauseSeconds: 8,
@@ -13,6 +14,8 @@ describe('audio settings', () => {
 
   it('names what is wrong, and the analysers fall back instead of throwing', () => {
     expect(() => audioSettingsFromEnv({ STT_ENGINE: 'whisper' })).toThrow(/STT_ENGINE/);
+    expect(() => audioSettingsFromEnv({ STT_ENGINE: 'local', STT_MODE: 'live' })).toThrow(/STT_MODE/);
+    expect(audioSettingsFromEnv({ STT_ENGINE: 'local', STT_MODE: 'realtime' }).mode).toBe('realtime');
     expect(() => audioSettingsFromEnv({ STT_ENGINE: 'openai' })).toThrow(/OPENAI_API_KEY or STT_BASE_URL/);
     expect(
       audioSettingsFromEnv({ STT_ENGINE: 'openai', STT_BASE_URL: 'http://127.0.0.1:9/v1' }).baseURL,

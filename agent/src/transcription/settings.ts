@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 const schema = z.object({
   STT_ENGINE: z.enum(['local', 'openai', 'none']).default('none'),
+  STT_MODE: z.enum(['batch', 'realtime']).default('batch'),
   STT_BASE_URL: z.string().url().optional(),
   STT_MODEL: z.string().min(1).optional(),
   STT_LANGUAGE: z.string().min(2).default('en'),
@@ -15,6 +16,8 @@ const schema = z.object({
 /** Speech-to-text and audio settings read from the environment (see the README's configuration table). */
 export interface AudioSettings {
   engine: 'local' | 'openai' | 'none';
+  /** `batch`: one request per VAD segment; `realtime`: the realtime transcription WebSocket. */
+  mode: 'batch' | 'realtime';
   baseURL?: string;
   model?: string;
   language: string;
@@ -40,6 +43,7 @@ export function audioSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Audi
     throw new Error('invalid audio configuration: STT_ENGINE=openai needs OPENAI_API_KEY or STT_BASE_URL');
   return {
     engine: e.STT_ENGINE,
+    mode: e.STT_MODE,
     baseURL: e.STT_BASE_URL,
     model: e.STT_MODEL,
     language: e.STT_LANGUAGE,

@@ -5,7 +5,9 @@ import type { VAD } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { type SileroSettings, SpeechDetector } from '../audio/speech.js';
 import { logger } from '../log.js';
-import type { SttEngine } from './engine.js';
+import type { Recognition, SttEngine } from './engine.js';
+import { isStreaming, type LiveTranscription } from './engine-realtime.js';
+import { LiveFeed } from './transcriber-live.js';
 
 /** Who is speaking on a track. */
 export interface Speaker {
@@ -67,6 +69,8 @@ interface Job {
   start: number;
   end: number;
   closedAt: number;
+  /** Realtime engines: the segment was streamed while spoken; this is its first attempt. */
+  live?: { transcription: LiveTranscription; result: Promise<Recognition> };
 }
 
 const MAX_TEXT = 10_000;
@@ -75,7 +79,9 @@ const MAX_TEXT = 10_000;
  * Transcribes one speaker's track: Silero VAD cuts the audio into segments of speech, each is sent
  * to the engine in order with a time limit, retried with exponential backoff, and handed to
  * `onSegment` as `ok` or, once the attempts are spent, as `failed` (never dropped silently). The
- * VAD keeps running while the engine is slow or down.
+ * VAD keeps running while the engine is slow or down. With a streaming (realtime) engine each
+ * segment is streamed while it is spoken and committed when the VAD ends it; that is its first
+ * attempt, and retries send the whole segment again on a new connection.
  */
 export class SpeakerTranscriber {
   readonly speaker: Speaker;
@@ -108,27 +114,53 @@ export class SpeakerTranscriber {
   /** Consumes the track's audio until it ends, then waits for the pending segments. */
   async run(samples: AsyncIterable<{ frame: AudioFrame; receivedAt: number }>): Promise<void> {
     let origin = Number.NaN;
+    const feed = isStreaming(this.#engine) ? new LiveFeed(this.#engine) : undefined;
     async function* frames(): AsyncIterable<AudioFrame> {
       for await (const { frame, receivedAt } of samples) {
         if (Number.isNaN(origin)) origin = receivedAt - (frame.samplesPerChannel / frame.sampleRate) * 1000;
+        feed?.record(frame);
         yield frame;
       }
     }
     const wall = (ms: number) => Math.round(origin + ms);
-    for await (const e of new SpeechDetector(this.#vad).run(frames())) {
-      if (e.type === 'start') this.#onBoundary?.({ speaker: this.speaker, type: 'start', at: wall(e.atMs) });
-      if (e.type !== 'end') continue;
-      this.#onBoundary?.({ speaker: this.speaker, type: 'end', at: wall(e.endMs) });
-      if (!e.audio || (e.endMs - e.startMs) / 1000 < this.#o.minSegmentSeconds) continue;
-      this.#enqueue({
-        id: `seg_${randomUUID()}`,
-        audio: e.audio,
-        start: wall(e.startMs),
-        end: wall(e.endMs),
-        closedAt: Date.now(),
-      });
+    let reachedMs = 0;
+    try {
+      for await (const e of new SpeechDetector(this.#vad).run(frames())) {
+        if (e.type === 'tick') {
+          reachedMs = e.atMs;
+          feed?.advance(e.atMs);
+          continue;
+        }
+        if (e.type === 'start') {
+          feed?.begin(e.atMs, reachedMs);
+          this.#onBoundary?.({ speaker: this.speaker, type: 'start', at: wall(e.atMs) });
+          continue;
+        }
+        this.#onBoundary?.({ speaker: this.speaker, type: 'end', at: wall(e.endMs) });
+        const transcription = feed?.end(e.endMs);
+        if (!e.audio || (e.endMs - e.startMs) / 1000 < this.#o.minSegmentSeconds) {
+          transcription?.close();
+          continue;
+        }
+        const result = transcription?.finish(this.#attemptSignal());
+        result?.catch(() => {}); // awaited (and its failure reported) when the job's turn comes
+        this.#enqueue({
+          id: `seg_${randomUUID()}`,
+          audio: e.audio,
+          start: wall(e.startMs),
+          end: wall(e.endMs),
+          closedAt: Date.now(),
+          ...(transcription && result ? { live: { transcription, result } } : {}),
+        });
+      }
+    } finally {
+      feed?.close();
     }
     await this.#working;
+  }
+
+  #attemptSignal(): AbortSignal {
+    return AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.timeoutMs)]);
   }
 
   /** Stops retrying: what is still queued is reported as failed. */
@@ -139,6 +171,7 @@ export class SpeakerTranscriber {
   #enqueue(job: Job): void {
     if (this.#queue.length >= this.#o.maxQueued) {
       const dropped = this.#queue.shift() as Job;
+      dropped.live?.transcription.close();
       void this.#emit(dropped, '', 'failed', 0, 'queue full: the engine is too slow');
     }
     this.#queue.push(job);
@@ -155,8 +188,10 @@ export class SpeakerTranscriber {
     let error = '';
     for (let attempt = 1; attempt <= this.#o.maxAttempts && !this.#abort.signal.aborted; attempt++) {
       try {
-        const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.timeoutMs)]);
-        const { text } = await this.#engine.transcribe(job.audio, signal);
+        const live = attempt === 1 ? job.live : undefined;
+        const { text } = live
+          ? await live.result.finally(() => live.transcription.close())
+          : await this.#engine.transcribe(job.audio, this.#attemptSignal());
         if (text.length > MAX_TEXT) throw new Error(`implausible transcript of ${text.length} characters`);
         await this.#emit(job, text, 'ok', attempt);
         return;
@@ -172,6 +207,7 @@ export class SpeakerTranscriber {
         }
       }
     }
+    job.live?.transcription.close(); // aborted before its first attempt
     await this.#emit(job, '', 'failed', this.#o.maxAttempts, error || 'aborted');
   }
 

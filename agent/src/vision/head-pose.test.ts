@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FaceDetector } from './face-detector.js';
 import { FaceLandmarker, type FaceLandmarks } from './face-landmarks.js';
@@ -49,6 +50,26 @@ describe('measureFace (head pose, eyes, mouth)', () => {
     expect(mirrored.yaw).toBeGreaterThan(25);
     expect(mirrored.yaw).toBeLessThan(50);
     expect(Math.sign(turned.roll)).toBe(-Math.sign(mirrored.roll));
+  });
+
+  it('reads a strongly rolled head (the photo turned 45° and 90°): the crop is turned upright first', async () => {
+    for (const angle of [45, 90, -45]) {
+      const img = await photo('face-frontal-man.jpg', { width: 640, height: 480 });
+      const { data, info } = await sharp(img.rgb, { raw: { width: 640, height: 480, channels: 3 } })
+        .rotate(angle, { background: '#000' })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const rgb = new Uint8Array(data);
+      const [face] = await detector.detect(rgb, info.width, info.height);
+      if (!face) throw new Error(`no face at ${angle}°`);
+      const marks = await landmarker.landmarks(rgb, info.width, info.height, face);
+      expect(marks?.presence).toBeGreaterThan(0.5);
+      expect(marks?.crop.angle).toBeDefined();
+      const m = measureFace(marks?.points ?? []);
+      expect(Math.abs(m.roll - angle)).toBeLessThan(12); // sharp turns clockwise, as roll counts
+      expect(Math.abs(m.yaw)).toBeLessThan(12);
+      expect(faceStates(m).eyesClosed).toBe(false);
+    }
   });
 
   it('keeps yaw at an odd, tiny resolution', async () => {
