@@ -11,20 +11,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
-import { fetchModels, loadManifest, modelsDir } from '../src/vision/models.js';
 import { onnxSession } from '../src/vision/onnx-sessions.js';
 import { PoseLandmarker } from '../src/vision/pose-landmarks.js';
 import { measurePose } from '../src/vision/pose-measures.js';
+import { ensureModels, photo } from '../src/vision/testing.js';
 
-const SHARED = resolve(process.env.SHARED_DIR ?? resolve(import.meta.dirname, '../../../shared'));
 const RUNS = Number(process.env.BENCH_RUNS) || 200;
 const MODEL = 'pose-landmark-full';
 const DETECTOR = 'pose-detection';
-const failed = await fetchModels(
-  (await loadManifest()).filter((m) => m.name === MODEL || m.name === DETECTOR),
-  { dir: modelsDir(), mirror: process.env.MODELS_MIRROR ?? join(SHARED, 'models'), log: () => {} },
-);
+const failed = await ensureModels();
 if (failed.length) throw failed[0];
 
 type Timing = { medianMs: number; p90Ms: number };
@@ -43,14 +38,9 @@ async function timeIt(fn: () => unknown, runs = RUNS, afterWarmUp = () => {}): P
   return { medianMs: r3(t[Math.floor(runs / 2)] as number), p90Ms: r3(t[Math.floor(runs * 0.9)] as number) };
 }
 
-async function frame(name: string, width: number, height: number): Promise<Uint8Array> {
-  const { data } = await sharp(join(SHARED, 'fixtures/images', name))
-    .resize(width, height, { fit: 'cover' })
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return new Uint8Array(data);
-}
+/** A fixture photo as packed RGB24 filling `width`×`height`. */
+const frame = async (name: string, width: number, height: number) =>
+  (await photo(name, { width, height })).rgb;
 
 const session = await onnxSession(MODEL);
 const input = new Float32Array(256 * 256 * 3).map(() => Math.random());

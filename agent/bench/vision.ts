@@ -12,23 +12,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VideoBufferType, VideoFrame } from '@livekit/rtc-node';
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 import { CandidateActivity } from '../src/analysers/activity.js';
 import type { VideoSample } from '../src/analysers/analyser.js';
 import { FaceAnalyser } from '../src/vision/face-analyser.js';
 import { estimateGaze } from '../src/vision/face-gaze.js';
 import { FacePipeline } from '../src/vision/face-pipeline.js';
-import { fetchModels, loadManifest, modelsDir } from '../src/vision/models.js';
 import { onnxSession } from '../src/vision/onnx-sessions.js';
 import { defaultFrameSamplerOptions } from '../src/vision/sampler.js';
+import { ensureModels, photo } from '../src/vision/testing.js';
 
-const SHARED = resolve(process.env.SHARED_DIR ?? resolve(import.meta.dirname, '../../../shared'));
 const RUNS = Number(process.env.BENCH_RUNS) || 200;
-const failed = await fetchModels(await loadManifest(), {
-  dir: modelsDir(),
-  mirror: process.env.MODELS_MIRROR ?? join(SHARED, 'models'),
-  log: () => {},
-});
+const failed = await ensureModels();
 if (failed.length) throw failed[0];
 
 type Timing = { medianMs: number; p90Ms: number; cpuMedianMs: number };
@@ -68,14 +62,8 @@ async function interleaved(fns: Record<string, () => unknown>): Promise<Record<s
   return Object.fromEntries(Object.entries(timers).map(([k, t]) => [k, t.timing()]));
 }
 
-async function frame(name: string, width = 640, height = 480): Promise<Uint8Array> {
-  const { data } = await sharp(join(SHARED, 'fixtures/images', name))
-    .resize(width, height, { fit: 'cover' })
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return new Uint8Array(data);
-}
+/** A fixture photo as packed RGB24 filling `width`×`height`. */
+const frame = async (name: string, width = 640, height = 480) => (await photo(name, { width, height })).rgb;
 
 const modelRuns: Record<string, () => unknown> = {};
 for (const [name, input, shape] of [

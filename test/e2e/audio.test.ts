@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -8,7 +7,6 @@ import {
 } from '@interview-helper/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../agent/src/storage/database.js';
-import { startPocketsphinxServer } from '../../agent/src/transcription/engine.js';
 import { wordErrors } from '../../agent/src/transcription/wer.js';
 import { concat, espeak, librivoxClips, silence, writeWav } from '../fixtures/audio.js';
 import { ARTIFACTS_DIR } from '../fixtures/paths.js';
@@ -21,7 +19,7 @@ import {
   type TestParticipant,
   waitFor,
 } from './clients/participant.js';
-import { type Stack, startStack } from './harness/stack.js';
+import { type Stack, startStackWithLocalStt } from './harness/stack.js';
 
 interface Caption {
   text: string;
@@ -54,25 +52,11 @@ describe.each(['batch', 'realtime'] as const)(
   'audio (%s STT): VAD, delivery and transcripts of both speakers through a real room',
   (mode) => {
     let stack: Stack;
-    let stt: ChildProcess | undefined;
     beforeAll(async () => {
-      // The stand-in endpoint: the OpenAI transcription API over PocketSphinx, reached by the
-      // agent's production OpenAI-plugin path.
-      const server = await startPocketsphinxServer();
-      stt = server.child;
-      stack = await startStack({
-        agentEnv: {
-          STT_ENGINE: 'openai',
-          STT_BASE_URL: server.baseURL,
-          STT_MODEL: 'pocketsphinx-en-us',
-          STT_MODE: mode,
-          VAD_LONG_PAUSE_SECONDS: '4',
-        },
-      });
+      stack = await startStackWithLocalStt({ STT_MODE: mode, VAD_LONG_PAUSE_SECONDS: '4' });
     });
     afterAll(async () => {
       await stack?.stop();
-      stt?.kill();
     });
 
     it('publishes and stores speaker-labelled segments for the candidate and the interviewer', async () => {

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { type ChildProcess, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,6 @@ import { gzipSync } from 'node:zlib';
 import { AGENT_CANDIDATE_ATTRIBUTE, type SignalMessage } from '@interview-helper/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPocketsphinxServer } from '../../agent/src/transcription/engine.js';
 import { type BrowserMedia, browserMedia } from '../fixtures/browser-media.js';
 import { ARTIFACTS_DIR, ROOT } from '../fixtures/paths.js';
 import {
@@ -30,7 +29,7 @@ import {
   waitFor,
 } from './clients/participant.js';
 import { verifyCapture } from './harness/livekit.js';
-import { dispatchHint, type Stack, startStack } from './harness/stack.js';
+import { dispatchHint, type Stack, startStackWithLocalStt } from './harness/stack.js';
 
 const run = promisify(execFile);
 const SCREENSHOTS = join(ARTIFACTS_DIR, 'screenshots');
@@ -50,7 +49,6 @@ describe('real Chromium clients against the whole stack', () => {
   let media: BrowserMedia;
   const servers: StaticServer[] = [];
   const participants: TestParticipant[] = [];
-  let stt: ChildProcess | undefined;
   let live: { interviewer: Page; candidate: Page; created: CreatedSession; server: StaticServer } | undefined;
 
   const dist = join(ROOT, 'web/dist');
@@ -60,14 +58,10 @@ describe('real Chromium clients against the whole stack', () => {
     await run(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], {
       cwd: join(ROOT, 'web'),
     });
-    // speech-to-text through the agent's OpenAI-plugin path, against the local PocketSphinx stand-in
-    const sttServer = await startPocketsphinxServer();
-    stt = sttServer.child;
     const [m, s] = await Promise.all([
       browserMedia(),
-      startStack({
-        agentEnv: { STT_ENGINE: 'openai', STT_BASE_URL: sttServer.baseURL, STT_MODEL: 'pocketsphinx-en-us' },
-      }),
+      // speech-to-text through the agent's OpenAI-plugin path, against the local PocketSphinx stand-in
+      startStackWithLocalStt(),
     ]);
     media = m;
     stack = s;
@@ -79,7 +73,6 @@ describe('real Chromium clients against the whole stack', () => {
     for (const p of participants) await p.leave().catch(() => {});
     for (const s of servers) await s.close().catch(() => {});
     await stack?.stop();
-    stt?.kill();
   });
 
   const requireStack = () => stack ?? expect.unreachable('stack did not start');

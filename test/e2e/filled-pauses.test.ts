@@ -1,13 +1,11 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPocketsphinxServer } from '../../agent/src/transcription/engine.js';
 import { concat, scriptedFillerAnswer, silence, writeWav } from '../fixtures/audio.js';
 import { ARTIFACTS_DIR } from '../fixtures/paths.js';
 import { publishMicrophone } from './clients/media.js';
 import { createSession, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
-import { type Stack, startStack } from './harness/stack.js';
+import { type Stack, startStackWithLocalStt } from './harness/stack.js';
 
 /**
  * Filled pauses survive the real path: the candidate's microphone through Opus, livekit-server and
@@ -17,17 +15,11 @@ import { type Stack, startStack } from './harness/stack.js';
  */
 describe('filled pauses through a real room', () => {
   let stack: Stack;
-  let stt: ChildProcess | undefined;
   beforeAll(async () => {
-    const server = await startPocketsphinxServer();
-    stt = server.child;
-    stack = await startStack({
-      agentEnv: { STT_ENGINE: 'openai', STT_BASE_URL: server.baseURL, STT_MODEL: 'pocketsphinx-en-us' },
-    });
+    stack = await startStackWithLocalStt();
   });
   afterAll(async () => {
     await stack?.stop();
-    stt?.kill();
   });
 
   it('the interviewer gets a filled-pause signal per "um"/"uh" and the answer\'s counts in `delivery` and `speech-rate`', async () => {

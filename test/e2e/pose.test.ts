@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { photoFrames, publishCamera } from './clients/media.js';
+import { namedPhotoFrames, publishCamera } from './clients/media.js';
 import { createSession, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
 import { type Stack, startStack } from './harness/stack.js';
 
@@ -19,18 +19,9 @@ describe('vision: pose analysis through the real server', () => {
     const created = await createSession(stack);
     const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
     const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
-    const photos = await photoFrames(WIDTH, HEIGHT);
-    const pick = (name: string) => {
-      const f = photos.find((p) => p.name === name);
-      if (!f) throw new Error(`missing fixture ${name}`);
-      return f;
-    };
+    const frames = await namedPhotoFrames(WIDTH, HEIGHT, 'face-frontal-man.jpg', 'pose-stretch-man.jpg');
     // frontal 5 s → stretching (right hand above the shoulder) 5 s → frontal …
-    const camera = await publishCamera(
-      candidate.room,
-      [pick('face-frontal-man.jpg'), pick('pose-stretch-man.jpg')],
-      { fps: 10, holdSeconds: 5 },
-    );
+    const camera = await publishCamera(candidate.room, frames, { fps: 10, holdSeconds: 5 });
     // the agent may start in either phase: look for a start, then the end after it
     const start = await waitFor('a raised-hand start', () =>
       signalsOf(interviewer, 'raised-hand').find((s) => s.values.phase === 'start'),

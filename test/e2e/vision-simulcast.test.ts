@@ -11,7 +11,7 @@ import {
   VideoStream,
 } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { photoFrames } from './clients/media.js';
+import { namedPhotoFrames } from './clients/media.js';
 import { createSession, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
 import { type Stack, startStack } from './harness/stack.js';
 
@@ -44,7 +44,7 @@ describe('vision: the agent asks the SFU for a small simulcast layer', () => {
       })().catch(() => {});
     });
     const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
-    const [face] = (await photoFrames(WIDTH, HEIGHT)).filter((p) => p.name === 'face-frontal-man.jpg');
+    const [face] = await namedPhotoFrames(WIDTH, HEIGHT, 'face-frontal-man.jpg');
     if (!face) throw new Error('missing fixture face-frontal-man.jpg');
     const source = new VideoSource(WIDTH, HEIGHT);
     const track = LocalVideoTrack.createVideoTrack('camera', source);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { librivoxClips } from '../fixtures/audio.js';
 import { emptyFrame, twoFacesFrame } from '../fixtures/vision-frames.js';
-import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';
+import { namedPhotoFrames, publishCamera, publishMicrophone } from './clients/media.js';
 import { createSession, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
 import { type Stack, startStack } from './harness/stack.js';
 
@@ -21,21 +21,11 @@ describe('vision: face analysis through the real server', () => {
     const created = await createSession(stack);
     const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
     const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
-    const photos = await photoFrames(WIDTH, HEIGHT);
-    const pick = (name: string) => {
-      const f = photos.find((p) => p.name === name);
-      if (!f) throw new Error(`missing fixture ${name}`);
-      return f;
-    };
+    const photos = await namedPhotoFrames(WIDTH, HEIGHT, 'face-frontal-man.jpg', 'face-turned-woman.jpg');
     // frontal 4 s → turned 4 s → nobody 4 s → two people 4 s → …
     const camera = await publishCamera(
       candidate.room,
-      [
-        pick('face-frontal-man.jpg'),
-        pick('face-turned-woman.jpg'),
-        await emptyFrame(WIDTH, HEIGHT),
-        await twoFacesFrame(WIDTH, HEIGHT),
-      ],
+      [...photos, await emptyFrame(WIDTH, HEIGHT), await twoFacesFrame(WIDTH, HEIGHT)],
       { fps: 10, holdSeconds: 4 },
     );
     // the candidate also speaks (a LibriVox reading, looped): the face analyser samples at its speaking rate and

@@ -1,7 +1,7 @@
 import type { Analyser, AnalyserContext, SignalDraft, VideoSample } from '../analysers/analyser.js';
 import { type FaceEpisodeOptions, FaceEpisodes } from './face-episodes.js';
 import { FacePipeline } from './face-pipeline.js';
-import { FrameSampler, type FrameSamplerOptions } from './sampler.js';
+import { FrameSampler, type FrameSamplerOptions, samplingOptions } from './sampler.js';
 
 /** Options of {@link FaceAnalyser}. */
 export interface FaceAnalyserOptions extends Partial<FaceEpisodeOptions> {
@@ -36,11 +36,7 @@ export class FaceAnalyser implements Analyser<'video'> {
   constructor(opts: Partial<FaceAnalyserOptions> = {}, pipeline = new FacePipeline()) {
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
     this.#opts = { ...defaultFaceAnalyserOptions, ...given };
-    if (this.#opts.fps !== undefined && !(this.#opts.fps > 0)) throw new RangeError('fps must be positive');
-    if (this.#opts.fps !== undefined) {
-      this.#opts.sampling = { ...this.#opts.sampling, speakingFps: this.#opts.fps, idleFps: this.#opts.fps };
-    }
-    new FrameSampler(this.#opts.sampling); // refuses bad rates now, not when the track starts
+    this.#opts.sampling = samplingOptions(this.#opts.sampling, this.#opts.fps);
     this.#pipeline = pipeline;
   }
 

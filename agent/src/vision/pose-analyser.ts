@@ -7,7 +7,7 @@ import {
   type PoseMeasureOptions,
   type PoseMeasures,
 } from './pose-measures.js';
-import { FrameSampler, type FrameSamplerOptions } from './sampler.js';
+import { FrameSampler, type FrameSamplerOptions, samplingOptions } from './sampler.js';
 
 /** Options of {@link PoseAnalyser}. */
 export interface PoseAnalyserOptions {
@@ -75,6 +75,17 @@ const ema = (prev: Smoothed, now: Smoothed, a: number): Smoothed => ({
   offset: prev.offset + a * (now.offset - prev.offset),
   width: prev.width + a * (now.width - prev.width),
 });
+/** Counters of one summary window starting at `start`. */
+const freshWindow = (start: number) => ({
+  start,
+  analysed: 0,
+  busyMs: 0,
+  passes: 0,
+  person: 0,
+  upper: 0,
+  face: 0,
+  raised: 0,
+});
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
@@ -95,11 +106,7 @@ export class PoseAnalyser implements Analyser<'video'> {
   constructor(opts: Partial<PoseAnalyserOptions> = {}, landmarker = new PoseLandmarker()) {
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
     this.#opts = { ...defaultPoseAnalyserOptions, ...given };
-    if (this.#opts.fps !== undefined && !(this.#opts.fps > 0)) throw new RangeError('fps must be positive');
-    if (this.#opts.fps !== undefined) {
-      this.#opts.sampling = { ...this.#opts.sampling, speakingFps: this.#opts.fps, idleFps: this.#opts.fps };
-    }
-    new FrameSampler(this.#opts.sampling); // refuses bad rates now, not when the track starts
+    this.#opts.sampling = samplingOptions(this.#opts.sampling, this.#opts.fps);
     this.#landmarker = landmarker;
   }
 
@@ -112,16 +119,7 @@ export class PoseAnalyser implements Analyser<'video'> {
     const baseSamples: Smoothed[] = [];
     let baseStart = -1;
     let baseline: Smoothed | undefined;
-    let win = {
-      start: -1,
-      analysed: 0,
-      busyMs: 0,
-      passes: 0,
-      person: 0,
-      upper: 0,
-      face: 0,
-      raised: 0,
-    };
+    let win = freshWindow(-1);
     let tilts: number[] = [];
     for await (const sample of samples) {
       const t = sample.receivedAt;
@@ -195,16 +193,7 @@ export class PoseAnalyser implements Analyser<'video'> {
           confidence: 1,
           summary: `pose analysis at ${(win.analysed / secs).toFixed(1)} fps, candidate in view ${Math.round((100 * win.upper) / n)} % of analysed frames`,
         };
-        win = {
-          start: t,
-          analysed: 0,
-          busyMs: 0,
-          passes: 0,
-          person: 0,
-          upper: 0,
-          face: 0,
-          raised: 0,
-        };
+        win = freshWindow(t);
         tilts = [];
       }
     }

@@ -122,6 +122,21 @@ export class FrameSampler {
 }
 
 /**
+ * An analyser's sampling options with an optional fixed rate `fps` (the same while speaking and
+ * idle) applied; throws a RangeError for a rate that is not positive, when the analyser is
+ * created rather than when its track starts.
+ */
+export function samplingOptions(
+  sampling: Partial<FrameSamplerOptions>,
+  fps?: number,
+): Partial<FrameSamplerOptions> {
+  if (fps !== undefined && !(fps > 0)) throw new RangeError('fps must be positive');
+  const merged = fps === undefined ? sampling : { ...sampling, speakingFps: fps, idleFps: fps };
+  new FrameSampler(merged);
+  return merged;
+}
+
+/**
  * Frame-sampler rates from the environment: `VISION_FPS_SPEAKING`, `VISION_FPS_IDLE`, or
  * `VISION_FPS` for both. A value that is not a positive number is ignored with a logged warning
  * (the default applies), so a typo cannot stop the agent.

@@ -53,6 +53,20 @@ export async function photoFrames(width: number, height: number): Promise<PhotoF
   );
 }
 
+/** The named fixture photos as `width`×`height` camera frames, in the order given. */
+export async function namedPhotoFrames(
+  width: number,
+  height: number,
+  ...names: string[]
+): Promise<PhotoFrame[]> {
+  const photos = await photoFrames(width, height);
+  return names.map((name) => {
+    const found = photos.find((p) => p.name === name);
+    if (!found) throw new Error(`missing fixture photo ${name} in ${PHOTOS_DIR}`);
+    return found;
+  });
+}
+
 /** A running publisher; `stop()` ends it and unpublishes the track. */
 export interface Publishing {
   trackSid: string;

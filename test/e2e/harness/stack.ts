@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startPocketsphinxServer } from '../../../agent/src/transcription/engine.js';
 import { freePort as freePortOn, startLivekitServer } from './livekit.js';
 import { artifactsDir, repoRoot, type Service, spawnService } from './processes.js';
 
@@ -131,4 +132,33 @@ export function dispatchHint(stack: Stack | undefined): string {
   return /failed to send job request|no worker is available/.test(log)
     ? '\nlivekit-server could not dispatch the agent (worker full or absent; see its log under test-artifacts/)'
     : '';
+}
+
+/**
+ * A stack whose agent transcribes both speakers through its production OpenAI-plugin path against
+ * the local stand-in: the OpenAI transcription API (batch and realtime) over PocketSphinx. The
+ * recognizer stops with the stack.
+ */
+export async function startStackWithLocalStt(agentEnv: Record<string, string> = {}): Promise<Stack> {
+  const stt = await startPocketsphinxServer();
+  try {
+    const stack = await startStack({
+      agentEnv: {
+        STT_ENGINE: 'openai',
+        STT_BASE_URL: stt.baseURL,
+        STT_MODEL: 'pocketsphinx-en-us',
+        ...agentEnv,
+      },
+    });
+    return {
+      ...stack,
+      stop: async () => {
+        await stack.stop();
+        stt.child.kill();
+      },
+    };
+  } catch (err) {
+    stt.child.kill();
+    throw err;
+  }
 }
