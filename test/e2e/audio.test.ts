@@ -41,6 +41,11 @@ function captions(p: TestParticipant): Caption[] {
   return got;
 }
 
+/** A final caption with text (an empty final one closes interim captions of a segment without words). */
+const isFinal = (c: Caption) =>
+  c.attributes[TRANSCRIPTION_ATTRIBUTES.FINAL] === 'true' && c.text.trim() !== '';
+const roleOf = (c: Caption) => c.attributes[TRANSCRIPT_SPEAKER_ATTRIBUTES.ROLE];
+
 const QUESTION = 'Can you tell me about a project you are proud of?';
 
 /**
@@ -77,7 +82,7 @@ describe.each(['batch', 'realtime'] as const)(
       const answerMic = await publishMicrophone(candidate.room, answer);
 
       const bySpeaker = (role: string) => () => {
-        const c = heard.filter((x) => x.attributes[TRANSCRIPT_SPEAKER_ATTRIBUTES.ROLE] === role);
+        const c = heard.filter((x) => isFinal(x) && roleOf(x) === role);
         return c.length > 0 ? c : undefined;
       };
       const fromCandidate = await waitFor('a candidate caption', bySpeaker('candidate'), 45_000);
@@ -99,7 +104,7 @@ describe.each(['batch', 'realtime'] as const)(
       const bestRate = (role: string, reference: string) =>
         Math.min(
           ...heard
-            .filter((x) => x.attributes[TRANSCRIPT_SPEAKER_ATTRIBUTES.ROLE] === role)
+            .filter((x) => isFinal(x) && roleOf(x) === role)
             .map((c) => wordErrors(reference, c.text))
             .map((e) => e.errors / e.words),
         );
@@ -122,6 +127,32 @@ describe.each(['batch', 'realtime'] as const)(
         () => (candidateHeard.length > 0 ? true : undefined),
         10_000,
       );
+
+      // Realtime: interim captions (final=false) of a candidate segment come first, under its final id.
+      const interims = heard.filter((c) => c.attributes[TRANSCRIPTION_ATTRIBUTES.FINAL] === 'false');
+      if (mode === 'realtime') {
+        const id = (c?: Caption) => c?.attributes[TRANSCRIPTION_ATTRIBUTES.SEGMENT_ID];
+        const pair = await waitFor(
+          'an interim candidate caption before its final one',
+          () => {
+            for (const [i, c] of heard.entries()) {
+              if (roleOf(c) !== 'candidate' || c.attributes[TRANSCRIPTION_ATTRIBUTES.FINAL] !== 'false')
+                continue;
+              const final = heard.find((x, j) => j > i && isFinal(x) && id(x) === id(c));
+              if (final) return { interim: c, final };
+            }
+            return undefined;
+          },
+          10_000,
+        );
+        expect(pair.interim.sender).toBe(candidate.identity);
+        for (const key of [TRANSCRIPTION_ATTRIBUTES.TRACK_ID, TRANSCRIPT_SPEAKER_ATTRIBUTES.IDENTITY])
+          expect(pair.interim.attributes[key]).toBe(pair.final.attributes[key]);
+        expect(pair.interim.at).toBeLessThanOrEqual(pair.final.at);
+        console.log(
+          `[measure] realtime: ${interims.length} interim captions; "${pair.interim.text}" → "${pair.final.text}"`,
+        );
+      } else expect(interims).toEqual([]);
 
       // The candidate's audio analysers report to the interviewer.
       if (mode === 'batch') {

@@ -4,9 +4,18 @@ import { type TranscriptLine, TranscriptLog } from './transcript.js';
 const label = (line: TranscriptLine) =>
   line.role === 'unknown' ? line.speaker : line.role === 'candidate' ? 'Candidate' : 'Interviewer';
 
+/** Line attributes: role, segment id, and whether the text is final (interim text ends with an ellipsis). */
+const lineAttrs = (l: TranscriptLine) => ({
+  'data-role': l.role,
+  'data-id': l.id,
+  'data-final': String(l.final),
+});
+const textOf = (l: TranscriptLine) => (l.final ? l.text : `${l.text} …`);
+
 /**
  * The live transcript of both speakers (interviewers): `data-testid="transcript"` with `data-count`, one
- * `transcript-line` per segment (with `data-role`), oldest first, scrolled to the newest.
+ * `transcript-line` per segment (with `data-role`, `data-id`, `data-final`), oldest first, scrolled to the
+ * newest. An interim line (realtime STT) is replaced in place by its final text, or removed if it has none.
  */
 export class TranscriptPanel {
   readonly element: HTMLElement;
@@ -28,17 +37,17 @@ export class TranscriptPanel {
   }
 
   add(line: TranscriptLine): void {
-    this.#log.add(line);
+    if (!this.#log.add(line)) return;
     this.#list.replaceChildren(
       ...this.#log.lines.map((l) =>
         h(
           'li',
-          { testid: 'transcript-line', attrs: { 'data-role': l.role, 'data-id': l.id } },
+          { testid: 'transcript-line', attrs: lineAttrs(l) },
           h('time', {}, new Date(l.at).toLocaleTimeString()),
           ' ',
           h('strong', {}, label(l)),
           ' ',
-          l.text,
+          textOf(l),
         ),
       ),
     );
@@ -47,7 +56,7 @@ export class TranscriptPanel {
   }
 }
 
-/** Captions for the candidate: the last two lines of the conversation (`data-testid="captions"`). */
+/** Captions for the candidate: the last two lines of the conversation (`data-testid="captions"`), interim ones too. */
 export class Captions {
   readonly element = h('div', {
     className: 'captions',
@@ -57,15 +66,10 @@ export class Captions {
   readonly #log = new TranscriptLog({ maxLines: 2 });
 
   add(line: TranscriptLine): void {
-    this.#log.add(line);
+    if (!this.#log.add(line)) return;
     this.element.replaceChildren(
       ...this.#log.lines.map((l) =>
-        h(
-          'p',
-          { testid: 'caption-line', attrs: { 'data-role': l.role } },
-          h('strong', {}, `${label(l)}: `),
-          l.text,
-        ),
+        h('p', { testid: 'caption-line', attrs: lineAttrs(l) }, h('strong', {}, `${label(l)}: `), textOf(l)),
       ),
     );
   }

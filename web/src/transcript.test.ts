@@ -25,7 +25,21 @@ describe('toTranscriptLine', () => {
       speaker: 'someone',
       role: 'unknown',
     });
-    expect(toTranscriptLine('   ', attrs('x'), 'agent', 1)).toBeUndefined();
+    expect(toTranscriptLine('   ', {}, 'agent', 1)).toBeUndefined();
+  });
+  it('reads interim streams, and an empty final stream of a segment as its closing line', () => {
+    const interim = { ...attrs('seg2'), 'lk.transcription_final': 'false' };
+    expect(toTranscriptLine('so I', interim, 'agent', 2)).toMatchObject({
+      id: 'seg2',
+      final: false,
+      text: 'so I',
+    });
+    expect(toTranscriptLine('', interim, 'agent', 3)).toBeUndefined();
+    expect(toTranscriptLine('  ', attrs('seg2'), 'agent', 4)).toMatchObject({
+      id: 'seg2',
+      final: true,
+      text: '',
+    });
   });
 });
 
@@ -50,6 +64,29 @@ describe('TranscriptLog', () => {
       ['c', 'three…'],
     ]);
     expect(log.last(1)[0]?.id).toBe('c');
+  });
+  it('replaces an interim line in place by its final text, and removes it on an empty final', () => {
+    const log = new TranscriptLog();
+    const line = (id: string, text: string, final: boolean) => ({
+      id,
+      speaker: 's',
+      role: 'candidate' as const,
+      text,
+      at: 0,
+      final,
+    });
+    expect(log.add(line('a', 'so I', false))).toBe(true);
+    expect(log.add(line('b', 'and then', false))).toBe(true);
+    expect(log.add(line('a', 'so I built', false))).toBe(true);
+    expect(log.add(line('a', 'so I built a compiler', true))).toBe(true);
+    expect(log.add(line('a', 'so I built', false))).toBe(false); // a late interim never undoes the final
+    expect(log.lines.map((l) => [l.id, l.text, l.final])).toEqual([
+      ['a', 'so I built a compiler', true],
+      ['b', 'and then', false],
+    ]);
+    expect(log.add(line('b', '', true))).toBe(true); // failed or no words: the interim line goes
+    expect(log.add(line('c', '', true))).toBe(false);
+    expect(log.lines.map((l) => l.id)).toEqual(['a']);
   });
   it('refuses a non-positive size', () => {
     expect(() => new TranscriptLog({ maxLines: 0 })).toThrow(RangeError);

@@ -152,6 +152,8 @@ export class TranscriptionExtension implements SessionExtension {
           await sink.write(s);
         },
         onBoundary: (b) => this.#turns?.boundary(b),
+        onInterim: (i) => sink.interim(i.id, i.speaker, i.text),
+        onDiscard: (id) => sink.discard(id, speaker),
         options: {
           maxAttempts: settings.maxAttempts,
           timeoutMs: settings.timeoutMs,

@@ -9,7 +9,8 @@ import type { SessionContext } from '../session/extension.js';
 import { openDatabase } from '../storage/database.js';
 import { InterviewStore } from '../storage/store.js';
 import type { TranscriptSegmentInput } from '../storage/store-types.js';
-import type { TranscriptSegment } from './transcriber.js';
+import { type Caption, InterimCaptions, type InterimCaptionsOptions } from './sink-interim.js';
+import type { Speaker, TranscriptSegment } from './transcriber.js';
 
 /** Where transcript segments are kept ({@link InterviewStore} fits). */
 export interface TranscriptStore {
@@ -20,25 +21,45 @@ export interface TranscriptStore {
 const MAX_PENDING = 5000;
 
 /**
- * Publishes finished segments on the standard `lk.transcription` text-stream topic (sent on
- * behalf of the speaker, with `lk.segment_id`, `lk.transcribed_track_id` and
- * `lk.transcription_final`, so stock LiveKit clients show captions) and stores every segment,
- * failed ones included. Segments the database refused are retried with the next one and at close.
+ * Publishes segments on the standard `lk.transcription` text-stream topic (sent on behalf of the
+ * speaker, with `lk.segment_id`, `lk.transcribed_track_id` and `lk.transcription_final`, so stock
+ * LiveKit clients show captions) and stores every finished segment, failed ones included.
+ * Segments the database refused are retried with the next one and at close.
+ *
+ * While a realtime segment is spoken its partial text goes out as interim captions
+ * (`lk.transcription_final=false`, throttled by {@link InterimCaptions}, never stored) under the
+ * id the final caption will carry. A segment that had interim captions and then fails, or turns
+ * out to hold no words, is closed with a final caption of empty text (status `failed` or `ok`),
+ * so no interim caption stays live: clients drop a line whose final text is empty.
  */
 export class TranscriptSink {
   #ctx: SessionContext;
   #store?: Promise<TranscriptStore | undefined>;
   #close?: () => Promise<void>;
   #pending: TranscriptSegmentInput[] = [];
+  #interim: InterimCaptions;
   #log = logger('transcript');
 
-  constructor(ctx: SessionContext, store?: TranscriptStore) {
+  constructor(ctx: SessionContext, store?: TranscriptStore, interim?: Partial<InterimCaptionsOptions>) {
     this.#ctx = ctx;
     this.#store = store ? Promise.resolve(store) : this.#openStore();
+    this.#interim = new InterimCaptions((c) => this.#publish(c), interim);
+  }
+
+  /** The partial text of a segment still being spoken (throttled; never stored). */
+  interim(id: string, speaker: Speaker, partial: string): void {
+    this.#interim.update(id, speaker, partial);
+  }
+
+  /** A segment ended without words: its interim caption, if any went out, is closed empty. */
+  async discard(id: string, speaker: Speaker): Promise<void> {
+    const closing = await this.#interim.final(id, speaker, '', 'ok');
+    if (closing) await this.#publish(closing);
   }
 
   async write(s: TranscriptSegment): Promise<void> {
-    if (s.status === 'ok') await this.#publish(s);
+    const caption = await this.#interim.final(s.id, s.speaker, s.text, s.status);
+    if (caption) await this.#publish(caption);
     this.#pending.push({
       id: s.id,
       sessionId: this.#ctx.sessionId,
@@ -61,7 +82,7 @@ export class TranscriptSink {
     await this.#close?.();
   }
 
-  async #publish(s: TranscriptSegment): Promise<void> {
+  async #publish(s: Caption): Promise<void> {
     const local = this.#ctx.room.localParticipant;
     if (!local) return;
     try {
@@ -71,7 +92,7 @@ export class TranscriptSink {
         attributes: {
           [STANDARD.SEGMENT_ID]: s.id,
           [STANDARD.TRACK_ID]: s.speaker.trackSid,
-          [STANDARD.FINAL]: 'true',
+          [STANDARD.FINAL]: String(s.final),
           [SPEAKER.IDENTITY]: s.speaker.identity,
           [SPEAKER.ROLE]: s.speaker.role,
           [SPEAKER.STATUS]: s.status,
@@ -80,7 +101,7 @@ export class TranscriptSink {
       await writer.write(s.text);
       await writer.close();
     } catch (err) {
-      this.#log.warn({ err, segment: s.id }, 'could not publish a transcript segment');
+      this.#log.warn({ err, segment: s.id, final: s.final }, 'could not publish a transcript segment');
     }
   }
 

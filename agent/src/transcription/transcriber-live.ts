@@ -43,6 +43,11 @@ export class LiveFeed {
     this.#engine = engine;
   }
 
+  /** The partial text of the open segment so far ('' when none is open or nothing is recognised yet). */
+  get partial(): string {
+    return this.#live?.partial ?? '';
+  }
+
   /** Keeps a frame of the track (the VAD sees the same frames). */
   record(frame: AudioFrame): void {
     const ms = (frame.samplesPerChannel / frame.sampleRate) * 1000;

@@ -34,6 +34,9 @@ export interface TranscriptSegment {
 /** Speech boundaries of one speaker in wall-clock time, for turn taking. */
 export type SpeechBoundary = { speaker: Speaker; type: 'start' | 'end'; at: number };
 
+/** Partial text of a segment still being spoken (realtime engines), under the id its final segment will carry. */
+export type InterimText = { id: string; speaker: Speaker; text: string };
+
 /** Options of {@link SpeakerTranscriber}. */
 export interface TranscriberOptions {
   maxAttempts: number;
@@ -90,6 +93,8 @@ export class SpeakerTranscriber {
   #vad: VAD;
   #onSegment: (s: TranscriptSegment) => Promise<void>;
   #onBoundary?: (b: SpeechBoundary) => void;
+  #onInterim?: (i: InterimText) => void;
+  #onDiscard?: (id: string) => Promise<void> | void;
   #queue: Job[] = [];
   #working?: Promise<void>;
   #abort = new AbortController();
@@ -101,6 +106,10 @@ export class SpeakerTranscriber {
     vad: VAD;
     onSegment: (s: TranscriptSegment) => Promise<void>;
     onBoundary?: (b: SpeechBoundary) => void;
+    /** Called on every VAD step while a streamed segment is open, with its partial text (throttle downstream). */
+    onInterim?: (i: InterimText) => void;
+    /** A segment that had begun ended without a transcript segment (too short, no words, track ended). */
+    onDiscard?: (id: string) => Promise<void> | void;
     options?: Partial<TranscriberOptions>;
   }) {
     this.speaker = opts.speaker;
@@ -108,6 +117,8 @@ export class SpeakerTranscriber {
     this.#vad = opts.vad;
     this.#onSegment = opts.onSegment;
     this.#onBoundary = opts.onBoundary;
+    this.#onInterim = opts.onInterim;
+    this.#onDiscard = opts.onDiscard;
     this.#o = { ...defaultTranscriberOptions, ...opts.options };
   }
 
@@ -124,28 +135,35 @@ export class SpeakerTranscriber {
     }
     const wall = (ms: number) => Math.round(origin + ms);
     let reachedMs = 0;
+    let open: string | undefined; // id of the segment being spoken
     try {
       for await (const e of new SpeechDetector(this.#vad).run(frames())) {
         if (e.type === 'tick') {
           reachedMs = e.atMs;
           feed?.advance(e.atMs);
+          if (open && feed) this.#interim(open, feed.partial);
           continue;
         }
         if (e.type === 'start') {
+          if (open) this.#discard(open);
+          open = `seg_${randomUUID()}`;
           feed?.begin(e.atMs, reachedMs);
           this.#onBoundary?.({ speaker: this.speaker, type: 'start', at: wall(e.atMs) });
           continue;
         }
         this.#onBoundary?.({ speaker: this.speaker, type: 'end', at: wall(e.endMs) });
         const transcription = feed?.end(e.endMs);
+        const id = open ?? `seg_${randomUUID()}`;
+        open = undefined;
         if (!e.audio || (e.endMs - e.startMs) / 1000 < this.#o.minSegmentSeconds) {
           transcription?.close();
+          this.#discard(id);
           continue;
         }
         const result = transcription?.finish(this.#attemptSignal());
         result?.catch(() => {}); // awaited (and its failure reported) when the job's turn comes
         this.#enqueue({
-          id: `seg_${randomUUID()}`,
+          id,
           audio: e.audio,
           start: wall(e.startMs),
           end: wall(e.endMs),
@@ -155,8 +173,24 @@ export class SpeakerTranscriber {
       }
     } finally {
       feed?.close();
+      if (open) this.#discard(open);
     }
     await this.#working;
+  }
+
+  /** Hands on a partial text; a failing consumer never stops the VAD. */
+  #interim(id: string, text: string): void {
+    try {
+      this.#onInterim?.({ id, speaker: this.speaker, text });
+    } catch (err) {
+      this.#log.warn({ err, segment: id }, 'could not deliver an interim transcript');
+    }
+  }
+
+  #discard(id: string): void {
+    Promise.resolve()
+      .then(() => this.#onDiscard?.(id))
+      .catch((err) => this.#log.error({ err, segment: id }, 'could not discard a segment'));
   }
 
   #attemptSignal(): AbortSignal {
@@ -218,7 +252,7 @@ export class SpeakerTranscriber {
     attempts: number,
     error?: string,
   ): Promise<void> {
-    if (status === 'ok' && text === '') return; // noise: nothing was said
+    if (status === 'ok' && text === '') return this.#discard(job.id); // noise: nothing was said
     try {
       await this.#onSegment({
         id: job.id,
