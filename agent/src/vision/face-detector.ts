@@ -53,6 +53,8 @@ function iou(a: FaceDetection, b: FaceDetection): number {
 export class FaceDetector {
   #opts: FaceDetectorOptions;
   #input = new Float32Array(SIZE * SIZE * 3);
+  /** The input tensor, a view of `#input` made once (the letterbox is written into it in place). */
+  #tensor = new ort.Tensor('float32', this.#input, [1, SIZE, SIZE, 3]);
   #resampler = new SquareResampler();
 
   constructor(opts: Partial<FaceDetectorOptions> = {}) {
@@ -79,8 +81,7 @@ export class FaceDetector {
       range: this.#opts.range,
       fill: lo,
     });
-    const input = this.#input;
-    const out = await session.run({ 'input:0': new ort.Tensor('float32', input, [1, SIZE, SIZE, 3]) });
+    const out = await session.run({ 'input:0': this.#tensor });
     const toFrame = (px: number, py: number): [number, number] => [left + px / scale, top + py / scale];
     const found: FaceDetection[] = [];
     const t = this.#opts.threshold;

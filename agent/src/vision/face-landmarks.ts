@@ -45,6 +45,8 @@ const POINTS = 468;
 export class FaceLandmarker {
   #opts: FaceLandmarkerOptions;
   #input = new Float32Array(3 * SIZE * SIZE);
+  /** The input tensor, a view of `#input` made once (the crop is written into it in place). */
+  #tensor = new ort.Tensor('float32', this.#input, [1, 3, SIZE, SIZE]);
   #resampler = new SquareResampler();
 
   constructor(opts: Partial<FaceLandmarkerOptions> = {}) {
@@ -85,9 +87,8 @@ export class FaceLandmarker {
         this.#input,
         SIZE,
       );
-    const input = this.#input;
     const session = await onnxSession('face-landmark', this.#opts.session);
-    const out = await session.run({ input_1: new ort.Tensor('float32', input, [1, 3, SIZE, SIZE]) });
+    const out = await session.run({ input_1: this.#tensor });
     const raw = out.conv2d_20?.data as Float32Array | undefined;
     const flag = out.conv2d_30?.data as Float32Array | undefined;
     if (!raw || !flag) throw new Error('face-landmark model lacks its conv2d_20 / conv2d_30 outputs');

@@ -47,6 +47,8 @@ const SIZE = 64;
 export class IrisLandmarker {
   #opts: IrisLandmarkerOptions;
   #input = new Float32Array(3 * SIZE * SIZE);
+  /** The input tensor, a view of `#input` made once (the crop is written into it in place). */
+  #tensor = new ort.Tensor('float32', this.#input, [1, 3, SIZE, SIZE]);
   #resampler = new SquareResampler();
 
   constructor(opts: Partial<IrisLandmarkerOptions> = {}) {
@@ -79,7 +81,7 @@ export class IrisLandmarker {
       mirror,
     });
     const session = await onnxSession('iris-landmark', this.#opts.session);
-    const out = await session.run({ input_1: new ort.Tensor('float32', this.#input, [1, 3, SIZE, SIZE]) });
+    const out = await session.run({ input_1: this.#tensor });
     const iris = out.output_iris?.data as Float32Array | undefined;
     if (!iris) throw new Error('iris-landmark model lacks its output_iris output');
     const k = side / SIZE;

@@ -55,4 +55,69 @@ describe('SquareResampler', () => {
       r.resample({ data: new Uint8Array(5), width: 8, height: 8 }, { left: 0, top: 0, size: 4 }, out, 4),
     ).toThrow(RangeError);
   });
+
+  it('matches a per-pixel reference (bilinear with clamped edges, 2×2 box taps) for crops inside, across and outside the frame', () => {
+    const w = 37;
+    const h = 23;
+    const data = new Uint8Array(w * h * 3);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+    const img = { data, width: w, height: h };
+    const px = (x: number, y: number, c: number) => data[(y * w + x) * 3 + c] as number;
+    /** The plain formula: pixel centres, bilinear clamped at the last row/column, or the 2×2 tap mean. */
+    const reference = (left: number, top: number, size: number, side: number, mirror: boolean) => {
+      const step = size / side;
+      const out = new Float32Array(3 * side * side).fill(Number.NaN);
+      for (let v = 0; v < side; v++) {
+        for (let o = 0; o < side; o++) {
+          const u = mirror ? side - 1 - o : o;
+          for (let c = 0; c < 3; c++) {
+            let value = -9;
+            if (step >= 2) {
+              const xs = [0.25, 0.75].map((f) => Math.floor(left + (u + f) * step));
+              const ys = [0.25, 0.75].map((f) => Math.floor(top + (v + f) * step));
+              const taps = ys.flatMap((y) => xs.map((x) => [x, y] as const));
+              const inside = taps.filter(([x, y]) => x >= 0 && x < w && y >= 0 && y < h);
+              if (inside.length) value = inside.reduce((s, [x, y]) => s + px(x, y, c), 0) / inside.length;
+            } else {
+              const sx = left + (u + 0.5) * step - 0.5;
+              const sy = top + (v + 0.5) * step - 0.5;
+              if (sx >= -0.5 && sx <= w - 0.5 && sy >= -0.5 && sy <= h - 0.5) {
+                const cx = Math.min(w - 1, Math.max(0, sx));
+                const cy = Math.min(h - 1, Math.max(0, sy));
+                const x0 = Math.floor(cx);
+                const y0 = Math.floor(cy);
+                const x1 = Math.min(w - 1, x0 + 1);
+                const y1 = Math.min(h - 1, y0 + 1);
+                const fx = cx - x0;
+                const fy = cy - y0;
+                const t = px(x0, y0, c) + (px(x1, y0, c) - px(x0, y0, c)) * fx;
+                const b = px(x0, y1, c) + (px(x1, y1, c) - px(x0, y1, c)) * fx;
+                value = t + (b - t) * fy;
+              }
+            }
+            out[c * side * side + v * side + o] = value;
+          }
+        }
+      }
+      return out;
+    };
+    const regions: [number, number, number, number][] = [
+      [3.3, 2.7, 15.5, 11], // enlarging inside
+      [20.2, 10.1, 30, 24], // leaves right and bottom (last column / row read with weight 1)
+      [-6.5, -4.2, 20, 13], // leaves left and top
+      [-10, -12, 60, 16], // shrinking 3.75×: 2×2 taps, around the whole frame
+      [25.6, 15.4, 11.4, 12], // the bottom-right corner at 0.95×
+    ];
+    for (const [left, top, size, side] of regions) {
+      for (const mirror of [false, true]) {
+        const out = new Float32Array(3 * side * side);
+        r.resample(img, { left, top, size }, out, side, { range: [0, 255], fill: -9, mirror });
+        const want = reference(left, top, size, side, mirror);
+        for (let i = 0; i < out.length; i++) expect(out[i]).toBeCloseTo(want[i] as number, 3);
+      }
+    }
+    expect(() =>
+      r.resample({ data, width: 1, height: 9 }, { left: 0, top: 0, size: 1 }, new Float32Array(3), 1),
+    ).toThrow(RangeError);
+  });
 });
