@@ -1,14 +1,13 @@
-import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AudioFrame } from '@livekit/rtc-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { concat, librivoxClips, silence } from '../../../test/fixtures/audio.js';
 import { type Pcm16, readWav } from '../../../test/fixtures/wav.js';
 import { loadSilero } from '../audio/speech.js';
-import { startPocketsphinxServer } from './engine.js';
 import { OpenAiRealtimeSttEngine } from './engine-realtime.js';
 import { type Caption, InterimCaptions } from './sink-interim.js';
 import { SpeakerTranscriber, STT_VAD_SETTINGS, type TranscriberOptions } from './transcriber.js';
+import { localSttServer } from './transcriber-ws-fixtures.js';
 
 const speaker = { identity: 'cand', role: 'candidate' as const, trackSid: 'TR_c' };
 
@@ -24,14 +23,7 @@ async function* paced(pcm: Pcm16) {
 }
 
 describe('interim captions from the local realtime server', () => {
-  let child: ChildProcess | undefined;
-  let baseURL = '';
-  beforeAll(async () => {
-    ({ child, baseURL } = await startPocketsphinxServer());
-  });
-  afterAll(() => {
-    child?.kill();
-  });
+  const local = localSttServer();
 
   /** Runs a clip through the transcriber into {@link InterimCaptions}, as the sink does; the captions in order. */
   async function captionsOf(pcm: Pcm16, options: Partial<TranscriberOptions> = {}) {
@@ -45,7 +37,11 @@ describe('interim captions from the local realtime server', () => {
     };
     const transcriber = new SpeakerTranscriber({
       speaker,
-      engine: new OpenAiRealtimeSttEngine({ baseURL, model: 'pocketsphinx-en-us', language: 'en' }),
+      engine: new OpenAiRealtimeSttEngine({
+        baseURL: local.baseURL,
+        model: 'pocketsphinx-en-us',
+        language: 'en',
+      }),
       vad: await loadSilero(STT_VAD_SETTINGS),
       onInterim: (i) => captions.update(i.id, i.speaker, i.text),
       onSegment: (s) => finish(s.id, s.text, s.status),

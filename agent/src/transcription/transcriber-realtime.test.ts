@@ -1,16 +1,15 @@
-import type { ChildProcess } from 'node:child_process';
 import { stt } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import { AudioFrame } from '@livekit/rtc-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chunks, concat, espeak, librivoxClips, silence } from '../../../test/fixtures/audio.js';
 import { type Pcm16, readWav } from '../../../test/fixtures/wav.js';
 import { loadSilero } from '../audio/speech.js';
-import { startPocketsphinxServer } from './engine.js';
 import { OpenAiRealtimeSttEngine } from './engine-realtime.js';
 import { SpeakerTranscriber, STT_VAD_SETTINGS, type TranscriptSegment } from './transcriber.js';
 import {
   type FaultMode,
+  localSttServer,
   type RealtimeEvent,
   rawRealtimeClient,
   realtimeFaultServer,
@@ -48,17 +47,10 @@ const twoAnswers = () =>
   concat(espeak('The first answer is short.'), silence(1.5), espeak('And here is the second one.'));
 
 describe('realtime transcription through the OpenAI plugin and the local PocketSphinx server', () => {
-  let child: ChildProcess | undefined;
-  let baseURL = '';
-  beforeAll(async () => {
-    ({ child, baseURL } = await startPocketsphinxServer());
-  });
-  afterAll(() => {
-    child?.kill();
-  });
+  const local = localSttServer();
 
   it('transcribes LibriVox speech streamed while spoken (WER < 55 %), each segment on its first attempt', async () => {
-    const engine = engineAt(baseURL);
+    const engine = engineAt(local.baseURL);
     const pairs = [];
     for (const clip of librivoxClips().slice(0, 3)) {
       const { segments } = await transcribe(engine, readWav(clip.path));
@@ -72,7 +64,7 @@ describe('realtime transcription through the OpenAI plugin and the local PocketS
   it('sends partial text before the commit, and the final text after it', async () => {
     const clip = librivoxClips()[0];
     if (!clip) throw new Error('no clip');
-    const live = engineAt(baseURL).live();
+    const live = engineAt(local.baseURL).live();
     for (const f of frames(readWav(clip.path))) live.push(f);
     const deadline = Date.now() + 15_000;
     while (live.partial.split(' ').length < 3 && Date.now() < deadline)
@@ -91,7 +83,7 @@ describe('realtime transcription through the OpenAI plugin and the local PocketS
     const plugin = new openai.STT({
       useRealtime: true,
       model: 'pocketsphinx-en-us',
-      baseURL,
+      baseURL: local.baseURL,
       apiKey: 'no-key',
     });
     const stream = plugin.stream();
@@ -116,7 +108,7 @@ describe('realtime transcription through the OpenAI plugin and the local PocketS
   }, 30_000);
 
   it('answers bad client events with an error event and a stable code, and keeps the connection', async () => {
-    const client = await rawRealtimeClient(baseURL);
+    const client = await rawRealtimeClient(local.baseURL);
     expect((await client.next()).type).toBe('session.created');
     const codeOf = async (message: string | object) => {
       client.send(message);
@@ -163,7 +155,7 @@ describe('realtime transcription through the OpenAI plugin and the local PocketS
     client.close();
     expect(wordErrors('hello there how are you', String(done.transcript)).errors).toBeLessThanOrEqual(2);
     // A plain GET is refused with JSON.
-    const res = await fetch(`${baseURL}/realtime?intent=transcription`);
+    const res = await fetch(`${local.baseURL}/realtime?intent=transcription`);
     expect(res.status).toBe(426);
     expect(await res.json()).toMatchObject({ error: { code: 'upgrade_required' } });
   }, 30_000);

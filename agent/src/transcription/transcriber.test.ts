@@ -1,10 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   chunks,
   concat,
@@ -16,8 +15,9 @@ import {
 } from '../../../test/fixtures/audio.js';
 import { readWav } from '../../../test/fixtures/wav.js';
 import { loadSilero } from '../audio/speech.js';
-import { OpenAiSttEngine, startPocketsphinxServer } from './engine.js';
+import { OpenAiSttEngine } from './engine.js';
 import { SpeakerTranscriber, STT_VAD_SETTINGS, type TranscriptSegment } from './transcriber.js';
+import { localSttServer } from './transcriber-ws-fixtures.js';
 import { wordErrorRate, wordErrors } from './wer.js';
 
 const speaker = { identity: 'cand', role: 'candidate' as const, trackSid: 'TR_c' };
@@ -63,17 +63,10 @@ const engineAt = (baseURL: string) =>
   new OpenAiSttEngine({ baseURL, model: 'pocketsphinx-en-us', language: 'en' });
 
 describe('SpeakerTranscriber through the OpenAI plugin', () => {
-  let child: ChildProcess | undefined;
-  let baseURL = '';
-  beforeAll(async () => {
-    ({ child, baseURL } = await startPocketsphinxServer());
-  });
-  afterAll(() => {
-    child?.kill();
-  });
+  const local = localSttServer();
 
   it('transcribes LibriVox speech with the local PocketSphinx server (WER < 55 %; PocketSphinx is weak)', async () => {
-    const engine = engineAt(baseURL);
+    const engine = engineAt(local.baseURL);
     const pairs = [];
     for (const clip of librivoxClips().slice(0, 3)) {
       const { segments } = await transcribe(engine, readWav(clip.path));
@@ -116,20 +109,13 @@ describe('SpeakerTranscriber through the OpenAI plugin', () => {
 });
 
 describe('the local PocketSphinx server', () => {
-  let child: ChildProcess | undefined;
-  let baseURL = '';
-  beforeAll(async () => {
-    ({ child, baseURL } = await startPocketsphinxServer());
-  });
-  afterAll(() => {
-    child?.kill();
-  });
+  const local = localSttServer();
 
   const post = async (wav: Buffer, type = 'audio/wav') => {
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(wav)], { type }), 'a.wav');
     form.append('model', 'pocketsphinx-en-us');
-    const res = await fetch(`${baseURL}/audio/transcriptions`, { method: 'POST', body: form });
+    const res = await fetch(`${local.baseURL}/audio/transcriptions`, { method: 'POST', body: form });
     return { status: res.status, body: (await res.json()) as { text?: string; error?: { code: string } } };
   };
 
