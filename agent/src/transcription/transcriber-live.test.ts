@@ -6,8 +6,8 @@ import { type Pcm16, readWav } from '../../../test/fixtures/wav.js';
 import { loadSilero } from '../audio/speech.js';
 import { OpenAiRealtimeSttEngine } from './engine-realtime.js';
 import { type Caption, InterimCaptions } from './sink-interim.js';
+import { localSttServer } from './testing.js';
 import { SpeakerTranscriber, STT_VAD_SETTINGS, type TranscriberOptions } from './transcriber.js';
-import { localSttServer } from './transcriber-ws-fixtures.js';
 
 const speaker = { identity: 'cand', role: 'candidate' as const, trackSid: 'TR_c' };
 

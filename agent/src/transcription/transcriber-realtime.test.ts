@@ -2,40 +2,20 @@ import { stt } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import { AudioFrame } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import { chunks, concat, espeak, librivoxClips, silence } from '../../../test/fixtures/audio.js';
+import { concat, espeak, librivoxClips, silence } from '../../../test/fixtures/audio.js';
 import { type Pcm16, readWav } from '../../../test/fixtures/wav.js';
-import { loadSilero } from '../audio/speech.js';
 import { OpenAiRealtimeSttEngine } from './engine-realtime.js';
-import { SpeakerTranscriber, STT_VAD_SETTINGS, type TranscriptSegment } from './transcriber.js';
+import { localSttServer, testSpeaker, transcribeClip } from './testing.js';
 import {
   type FaultMode,
-  localSttServer,
   type RealtimeEvent,
   rawRealtimeClient,
   realtimeFaultServer,
 } from './transcriber-ws-fixtures.js';
 import { wordErrorRate, wordErrors } from './wer.js';
 
-const speaker = { identity: 'cand', role: 'candidate' as const, trackSid: 'TR_c' };
 const engineAt = (baseURL: string) =>
   new OpenAiRealtimeSttEngine({ baseURL, model: 'pocketsphinx-en-us', language: 'en' });
-
-async function transcribe(engine: OpenAiRealtimeSttEngine, pcm: Pcm16, options = {}) {
-  const segments: TranscriptSegment[] = [];
-  const boundaries: string[] = [];
-  const t = new SpeakerTranscriber({
-    speaker,
-    engine,
-    vad: await loadSilero(STT_VAD_SETTINGS),
-    onSegment: async (s) => {
-      segments.push(s);
-    },
-    onBoundary: (b) => boundaries.push(b.type),
-    options,
-  });
-  await t.run(chunks(pcm));
-  return { segments, boundaries };
-}
 
 function* frames(pcm: Pcm16, ms = 20) {
   const n = (pcm.sampleRate * ms) / 1000;
@@ -53,9 +33,9 @@ describe('realtime transcription through the OpenAI plugin and the local PocketS
     const engine = engineAt(local.baseURL);
     const pairs = [];
     for (const clip of librivoxClips().slice(0, 3)) {
-      const { segments } = await transcribe(engine, readWav(clip.path));
+      const { segments } = await transcribeClip(engine, readWav(clip.path));
       expect(segments.length).toBeGreaterThan(0);
-      for (const s of segments) expect(s).toMatchObject({ status: 'ok', attempts: 1, speaker });
+      for (const s of segments) expect(s).toMatchObject({ status: 'ok', attempts: 1, speaker: testSpeaker });
       pairs.push({ reference: clip.reference, hypothesis: segments.map((s) => s.text).join(' ') });
     }
     expect(wordErrorRate(pairs)).toBeLessThan(0.55);
@@ -164,7 +144,7 @@ describe('realtime transcription through the OpenAI plugin and the local PocketS
 describe('realtime transcription against a broken endpoint', () => {
   it('retries a connection dropped mid-utterance with backoff, on a new connection', async () => {
     const server = await realtimeFaultServer('flaky');
-    const { segments } = await transcribe(engineAt(server.baseURL), twoAnswers(), { backoffMs: 20 });
+    const { segments } = await transcribeClip(engineAt(server.baseURL), twoAnswers(), { backoffMs: 20 });
     server.close();
     expect(segments[0]).toMatchObject({ status: 'ok', text: 'hello there', attempts: 2 });
     expect(segments.length).toBeGreaterThanOrEqual(2);
@@ -177,7 +157,7 @@ describe('realtime transcription against a broken endpoint', () => {
   )[])('marks segments failed when the endpoint is %s, and the VAD keeps going', async (mode) => {
     const server = mode === 'down' ? undefined : await realtimeFaultServer(mode);
     const url = server?.baseURL ?? 'http://127.0.0.1:9/v1';
-    const { segments, boundaries } = await transcribe(engineAt(url), twoAnswers(), {
+    const { segments, boundaries } = await transcribeClip(engineAt(url), twoAnswers(), {
       backoffMs: 10,
       maxAttempts: 2,
       timeoutMs: 400,

@@ -2,8 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { afterAll, beforeAll } from 'vitest';
-import { startPocketsphinxServer } from './engine.js';
 
 /**
  * Test fixtures for the realtime transcription WebSocket, on loopback only: a server that
@@ -192,20 +190,4 @@ export async function realtimeFaultServer(
       server.close();
     },
   };
-}
-
-/**
- * The local PocketSphinx server (OpenAI transcription API, batch and realtime) for the enclosing
- * `describe` block: started before its tests, stopped after them. `baseURL` is set once started.
- */
-export function localSttServer(): { baseURL: string } {
-  const handle = { baseURL: '' };
-  let stop = () => {};
-  beforeAll(async () => {
-    const server = await startPocketsphinxServer();
-    handle.baseURL = server.baseURL;
-    stop = () => server.child.kill();
-  });
-  afterAll(() => stop());
-  return handle;
 }

@@ -4,40 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  chunks,
-  concat,
-  espeak,
-  librivoxClips,
-  reformat,
-  silence,
-  writeWav,
-} from '../../../test/fixtures/audio.js';
+import { concat, espeak, librivoxClips, reformat, silence, writeWav } from '../../../test/fixtures/audio.js';
 import { readWav } from '../../../test/fixtures/wav.js';
-import { loadSilero } from '../audio/speech.js';
 import { OpenAiSttEngine } from './engine.js';
-import { SpeakerTranscriber, STT_VAD_SETTINGS, type TranscriptSegment } from './transcriber.js';
-import { localSttServer } from './transcriber-ws-fixtures.js';
+import { localSttServer, transcribeClip } from './testing.js';
 import { wordErrorRate, wordErrors } from './wer.js';
-
-const speaker = { identity: 'cand', role: 'candidate' as const, trackSid: 'TR_c' };
-
-async function transcribe(engine: OpenAiSttEngine, pcm: ReturnType<typeof readWav>, options = {}) {
-  const segments: TranscriptSegment[] = [];
-  const boundaries: string[] = [];
-  const t = new SpeakerTranscriber({
-    speaker,
-    engine,
-    vad: await loadSilero(STT_VAD_SETTINGS),
-    onSegment: async (s) => {
-      segments.push(s);
-    },
-    onBoundary: (b) => boundaries.push(b.type),
-    options,
-  });
-  await t.run(chunks(pcm));
-  return { segments, boundaries };
-}
 
 /** A real HTTP server that misbehaves the way a broken STT endpoint does. */
 function brokenServer(mode: 'fail-twice' | 'garbage' | 'hang'): Promise<Server> {
@@ -69,7 +40,7 @@ describe('SpeakerTranscriber through the OpenAI plugin', () => {
     const engine = engineAt(local.baseURL);
     const pairs = [];
     for (const clip of librivoxClips().slice(0, 3)) {
-      const { segments } = await transcribe(engine, readWav(clip.path));
+      const { segments } = await transcribeClip(engine, readWav(clip.path));
       expect(segments.every((s) => s.status === 'ok' && s.speaker.identity === 'cand')).toBe(true);
       pairs.push({ reference: clip.reference, hypothesis: segments.map((s) => s.text).join(' ') });
     }
@@ -82,7 +53,7 @@ describe('SpeakerTranscriber through the OpenAI plugin', () => {
 
   it('retries a failing endpoint with backoff and then succeeds', async () => {
     const server = await brokenServer('fail-twice');
-    const { segments } = await transcribe(engineAt(urlOf(server)), twoAnswers(), { backoffMs: 20 });
+    const { segments } = await transcribeClip(engineAt(urlOf(server)), twoAnswers(), { backoffMs: 20 });
     server.close();
     expect(segments[0]).toMatchObject({ status: 'ok', text: 'hello there', attempts: 3 });
     expect(segments.length).toBeGreaterThanOrEqual(2);
@@ -93,7 +64,7 @@ describe('SpeakerTranscriber through the OpenAI plugin', () => {
     async (mode) => {
       const server = mode === 'down' ? undefined : await brokenServer(mode);
       const url = server ? urlOf(server) : 'http://127.0.0.1:9/v1';
-      const { segments, boundaries } = await transcribe(engineAt(url), twoAnswers(), {
+      const { segments, boundaries } = await transcribeClip(engineAt(url), twoAnswers(), {
         backoffMs: 10,
         maxAttempts: 2,
         timeoutMs: 400,
