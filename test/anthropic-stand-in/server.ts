@@ -138,7 +138,8 @@ export async function startAnthropicStandIn(opts: Partial<StandInOptions> = {}):
       cache_read_input_tokens: 0,
       cache_creation_input_tokens: 0,
     };
-    if (body.stream !== true && !body.tools) {
+    /** A whole (non-streamed) Messages API answer. */
+    const message = (stop_reason: string, content: unknown[]) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
@@ -146,38 +147,23 @@ export async function startAnthropicStandIn(opts: Partial<StandInOptions> = {}):
           type: 'message',
           role: 'assistant',
           model,
-          stop_reason: 'end_turn',
+          stop_reason,
           stop_sequence: null,
           usage,
-          content: [
-            {
-              type: 'text',
-              text:
-                mode === 'emotion'
-                  ? 'The candidate was nervous.'
-                  : 'Stand-in summary: the session had hints and observations.',
-            },
-          ],
+          content,
         }),
       );
-      return;
+    };
+    if (body.stream !== true && !body.tools) {
+      const text =
+        mode === 'emotion'
+          ? 'The candidate was nervous.'
+          : 'Stand-in summary: the session had hints and observations.';
+      return message('end_turn', [{ type: 'text', text }]);
     }
     if (body.stream !== true) {
       const input = hintFor(body, mode);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          id,
-          type: 'message',
-          role: 'assistant',
-          model,
-          stop_reason: 'tool_use',
-          stop_sequence: null,
-          usage,
-          content: [{ type: 'tool_use', id: `toolu_${served}`, name: 'give_hint', input }],
-        }),
-      );
-      return;
+      return message('tool_use', [{ type: 'tool_use', id: `toolu_${served}`, name: 'give_hint', input }]);
     }
     res.writeHead(200, {
       'content-type': 'text/event-stream',
