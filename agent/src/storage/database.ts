@@ -8,6 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { withDefaults } from '../options.js';
 import { StorageError } from './errors.js';
 import * as schema from './schema.js';
 
@@ -67,8 +68,7 @@ const noop = () => {};
  * its URL instead.
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const opts: ResolvedOptions = { ...defaultOptions, ...given };
+  const opts: ResolvedOptions = withDefaults(defaultOptions, options);
   return opts.url ? openPostgres(opts.url, opts) : openPglite(opts);
 }
 

@@ -1,4 +1,5 @@
 import type { Analyser, AnalyserContext, SignalDraft, VideoSample } from '../analysers/analyser.js';
+import { withDefaults } from '../options.js';
 import { type FaceEpisodeOptions, FaceEpisodes } from './face-episodes.js';
 import { FacePipeline } from './face-pipeline.js';
 import { FrameSampler, type FrameSamplerOptions, samplingOptions } from './sampler.js';
@@ -34,8 +35,7 @@ export class FaceAnalyser implements Analyser<'video'> {
   #pipeline: FacePipeline;
 
   constructor(opts: Partial<FaceAnalyserOptions> = {}, pipeline = new FacePipeline()) {
-    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-    this.#opts = { ...defaultFaceAnalyserOptions, ...given };
+    this.#opts = withDefaults(defaultFaceAnalyserOptions, opts);
     this.#opts.sampling = samplingOptions(this.#opts.sampling, this.#opts.fps);
     this.#pipeline = pipeline;
   }

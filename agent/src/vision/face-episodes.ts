@@ -1,4 +1,5 @@
 import type { SignalDraft } from '../analysers/analyser.js';
+import { withDefaults } from '../options.js';
 import { Episode } from './episode.js';
 import { defaultGazeOptions, estimateGaze, type GazeEstimate, type GazeOptions } from './face-gaze.js';
 import type { FaceObservation } from './face-pipeline.js';
@@ -78,8 +79,7 @@ export class FaceEpisodes {
   #gazes: GazeEstimate[] = [];
 
   constructor(opts: Partial<FaceEpisodeOptions> = {}) {
-    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-    this.#o = { ...defaultFaceEpisodeOptions, ...given };
+    this.#o = withDefaults(defaultFaceEpisodeOptions, opts);
     this.#gaze = { ...defaultGazeOptions, ...this.#o.gaze };
     const timing = { enterMs: this.#o.enterMs, exitMs: this.#o.exitMs };
     this.#episodes = [

@@ -1,4 +1,5 @@
 import type { Analyser, AnalyserContext, SignalDraft, VideoSample } from '../analysers/analyser.js';
+import { withDefaults } from '../options.js';
 import { Episode } from './episode.js';
 import { PoseLandmarker } from './pose-landmarks.js';
 import {
@@ -104,8 +105,7 @@ export class PoseAnalyser implements Analyser<'video'> {
   #landmarker: PoseLandmarker;
 
   constructor(opts: Partial<PoseAnalyserOptions> = {}, landmarker = new PoseLandmarker()) {
-    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-    this.#opts = { ...defaultPoseAnalyserOptions, ...given };
+    this.#opts = withDefaults(defaultPoseAnalyserOptions, opts);
     this.#opts.sampling = samplingOptions(this.#opts.sampling, this.#opts.fps);
     this.#landmarker = landmarker;
   }

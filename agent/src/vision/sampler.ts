@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { CandidateActivity } from '../analysers/activity.js';
 import { logger } from '../log.js';
+import { withDefaults } from '../options.js';
 
 /** Options of {@link FrameSampler}. */
 export interface FrameSamplerOptions {
@@ -68,8 +69,7 @@ export class FrameSampler {
   #analysed = 0;
 
   constructor(opts: Partial<FrameSamplerOptions> = {}, activity?: CandidateActivity) {
-    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-    this.#o = { ...defaultFrameSamplerOptions, ...given };
+    this.#o = withDefaults(defaultFrameSamplerOptions, opts);
     for (const key of ['speakingFps', 'idleFps', 'minFps'] as const) {
       if (!(this.#o[key] > 0)) throw new RangeError(`${key} must be positive`);
     }
