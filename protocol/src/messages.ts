@@ -1,42 +1,11 @@
 import { z } from 'zod';
+import { idSchema as id, timestampSchema as timestamp, versionSchema as version } from './common.js';
+import { signalMessageSchema } from './signals.js';
 
-/** Protocol version carried by every message. Bump on any incompatible change. */
-export const PROTOCOL_VERSION = 1;
-
-const version = z.literal(PROTOCOL_VERSION);
-const id = z.string().min(1).max(128);
-/** Milliseconds since the Unix epoch. */
-const timestamp = z.number().int().nonnegative();
+export { PROTOCOL_VERSION, timeRangeSchema } from './common.js';
 
 export const roleSchema = z.enum(['candidate', 'interviewer']);
 export type Role = z.infer<typeof roleSchema>;
-
-/** A time range in milliseconds since the Unix epoch. */
-export const timeRangeSchema = z
-  .object({ start: timestamp, end: timestamp })
-  .refine((r) => r.end >= r.start, { message: 'end must not be before start' });
-
-/** Measured values behind a signal, e.g. `{ rmsDbfs: -23.4, fps: 14.8 }`. */
-export const measurementsSchema = z.record(
-  z.string().max(64),
-  z.union([z.number(), z.string().max(256), z.boolean()]),
-);
-
-/** An observation about the candidate's behaviour or media, produced by one analyser. */
-export const signalMessageSchema = z.object({
-  v: version,
-  type: z.literal('signal'),
-  id,
-  sessionId: id,
-  analyser: z.string().min(1).max(64),
-  kind: z.string().min(1).max(64),
-  media: z.enum(['audio', 'video', 'text', 'code']),
-  range: timeRangeSchema,
-  values: measurementsSchema,
-  confidence: z.number().min(0).max(1),
-  summary: z.string().max(500),
-});
-export type SignalMessage = z.infer<typeof signalMessageSchema>;
 
 /** A hint for the interviewer, grounded in signals. */
 export const hintMessageSchema = z.object({
@@ -65,6 +34,8 @@ export const analyserStatsSchema = z.object({
   error: z.string().max(500).optional(),
   framesIn: z.number().int().nonnegative(),
   signalsOut: z.number().int().nonnegative(),
+  /** Signals dropped because they did not match the signal catalogue. */
+  signalsInvalid: z.number().int().nonnegative().default(0),
 });
 
 export const statsMessageSchema = z.object({
@@ -73,6 +44,8 @@ export const statsMessageSchema = z.object({
   sessionId: id,
   at: timestamp,
   candidate: z.string().max(256).nullable(),
+  /** Signals of the session's own capabilities dropped for not matching the signal catalogue. */
+  invalidSignals: z.number().int().nonnegative().default(0),
   analysers: z.array(analyserStatsSchema).max(64),
 });
 export type StatsMessage = z.infer<typeof statsMessageSchema>;

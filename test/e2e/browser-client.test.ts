@@ -39,7 +39,8 @@ const MIN_FRAMES = 60;
 const MIN_AUDIO_SECONDS = 5;
 
 type Grant = { token: string; url: string; identity: string };
-const num = (s: SignalMessage | undefined, key: string) => Number(s?.values[key]);
+const num = (s: SignalMessage | undefined, key: string) =>
+  Number((s?.values as Record<string, unknown> | undefined)?.[key]);
 
 const agentCandidate = (p: TestParticipant) => agentOf(p)?.attributes[AGENT_CANDIDATE_ATTRIBUTE];
 

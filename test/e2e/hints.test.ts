@@ -2,6 +2,7 @@ import {
   AGENT_CANDIDATE_ATTRIBUTE,
   encodeClientMessage,
   type HintMessage,
+  PROTOCOL_VERSION,
   type SignalMessage,
   TOPICS,
 } from '@interview-helper/protocol';
@@ -69,8 +70,10 @@ async function start(stack: Stack) {
 function expectGrounded(interviewer: TestParticipant, hint: HintMessage, silenceStarts: number[]) {
   expect(hint.evidence.length).toBeGreaterThan(0);
   const evidence = signalById(interviewer, hint.evidence[0] as string);
-  expect(evidence?.kind).toBe('silence');
-  expect(Number(evidence?.values.seconds)).toBeGreaterThanOrEqual(PAUSE_SECONDS);
+  expect(evidence?.kind).toBe('long-pause');
+  expect(evidence?.kind === 'long-pause' && evidence.values.silenceSeconds).toBeGreaterThanOrEqual(
+    PAUSE_SECONDS,
+  );
   // The trigger is dated at the moment the silence became long, measured from the candidate's media.
   const offsets = silenceStarts.map((s) => Math.abs((hint.triggerAt ?? 0) - (s + PAUSE_SECONDS * 1000)));
   expect(Math.min(...offsets)).toBeLessThan(600);
@@ -95,18 +98,45 @@ describe('hints without an LLM key: rule hints end to end', () => {
     console.log(`[measure] rule hint trigger→interviewer ${firstArrived - (first.triggerAt ?? 0)} ms`);
 
     // The interviewer asks for minimal hints; the next pause comes at that level.
-    await send(interviewer.room, { v: 1, type: 'settings', detail: 'minimal' });
-    await send(interviewer.room, { v: 1, type: 'hint-feedback', hintId: first.id, useful: true });
-    await send(interviewer.room, { v: 1, type: 'hint-feedback', hintId: 'hint_no_such_hint', useful: false });
+    await send(interviewer.room, { v: PROTOCOL_VERSION, type: 'settings', detail: 'minimal' });
+    await send(interviewer.room, {
+      v: PROTOCOL_VERSION,
+      type: 'hint-feedback',
+      hintId: first.id,
+      useful: true,
+    });
+    await send(interviewer.room, {
+      v: PROTOCOL_VERSION,
+      type: 'hint-feedback',
+      hintId: 'hint_no_such_hint',
+      useful: false,
+    });
     // Bad input from the candidate: interviewer-only types, an oversized code pad, then a real one.
-    await send(candidate.room, { v: 1, type: 'hint-feedback', hintId: first.id, useful: false });
+    await send(candidate.room, {
+      v: PROTOCOL_VERSION,
+      type: 'hint-feedback',
+      hintId: first.id,
+      useful: false,
+    });
     await candidate.room.localParticipant?.sendText(
-      JSON.stringify({ v: 1, type: 'code', revision: 1, language: 'js', text: 'x'.repeat(300 * 1024) }),
+      JSON.stringify({
+        v: PROTOCOL_VERSION,
+        type: 'code',
+        revision: 1,
+        language: 'js',
+        text: 'x'.repeat(300 * 1024),
+      }),
       { topic: TOPICS.CLIENT_TO_AGENT },
     );
     const code =
       'function last(xs) {\n  for (let i = 0; i <= xs.length; i++) {}\n  return xs[xs.length - 1];\n}\n';
-    await send(candidate.room, { v: 1, type: 'code', revision: 2, language: 'javascript', text: code });
+    await send(candidate.room, {
+      v: PROTOCOL_VERSION,
+      type: 'code',
+      revision: 2,
+      language: 'javascript',
+      text: code,
+    });
 
     const review = await waitFor('a code-review hint', () => hintsOf(interviewer, 'code-review')[0], 20_000);
     expect(review).toMatchObject({ detail: 'minimal', source: 'rules' });

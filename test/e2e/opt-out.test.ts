@@ -3,6 +3,7 @@ import {
   type ClientMessage,
   encodeClientMessage,
   OPT_OUT_GROUPS,
+  PROTOCOL_VERSION,
   type SignalMessage,
   TOPICS,
 } from '@interview-helper/protocol';
@@ -83,8 +84,8 @@ describe('candidate opt-out', () => {
   it('drops the opted-out group (published and stored), tells the interviewer, and switches back on', async () => {
     const { session, interviewer, candidate, stop } = await interview(true);
     // An interviewer cannot opt the candidate out.
-    await send(interviewer.room, { v: 1, type: 'opt-out', groups: ['voice'] });
-    await send(candidate.room, { v: 1, type: 'opt-out', groups: ['voice'] });
+    await send(interviewer.room, { v: PROTOCOL_VERSION, type: 'opt-out', groups: ['voice'] });
+    await send(candidate.room, { v: PROTOCOL_VERSION, type: 'opt-out', groups: ['voice'] });
     const notice = await waitFor('the opt-out notice', () => signalsOf(interviewer, 'opt-out')[0]);
     expect(notice).toMatchObject({ analyser: 'session', values: { groups: 'voice', count: 1 } });
     expect(notice.summary).toMatch(/switched off voice delivery/);
@@ -95,7 +96,7 @@ describe('candidate opt-out', () => {
     expect(signalsOf(interviewer, 'opt-out')).toHaveLength(1);
     expect(stack.agent.output()).toMatch(/opt-out messages come from the candidate only/);
 
-    await send(candidate.room, { v: 1, type: 'opt-out', groups: [] });
+    await send(candidate.room, { v: PROTOCOL_VERSION, type: 'opt-out', groups: [] });
     const back = await waitFor('the opt-in notice', () => signalsOf(interviewer, 'opt-out')[1]);
     expect(back.values).toMatchObject({ groups: '', count: 0 });
     await waitFor('audio-level signals again', () =>
@@ -133,7 +134,7 @@ describe('candidate opt-out', () => {
   it('ignores the opt-out in a session that does not allow it', async () => {
     const { interviewer, candidate, stop } = await interview(false);
     const at = Date.now();
-    await send(candidate.room, { v: 1, type: 'opt-out', groups: ['voice', 'camera'] });
+    await send(candidate.room, { v: PROTOCOL_VERSION, type: 'opt-out', groups: ['voice', 'camera'] });
     await waitFor('the agent to drop the opt-out', () =>
       /opt-out ignored: this session does not allow it/.test(stack.agent.output()) ? true : undefined,
     );

@@ -1,4 +1,4 @@
-import type { SignalMessage } from '@interview-helper/protocol';
+import type { SignalKind, SignalMessage } from '@interview-helper/protocol';
 import type { AudioFrame, VideoFrame } from '@livekit/rtc-node';
 import type { CandidateActivity } from './activity.js';
 
@@ -26,8 +26,13 @@ export interface VideoSample {
 
 export type MediaSample<M extends MediaKind> = M extends 'audio' ? AudioSample : VideoSample;
 
-/** What an analyser reports; the session adds ids, session and analyser name. */
-export type SignalDraft = Pick<SignalMessage, 'kind' | 'range' | 'values' | 'confidence' | 'summary'>;
+/**
+ * What an analyser reports; the session adds ids, session and analyser name. Typed by kind: `values` must be
+ * that kind's values in the signal catalogue (`protocol/src/signals.ts`).
+ */
+export type SignalDraft<K extends SignalKind = SignalKind> = K extends SignalKind
+  ? Pick<Extract<SignalMessage, { kind: K }>, 'kind' | 'range' | 'values' | 'confidence' | 'summary'>
+  : never;
 
 /** Describes the track an analyser runs on. */
 export interface TrackInfo {
@@ -62,6 +67,8 @@ export interface AnalyserContext {
 export interface Analyser<M extends MediaKind = MediaKind> {
   readonly name: string;
   readonly media: M;
+  /** The signal kinds it may emit; anything else is dropped by the session and counted as invalid. */
+  readonly emits: readonly SignalKind[];
   /** Consumes samples until the stream ends, yielding signals as they are found. */
   analyse(samples: AsyncIterable<MediaSample<M>>, ctx: AnalyserContext): AsyncIterable<SignalDraft>;
 }

@@ -7,6 +7,7 @@ import { AnalyserRunner } from './runner.js';
 class ThrowingAnalyser implements Analyser<'audio'> {
   readonly name = 'throws';
   readonly media = 'audio' as const;
+  readonly emits = [];
   // biome-ignore lint/correctness/useYield: it fails before it has anything to say, by design
   async *analyse(samples: AsyncIterable<AudioSample>): AsyncIterable<SignalDraft> {
     let n = 0;

@@ -10,6 +10,7 @@ import type {
   TrackInfo,
 } from './analyser.js';
 import { SampleQueue } from './sample-queue.js';
+import { checkDraft } from './validate.js';
 
 /** Health and throughput of one analyser over the session (all tracks). */
 export interface AnalyserStatus {
@@ -20,6 +21,8 @@ export interface AnalyserStatus {
   framesIn: number;
   framesDropped: number;
   signalsOut: number;
+  /** Signals dropped because they did not match the signal catalogue (never sent). */
+  signalsInvalid: number;
 }
 
 /** Options of an {@link AnalyserRunner}. */
@@ -99,6 +102,7 @@ export class AnalyserRunner {
         framesIn: 0,
         framesDropped: 0,
         signalsOut: 0,
+        signalsInvalid: 0,
       });
     }
   }
@@ -142,6 +146,12 @@ export class AnalyserRunner {
     const counted = this.#counting(queue, status);
     try {
       for await (const draft of analyser.analyse(counted, ctx)) {
+        const problem = checkDraft(draft, analyser.emits);
+        if (problem) {
+          status.signalsInvalid++;
+          this.#logger.warn({ analyser: analyser.name, ...problem }, 'invalid signal dropped');
+          continue;
+        }
         status.signalsOut++;
         try {
           this.#opts.onSignal(draft, analyser, ctx.track);

@@ -97,7 +97,7 @@ describe('DeliveryAnalyser', () => {
         ),
       ).toBe(true);
     const vad = await collect(new VadAnalyser({ longPauseSeconds: 3 }).analyse(chunks(answer.pcm), ctx));
-    const long = vad.filter((s) => s.kind === 'long-pause');
+    const long = vad.filter((s) => s.kind === 'long-pause' && s.values.phase === 'start');
     expect(long).toHaveLength(1);
     expect(long[0]?.values.silenceSeconds as number).toBeGreaterThanOrEqual(3);
     expect(

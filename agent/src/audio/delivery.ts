@@ -1,3 +1,4 @@
+import type { SignalKind } from '@interview-helper/protocol';
 import type { Analyser, AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
 import { type FilledPause, FilledPauseDetector, type FilledPauseOptions } from './filled-pause.js';
 import { ANALYSIS_RATE, MonoResampler, round, toDbfs } from './pcm.js';
@@ -57,6 +58,7 @@ interface Answer {
 export class DeliveryAnalyser implements Analyser<'audio'> {
   readonly name = 'delivery';
   readonly media = 'audio' as const;
+  readonly emits = ['delivery', 'filled-pause'] as const satisfies readonly SignalKind[];
   #o: DeliveryOptions;
 
   constructor(opts: Partial<DeliveryOptions> = {}) {

@@ -1,3 +1,4 @@
+import type { SignalKind } from '@interview-helper/protocol';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { YIN } from 'pitchfinder';
 import type { Analyser, AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
@@ -98,6 +99,7 @@ export function semitoneSpread(hz: number[]): number {
 export class PitchAnalyser implements Analyser<'audio'> {
   readonly name = 'pitch';
   readonly media = 'audio' as const;
+  readonly emits = ['pitch', 'monotone'] as const satisfies readonly SignalKind[];
   #o: PitchOptions;
 
   constructor(opts: Partial<PitchOptions> = {}) {

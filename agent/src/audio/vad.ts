@@ -1,3 +1,4 @@
+import type { SignalKind } from '@interview-helper/protocol';
 import type { AudioFrame } from '@livekit/rtc-node';
 import type { Analyser, AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
 import { round } from './pcm.js';
@@ -23,6 +24,7 @@ export const defaultVadOptions: VadOptions = { longPauseSeconds: 8, minSegmentSe
 export class VadAnalyser implements Analyser<'audio'> {
   readonly name = 'vad';
   readonly media = 'audio' as const;
+  readonly emits = ['speech-segment', 'long-pause'] as const satisfies readonly SignalKind[];
   #o: VadOptions;
 
   constructor(opts: Partial<VadOptions> = {}) {
@@ -56,8 +58,33 @@ export class VadAnalyser implements Analyser<'audio'> {
     let reported = false;
     let segments = 0;
     let speechMs = 0;
+    let pauses = 0;
+    // a long pause is an episode: start when the silence reaches the threshold, end when speech resumes
+    const pause = (phase: 'start' | 'end', fromMs: number, atMs: number): SignalDraft<'long-pause'> => {
+      const seconds = (atMs - fromMs) / 1000;
+      return {
+        kind: 'long-pause',
+        range: { start: wall(fromMs), end: wall(atMs) },
+        values: {
+          phase,
+          episodeId: `long-pause-${wall(fromMs)}-${pauses}`,
+          durationMs: Math.round(atMs - fromMs),
+          silenceSeconds: round(seconds, 2),
+          thresholdSeconds: this.#o.longPauseSeconds,
+          after: silenceAfter,
+        },
+        confidence: 0.9,
+        summary:
+          phase === 'start'
+            ? `Candidate silent for ${seconds.toFixed(1)} s`
+            : `Candidate spoke again after ${seconds.toFixed(1)} s of silence`,
+      };
+    };
     for await (const e of detector.run(frames())) {
       if (e.type === 'start') {
+        // the pause ends when the candidate speaks again
+        if (reported && silenceFrom >= 0) yield pause('end', silenceFrom, e.atMs);
+        reported = false;
         silenceFrom = -1;
         ctx.activity?.speechStarted(wall(e.atMs));
       } else if (e.type === 'end') {
@@ -84,18 +111,8 @@ export class VadAnalyser implements Analyser<'audio'> {
         };
       } else if (silenceFrom >= 0 && !e.speaking && !reported && e.atMs - silenceFrom >= threshold) {
         reported = true;
-        const seconds = (e.atMs - silenceFrom) / 1000;
-        yield {
-          kind: 'long-pause',
-          range: { start: wall(silenceFrom), end: wall(e.atMs) },
-          values: {
-            silenceSeconds: round(seconds, 2),
-            thresholdSeconds: this.#o.longPauseSeconds,
-            after: silenceAfter,
-          },
-          confidence: 0.9,
-          summary: `Candidate silent for ${seconds.toFixed(1)} s`,
-        };
+        pauses++;
+        yield pause('start', silenceFrom, e.atMs);
       }
     }
   }

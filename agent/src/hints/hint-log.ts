@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SignalMessage } from '@interview-helper/protocol';
+import { PROTOCOL_VERSION, type SignalMessage, signalMessageSchema } from '@interview-helper/protocol';
 import type { logger } from '../log.js';
 import { type OpenedDatabase, openDatabase } from '../storage/database.js';
 import { HintStore } from '../storage/hint-store.js';
@@ -86,19 +86,23 @@ export class HintLog {
     return this.#try(
       'listSignals',
       async () =>
-        (await this.#store.listSignals(this.#sessionId, { limit: 10_000 })).map((r) => ({
-          v: 1 as const,
-          type: 'signal' as const,
-          id: r.id,
-          sessionId: r.sessionId,
-          analyser: r.analyser,
-          kind: r.kind,
-          media: r.media,
-          range: { start: r.rangeStart.getTime(), end: r.rangeEnd.getTime() },
-          values: r.values,
-          confidence: r.confidence,
-          summary: r.summary,
-        })),
+        (await this.#store.listSignals(this.#sessionId, { limit: 10_000 })).flatMap((r) => {
+          // rows written before the typed catalogue (or by a newer agent) are left out of the report
+          const parsed = signalMessageSchema.safeParse({
+            v: PROTOCOL_VERSION,
+            type: 'signal',
+            id: r.id,
+            sessionId: r.sessionId,
+            analyser: r.analyser,
+            kind: r.kind,
+            media: r.media,
+            range: { start: r.rangeStart.getTime(), end: r.rangeEnd.getTime() },
+            values: r.values,
+            confidence: r.confidence,
+            summary: r.summary,
+          });
+          return parsed.success ? [parsed.data] : [];
+        }),
       [],
     );
   }

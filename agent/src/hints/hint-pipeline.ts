@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HintDetail, HintMessage } from '@interview-helper/protocol';
+import { PROTOCOL_VERSION } from '@interview-helper/protocol';
 import type { logger } from '../log.js';
 import type { SessionContext } from '../session/extension.js';
 import type { HintCadence } from './cadence.js';
@@ -87,7 +88,7 @@ export class HintPipeline {
   async send(hint: ReadyHint, to: string[], stored: Promise<boolean> = Promise.resolve(true)): Promise<void> {
     const { ctx, store, log } = this.#d;
     const message = (detail: HintDetail): HintMessage => ({
-      v: 1,
+      v: PROTOCOL_VERSION,
       type: 'hint',
       id: hint.id,
       sessionId: ctx.sessionId,

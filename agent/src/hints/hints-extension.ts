@@ -1,6 +1,7 @@
 import {
   type HintDetail,
   MAX_CODE_BYTES,
+  type SignalKind,
   type SignalMessage,
   triggerSettingsSchema,
 } from '@interview-helper/protocol';
@@ -50,6 +51,7 @@ export const defaultHintsOptions: HintsOptions = {
  */
 export class HintsExtension implements SessionExtension {
   readonly name = 'hints';
+  readonly emits = ['code-update', 'answer-end', 'long-pause'] as const satisfies readonly SignalKind[];
   #o: HintsOptions;
   #log = logger('hints');
   #ctx?: SessionContext;
@@ -133,12 +135,6 @@ export class HintsExtension implements SessionExtension {
   onSignal(signal: SignalMessage): void {
     this.#recent.push(signal);
     if (this.#recent.length > 20_000) this.#recent.splice(0, 10_000);
-    const text = signal.values.text;
-    const role = signal.values.role ?? signal.values.speakerRole;
-    if (typeof text === 'string' && typeof role === 'string' && signal.kind.startsWith('transcript')) {
-      this.#transcript.push({ role, text, at: signal.range.end });
-      if (this.#transcript.length > 100) this.#transcript.shift();
-    }
     for (const t of this.#engine.onSignal(signal, Date.now())) this.#handle(t);
   }
 

@@ -49,9 +49,16 @@ describe('VoiceActivityTracker', () => {
     expect(
       voiceSignal({ type: 'long-silence', start: 1000, at: 9050, seconds: 8.05, speechBefore: true }),
     ).toEqual({
-      kind: 'silence',
+      kind: 'long-pause',
       range: { start: 1000, end: 9050 },
-      values: { seconds: 8.1, speechBefore: true },
+      values: {
+        phase: 'start',
+        episodeId: 'long-pause-1000-level',
+        durationMs: 8050,
+        silenceSeconds: 8.1,
+        thresholdSeconds: 8.1,
+        after: 'speech',
+      },
       confidence: 0.9,
       summary: 'No candidate speech for 8.1 s',
     });

@@ -19,9 +19,16 @@ export function voiceSignal(e: Exclude<VoiceEvent, { type: 'speech' }>): SignalD
   const r = (x: number) => Math.round(x * 10) / 10;
   return e.type === 'long-silence'
     ? {
-        kind: 'silence',
+        kind: 'long-pause',
         range: { start: e.start, end: e.at },
-        values: { seconds: r(e.seconds), speechBefore: e.speechBefore },
+        values: {
+          phase: 'start',
+          episodeId: `long-pause-${Math.round(e.start)}-level`,
+          durationMs: Math.max(0, Math.round(e.at - e.start)),
+          silenceSeconds: r(e.seconds),
+          thresholdSeconds: r(e.seconds),
+          after: e.speechBefore ? 'speech' : 'track-start',
+        },
         confidence: 0.9,
         summary: `No candidate speech for ${e.seconds.toFixed(1)} s`,
       }

@@ -1,4 +1,4 @@
-import type { SignalMessage } from '@interview-helper/protocol';
+import type { SignalKind, SignalMessage } from '@interview-helper/protocol';
 import type { RemoteParticipant, RemoteTrack, Room } from '@livekit/rtc-node';
 import type { MediaKind, SignalDraft } from '../analysers/analyser.js';
 import type { InboxMessage } from '../messaging/inbox.js';
@@ -28,6 +28,8 @@ export interface SessionContext {
  */
 export interface SessionExtension {
   readonly name: string;
+  /** The signal kinds it emits through {@link SessionContext.emitSignal}. */
+  readonly emits?: readonly SignalKind[];
   /** Called once, after the session has started following the room. */
   start?(ctx: SessionContext): void | Promise<void>;
   /** Every signal of the session (analysers' and other extensions'), after it was published. */

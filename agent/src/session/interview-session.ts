@@ -3,7 +3,10 @@ import {
   AGENT_ANALYSERS_ATTRIBUTE,
   AGENT_CANDIDATE_ATTRIBUTE,
   AGENT_STATE_ATTRIBUTE,
+  PROTOCOL_VERSION,
+  type SignalKind,
   type SignalMessage,
+  signalMessageSchema,
 } from '@interview-helper/protocol';
 import { type RemoteParticipant, type RemoteTrack, type Room, TrackKind } from '@livekit/rtc-node';
 import { CandidateActivity } from '../analysers/activity.js';
@@ -22,6 +25,9 @@ export type { SessionRecorder } from './recorder-types.js';
 
 /** Agent state published as a participant attribute. */
 export type AgentState = 'starting' | 'waiting-for-candidate' | 'analysing' | 'closing';
+
+/** Signal kinds the session itself emits (a second candidate, the candidate's opt-out notice). */
+export const SESSION_SIGNAL_KINDS = ['extra-candidate', 'opt-out'] as const satisfies readonly SignalKind[];
 
 /** Options of an {@link InterviewSession}. */
 export interface InterviewSessionOptions {
@@ -63,6 +69,8 @@ export class InterviewSession {
   #state: AgentState = 'starting';
   #logger = logger('session');
   #pendingSignals: SignalMessage[] = [];
+  /** Session and extension signals dropped for not matching the catalogue. */
+  #invalidSignals = 0;
   #attributes: Record<string, string> = {};
   #attributesSent: Promise<void> = Promise.resolve();
   #attributesLast = '';
@@ -198,7 +206,7 @@ export class InterviewSession {
    */
   #signal(draft: SignalDraft, analyser: string, media: SignalMessage['media']): SignalMessage {
     const message: SignalMessage = {
-      v: 1,
+      v: PROTOCOL_VERSION,
       type: 'signal',
       id: `sig_${randomUUID()}`,
       sessionId: this.#o.sessionId,
@@ -206,6 +214,16 @@ export class InterviewSession {
       media,
       ...draft,
     };
+    // analysers' drafts were checked by the runner; this catches the session's and extensions' own signals
+    const checked = signalMessageSchema.safeParse(message);
+    if (!checked.success) {
+      this.#invalidSignals++;
+      this.#logger.warn(
+        { analyser, kind: draft.kind, issues: checked.error.issues.slice(0, 5).map((i) => i.message) },
+        'invalid signal dropped',
+      );
+      return message;
+    }
     if (this.#optOut.suppresses(analyser, media)) return message;
     this.#pendingSignals.push(message);
     void this.#publisher.publish(message);
@@ -253,18 +271,20 @@ export class InterviewSession {
     // Storing must not wait for the room (publishing or attribute updates can be slow).
     const flushed = this.#flush();
     await this.#publisher.publish({
-      v: 1,
+      v: PROTOCOL_VERSION,
       type: 'stats',
       sessionId: this.#o.sessionId,
       at: Date.now(),
       candidate: this.#tracker.candidate ?? null,
-      analysers: stats.map(({ name, media, status, error, framesIn, signalsOut }) => ({
+      invalidSignals: this.#invalidSignals,
+      analysers: stats.map(({ name, media, status, error, framesIn, signalsOut, signalsInvalid }) => ({
         name,
         media,
         status,
         ...(error ? { error: error.slice(0, 500) } : {}),
         framesIn,
         signalsOut,
+        signalsInvalid,
       })),
     });
     await this.#setAttributes({

@@ -25,11 +25,17 @@ export interface JoinRecord {
   at: Timestamp;
 }
 
-/** A signal as published on the protocol (`v` and `type` are ignored). */
+/**
+ * A signal as published on the protocol (`v` and `type` are ignored). Storage keeps whatever kind and flat
+ * values it is given: the session validates signals against the catalogue before they get here.
+ */
 export type SignalInput = Pick<
   SignalMessage,
-  'id' | 'sessionId' | 'analyser' | 'kind' | 'media' | 'range' | 'values' | 'confidence' | 'summary'
->;
+  'id' | 'sessionId' | 'analyser' | 'media' | 'range' | 'confidence' | 'summary'
+> & {
+  kind: string;
+  values: Record<string, number | string | boolean>;
+};
 
 /** A hint as published on the protocol (`v` and `type` are ignored), plus its delivery timeline. */
 export type HintInput = Pick<

@@ -1,4 +1,4 @@
-import type { SignalMessage } from '@interview-helper/protocol';
+import type { SignalKind, SignalMessage } from '@interview-helper/protocol';
 import type { VAD } from '@livekit/agents';
 import { AudioStream, type RemoteParticipant, type RemoteTrack, TrackKind } from '@livekit/rtc-node';
 import { loadSilero } from '../audio/speech.js';
@@ -61,6 +61,12 @@ async function* audioOf(track: RemoteTrack, signal: AbortSignal) {
  */
 export class TranscriptionExtension implements SessionExtension {
   readonly name = 'transcription';
+  readonly emits = [
+    'overlap',
+    'long-pause',
+    'speech-rate',
+    'talk-time',
+  ] as const satisfies readonly SignalKind[];
   #o: TranscriptionOptions;
   #log = logger('transcription');
   #engine?: SttEngine;

@@ -127,7 +127,8 @@ describe('filler counts through the real recognizer', () => {
     expect(segments.every((seg) => seg.status === 'ok')).toBe(true);
     const heard = countFillers(segments.map((seg) => seg.text).join(' '));
     const rates = out.filter((d) => d.kind === 'speech-rate').map((d) => d.values);
-    const sum = (key: string) => rates.reduce((n, v) => n + (v[key] as number), 0);
+    const sum = (key: 'transcriptHesitations' | 'hesitations' | 'fillers') =>
+      rates.reduce((n, v) => n + v[key], 0);
     // The recognizer's own count is whatever it is (PocketSphinx hears espeak-ng's "um" as "oh" or nothing);
     // the merged count finds the four hesitations anyway, and never counts fewer than the transcript has.
     expect(sum('transcriptHesitations')).toBe(heard.hesitations);

@@ -88,6 +88,9 @@ export class TurnTracker {
           kind: 'long-pause',
           range: { start: questionEnd, end: at },
           values: {
+            phase: 'start',
+            episodeId: `long-pause-${questionEnd}-q`,
+            durationMs: Math.max(0, Math.round(at - questionEnd)),
             silenceSeconds: round((at - questionEnd) / 1000, 2),
             thresholdSeconds: this.#o.longPauseSeconds,
             after: 'interviewer',
