@@ -6,7 +6,7 @@ import {
   TRANSCRIPTION_TOPIC,
 } from '@interview-helper/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../agent/src/storage/database.js';
+import { openDatabase } from '@interview-helper/storage';
 import { wordErrors } from '../../agent/src/transcription/wer.js';
 import { concat, espeak, librivoxClips, silence, writeWav } from '../fixtures/audio.js';
 import { ARTIFACTS_DIR } from '../fixtures/paths.js';

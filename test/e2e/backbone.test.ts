@@ -7,7 +7,7 @@ import {
   TOPICS,
 } from '@interview-helper/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../agent/src/storage/database.js';
+import { openDatabase } from '@interview-helper/storage';
 import { LIBRIVOX_DIR } from '../fixtures/paths.js';
 import { rmsDbfs } from '../fixtures/wav.js';
 import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';

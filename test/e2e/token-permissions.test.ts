@@ -1,4 +1,4 @@
-import { InterviewStore, type OpenedDatabase, openDatabase } from '@interview-helper/agent/storage';
+import { InterviewStore, type OpenedDatabase, openDatabase } from '@interview-helper/storage';
 import { ROLE_ATTRIBUTE, type Role } from '@interview-helper/protocol';
 import {
   AudioFrame,

@@ -1,4 +1,4 @@
-import { hashInvite } from '@interview-helper/agent/storage';
+import { hashInvite } from '@interview-helper/storage';
 import { ROLE_ATTRIBUTE } from '@interview-helper/protocol';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

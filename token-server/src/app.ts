@@ -5,7 +5,7 @@ import {
   hashInvite,
   type InterviewStore,
   inviteMatches,
-} from '@interview-helper/agent/storage';
+} from '@interview-helper/storage';
 import { type Role, roleSchema } from '@interview-helper/protocol';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';

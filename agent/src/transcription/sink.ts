@@ -3,12 +3,11 @@ import {
   TRANSCRIPTION_ATTRIBUTES as STANDARD,
   TRANSCRIPTION_TOPIC,
 } from '@interview-helper/protocol';
+import type { TranscriptSegmentInput } from '@interview-helper/storage';
+import { InterviewStore, openDatabase } from '@interview-helper/storage';
 import { loadAgentConfig } from '../config.js';
 import { logger } from '../log.js';
 import type { SessionContext } from '../session/extension.js';
-import { openDatabase } from '../storage/database.js';
-import { InterviewStore } from '../storage/store.js';
-import type { TranscriptSegmentInput } from '../storage/store-types.js';
 import { type Caption, InterimCaptions, type InterimCaptionsOptions } from './sink-interim.js';
 import type { Speaker, TranscriptSegment } from './transcriber.js';
 
