@@ -52,7 +52,7 @@ async function collect(it: AsyncIterable<SignalDraft>): Promise<SignalDraft[]> {
 beforeAll(async () => {
   expect(
     await fetchModels(await loadManifest(), {
-      dir: modelsDir(),
+      dir: modelsDir(process.env),
       mirror: join(SHARED, 'models'),
       log: () => {},
     }),
