@@ -1,6 +1,5 @@
 import { AudioFrame } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import { AudioLevelAnalyser } from '../audio/audio-level.js';
 import type { Analyser, AudioSample, SignalDraft } from './analyser.js';
 import { AnalyserRunner } from './runner.js';
 
@@ -16,6 +15,27 @@ class ThrowingAnalyser implements Analyser<'audio'> {
   }
 }
 
+/** Reports every `every` chunks, as a windowed audio analyser does. */
+class CountingAnalyser implements Analyser<'audio'> {
+  readonly name = 'audio-level';
+  readonly media = 'audio' as const;
+  constructor(readonly every = 200) {}
+
+  async *analyse(samples: AsyncIterable<AudioSample>): AsyncIterable<SignalDraft> {
+    let n = 0;
+    for await (const { receivedAt } of samples) {
+      if (++n % this.every > 0) continue;
+      yield {
+        kind: 'audio-level',
+        range: { start: receivedAt, end: receivedAt },
+        values: { chunks: n },
+        confidence: 1,
+        summary: `${n} chunks`,
+      };
+    }
+  }
+}
+
 const chunk = (at: number): AudioSample => ({
   frame: new AudioFrame(new Int16Array(160).fill(1000), 16000, 1, 160),
   receivedAt: at,
@@ -26,7 +46,7 @@ describe('AnalyserRunner', () => {
     const got: string[] = [];
     const runner = new AnalyserRunner({
       sessionId: 's1',
-      factories: [() => new ThrowingAnalyser(), () => new AudioLevelAnalyser({ windowSeconds: 0.1 })],
+      factories: [() => new ThrowingAnalyser(), () => new CountingAnalyser(10)],
       onSignal: (d, a) => got.push(`${a.name}:${d.kind}`),
     });
     expect(runner.stats().map((s) => s.status)).toEqual(['waiting', 'waiting']);
@@ -53,7 +73,7 @@ describe('AnalyserRunner', () => {
   it('does not start analysers of the other media kind', async () => {
     const runner = new AnalyserRunner({
       sessionId: 's1',
-      factories: [() => new AudioLevelAnalyser()],
+      factories: [() => new CountingAnalyser()],
       onSignal: () => {},
     });
     const run = runner.start({ participantIdentity: 'c', trackSid: 'TR_v', media: 'video' });
