@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AgentConfigError, loadAgentConfig } from './config.js';
@@ -110,6 +111,17 @@ describe('loadAgentConfig', () => {
     expect(() => loadAgentConfig({ LIVEKIT_URL: 'nowhere' })).toThrow(
       /Invalid agent configuration:\n {2}- LIVEKIT_URL/,
     );
+  });
+});
+
+describe('the environment', () => {
+  it('is read by config.ts only (log.ts falls back on LOG_LEVEL outside the worker; test helpers aside)', () => {
+    const src = fileURLToPath(new URL('.', import.meta.url));
+    const readers = readdirSync(src, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('testing.ts'))
+      .filter((f) => readFileSync(join(src, f), 'utf8').includes('process.env'))
+      .sort();
+    expect(readers).toEqual(['config.ts', 'log.ts']);
   });
 });
 
