@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /** Unit and integration tests of every workspace (no WebRTC; see vitest.e2e.config.ts). */
 export default defineConfig({
   test: {
-    projects: ['protocol', 'agent', 'token-server', 'web'].map((name) => ({
+    projects: ['protocol', 'storage', 'agent', 'token-server', 'web'].map((name) => ({
       extends: true,
       test: {
         name,

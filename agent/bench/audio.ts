@@ -24,8 +24,8 @@ import { FilledPauseDetector } from '../src/audio/filled-pause.js';
 import { PitchAnalyser } from '../src/audio/pitch.js';
 import { loadSilero, SpeechDetector } from '../src/audio/speech.js';
 import { VadAnalyser } from '../src/audio/vad.js';
+import { loadAgentConfig } from '../src/config.js';
 import { createSttEngine, LocalSttEngine, type SttEngine } from '../src/transcription/engine.js';
-import { audioSettingsFromEnv } from '../src/transcription/settings.js';
 import {
   SpeakerTranscriber,
   STT_VAD_SETTINGS,
@@ -179,7 +179,7 @@ const engines: [SttEngine, boolean][] = [
 ];
 if (process.env.OPENAI_API_KEY) {
   const remote = createSttEngine(
-    audioSettingsFromEnv({ ...process.env, STT_ENGINE: 'openai', STT_LANGUAGE: 'en' }),
+    loadAgentConfig({ ...process.env, STT_ENGINE: 'openai', STT_LANGUAGE: 'en' }).audio,
   );
   if (remote) engines.push([remote, true]);
 }

@@ -1,6 +1,7 @@
 import { SIGNAL_KINDS, type SignalKind } from '@interview-helper/protocol';
 import { describe, expect, it } from 'vitest';
-import { defaultAnalysers, defaultExtensions } from './analysers/registry.js';
+import { composeInterview } from './compose.js';
+import { loadAgentConfig } from './config.js';
 import { TRIGGER_INPUTS } from './hints/triggers.js';
 import { SESSION_SIGNAL_KINDS } from './session/interview-session.js';
 
@@ -10,11 +11,13 @@ function emitters(): Map<SignalKind, string[]> {
   const add = (who: string, kinds: readonly SignalKind[]) => {
     for (const k of kinds) out.set(k, [...(out.get(k) ?? []), who]);
   };
-  for (const make of defaultAnalysers) {
+  // the composition of a worker with every option switched on (pose included)
+  const { analysers, extensions } = composeInterview(loadAgentConfig({ VISION_POSE: 'on' }));
+  for (const make of analysers) {
     const a = make();
     add(a.name, a.emits);
   }
-  for (const make of defaultExtensions) {
+  for (const make of extensions) {
     const x = make();
     add(x.name, x.emits ?? []);
   }

@@ -7,8 +7,8 @@ import {
   type SignalMessage,
   TOPICS,
 } from '@interview-helper/protocol';
+import { openDatabase } from '@interview-helper/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../agent/src/storage/database.js';
 import { LIBRIVOX_DIR } from '../fixtures/paths.js';
 import { rmsDbfs } from '../fixtures/wav.js';
 import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';

@@ -6,10 +6,9 @@ import {
   type SignalMessage,
   TOPICS,
 } from '@interview-helper/protocol';
+import { InterviewStore, openDatabase } from '@interview-helper/storage';
 import type { Room } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../agent/src/storage/database.js';
-import { InterviewStore } from '../../agent/src/storage/store.js';
 import { type AnthropicStandIn, startAnthropicStandIn } from '../anthropic-stand-in/server.js';
 import {
   type CreatedSession,

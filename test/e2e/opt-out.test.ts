@@ -7,11 +7,10 @@ import {
   type SignalMessage,
   TOPICS,
 } from '@interview-helper/protocol';
+import { openDatabase, schema } from '@interview-helper/storage';
 import type { Room } from '@livekit/rtc-node';
 import { and, count as countRows, eq, gt, inArray, lt, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../agent/src/storage/database.js';
-import { signals as signalsTable } from '../../agent/src/storage/schema.js';
 import { LIBRIVOX_DIR } from '../fixtures/paths.js';
 import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';
 import {
@@ -108,22 +107,22 @@ describe('candidate opt-out', () => {
     const db = await openDatabase({ url: stack.databaseUrl });
     try {
       const voice = and(
-        eq(signalsTable.sessionId, session.session.id),
-        inArray(signalsTable.analyser, [...VOICE]),
+        eq(schema.signals.sessionId, session.session.id),
+        inArray(schema.signals.analyser, [...VOICE]),
       );
       const count = async (...more: SQL[]) =>
         (
           await db.db
             .select({ n: countRows() })
-            .from(signalsTable)
+            .from(schema.signals)
             .where(and(voice, ...more))
         )[0]?.n;
       // Voice signals are stored before and after the opt-out, none while it was on.
       expect(await count()).toBeGreaterThan(0);
       expect(
         await count(
-          gt(signalsTable.rangeStart, new Date(notice.range.end)),
-          lt(signalsTable.rangeEnd, new Date(back.range.start)),
+          gt(schema.signals.rangeStart, new Date(notice.range.end)),
+          lt(schema.signals.rangeEnd, new Date(back.range.start)),
         ),
       ).toBe(0);
     } finally {

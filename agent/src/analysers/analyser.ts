@@ -60,7 +60,7 @@ export interface AnalyserContext {
  * One capability that turns a stream of candidate media into signals.
  *
  * An analyser is a class in its own file under `audio/`, `vision/`, …; adding one to
- * {@link defaultAnalysers} is all it takes to run it. Each start gets its own stream of samples;
+ * the composition root (`compose.ts`) is all it takes to run it. Each start gets its own stream of samples;
  * a slow analyser only delays itself (video keeps only the latest frame, audio drops the oldest
  * chunks past a bound), and one that throws is stopped and reported while the others go on.
  */

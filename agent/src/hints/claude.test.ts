@@ -1,9 +1,9 @@
 import { exampleSignal } from '@interview-helper/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AnthropicStandIn, startAnthropicStandIn } from '../../../test/anthropic-stand-in/server.js';
+import { emotionLabelIn } from '../language.js';
 import { CircuitBreaker } from './breaker.js';
 import { ClaudeHintWriter, LlmHintError } from './claude.js';
-import { emotionLabelIn } from './language.js';
 import type { HintContext } from './prompt.js';
 import type { HintTrigger } from './trigger.js';
 

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
+import { emotionLabelIn } from '../language.js';
 import { CircuitBreaker } from './breaker.js';
-import { emotionLabelIn } from './language.js';
 import { HINT_TOOL, type HintContext, SUMMARY_PROMPT, SYSTEM_PROMPT, userPrompt } from './prompt.js';
 import type { HintDraft, HintTrigger } from './trigger.js';
 

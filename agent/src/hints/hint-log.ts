@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, type SignalMessage, signalMessageSchema } from '@interview-helper/protocol';
+import type { HintInput, HintRow, ParticipantRow, TranscriptSegmentRow } from '@interview-helper/storage';
+import {
+  HintStore,
+  hashInvite,
+  InterviewStore,
+  type OpenedDatabase,
+  openDatabase,
+} from '@interview-helper/storage';
 import type { logger } from '../log.js';
-import { type OpenedDatabase, openDatabase } from '../storage/database.js';
-import { HintStore } from '../storage/hint-store.js';
-import { hashInvite } from '../storage/invites.js';
-import type { HintRow, ParticipantRow, TranscriptSegmentRow } from '../storage/schema.js';
-import { InterviewStore } from '../storage/store.js';
-import type { HintInput } from '../storage/store-types.js';
 
 type Logger = ReturnType<typeof logger>;
 

@@ -1,18 +1,18 @@
 import {
   type HintDetail,
   MAX_CODE_BYTES,
+  type SettingsMessage,
   type SignalKind,
   type SignalMessage,
   triggerSettingsSchema,
 } from '@interview-helper/protocol';
 import { type AudioFrame, AudioStream, type RemoteTrack, RoomEvent, TrackKind } from '@livekit/rtc-node';
-import { loadAgentConfig } from '../config.js';
 import { logger } from '../log.js';
 import type { InboxMessage } from '../messaging/inbox.js';
 import { roleOf } from '../messaging/roles.js';
 import type { SessionContext, SessionExtension } from '../session/extension.js';
 import { type CadenceOptions, HintCadence } from './cadence.js';
-import { ClaudeHintWriter } from './claude.js';
+import type { ClaudeHintWriter } from './claude.js';
 import { HintLog } from './hint-log.js';
 import { HintPipeline, type ReadyHint } from './hint-pipeline.js';
 import type { HintContext } from './prompt.js';
@@ -22,13 +22,16 @@ import { applyTriggerOverrides, defaultTriggerOptions, type TriggerOptions } fro
 import { TriggerEngine } from './triggers.js';
 import { rmsDbfs, VoiceActivityTracker, voiceSignal } from './voice-activity.js';
 
-/** Options of {@link HintsExtension}; unset ones come from the environment (see `config.ts`). */
+/** Options of {@link HintsExtension}. */
 export interface HintsOptions {
   triggers: TriggerOptions;
+  /** Trigger overrides applied at start (validated like an interviewer's `settings` message). */
+  triggerOverrides?: SettingsMessage['triggers'];
   cadence: Partial<CadenceOptions>;
-  /** Set to use an LLM writer; `undefined` with `useEnvLlm` reads ANTHROPIC_API_KEY. */
+  /** Set to write hints with an LLM; the rule templates otherwise (and on any LLM failure). */
   llm?: ClaudeHintWriter;
-  useEnvLlm: boolean;
+  /** Postgres URL hints are stored in; unset → kept in memory for this job. */
+  databaseUrl?: string;
   /** Period of the cadence and time-based trigger checks. */
   tickMs: number;
   /** How often the stored transcript (written by the transcription extension) is read for new segments. */
@@ -38,7 +41,6 @@ export interface HintsOptions {
 export const defaultHintsOptions: HintsOptions = {
   triggers: defaultTriggerOptions,
   cadence: {},
-  useEnvLlm: true,
   tickMs: 250,
   transcriptPollMs: 2000,
 };
@@ -87,27 +89,12 @@ export class HintsExtension implements SessionExtension {
 
   async start(ctx: SessionContext): Promise<void> {
     this.#ctx = ctx;
-    const config = loadAgentConfig();
-    if (config.HINTS_TRIGGERS) {
-      try {
-        this.#override(JSON.parse(config.HINTS_TRIGGERS), 'HINTS_TRIGGERS');
-      } catch {
-        this.#log.error({ code: 'invalid-triggers' }, 'HINTS_TRIGGERS is not JSON; default triggers used');
-      }
-    }
-    this.#cadence = new HintCadence({ minIntervalMs: config.HINTS_MIN_INTERVAL_MS, ...this.#o.cadence });
+    if (this.#o.triggerOverrides) this.#override(this.#o.triggerOverrides, 'HINTS_TRIGGERS');
+    this.#cadence = new HintCadence(this.#o.cadence);
     this.#llm = this.#o.llm;
-    if (!this.#llm && this.#o.useEnvLlm && config.ANTHROPIC_API_KEY) {
-      this.#llm = new ClaudeHintWriter({
-        apiKey: config.ANTHROPIC_API_KEY,
-        ...(config.ANTHROPIC_BASE_URL ? { baseURL: config.ANTHROPIC_BASE_URL } : {}),
-        model: config.HINTS_MODEL,
-        budgetMs: config.HINTS_LLM_BUDGET_MS,
-      });
-    }
-    this.#log.info({ llm: this.#llm ? config.HINTS_MODEL : 'off (rule hints)' }, 'hints started');
+    this.#log.info({ llm: this.#llm ? 'on' : 'off (rule hints)' }, 'hints started');
     try {
-      this.#store = await HintLog.open(config.DATABASE_URL, ctx.sessionId, this.#log);
+      this.#store = await HintLog.open(this.#o.databaseUrl, ctx.sessionId, this.#log);
     } catch (err) {
       this.#log.error({ err }, 'hint storage unreachable: this job keeps its hints in memory');
       this.#store = await HintLog.open(undefined, ctx.sessionId, this.#log);

@@ -4,9 +4,9 @@ import {
   type SignalMessage,
   sessionReportSchema,
 } from '@interview-helper/protocol';
+import type { HintRow } from '@interview-helper/storage';
 import { describe, expect, it } from 'vitest';
-import { emotionLabelIn } from '../hints/language.js';
-import type { HintRow } from '../storage/schema.js';
+import { emotionLabelIn } from '../language.js';
 import { buildReport, percentiles } from './build.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);

@@ -2,7 +2,7 @@ import type { Percentiles, SessionReport, SignalMessage } from '@interview-helpe
 
 export type { Percentiles, SessionReport } from '@interview-helper/protocol';
 
-import type { HintRow, ParticipantRow, TranscriptSegmentRow } from '../storage/schema.js';
+import type { HintRow, ParticipantRow, TranscriptSegmentRow } from '@interview-helper/storage';
 
 /** Signal kinds that arrive periodically; counted in the metrics, left out of the timeline. */
 export const PERIODIC_KINDS: ReadonlySet<string> = new Set(['audio-level', 'video-frames']);

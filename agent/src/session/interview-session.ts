@@ -17,7 +17,7 @@ import { ClientInbox, type InboxMessage } from '../messaging/inbox.js';
 import { InterviewerPublisher } from '../messaging/publisher.js';
 import { CandidateTracker } from './candidate-tracker.js';
 import type { SessionContext, SessionExtension, SessionExtensionFactory } from './extension.js';
-import { pumpTrack } from './media.js';
+import { pumpTrack, type VideoDimensions } from './media.js';
 import { OptOutFilter } from './opt-out.js';
 import type { SessionRecorder } from './recorder-types.js';
 
@@ -39,6 +39,8 @@ export interface InterviewSessionOptions {
   extensions: SessionExtensionFactory[];
   /** How often stats go to interviewers and the analysers attribute is refreshed. */
   statsIntervalMs: number;
+  /** Size asked of the SFU for the candidate's camera (default 640×360). */
+  videoDimensions?: VideoDimensions;
 }
 
 export const defaultInterviewSessionOptions = {
@@ -95,31 +97,35 @@ export class InterviewSession {
       onSignal: (draft, analyser, track) => void this.#signal(draft, analyser.name, track.media),
     });
     this.#publisher = new InterviewerPublisher(this.#o.room);
-    this.#tracker = new CandidateTracker(this.#o.room, {
-      onTrack: (track, p) => {
-        this.#startTrack(track, p);
-        this.#each('onCandidateTrack', (x) => x.onCandidateTrack?.(track, p));
+    this.#tracker = new CandidateTracker(
+      this.#o.room,
+      {
+        onTrack: (track, p) => {
+          this.#startTrack(track, p);
+          this.#each('onCandidateTrack', (x) => x.onCandidateTrack?.(track, p));
+        },
+        onTrackEnded: (sid) => {
+          void this.#endTrack(sid);
+          this.#each('onCandidateTrackEnded', (x) => x.onCandidateTrackEnded?.(sid));
+        },
+        onCandidate: (identity) =>
+          void this.#setState(identity ? 'analysing' : 'waiting-for-candidate', identity),
+        onPresence: (e) => void this.#o.recorder.presence(e),
+        onExtraCandidate: (identity) =>
+          void this.#signal(
+            {
+              kind: 'extra-candidate',
+              range: { start: Date.now(), end: Date.now() },
+              values: { identity },
+              confidence: 1,
+              summary: `A second candidate (${identity}) joined; only ${this.#tracker.candidate} is analysed`,
+            },
+            'session',
+            'video',
+          ),
       },
-      onTrackEnded: (sid) => {
-        void this.#endTrack(sid);
-        this.#each('onCandidateTrackEnded', (x) => x.onCandidateTrackEnded?.(sid));
-      },
-      onCandidate: (identity) =>
-        void this.#setState(identity ? 'analysing' : 'waiting-for-candidate', identity),
-      onPresence: (e) => void this.#o.recorder.presence(e),
-      onExtraCandidate: (identity) =>
-        void this.#signal(
-          {
-            kind: 'extra-candidate',
-            range: { start: Date.now(), end: Date.now() },
-            values: { identity },
-            confidence: 1,
-            summary: `A second candidate (${identity}) joined; only ${this.#tracker.candidate} is analysed`,
-          },
-          'session',
-          'video',
-        ),
-    });
+      { videoDimensions: this.#o.videoDimensions },
+    );
     this.#inbox = new ClientInbox(this.#o.room, {
       onMessage: (m) => {
         void this.#onClientMessage(m);

@@ -33,22 +33,6 @@ export interface VideoDimensions {
 /** 640×360: enough pixels for BlazeFace (128²), Face Mesh crops (192²) and eye crops at interview framing. */
 export const defaultVideoDimensions: VideoDimensions = { width: 640, height: 360 };
 
-/** `VISION_VIDEO_WIDTH` / `VISION_VIDEO_HEIGHT`, else {@link defaultVideoDimensions}; a bad value is an error. */
-export function videoDimensionsFromEnv(env = process.env): VideoDimensions {
-  const read = (name: string, fallback: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 16 || n > 4096)
-      throw new RangeError(`${name} must be an integer 16–4096, got "${raw}"`);
-    return n;
-  };
-  return {
-    width: read('VISION_VIDEO_WIDTH', defaultVideoDimensions.width),
-    height: read('VISION_VIDEO_HEIGHT', defaultVideoDimensions.height),
-  };
-}
-
 /**
  * Tells the SFU the size at which this subscriber shows a remote video track, so that for a
  * simulcast publication it forwards the smallest layer at least about that size (livekit-server

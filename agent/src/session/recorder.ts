@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SignalMessage } from '@interview-helper/protocol';
+import { hashInvite, InterviewStore, openDatabase } from '@interview-helper/storage';
 import { logger } from '../log.js';
-import { openDatabase } from '../storage/database.js';
-import { hashInvite } from '../storage/invites.js';
-import { InterviewStore } from '../storage/store.js';
 import type { SessionRecorder } from './recorder-types.js';
 
 /** Options of {@link openRecorder}. */

@@ -1,7 +1,7 @@
 import { stt } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AudioFrame } from '@livekit/rtc-node';
-import type { Recognition, SttEngine } from './engine.js';
+import type { Recognition, SttEngine } from './engine-types.js';
 
 /**
  * One segment of speech transcribed while it is spoken: audio is pushed as it arrives, `finish`

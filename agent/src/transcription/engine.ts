@@ -8,21 +8,10 @@ import {
   type LiveTranscription,
   OpenAiRealtimeSttEngine,
 } from './engine-realtime.js';
+import type { Recognition, SttEngine } from './engine-types.js';
 import type { AudioSettings } from './settings.js';
 
-/** What an engine heard in one segment of speech. */
-export interface Recognition {
-  text: string;
-  language?: string;
-}
-
-/** A speech-to-text engine: one finished segment of speech in, its text out. */
-export interface SttEngine {
-  readonly name: string;
-  /** Transcribes one segment; throws on any failure (the caller retries). */
-  transcribe(audio: AudioFrame, signal: AbortSignal): Promise<Recognition>;
-  close(): Promise<void>;
-}
+export type { Recognition, SttEngine } from './engine-types.js';
 
 /** Options of {@link OpenAiSttEngine}. */
 export interface OpenAiEngineOptions {

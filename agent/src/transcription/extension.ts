@@ -6,7 +6,7 @@ import { logger } from '../log.js';
 import type { SessionContext, SessionExtension } from '../session/extension.js';
 import { createSttEngine, type SttEngine } from './engine.js';
 import { InterviewerAudio } from './interviewer-audio.js';
-import { type AudioSettings, audioSettingsFromEnv } from './settings.js';
+import type { AudioSettings } from './settings.js';
 import { TranscriptSink, type TranscriptStore } from './sink.js';
 import {
   type Speaker,
@@ -16,14 +16,16 @@ import {
 } from './transcriber.js';
 import { TurnTracker } from './turns.js';
 
-/** Options of {@link TranscriptionExtension}; everything defaults from the environment. */
+/** Options of {@link TranscriptionExtension}. */
 export interface TranscriptionOptions {
-  /** Undefined when the environment is invalid: the extension then logs why and stays off. */
+  /** Engine and retry settings (from the agent configuration); without them speech-to-text is off. */
   settings?: AudioSettings;
   /** Engine to use instead of the one the settings name. */
   engine?: SttEngine;
-  /** Where segments are stored; defaults to the session recorder or `DATABASE_URL`. */
+  /** Where segments are stored; defaults to the session recorder or `databaseUrl`. */
   store?: TranscriptStore;
+  /** Postgres URL the segments are stored in when neither `store` nor the recorder takes them. */
+  databaseUrl?: string;
   transcriber?: Partial<TranscriberOptions>;
   /** Listen to the interviewers too (needs LiveKit API credentials in the environment). */
   interviewers: boolean;
@@ -76,22 +78,14 @@ export class TranscriptionExtension implements SessionExtension {
   #listener?: InterviewerAudio;
   #live = new Map<string, Live>();
 
-  #settingsError?: string;
-
   constructor(opts: Partial<TranscriptionOptions> = {}) {
-    let settings = opts.settings;
-    try {
-      settings ??= audioSettingsFromEnv();
-    } catch (err) {
-      this.#settingsError = err instanceof Error ? err.message : String(err);
-    }
-    this.#o = { interviewers: true, ...opts, settings };
+    this.#o = { interviewers: true, ...opts };
   }
 
   async start(ctx: SessionContext): Promise<void> {
     const settings = this.#o.settings;
     if (!settings) {
-      this.#log.error({ error: this.#settingsError }, 'transcription is off: invalid configuration');
+      this.#log.info('speech-to-text is off: no settings given');
       return;
     }
     this.#engine = this.#o.engine ?? createSttEngine(settings);
@@ -102,7 +96,7 @@ export class TranscriptionExtension implements SessionExtension {
       return;
     }
     this.#vad = loadSilero(STT_VAD_SETTINGS);
-    this.#sink = new TranscriptSink(ctx, this.#o.store);
+    this.#sink = new TranscriptSink(ctx, { store: this.#o.store, databaseUrl: this.#o.databaseUrl });
     this.#turns = new TurnTracker((d) => ctx.emitSignal(d, { analyser: 'turns', media: 'audio' }), {
       longPauseSeconds: settings.longPauseSeconds,
     });

@@ -3,18 +3,25 @@ import {
   TRANSCRIPTION_ATTRIBUTES as STANDARD,
   TRANSCRIPTION_TOPIC,
 } from '@interview-helper/protocol';
-import { loadAgentConfig } from '../config.js';
+import type { TranscriptSegmentInput } from '@interview-helper/storage';
+import { InterviewStore, openDatabase } from '@interview-helper/storage';
 import { logger } from '../log.js';
 import type { SessionContext } from '../session/extension.js';
-import { openDatabase } from '../storage/database.js';
-import { InterviewStore } from '../storage/store.js';
-import type { TranscriptSegmentInput } from '../storage/store-types.js';
 import { type Caption, InterimCaptions, type InterimCaptionsOptions } from './sink-interim.js';
 import type { Speaker, TranscriptSegment } from './transcriber.js';
 
 /** Where transcript segments are kept ({@link InterviewStore} fits). */
 export interface TranscriptStore {
   insertTranscriptSegment(segment: TranscriptSegmentInput): Promise<boolean>;
+}
+
+/** Options of {@link TranscriptSink}. */
+export interface TranscriptSinkOptions {
+  /** Where segments go; defaults to the session recorder when it stores transcripts, else `databaseUrl`. */
+  store: TranscriptStore;
+  /** Postgres URL opened when there is no store; without it segments are published only. */
+  databaseUrl: string;
+  interim: Partial<InterimCaptionsOptions>;
 }
 
 /** Segments kept for retry while the database is unreachable. */
@@ -40,10 +47,10 @@ export class TranscriptSink {
   #interim: InterimCaptions;
   #log = logger('transcript');
 
-  constructor(ctx: SessionContext, store?: TranscriptStore, interim?: Partial<InterimCaptionsOptions>) {
+  constructor(ctx: SessionContext, opts: Partial<TranscriptSinkOptions> = {}) {
     this.#ctx = ctx;
-    this.#store = store ? Promise.resolve(store) : this.#openStore();
-    this.#interim = new InterimCaptions((c) => this.#publish(c), interim);
+    this.#store = opts.store ? Promise.resolve(opts.store) : this.#openStore(opts.databaseUrl);
+    this.#interim = new InterimCaptions((c) => this.#publish(c), opts.interim);
   }
 
   /** The partial text of a segment still being spoken (throttled; never stored). */
@@ -126,15 +133,14 @@ export class TranscriptSink {
     }
   }
 
-  /** The recorder's transcript method when it has one, else a store on DATABASE_URL. */
-  async #openStore(): Promise<TranscriptStore | undefined> {
+  /** The recorder's transcript method when it has one, else a store on `url`. */
+  async #openStore(url: string | undefined): Promise<TranscriptStore | undefined> {
     const recorder = this.#ctx.recorder as unknown as Partial<TranscriptStore>;
     if (typeof recorder.insertTranscriptSegment === 'function')
       return {
         insertTranscriptSegment: (s) =>
           (recorder.insertTranscriptSegment as TranscriptStore['insertTranscriptSegment'])(s),
       };
-    const url = loadAgentConfig().DATABASE_URL;
     if (!url) {
       this.#log.warn('DATABASE_URL is not set: transcript segments are published but not stored');
       return undefined;

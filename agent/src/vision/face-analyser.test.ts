@@ -46,7 +46,7 @@ async function* video(script: [string | null, number][]): AsyncIterable<VideoSam
 beforeAll(async () => {
   expect(
     await fetchModels(await loadManifest(), {
-      dir: modelsDir(),
+      dir: modelsDir(process.env),
       mirror: join(SHARED, 'models'),
       log: () => {},
     }),

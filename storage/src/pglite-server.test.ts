@@ -169,7 +169,7 @@ describe('pglite-server.ts as a program', () => {
     const port = await freePort();
     const script = fileURLToPath(new URL('./pglite-server.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
       env: { ...process.env, PGLITE_DIR: join(dir, 'nested', 'data'), PGLITE_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

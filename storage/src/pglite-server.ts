@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { PGLiteSocketHandler, type PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
+import { z } from 'zod';
 import { createPglite, MIGRATIONS_FOLDER } from './database.js';
 import { WireProtocolQueue } from './pglite-queue.js';
 
@@ -123,12 +124,22 @@ function errorResponse(code: string, message: string): Buffer {
   return msg;
 }
 
+/** The program's settings: `PGLITE_DIR` and `PGLITE_PORT`, read once at start. */
+const envSchema = z.object({
+  PGLITE_DIR: z.string().min(1).default('.data/pglite'),
+  PGLITE_PORT: z.coerce.number().int().min(0).max(65_535).default(defaultOptions.port),
+});
+
 async function main(): Promise<void> {
-  const dataDir = process.env.PGLITE_DIR ?? '.data/pglite';
-  const port = Number(process.env.PGLITE_PORT ?? defaultOptions.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`PGLITE_PORT must be a port number, got ${JSON.stringify(process.env.PGLITE_PORT)}`);
+  const present = Object.fromEntries(
+    Object.entries(process.env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const env = envSchema.safeParse(present);
+  if (!env.success) {
+    const issues = env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid PGlite server configuration: ${issues}`);
   }
+  const { PGLITE_DIR: dataDir, PGLITE_PORT: port } = env.data;
   const server = await startPgliteServer({ dataDir, port });
   console.log(`PGlite (${dataDir}) listening: DATABASE_URL=${server.url}`);
   const shutdown = () => {
