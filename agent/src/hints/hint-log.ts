@@ -4,7 +4,7 @@ import type { logger } from '../log.js';
 import { type OpenedDatabase, openDatabase } from '../storage/database.js';
 import { HintStore } from '../storage/hint-store.js';
 import { hashInvite } from '../storage/invites.js';
-import type { HintRow, ParticipantRow, TranscriptSegmentRow } from '../storage/schema.js';
+import type { HintDrop, HintRow, ParticipantRow, TranscriptSegmentRow } from '../storage/schema.js';
 import { InterviewStore } from '../storage/store.js';
 import type { HintInput } from '../storage/store-types.js';
 
@@ -67,6 +67,16 @@ export class HintLog {
 
   merge(hintId: string, evidence: string[]): Promise<boolean> {
     return this.#try('mergeIntoHint', () => this.#hints.mergeIntoHint(hintId, evidence), false);
+  }
+
+  /** Replaces what a hint says with what was last sent (after a merge or a refresh at delivery). */
+  update(hintId: string, update: Parameters<HintStore['updateHint']>[1]): Promise<boolean> {
+    return this.#try('updateHint', () => this.#hints.updateHint(hintId, update), false);
+  }
+
+  /** Records interviewers a hint was dropped for, and why. */
+  dropped(hintId: string, drops: HintDrop[]): Promise<boolean> {
+    return this.#try('addHintDrops', () => this.#hints.addHintDrops(hintId, drops), false);
   }
 
   delivered(hintId: string, to: string[], at: number): Promise<boolean> {

@@ -34,6 +34,8 @@ const hint = (id: string, over: Partial<HintRow> = {}): HintRow => ({
   publishedAt: new Date(T0 + 8100),
   recipients: ['ivy'],
   mergedCount: 0,
+  why: null,
+  drops: [],
   feedbackUseful: null,
   feedbackAt: null,
   ...over,

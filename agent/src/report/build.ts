@@ -81,6 +81,7 @@ export function buildReport(input: ReportInput): SessionReport {
         bySource: count(input.hints, (h) => h.source),
         byKind: count(input.hints, (h) => h.kind),
         merged: input.hints.reduce((n, h) => n + h.mergedCount, 0),
+        dropped: input.hints.filter((h) => h.recipients.length === 0 && h.drops.length > 0).length,
       },
       delivery: {
         triggerToPublishedMs: percentiles(input.hints.flatMap((h) => gap(h.triggerAt, h.publishedAt))),
@@ -113,6 +114,8 @@ export function buildReport(input: ReportInput): SessionReport {
       publishedAt: isoOrNull(h.publishedAt),
       recipients: h.recipients,
       mergedCount: h.mergedCount,
+      why: h.why,
+      drops: h.drops.map((d) => ({ identity: d.identity, reason: d.reason, at: iso(d.at) })),
       feedback:
         h.feedbackUseful === null
           ? null
