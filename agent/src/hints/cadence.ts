@@ -82,16 +82,19 @@ export class HintCadence<H extends CadenceHint> {
     const send: string[] = [];
     const dropped: Dropped<H>[] = [];
     for (const who of interviewers) {
-      const queue = (this.#held.get(who) ?? []).filter((x) => x.hint.id !== hint.id);
+      const held = this.#held.get(who) ?? [];
+      const already = held.find((x) => x.hint.id === hint.id);
+      const queue = held.filter((x) => x !== already);
       if (this.#open(who, hint.priority, now)) {
         this.#lastSent.set(who, { at: now, priority: hint.priority });
         send.push(who);
         // Held hints it outranks or equals would now only repeat the moment after it.
-        this.#setQueue(who, this.#supersede(who, queue, hint, dropped));
+        this.#setQueue(who, already ? queue : this.#supersede(who, queue, hint, dropped));
         continue;
       }
-      const kept = this.#supersede(who, queue, hint, dropped);
-      kept.push({ hint, since: now });
+      // An update of a held hint keeps its place; a new one supersedes what it outranks or equals.
+      const kept = already ? queue : this.#supersede(who, queue, hint, dropped);
+      kept.push({ hint, since: already?.since ?? now });
       this.#setQueue(
         who,
         kept.sort((a, b) => b.hint.priority - a.hint.priority),

@@ -8,7 +8,8 @@ import type { SessionContext } from '../session/extension.js';
 import { HintCadence } from './cadence.js';
 import { ClaudeHintWriter } from './claude.js';
 import { HintLog } from './hint-log.js';
-import { HintPipeline, type ReadyHint } from './hint-pipeline.js';
+import { HintPipeline } from './hint-pipeline.js';
+import type { LiveHint } from './live-hint.js';
 import type { HintTrigger } from './trigger.js';
 
 const log = logger('hints-test');
@@ -55,12 +56,12 @@ describe('HintPipeline (storage, merging, LLM fallback)', () => {
     const sessionId = randomUUID();
     const store = await HintLog.open(undefined, sessionId, log);
     const llm = withLlm
-      ? new ClaudeHintWriter({ apiKey: 'k', baseURL: standIn.baseURL, maxRetries: 0 })
+      ? new ClaudeHintWriter({ apiKey: 'k', baseURL: standIn.baseURL, maxRetries: 0, model: 'claude-stand-in' })
       : undefined;
     const p = new HintPipeline({
       ctx: context(sessionId),
       store,
-      cadence: new HintCadence<ReadyHint>({ minIntervalMs: 10_000 }),
+      cadence: new HintCadence<LiveHint>({ minIntervalMs: 10_000 }),
       ...(llm ? { llm } : {}),
       context: () => ({ signals: [], transcript: [] }),
       detailOf: () => 'normal',
@@ -104,8 +105,14 @@ describe('HintPipeline (storage, merging, LLM fallback)', () => {
       expect(rows.map((r) => r.source)).toEqual(['llm', 'rules', 'rules']);
       expect(rows[0]?.llmFirstTokenAt).toBeInstanceOf(Date);
       expect(rows[1]?.llmFirstTokenAt).toBeNull();
-      expect(rows[1]?.text).toMatch(/has not spoken for 9 s/);
+      // The silence is counted when the hint is written: 8 s threshold, trigger 50 ms ago.
+      expect(rows[1]?.text).toMatch(/has not spoken for 8 s/);
       for (const r of rows) expect(r.evidence).toContain('sig_p1');
+      expect(rows.map((r) => r.why?.source)).toEqual(['claude-stand-in', 'rules', 'rules']);
+      for (const r of rows) {
+        expect(r.why).toMatchObject({ trigger: 'long-pause', priority: 3, thresholds: { minSeconds: 8 } });
+        expect(r.why?.inputs.map((i) => i.id)).toContain('sig_p1');
+      }
     } finally {
       await store.close();
     }

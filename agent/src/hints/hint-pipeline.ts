@@ -158,6 +158,8 @@ export class HintPipeline {
    */
   async tick(now = this.#now()): Promise<void> {
     const lastSpeech = this.#lastSpeech();
+    // Keeps every recent hint's facts current, so that one merged later quotes them as they ended.
+    for (const { hint, writing } of this.#live.values()) if (!writing) hint.update(now, lastSpeech);
     const { send, dropped } = this.#d.cadence.due(now, (h, at) => h.update(at, lastSpeech));
     const byHint = new Map<LiveHint, string[]>();
     for (const { interviewer, hint } of send) byHint.set(hint, [...(byHint.get(hint) ?? []), interviewer]);
