@@ -253,20 +253,27 @@ describe('hint timing (scripted clock)', () => {
     const kinds = Object.keys(defaultHintTiming) as TriggerKind[];
     const decided: { at: number; priority: number; sentNow: boolean }[] = [];
     let speaking = false;
-    for (let t = 250; t <= 300_000; t += 250) {
+    let pauseFired = false;
+    const handle = async (kind: TriggerKind, at: number, t: number) => {
+      // A hint about silence is not given while the candidate talks: nothing to hold or send.
+      const over = defaultHintTiming[kind].untilSpeech && r.lastSpeech > T0 + at;
+      const before = r.sent.length;
+      await r.p.handle(trigger(kind, at, `${kind}@${t}`));
+      if (!over) decided.push({ at: t, priority: defaultHintTiming[kind].priority, sentNow: r.sent.length > before });
+    };
+    for (let t = 250; t <= 600_000; t += 250) {
       await r.until(t);
       if (rand() < 0.02) speaking = !speaking;
-      if (speaking) r.speak(t);
-      if (rand() < 0.03) {
+      if (speaking) {
+        r.speak(t);
+        pauseFired = false;
+      } else if (!pauseFired && t - (r.lastSpeech - T0) >= 8000) {
+        pauseFired = true;
+        await handle('long-pause', r.lastSpeech - T0 + 8000, t);
+      }
+      if (rand() < 0.025) {
         const kind = kinds[Math.floor(rand() * kinds.length)] as TriggerKind;
-        const at = kind === 'long-pause' ? Math.max(r.lastSpeech - T0 + 8000, t - 2000) : t - Math.floor(rand() * 3000);
-        if (kind === 'long-pause' && (speaking || at > t)) continue;
-        // A hint about silence is not given while the candidate talks: nothing to hold or send.
-        const over = defaultHintTiming[kind].untilSpeech && r.lastSpeech > T0 + at;
-        const before = r.sent.length;
-        await r.p.handle(trigger(kind, at, `${kind}@${t}`));
-        if (!over)
-          decided.push({ at: t, priority: defaultHintTiming[kind].priority, sentNow: r.sent.length > before });
+        if (kind !== 'long-pause') await handle(kind, t - Math.floor(rand() * 3000), t);
       }
     }
     expect(r.sent.length).toBeGreaterThan(10);
