@@ -52,13 +52,23 @@ describe('HintPipeline (storage, merging, LLM fallback)', () => {
   });
   afterAll(() => standIn?.close());
 
-  async function pipeline(withLlm: boolean) {
+  /** Records the budget of each LLM call. */
+  class BudgetSpy extends ClaudeHintWriter {
+    budgets: (number | undefined)[] = [];
+    override write(...args: Parameters<ClaudeHintWriter['write']>) {
+      this.budgets.push(args[2]?.budgetMs);
+      return super.write(...args);
+    }
+  }
+
+  async function pipeline(withLlm: boolean, now?: () => number) {
     const sessionId = randomUUID();
     const store = await HintLog.open(undefined, sessionId, log);
     const llm = withLlm
-      ? new ClaudeHintWriter({ apiKey: 'k', baseURL: standIn.baseURL, maxRetries: 0, model: 'claude-stand-in' })
+      ? new BudgetSpy({ apiKey: 'k', baseURL: standIn.baseURL, maxRetries: 0, model: 'claude-stand-in' })
       : undefined;
     const p = new HintPipeline({
+      ...(now ? { now } : {}),
       ctx: context(sessionId),
       store,
       cadence: new HintCadence<LiveHint>({ minIntervalMs: 10_000 }),
@@ -67,7 +77,7 @@ describe('HintPipeline (storage, merging, LLM fallback)', () => {
       detailOf: () => 'normal',
       log,
     });
-    return { p, store };
+    return { p, store, llm };
   }
 
   it('a flood of near-duplicate triggers becomes one stored hint with every trigger merged into it', async () => {
@@ -114,6 +124,29 @@ describe('HintPipeline (storage, merging, LLM fallback)', () => {
         expect(r.why?.inputs.map((i) => i.id)).toContain('sig_p1');
       }
     } finally {
+      await store.close();
+    }
+  });
+
+  it("the LLM's time counts against the trigger's window: a short window bounds its budget or skips it for the rule text", async () => {
+    const T = Date.now();
+    const { p, store, llm } = await pipeline(true, () => T);
+    try {
+      standIn.setModes(['timeout']);
+      // Another person seen 7 s ago: 3 s of its 10 s window left, 0.5 s kept for the rule text and delivery.
+      await p.handle(trigger({ kind: 'extra-person', at: T - 7000, dedupeKey: 'x1', facts: { faces: 2 } }));
+      expect(llm?.budgets).toEqual([2500]);
+      // 9.2 s ago: too little left to ask the LLM at all.
+      await p.handle(trigger({ kind: 'extra-person', at: T - 9200, dedupeKey: 'x2', facts: { faces: 2 } }));
+      expect(llm?.budgets).toEqual([2500]);
+      const rows = await store.hints();
+      expect(rows.map((r) => [r.source, r.why?.source, r.drops])).toEqual([
+        ['rules', 'rules', []],
+        ['rules', 'rules', []],
+      ]);
+      expect(rows.map((r) => r.why?.validUntil).sort()).toEqual([T + 800, T + 3000]);
+    } finally {
+      standIn.setModes(['ok']);
       await store.close();
     }
   });
