@@ -65,7 +65,8 @@ describe('HintCadence', () => {
     c.offer(h('answer-end', 3), ['ivy'], 0);
     c.offer(h('pause', 3), ['ivy'], 1000);
     const validUntil = new Map([['pause', 9000]]);
-    const invalid = (x: H, now: number) => (now > (validUntil.get(x.id) ?? 0) ? ('expired' as const) : undefined);
+    const invalid = (x: H, now: number) =>
+      now > (validUntil.get(x.id) ?? 0) ? ('expired' as const) : undefined;
     expect(c.due(5000, invalid)).toEqual({ send: [], dropped: [] });
     expect(c.due(9001, invalid)).toEqual({
       send: [],

@@ -177,8 +177,7 @@ export class ClaudeHintWriter {
       return { ...draft, model: message.model || this.#o.model };
     } catch (err) {
       if (err instanceof LlmHintError) throw err;
-      if (abort.signal.aborted)
-        throw new LlmHintError('timeout', `no LLM hint within ${budgetMs} ms`);
+      if (abort.signal.aborted) throw new LlmHintError('timeout', `no LLM hint within ${budgetMs} ms`);
       throw new LlmHintError('api-error', (err as Error).message, { cause: err });
     } finally {
       clearTimeout(timer);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { HintDetail, HintMessage, HintWhyInput, SignalMessage } from '@interview-helper/protocol';
 import type { logger } from '../log.js';
 import type { SessionContext } from '../session/extension.js';
-import type { DropReason, Dropped, HintCadence } from './cadence.js';
+import type { Dropped, DropReason, HintCadence } from './cadence.js';
 import type { ClaudeHintWriter } from './claude.js';
 import { deliverHint } from './delivery.js';
 import type { HintLog } from './hint-log.js';
@@ -173,7 +173,13 @@ export class HintPipeline {
     const timing = (this.#d.timing ?? ((k: TriggerKind) => defaultHintTiming[k]))(t.kind);
     const thresholds =
       this.#d.thresholds?.(t.kind) ?? (defaultTriggerOptions[t.kind] as unknown as Thresholds);
-    return { trigger: t, timing, thresholds, facts: liveFacts(t, thresholds, now, this.#lastSpeech()), ended: false };
+    return {
+      trigger: t,
+      timing,
+      thresholds,
+      facts: liveFacts(t, thresholds, now, this.#lastSpeech()),
+      ended: false,
+    };
   }
 
   #input = (id: string): HintWhyInput | undefined => this.#d.input?.(id);
@@ -183,7 +189,11 @@ export class HintPipeline {
     for (const entry of this.#live.values()) {
       const parts = entry.hint.parts;
       if (parts.some((p) => p.trigger.kind === t.kind)) continue;
-      if (parts.some((p) => related(p.trigger.kind, t.kind) && Math.abs(p.trigger.at - t.at) <= this.#o.relatedWindowMs))
+      if (
+        parts.some(
+          (p) => related(p.trigger.kind, t.kind) && Math.abs(p.trigger.at - t.at) <= this.#o.relatedWindowMs,
+        )
+      )
         return entry;
     }
     return undefined;

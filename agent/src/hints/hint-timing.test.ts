@@ -23,7 +23,12 @@ function context(sessionId: string): SessionContext {
     sessionId,
     room,
     publisher: new InterviewerPublisher(room),
-    recorder: { presence: async () => {}, signals: async () => {}, hintFeedback: async () => false, close: async () => {} },
+    recorder: {
+      presence: async () => {},
+      signals: async () => {},
+      hintFeedback: async () => false,
+      close: async () => {},
+    },
     candidate: () => undefined,
     emitSignal: () => {
       throw new Error('not used');
@@ -201,7 +206,8 @@ describe('hint timing (scripted clock)', () => {
     await r.p.handle(trigger('extra-person', 0));
     expect(r.sent).toEqual([]);
     const extra = (await store.hints()).find(
-      (h) => h.kind === 'extra-person' && h.triggerAt?.getTime() === T0 && h.decidedAt?.getTime() === T0 + 20_000,
+      (h) =>
+        h.kind === 'extra-person' && h.triggerAt?.getTime() === T0 && h.decidedAt?.getTime() === T0 + 20_000,
     );
     expect(extra?.drops).toEqual([{ identity: '*', reason: 'expired-before-ready', at: T0 + 20_000 }]);
   });
@@ -259,7 +265,8 @@ describe('hint timing (scripted clock)', () => {
       const over = defaultHintTiming[kind].untilSpeech && r.lastSpeech > T0 + at;
       const before = r.sent.length;
       await r.p.handle(trigger(kind, at, `${kind}@${t}`));
-      if (!over) decided.push({ at: t, priority: defaultHintTiming[kind].priority, sentNow: r.sent.length > before });
+      if (!over)
+        decided.push({ at: t, priority: defaultHintTiming[kind].priority, sentNow: r.sent.length > before });
     };
     for (let t = 250; t <= 600_000; t += 250) {
       await r.until(t);

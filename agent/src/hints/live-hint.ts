@@ -37,7 +37,8 @@ export function liveFacts(t: HintTrigger, thresholds: Thresholds, now: number, l
       const f = t.facts;
       const out: Facts = { ...f };
       if (typeof f.silentSeconds === 'number') out.silentSeconds = Math.round(f.silentSeconds + since / 1000);
-      if (typeof f.minutesUnchanged === 'number') out.minutesUnchanged = round1(f.minutesUnchanged + since / 60_000);
+      if (typeof f.minutesUnchanged === 'number')
+        out.minutesUnchanged = round1(f.minutesUnchanged + since / 60_000);
       return out;
     }
     default:
@@ -52,7 +53,7 @@ export function spokeSince(t: HintTrigger, lastSpeechAt: number): boolean {
 }
 
 const UNIT = String.raw`\s?(?:s|sec|secs|second|seconds|min|mins|minute|minutes)\b`;
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `text` with the numbers of `before` that changed in `after` replaced (when followed by a time unit). */
 export function refreshNumbers(text: string, before: Facts, after: Facts): string {
@@ -61,7 +62,8 @@ export function refreshNumbers(text: string, before: Facts, after: Facts): strin
     const old = before[key];
     if (typeof value !== 'number' || typeof old !== 'number' || old === value) continue;
     const variants = [...new Set([String(old), String(Math.round(old))])];
-    for (const v of variants) out = out.replace(new RegExp(`\\b${escape(v)}(?=${UNIT})`, 'g'), String(value));
+    for (const v of variants)
+      out = out.replace(new RegExp(`\\b${escapeRegExp(v)}(?=${UNIT})`, 'g'), String(value));
   }
   return out;
 }
@@ -138,7 +140,10 @@ export class LiveHint implements CadenceHint {
     if (this.draft.source === 'rules') return rules.write({ ...first.trigger, facts: first.facts });
     const t = this.draft.text;
     const fix = (s: string) => refreshNumbers(s, first.trigger.facts, first.facts);
-    return { ...this.draft, text: { minimal: fix(t.minimal), normal: fix(t.normal), verbose: fix(t.verbose) } };
+    return {
+      ...this.draft,
+      text: { minimal: fix(t.minimal), normal: fix(t.normal), verbose: fix(t.verbose) },
+    };
   }
 
   /** The "why" block: trigger, inputs with their times, thresholds, source, confidence and timeline. */

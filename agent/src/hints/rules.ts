@@ -126,7 +126,9 @@ export class RuleHintWriter {
       pause && request && parts.length === 2
         ? pauseAndRequest(pause, request)
         : parts
-            .map((p): { minimal: string; normal: string } => this.write({ ...p.trigger, facts: p.facts }).text)
+            .map(
+              (p): { minimal: string; normal: string } => this.write({ ...p.trigger, facts: p.facts }).text,
+            )
             .reduce((a, b) => ({ minimal: `${a.minimal} ${b.minimal}`, normal: `${a.normal} ${b.normal}` }));
     const cite = evidence.length > 0 ? ` Evidence: ${evidence.join(', ')}.` : '';
     return {

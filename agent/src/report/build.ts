@@ -140,6 +140,9 @@ export function deterministicSummary(r: Omit<SessionReport, 'summary'>): string 
     `Session of ${minutes} min with ${r.participants.length} participant stays.`,
     observed.length ? `Observed: ${observed.join(', ')}.` : 'No notable observations.',
     `${h.total} hints (${h.bySource.rules ?? 0} rule-based, ${h.bySource.llm ?? 0} LLM), ${h.merged} near-duplicates merged.`,
+    h.dropped
+      ? `${h.dropped} ${h.dropped === 1 ? 'hint was' : 'hints were'} dropped unsent (no longer valid when they could be shown).`
+      : '',
     `Feedback: ${f.useful} useful, ${f.notUseful} not useful, ${f.none} without feedback.`,
     d.n ? `Hint delivery from trigger: p50 ${d.p50} ms, p95 ${d.p95} ms.` : '',
     `${r.transcript.length} final transcript segments.`,

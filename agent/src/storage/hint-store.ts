@@ -42,7 +42,13 @@ export class HintStore {
    */
   updateHint(
     hintId: string,
-    update: { text: string; evidence: readonly string[]; confidence: number; source: 'rules' | 'llm'; why: HintWhy },
+    update: {
+      text: string;
+      evidence: readonly string[];
+      confidence: number;
+      source: 'rules' | 'llm';
+      why: HintWhy;
+    },
   ): Promise<boolean> {
     return storageCall('updateHint', async () => {
       const rows = await this.#db
