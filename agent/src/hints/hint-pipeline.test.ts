@@ -139,12 +139,16 @@ describe('HintPipeline (storage, merging, LLM fallback)', () => {
       // 9.2 s ago: too little left to ask the LLM at all.
       await p.handle(trigger({ kind: 'extra-person', at: T - 9200, dedupeKey: 'x2', facts: { faces: 2 } }));
       expect(llm?.budgets).toEqual([2500]);
+      // A pause may end any moment: the LLM gets at most 1.5 s however long its window.
+      await p.handle(trigger({ kind: 'long-pause', at: T, dedupeKey: 'p1' }));
+      expect(llm?.budgets).toEqual([2500, 1500]);
       const rows = await store.hints();
       expect(rows.map((r) => [r.source, r.why?.source, r.drops])).toEqual([
         ['rules', 'rules', []],
         ['rules', 'rules', []],
+        ['rules', 'rules', []],
       ]);
-      expect(rows.map((r) => r.why?.validUntil).sort()).toEqual([T + 800, T + 3000]);
+      expect(rows.map((r) => r.why?.validUntil).sort()).toEqual([T + 800, T + 3000, T + 20_000]);
     } finally {
       standIn.setModes(['ok']);
       await store.close();

@@ -21,12 +21,18 @@ export interface HintPipelineOptions {
   llmReserveMs: number;
   /** Below this much time left in the window the LLM is not asked (the rule text goes out at once). */
   minLlmBudgetMs: number;
+  /**
+   * Longest wait for the LLM on a hint that ends when the candidate speaks (a pause may end any moment:
+   * the rule text goes out rather than a late one).
+   */
+  liveLlmBudgetMs: number;
 }
 
 export const defaultHintPipelineOptions: HintPipelineOptions = {
   relatedWindowMs: 10_000,
   llmReserveMs: 500,
   minLlmBudgetMs: 1000,
+  liveLlmBudgetMs: 1500,
 };
 
 /** What a {@link HintPipeline} works with. */
@@ -106,7 +112,8 @@ export class HintPipeline {
     const entry = { hint, writing: true, stored: Promise.resolve(false) };
     this.#live.set(id, entry);
     if (llm && hint.update(now, this.#lastSpeech()) === undefined) {
-      const budgetMs = Math.min(llm.budgetMs, hint.validUntil - now - this.#o.llmReserveMs);
+      const live = part.timing.untilSpeech ? this.#o.liveLlmBudgetMs : Number.POSITIVE_INFINITY;
+      const budgetMs = Math.min(llm.budgetMs, live, hint.validUntil - now - this.#o.llmReserveMs);
       if (budgetMs >= this.#o.minLlmBudgetMs) {
         try {
           hint.draft = await llm.write(t, this.#d.context(), { budgetMs });
