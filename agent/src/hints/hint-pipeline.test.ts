@@ -154,4 +154,43 @@ describe('HintPipeline (storage, merging, LLM fallback)', () => {
       await store.close();
     }
   });
+
+  it('a clarification request arriving while the LLM writes the pause hint is merged into it: one stored hint', async () => {
+    const { p, store } = await pipeline(true);
+    try {
+      standIn.setModes(['ok']);
+      const at = Date.now();
+      const pause = p.handle(trigger({ at, dedupeKey: 'p-merge' }));
+      const request = p.handle(
+        trigger({
+          kind: 'stuck',
+          at: at + 500,
+          signalId: 'seg_1',
+          evidence: ['seg_1'],
+          facts: { quote: 'what do you mean by stable?' },
+          dedupeKey: 'stuck@seg_1',
+        }),
+      );
+      await Promise.all([pause, request]);
+      const rows = await store.hints();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.text).toMatch(
+        /^The candidate said "what do you mean by stable\?" and has not spoken for \d+ s since/,
+      );
+      expect(rows[0]?.evidence.sort()).toEqual(['seg_1', 'sig_p1']);
+      expect(rows[0]?.why?.merged?.map((m) => m.trigger)).toEqual(['stuck']);
+      await waitUntil(async () => (await store.hints())[0]?.mergedCount === 1);
+    } finally {
+      await store.close();
+    }
+  });
 });
+
+/** Resolves once `check` holds (polled), or fails after 10 s. */
+async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -148,7 +148,12 @@ export class HintPipeline {
       ...(hint.draft.firstTokenAt ? { llmFirstTokenAt: hint.draft.firstTokenAt } : {}),
       why: hint.why(draft, this.#input),
     });
-    for (const p of hint.parts.slice(1)) void store.merge(id, p.trigger.evidence);
+    // Related triggers merged while it was written are counted once the row exists.
+    const extra = hint.parts.slice(1);
+    if (extra.length > 0)
+      void entry.stored.then(async (ok) => {
+        for (const p of extra) if (ok) await store.merge(id, p.trigger.evidence);
+      });
     if (reason) {
       // Nothing it says still holds (or its window passed while it was written): given to nobody.
       const fate = reason === 'expired' ? 'expired-before-ready' : reason;
