@@ -68,7 +68,8 @@ interface Sent {
 }
 
 /** A pipeline on a scripted clock, delivering to `ivy` and recording what went out. */
-function rig(store: HintLog, sessionId: string) {
+async function rig(store: HintLog, sessionId: string) {
+  const earlier = new Set((await store.hints()).map((h) => h.id));
   let now = T0;
   let lastSpeech = T0;
   const sent: Sent[] = [];
@@ -90,6 +91,10 @@ function rig(store: HintLog, sessionId: string) {
   return {
     p,
     sent,
+    /** Hints stored by this pipeline (the store is shared between tests). */
+    async rows() {
+      return (await store.hints()).filter((h) => !earlier.has(h.id));
+    },
     /** Moves the clock to `ms` after T0, ticking every 250 ms on the way. */
     async until(ms: number) {
       while (now < T0 + ms) {
@@ -119,7 +124,7 @@ describe('hint timing (scripted clock)', () => {
   const row = async (id: string) => (await store.hints()).find((h) => h.id === id);
 
   it('a long pause preempts the interval after a follow-up hint and counts the silence at delivery', async () => {
-    const r = rig(store, sessionId);
+    const r = await rig(store, sessionId);
     r.speak(0);
     await r.until(2000);
     await r.p.handle(trigger('answer-end', 0));
@@ -145,7 +150,7 @@ describe('hint timing (scripted clock)', () => {
   });
 
   it('a hint held behind one of equal priority goes out when the interval passes, its silence counted then', async () => {
-    const r = rig(store, sessionId);
+    const r = await rig(store, sessionId);
     r.speak(0);
     await r.p.handle(trigger('extra-person', 0));
     await r.until(8000);
@@ -166,7 +171,7 @@ describe('hint timing (scripted clock)', () => {
   });
 
   it('a held hint is dropped with its reason once its window passes or its condition ends, never sent late', async () => {
-    const r = rig(store, sessionId);
+    const r = await rig(store, sessionId);
     r.speak(0);
     await r.p.handle(trigger('long-pause', 0));
     await r.until(1000);
@@ -177,7 +182,7 @@ describe('hint timing (scripted clock)', () => {
     r.speak(6000); // the candidate answers: the second pause is over
     await r.until(40_000);
     expect(r.sent.map((s) => s.message.kind)).toEqual(['long-pause']);
-    const rows = await store.hints();
+    const rows = await r.rows();
     const extra = rows.find((h) => h.triggerAt?.getTime() === T0 + 1000 && h.kind === 'extra-person');
     const second = rows.find((h) => h.triggerAt?.getTime() === T0 + 3000 && h.kind === 'long-pause');
     expect(extra?.recipients).toEqual([]);
@@ -188,24 +193,24 @@ describe('hint timing (scripted clock)', () => {
   });
 
   it('a held hint whose window passes is dropped as expired', async () => {
-    const r = rig(store, sessionId);
+    const r = await rig(store, sessionId);
     await r.p.handle(trigger('stuck', 0));
     await r.until(1000);
     await r.p.handle(trigger('extra-person', 1000));
     await r.until(20_000);
     expect(r.sent.map((s) => s.message.kind)).toEqual(['stuck']);
-    const extra = (await store.hints()).find(
+    const extra = (await r.rows()).find(
       (h) => h.kind === 'extra-person' && h.triggerAt?.getTime() === T0 + 1000,
     );
     expect(extra?.drops).toEqual([{ identity: 'ivy', reason: 'expired', at: T0 + 11_250 }]);
   });
 
   it('a trigger whose window passed before it was handled is stored as dropped and never sent', async () => {
-    const r = rig(store, sessionId);
+    const r = await rig(store, sessionId);
     await r.until(20_000);
     await r.p.handle(trigger('extra-person', 0));
     expect(r.sent).toEqual([]);
-    const extra = (await store.hints()).find(
+    const extra = (await r.rows()).find(
       (h) =>
         h.kind === 'extra-person' && h.triggerAt?.getTime() === T0 && h.decidedAt?.getTime() === T0 + 20_000,
     );
@@ -213,7 +218,7 @@ describe('hint timing (scripted clock)', () => {
   });
 
   it('a clarification request then a long pause are one hint: the pause updates it under the same id', async () => {
-    const r = rig(store, sessionId);
+    const r = await rig(store, sessionId);
     r.speak(2000);
     await r.until(2000);
     await r.p.handle(trigger('stuck', 2000));
@@ -233,7 +238,7 @@ describe('hint timing (scripted clock)', () => {
   });
 
   it('a long pause broken by a clarification request is one hint telling how long the silence was', async () => {
-    const r = rig(store, sessionId);
+    const r = await rig(store, sessionId);
     r.speak(0);
     await r.until(8000);
     await r.p.handle(trigger('long-pause', 8000));
@@ -250,7 +255,7 @@ describe('hint timing (scripted clock)', () => {
   });
 
   it('over a random session, no hint is sent outside its window or held behind a lower-priority one, and pause hints count the silence when sent', async () => {
-    const r = rig(store, sessionId);
+    const r = await rig(store, sessionId);
     let seed = 7;
     const rand = () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
