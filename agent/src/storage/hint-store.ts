@@ -37,8 +37,9 @@ export class HintStore {
   }
 
   /**
-   * Replaces what a hint says as it was last sent (text, evidence, confidence, source and its "why" block),
-   * e.g. after a related trigger was merged into it. Returns false for an unknown hint.
+   * Replaces what a hint says with what was last sent (text, confidence, source and its "why" block, e.g.
+   * after a related trigger was merged into it) and adds `evidence` to its own. Returns false for an unknown
+   * hint.
    */
   updateHint(
     hintId: string,
@@ -55,7 +56,7 @@ export class HintStore {
         .update(hints)
         .set({
           text: update.text,
-          evidence: [...update.evidence],
+          evidence: unionJson(hints.evidence, update.evidence),
           confidence: update.confidence,
           source: update.source,
           why: update.why,
