@@ -33,22 +33,25 @@ describe('HintCadence', () => {
   });
 
   it('a higher-priority hint preempts the interval after a lower one; an equal or lower one waits', () => {
-    const c = new HintCadence<H>({ minIntervalMs: 15_000 });
+    const c = new HintCadence<H>({ minIntervalMs: 15_000, urgentIntervalMs: 5000 });
     expect(c.offer(h('follow-up', 1), ['ivy'], 0).send).toEqual(['ivy']);
     expect(c.offer(h('look-away', 2), ['ivy'], 1000).send).toEqual(['ivy']);
     expect(c.offer(h('pause', 3), ['ivy'], 2000).send).toEqual(['ivy']);
-    // After a high one, even another high one waits for the interval.
+    // After an urgent one, another urgent one waits for the shorter interval, a lower one for the full one.
     expect(c.offer(h('extra-person', 3), ['ivy'], 3000).send).toEqual([]);
     expect(c.offer(h('fast-speech', 1), ['ivy'], 4000).send).toEqual([]);
     expect(c.held('ivy').map((x) => x.id)).toEqual(['extra-person', 'fast-speech']);
-    expect(ids(c.due(16_999).send)).toEqual([]);
-    expect(ids(c.due(17_000).send)).toEqual(['extra-person']);
-    expect(ids(c.due(32_000).send)).toEqual(['fast-speech']);
+    expect(ids(c.due(6999).send)).toEqual([]);
+    expect(ids(c.due(7000).send)).toEqual(['extra-person']);
+    expect(ids(c.due(21_999).send)).toEqual([]);
+    expect(ids(c.due(22_000).send)).toEqual(['fast-speech']);
   });
 
   it('a held hint is superseded only by one of equal or higher priority; a lower one queues behind it', () => {
     const c = new HintCadence<H>({ minIntervalMs: 10_000 });
     c.offer(h('first', 3), ['ivy'], 0);
+    expect(c.intervalFor(3)).toBe(5000);
+    expect(c.intervalFor(2)).toBe(10_000);
     expect(c.offer(h('pause', 3), ['ivy'], 1000).dropped).toEqual([]);
     expect(c.offer(h('low', 1), ['ivy'], 2000).dropped).toEqual([]);
     expect(c.held('ivy').map((x) => x.id)).toEqual(['pause', 'low']);
@@ -61,7 +64,7 @@ describe('HintCadence', () => {
   });
 
   it('drops a held hint that is no longer valid, with the reason, instead of sending it late', () => {
-    const c = new HintCadence<H>({ minIntervalMs: 15_000 });
+    const c = new HintCadence<H>({ minIntervalMs: 15_000, urgentIntervalMs: 15_000 });
     c.offer(h('answer-end', 3), ['ivy'], 0);
     c.offer(h('pause', 3), ['ivy'], 1000);
     const validUntil = new Map([['pause', 9000]]);

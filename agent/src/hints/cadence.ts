@@ -2,6 +2,13 @@
 export interface CadenceOptions {
   /** At most one hint per this many ms to each interviewer, unless a hint of higher priority preempts. */
   minIntervalMs: number;
+  /**
+   * A hint of at least `urgentPriority` waits only this long after the last one (if shorter than
+   * `minIntervalMs`): two urgent moments close together are both shown, a few seconds apart.
+   */
+  urgentIntervalMs: number;
+  /** Priority from which {@link urgentIntervalMs} applies. */
+  urgentPriority: number;
   /** Triggers with the same dedupe key within this many ms merge into the first hint. */
   dedupeWindowMs: number;
   /** A hint held back by the interval is dropped for that interviewer after this many ms (a last resort: each hint's own validity window is usually shorter). */
@@ -10,6 +17,8 @@ export interface CadenceOptions {
 
 export const defaultCadenceOptions: CadenceOptions = {
   minIntervalMs: 15_000,
+  urgentIntervalMs: 5000,
+  urgentPriority: 3,
   dedupeWindowMs: 60_000,
   maxHoldMs: 60_000,
 };
@@ -43,8 +52,9 @@ export interface Held<H> {
 }
 
 /**
- * Keeps hints few without letting an urgent one wait: at most one hint per interval to each interviewer,
- * except that a hint of higher priority than the last one sent goes out at once (preemption). A hint held
+ * Keeps hints few without letting an urgent one wait: at most one hint per interval to each interviewer
+ * (a shorter one for urgent hints), except that a hint of higher priority than the last one sent goes out at
+ * once (preemption). A hint held
  * back waits in a per-interviewer queue ordered by priority; a newer hint of equal or higher priority
  * supersedes the held ones it outranks or equals, a lower one queues behind. Held hints are checked on each
  * {@link due} call and dropped, with a reason, once they are no longer valid: they are never sent late.
@@ -157,6 +167,12 @@ export class HintCadence<H extends CadenceHint> {
 
   #open(who: string, priority: number, now: number): boolean {
     const last = this.#lastSent.get(who);
-    return last === undefined || now - last.at >= this.#o.minIntervalMs || priority > last.priority;
+    return last === undefined || now - last.at >= this.intervalFor(priority) || priority > last.priority;
+  }
+
+  /** How long a hint of `priority` waits after the last hint (of equal or higher priority) to an interviewer. */
+  intervalFor(priority: number): number {
+    const o = this.#o;
+    return priority >= o.urgentPriority ? Math.min(o.urgentIntervalMs, o.minIntervalMs) : o.minIntervalMs;
   }
 }

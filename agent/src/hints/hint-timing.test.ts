@@ -9,13 +9,15 @@ import { HintCadence } from './cadence.js';
 import { HintLog } from './hint-log.js';
 import { HintPipeline } from './hint-pipeline.js';
 import type { LiveHint } from './live-hint.js';
-import { defaultHintTiming } from './priorities.js';
+import { defaultHintTiming, type HintTiming } from './priorities.js';
 import type { HintTrigger } from './trigger.js';
 import type { TriggerKind } from './trigger-options.js';
 
 const log = logger('hint-timing-test');
 const T0 = Date.UTC(2026, 0, 1, 12);
 const INTERVAL = 15_000;
+/** Interval after a hint for an urgent (high-priority) one. */
+const URGENT_INTERVAL = 5000;
 
 function context(sessionId: string): SessionContext {
   const room = new Room();
@@ -68,7 +70,11 @@ interface Sent {
 }
 
 /** A pipeline on a scripted clock, delivering to `ivy` and recording what went out. */
-async function rig(store: HintLog, sessionId: string) {
+async function rig(
+  store: HintLog,
+  sessionId: string,
+  timing: Partial<Record<TriggerKind, Partial<HintTiming>>> = {},
+) {
   const earlier = new Set((await store.hints()).map((h) => h.id));
   let now = T0;
   let lastSpeech = T0;
@@ -82,6 +88,7 @@ async function rig(store: HintLog, sessionId: string) {
     log,
     now: () => now,
     lastSpeechAt: () => lastSpeech,
+    timing: (kind) => ({ ...defaultHintTiming[kind], ...timing[kind] }),
     interviewers: () => ['ivy'],
     deliver: async (variants, to) => {
       for (const who of to) sent.push({ at: now, lastSpeech, to: who, message: variants('normal') });
@@ -130,9 +137,14 @@ describe('hint timing (scripted clock)', () => {
     await r.p.handle(trigger('answer-end', 0));
     await r.until(8000);
     await r.p.handle(trigger('long-pause', 8000));
+    // Another person 2.5 s later: urgent too, shown after the shorter interval, inside its 10 s window.
+    await r.until(10_500);
+    await r.p.handle(trigger('extra-person', 10_500));
+    await r.until(20_000);
     expect(r.sent.map((s) => [s.message.kind, s.at - T0])).toEqual([
       ['answer-end', 2000],
       ['long-pause', 8000],
+      ['extra-person', 8000 + URGENT_INTERVAL],
     ]);
     const pause = r.sent[1]?.message;
     expect(pause?.text).toMatch(/^The candidate has not spoken for 8 s\./);
@@ -152,22 +164,23 @@ describe('hint timing (scripted clock)', () => {
   it('a hint held behind one of equal priority goes out when the interval passes, its silence counted then', async () => {
     const r = await rig(store, sessionId);
     r.speak(0);
-    await r.p.handle(trigger('extra-person', 0));
+    await r.until(6000);
+    await r.p.handle(trigger('extra-person', 6000));
     await r.until(8000);
     await r.p.handle(trigger('long-pause', 8000));
     expect(r.sent).toHaveLength(1);
     await r.until(16_000);
     expect(r.sent.map((s) => [s.message.kind, s.at - T0])).toEqual([
-      ['extra-person', 0],
-      ['long-pause', INTERVAL],
+      ['extra-person', 6000],
+      ['long-pause', 6000 + URGENT_INTERVAL],
     ]);
     const pause = r.sent[1]?.message;
-    expect(pause?.text).toMatch(/has not spoken for 15 s/);
-    expect(pause?.why?.facts.seconds).toBe(15);
+    expect(pause?.text).toMatch(/has not spoken for 11 s/);
+    expect(pause?.why?.facts.seconds).toBe(11);
     const stored = await row(pause?.id ?? '');
-    expect(stored?.text).toMatch(/has not spoken for 15 s/);
-    expect(stored?.why?.sentAt).toBe(T0 + INTERVAL);
-    expect(stored?.publishedAt?.getTime()).toBe(T0 + INTERVAL);
+    expect(stored?.text).toMatch(/has not spoken for 11 s/);
+    expect(stored?.why?.sentAt).toBe(T0 + 11_000);
+    expect(stored?.publishedAt?.getTime()).toBe(T0 + 11_000);
   });
 
   it('a held hint is dropped with its reason once its window passes or its condition ends, never sent late', async () => {
@@ -178,8 +191,8 @@ describe('hint timing (scripted clock)', () => {
     await r.p.handle(trigger('extra-person', 1000)); // valid 10 s, held behind the pause
     await r.until(3000);
     await r.p.handle(trigger('long-pause', 3000, 'second-pause')); // held as well
-    await r.until(6000);
-    r.speak(6000); // the candidate answers: the second pause is over
+    await r.until(4000);
+    r.speak(4000); // the candidate answers: the second pause is over
     await r.until(40_000);
     expect(r.sent.map((s) => s.message.kind)).toEqual(['long-pause']);
     const rows = await r.rows();
@@ -189,11 +202,11 @@ describe('hint timing (scripted clock)', () => {
     expect(second?.recipients).toEqual([]);
     // The extra-person hint was superseded (equal priority, newer) by the second pause, which then ended.
     expect(extra?.drops).toEqual([{ identity: 'ivy', reason: 'superseded', at: T0 + 3000 }]);
-    expect(second?.drops).toEqual([{ identity: 'ivy', reason: 'condition-ended', at: T0 + 6250 }]);
+    expect(second?.drops).toEqual([{ identity: 'ivy', reason: 'condition-ended', at: T0 + 4250 }]);
   });
 
   it('a held hint whose window passes is dropped as expired', async () => {
-    const r = await rig(store, sessionId);
+    const r = await rig(store, sessionId, { 'extra-person': { validSeconds: 3 } });
     await r.p.handle(trigger('stuck', 0));
     await r.until(1000);
     await r.p.handle(trigger('extra-person', 1000));
@@ -202,7 +215,7 @@ describe('hint timing (scripted clock)', () => {
     const extra = (await r.rows()).find(
       (h) => h.kind === 'extra-person' && h.triggerAt?.getTime() === T0 + 1000,
     );
-    expect(extra?.drops).toEqual([{ identity: 'ivy', reason: 'expired', at: T0 + 11_250 }]);
+    expect(extra?.drops).toEqual([{ identity: 'ivy', reason: 'expired', at: T0 + 4250 }]);
   });
 
   it('a trigger whose window passed before it was handled is stored as dropped and never sent', async () => {
@@ -306,7 +319,8 @@ describe('hint timing (scripted clock)', () => {
     }
     // A hint not sent at once was held only behind a hint of equal or higher priority sent within the interval.
     for (const d of decided.filter((x) => !x.sentNow)) {
-      const blocker = firstSends.filter((s) => s.at <= T0 + d.at && s.at > T0 + d.at - INTERVAL).at(-1);
+      const interval = d.priority >= 3 ? URGENT_INTERVAL : INTERVAL;
+      const blocker = firstSends.filter((s) => s.at <= T0 + d.at && s.at > T0 + d.at - interval).at(-1);
       expect(blocker?.message.why?.priority ?? 0).toBeGreaterThanOrEqual(d.priority);
     }
   }, 60_000);
