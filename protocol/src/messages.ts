@@ -7,7 +7,62 @@ export { PROTOCOL_VERSION, timeRangeSchema } from './common.js';
 export const roleSchema = z.enum(['candidate', 'interviewer']);
 export type Role = z.infer<typeof roleSchema>;
 
-/** A hint for the interviewer, grounded in signals. */
+/** Measured values behind a signal, e.g. `{ rmsDbfs: -23.4, fps: 14.8 }`. */
+export const measurementsSchema = z.record(
+  z.string().max(64),
+  z.union([z.number(), z.string().max(256), z.boolean()]),
+);
+
+/** One input a hint rests on: a signal (or transcript segment, code revision) with its time and values. */
+export const hintWhyInputSchema = z.object({
+  id,
+  kind: z.string().min(1).max(64),
+  /** Start of the input's time range, when it has one. */
+  start: timestamp.optional(),
+  /** When the input happened (the end of its range). */
+  at: timestamp.optional(),
+  /** The values of the input the trigger read. */
+  values: measurementsSchema.optional(),
+});
+export type HintWhyInput = z.infer<typeof hintWhyInputSchema>;
+
+/**
+ * Why a hint was given: the trigger, the inputs and thresholds that fired it, who wrote the text, and its
+ * timeline. Every hint the agent sends carries one.
+ */
+export const hintWhySchema = z.object({
+  /** The trigger kind (e.g. `long-pause`). */
+  trigger: z.string().min(1).max(64),
+  /** Priority of the trigger (higher goes first; see the agent's hint timing table). */
+  priority: z.number().int().min(0).max(10),
+  inputs: z.array(hintWhyInputSchema).max(20),
+  /** The facts the text quotes, as they were when the hint was sent (e.g. the silence so far). */
+  facts: measurementsSchema,
+  /** The option values that made the trigger fire, and the trigger's timing options. */
+  thresholds: measurementsSchema,
+  /** `rules` (templates) or the id of the model that wrote the text. */
+  source: z.string().min(1).max(128),
+  confidence: z.number().min(0).max(1),
+  /** When the triggering event happened. */
+  triggerAt: timestamp,
+  /** When the agent decided to give the hint. */
+  decidedAt: timestamp,
+  /** When this message was sent. */
+  sentAt: timestamp.optional(),
+  /** After this moment the hint is no longer sent (its content may no longer be true). */
+  validUntil: timestamp,
+  /** Related triggers folded into this hint (e.g. a clarification request during a long pause). */
+  merged: z
+    .array(z.object({ trigger: z.string().min(1).max(64), at: timestamp, facts: measurementsSchema }))
+    .max(10)
+    .optional(),
+});
+export type HintWhy = z.infer<typeof hintWhySchema>;
+
+/**
+ * A hint for the interviewer, grounded in signals. A hint with an id already shown is an update of that hint
+ * (a related trigger was merged into it): clients replace the earlier one.
+ */
 export const hintMessageSchema = z.object({
   v: version,
   type: z.literal('hint'),
@@ -23,6 +78,8 @@ export const hintMessageSchema = z.object({
   triggerAt: timestamp.optional(),
   /** Detail level the text was written for (the recipient's setting). */
   detail: z.enum(['minimal', 'normal', 'verbose']).optional(),
+  /** Why the hint was given (trigger, inputs, thresholds, source, timeline). */
+  why: hintWhySchema.optional(),
 });
 export type HintMessage = z.infer<typeof hintMessageSchema>;
 

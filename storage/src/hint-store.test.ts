@@ -64,6 +64,59 @@ describe.each(storageTargets())('HintStore on $name', (target) => {
     expect([...(row?.recipients ?? [])].sort()).toEqual(['ian', 'ida', 'ivy']);
   });
 
+  it('replaces what a hint says with what was sent (evidence only grows) and records drops with reasons', async () => {
+    const s = await newSession();
+    const id = `hint-${randomUUID()}`;
+    const why = {
+      trigger: 'long-pause',
+      priority: 3,
+      inputs: [{ id: 'sig-a', kind: 'silence', start: T0 - 8000, at: T0, values: { seconds: 8 } }],
+      facts: { seconds: 12 },
+      thresholds: { minSeconds: 8, validSeconds: 20, untilSpeech: true },
+      source: 'rules',
+      confidence: 0.9,
+      triggerAt: T0,
+      decidedAt: T0 + 5,
+      sentAt: T0 + 4000,
+      validUntil: T0 + 20_000,
+    };
+    await store.insertHint({
+      id,
+      sessionId: s.id,
+      kind: 'long-pause',
+      text: 'No speech for 8 s.',
+      evidence: ['sig-a'],
+      confidence: 0.9,
+      source: 'llm',
+      createdAt: T0 + 100,
+      why: { ...why, facts: { seconds: 8 } },
+    });
+    expect(await hintStore.mergeIntoHint(id, ['sig-b'])).toBe(true);
+    const update = {
+      text: 'No speech for 12 s.',
+      evidence: ['sig-a', 'seg-1'],
+      confidence: 0.8,
+      source: 'rules' as const,
+      why,
+    };
+    expect(await hintStore.updateHint(id, update)).toBe(true);
+    expect(await hintStore.addHintDrops(id, [{ identity: 'ian', reason: 'expired', at: T0 + 20_001 }])).toBe(
+      true,
+    );
+    expect(
+      await hintStore.addHintDrops(id, [{ identity: 'ida', reason: 'superseded', at: T0 + 30_000 }]),
+    ).toBe(true);
+    expect(await hintStore.updateHint('no-such-hint', update)).toBe(false);
+    expect(await hintStore.addHintDrops('no-such-hint', [])).toBe(false);
+    const [row] = await store.listHints(s.id);
+    expect(row).toMatchObject({ text: 'No speech for 12 s.', confidence: 0.8, source: 'rules', why });
+    expect([...(row?.evidence ?? [])].sort()).toEqual(['seg-1', 'sig-a', 'sig-b']);
+    expect(row?.drops).toEqual([
+      { identity: 'ian', reason: 'expired', at: T0 + 20_001 },
+      { identity: 'ida', reason: 'superseded', at: T0 + 30_000 },
+    ]);
+  });
+
   it('stores one report per session, the latest replacing the earlier', async () => {
     const s = await newSession();
     expect(await store.getReport(s.id)).toBeUndefined();

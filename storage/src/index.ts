@@ -12,6 +12,7 @@ export { HintStore } from './hint-store.js';
 export { generateInvite, hashInvite, INVITE_BYTES, inviteMatches } from './invites.js';
 export { type PgliteServer, type PgliteServerOptions, startPgliteServer } from './pglite-server.js';
 export type {
+  HintDrop,
   HintRow,
   ParticipantRow,
   SessionReportRow,

@@ -1,3 +1,4 @@
+import type { HintWhy } from '@interview-helper/protocol';
 import { sql } from 'drizzle-orm';
 import {
   boolean,
@@ -12,6 +13,14 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+
+/** A hint not delivered to one interviewer (or to anyone, `identity` `*`), and why. */
+export interface HintDrop {
+  identity: string;
+  reason: string;
+  /** Milliseconds since the Unix epoch. */
+  at: number;
+}
 
 /** Timestamp with time zone, read back as a `Date`. */
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -111,6 +120,10 @@ export const hints = pgTable(
     recipients: jsonb('recipients').$type<string[]>().notNull().default([]),
     /** Near-duplicate triggers folded into this hint instead of becoming hints of their own. */
     mergedCount: integer('merged_count').notNull().default(0),
+    /** Why the hint was given (trigger, inputs, thresholds, source, timeline), as last sent. */
+    why: jsonb('why').$type<HintWhy>(),
+    /** Interviewers the hint was not delivered to, with the reason (e.g. its validity window passed). */
+    drops: jsonb('drops').$type<HintDrop[]>().notNull().default([]),
     feedbackUseful: boolean('feedback_useful'),
     feedbackAt: tstz('feedback_at'),
   },

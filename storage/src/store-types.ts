@@ -1,4 +1,4 @@
-import type { HintMessage, Role, SignalMessage } from '@interview-helper/protocol';
+import type { HintMessage, HintWhy, Role, SignalMessage } from '@interview-helper/protocol';
 import type { SessionSettings } from './schema.js';
 
 /** Milliseconds since the Unix epoch (as in the protocol), or a `Date`. */
@@ -51,6 +51,8 @@ export type HintInput = Pick<
   llmFirstTokenAt?: Timestamp;
   publishedAt?: Timestamp;
   recipients?: string[];
+  /** Why the hint was given. */
+  why?: HintWhy;
 };
 
 /** An interviewer's verdict on a hint. */

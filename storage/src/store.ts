@@ -186,6 +186,7 @@ export class InterviewStore {
             hint.llmFirstTokenAt === undefined ? null : toDate(hint.llmFirstTokenAt, 'llmFirstTokenAt'),
           publishedAt: hint.publishedAt === undefined ? null : toDate(hint.publishedAt, 'publishedAt'),
           recipients: [...(hint.recipients ?? [])],
+          why: hint.why ?? null,
         })
         .onConflictDoNothing({ target: hints.id })
         .returning({ id: hints.id });

@@ -288,6 +288,10 @@ describe('real Chromium clients against the whole stack', () => {
     await expect(hint.$eval('[data-testid="hint-evidence"]', (e) => e.textContent)).resolves.toMatch(
       /code-update/,
     );
+    // Why the hint was given: collapsed, naming its trigger and the rule templates as its source.
+    await expect(
+      hint.$eval('[data-testid="hint-why"]', (e) => [(e as HTMLDetailsElement).open, e.textContent]),
+    ).resolves.toEqual([false, expect.stringMatching(/code-review \(priority low\).*rules, confidence/)]);
     await interviewer
       .locator('[data-testid="hint"][data-kind="code-review"] [data-testid="hint-useful"]')
       .click();

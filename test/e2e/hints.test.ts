@@ -78,6 +78,17 @@ function expectGrounded(interviewer: TestParticipant, hint: HintMessage, silence
   expect(Math.min(...offsets)).toBeLessThan(600);
 }
 
+/** The hint says why it was given, and was sent inside its validity window with the silence counted then. */
+function expectWhy(hint: HintMessage, source: string) {
+  const why = hint.why;
+  expect(why).toMatchObject({ trigger: 'long-pause', priority: 3, source, triggerAt: hint.triggerAt });
+  expect(why?.thresholds.minSeconds).toBe(PAUSE_SECONDS);
+  expect(why?.inputs[0]).toMatchObject({ id: hint.evidence[0], kind: 'silence' });
+  expect(why?.sentAt).toBeGreaterThanOrEqual(why?.decidedAt ?? Number.POSITIVE_INFINITY);
+  expect(why?.sentAt).toBeLessThanOrEqual(why?.validUntil ?? 0);
+  expect(Number(why?.facts.seconds)).toBeGreaterThanOrEqual(PAUSE_SECONDS);
+}
+
 describe('hints without an LLM key: rule hints end to end', () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -94,6 +105,7 @@ describe('hints without an LLM key: rule hints end to end', () => {
     expect(first).toMatchObject({ source: 'rules', detail: 'normal' });
     expect(first.text).toMatch(/has not spoken for \d/);
     expectGrounded(interviewer, first, mic.silenceStarts);
+    expectWhy(first, 'rules');
     console.log(`[measure] rule hint trigger→interviewer ${firstArrived - (first.triggerAt ?? 0)} ms`);
 
     // The interviewer asks for minimal hints; the next pause comes at that level.
@@ -165,6 +177,7 @@ describe('hints without an LLM key: rule hints end to end', () => {
       recipients: [interviewer.identity],
     });
     expect(row?.triggerAt?.getTime()).toBe(first.triggerAt);
+    expect(row?.why?.trigger).toBe('long-pause');
     for (const t of [row?.decidedAt, row?.publishedAt])
       expect(t?.getTime()).toBeGreaterThanOrEqual(first.triggerAt ?? 0);
 
@@ -237,11 +250,13 @@ describe('hints with Claude (local stand-in Messages API)', () => {
     expect(llm.source).toBe('llm');
     expect(llm.text).toMatch(/^Stand-in hint for long-pause/);
     expectGrounded(interviewer, llm, mic.silenceStarts);
+    expectWhy(llm, 'claude-stand-in');
 
     standIn.setModes(['server-error']);
     const fallback = await waitFor('a fallback hint', () => hintsOf(interviewer, 'long-pause')[1], 30_000);
     expect(fallback.source).toBe('rules');
     expectGrounded(interviewer, fallback, mic.silenceStarts);
+    expectWhy(fallback, 'rules');
     expect(candidate.messages).toHaveLength(0);
 
     // What went to the API: derived signals, transcript text and code only.

@@ -125,6 +125,19 @@ describe('ClaudeHintWriter against the stand-in Messages API', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it("a call's own budget shortens the writer's (never lengthens it), and a draft names the model that answered", async () => {
+    standIn.setModes(['timeout']);
+    const w = writer({ budgetMs: 5000, attemptTimeoutMs: 5000, maxRetries: 0 });
+    const short = await w.write(trigger, context, { budgetMs: 200 }).catch((e: unknown) => e);
+    expect((short as LlmHintError).message).toBe('no LLM hint within 200 ms');
+    const capped = await writer({ budgetMs: 250, attemptTimeoutMs: 5000, maxRetries: 0 })
+      .write(trigger, context, { budgetMs: 60_000 })
+      .catch((e: unknown) => e);
+    expect((capped as LlmHintError).message).toBe('no LLM hint within 250 ms');
+    standIn.setModes(['ok']);
+    expect((await w.write(trigger, context)).model).toBe('claude-test-fast');
+  });
+
   it('opens the circuit after repeated failures and stops calling the API', async () => {
     standIn.setModes(['server-error']);
     const w = writer({ maxRetries: 0, breaker: new CircuitBreaker({ failureThreshold: 2, openMs: 60_000 }) });

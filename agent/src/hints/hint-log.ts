@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, type SignalMessage, signalMessageSchema } from '@interview-helper/protocol';
-import type { HintInput, HintRow, ParticipantRow, TranscriptSegmentRow } from '@interview-helper/storage';
+import type {
+  HintDrop,
+  HintInput,
+  HintRow,
+  ParticipantRow,
+  TranscriptSegmentRow,
+} from '@interview-helper/storage';
 import {
   HintStore,
   hashInvite,
@@ -69,6 +75,16 @@ export class HintLog {
 
   merge(hintId: string, evidence: string[]): Promise<boolean> {
     return this.#try('mergeIntoHint', () => this.#hints.mergeIntoHint(hintId, evidence), false);
+  }
+
+  /** Replaces what a hint says with what was last sent (after a merge or a refresh at delivery). */
+  update(hintId: string, update: Parameters<HintStore['updateHint']>[1]): Promise<boolean> {
+    return this.#try('updateHint', () => this.#hints.updateHint(hintId, update), false);
+  }
+
+  /** Records interviewers a hint was dropped for, and why. */
+  dropped(hintId: string, drops: HintDrop[]): Promise<boolean> {
+    return this.#try('addHintDrops', () => this.#hints.addHintDrops(hintId, drops), false);
   }
 
   delivered(hintId: string, to: string[], at: number): Promise<boolean> {

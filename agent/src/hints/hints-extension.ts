@@ -14,7 +14,9 @@ import type { SessionContext, SessionExtension } from '../session/extension.js';
 import { type CadenceOptions, HintCadence } from './cadence.js';
 import type { ClaudeHintWriter } from './claude.js';
 import { HintLog } from './hint-log.js';
-import { HintPipeline, type ReadyHint } from './hint-pipeline.js';
+import { HintPipeline, inputOf } from './hint-pipeline.js';
+import type { LiveHint } from './live-hint.js';
+import { defaultHintTiming, type HintTimingTable, splitTimingOverrides } from './priorities.js';
 import type { HintContext } from './prompt.js';
 import { writeSessionReport } from './report-writer.js';
 import type { HintTrigger } from './trigger.js';
@@ -27,6 +29,8 @@ export interface HintsOptions {
   triggers: TriggerOptions;
   /** Trigger overrides applied at start (validated like an interviewer's `settings` message). */
   triggerOverrides?: SettingsMessage['triggers'];
+  /** Priority and validity window of each trigger kind (see `priorities.ts`). */
+  timing: HintTimingTable;
   cadence: Partial<CadenceOptions>;
   /** Set to write hints with an LLM; the rule templates otherwise (and on any LLM failure). */
   llm?: ClaudeHintWriter;
@@ -40,6 +44,7 @@ export interface HintsOptions {
 
 export const defaultHintsOptions: HintsOptions = {
   triggers: defaultTriggerOptions,
+  timing: defaultHintTiming,
   cadence: {},
   tickMs: 250,
   transcriptPollMs: 2000,
@@ -59,10 +64,11 @@ export class HintsExtension implements SessionExtension {
   #ctx?: SessionContext;
   #store?: HintLog;
   #triggers: TriggerOptions;
+  #timing: HintTimingTable;
   #engine: TriggerEngine;
   #pipeline?: HintPipeline;
   #llm?: ClaudeHintWriter;
-  #cadence!: HintCadence<ReadyHint>;
+  #cadence!: HintCadence<LiveHint>;
   #detail = new Map<string, HintDetail>();
   #voice: VoiceActivityTracker;
   #audio = new Map<string, ReadableStreamDefaultReader<AudioFrame>>();
@@ -79,6 +85,7 @@ export class HintsExtension implements SessionExtension {
   constructor(opts: Partial<HintsOptions> = {}) {
     this.#o = { ...defaultHintsOptions, ...opts };
     this.#triggers = structuredClone(this.#o.triggers);
+    this.#timing = structuredClone(this.#o.timing);
     this.#engine = new TriggerEngine(() => this.#triggers);
     this.#voice = new VoiceActivityTracker(() => ({
       longPauseSeconds: this.#triggers['long-pause'].minSeconds,
@@ -111,6 +118,13 @@ export class HintsExtension implements SessionExtension {
       }),
       detailOf: (who) => this.#detail.get(who) ?? 'normal',
       log: this.#log,
+      timing: (kind) => this.#timing[kind],
+      thresholds: (kind) => ({ ...this.#triggers[kind] }),
+      lastSpeechAt: () => this.#engine.lastSpeechAt,
+      input: (id) => {
+        const s = this.#recent.findLast((x) => x.id === id);
+        return s ? inputOf(s) : undefined;
+      },
     });
     this.#timer = setInterval(() => this.#tick(), this.#o.tickMs);
     this.#timer.unref();
@@ -214,8 +228,11 @@ export class HintsExtension implements SessionExtension {
       this.#log.warn({ from, code: 'invalid-triggers' }, 'trigger settings ignored: not a trigger map');
       return;
     }
-    const { options, ignored } = applyTriggerOverrides(this.#triggers, parsed.data);
+    const timed = splitTimingOverrides(this.#timing, parsed.data);
+    const { options, ignored } = applyTriggerOverrides(this.#triggers, timed.triggers);
     this.#triggers = options;
+    this.#timing = timed.timing;
+    ignored.push(...timed.ignored);
     if (ignored.length > 0) this.#log.warn({ from, ignored }, 'unknown trigger settings ignored');
   }
 
@@ -238,9 +255,7 @@ export class HintsExtension implements SessionExtension {
 
   #tick(): void {
     const now = Date.now();
-    for (const { interviewer, hint } of this.#cadence.due(now)) {
-      this.#track(this.#pipeline?.send(hint, [interviewer]));
-    }
+    this.#track(this.#pipeline?.tick(now));
     for (const t of this.#engine.onTick(now)) this.#handle(t);
   }
 

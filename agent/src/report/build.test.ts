@@ -34,6 +34,8 @@ const hint = (id: string, over: Partial<HintRow> = {}): HintRow => ({
   publishedAt: new Date(T0 + 8100),
   recipients: ['ivy'],
   mergedCount: 0,
+  why: null,
+  drops: [],
   feedbackUseful: null,
   feedbackAt: null,
   ...over,
@@ -67,7 +69,11 @@ describe('buildReport', () => {
         publishedAt: new Date(T0 + 8400),
         feedbackUseful: false,
       }),
-      hint('h3', { publishedAt: null }),
+      hint('h3', {
+        publishedAt: null,
+        recipients: [],
+        drops: [{ identity: 'ivy', reason: 'expired', at: T0 + 20_000 }],
+      }),
     ],
     transcript: [
       {
@@ -109,6 +115,7 @@ describe('buildReport', () => {
       bySource: { rules: 2, llm: 1 },
       byKind: { 'long-pause': 3 },
       merged: 2,
+      dropped: 1,
     });
     expect(r.metrics.delivery.triggerToPublishedMs).toEqual({ n: 2, p50: 100, p95: 400 });
     expect(r.metrics.delivery.firstTokenToPublishedMs).toEqual({ n: 1, p50: 350, p95: 350 });
@@ -124,6 +131,9 @@ describe('buildReport', () => {
     ]);
     expect(r.hints[0]?.feedback).toEqual({ useful: true, at: new Date(T0 + 20_000).toISOString() });
     expect(r.hints[2]?.publishedAt).toBeNull();
+    expect(r.hints[2]?.drops).toEqual([
+      { identity: 'ivy', reason: 'expired', at: new Date(T0 + 20_000).toISOString() },
+    ]);
   });
 
   it('writes a deterministic summary of observable facts', () => {
@@ -133,6 +143,7 @@ describe('buildReport', () => {
     expect(a.summary.source).toBe('rules');
     expect(a.summary.text).toContain('3 hints (2 rule-based, 1 LLM), 2 near-duplicates merged.');
     expect(a.summary.text).toContain('Observed: long-pause ×1.');
+    expect(a.summary.text).toContain('1 hint was dropped unsent');
     expect(emotionLabelIn(a.summary.text)).toBeUndefined();
   });
 
