@@ -98,7 +98,10 @@ export interface EventResult {
   receivedMs?: number;
   latencyMs?: number;
   verdict: Verdict;
-  /** Less urgent hints delivered between the trigger and this hint's arrival (or its window's end) when late. */
+  /**
+   * When the hint is late or missing: the less urgent hints delivered to the same seat from `holdLookbackMs` before
+   * its trigger until its arrival (or its window's end), which may have held it back.
+   */
   heldBehind?: { kind: string; t: number }[];
 }
 
@@ -121,6 +124,7 @@ const nameOf = (e: ExpectedEvent | ForbiddenEvent) =>
 export function evaluate(expected: Expected, received: Received[], timeline: Timeline): RunResult {
   const used = new Set<Received>();
   const priority = expected.priority ?? DEFAULT_PRIORITY;
+  const lookback = expected.holdLookbackMs;
   const rank = (kind: string) => {
     const i = priority.indexOf(kind);
     return i < 0 ? priority.length : i;
@@ -156,8 +160,9 @@ export function evaluate(expected: Expected, received: Received[], timeline: Tim
     if (x.e.type === 'hint' && x.e.kind && (verdict === 'late' || verdict === 'missing')) {
       const until = verdict === 'late' && hit ? hit.t : x.window.toMs;
       const own = rank(x.e.kind);
+      const from = x.triggerMs - lookback;
       result.heldBehind = received
-        .filter((r) => r.type === 'hint' && r.to === x.e.to && r.t >= x.triggerMs && r.t < until)
+        .filter((r) => r.type === 'hint' && r.to === x.e.to && r.t >= from && r.t < until)
         .filter((r) => rank(r.kind ?? '') > own)
         .map((r) => ({ kind: r.kind ?? '', t: Math.round(r.t) }));
     }

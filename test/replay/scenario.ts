@@ -52,6 +52,11 @@ export const expectedSchema = z.object({
    * one was delivered in between was held behind it). Defaults to {@link DEFAULT_PRIORITY}.
    */
   priority: z.array(z.string()).optional(),
+  /**
+   * How long before a late hint's trigger a less urgent hint still counts as holding it back (default 15 s, the
+   * agent's default interval between two hints to one interviewer).
+   */
+  holdLookbackMs: z.number().int().min(0).max(600_000).default(15_000),
 });
 export type Expected = z.infer<typeof expectedSchema>;
 

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"time"
 
@@ -84,6 +85,11 @@ func run(configPath, outPath string) error {
 		defer sink.Close()
 	}
 	lksdk.SetLogger(logger.GetLogger().WithValues("client", "replay"))
+	// Pion's ICE agent opens an mDNS responder on UDP 5353 and joins its multicast group unless the port is
+	// taken (it then continues without mDNS). Holding the port keeps this client to unicast traffic only.
+	if guard, err := net.ListenUDP("udp4", &net.UDPAddr{Port: 5353}); err == nil {
+		defer guard.Close()
+	}
 	rec := newRecorder(sink)
 	ready := time.Duration(plan.ReadyTimeoutMs) * time.Millisecond
 
@@ -118,7 +124,9 @@ func run(configPath, outPath string) error {
 		if err != nil {
 			return fmt.Errorf("publish %s (%s): %w", name, path, err)
 		}
-		p.watch(pub.SID(), name)
+		// livekit-server offers a video track to subscribers only once its first packets arrived: the readiness
+		// wait covers the microphones, the camera's subscription is recorded when it comes.
+		p.watch(pub.SID(), name, source == livekit.TrackSource_MICROPHONE)
 		tracks = append(tracks, g)
 		return nil
 	}
@@ -139,8 +147,8 @@ func run(configPath, outPath string) error {
 			return fmt.Errorf("track %s was not negotiated within %s", g.name, ready)
 		}
 	}
-	// The agent must be listening before the scenario starts; it subscribes to the candidate at once and to the
-	// interviewer's microphone only when it transcribes interviewers.
+	// The agent must be listening before the scenario starts; it subscribes to the candidate's microphone at once
+	// and to the interviewer's only when it transcribes interviewers.
 	if err := candidate.waitSubscribed(ready); err != nil {
 		return err
 	}

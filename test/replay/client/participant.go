@@ -72,7 +72,8 @@ type participant struct {
 	role       string
 	room       *lksdk.Room
 	mu         sync.Mutex
-	published  map[string]string // track sid → name
+	published  map[string]string // track sid → name, of the tracks the readiness wait covers
+	names      map[string]string // track sid → name, all
 	subscribed map[string]bool
 	changed    chan struct{}
 }
@@ -80,7 +81,10 @@ type participant struct {
 // join connects `seat` and records every message it receives: data packets on any topic and text streams on
 // the agent and transcription topics.
 func (r *recorder) join(plan Plan, role string, seat Seat) (*participant, error) {
-	p := &participant{role: role, published: map[string]string{}, subscribed: map[string]bool{}, changed: make(chan struct{}, 16)}
+	p := &participant{
+		role: role, published: map[string]string{}, names: map[string]string{}, subscribed: map[string]bool{},
+		changed: make(chan struct{}, 16),
+	}
 	cb := lksdk.NewRoomCallback()
 	cb.OnDataPacket = func(data lksdk.DataPacket, params lksdk.DataReceiveParams) {
 		user, ok := data.(*lksdk.UserDataPacket)
@@ -94,8 +98,13 @@ func (r *recorder) join(plan Plan, role string, seat Seat) (*participant, error)
 	}
 	cb.OnLocalTrackSubscribed = func(pub *lksdk.LocalTrackPublication, _ *lksdk.LocalParticipant) {
 		p.mu.Lock()
+		first := !p.subscribed[pub.SID()]
 		p.subscribed[pub.SID()] = true
+		name := p.names[pub.SID()]
 		p.mu.Unlock()
+		if first {
+			r.mark("subscribed", map[string]any{"track": name})
+		}
 		select {
 		case p.changed <- struct{}{}:
 		default:
@@ -125,10 +134,13 @@ func (r *recorder) join(plan Plan, role string, seat Seat) (*participant, error)
 	return p, nil
 }
 
-// watch notes a published track whose subscription by the agent {@link waitSubscribed} waits for.
-func (p *participant) watch(sid, name string) {
+// watch notes a published track; `wait` makes waitSubscribed wait for its subscription by the agent.
+func (p *participant) watch(sid, name string, wait bool) {
 	p.mu.Lock()
-	p.published[sid] = name
+	p.names[sid] = name
+	if wait {
+		p.published[sid] = name
+	}
 	p.mu.Unlock()
 }
 
