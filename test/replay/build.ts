@@ -17,7 +17,7 @@ import type { Pcm16 } from '../fixtures/wav.js';
 import { type Recipe, readJson, recipeSchema, type SpeechItem, type Timeline } from './scenario.js';
 
 /** Bump when the builder's output changes for the same recipe. */
-const BUILD_VERSION = 1;
+const BUILD_VERSION = 2;
 export const WIDTH = 640;
 export const HEIGHT = 480;
 export const FPS = 15;
@@ -184,8 +184,9 @@ async function buildInto(work: string, out: string, recipe: Recipe, path: string
     return file;
   };
 
-  // camera: one still per item, the last one held to the end of the media
-  const list: string[] = [];
+  // camera: one still per item, the last one held to the end of the media; each still is looped for exactly its
+  // number of frames and the segments are joined with the concat filter (frame-exact)
+  const inputs: string[] = [];
   let at = 0;
   for (const [i, item] of recipe.camera.entries()) {
     const png = join(work, `still-${i}.png`);
@@ -193,26 +194,16 @@ async function buildInto(work: string, out: string, recipe: Recipe, path: string
     const last = i === recipe.camera.length - 1;
     const duration = last ? mediaMs - at : item.durationMs;
     if (item.id) timeline[item.id] = { start: at, end: at + duration };
-    list.push(`file '${png}'`, `duration ${(duration / 1000).toFixed(3)}`);
-    if (last) list.push(`file '${png}'`);
+    const frames = Math.round(((at + duration) * FPS) / 1000) - Math.round((at * FPS) / 1000);
+    inputs.push('-loop', '1', '-framerate', String(FPS), '-t', (frames / FPS).toFixed(4), '-i', png);
     at += duration;
   }
-  writeFileSync(join(work, 'camera.txt'), `${list.join('\n')}\n`);
+  const n = recipe.camera.length;
+  const chain = `${Array.from({ length: n }, (_, i) => `[${i}:v]`).join('')}concat=n=${n}:v=1:a=0,format=yuv420p[v]`;
   const video = join(work, 'candidate.ivf');
   tool('ffmpeg', [
-    ...[
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'concat',
-      '-safe',
-      '0',
-      '-i',
-      join(work, 'camera.txt'),
-    ],
-    ...['-vf', `fps=${FPS},format=yuv420p`, '-t', (mediaMs / 1000).toFixed(3)],
+    ...['-hide_banner', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', chain, '-map', '[v]'],
+    ...['-r', String(FPS), '-frames:v', String(Math.round((mediaMs * FPS) / 1000))],
     ...['-c:v', 'libvpx', '-b:v', '1M', '-g', String(FPS), '-keyint_min', String(FPS)],
     ...['-deadline', 'good', '-cpu-used', '4', '-threads', '1', '-auto-alt-ref', '0'],
     ...['-fflags', '+bitexact', '-flags:v', '+bitexact', '-an', video],

@@ -116,7 +116,7 @@ func run(configPath, outPath string) error {
 		if path == "" {
 			return nil
 		}
-		g, err := newGatedTrack(name, path, start)
+		g, err := newGatedTrack(name, path, start, func() { rec.mark("media-start", map[string]any{"track": name}) })
 		if err != nil {
 			return err
 		}
@@ -154,6 +154,13 @@ func run(configPath, outPath string) error {
 	}
 	if !interviewer.waitSubscribedQuietly(time.Duration(plan.InterviewerMicWaitMs) * time.Millisecond) {
 		rec.mark("notice", map[string]any{"text": "the agent did not subscribe to the interviewer's microphone"})
+	}
+	// ...and its vision must be running: the camera's first second plays until the agent's stats show frames
+	// reaching every video analyser (its models load when the job starts).
+	if plan.Candidate.Camera != "" {
+		if err := interviewer.waitVisionRunning(ready); err != nil {
+			return err
+		}
 	}
 	if len(plan.Settings) > 0 {
 		if err := interviewer.send(plan.ClientTopic, agent, plan.Settings); err != nil {

@@ -15,8 +15,9 @@ import (
 )
 
 // fileProvider plays a VP8 IVF or Opus OGG file at its own pace, the way lksdk.NewLocalFileTrack does,
-// except that it starts only when the scenario starts: the track calls StartWrite once it is bound and the
-// start gate is open, so camera and microphones of both participants begin at the same instant (t0).
+// except that the file starts only when the scenario starts (t0). A microphone stays silent until then (its
+// track starts writing at t0). A camera shows its first second (the file's first group of pictures, looped) until
+// then: livekit-server offers a video track only once packets flow, and the agent's vision must be running at t0.
 type fileProvider struct {
 	path  string
 	mime  string
@@ -26,6 +27,12 @@ type fileProvider struct {
 	last  uint64
 	ogg   *oggreader.OggReader
 	level uint8
+	// camera pre-roll until `start` closes; `started` is called with the first frame of the file
+	start   <-chan struct{}
+	playing bool
+	preroll []media.Sample
+	next    int
+	started func()
 }
 
 func newFileProvider(path string) (*fileProvider, error) {
@@ -68,6 +75,9 @@ func (p *fileProvider) OnBind() error {
 		}
 		p.ivf = reader
 		p.base = float64(header.TimebaseNumerator) / float64(header.TimebaseDenominator)
+		if p.start != nil {
+			return p.loadPreroll()
+		}
 		return nil
 	}
 	reader, _, err := oggreader.NewOggReader(f)
@@ -89,17 +99,65 @@ func (p *fileProvider) Close() error {
 
 func (p *fileProvider) CurrentAudioLevel() uint8 { return p.level }
 
+// loadPreroll keeps the file's first group of pictures (up to the second key frame) and rewinds the file.
+func (p *fileProvider) loadPreroll() error {
+	for len(p.preroll) < 300 {
+		sample, err := p.nextFrame()
+		if err != nil || (len(p.preroll) > 0 && len(sample.Data) > 0 && sample.Data[0]&1 == 0) {
+			break
+		}
+		p.preroll = append(p.preroll, sample)
+	}
+	if len(p.preroll) == 0 {
+		return fmt.Errorf("%s: no frames", p.path)
+	}
+	if _, err := p.file.Seek(0, 0); err != nil {
+		return err
+	}
+	reader, _, err := ivfreader.NewWith(p.file)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.path, err)
+	}
+	p.ivf, p.last = reader, 0
+	return nil
+}
+
 // NextSample returns the next frame (IVF) or Opus packet (OGG) with its duration; io.EOF at the end.
 func (p *fileProvider) NextSample(context.Context) (media.Sample, error) {
-	if p.ivf != nil {
-		frame, header, err := p.ivf.ParseNextFrame()
-		if err != nil {
-			return media.Sample{}, err
+	if p.preroll != nil && !p.playing {
+		select {
+		case <-p.start:
+			p.playing = true
+			if p.started != nil {
+				p.started()
+			}
+		default:
+			s := p.preroll[p.next%len(p.preroll)]
+			p.next++
+			return s, nil
 		}
-		delta := header.Timestamp - p.last
-		p.last = header.Timestamp
-		return media.Sample{Data: frame, Duration: time.Duration(p.base * float64(delta) * float64(time.Second))}, nil
 	}
+	if p.ivf != nil {
+		return p.nextFrame()
+	}
+	return p.nextPacket()
+}
+
+func (p *fileProvider) nextFrame() (media.Sample, error) {
+	frame, header, err := p.ivf.ParseNextFrame()
+	if err != nil {
+		return media.Sample{}, err
+	}
+	delta := float64(header.Timestamp - p.last)
+	if header.Timestamp == 0 {
+		// a sample's duration is the wait after it: the first frame lasts one frame interval too
+		delta = max(1, 1/(30*p.base))
+	}
+	p.last = header.Timestamp
+	return media.Sample{Data: frame, Duration: time.Duration(p.base * delta * float64(time.Second))}, nil
+}
+
+func (p *fileProvider) nextPacket() (media.Sample, error) {
 	for {
 		packet, err := p.ogg.ReadPacket()
 		if err != nil {
@@ -128,10 +186,14 @@ type gatedTrack struct {
 	err      chan error
 }
 
-func newGatedTrack(name, path string, start <-chan struct{}) (*gatedTrack, error) {
+func newGatedTrack(name, path string, start <-chan struct{}, started func()) (*gatedTrack, error) {
 	provider, err := newFileProvider(path)
 	if err != nil {
 		return nil, err
+	}
+	video := provider.mime == webrtc.MimeTypeVP8
+	if video {
+		provider.start, provider.started = start, started
 	}
 	track, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{MimeType: provider.mime, ClockRate: provider.clockRate()})
 	if err != nil {
@@ -148,7 +210,9 @@ func newGatedTrack(name, path string, start <-chan struct{}) (*gatedTrack, error
 		}
 		bound = true
 		close(g.bound)
-		<-start
+		if !video {
+			<-start
+		}
 		if err := track.StartWrite(provider, func() { close(g.done) }); err != nil {
 			g.err <- fmt.Errorf("%s: %w", name, err)
 		}

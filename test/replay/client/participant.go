@@ -76,6 +76,8 @@ type participant struct {
 	names      map[string]string // track sid → name, all
 	subscribed map[string]bool
 	changed    chan struct{}
+	vision     chan struct{} // closed once the agent's stats show frames reaching every video analyser
+	visionOnce sync.Once
 }
 
 // join connects `seat` and records every message it receives: data packets on any topic and text streams on
@@ -83,13 +85,16 @@ type participant struct {
 func (r *recorder) join(plan Plan, role string, seat Seat) (*participant, error) {
 	p := &participant{
 		role: role, published: map[string]string{}, names: map[string]string{}, subscribed: map[string]bool{},
-		changed: make(chan struct{}, 16),
+		changed: make(chan struct{}, 16), vision: make(chan struct{}),
 	}
 	cb := lksdk.NewRoomCallback()
 	cb.OnDataPacket = func(data lksdk.DataPacket, params lksdk.DataReceiveParams) {
 		user, ok := data.(*lksdk.UserDataPacket)
 		if !ok {
 			return
+		}
+		if user.Topic == plan.AgentTopic {
+			p.noteStats(user.Payload)
 		}
 		r.record(map[string]any{
 			"event": "message", "to": role, "via": "packet", "topic": user.Topic,
@@ -198,4 +203,40 @@ func waitForAgent(room *lksdk.Room, attribute, candidate string, timeout time.Du
 		time.Sleep(50 * time.Millisecond)
 	}
 	return "", fmt.Errorf("no agent analysing %s joined within %s", candidate, timeout)
+}
+
+// noteStats reads an agent message; a stats message whose video analysers all have frames opens `vision`.
+func (p *participant) noteStats(payload []byte) {
+	var stats struct {
+		Type      string `json:"type"`
+		Analysers []struct {
+			Media    string `json:"media"`
+			FramesIn int    `json:"framesIn"`
+		} `json:"analysers"`
+	}
+	if json.Unmarshal(payload, &stats) != nil || stats.Type != "stats" {
+		return
+	}
+	video, ready := 0, 0
+	for _, a := range stats.Analysers {
+		if a.Media == "video" {
+			video++
+			if a.FramesIn > 0 {
+				ready++
+			}
+		}
+	}
+	if video > 0 && ready == video {
+		p.visionOnce.Do(func() { close(p.vision) })
+	}
+}
+
+// waitVisionRunning waits until the agent's stats show frames reaching every video analyser.
+func (p *participant) waitVisionRunning(timeout time.Duration) error {
+	select {
+	case <-p.vision:
+		return nil
+	case <-time.After(timeout):
+		return fmt.Errorf("the agent's video analysers got no frames within %s", timeout)
+	}
 }
