@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/livekit/protocol/livekit"
@@ -110,13 +111,17 @@ func run(configPath, outPath string) error {
 	}
 	rec.mark("agent", map[string]any{"identity": agent})
 
-	start := make(chan struct{})
+	// The camera leaves its pre-roll at its next frame after `cue` closes; that frame is t0, and the microphones
+	// start with it (`start`). Without a camera, t0 is `cue`.
+	cue, start := make(chan struct{}), make(chan struct{})
+	var startOnce sync.Once
+	begin := func() { startOnce.Do(func() { rec.start(); close(start) }) }
 	var tracks []*gatedTrack
 	publish := func(p *participant, name, path string, source livekit.TrackSource) error {
 		if path == "" {
 			return nil
 		}
-		g, err := newGatedTrack(name, path, start, func() { rec.mark("media-start", map[string]any{"track": name}) })
+		g, err := newGatedTrack(name, path, start, cue, begin)
 		if err != nil {
 			return err
 		}
@@ -168,8 +173,11 @@ func run(configPath, outPath string) error {
 		}
 	}
 
-	rec.start()
-	close(start)
+	close(cue)
+	if plan.Candidate.Camera == "" {
+		begin()
+	}
+	<-start
 	for _, c := range plan.Code {
 		go func(c CodeUpdate) {
 			time.Sleep(time.Until(rec.t0.Add(time.Duration(c.AtMs) * time.Millisecond)))

@@ -186,14 +186,16 @@ type gatedTrack struct {
 	err      chan error
 }
 
-func newGatedTrack(name, path string, start <-chan struct{}, started func()) (*gatedTrack, error) {
+// newGatedTrack makes the track of a file: a microphone starts writing when `start` closes; a camera writes its
+// pre-roll at once, and its file from the first frame after `cue` closes, calling `started` with that frame.
+func newGatedTrack(name, path string, start, cue <-chan struct{}, started func()) (*gatedTrack, error) {
 	provider, err := newFileProvider(path)
 	if err != nil {
 		return nil, err
 	}
 	video := provider.mime == webrtc.MimeTypeVP8
 	if video {
-		provider.start, provider.started = start, started
+		provider.start, provider.started = cue, started
 	}
 	track, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{MimeType: provider.mime, ClockRate: provider.clockRate()})
 	if err != nil {
