@@ -23,8 +23,9 @@ type fileProvider struct {
 	mime  string
 	file  *os.File
 	ivf   *ivfreader.IVFReader
-	base  float64 // IVF timebase, seconds per tick
-	last  uint64
+	base  float64 // IVF timebase, seconds per pts tick
+	last  float64 // pts of the previous frame
+	first bool
 	ogg   *oggreader.OggReader
 	level uint8
 	// camera pre-roll until `start` closes; `started` is called with the first frame of the file
@@ -73,7 +74,7 @@ func (p *fileProvider) OnBind() error {
 		if header.FourCC != "VP80" {
 			return fmt.Errorf("%s: IVF codec %q, expected VP80", p.path, header.FourCC)
 		}
-		p.ivf = reader
+		p.ivf, p.first = reader, true
 		p.base = float64(header.TimebaseNumerator) / float64(header.TimebaseDenominator)
 		if p.start != nil {
 			return p.loadPreroll()
@@ -118,12 +119,22 @@ func (p *fileProvider) loadPreroll() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.path, err)
 	}
-	p.ivf, p.last = reader, 0
+	p.ivf, p.last, p.first = reader, 0, true
 	return nil
 }
 
 // NextSample returns the next frame (IVF) or Opus packet (OGG) with its duration; io.EOF at the end.
-func (p *fileProvider) NextSample(context.Context) (media.Sample, error) {
+func (p *fileProvider) NextSample(ctx context.Context) (media.Sample, error) {
+	s, err := p.nextSample(ctx)
+	if debug && err == nil {
+		fmt.Fprintf(os.Stderr, "%s %s %d bytes %s playing=%v\n", time.Now().Format("15:04:05.000"), filepath.Base(p.path), len(s.Data), s.Duration, p.playing)
+	}
+	return s, err
+}
+
+var debug = os.Getenv("REPLAY_CLIENT_DEBUG") != ""
+
+func (p *fileProvider) nextSample(context.Context) (media.Sample, error) {
 	if p.preroll != nil && !p.playing {
 		select {
 		case <-p.start:
@@ -148,13 +159,16 @@ func (p *fileProvider) nextFrame() (media.Sample, error) {
 	if err != nil {
 		return media.Sample{}, err
 	}
-	delta := float64(header.Timestamp - p.last)
-	if header.Timestamp == 0 {
+	// Pion's reader scales the frame's pts by 1/timebase (Timestamp = pts·den/num), so back to pts first.
+	pts := float64(header.Timestamp) * p.base
+	ticks := pts - p.last
+	if p.first {
 		// a sample's duration is the wait after it: the first frame lasts one frame interval too
-		delta = max(1, 1/(30*p.base))
+		ticks = max(1, 1/(30*p.base))
+		p.first = false
 	}
-	p.last = header.Timestamp
-	return media.Sample{Data: frame, Duration: time.Duration(p.base * delta * float64(time.Second))}, nil
+	p.last = pts
+	return media.Sample{Data: frame, Duration: time.Duration(ticks * p.base * float64(time.Second))}, nil
 }
 
 func (p *fileProvider) nextPacket() (media.Sample, error) {
