@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { concat, espeak, filledPause, silence, writeWav } from '../fixtures/audio.js';
@@ -223,6 +223,13 @@ async function buildInto(work: string, out: string, recipe: Recipe, path: string
   writeFileSync(join(work, 'built.json'), `${JSON.stringify(built, null, 2)}\n`);
   rmSync(out, { recursive: true, force: true });
   renameSync(work, out);
+  // older builds of the same scenario are stale
+  const name = basename(out).replace(/-[0-9a-f]{16}$/, '');
+  for (const old of readdirSync(CACHE_DIR)) {
+    if (old !== basename(out) && new RegExp(`^${name}-[0-9a-f]{16}$`).test(old)) {
+      rmSync(join(CACHE_DIR, old), { recursive: true, force: true });
+    }
+  }
   return built;
 }
 
