@@ -34,7 +34,7 @@ export interface Scenario {
   listenAfterMs: number;
 }
 
-const LISTEN_AFTER_MS = 5000;
+const LISTEN_AFTER_MS = 8000;
 
 /** Converts a Y4M camera to VP8 IVF in the cache (keyed by its size and time). */
 function y4mToIvf(path: string): string {
