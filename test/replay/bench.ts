@@ -4,6 +4,7 @@
  *
  *   npm run bench:replay                       (inside the e2e network namespace; needs root)
  *   BENCH_REPLAY_RUNS=5 npm run bench:replay -- [scenario dir...]
+ *   BENCH_REPLAY_RESCORE=1 npx tsx test/replay/bench.ts   (evaluate the recorded runs again, no replay)
  *
  * Reports per expected event the trigger→arrival latency (p50/p95/max over the runs that received it) and how often
  * it landed in its window, and over all runs: hints delivered outside their validity window and expected hints held
@@ -12,8 +13,9 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../fixtures/paths.js';
+import { loadScenario } from './load.js';
 import { formatTable } from './match.js';
-import { replay, type ScenarioRun } from './run.js';
+import { replay, rescore, type ScenarioRun } from './run.js';
 
 /** The scenarios shipped with the repository. */
 export const SCENARIOS_DIR = join(ROOT, 'test/replay/scenarios');
@@ -65,13 +67,32 @@ export function summarise(runs: ScenarioRun[]) {
   }));
 }
 
+async function rescoreAll(
+  dirs: string[],
+  runs: number,
+  print: (r: ScenarioRun) => void,
+): Promise<ScenarioRun[]> {
+  const out: ScenarioRun[] = [];
+  for (const dir of dirs) {
+    const scenario = await loadScenario(dir);
+    for (let run = 1; run <= runs; run++) {
+      const r = rescore(scenario, run);
+      print(r);
+      out.push(r);
+    }
+  }
+  return out;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const runs = Number(process.env.BENCH_REPLAY_RUNS ?? 5);
   const dirs = process.argv.slice(2).length ? process.argv.slice(2) : shippedScenarios();
-  const results = await replay(dirs, {
-    runs,
-    onRun: (r) => console.log(`\n${formatTable(`${r.scenario} (run ${r.run}/${runs})`, r)}`),
-  });
+  const print = (r: ScenarioRun) =>
+    console.log(`\n${formatTable(`${r.scenario} (run ${r.run}/${runs})`, r)}`);
+  // BENCH_REPLAY_RESCORE=1: evaluate the runs recorded under test-artifacts again instead of replaying
+  const results = process.env.BENCH_REPLAY_RESCORE
+    ? await rescoreAll(dirs, runs, print)
+    : await replay(dirs, { runs, onRun: print });
   const scenarios = summarise(results);
   const out = {
     benchmark: 'replay',

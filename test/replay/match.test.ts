@@ -55,6 +55,11 @@ describe('replay matching', () => {
     const r = evaluate(expected({ events: [longPause, twice] }), got, timeline);
     expect(r.events.map((e) => e.verdict)).toEqual(['pass', 'early']);
     expect(r.outsideWindow).toEqual([{ kind: 'long-pause', t: 22_000 }]);
+    // a late event never steals the next window's event: the first window is missed, the second one passes
+    const first = { ...longPause, name: 'first', window: { fromMs: 10_000, toMs: 12_000 } };
+    const next = { ...longPause, name: 'next', window: { fromMs: 18_000, toMs: 20_000 } };
+    const one = evaluate(expected({ events: [first, next] }), [hint(19_000, 'long-pause')], timeline);
+    expect(one.events.map((e) => e.verdict)).toEqual(['missing', 'pass']);
     // after the media ends, hints are not judged (the replay's own silence)
     const after = evaluate(
       expected({ events: [longPause] }),

@@ -139,15 +139,33 @@ export function evaluate(expected: Expected, received: Received[], timeline: Tim
     return { e, window, triggerMs };
   });
   const order = [...resolved].sort((a, b) => a.window.fromMs - b.window.fromMs);
-  const results = new Map<(typeof resolved)[number], EventResult>();
+  // First every expectation takes the earliest matching event inside its window; only then do the unserved ones
+  // take a late (or else early) event, so a late one never steals the event of the next window.
+  const hits = new Map<(typeof resolved)[number], { r: Received; verdict: Verdict }>();
   for (const x of order) {
+    const inside = received.find(
+      (r) => !used.has(r) && matches(x.e, r) && r.t >= x.window.fromMs && r.t <= x.window.toMs,
+    );
+    if (inside) {
+      used.add(inside);
+      hits.set(x, { r: inside, verdict: 'pass' });
+    }
+  }
+  for (const x of order) {
+    if (hits.has(x)) continue;
     const candidates = received.filter((r) => !used.has(r) && matches(x.e, r));
-    const inside = candidates.find((r) => r.t >= x.window.fromMs && r.t <= x.window.toMs);
     const late = candidates.find((r) => r.t > x.window.toMs);
     const early = candidates.find((r) => r.t < x.window.fromMs);
-    const hit = inside ?? late ?? early;
-    if (hit) used.add(hit);
-    const verdict: Verdict = inside ? 'pass' : late ? 'late' : early ? 'early' : 'missing';
+    const r = late ?? early;
+    if (r) {
+      used.add(r);
+      hits.set(x, { r, verdict: late ? 'late' : 'early' });
+    }
+  }
+  const results = new Map<(typeof resolved)[number], EventResult>();
+  for (const x of order) {
+    const hit = hits.get(x)?.r;
+    const verdict: Verdict = hits.get(x)?.verdict ?? 'missing';
     const result: EventResult = {
       name: nameOf(x.e),
       type: x.e.type,

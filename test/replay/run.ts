@@ -7,7 +7,7 @@
  * Without `--url` it starts livekit-server, the token server and the agent worker (with the local recognizer) the
  * way the e2e tests do, inside the e2e network namespace. Prints a table per run and exits 1 on any miss.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -20,7 +20,7 @@ import { startStackWithLocalStt } from '../e2e/harness/stack.js';
 import { ARTIFACTS_DIR } from '../fixtures/paths.js';
 import { clientBinary, runClient } from './client.js';
 import { loadScenario, type Scenario } from './load.js';
-import { classify, evaluate, formatTable, type RunResult } from './match.js';
+import { type ClientLine, classify, evaluate, formatTable, type RunResult } from './match.js';
 
 /** Where sessions come from: a token server. */
 export interface TokenServer {
@@ -109,6 +109,21 @@ export async function playScenario(server: TokenServer, scenario: Scenario, run 
   };
   writeFileSync(join(artifacts, 'result.json'), `${JSON.stringify(out, null, 2)}\n`);
   return out;
+}
+
+/**
+ * Evaluates a recorded run again (its `events.jsonl` under test-artifacts) against the scenario's current
+ * `expected.json`: for changes to expectations or to the matcher, without replaying.
+ */
+export function rescore(scenario: Scenario, run: number): ScenarioRun {
+  const artifacts = join(ARTIFACTS_DIR, 'replay', scenario.name, `run-${run}`);
+  const lines = readFileSync(join(artifacts, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as ClientLine);
+  const before = JSON.parse(readFileSync(join(artifacts, 'result.json'), 'utf8')) as ScenarioRun;
+  const result = evaluate(scenario.expected, classify(lines), scenario.timeline);
+  return { scenario: scenario.name, run, sessionId: before.sessionId, t0: before.t0, artifacts, ...result };
 }
 
 /** Options of {@link replay}. */
