@@ -4,6 +4,7 @@ import { loadAgentConfig } from './config.js';
 import { logger } from './log.js';
 import { InterviewSession } from './session/interview-session.js';
 import { openRecorder } from './session/recorder.js';
+import { longPauseSecondsFromEnv } from './transcription/settings.js';
 
 /** Reads the session id the token server put in the dispatch metadata. */
 export function sessionIdFromMetadata(metadata: string | undefined): string | undefined {
@@ -37,6 +38,7 @@ export default defineAgent({
       extensions: defaultExtensions,
       recorder,
       statsIntervalMs: config.AGENT_STATS_INTERVAL_MS,
+      turns: { longPauseSeconds: longPauseSecondsFromEnv() },
     });
     ctx.addShutdownCallback(() => session.close());
     await session.start();

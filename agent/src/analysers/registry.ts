@@ -5,7 +5,6 @@ import { VadAnalyser } from '../audio/vad.js';
 import { HintsExtension } from '../hints/hints-extension.js';
 import type { SessionExtensionFactory } from '../session/extension.js';
 import { TranscriptionExtension } from '../transcription/extension.js';
-import { longPauseSecondsFromEnv } from '../transcription/settings.js';
 import { FaceAnalyser } from '../vision/face-analyser.js';
 import { FrameRateAnalyser } from '../vision/frame-rate.js';
 import { PoseAnalyser } from '../vision/pose-analyser.js';
@@ -18,7 +17,7 @@ import type { AnalyserFactory } from './analyser.js';
  */
 export const defaultAnalysers: AnalyserFactory[] = [
   () => new AudioLevelAnalyser(),
-  () => new VadAnalyser({ longPauseSeconds: longPauseSecondsFromEnv() }),
+  () => new VadAnalyser(),
   () => new PitchAnalyser(),
   () => new DeliveryAnalyser(),
   () => new FrameRateAnalyser(),

@@ -205,7 +205,8 @@ export class DeliveryAnalyser implements Analyser<'audio'> {
         frameCount++;
         onFrame(frameCount * o.frameMs);
       }
-      for (const e of analysis.speech) if (e.type === 'end') speech.push({ startMs: e.startMs, endMs: e.endMs });
+      for (const e of analysis.speech)
+        if (e.type === 'end') speech.push({ startMs: e.startMs, endMs: e.endMs });
       for (const a of analysis.answers) {
         if (a.type === 'answer-start') {
           answerStart = a.atMs;

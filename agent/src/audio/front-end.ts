@@ -7,7 +7,7 @@ import { logger } from '../log.js';
 import type { AnswerBoundary, AudioAnalysis } from './analysis.js';
 import { ANALYSIS_RATE, MonoResampler } from './pcm.js';
 import { type PitchOptions, type PitchPoint, PitchTracker } from './pitch-track.js';
-import { type SpeechEvent, SpeechDetector } from './speech.js';
+import { SpeechDetector, type SpeechEvent } from './speech.js';
 import { TurnModel } from './turn-model.js';
 
 /** Options of {@link AudioFrontEnd}. */
@@ -64,7 +64,12 @@ export class AudioFrontEnd {
       off.push(
         bus.on('answer-start', (e) => answers.push({ type: 'answer-start', atMs: e.at - origin })),
         bus.on('answer-end', (e) =>
-          answers.push({ type: 'answer-end', startMs: e.start - origin, endMs: e.end - origin, reason: e.reason }),
+          answers.push({
+            type: 'answer-end',
+            startMs: e.start - origin,
+            endMs: e.end - origin,
+            reason: e.reason,
+          }),
         ),
       );
     }
@@ -83,7 +88,8 @@ export class AudioFrontEnd {
     const publish = (e: SpeechEvent) => {
       speech.push(e);
       if (e.type === 'start') bus.emit({ type: 'speech-start', speaker, at: wall(e.atMs) });
-      else if (e.type === 'end') bus.emit({ type: 'speech-end', speaker, start: wall(e.startMs), end: wall(e.endMs) });
+      else if (e.type === 'end')
+        bus.emit({ type: 'speech-end', speaker, start: wall(e.startMs), end: wall(e.endMs) });
       else bus.emit({ type: 'vad', speaker, at: wall(e.atMs), speaking: e.speaking });
     };
     const detecting = (async () => {
@@ -109,7 +115,12 @@ export class AudioFrontEnd {
       resampler.close();
       await detecting;
       if (!Number.isNaN(origin)) {
-        emit(new AudioFrame(new Int16Array(0), ANALYSIS_RATE, 1, 0), lastAt, (samples / ANALYSIS_RATE) * 1000, []);
+        emit(
+          new AudioFrame(new Int16Array(0), ANALYSIS_RATE, 1, 0),
+          lastAt,
+          (samples / ANALYSIS_RATE) * 1000,
+          [],
+        );
         for (const o of off) o();
         bus.emit({ type: 'track-end', speaker });
       } else for (const o of off) o();
@@ -139,7 +150,10 @@ export async function* analysedAudio(
   const first = await it.next();
   if (first.done) return;
   const rest: AsyncIterable<AudioSample> = {
-    [Symbol.asyncIterator]: () => ({ next: () => it.next(), return: async () => (await it.return?.()) ?? { done: true, value: undefined } }),
+    [Symbol.asyncIterator]: () => ({
+      next: () => it.next(),
+      return: async () => (await it.return?.()) ?? { done: true, value: undefined },
+    }),
   };
   if (first.value.analysis) {
     yield first.value;
@@ -159,10 +173,12 @@ export async function* analysedAudio(
     yield first.value as AudioSample;
     yield* rest;
   }
-  const running = frontEnd.run(all(), (s) => out.push(s)).finally(() => {
-    turns?.close();
-    out.close();
-  });
+  const running = frontEnd
+    .run(all(), (s) => out.push(s))
+    .finally(() => {
+      turns?.close();
+      out.close();
+    });
   try {
     yield* out;
   } finally {

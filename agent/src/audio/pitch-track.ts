@@ -88,4 +88,3 @@ export function semitoneSpread(hz: number[]): number {
   const mean = st.reduce((a, b) => a + b, 0) / st.length;
   return Math.sqrt(st.reduce((a, b) => a + (b - mean) ** 2, 0) / st.length);
 }
-

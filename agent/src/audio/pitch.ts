@@ -3,7 +3,13 @@ import { analysedAudio } from './front-end.js';
 import { ANALYSIS_RATE, median, round } from './pcm.js';
 import { defaultPitchOptions, type PitchOptions, type PitchPoint, semitoneSpread } from './pitch-track.js';
 
-export { defaultPitchOptions, type PitchOptions, type PitchPoint, PitchTracker, semitoneSpread } from './pitch-track.js';
+export {
+  defaultPitchOptions,
+  type PitchOptions,
+  type PitchPoint,
+  PitchTracker,
+  semitoneSpread,
+} from './pitch-track.js';
 
 /**
  * The candidate's voice pitch: per window of audio the median fundamental and its spread in

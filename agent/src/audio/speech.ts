@@ -45,7 +45,7 @@ export type SpeechEvent =
   | { type: 'tick'; atMs: number; speaking: boolean; probability: number };
 
 /** Audio kept for cutting segments (Silero's own buffer holds at most 60 s of speech). */
-const HISTORY_SECONDS = 65;
+export const HISTORY_SECONDS = 65;
 /** Audio added before and after a segment's detected bounds, so STT hears the onsets and ends. */
 const PAD_BEFORE_MS = 300;
 const PAD_AFTER_MS = 200;
@@ -54,7 +54,7 @@ const PAD_AFTER_MS = 200;
  * The recent 16 kHz mono audio of a stream, by sample index. Segments are cut from here rather
  * than from the VAD event, whose prefix padding (in the plugin version we use) is zeros.
  */
-class AudioHistory {
+export class AudioHistory {
   #chunks: { at: number; data: Int16Array }[] = [];
   #samples = 0;
   #max: number;

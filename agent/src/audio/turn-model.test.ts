@@ -29,7 +29,10 @@ function model(options: ConstructorParameters<typeof TurnModel>[0]['options'] = 
 
 describe('TurnModel', () => {
   it('one answer across short pauses, ended by a gap; one long pause per silence at each threshold', () => {
-    const { bus, signals, events, activity, turns, ticks } = model({ longPauseSeconds: 5, answerGapSeconds: 4 });
+    const { bus, signals, events, activity, turns, ticks } = model({
+      longPauseSeconds: 5,
+      answerGapSeconds: 4,
+    });
     const watched = { seconds: 3 };
     turns.watchPause(() => watched.seconds);
     bus.emit({ type: 'track-start', speaker: cand, at: 0 });
@@ -76,7 +79,12 @@ describe('TurnModel', () => {
     bus.emit({ type: 'speech-end', speaker: ivy, start: 8000, end: 8500 });
     bus.emit({ type: 'speech-end', speaker: cand, start: 7000, end: 10_000 });
     bus.emit({ type: 'speech-start', speaker: ivy, at: 11_000 }); // the next question ends the answer at once
-    expect(events.at(-1)).toMatchObject({ type: 'answer-end', start: 7000, end: 10_000, reason: 'interviewer' });
+    expect(events.at(-1)).toMatchObject({
+      type: 'answer-end',
+      start: 7000,
+      end: 10_000,
+      reason: 'interviewer',
+    });
     bus.emit({ type: 'speech-end', speaker: ivy, start: 11_000, end: 12_000 });
     turns.close();
     expect(signals.find((s) => s.kind === 'talk-time')?.values).toMatchObject({

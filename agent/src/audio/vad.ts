@@ -33,7 +33,8 @@ export class VadAnalyser implements Analyser<'audio'> {
     let speechMs = 0;
     for await (const { analysis } of input) {
       if (!analysis) continue;
-      const wall = (ms: number) => Math.round((Number.isNaN(analysis.origin) ? ctx.now() : analysis.origin) + ms);
+      const wall = (ms: number) =>
+        Math.round((Number.isNaN(analysis.origin) ? ctx.now() : analysis.origin) + ms);
       for (const e of analysis.speech) {
         if (e.type !== 'end') continue;
         const seconds = (e.endMs - e.startMs) / 1000;

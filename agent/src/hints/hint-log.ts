@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SignalMessage } from '@interview-helper/protocol';
 import type { logger } from '../log.js';
-import { type OpenedDatabase, openDatabase } from '../storage/database.js';
+import { type Database, type OpenedDatabase, openDatabase } from '../storage/database.js';
 import { HintStore } from '../storage/hint-store.js';
 import { hashInvite } from '../storage/invites.js';
 import type { HintRow, ParticipantRow, TranscriptSegmentRow } from '../storage/schema.js';
@@ -50,6 +50,15 @@ export class HintLog {
       interviewerInviteHash: hashInvite(randomBytes(32).toString('base64url')),
     });
     return new HintLog(opened, sessionId, log);
+  }
+
+  /**
+   * The hint records of a session in the job's open database (the session recorder's, its one
+   * store); closing the log leaves that database open for its owner.
+   */
+  static over(db: Database, sessionId: string, log: Logger): HintLog {
+    const borrowed: OpenedDatabase = { db, kind: 'postgres', migrationMs: 0, close: async () => {} };
+    return new HintLog(borrowed, sessionId, log);
   }
 
   async #try<T>(what: string, fn: () => Promise<T>, fallback: T): Promise<T> {
