@@ -69,8 +69,9 @@ async function start(stack: Stack) {
 function expectGrounded(interviewer: TestParticipant, hint: HintMessage, silenceStarts: number[]) {
   expect(hint.evidence.length).toBeGreaterThan(0);
   const evidence = signalById(interviewer, hint.evidence[0] as string);
-  expect(evidence?.kind).toBe('silence');
-  expect(Number(evidence?.values.seconds)).toBeGreaterThanOrEqual(PAUSE_SECONDS);
+  // The session's one pause source: the turn model, reporting at the trigger's threshold too.
+  expect(evidence?.kind).toBe('long-pause');
+  expect(Number(evidence?.values.silenceSeconds)).toBeGreaterThanOrEqual(PAUSE_SECONDS);
   // The trigger is dated at the moment the silence became long, measured from the candidate's media.
   const offsets = silenceStarts.map((s) => Math.abs((hint.triggerAt ?? 0) - (s + PAUSE_SECONDS * 1000)));
   expect(Math.min(...offsets)).toBeLessThan(600);
@@ -147,7 +148,7 @@ describe('hints without an LLM key: rule hints end to end', () => {
     expect(body.summary.source).toBe('rules');
     expect(body.hints.find((h) => h.id === first.id)?.feedback?.useful).toBe(true);
     expect(body.metrics.hints.bySource.rules).toBeGreaterThanOrEqual(3);
-    expect(body.timeline.some((e) => e.kind === 'silence')).toBe(true);
+    expect(body.timeline.some((e) => e.kind === 'long-pause')).toBe(true);
     const denied = await fetch(`${stack.tokenServerUrl}/api/sessions/${created.session.id}/report`, {
       headers: { authorization: `Bearer ${created.invites.candidate}` },
     });

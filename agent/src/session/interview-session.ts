@@ -10,6 +10,7 @@ import { type RemoteParticipant, type RemoteTrack, type Room, TrackKind } from '
 import { CandidateActivity } from '../analysers/activity.js';
 import type { AnalyserFactory, MediaKind, SignalDraft, TrackInfo } from '../analysers/analyser.js';
 import { AnalyserRunner } from '../analysers/runner.js';
+import type { RawAudio } from '../audio/front-end.js';
 import { loadSilero } from '../audio/speech.js';
 import { TurnModel, type TurnModelOptions } from '../audio/turn-model.js';
 import { SessionBus, type Speaker } from '../bus/session-bus.js';
@@ -19,6 +20,7 @@ import { InterviewerPublisher } from '../messaging/publisher.js';
 import { CandidateTracker } from './candidate-tracker.js';
 import type { SessionContext, SessionExtension, SessionExtensionFactory } from './extension.js';
 import { InterviewerAudio } from './interviewer-audio.js';
+import { decodeAudio } from './media.js';
 import { OptOutFilter } from './opt-out.js';
 import type { SessionRecorder } from './recorder-types.js';
 import { SessionTracks } from './tracks.js';
@@ -44,6 +46,8 @@ export interface InterviewSessionOptions {
   interviewerAudio: boolean;
   /** The Silero model of every audio front end. */
   vad: () => Promise<VAD>;
+  /** Decodes an audio track once (the room's decoder; tests hand in recorded audio). */
+  decodeAudio: (track: RemoteTrack, signal: AbortSignal) => AsyncIterable<RawAudio>;
 }
 
 export const defaultInterviewSessionOptions = {
@@ -52,6 +56,7 @@ export const defaultInterviewSessionOptions = {
   turns: {},
   interviewerAudio: true,
   vad: () => loadSilero(),
+  decodeAudio,
 } satisfies Partial<InterviewSessionOptions>;
 
 /** Longest wait for the room to confirm an attribute update. */
@@ -105,7 +110,7 @@ export class InterviewSession {
       emit: (d) => void this.#signal(d, 'turns', 'audio'),
       options: this.#o.turns,
     });
-    this.#tracks = new SessionTracks({ bus: this.#bus, vad: this.#o.vad });
+    this.#tracks = new SessionTracks({ bus: this.#bus, vad: this.#o.vad, decodeAudio: this.#o.decodeAudio });
     this.#runner = new AnalyserRunner({
       sessionId: this.#o.sessionId,
       activity,
@@ -149,11 +154,6 @@ export class InterviewSession {
     const settings = await this.#o.recorder.settings?.().catch(() => undefined);
     this.#optOut = new OptOutFilter({ allowed: settings?.allowOptOut === true });
     await this.#setState('waiting-for-candidate', undefined);
-    this.#inbox.start();
-    this.#tracker.start();
-    if (this.#o.interviewerAudio) this.#interviewers.start(this.#o.room);
-    this.#timer = setInterval(() => void this.#tick(), this.#o.statsIntervalMs);
-    this.#timer.unref();
     const ctx: SessionContext = {
       sessionId: this.#o.sessionId,
       room: this.#o.room,
@@ -164,7 +164,13 @@ export class InterviewSession {
       candidate: () => this.#tracker.candidate,
       emitSignal: (draft, source) => this.#signal(draft, source.analyser, source.media),
     };
+    // Extensions subscribe to the bus before the first track or message can arrive.
     await Promise.all(this.#extensions.map((x) => this.#guard(x, 'start', () => x.start?.(ctx))));
+    this.#inbox.start();
+    this.#tracker.start();
+    if (this.#o.interviewerAudio) this.#interviewers.start(this.#o.room);
+    this.#timer = setInterval(() => void this.#tick(), this.#o.statsIntervalMs);
+    this.#timer.unref();
   }
 
   /** Stops every analyser, flushes what is pending and closes the recorder. */

@@ -1,7 +1,7 @@
 import type { VAD } from '@livekit/agents';
 import { type RemoteTrack, TrackKind } from '@livekit/rtc-node';
 import type { TrackRun } from '../analysers/runner.js';
-import { AudioFrontEnd } from '../audio/front-end.js';
+import { AudioFrontEnd, type RawAudio } from '../audio/front-end.js';
 import type { SessionBus, Speaker } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import { decodeAudio, pumpVideo } from './media.js';
@@ -16,6 +16,8 @@ export interface SessionTracksOptions {
   bus: SessionBus;
   /** The Silero model every audio front end runs (loaded once per process). */
   vad: () => Promise<VAD>;
+  /** Decodes an audio track (tests replace the room's decoder with recorded audio). */
+  decodeAudio: (track: RemoteTrack, signal: AbortSignal) => AsyncIterable<RawAudio>;
 }
 
 /**
@@ -28,8 +30,8 @@ export class SessionTracks {
   #live = new Map<string, LiveTrack>();
   #log = logger('tracks');
 
-  constructor(opts: SessionTracksOptions) {
-    this.#o = opts;
+  constructor(opts: Pick<SessionTracksOptions, 'bus' | 'vad'> & Partial<SessionTracksOptions>) {
+    this.#o = { decodeAudio, ...opts };
   }
 
   /** Tracks being decoded. */
@@ -74,6 +76,6 @@ export class SessionTracks {
       return undefined;
     });
     const frontEnd = new AudioFrontEnd({ speaker, bus: this.#o.bus, ...(vad ? { vad } : {}) });
-    await frontEnd.run(decodeAudio(track, signal), run ? (s) => run.push(s) : undefined);
+    await frontEnd.run(this.#o.decodeAudio(track, signal), run ? (s) => run.push(s) : undefined);
   }
 }
