@@ -16,8 +16,8 @@ export interface AudioFrontEndOptions {
   bus: SessionBus;
   /** Silero model ({@link loadSilero}); without it no voice activity is computed. */
   vad?: VAD;
-  /** YIN settings of the shared pitch track. */
-  pitch: Partial<PitchOptions>;
+  /** YIN settings of the shared pitch track, or `false` for none (nobody reads an interviewer's pitch). */
+  pitch: Partial<PitchOptions> | false;
 }
 
 /** Raw decoded audio as a track delivers it (any rate, any channel count). */
@@ -51,7 +51,7 @@ export class AudioFrontEnd {
   async run(input: AsyncIterable<RawAudio>, onSample?: (s: AudioSample) => void): Promise<void> {
     const { speaker, bus, vad } = this.#o;
     const resampler = new MonoResampler();
-    const tracker = new PitchTracker(this.#o.pitch);
+    const tracker = this.#o.pitch === false ? undefined : new PitchTracker(this.#o.pitch);
     const toVad = new SampleQueue<AudioFrame>({ capacity: UNBOUNDED });
     const speech: SpeechEvent[] = [];
     const answers: AnswerBoundary[] = [];
@@ -107,7 +107,7 @@ export class AudioFrontEnd {
           const atMs = (samples / ANALYSIS_RATE) * 1000;
           samples += f.samplesPerChannel;
           if (vad) toVad.push(f);
-          emit(f, receivedAt, atMs, tracker.push(f.data));
+          emit(f, receivedAt, atMs, tracker?.push(f.data) ?? []);
         }
       }
     } finally {

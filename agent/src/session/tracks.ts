@@ -75,7 +75,13 @@ export class SessionTracks {
       this.#log.error({ err }, 'Silero could not be loaded: no voice activity on this track');
       return undefined;
     });
-    const frontEnd = new AudioFrontEnd({ speaker, bus: this.#o.bus, ...(vad ? { vad } : {}) });
+    const frontEnd = new AudioFrontEnd({
+      speaker,
+      bus: this.#o.bus,
+      ...(vad ? { vad } : {}),
+      // Pitch, delivery and filled pauses are the candidate's.
+      pitch: speaker.role === 'candidate' ? {} : false,
+    });
     await frontEnd.run(this.#o.decodeAudio(track, signal), run ? (s) => run.push(s) : undefined);
   }
 }
