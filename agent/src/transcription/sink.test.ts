@@ -51,7 +51,12 @@ const segment = (id: string, text: string, status: 'ok' | 'failed' = 'ok'): Tran
 describe('TranscriptSink', () => {
   it('publishes the final caption on behalf of the speaker and stores it through the session recorder', async () => {
     const stored: TranscriptSegmentInput[] = [];
-    const { fake, ctx } = context({ insertTranscriptSegment: async (s) => (stored.push(s), true) });
+    const { fake, ctx } = context({
+      insertTranscriptSegment: async (s) => {
+        stored.push(s);
+        return true;
+      },
+    });
     const sink = new TranscriptSink(ctx);
     await sink.write(segment('seg_1', 'I would use a queue'));
     await sink.write(segment('seg_2', '', 'failed'));
