@@ -114,16 +114,16 @@ export class AudioFrontEnd {
       toVad.close();
       resampler.close();
       await detecting;
-      if (!Number.isNaN(origin)) {
+      const started = !Number.isNaN(origin);
+      if (started)
         emit(
           new AudioFrame(new Int16Array(0), ANALYSIS_RATE, 1, 0),
           lastAt,
           (samples / ANALYSIS_RATE) * 1000,
           [],
         );
-        for (const o of off) o();
-        bus.emit({ type: 'track-end', speaker });
-      } else for (const o of off) o();
+      for (const o of off) o();
+      if (started) bus.emit({ type: 'track-end', speaker });
     }
   }
 }
