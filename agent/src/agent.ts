@@ -54,6 +54,7 @@ export default defineAgent<ProcessData>({
       recorder,
       statsIntervalMs: config.statsIntervalMs,
       videoDimensions: config.vision.videoDimensions,
+      turns: { longPauseSeconds: config.audio.longPauseSeconds },
     });
     ctx.addShutdownCallback(() => session.close());
     await session.start();

@@ -35,7 +35,7 @@ export function composeInterview(config: AgentConfig): Composition {
   const session = { dir: vision.modelsDir };
   const analysers: AnalyserFactory[] = [
     () => new AudioLevelAnalyser(),
-    () => new VadAnalyser({ longPauseSeconds: audio.longPauseSeconds }),
+    () => new VadAnalyser(),
     () => new PitchAnalyser(),
     () => new DeliveryAnalyser(),
     () => new FrameRateAnalyser(),

@@ -20,7 +20,7 @@ export const SIGNAL_EXAMPLES: { [K in SignalKind]: SignalValues<K> } = {
   },
   'speech-segment': { startMs: 12000, endMs: 15400, seconds: 3.4, segments: 5, speechSeconds: 21.7 },
   'long-pause': { ...ep('long-pause', 8000), silenceSeconds: 8, thresholdSeconds: 8, after: 'interviewer' },
-  'answer-end': { speechSeconds: 24.5 },
+  'answer-end': { speechSeconds: 24.5, voicedSeconds: 19.8, reason: 'gap' },
   pitch: { medianHz: 132.4, semitoneSpread: 3.8, voicedSeconds: 6.2, windowSeconds: 10, monotone: false },
   monotone: {
     medianHz: 118,

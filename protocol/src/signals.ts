@@ -84,7 +84,12 @@ export const SIGNAL_VALUES = {
     thresholdSeconds: seconds,
     after: pauseAfterSchema,
   }),
-  'answer-end': z.strictObject({ speechSeconds: seconds }),
+  'answer-end': z.strictObject({
+    speechSeconds: seconds,
+    voicedSeconds: seconds,
+    /** What ended it: a gap in the candidate speech, the interviewer speaking, or the track ending. */
+    reason: z.enum(['gap', 'interviewer', 'end']),
+  }),
   pitch: z.strictObject(pitchWindow),
   monotone: z.strictObject({ ...pitchWindow, thresholdSemitones: z.number().nonnegative() }),
   'filled-pause': z.strictObject({

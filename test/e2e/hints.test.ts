@@ -189,7 +189,7 @@ describe('hints without an LLM key: rule hints end to end', () => {
     expect(body.summary.source).toBe('rules');
     expect(body.hints.find((h) => h.id === first.id)?.feedback?.useful).toBe(true);
     expect(body.metrics.hints.bySource.rules).toBeGreaterThanOrEqual(3);
-    expect(body.timeline.some((e) => e.kind === 'silence')).toBe(true);
+    expect(body.timeline.some((e) => e.kind === 'long-pause')).toBe(true);
     const denied = await fetch(`${stack.tokenServerUrl}/api/sessions/${created.session.id}/report`, {
       headers: { authorization: `Bearer ${created.invites.candidate}` },
     });

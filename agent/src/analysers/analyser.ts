@@ -1,6 +1,7 @@
 import type { SignalKind, SignalMessage } from '@interview-helper/protocol';
 import type { AudioFrame, VideoFrame } from '@livekit/rtc-node';
 import type { CandidateActivity } from './activity.js';
+import type { AudioAnalysis } from './audio-analysis.js';
 
 /** The kinds of media an analyser can consume. */
 export type MediaKind = 'audio' | 'video';
@@ -10,6 +11,11 @@ export interface AudioSample {
   frame: AudioFrame;
   /** Wall-clock time (ms since epoch) at which the chunk was received. */
   receivedAt: number;
+  /**
+   * The session's shared analysis of the chunk (16 kHz mono then): pitch, voice activity and
+   * answers, computed once per track by the audio front end. Absent on raw audio (files, tests).
+   */
+  analysis?: AudioAnalysis;
 }
 
 /** A decoded candidate video frame. Conversion to RGB is done once, on first use, and shared. */

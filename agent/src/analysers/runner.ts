@@ -46,6 +46,27 @@ export const defaultAnalyserRunnerOptions = {
   now: Date.now,
 } satisfies Partial<AnalyserRunnerOptions>;
 
+/**
+ * A dropped audio chunk's voice-activity events and answer boundaries move to the next chunk, so an
+ * analyser that fell behind loses audio, never a speech start or end (its pitch estimates go with it).
+ */
+function carryAnalysis(
+  dropped: MediaSample<MediaKind>,
+  next: MediaSample<MediaKind>,
+): MediaSample<MediaKind> {
+  const d = 'frame' in dropped ? dropped.analysis : undefined;
+  if (!d || !('frame' in next) || !next.analysis) return next;
+  if (d.speech.length === 0 && d.answers.length === 0) return next;
+  return {
+    ...next,
+    analysis: {
+      ...next.analysis,
+      speech: [...d.speech, ...next.analysis.speech],
+      answers: [...d.answers, ...next.analysis.answers],
+    },
+  };
+}
+
 interface Running {
   analyser: Analyser;
   queue: SampleQueue<MediaSample<MediaKind>>;
@@ -121,9 +142,11 @@ export class AnalyserRunner {
       if (analyser.media !== track.media) continue;
       const status = this.#status.get(analyser.name);
       if (!status || status.status === 'failed') continue;
-      const queue = new SampleQueue<MediaSample<MediaKind>>({
-        capacity: track.media === 'audio' ? this.#opts.audioQueueCapacity : this.#opts.videoQueueCapacity,
-      });
+      const queue = new SampleQueue<MediaSample<MediaKind>>(
+        track.media === 'audio'
+          ? { capacity: this.#opts.audioQueueCapacity, carry: carryAnalysis }
+          : { capacity: this.#opts.videoQueueCapacity },
+      );
       status.status = 'running';
       const ctx: AnalyserContext = {
         sessionId: this.#opts.sessionId,

@@ -8,6 +8,7 @@ import type {
   TranscriptSegmentRow,
 } from '@interview-helper/storage';
 import {
+  type Database,
   HintStore,
   hashInvite,
   InterviewStore,
@@ -58,6 +59,15 @@ export class HintLog {
       interviewerInviteHash: hashInvite(randomBytes(32).toString('base64url')),
     });
     return new HintLog(opened, sessionId, log);
+  }
+
+  /**
+   * The hint records of a session in the job's open database (the session recorder's, its one
+   * store); closing the log leaves that database open for its owner.
+   */
+  static over(db: Database, sessionId: string, log: Logger): HintLog {
+    const borrowed: OpenedDatabase = { db, kind: 'postgres', migrationMs: 0, close: async () => {} };
+    return new HintLog(borrowed, sessionId, log);
   }
 
   async #try<T>(what: string, fn: () => Promise<T>, fallback: T): Promise<T> {

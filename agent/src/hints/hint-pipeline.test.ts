@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Room } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnthropicStandIn, startAnthropicStandIn } from '../../../test/anthropic-stand-in/server.js';
+import { SessionBus } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import { InterviewerPublisher } from '../messaging/publisher.js';
 import type { SessionContext } from '../session/extension.js';
@@ -27,6 +28,8 @@ function context(sessionId: string): SessionContext {
       hintFeedback: async () => false,
       close: async () => {},
     },
+    bus: new SessionBus(),
+    turns: { watchPause: () => () => {} },
     candidate: () => undefined,
     emitSignal: () => {
       throw new Error('not used');

@@ -6,7 +6,8 @@ import {
   type SignalMessage,
   triggerSettingsSchema,
 } from '@interview-helper/protocol';
-import { type AudioFrame, AudioStream, type RemoteTrack, RoomEvent, TrackKind } from '@livekit/rtc-node';
+import { RoomEvent } from '@livekit/rtc-node';
+import type { TranscriptEvent } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import type { InboxMessage } from '../messaging/inbox.js';
 import { roleOf } from '../messaging/roles.js';
@@ -22,7 +23,6 @@ import { writeSessionReport } from './report-writer.js';
 import type { HintTrigger } from './trigger.js';
 import { applyTriggerOverrides, defaultTriggerOptions, type TriggerOptions } from './trigger-options.js';
 import { TriggerEngine } from './triggers.js';
-import { rmsDbfs, VoiceActivityTracker, voiceSignal } from './voice-activity.js';
 
 /** Options of {@link HintsExtension}. */
 export interface HintsOptions {
@@ -38,8 +38,6 @@ export interface HintsOptions {
   databaseUrl?: string;
   /** Period of the cadence and time-based trigger checks. */
   tickMs: number;
-  /** How often the stored transcript (written by the transcription extension) is read for new segments. */
-  transcriptPollMs: number;
 }
 
 export const defaultHintsOptions: HintsOptions = {
@@ -47,14 +45,16 @@ export const defaultHintsOptions: HintsOptions = {
   timing: defaultHintTiming,
   cadence: {},
   tickMs: 250,
-  transcriptPollMs: 2000,
 };
 
 /**
- * The hint engine of one session: turns signals, voice activity and code-pad updates into triggers,
+ * The hint engine of one session, fed by the session's bus: turns signals (pauses and answer ends
+ * from the turn model among them), the candidate's voice activity, final transcript segments and
+ * code-pad updates into triggers,
  * writes a hint for each (Claude when configured, the rule templates otherwise or on any LLM failure),
  * keeps them few (cadence per interviewer, near-duplicates merged), delivers them to interviewers only at
- * each one's detail level, stores each with its timeline, records feedback and writes the session report.
+ * each one's detail level, stores each with its timeline in the session's one store, records feedback
+ * and writes the session report. Works the same with or without `DATABASE_URL`.
  */
 export class HintsExtension implements SessionExtension {
   readonly name = 'hints';
@@ -70,28 +70,19 @@ export class HintsExtension implements SessionExtension {
   #llm?: ClaudeHintWriter;
   #cadence!: HintCadence<LiveHint>;
   #detail = new Map<string, HintDetail>();
-  #voice: VoiceActivityTracker;
-  #audio = new Map<string, ReadableStreamDefaultReader<AudioFrame>>();
   #recent: SignalMessage[] = [];
   #transcript: HintContext['transcript'] = [];
   #code?: { language: string; revision: number; text: string };
   #timer?: NodeJS.Timeout;
   #pending = new Set<Promise<unknown>>();
   #reportTimer?: NodeJS.Timeout;
-  #transcriptTimer?: NodeJS.Timeout;
-  #seenSegments = new Set<string>();
-  #polling = false;
+  #off: (() => void)[] = [];
 
   constructor(opts: Partial<HintsOptions> = {}) {
     this.#o = { ...defaultHintsOptions, ...opts };
     this.#triggers = structuredClone(this.#o.triggers);
     this.#timing = structuredClone(this.#o.timing);
     this.#engine = new TriggerEngine(() => this.#triggers);
-    this.#voice = new VoiceActivityTracker(() => ({
-      longPauseSeconds: this.#triggers['long-pause'].minSeconds,
-      answerGapSeconds: this.#triggers['answer-end'].gapSeconds,
-      minAnswerSeconds: this.#triggers['answer-end'].minAnswerSeconds,
-    }));
   }
 
   async start(ctx: SessionContext): Promise<void> {
@@ -100,12 +91,11 @@ export class HintsExtension implements SessionExtension {
     this.#cadence = new HintCadence(this.#o.cadence);
     this.#llm = this.#o.llm;
     this.#log.info({ llm: this.#llm ? 'on' : 'off (rule hints)' }, 'hints started');
-    try {
-      this.#store = await HintLog.open(this.#o.databaseUrl, ctx.sessionId, this.#log);
-    } catch (err) {
-      this.#log.error({ err }, 'hint storage unreachable: this job keeps its hints in memory');
-      this.#store = await HintLog.open(undefined, ctx.sessionId, this.#log);
-    }
+    // The session's one store; a recorder without a database (tests) gets a private in-memory one.
+    const db = ctx.recorder.database;
+    this.#store = db
+      ? HintLog.over(db, ctx.sessionId, this.#log)
+      : await HintLog.open(undefined, ctx.sessionId, this.#log);
     this.#pipeline = new HintPipeline({
       ctx,
       store: this.#store,
@@ -128,8 +118,21 @@ export class HintsExtension implements SessionExtension {
     });
     this.#timer = setInterval(() => this.#tick(), this.#o.tickMs);
     this.#timer.unref();
-    this.#transcriptTimer = setInterval(() => this.#track(this.#pollTranscript()), this.#o.transcriptPollMs);
-    this.#transcriptTimer.unref();
+    const candidateSpeech = (at: number) => this.#engine.noteSpeech(at);
+    this.#off = [
+      ctx.bus.on('signal', (e) => this.onSignal(e.signal)),
+      ctx.bus.on('client-message', (e) => this.onClientMessage(e.message)),
+      ctx.bus.on('transcript', (e) => this.onTranscript(e.segment)),
+      ctx.bus.on('speech-start', (e) => e.speaker.role === 'candidate' && candidateSpeech(e.at)),
+      ctx.bus.on('speech-end', (e) => e.speaker.role === 'candidate' && candidateSpeech(e.end)),
+      ctx.bus.on('vad', (e) => e.speaker.role === 'candidate' && e.speaking && candidateSpeech(e.at)),
+      // Pauses are the turn model's; it also reports them at the long-pause trigger's threshold.
+      ctx.turns.watchPause(() =>
+        this.#triggers['long-pause'].enabled
+          ? this.#triggers['long-pause'].minSeconds
+          : Number.POSITIVE_INFINITY,
+      ),
+    ];
     ctx.room.on(RoomEvent.ParticipantDisconnected, this.#onLeave);
   }
 
@@ -191,25 +194,26 @@ export class HintsExtension implements SessionExtension {
     }
   }
 
-  onCandidateTrack(track: RemoteTrack): void {
-    if (track.kind !== TrackKind.KIND_AUDIO || !track.sid) return;
-    const reader = new AudioStream(track, { sampleRate: 16000, numChannels: 1 }).getReader();
-    this.#audio.set(track.sid, reader);
-    this.#track(this.#listen(reader).finally(() => reader.releaseLock()));
-  }
-
-  onCandidateTrackEnded(trackSid: string): void {
-    const reader = this.#audio.get(trackSid);
-    this.#audio.delete(trackSid);
-    void reader?.cancel().catch(() => {});
+  /** A final transcript segment: context for the LLM, and the stuck / question triggers. */
+  onTranscript(seg: TranscriptEvent): void {
+    if (seg.status !== 'ok') return;
+    this.#transcript.push({ role: seg.speaker.role, text: seg.text, at: seg.end });
+    if (this.#transcript.length > 100) this.#transcript.shift();
+    const found = this.#engine.onTranscript({
+      id: seg.id,
+      role: seg.speaker.role,
+      text: seg.text,
+      end: seg.end,
+    });
+    for (const t of found) this.#handle(t);
   }
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    clearInterval(this.#transcriptTimer);
     clearTimeout(this.#reportTimer);
     this.#ctx?.room.off(RoomEvent.ParticipantDisconnected, this.#onLeave);
-    for (const sid of [...this.#audio.keys()]) this.onCandidateTrackEnded(sid);
+    for (const off of this.#off) off();
+    this.#off = [];
     await Promise.allSettled([...this.#pending]);
     await this.#report();
     await this.#store?.close();
@@ -236,19 +240,6 @@ export class HintsExtension implements SessionExtension {
     if (ignored.length > 0) this.#log.warn({ from, ignored }, 'unknown trigger settings ignored');
   }
 
-  async #listen(reader: ReadableStreamDefaultReader<AudioFrame>): Promise<void> {
-    for (;;) {
-      const { value: frame, done } = await reader.read();
-      if (done) return;
-      const end = Date.now();
-      const ms = (frame.samplesPerChannel / frame.sampleRate) * 1000;
-      for (const e of this.#voice.push(rmsDbfs(frame.data), end, ms)) {
-        if (e.type === 'speech') this.#engine.noteSpeech(e.at);
-        else this.#ctx?.emitSignal(voiceSignal(e), { analyser: 'voice-activity', media: 'audio' });
-      }
-    }
-  }
-
   #handle(t: HintTrigger): void {
     this.#track(this.#pipeline?.handle(t));
   }
@@ -257,30 +248,6 @@ export class HintsExtension implements SessionExtension {
     const now = Date.now();
     this.#track(this.#pipeline?.tick(now));
     for (const t of this.#engine.onTick(now)) this.#handle(t);
-  }
-
-  /** New final transcript segments: context for the LLM, and the stuck / question triggers. */
-  async #pollTranscript(): Promise<void> {
-    if (this.#polling || !this.#store) return;
-    this.#polling = true;
-    try {
-      for (const seg of await this.#store.transcript()) {
-        if (this.#seenSegments.has(seg.id) || !seg.final || seg.status !== 'ok') continue;
-        this.#seenSegments.add(seg.id);
-        const at = seg.endAt.getTime();
-        this.#transcript.push({ role: seg.speakerRole, text: seg.text, at });
-        if (this.#transcript.length > 100) this.#transcript.shift();
-        const found = this.#engine.onTranscript({
-          id: seg.id,
-          role: seg.speakerRole,
-          text: seg.text,
-          end: at,
-        });
-        for (const t of found) this.#handle(t);
-      }
-    } finally {
-      this.#polling = false;
-    }
   }
 
   #onLeave = (): void => {

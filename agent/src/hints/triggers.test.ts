@@ -17,8 +17,18 @@ function signal<K extends SignalKind>(
     range: { start, end },
   });
 }
-const pause = (seconds: number, after: 'interviewer' | 'speech' | 'track-start', start: number) =>
-  signal('long-pause', { silenceSeconds: seconds, after, phase: 'start' }, start, start + seconds * 1000);
+const pause = (
+  seconds: number,
+  after: 'interviewer' | 'speech' | 'track-start',
+  start: number,
+  phase: 'start' | 'update' = 'start',
+) =>
+  signal(
+    'long-pause',
+    { silenceSeconds: seconds, after, phase, episodeId: `pause-${start}` },
+    start,
+    start + seconds * 1000,
+  );
 
 function engine(overrides: Record<string, Record<string, boolean | number>> = {}) {
   let opts: TriggerOptions = applyTriggerOverrides(defaultTriggerOptions, overrides).options;
@@ -145,19 +155,26 @@ describe('TriggerEngine', () => {
     expect(e.onCode({ revision: 3, language: 'js', text: code }, T0, 'sig_d')).toEqual([]);
   });
 
-  it('reads the pause signals of the VAD analyser and the turn tracker, merging one pause into one episode', () => {
+  it('gives one pause one trigger: its start, or the update that reaches the threshold; its end notes speech', () => {
     const { e } = engine();
     const afterQuestion = pause(8.5, 'interviewer', T0);
     const [t] = e.onSignal(afterQuestion, 0); // the candidate never spoke, but the interviewer just did
     expect(t?.facts).toEqual({ seconds: 8.5, afterInterviewer: true });
-    const mine = e.onSignal(pause(8, 'speech', T0 + 800), 0)[0];
-    expect(mine?.dedupeKey).toBe(t?.dedupeKey);
-    const later = e.onSignal(pause(8, 'speech', T0 + 20_000), 0)[0];
+    expect(t?.dedupeKey).toBe(`long-pause@pause-${T0}`);
+    // the same episode reported again at a later threshold: no second trigger
+    expect(e.onSignal(pause(12, 'interviewer', T0, 'update'), 0)).toEqual([]);
+    // a pause whose start came below the trigger's threshold fires on the update that reaches it
+    const { e: e2 } = engine({ 'long-pause': { minSeconds: 10 } });
+    e2.noteSpeech(T0);
+    expect(e2.onSignal(pause(8, 'speech', T0 + 20_000), 0)).toEqual([]);
+    const [late] = e2.onSignal(pause(10, 'speech', T0 + 20_000, 'update'), 0);
+    expect(late?.at).toBe(T0 + 30_000);
+    const later = e.onSignal(pause(8, 'speech', T0 + 40_000), 0)[0];
     expect(later?.dedupeKey).not.toBe(t?.dedupeKey);
     // the pause's end message notes that the candidate spoke again; it is not another pause
-    const end = signal('long-pause', { phase: 'end', silenceSeconds: 11 }, T0 + 20_000, T0 + 31_000);
+    const end = signal('long-pause', { phase: 'end', silenceSeconds: 11 }, T0 + 40_000, T0 + 51_000);
     expect(e.onSignal(end, 0)).toEqual([]);
-    expect(e.lastSpeechAt).toBe(T0 + 31_000);
+    expect(e.lastSpeechAt).toBe(T0 + 51_000);
   });
 
   it('reads the delivery and pitch analysers and the stored transcript', () => {

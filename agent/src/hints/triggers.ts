@@ -37,7 +37,8 @@ export class TriggerEngine {
   #lookAways: { id: string; at: number }[] = [];
   #code?: { revision: number; language: string; text: string; changedAt: number; id?: string };
   #codeIdleFired = false;
-  #pauses: number[] = [];
+  /** Pause episodes that already fired (one hint per pause). */
+  #firedPauses: string[] = [];
 
   /** `options` is read on every call so that run-time overrides apply at once. */
   constructor(options: () => TriggerOptions) {
@@ -80,7 +81,8 @@ export class TriggerEngine {
         break;
       case 'long-pause':
         if (s.values.phase === 'end') this.noteSpeech(s.range.end);
-        else if (s.values.phase === 'start' && o['long-pause'].enabled) out.push(...this.#longPause(s, base));
+        // the turn model reports a pause at its threshold (start) and again at each watched one (update)
+        else if (o['long-pause'].enabled) out.push(...this.#longPause(s, base));
         break;
       case 'answer-end':
         if (o['answer-end'].enabled) out.push(...this.#answerEnd(s, base));
@@ -141,13 +143,15 @@ export class TriggerEngine {
     const afterSpeech = s.values.after === 'speech';
     const eligible =
       recentQuestion || afterInterviewer || (!p.requireQuestion && (this.#candidateSpoke || afterSpeech));
-    if (seconds < p.minSeconds || !eligible) return [];
+    if (seconds < p.minSeconds || !eligible || this.#firedPauses.includes(s.values.episodeId)) return [];
+    this.#firedPauses.push(s.values.episodeId);
+    if (this.#firedPauses.length > 50) this.#firedPauses.shift();
     const facts: Facts = { seconds: round1(seconds) };
     if (recentQuestion && q) facts.question = q.text.slice(0, 200);
     else if (afterInterviewer) facts.afterInterviewer = true;
     const t = base('long-pause', facts, 0.9, recentQuestion && q ? [s.id, q.id] : [s.id]);
     t.at = s.range.start + p.minSeconds * 1000;
-    t.dedupeKey = this.#pauseEpisode(s.range.start);
+    t.dedupeKey = `long-pause@${s.values.episodeId}`;
     return [t];
   }
 
@@ -204,15 +208,6 @@ export class TriggerEngine {
         dedupeKey: `stuck@${seg.id}`,
       },
     ];
-  }
-
-  /** One dedupe key per pause: pause signals from several analysers starting within 2.5 s are the same pause. */
-  #pauseEpisode(start: number): string {
-    const same = this.#pauses.find((p) => Math.abs(p - start) <= 2500);
-    if (same !== undefined) return `long-pause@${same}`;
-    this.#pauses.push(start);
-    if (this.#pauses.length > 50) this.#pauses.shift();
-    return `long-pause@${start}`;
   }
 
   /** Feeds a code-pad revision (already size-checked); returns code-aware triggers. */

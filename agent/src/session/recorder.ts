@@ -51,6 +51,7 @@ export async function openRecorder(opts: RecorderOptions): Promise<BoundRecorder
 
   return {
     sessionId: session.id,
+    database: opened.db,
     presence: async (e) => {
       try {
         if (e.joined)
@@ -82,6 +83,7 @@ export async function openRecorder(opts: RecorderOptions): Promise<BoundRecorder
         log.error({ err, pending: pending.length }, 'could not store signals; will retry');
       }
     },
+    insertTranscriptSegment: (segment) => store.insertTranscriptSegment(segment),
     hintFeedback: async (hintId, useful, at) => {
       try {
         return await store.recordHintFeedback({ sessionId: session.id, hintId, useful, at });

@@ -4,7 +4,6 @@ import {
   TRANSCRIPTION_TOPIC,
 } from '@interview-helper/protocol';
 import type { TranscriptSegmentInput } from '@interview-helper/storage';
-import { InterviewStore, openDatabase } from '@interview-helper/storage';
 import { logger } from '../log.js';
 import type { SessionContext } from '../session/extension.js';
 import { type Caption, InterimCaptions, type InterimCaptionsOptions } from './sink-interim.js';
@@ -17,10 +16,8 @@ export interface TranscriptStore {
 
 /** Options of {@link TranscriptSink}. */
 export interface TranscriptSinkOptions {
-  /** Where segments go; defaults to the session recorder when it stores transcripts, else `databaseUrl`. */
+  /** Where segments go; defaults to the session recorder (the job's one store). */
   store: TranscriptStore;
-  /** Postgres URL opened when there is no store; without it segments are published only. */
-  databaseUrl: string;
   interim: Partial<InterimCaptionsOptions>;
 }
 
@@ -42,14 +39,13 @@ const MAX_PENDING = 5000;
 export class TranscriptSink {
   #ctx: SessionContext;
   #store?: Promise<TranscriptStore | undefined>;
-  #close?: () => Promise<void>;
   #pending: TranscriptSegmentInput[] = [];
   #interim: InterimCaptions;
   #log = logger('transcript');
 
   constructor(ctx: SessionContext, opts: Partial<TranscriptSinkOptions> = {}) {
     this.#ctx = ctx;
-    this.#store = opts.store ? Promise.resolve(opts.store) : this.#openStore(opts.databaseUrl);
+    this.#store = opts.store ? Promise.resolve(opts.store) : this.#openStore();
     this.#interim = new InterimCaptions((c) => this.#publish(c), opts.interim);
   }
 
@@ -86,7 +82,6 @@ export class TranscriptSink {
     await this.#flush();
     if (this.#pending.length)
       this.#log.error({ lost: this.#pending.length }, 'transcript segments could not be stored');
-    await this.#close?.();
   }
 
   async #publish(s: Caption): Promise<void> {
@@ -133,25 +128,14 @@ export class TranscriptSink {
     }
   }
 
-  /** The recorder's transcript method when it has one, else a store on `url`. */
-  async #openStore(url: string | undefined): Promise<TranscriptStore | undefined> {
-    const recorder = this.#ctx.recorder as unknown as Partial<TranscriptStore>;
-    if (typeof recorder.insertTranscriptSegment === 'function')
+  /** The session's one store (its recorder), when it keeps transcripts. */
+  async #openStore(): Promise<TranscriptStore | undefined> {
+    const recorder = this.#ctx.recorder;
+    if (recorder.insertTranscriptSegment)
       return {
-        insertTranscriptSegment: (s) =>
-          (recorder.insertTranscriptSegment as TranscriptStore['insertTranscriptSegment'])(s),
+        insertTranscriptSegment: (s) => recorder.insertTranscriptSegment?.(s) ?? Promise.resolve(false),
       };
-    if (!url) {
-      this.#log.warn('DATABASE_URL is not set: transcript segments are published but not stored');
-      return undefined;
-    }
-    try {
-      const opened = await openDatabase({ url });
-      this.#close = opened.close;
-      return new InterviewStore(opened.db);
-    } catch (err) {
-      this.#log.error({ err }, 'could not open the database for transcripts');
-      return undefined;
-    }
+    this.#log.warn('the session recorder keeps no transcript: segments are published but not stored');
+    return undefined;
   }
 }
