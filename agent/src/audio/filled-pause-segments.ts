@@ -28,6 +28,8 @@ export interface SegmentOptions {
   maxPitchStepSemitones: number;
   /** Largest pitch range (highest − lowest, after a 3-frame median) over a filled pause, semitones. */
   maxPitchRangeSemitones: number;
+  /** Largest standard deviation of the pitch around its median over a filled pause, semitones. */
+  maxPitchSpreadSemitones: number;
   /** Share of a filled pause's frames that must be voiced (a pitch estimate or a periodicity of `minPeriodicity`). */
   minVoicedShare: number;
   /** A frame this periodic counts as voiced even when the pitch tracker dropped it. */
@@ -52,6 +54,7 @@ export const defaultSegmentOptions: SegmentOptions = {
   minContextSegments: 3,
   maxPitchStepSemitones: 1,
   maxPitchRangeSemitones: 3,
+  maxPitchSpreadSemitones: 1,
   minVoicedShare: 0.5,
   minPeriodicity: 0.5,
   maxSpectralDistanceDb: 4,
@@ -234,7 +237,8 @@ export function segmentFeatures(
 export function judgeSegment(f: SegmentFeatures, o: SegmentOptions): boolean {
   if (f.seconds < o.minSeconds || f.seconds > o.maxSeconds) return false;
   if (f.voicedShare < o.minVoicedShare) return false;
-  if (f.pitchRangeSemitones > o.maxPitchRangeSemitones) return false;
+  if (f.pitchRangeSemitones > o.maxPitchRangeSemitones || f.pitchSpreadSemitones > o.maxPitchSpreadSemitones)
+    return false;
   if (f.spectralSpreadDb > o.maxSpectralSpreadDb) return false;
   if (f.formantShare < 0.5) return false;
   if (Number.isNaN(f.relativeDuration)) return f.seconds >= o.isolatedMinSeconds;

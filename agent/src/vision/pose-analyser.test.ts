@@ -10,6 +10,7 @@ import { ModelError } from './models.js';
 import { PoseAnalyser } from './pose-analyser.js';
 import { PoseLandmarker } from './pose-landmarks.js';
 import { ensureModels, PHOTOS, photo } from './testing.js';
+import { POSE_CASES, type PoseCase, poseFrame } from '../../bench/quality/pose-cases.js';
 
 const W = 640;
 const H = 480;
@@ -110,6 +111,29 @@ describe('PoseAnalyser', () => {
     expect(end?.values.lowerSide).toBe('image-left');
     expect(end?.values.durationMs).toBeGreaterThanOrEqual(3000);
     expect(end?.values.durationMs).toBeLessThanOrEqual(7000);
+  });
+
+  it('claims no hand at the face or raised hand on close-ups of a turned head with a beard and collar', async () => {
+    // crops of the stretching man's head (no hands in view) and of a smiling face, labelled in
+    // bench/quality/pose-cases.ts; the model guesses a "wrist" in the beard, with its elbow below the frame
+    for (const id of ['stretch-head-40', 'stretch-head-30', 'woman-smile-60', 'man-face-35']) {
+      const c = POSE_CASES.tuning.find((x) => x.id === id) as PoseCase;
+      const data = await poseFrame(c, W, H);
+      async function* still(): AsyncIterable<VideoSample> {
+        for (let i = 0, t = 1_000_000; i < 40; i++, t += 100)
+          yield {
+            width: W,
+            height: H,
+            receivedAt: t,
+            timestampUs: BigInt(t) * 1000n,
+            rgb: () => new VideoFrame(data, W, H, VideoBufferType.RGB24),
+          };
+      }
+      const signals = await collect(new PoseAnalyser({ fps: 2 }).analyse(still()));
+      const kinds = signals.map((s) => s.kind);
+      expect(kinds, id).not.toContain('hand-to-face');
+      expect(kinds, id).not.toContain('raised-hand');
+    }
   });
 
   it('keeps going through odd sizes and resolution changes mid-stream', async () => {

@@ -8,12 +8,17 @@ export interface PoseMeasureOptions {
   minPresence: number;
   /** Points closer than this share of the frame's height to its bottom edge are not counted as in view. */
   edgeMargin: number;
-  /** A face wider than this share of the frame (ear to ear, or 2.5× eye to eye) is a close-up: no body in view. */
+  /**
+   * A face wider (ear to ear, or 2.2× eye to eye) than this share of the frame's size (the square
+   * root of its area, so portrait and landscape frames compare alike) is a close-up: no body in view.
+   */
   maxFaceShare: number;
   /** The nose must sit at least this many shoulder widths above the shoulder line for a body to be in view. */
   minHeadHeight: number;
   /** Forearm (elbow to wrist) length, in shoulder widths, that a real arm has. */
   forearm: [number, number];
+  /** Upper arm (shoulder to elbow) length, in shoulder widths, that a real arm has (seen from the front). */
+  upperArm: [number, number];
   /** A hand point within this many shoulder widths of the nose, eyes, ears, mouth or forehead is "near the face". */
   handNearFace: number;
   /** A wrist this many shoulder widths above its shoulder counts as raised. */
@@ -24,9 +29,10 @@ export const defaultPoseMeasureOptions: PoseMeasureOptions = {
   minVisibility: 0.5,
   minPresence: 0.5,
   edgeMargin: 0.02,
-  maxFaceShare: 0.4,
-  minHeadHeight: 0.15,
+  maxFaceShare: 0.5,
+  minHeadHeight: 0.1,
   forearm: [0.3, 1.5],
+  upperArm: [0.4, 1.8],
   handNearFace: 0.35,
   raisedAbove: 0.25,
 };
@@ -39,11 +45,11 @@ export interface PoseMeasures {
    * are meaningful, and hand measures count only with it.
    */
   upperBody: boolean;
-  /** Face width (ear to ear, or 2.5× eye to eye when wider) over frame width (0 without a found face). */
+  /** Face width (ear to ear, or 2.2× eye to eye when wider) over the frame's size, √(width × height) (0 without a face). */
   faceShare: number;
   /** The face fills more than `maxFaceShare` of the frame: a close-up, whatever the model guessed below it. */
   closeUp: boolean;
-  /** Per side, a hand in view with its own evidence: wrist, a finger point and the elbow found, forearm of a real length. */
+  /** Per side, a hand in view with its own evidence: wrist, a finger point and the elbow found, an arm of real lengths. */
   handInView: { left: boolean; right: boolean };
   /** Key landmarks (nose, shoulders) that are not found, by name. */
   missing: string[];
@@ -88,7 +94,7 @@ const HEAD = [
  * landmarks are missing. A landmark counts only when the model says it is both visible and
  * present and it lies inside the frame; the model also guesses points it cannot see (arms below
  * a close-up face, a "wrist" in a beard or scarf), so a hand counts only with its own evidence
- * (wrist, a finger point and the elbow found, a forearm of a real length) and only while a
+ * (wrist, a finger point and the elbow found, forearm and upper arm of real lengths) and only while a
  * head-and-shoulders view (not a close-up face) is in frame. Describes posture only; it never
  * labels a state of mind.
  */
@@ -132,18 +138,20 @@ export function measurePose(
   const dist = (i: number, j: number) => Math.hypot(pt(i).x - pt(j).x, pt(i).y - pt(j).y);
   const faceW = Math.max(
     found(POSE.leftEar) && found(POSE.rightEar) ? dist(POSE.leftEar, POSE.rightEar) : 0,
-    found(POSE.leftEye) && found(POSE.rightEye) ? 2.5 * dist(POSE.leftEye, POSE.rightEye) : 0,
+    found(POSE.leftEye) && found(POSE.rightEye) ? 2.2 * dist(POSE.leftEye, POSE.rightEye) : 0,
   );
-  const closeUp = faceW / width > opts.maxFaceShare;
+  const faceShare = faceW / Math.sqrt(width * height);
+  const closeUp = faceShare > opts.maxFaceShare;
   const headHeight = (midY - nose.y) / sw;
   const upperBody = missing.length === 0 && headHeight >= opts.minHeadHeight && !closeUp;
-  // a hand counts with its own evidence: wrist, a finger point and the elbow, a forearm of a real length
+  // a hand counts with its own evidence: wrist, a finger point and the elbow, an arm of real lengths
+  const within = (x: number, [lo, hi]: [number, number]) => x >= lo && x <= hi;
   const inView = (side: 0 | 1) => {
     const [wrist, ...fingers] = HANDS[side];
     const elbow = ELBOWS[side];
+    const shoulder = side === 0 ? POSE.leftShoulder : POSE.rightShoulder;
     if (!upperBody || !found(wrist) || !found(elbow) || !fingers.some(found)) return false;
-    const forearm = dist(elbow, wrist) / sw;
-    return forearm >= opts.forearm[0] && forearm <= opts.forearm[1];
+    return within(dist(elbow, wrist) / sw, opts.forearm) && within(dist(shoulder, elbow) / sw, opts.upperArm);
   };
   const handInView = { left: inView(0), right: inView(1) };
   const counted = HANDS.filter((_, side) => handInView[side === 0 ? 'left' : 'right']);
@@ -170,7 +178,7 @@ export function measurePose(
     );
   return {
     upperBody,
-    faceShare: faceW / width,
+    faceShare,
     closeUp,
     handInView,
     missing,
