@@ -6,6 +6,9 @@ export interface FilledPauseFrame extends EnvelopeFrame {
   hz?: number;
   /** Periodicity of the frame, 0–1 (see `Periodicity`). */
   periodicity: number;
+  /** First two formants, Hz (see `Formants`; 0 when not found). */
+  f1: number;
+  f2: number;
 }
 
 /** Thresholds of {@link StableSegmenter} and {@link judgeSegment}. */
@@ -42,6 +45,14 @@ export interface SegmentOptions {
   maxEnergyStepDb: number;
   /** Energy above 1.1 kHz relative to the total (dB) a frame needs to have formants; a pure tone has none. */
   minHighBandDb: number;
+  /**
+   * F2 / F1 of a hesitation vowel: central or open ("uh" /ʌ/ ≈ 1.9, schwa ≈ 3, "er" /ɜ/ ≈ 2.8,
+   * "ah" /ɑ/ ≈ 1.5), unlike front vowels (/i/, /ɪ/, /e/: 4 and more) and back rounded ones
+   * (/ɔ/, /o/ with F1 and F2 merged into one peak: under 1.4).
+   */
+  centralVowelRatio: [number, number];
+  /** Lowest median F1 of a hesitation vowel, Hz (close vowels such as /i/ and /u/ have less). */
+  minF1Hz: number;
 }
 
 export const defaultSegmentOptions: SegmentOptions = {
@@ -53,14 +64,16 @@ export const defaultSegmentOptions: SegmentOptions = {
   contextSeconds: 8,
   minContextSegments: 3,
   maxPitchStepSemitones: 1,
-  maxPitchRangeSemitones: 3,
-  maxPitchSpreadSemitones: 1,
+  maxPitchRangeSemitones: 6,
+  maxPitchSpreadSemitones: 2,
   minVoicedShare: 0.5,
   minPeriodicity: 0.5,
   maxSpectralDistanceDb: 4,
   maxSpectralSpreadDb: 2.5,
   maxEnergyStepDb: 3,
   minHighBandDb: -45,
+  centralVowelRatio: [1.4, 3.6],
+  minF1Hz: 350,
 };
 
 /** A stretch of loud frames whose envelope, level and pitch barely move. */
@@ -83,10 +96,17 @@ export interface SegmentFeatures {
   pitchRangeSemitones: number;
   /** Standard deviation of the pitch around its median, semitones. */
   pitchSpreadSemitones: number;
+  /** Slope of a straight line fitted to the pitch (semitones per second; a glide). */
+  pitchSlopeSemitonesPerSecond: number;
+  /** Standard deviation of the pitch around that line, semitones (wobble, not glide). */
+  pitchResidualSemitones: number;
   /** Mean distance of the frames' envelopes from their mean, dB. */
   spectralSpreadDb: number;
   /** Share of frames with energy above 1.1 kHz (formants). */
   formantShare: number;
+  /** Median first and second formant, Hz. */
+  f1Hz: number;
+  f2Hz: number;
   /** Duration against the median stable stretch of the context (NaN without enough context). */
   relativeDuration: number;
   /** Stable stretches in the context. */
@@ -197,6 +217,24 @@ export class SpeechContext {
   }
 }
 
+/** Least-squares line through (x, y): its slope and the standard deviation of y around it. */
+function lineFit(x: number[], y: number[]): { slope: number; residual: number } {
+  const n = x.length;
+  if (n < 2) return { slope: 0, residual: 0 };
+  const mx = x.reduce((a, b) => a + b, 0) / n;
+  const my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += ((x[i] as number) - mx) * ((y[i] as number) - my);
+    sxx += ((x[i] as number) - mx) ** 2;
+  }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  let r = 0;
+  for (let i = 0; i < n; i++) r += ((y[i] as number) - my - slope * ((x[i] as number) - mx)) ** 2;
+  return { slope, residual: Math.sqrt(r / n) };
+}
+
 /** Measures a stable stretch against the context (see {@link SegmentFeatures}). */
 export function segmentFeatures(
   s: Segment,
@@ -209,6 +247,10 @@ export function segmentFeatures(
   const smooth = hz.map((_, i) => median(hz.slice(Math.max(0, i - 1), i + 2)));
   const medianHz = median(hz);
   const st = hz.map((x) => semitones(x, medianHz || 1));
+  const { slope, residual } = lineFit(
+    s.frames.flatMap((f) => (f.hz === undefined ? [] : [f.atMs / 1000])),
+    st,
+  );
   const bands = (s.frames[0] as FilledPauseFrame).shape.length;
   const mean = new Float64Array(bands);
   for (const f of s.frames)
@@ -221,16 +263,20 @@ export function segmentFeatures(
     medianHz,
     pitchRangeSemitones: smooth.length ? semitones(Math.max(...smooth), Math.min(...smooth)) : 0,
     pitchSpreadSemitones: st.length ? Math.sqrt(st.reduce((a, b) => a + b * b, 0) / st.length) : 0,
+    pitchSlopeSemitonesPerSecond: slope,
+    pitchResidualSemitones: residual,
     spectralSpreadDb: s.frames.reduce((n, f) => n + envelopeDistance(f.shape, mean), 0) / s.frames.length,
     formantShare: s.frames.filter((f) => f.highDb >= opts.minHighBandDb).length / s.frames.length,
+    f1Hz: median(s.frames.map((f) => f.f1)),
+    f2Hz: median(s.frames.map((f) => f.f2)),
     relativeDuration: context.count >= opts.minContextSegments ? seconds / (context.seconds || 1) : Number.NaN,
     contextSegments: context.count,
   };
 }
 
 /**
- * Whether a stable stretch is a filled pause: voiced (some pitch), with formants, a nearly flat
- * pitch and envelope, between `minSeconds` and `maxSeconds` long and, inside running speech, held
+ * Whether a stable stretch is a filled pause: voiced, with formants in the pattern of a central
+ * vowel, a nearly flat pitch and envelope, between `minSeconds` and `maxSeconds` long and, inside running speech, held
  * at least `minRelativeDuration` times longer than the speaker's typical stable vowel (on its own,
  * at least `isolatedMinSeconds`).
  */
@@ -241,6 +287,8 @@ export function judgeSegment(f: SegmentFeatures, o: SegmentOptions): boolean {
     return false;
   if (f.spectralSpreadDb > o.maxSpectralSpreadDb) return false;
   if (f.formantShare < 0.5) return false;
+  const ratio = f.f2Hz / f.f1Hz;
+  if (!(f.f1Hz >= o.minF1Hz && ratio >= o.centralVowelRatio[0] && ratio <= o.centralVowelRatio[1])) return false;
   if (Number.isNaN(f.relativeDuration)) return f.seconds >= o.isolatedMinSeconds;
   return f.relativeDuration >= o.minRelativeDuration;
 }

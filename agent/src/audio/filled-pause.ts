@@ -1,4 +1,4 @@
-import { Periodicity, SpectralEnvelope } from './filled-pause-envelope.js';
+import { Formants, Periodicity, SpectralEnvelope } from './filled-pause-envelope.js';
 import {
   defaultSegmentOptions,
   type FilledPauseFrame,
@@ -64,6 +64,7 @@ export class FilledPauseDetector {
   #pitch: PitchTracker | undefined;
   #envelope = new SpectralEnvelope();
   #periodicity: Periodicity;
+  #formants = new Formants(SpectralEnvelope.SIZE);
   #segmenter: StableSegmenter;
   #context: SpeechContext;
   #buf: Float32Array;
@@ -172,8 +173,10 @@ export class FilledPauseDetector {
     const hz = this.#pitches.get(key);
     this.#pitches.delete(key);
     // The envelope sees the centre of the pitch window.
-    const e = this.#envelope.measure(this.#buf, (this.#o.windowSamples - SpectralEnvelope.SIZE) >> 1);
-    const f: FilledPauseFrame = { atMs, hz, periodicity: this.#periodicity.measure(this.#buf), ...e };
+    const centre = (this.#o.windowSamples - SpectralEnvelope.SIZE) >> 1;
+    const e = this.#envelope.measure(this.#buf, centre);
+    const [f1, f2] = e.db > this.#o.gateDbfs ? this.#formants.measure(this.#buf, centre) : [0, 0];
+    const f: FilledPauseFrame = { atMs, hz, periodicity: this.#periodicity.measure(this.#buf), f1, f2, ...e };
     this.#onFrame?.(f);
     return this.#judge(this.#segmenter.push(f));
   }
