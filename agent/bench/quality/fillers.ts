@@ -1,4 +1,6 @@
+import { librivoxClips } from '../../../test/fixtures/audio.js';
 import { fillerCases, type LabelledSpeech } from '../../../test/fixtures/filler-speech.js';
+import { readWav } from '../../../test/fixtures/wav.js';
 import { FilledPauseDetector } from '../../src/audio/filled-pause.js';
 import { FilledPauseDetector as LegacyDetector } from './legacy-filled-pause.js';
 import { matchIntervals, type Score, total } from './metrics.js';
@@ -27,8 +29,6 @@ export interface FillerScores {
   longerFillers: Score;
   /** False detections per minute of speech without fillers. */
   falsePerMinute: number;
-  /** ms of CPU per second of audio. */
-  msPerSecond: number;
 }
 
 /** Runs `detect` over `cases` and scores it. */
@@ -38,18 +38,18 @@ export function scoreFillers(detect: FillerDetector, cases: LabelledSpeech[]): F
   const longer: Score[] = [];
   let falses = 0;
   let negSeconds = 0;
-  let busy = 0;
-  let seconds = 0;
   for (const c of cases) {
-    const began = performance.now();
     const found = detect(c.pcm.samples);
-    busy += performance.now() - began;
-    seconds += c.pcm.samples.length / c.pcm.sampleRate;
     const s = matchIntervals(c.fillers, found);
-    (byGroup[c.group] ??= []).push(s);
+    byGroup[c.group] = [...(byGroup[c.group] ?? []), s];
     const isShort = (f: { start: number; end: number }) => f.end - f.start < 0.15;
     short.push(matchIntervals(c.fillers.filter(isShort), found));
-    longer.push(matchIntervals(c.fillers.filter((f) => !isShort(f)), found));
+    longer.push(
+      matchIntervals(
+        c.fillers.filter((f) => !isShort(f)),
+        found,
+      ),
+    );
     if (c.fillers.length === 0) {
       falses += found.length;
       negSeconds += c.pcm.samples.length / c.pcm.sampleRate;
@@ -65,16 +65,31 @@ export function scoreFillers(detect: FillerDetector, cases: LabelledSpeech[]): F
     shortFillers: recallOnly(total(short)),
     longerFillers: recallOnly(total(longer)),
     falsePerMinute: r(negSeconds ? (falses * 60) / negSeconds : 0),
-    msPerSecond: r(busy / Math.max(1e-9, seconds)),
   };
 }
 
-/** Old and current detector on the tuning and held-out sets. */
-export function fillerBench(): Record<'tuning' | 'heldOut', Record<'legacy' | 'current', FillerScores>> {
+/** ms of CPU per second of audio of `detect` on the LibriVox clips (best of `runs`, the machine is shared). */
+export function fillerCost(detect: FillerDetector, runs = 3): number {
+  const clips = librivoxClips().map((c) => readWav(c.path).samples);
+  const seconds = clips.reduce((n, c) => n + c.length / 16000, 0);
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i++) {
+    const began = performance.now();
+    for (const c of clips) detect(c);
+    best = Math.min(best, performance.now() - began);
+  }
+  return Number((best / seconds).toFixed(2));
+}
+
+/** Old and current detector on the tuning and held-out sets, and their cost. */
+export function fillerBench() {
   const out = {} as Record<'tuning' | 'heldOut', Record<'legacy' | 'current', FillerScores>>;
   for (const split of ['tuning', 'heldOut'] as const) {
     const cases = fillerCases(split);
     out[split] = { legacy: scoreFillers(legacyFillers, cases), current: scoreFillers(currentFillers, cases) };
   }
-  return out;
+  return {
+    ...out,
+    msPerSecond: { legacy: fillerCost(legacyFillers), current: fillerCost(currentFillers) },
+  };
 }

@@ -1,4 +1,8 @@
-import { type EnvelopeFrame, envelopeDistance, SpectralEnvelope } from '../../src/audio/filled-pause-envelope.js';
+import {
+  type EnvelopeFrame,
+  envelopeDistance,
+  SpectralEnvelope,
+} from '../../src/audio/filled-pause-envelope.js';
 import { ANALYSIS_RATE } from '../../src/audio/pcm.js';
 import { PitchTracker } from '../../src/audio/pitch.js';
 

@@ -1,8 +1,14 @@
+import {
+  POSE_CASES,
+  POSE_KINDS,
+  type PoseCase,
+  type PoseKind,
+  poseFrame,
+} from '../../src/vision/pose-cases.js';
 import { PoseLandmarker } from '../../src/vision/pose-landmarks.js';
 import { measurePose } from '../../src/vision/pose-measures.js';
 import { measurePose as legacyMeasurePose } from './legacy-pose-measures.js';
 import { type Score, score } from './metrics.js';
-import { POSE_CASES, POSE_KINDS, type PoseCase, type PoseKind, poseFrame } from './pose-cases.js';
 
 /** Per kind, whether the episode's condition held on the frame. */
 export type PoseVerdict = Record<PoseKind, boolean>;
@@ -28,8 +34,16 @@ export async function poseVerdicts(
     const old = body ? legacyMeasurePose(body.points, 640, 480) : undefined;
     const now = body ? measurePose(body.points, 640, 480) : undefined;
     const holds = [
-      [old?.handNearFace === true, old !== undefined && (old.raised.left || old.raised.right), !old?.upperBody],
-      [now?.handNearFace === true, now !== undefined && (now.raised.left || now.raised.right), !now?.upperBody],
+      [
+        old?.handNearFace === true,
+        old !== undefined && (old.raised.left || old.raised.right),
+        !old?.upperBody,
+      ],
+      [
+        now?.handNearFace === true,
+        now !== undefined && (now.raised.left || now.raised.right),
+        !now?.upperBody,
+      ],
     ];
     holds[0]?.forEach((h, k) => {
       votes.legacy[k] = (votes.legacy[k] as number) + (h ? 1 : 0);

@@ -127,7 +127,8 @@ export class Periodicity {
     let mean = 0;
     for (let i = 0; i < n; i++) mean += buf[offset + i] as number;
     mean /= n;
-    for (let i = 0; i < n; i++) this.#input[i] = ((buf[offset + i] as number) - mean) * (this.#hann[i] as number);
+    for (let i = 0; i < n; i++)
+      this.#input[i] = ((buf[offset + i] as number) - mean) * (this.#hann[i] as number);
     this.#fft.realTransform(this.#spectrum, this.#input);
     this.#fft.completeSpectrum(this.#spectrum);
     const p = this.#power;

@@ -211,7 +211,8 @@ export class SpeechContext {
   /** Median duration (seconds) and count of the stretches that ended in the context window before `atMs`. */
   typical(atMs: number): { seconds: number; count: number } {
     const from = atMs - this.#o.contextSeconds * 1000;
-    while (this.#segments.length && (this.#segments[0] as { endMs: number }).endMs < from) this.#segments.shift();
+    while (this.#segments.length && (this.#segments[0] as { endMs: number }).endMs < from)
+      this.#segments.shift();
     const recent = this.#segments.filter((s) => s.endMs <= atMs);
     return { seconds: median(recent.map((s) => s.seconds)), count: recent.length };
   }
@@ -258,7 +259,8 @@ export function segmentFeatures(
   return {
     seconds,
     voicedShare:
-      s.frames.filter((f) => f.hz !== undefined || f.periodicity >= opts.minPeriodicity).length / s.frames.length,
+      s.frames.filter((f) => f.hz !== undefined || f.periodicity >= opts.minPeriodicity).length /
+      s.frames.length,
     periodicity: s.frames.reduce((n, f) => n + f.periodicity, 0) / s.frames.length,
     medianHz,
     pitchRangeSemitones: smooth.length ? semitones(Math.max(...smooth), Math.min(...smooth)) : 0,
@@ -269,7 +271,8 @@ export function segmentFeatures(
     formantShare: s.frames.filter((f) => f.highDb >= opts.minHighBandDb).length / s.frames.length,
     f1Hz: median(s.frames.map((f) => f.f1)),
     f2Hz: median(s.frames.map((f) => f.f2)),
-    relativeDuration: context.count >= opts.minContextSegments ? seconds / (context.seconds || 1) : Number.NaN,
+    relativeDuration:
+      context.count >= opts.minContextSegments ? seconds / (context.seconds || 1) : Number.NaN,
     contextSegments: context.count,
   };
 }
@@ -288,7 +291,8 @@ export function judgeSegment(f: SegmentFeatures, o: SegmentOptions): boolean {
   if (f.spectralSpreadDb > o.maxSpectralSpreadDb) return false;
   if (f.formantShare < 0.5) return false;
   const ratio = f.f2Hz / f.f1Hz;
-  if (!(f.f1Hz >= o.minF1Hz && ratio >= o.centralVowelRatio[0] && ratio <= o.centralVowelRatio[1])) return false;
+  if (!(f.f1Hz >= o.minF1Hz && ratio >= o.centralVowelRatio[0] && ratio <= o.centralVowelRatio[1]))
+    return false;
   if (Number.isNaN(f.relativeDuration)) return f.seconds >= o.isolatedMinSeconds;
   return f.relativeDuration >= o.minRelativeDuration;
 }

@@ -93,9 +93,9 @@ describe('FilledPauseDetector', () => {
       found += held.filter((t) => got.some((f) => near(f, t))).length;
       wrong += got.filter((f) => !c.fillers.some((t) => near(f, t))).length;
     }
-    // Measured: 2 of the 8 held fillers (", um," and ", uh," between commas) found, no false ones (before: 0).
+    // Measured: 3 of the 8 held fillers (", um," and ", uh," between commas) found, no false ones (before: 0 found).
     expect(labelled).toBe(8);
-    expect(found).toBeGreaterThanOrEqual(2);
+    expect(found).toBeGreaterThanOrEqual(3);
     expect(wrong).toBe(0);
   }, 240_000);
 

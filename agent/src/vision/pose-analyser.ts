@@ -246,8 +246,7 @@ export class PoseAnalyser implements Analyser<'video'> {
     const vals = ep.values;
     const of = (key: string) => vals.flatMap((v) => (v[key] === undefined ? [] : [v[key] as number]));
     const values: SignalDraft['values'] = { phase, durationMs: t - ep.startedAt, observations: vals.length };
-    if (ep.kind === 'out-of-frame')
-    {
+    if (ep.kind === 'out-of-frame') {
       values.noPersonShare = round(of('missing').filter((x) => x === 3).length / (vals.length || 1));
       values.closeUpShare = round(of('closeUp').filter((x) => x === 1).length / (vals.length || 1));
     }

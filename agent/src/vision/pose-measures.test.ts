@@ -75,7 +75,10 @@ describe('measurePose', () => {
   });
 
   it('counts a hand only with its own evidence: wrist, a finger point and the elbow in view', () => {
-    const palm: Record<number, [number, number]> = { [POSE.rightWrist]: [318, 80], [POSE.rightIndex]: [322, 95] };
+    const palm: Record<number, [number, number]> = {
+      [POSE.rightWrist]: [318, 80],
+      [POSE.rightIndex]: [322, 95],
+    };
     // the elbow of a hand at the forehead is in view below it
     const withElbow = measurePose(body({ ...palm, [POSE.rightElbow]: [130, 200] }), 640, 480);
     expect(withElbow.handInView.right).toBe(true);
