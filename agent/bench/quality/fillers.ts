@@ -58,7 +58,7 @@ export function scoreFillers(detect: FillerDetector, cases: LabelledSpeech[]): F
   const groups = Object.fromEntries(Object.entries(byGroup).map(([g, s]) => [g, total(s)]));
   const r = (x: number, d = 2) => Number(x.toFixed(d));
   // recall by length: only the labels matter, precision is not meaningful on a subset
-  const recallOnly = (s: Score): Score => ({ ...s, detections: 0, correct: 0, precision: Number.NaN });
+  const recallOnly = (s: Score): Score => ({ ...s, detections: 0, correct: 0, precision: null });
   return {
     all: total(Object.values(byGroup).flat()),
     byGroup: groups,

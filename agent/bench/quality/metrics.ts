@@ -8,10 +8,10 @@ export interface Score {
   detections: number;
   /** Detections that match a labelled event. */
   correct: number;
-  /** correct / detections (1 when nothing was detected). */
-  precision: number;
-  /** found / positives (1 when nothing was labelled). */
-  recall: number;
+  /** correct / detections (null when nothing was detected). */
+  precision: number | null;
+  /** found / positives (null when nothing was labelled). */
+  recall: number | null;
 }
 
 const r3 = (x: number) => Number(x.toFixed(3));
@@ -23,8 +23,8 @@ export function score(positives: number, found: number, detections: number, corr
     found,
     detections,
     correct,
-    precision: r3(detections ? correct / detections : 1),
-    recall: r3(positives ? found / positives : 1),
+    precision: detections ? r3(correct / detections) : null,
+    recall: positives ? r3(found / positives) : null,
   };
 }
 
