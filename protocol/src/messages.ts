@@ -159,7 +159,7 @@ export type SettingsMessage = z.infer<typeof settingsMessageSchema>;
 export const OPT_OUT_GROUPS = {
   voice: {
     label: 'Voice delivery: sound level, pauses, speaking pace, pitch and turn taking',
-    analysers: ['audio-level', 'vad', 'voice-activity', 'pitch', 'delivery', 'turns'],
+    analysers: ['audio-level', 'vad', 'pitch', 'delivery', 'turns'],
   },
   camera: {
     label: 'Camera: picture rate and brightness, and any face, gaze or posture analysis',

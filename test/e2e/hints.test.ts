@@ -83,7 +83,7 @@ function expectWhy(hint: HintMessage, source: string) {
   const why = hint.why;
   expect(why).toMatchObject({ trigger: 'long-pause', priority: 3, source, triggerAt: hint.triggerAt });
   expect(why?.thresholds.minSeconds).toBe(PAUSE_SECONDS);
-  expect(why?.inputs[0]).toMatchObject({ id: hint.evidence[0], kind: 'silence' });
+  expect(why?.inputs[0]).toMatchObject({ id: hint.evidence[0], kind: 'long-pause' });
   expect(why?.sentAt).toBeGreaterThanOrEqual(why?.decidedAt ?? Number.POSITIVE_INFINITY);
   expect(why?.sentAt).toBeLessThanOrEqual(why?.validUntil ?? 0);
   expect(Number(why?.facts.seconds)).toBeGreaterThanOrEqual(PAUSE_SECONDS);
