@@ -4,7 +4,7 @@ import { AudioStream, type RemoteParticipant, type RemoteTrack, TrackKind } from
 import { loadSilero } from '../audio/speech.js';
 import { logger } from '../log.js';
 import type { SessionContext, SessionExtension } from '../session/extension.js';
-import { createSttEngine, type SttEngine } from './engine.js';
+import { createStt, type SttChoice } from './engine.js';
 import { InterviewerAudio } from './interviewer-audio.js';
 import { type AudioSettings, audioSettingsFromEnv } from './settings.js';
 import { TranscriptSink, type TranscriptStore } from './sink.js';
@@ -20,8 +20,8 @@ import { TurnTracker } from './turns.js';
 export interface TranscriptionOptions {
   /** Undefined when the environment is invalid: the extension then logs why and stays off. */
   settings?: AudioSettings;
-  /** Engine to use instead of the one the settings name. */
-  engine?: SttEngine;
+  /** STT (any agents-js `stt.STT`) and mode to use instead of the ones the settings name. */
+  stt?: SttChoice;
   /** Where segments are stored; defaults to the session recorder or `DATABASE_URL`. */
   store?: TranscriptStore;
   transcriber?: Partial<TranscriberOptions>;
@@ -63,7 +63,7 @@ export class TranscriptionExtension implements SessionExtension {
   readonly name = 'transcription';
   #o: TranscriptionOptions;
   #log = logger('transcription');
-  #engine?: SttEngine;
+  #engine?: SttChoice;
   #vad?: Promise<VAD>;
   #sink?: TranscriptSink;
   #turns?: TurnTracker;
@@ -88,11 +88,9 @@ export class TranscriptionExtension implements SessionExtension {
       this.#log.error({ error: this.#settingsError }, 'transcription is off: invalid configuration');
       return;
     }
-    this.#engine = this.#o.engine ?? createSttEngine(settings);
+    this.#engine = this.#o.stt ?? createStt(settings);
     if (!this.#engine) {
-      this.#log.info(
-        'speech-to-text is off (STT_ENGINE unset or none); set STT_ENGINE=local or openai to transcribe',
-      );
+      this.#log.info('speech-to-text is off (STT_ENGINE=none); set STT_ENGINE=local or openai to transcribe');
       return;
     }
     this.#vad = loadSilero(STT_VAD_SETTINGS);
@@ -100,7 +98,7 @@ export class TranscriptionExtension implements SessionExtension {
     this.#turns = new TurnTracker((d) => ctx.emitSignal(d, { analyser: 'turns', media: 'audio' }), {
       longPauseSeconds: settings.longPauseSeconds,
     });
-    this.#log.info({ engine: this.#engine.name }, 'transcribing both speakers');
+    this.#log.info({ engine: this.#engine.name, mode: this.#engine.mode }, 'transcribing both speakers');
     if (this.#o.interviewers) this.#listen(ctx);
   }
 
@@ -122,7 +120,7 @@ export class TranscriptionExtension implements SessionExtension {
     this.#listener?.close();
     await Promise.all([...this.#live.keys()].map((sid) => this.#stop(sid)));
     this.#turns?.close();
-    await this.#engine?.close();
+    await this.#engine?.stt.close();
     await this.#sink?.close();
   }
 
@@ -145,8 +143,11 @@ export class TranscriptionExtension implements SessionExtension {
     const done = vad.then(async (v) => {
       const transcriber = new SpeakerTranscriber({
         speaker,
-        engine,
+        stt: engine.stt,
+        mode: engine.mode,
         vad: v,
+        onOverload: (error) =>
+          this.#log.warn({ speaker: speaker.identity, error }, 'speech recognizer overloaded (queue full)'),
         onSegment: async (s) => {
           this.#turns?.segment(s);
           await sink.write(s);
