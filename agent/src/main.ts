@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { cli, ServerOptions } from '@livekit/agents';
 import { loadAgentConfig } from './config.js';
+import { startSharedRecognizer } from './transcription/shared-recognizer.js';
 
 /**
  * Agent worker entry: `tsx src/main.ts start` (production) or `dev`. Registers with the LiveKit
@@ -16,6 +17,9 @@ const config = loadAgentConfig();
  * unrelated processes, and would refuse rooms on a busy small host).
  */
 const TARGET_LOAD = 0.7;
+
+// One local speech recognizer per machine, shared by every job process (STT_ENGINE=local, the default).
+await startSharedRecognizer();
 
 cli.runApp(
   new ServerOptions({

@@ -87,6 +87,7 @@ export class RecognizerService {
   #stopped = false;
   #restarts = 0;
   #ready?: Promise<void>;
+  #exitHook?: () => void;
   #log = logger('stt-recognizer');
 
   constructor(opts: Partial<RecognizerServiceOptions> = {}) {
@@ -108,10 +109,16 @@ export class RecognizerService {
     return this.#restarts;
   }
 
+  /** Chooses the port (before the server runs, so others can be told where it will be); the base URL. */
+  async reservePort(): Promise<string> {
+    this.#port ||= this.options.port || (await freePort());
+    return this.baseURL;
+  }
+
   /** Chooses the port and launches the server; resolves once it answers. */
   start(): Promise<void> {
     this.#ready ??= (async () => {
-      this.#port = this.options.port || (await freePort());
+      await this.reservePort();
       await this.#launch();
     })();
     return this.#ready;
@@ -136,6 +143,11 @@ export class RecognizerService {
       env: { ...process.env, HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: String(this.options.threads) },
     });
     this.#child = child;
+    if (!this.#exitHook) {
+      // The server never outlives this process.
+      this.#exitHook = () => this.#child?.kill('SIGKILL');
+      process.once('exit', this.#exitHook);
+    }
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
@@ -194,6 +206,7 @@ export class RecognizerService {
   /** Stops the server for good. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#exitHook) process.off('exit', this.#exitHook);
     const child = this.#child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));

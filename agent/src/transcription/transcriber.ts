@@ -219,8 +219,17 @@ export class SpeakerTranscriber {
     });
   }
 
-  /** One whole segment through `recognize`. */
+  /** One whole segment: through `recognize`, or on a new stream for a streaming STT in realtime mode. */
   async #recognize(audio: AudioFrame): Promise<Recognition> {
+    if (this.#mode === 'realtime' && this.#stt.capabilities.streaming) {
+      const live = new StreamLiveTranscription(this.#stt);
+      try {
+        live.push(audio);
+        return await live.finish(this.#attemptSignal());
+      } finally {
+        live.close();
+      }
+    }
     const event = await this.#stt.recognize([audio], this.#attemptSignal());
     const first = event.alternatives?.[0];
     if (!first || typeof first.text !== 'string') throw new Error('transcription answer has no text');
