@@ -47,9 +47,10 @@ export function loadSttManifest(root = STT_MODELS_ROOT): SttManifest {
   return manifestSchema.parse(JSON.parse(readFileSync(join(root, 'stt-manifest.json'), 'utf8')));
 }
 
-/** Directory of the model files and the venv (`MODELS_DIR`, default `models/cache`), absolute. */
+/** Directory of the model files and the venv (`STT_MODELS_DIR`, else `MODELS_DIR`, else `models/cache`), absolute. */
 export function sttModelsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.MODELS_DIR ? resolve(env.MODELS_DIR) : join(STT_MODELS_ROOT, 'cache');
+  const dir = env.STT_MODELS_DIR || env.MODELS_DIR;
+  return dir ? resolve(dir) : join(STT_MODELS_ROOT, 'cache');
 }
 
 /** The venv's interpreter, where `npm run models:fetch` installs the recognizer's pinned packages. */
