@@ -48,7 +48,11 @@ export function speak(text: string, voice: string, wpm: number): Pcm16 {
 /** Every line in every voice: the scripted interview set. */
 export function interviewSet(): { reference: string; voice: string; pcm: Pcm16 }[] {
   return VOICES.flatMap((v) =>
-    INTERVIEW_LINES.map((line) => ({ reference: line, voice: `${v.voice}@${v.wpm}`, pcm: speak(line, v.voice, v.wpm) })),
+    INTERVIEW_LINES.map((line) => ({
+      reference: line,
+      voice: `${v.voice}@${v.wpm}`,
+      pcm: speak(line, v.voice, v.wpm),
+    })),
   );
 }
 
@@ -64,7 +68,9 @@ export function librivox(): { reference: string; pcm: Pcm16 }[] {
 export function conversation(): { pcm: Pcm16; segments: number; speechSeconds: number } {
   const lv = librivox();
   const long = [concat(...lv.slice(0, 3).map((c) => c.pcm)), concat(...lv.slice(3, 5).map((c) => c.pcm))];
-  const short = INTERVIEW_LINES.slice(0, 4).map((l, i) => speak(l, VOICES[i % VOICES.length]?.voice ?? 'en-us', 150));
+  const short = INTERVIEW_LINES.slice(0, 4).map((l, i) =>
+    speak(l, VOICES[i % VOICES.length]?.voice ?? 'en-us', 150),
+  );
   const parts = [...long, ...short].flatMap((p) => [p, silence(2.5)]);
   const speech = [...long, ...short].reduce((s, p) => s + p.samples.length / p.sampleRate, 0);
   return { pcm: concat(silence(0.5), ...parts), segments: long.length + short.length, speechSeconds: speech };
@@ -112,7 +118,10 @@ export function nonSpeech(): { name: string; pcm: Pcm16 }[] {
 /** Speech degraded the way a bad microphone or a phone line does; the words should still come through. */
 export function degradedSpeech(): { name: string; reference: string; pcm: Pcm16 }[] {
   const clip = librivox()[0] as { reference: string; pcm: Pcm16 };
-  const clipped = { ...clip.pcm, samples: clip.pcm.samples.map((s) => Math.max(-3000, Math.min(3000, s * 4))) };
+  const clipped = {
+    ...clip.pcm,
+    samples: clip.pcm.samples.map((s) => Math.max(-3000, Math.min(3000, s * 4))),
+  };
   const raw = join(dir, 'phone-in.wav');
   const out = join(dir, 'phone.wav');
   execFileSync('sox', [librivoxClips()[0]?.path as string, raw]);

@@ -58,7 +58,10 @@ async function* paced(pcm: Pcm16) {
   for (let i = 0, k = 1; i + n <= pcm.samples.length; i += n, k++) {
     const at = t0 + k * 20;
     await sleep(Math.max(0, at - Date.now()));
-    yield { frame: new AudioFrame(pcm.samples.slice(i, i + n), pcm.sampleRate, 1, n), receivedAt: Date.now() };
+    yield {
+      frame: new AudioFrame(pcm.samples.slice(i, i + n), pcm.sampleRate, 1, n),
+      receivedAt: Date.now(),
+    };
   }
 }
 
@@ -98,7 +101,11 @@ async function service(opts: Partial<RecognizerServiceOptions>) {
 const cpuOf = (a: RecognizerStats, b: RecognizerStats) => b.cpuSeconds - a.cpuSeconds;
 
 /** WER of one engine on a set of clips through the transcriber (batch mode, as fast as it goes). */
-async function wer(stt: LocalRecognizerSTT, svc: RecognizerService, items: { reference: string; pcm: Pcm16 }[]) {
+async function wer(
+  stt: LocalRecognizerSTT,
+  svc: RecognizerService,
+  items: { reference: string; pcm: Pcm16 }[],
+) {
   const before = await svc.stats();
   const pairs: { reference: string; hypothesis: string }[] = [];
   let speech = 0;
@@ -230,7 +237,16 @@ async function direct(baseURL: string, pcm: Pcm16) {
 
 const unfiltered = new RecognizerService({
   model: process.env.STT_BENCH_MODEL ?? 'whisper-base',
-  extraArgs: ['--no-speech', '1.0', '--min-logprob', '-100', '--drop-logprob', '-100', '--max-compression', '1000'],
+  extraArgs: [
+    '--no-speech',
+    '1.0',
+    '--min-logprob',
+    '-100',
+    '--drop-logprob',
+    '-100',
+    '--max-compression',
+    '1000',
+  ],
 });
 await unfiltered.start();
 const hallucination = [];
@@ -252,7 +268,11 @@ const degraded = [];
 for (const clip of degradedSpeech()) {
   const r = await run(stt, clip.pcm, 'batch', false);
   const hypothesis = r.segments.map((s) => s.text).join(' ');
-  degraded.push({ clip: clip.name, hypothesis, wer: round(wordErrorRate([{ reference: clip.reference, hypothesis }])) });
+  degraded.push({
+    clip: clip.name,
+    hypothesis,
+    wer: round(wordErrorRate([{ reference: clip.reference, hypothesis }])),
+  });
 }
 await svc.stop();
 

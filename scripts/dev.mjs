@@ -23,7 +23,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Why the local speech recognizer cannot start (venv or model files missing), or undefined. */
 function missingSpeechModel(env) {
   const manifest = JSON.parse(readFileSync(join(root, 'models/stt-manifest.json'), 'utf8'));
-  const dir = env.STT_MODELS_DIR || env.MODELS_DIR ? resolve(env.STT_MODELS_DIR || env.MODELS_DIR) : join(root, 'models/cache');
+  const dir =
+    env.STT_MODELS_DIR || env.MODELS_DIR
+      ? resolve(env.STT_MODELS_DIR || env.MODELS_DIR)
+      : join(root, 'models/cache');
   const python = join(dir, manifest.python.venv, 'bin/python');
   if (!env.STT_PYTHON && !existsSync(python)) return `the recognizer's Python venv is missing (${python})`;
   const name = `whisper-${env.STT_LOCAL_MODEL ?? 'base'}`;
@@ -31,7 +34,8 @@ function missingSpeechModel(env) {
   if (!model) return `unknown STT_LOCAL_MODEL (${name})`;
   for (const f of model.files) {
     const path = join(dir, model.dir, f.file);
-    if (!existsSync(path) || statSync(path).size !== f.size) return `model file ${path} is missing or incomplete`;
+    if (!existsSync(path) || statSync(path).size !== f.size)
+      return `model file ${path} is missing or incomplete`;
   }
   return undefined;
 }

@@ -52,7 +52,13 @@ export class LocalRecognizerSTT extends stt.STT {
         baseURL = this.#own.baseURL;
       }
       // The plugin's client makes no retries of its own (maxRetries: 0).
-      return new openai.STT({ useRealtime: false, baseURL, apiKey: 'no-key', language: this.#o.language, model: this.model });
+      return new openai.STT({
+        useRealtime: false,
+        baseURL,
+        apiKey: 'no-key',
+        language: this.#o.language,
+        model: this.model,
+      });
     })();
     // A recognizer that failed to start is tried again on the next segment.
     this.#inner.catch(() => {

@@ -128,7 +128,9 @@ export class RecognizerService {
     const o = this.options;
     const python = o.python ?? sttPython();
     if (!o.python && !existsSync(python))
-      throw new Error(`the speech recognizer's Python venv is missing (${python}); run \`${STT_FETCH_COMMAND}\``);
+      throw new Error(
+        `the speech recognizer's Python venv is missing (${python}); run \`${STT_FETCH_COMMAND}\``,
+      );
     const args = [STT_SERVER, '--backend', o.backend, '--host', '127.0.0.1', '--port', String(this.#port)];
     if (o.backend === 'whisper') args.push('--model-dir', sttModelPath(o.model));
     args.push('--workers', String(o.workers), '--threads', String(o.threads), '--queue', String(o.queue));
@@ -176,10 +178,16 @@ export class RecognizerService {
     child.removeAllListeners('exit');
     child.once('exit', (code, signal) => {
       if (this.#stopped || this.#child !== child) return;
-      this.#log.warn({ code, signal, stderr: stderr.trim().slice(-300) }, 'speech recognizer exited; restarting');
+      this.#log.warn(
+        { code, signal, stderr: stderr.trim().slice(-300) },
+        'speech recognizer exited; restarting',
+      );
       void this.#restart();
     });
-    this.#log.info({ pid: child.pid, url: this.baseURL, model: this.options.model }, 'speech recognizer ready');
+    this.#log.info(
+      { pid: child.pid, url: this.baseURL, model: this.options.model },
+      'speech recognizer ready',
+    );
   }
 
   async #restart(): Promise<void> {

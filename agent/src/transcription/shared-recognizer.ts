@@ -12,7 +12,9 @@ const STATS_EVERY_MS = 60_000;
  * retried by their transcriber). Does nothing unless `STT_ENGINE` is `local` (the default) and
  * `STT_LOCAL_URL` is unset. The recognizer's queue depth and memory are logged every minute.
  */
-export async function startSharedRecognizer(env: NodeJS.ProcessEnv = process.env): Promise<RecognizerService | undefined> {
+export async function startSharedRecognizer(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RecognizerService | undefined> {
   let settings: ReturnType<typeof audioSettingsFromEnv>;
   try {
     settings = audioSettingsFromEnv(env);
@@ -41,7 +43,10 @@ export async function startSharedRecognizer(env: NodeJS.ProcessEnv = process.env
       timer.unref();
     },
     (err: unknown) =>
-      log.error({ err: err instanceof Error ? err.message : String(err) }, 'speech recognizer did not start; transcripts will be stored as failed'),
+      log.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        'speech recognizer did not start; transcripts will be stored as failed',
+      ),
   );
   return service;
 }

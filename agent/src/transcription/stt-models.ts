@@ -70,8 +70,7 @@ export function sttModelNames(): string[] {
  */
 export function sttModelPath(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const entry = loadSttManifest().models.find((m) => m.name === name);
-  if (!entry)
-    throw new Error(`unknown speech model "${name}" (known: ${sttModelNames().join(', ')})`);
+  if (!entry) throw new Error(`unknown speech model "${name}" (known: ${sttModelNames().join(', ')})`);
   const dir = join(sttModelsDir(env), entry.dir);
   for (const f of entry.files) {
     const path = join(dir, f.file);

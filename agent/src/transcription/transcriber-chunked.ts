@@ -91,7 +91,10 @@ export class ChunkedTranscription implements LiveTranscription {
       const a = Math.max(from, at);
       const b = Math.min(to, at + n);
       if (b > a) {
-        out.set(p.subarray((a - at) * this.#channels, (b - at) * this.#channels), (a - from) * this.#channels);
+        out.set(
+          p.subarray((a - at) * this.#channels, (b - at) * this.#channels),
+          (a - from) * this.#channels,
+        );
         filled = b - from;
       }
       at += n;
@@ -122,7 +125,8 @@ export class ChunkedTranscription implements LiveTranscription {
     if (this.#open) {
       this.#open = false;
       const tailMs = ((this.#samples - this.#cut) / (this.#rate || 1)) * 1000;
-      if (this.#chunks.length === 0 || (this.#spokeSinceCut && tailMs > 100)) this.#send(this.#cut, this.#samples);
+      if (this.#chunks.length === 0 || (this.#spokeSinceCut && tailMs > 100))
+        this.#send(this.#cut, this.#samples);
     }
     const all = Promise.all(this.#chunks.map((c) => c.result));
     await Promise.race([all, aborted(signal)]);

@@ -63,7 +63,13 @@ describe('interim captions from the local recognizer (chunked decoding at short 
   }
 
   /** Three sentences read back to back: one segment with short pauses inside. */
-  const clip = () => concat(...librivoxClips().slice(0, 3).map((c) => readWav(c.path)), silence(1.5));
+  const clip = () =>
+    concat(
+      ...librivoxClips()
+        .slice(0, 3)
+        .map((c) => readWav(c.path)),
+      silence(1.5),
+    );
 
   it('sends growing partial text under the final segment id, before the final', async () => {
     const sent = await captionsOf(clip());

@@ -21,7 +21,12 @@ const twoAnswers = () =>
 describe('a streaming stt.STT (realtime) against a broken endpoint: our retry policy only', () => {
   it('retries a connection dropped mid-utterance with backoff, on a new connection', async () => {
     const server = await realtimeFaultServer('flaky');
-    const { segments } = await transcribeClip(realtimeAt(server.baseURL), twoAnswers(), { backoffMs: 20 }, 'realtime');
+    const { segments } = await transcribeClip(
+      realtimeAt(server.baseURL),
+      twoAnswers(),
+      { backoffMs: 20 },
+      'realtime',
+    );
     server.close();
     expect(segments[0]).toMatchObject({ status: 'ok', text: 'hello there', attempts: 2 });
     expect(segments.length).toBeGreaterThanOrEqual(2);

@@ -40,7 +40,10 @@ export async function realtimeFaultServer(
       if (audio && (mode === 'close-mid-utterance' || (mode === 'flaky' && n === 1))) return ws.terminate();
       if (audio && mode === 'garbage') send(ws, '{"type": <html>');
       if (type !== 'input_audio_buffer.commit') return;
-      const completed = { type: 'conversation.item.input_audio_transcription.completed', item_id: `item_${n}` };
+      const completed = {
+        type: 'conversation.item.input_audio_transcription.completed',
+        item_id: `item_${n}`,
+      };
       if (mode === 'bad-event') send(ws, { ...completed, transcript: 42 });
       if (mode === 'flaky') send(ws, { ...completed, transcript: 'hello there' });
     });

@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openai from '@livekit/agents-plugin-openai';
 import { describe, expect, it } from 'vitest';
-import { concat, espeak, librivoxClips, reformat, silence, tone, writeWav } from '../../../test/fixtures/audio.js';
+import {
+  concat,
+  espeak,
+  librivoxClips,
+  reformat,
+  silence,
+  tone,
+  writeWav,
+} from '../../../test/fixtures/audio.js';
 import { type Pcm16, readWav } from '../../../test/fixtures/wav.js';
 import { localStt, localSttServer, transcribeClip } from './testing.js';
 import { wordErrorRate, wordErrors } from './wer.js';

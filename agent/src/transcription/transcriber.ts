@@ -293,7 +293,10 @@ export class SpeakerTranscriber {
           error = `recognizer queue full: ${error}`;
           this.#onOverload?.(error);
         }
-        this.#log.warn({ err: error, segment: job.id, attempt, stt: this.#stt.label }, 'transcription failed');
+        this.#log.warn(
+          { err: error, segment: job.id, attempt, stt: this.#stt.label },
+          'transcription failed',
+        );
         if (attempt < this.#o.maxAttempts && !this.#abort.signal.aborted) {
           const delay = Math.min(this.#o.maxBackoffMs, this.#o.backoffMs * 2 ** (attempt - 1));
           await sleep(delay, undefined, { signal: this.#abort.signal }).catch(() => {});

@@ -6,8 +6,8 @@ import { collect, testContext } from '../analysers/testing.js';
 import { DeliveryAnalyser } from '../audio/delivery.js';
 import { loadSilero } from '../audio/speech.js';
 import { LocalRecognizerSTT } from './engine.js';
-import { TEST_MODEL } from './testing.js';
 import { countFillers } from './fillers.js';
+import { TEST_MODEL } from './testing.js';
 import { type Speaker, SpeakerTranscriber, STT_VAD_SETTINGS, type TranscriptSegment } from './transcriber.js';
 import { TurnTracker } from './turns.js';
 
