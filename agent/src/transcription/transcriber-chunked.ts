@@ -10,9 +10,19 @@ export interface ChunkOptions {
   padAfterMs: number;
   /** Time limit of one chunk's request. */
   timeoutMs: number;
+  /**
+   * Speech without a pause: after this much audio past the last cut, the uncommitted audio is decoded
+   * once for the interim caption only (it is decoded again, with what follows, at the next cut); 0: never.
+   */
+  provisionalEveryMs: number;
 }
 
-export const defaultChunkOptions: ChunkOptions = { minChunkMs: 1500, padAfterMs: 150, timeoutMs: 20_000 };
+export const defaultChunkOptions: ChunkOptions = {
+  minChunkMs: 1500,
+  padAfterMs: 150,
+  timeoutMs: 20_000,
+  provisionalEveryMs: 4000,
+};
 
 interface Chunk {
   result: Promise<string>;
@@ -42,14 +52,23 @@ export class ChunkedTranscription implements LiveTranscription {
   #texts: string[] = [];
   #abort = new AbortController();
   #open = true;
+  /** Interim-only text of the audio after the last cut, and up to which sample it reaches. */
+  #provisional = { text: '', cut: -1, upTo: 0 };
+  #provisionalBusy = false;
 
   constructor(s: stt.STT, opts: Partial<ChunkOptions> = {}) {
     this.#stt = s;
     this.#o = { ...defaultChunkOptions, ...opts };
   }
 
-  /** The committed chunks' text so far. */
+  /** The committed chunks' text so far, then the provisional text of what follows. */
   get partial(): string {
+    const committed = this.#committed();
+    const p = this.#provisional;
+    return p.cut === this.#cut && p.text ? `${committed} ${p.text}`.trim() : committed;
+  }
+
+  #committed(): string {
     return this.#texts.filter((t) => t).join(' ');
   }
 
@@ -66,6 +85,32 @@ export class ChunkedTranscription implements LiveTranscription {
     }
     this.#parts.push(frame.data);
     this.#samples += frame.samplesPerChannel;
+    const p = this.#provisional;
+    const every = (this.#o.provisionalEveryMs * this.#rate) / 1000;
+    const since = p.cut === this.#cut ? p.upTo : this.#cut;
+    if (every > 0 && !this.#provisionalBusy && this.#spokeSinceCut && this.#samples - since >= every)
+      this.#provisionally();
+  }
+
+  /** Decodes the audio after the last cut for the interim caption only (one at a time, never waited for). */
+  #provisionally(): void {
+    const cut = this.#cut;
+    const upTo = this.#samples;
+    const before = this.#provisional;
+    this.#provisional = { cut, upTo, text: before.cut === cut ? before.text : '' };
+    this.#provisionalBusy = true;
+    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.timeoutMs)]);
+    this.#stt
+      .recognize([this.#slice(cut, upTo)], signal)
+      .then((ev) => {
+        const text = ev.alternatives?.[0]?.text;
+        const p = this.#provisional;
+        if (typeof text === 'string' && p.cut === cut && p.upTo === upTo) p.text = text.trim();
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.#provisionalBusy = false;
+      });
   }
 
   pause(atMs: number): void {
@@ -75,6 +120,7 @@ export class ChunkedTranscription implements LiveTranscription {
     this.#send(this.#cut, end);
     this.#cut = end;
     this.#spokeSinceCut = false;
+    this.#provisional = { text: '', cut: -1, upTo: 0 };
   }
 
   resume(): void {
@@ -130,7 +176,7 @@ export class ChunkedTranscription implements LiveTranscription {
     }
     const all = Promise.all(this.#chunks.map((c) => c.result));
     await Promise.race([all, aborted(signal)]);
-    return { text: this.partial };
+    return { text: this.#committed() };
   }
 
   close(): void {

@@ -67,10 +67,10 @@ describe('SpeakerTranscriber with the local Whisper recognizer', () => {
     expect(segments[0]).toMatchObject({ status: 'ok', attempts: 1 });
     const e = wordErrors(reference, segments[0]?.text ?? '');
     expect(e.errors / e.words).toBeLessThan(0.1);
-    // Committed text grows chunk by chunk before the final.
+    // The interim text grows chunk by chunk before the final.
     expect(interims.length).toBeGreaterThanOrEqual(2);
-    for (let i = 1; i < interims.length; i++)
-      expect(interims[i]?.startsWith(interims[i - 1] as string)).toBe(true);
+    const words = interims.map((t) => t.split(' ').length);
+    for (let i = 1; i < words.length; i++) expect(words[i]).toBeGreaterThanOrEqual(words[i - 1] as number);
   }, 90_000);
 
   it('invents no words for silence, white noise or a two-tone chord', async () => {
