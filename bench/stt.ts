@@ -15,6 +15,7 @@
  *    off, and through the VAD-gated transcriber; degraded speech (clipped, 8 kHz) WER.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { initializeLogger } from '@livekit/agents';
@@ -38,6 +39,7 @@ import type { Pcm16 } from '../test/fixtures/wav.js';
 import { conversation, degradedSpeech, interviewSet, librivox, nonSpeech } from './stt-clips.js';
 
 initializeLogger({ pretty: false, level: 'error' });
+const loadAtStart = loadavg().map((x) => Number(x.toFixed(1)));
 
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -132,8 +134,8 @@ async function wer(
 }
 
 const engines: { name: string; opts: Partial<RecognizerServiceOptions> }[] = [
-  { name: 'whisper-base (int8, greedy, fit window)', opts: { model: 'whisper-base' } },
-  { name: 'whisper-tiny.en (int8, greedy, fit window)', opts: { model: 'whisper-tiny.en' } },
+  { name: 'whisper-base (int8, beam 5, fit window)', opts: { model: 'whisper-base' } },
+  { name: 'whisper-tiny.en (int8, beam 5, fit window)', opts: { model: 'whisper-tiny.en' } },
   { name: 'pocketsphinx 5.1.1 en-us (previous engine)', opts: { backend: 'pocketsphinx' } },
 ];
 const lv = librivox();
@@ -279,6 +281,7 @@ await svc.stop();
 const result = {
   bench: 'stt',
   at: new Date().toISOString(),
+  machine: { cpus: cpus().length, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((x) => round(x, 1)) },
   note: 'latency = readyAt − the VAD end of speech (includes the 0.8 s VAD hangover); publishing on lk.transcription adds one text-stream write',
   accuracy,
   latencyOneRoom: latency,

@@ -330,7 +330,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="CPU threads per decode")
     ap.add_argument("--queue", type=int, default=16, help="requests waiting at most; past it: 503 queue_full")
     ap.add_argument("--deadline-ms", type=int, default=20000, help="default deadline of a request")
-    ap.add_argument("--beam", type=int, default=1, help="beam size (1 = greedy)")
+    ap.add_argument("--beam", type=int, default=5, help="beam size (1 = greedy)")
     ap.add_argument("--window", choices=["fit", "full"], default="fit", help="encoder window: segment length or 30 s")
     ap.add_argument("--no-speech", type=float, default=0.6)
     ap.add_argument("--min-logprob", type=float, default=-1.0)
