@@ -2,7 +2,7 @@
  * Speech-to-text bench: the local recognizer (faster-whisper base and tiny.en) side by side with the
  * previous engine (PocketSphinx), through the production transcriber (Silero VAD, retries).
  *
- *   npm run bench:stt          # prints JSON and writes bench-results/stt.json (about 5 minutes on 2 cores)
+ *   npm run bench:stt          # prints JSON and writes bench-results/stt.json (5-15 minutes on 2 cores)
  *
  * 1. Word error rate on Debian's pocketsphinx-testdata LibriVox clips and on scripted espeak-ng interview voices
  *    (4 voices x 10 lines), per engine, plus the recognizer's CPU per second of speech.
@@ -141,7 +141,8 @@ const engines: { name: string; opts: Partial<RecognizerServiceOptions> }[] = [
 const lv = librivox();
 const scripted = interviewSet();
 const accuracy = [];
-for (const e of engines) {
+// STT_BENCH_SKIP_ACCURACY=1 skips part 1 (the slow side-by-side WER runs).
+for (const e of process.env.STT_BENCH_SKIP_ACCURACY ? [] : engines) {
   const { service: svc, stt } = await service(e.opts);
   accuracy.push({
     engine: e.name,
@@ -281,7 +282,11 @@ await svc.stop();
 const result = {
   bench: 'stt',
   at: new Date().toISOString(),
-  machine: { cpus: cpus().length, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((x) => round(x, 1)) },
+  machine: {
+    cpus: cpus().length,
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: loadavg().map((x) => round(x, 1)),
+  },
   note: 'latency = readyAt − the VAD end of speech (includes the 0.8 s VAD hangover); publishing on lk.transcription adds one text-stream write',
   accuracy,
   latencyOneRoom: latency,

@@ -9,6 +9,11 @@ import type { AudioSettings } from './settings.js';
  */
 export const NO_PLUGIN_RETRIES: APIConnectOptions = { maxRetry: 0, retryIntervalMs: 0, timeoutMs: 20_000 };
 
+/** An STT that can also take requests that yield to all others (interim-only decodes). */
+export interface LowPrioritySTT {
+  recognizeLowPriority(buffer: AudioBuffer, abortSignal?: AbortSignal): Promise<stt.SpeechEvent>;
+}
+
 /** Options of {@link LocalRecognizerSTT}. */
 export interface LocalRecognizerOptions {
   /** The machine's shared recognizer (`http://127.0.0.1:PORT/v1`); unset: one is started for this STT. */
@@ -24,10 +29,10 @@ export interface LocalRecognizerOptions {
  * OpenAI transcription API over faster-whisper. Without a shared recognizer's URL it starts its own
  * on first use and stops it on `close`.
  */
-export class LocalRecognizerSTT extends stt.STT {
+export class LocalRecognizerSTT extends stt.STT implements LowPrioritySTT {
   label = 'local-recognizer';
   #o: LocalRecognizerOptions;
-  #inner?: Promise<openai.STT>;
+  #inner?: Promise<{ normal: openai.STT; low: openai.STT }>;
   #own?: RecognizerService;
 
   constructor(opts: LocalRecognizerOptions) {
@@ -43,7 +48,7 @@ export class LocalRecognizerSTT extends stt.STT {
     return 'local';
   }
 
-  #stt(): Promise<openai.STT> {
+  #stt(): Promise<{ normal: openai.STT; low: openai.STT }> {
     this.#inner ??= (async () => {
       let baseURL = this.#o.baseURL;
       if (!baseURL) {
@@ -52,23 +57,31 @@ export class LocalRecognizerSTT extends stt.STT {
         baseURL = this.#own.baseURL;
       }
       // The plugin's client makes no retries of its own (maxRetries: 0).
-      return new openai.STT({
-        useRealtime: false,
-        baseURL,
-        apiKey: 'no-key',
-        language: this.#o.language,
-        model: this.model,
-      });
+      const plugin = (url: string) =>
+        new openai.STT({
+          useRealtime: false,
+          baseURL: url,
+          apiKey: 'no-key',
+          language: this.#o.language,
+          model: this.model,
+        });
+      return { normal: plugin(baseURL), low: plugin(baseURL.replace(/\/v1\/?$/, '/low/v1')) };
     })();
+    const inner = this.#inner;
     // A recognizer that failed to start is tried again on the next segment.
-    this.#inner.catch(() => {
-      this.#inner = undefined;
+    inner.catch(() => {
+      if (this.#inner === inner) this.#inner = undefined;
     });
-    return this.#inner;
+    return inner;
   }
 
   protected async _recognize(buffer: AudioBuffer, abortSignal?: AbortSignal): Promise<stt.SpeechEvent> {
-    return (await this.#stt()).recognize(buffer, abortSignal);
+    return (await this.#stt()).normal.recognize(buffer, abortSignal);
+  }
+
+  /** Like `recognize`, but only when the recognizer is idle (else it fails at once): for interim-only decodes. */
+  async recognizeLowPriority(buffer: AudioBuffer, abortSignal?: AbortSignal): Promise<stt.SpeechEvent> {
+    return (await this.#stt()).low.recognize(buffer, abortSignal);
   }
 
   stream(): stt.SpeechStream {
@@ -78,7 +91,8 @@ export class LocalRecognizerSTT extends stt.STT {
   override async close(): Promise<void> {
     const inner = await this.#inner?.catch(() => undefined);
     this.#inner = undefined;
-    await inner?.close();
+    await inner?.normal.close();
+    await inner?.low.close();
     await this.#own?.stop();
   }
 }

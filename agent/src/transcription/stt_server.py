@@ -6,6 +6,7 @@ It speaks the OpenAI transcription API (aiohttp):
   POST /v1/audio/transcriptions   multipart/form-data: a WAV `file` (PCM 8/16/24/32-bit or float, any rate,
                                   any channel count), optional `model`, `language`, `prompt`,
                                   `response_format` = json | text | verbose_json
+  POST /low/v1/audio/transcriptions   the same at low priority: refused (503 `busy`) unless the recognizer is idle
   GET  /health, /v1/models        readiness and the model served
   GET  /stats                     queue depth, decodes in flight, counters, audio and CPU seconds, RSS
 
@@ -207,7 +208,14 @@ class Recognizer:
             "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         }
 
-    async def run(self, audio: np.ndarray, language: str, prompt: str, deadline: float, gone) -> dict:
+    async def run(self, audio: np.ndarray, language: str, prompt: str, deadline: float, gone, low=False) -> dict:
+        if low and (self.waiting > 0 or self.slots.locked()):
+            # Low priority (interim-only decodes): only on an idle recognizer, never queued.
+            self.counts["rejected"] += 1
+            raise web.HTTPServiceUnavailable(
+                text=error_json("busy", "low-priority request refused: the recognizer is busy"),
+                content_type="application/json",
+            )
         if self.waiting >= self.max_queue and self.slots.locked():
             self.counts["rejected"] += 1
             raise web.HTTPServiceUnavailable(
@@ -283,6 +291,7 @@ def app_for(rec: Recognizer, log) -> web.Application:
             prompt,
             received + budget / 1000,
             lambda: transport is None or transport.is_closing(),
+            low=request.match_info.get("priority") == "low",
         )
         log(f"{result['duration']:.2f} s audio in {result['decode_seconds']:.2f} s: {result['text'][:60]!r}")
         fmt = fields.get("response_format", b"json").decode() or "json"
@@ -300,6 +309,8 @@ def app_for(rec: Recognizer, log) -> web.Application:
 
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post("/v1/audio/transcriptions", transcriptions)
+    # Same API, low priority: decoded only when nothing else waits or runs (interim captions).
+    app.router.add_post("/{priority:low}/v1/audio/transcriptions", transcriptions)
     app.router.add_get("/v1/models", models)
     app.router.add_get("/health", models)
     app.router.add_get("/stats", stats)

@@ -18,7 +18,15 @@ class LengthSTT extends stt.STT {
     if (this.failOn.has(this.requests.length)) throw new Error('recognizer failed');
     return {
       type: stt.SpeechEventType.FINAL_TRANSCRIPT,
-      alternatives: [{ text: `${ms}ms`, language: 'en', startTime: 0, endTime: 0, confidence: 1 }],
+      alternatives: [
+        {
+          text: `${ms}ms`,
+          language: 'en' as stt.SpeechData['language'],
+          startTime: 0,
+          endTime: 0,
+          confidence: 1,
+        },
+      ],
     };
   }
   stream(): stt.SpeechStream {

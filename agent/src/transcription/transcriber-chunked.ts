@@ -1,5 +1,6 @@
 import type { stt } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
+import type { LowPrioritySTT } from './engine.js';
 import { aborted, type LiveTranscription, type Recognition } from './engine-realtime.js';
 
 /** Options of {@link ChunkedTranscription}. */
@@ -13,6 +14,7 @@ export interface ChunkOptions {
   /**
    * Speech without a pause: after this much audio past the last cut, the uncommitted audio is decoded
    * once for the interim caption only (it is decoded again, with what follows, at the next cut); 0: never.
+   * Sent at low priority when the STT has it (the local recognizer then decodes it only when idle).
    */
   provisionalEveryMs: number;
 }
@@ -100,8 +102,8 @@ export class ChunkedTranscription implements LiveTranscription {
     this.#provisional = { cut, upTo, text: before.cut === cut ? before.text : '' };
     this.#provisionalBusy = true;
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.timeoutMs)]);
-    this.#stt
-      .recognize([this.#slice(cut, upTo)], signal)
+    const low = (this.#stt as Partial<LowPrioritySTT>).recognizeLowPriority?.bind(this.#stt);
+    (low ?? this.#stt.recognize.bind(this.#stt))([this.#slice(cut, upTo)], signal)
       .then((ev) => {
         const text = ev.alternatives?.[0]?.text;
         const p = this.#provisional;
@@ -117,7 +119,8 @@ export class ChunkedTranscription implements LiveTranscription {
     if (!this.#open || !this.#rate) return;
     const end = Math.min(this.#samples, Math.round(((atMs + this.#o.padAfterMs) * this.#rate) / 1000));
     if (((end - this.#cut) / this.#rate) * 1000 < this.#o.minChunkMs) return;
-    this.#send(this.#cut, end);
+    // Until its chunk is decoded, the provisional text of this stretch stands in for it (captions never shrink).
+    this.#send(this.#cut, end, this.#provisional.cut === this.#cut ? this.#provisional.text : '');
     this.#cut = end;
     this.#spokeSinceCut = false;
     this.#provisional = { text: '', cut: -1, upTo: 0 };
@@ -149,9 +152,9 @@ export class ChunkedTranscription implements LiveTranscription {
     return new AudioFrame(out.subarray(0, filled * this.#channels), this.#rate, this.#channels, filled);
   }
 
-  #send(from: number, to: number): void {
+  #send(from: number, to: number, placeholder = ''): void {
     const index = this.#texts.length;
-    this.#texts.push('');
+    this.#texts.push(placeholder);
     const audio = this.#slice(from, to);
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.timeoutMs)]);
     // Chunks are decoded one after another, in order (the recognizer is shared by every room).
