@@ -207,6 +207,7 @@ async function fourRooms() {
     queueDepthMaxServer: after.maxQueueDepthSeen,
     maxQueue: after.maxQueue,
     rejected: after.requests.rejected - before.requests.rejected,
+    lowPriorityRefused: (after.requests.lowPriorityRefused ?? 0) - (before.requests.lowPriorityRefused ?? 0),
     endOfSpeechToFinalMs: dist(ok.map((s) => s.readyAt - s.end)),
     cpuSecondsPerSpeechSecond: round(cpuOf(before, after) / (talk.speechSeconds * rooms.length)),
     recognizerRssBytes: after.rssBytes,

@@ -54,7 +54,8 @@ export interface RecognizerStats {
   maxQueueDepthSeen: number;
   inFlight: number;
   workers: number;
-  requests: { ok: number; rejected: number; expired: number; failed: number };
+  /** `rejected`: queue full (503 `queue_full`); `lowPriorityRefused`: interim-only requests refused while busy. */
+  requests: { ok: number; rejected: number; lowPriorityRefused: number; expired: number; failed: number };
   audioSeconds: number;
   decodeSeconds: number;
   cpuSeconds: number;

@@ -178,7 +178,7 @@ class Recognizer:
         self.slots = asyncio.Semaphore(workers)
         self.waiting = 0
         self.running = 0
-        self.counts = {"ok": 0, "rejected": 0, "expired": 0, "failed": 0}
+        self.counts = {"ok": 0, "rejected": 0, "lowPriorityRefused": 0, "expired": 0, "failed": 0}
         self.audio_seconds = 0.0
         self.decode_seconds = 0.0
         self.cpu_seconds = 0.0
@@ -211,7 +211,7 @@ class Recognizer:
     async def run(self, audio: np.ndarray, language: str, prompt: str, deadline: float, gone, low=False) -> dict:
         if low and (self.waiting > 0 or self.slots.locked()):
             # Low priority (interim-only decodes): only on an idle recognizer, never queued.
-            self.counts["rejected"] += 1
+            self.counts["lowPriorityRefused"] += 1
             raise web.HTTPServiceUnavailable(
                 text=error_json("busy", "low-priority request refused: the recognizer is busy"),
                 content_type="application/json",
