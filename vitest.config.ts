@@ -3,14 +3,18 @@ import { defineConfig } from 'vitest/config';
 /** Unit and integration tests of every workspace (no WebRTC; see vitest.e2e.config.ts). */
 export default defineConfig({
   test: {
-    projects: ['protocol', 'agent', 'token-server', 'web'].map((name) => ({
-      extends: true,
-      test: {
-        name,
-        root: `./${name}`,
-        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      },
-    })),
+    projects: [
+      ...['protocol', 'storage', 'agent', 'token-server', 'web'].map((name) => ({
+        extends: true as const,
+        test: {
+          name,
+          root: `./${name}`,
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
+      })),
+      // the replay harness's own checks (file validation, matching); its scenarios run in the e2e suite
+      { extends: true as const, test: { name: 'replay', root: './test/replay', include: ['*.test.ts'] } },
+    ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -14,8 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HintMessage } from '@interview-helper/protocol';
-import { openDatabase } from '../agent/src/storage/database.js';
-import { InterviewStore } from '../agent/src/storage/store.js';
+import { InterviewStore, openDatabase } from '@interview-helper/storage';
 import { startAnthropicStandIn } from '../test/anthropic-stand-in/server.js';
 import { createSession, join as joinRoom, waitFor } from '../test/e2e/clients/participant.js';
 import { publishTalkThenPause } from '../test/e2e/clients/talk-pause.js';

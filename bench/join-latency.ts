@@ -51,8 +51,8 @@ async function measure(stack: Awaited<ReturnType<typeof startStack>>, warm: bool
     stack.livekit.apiSecret,
   ).deleteRoom(created.session.roomName);
   return {
-    joinToFirstFrameMs: Number(video.values.firstFrameAt) - joinStarted,
-    joinToFirstAudioMs: Number(audio.values.firstSampleAt) - joinStarted,
+    joinToFirstFrameMs: video.values.firstFrameAt - joinStarted,
+    joinToFirstAudioMs: audio.values.firstSampleAt - joinStarted,
   };
 }
 

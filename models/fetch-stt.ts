@@ -22,7 +22,7 @@ import {
   sttModelsDir,
 } from '../agent/src/transcription/stt-models.js';
 
-const dir = sttModelsDir();
+const dir = sttModelsDir(process.env.STT_MODELS_DIR || process.env.MODELS_DIR);
 const mirror = process.env.MODELS_MIRROR ? resolve(process.env.MODELS_MIRROR) : undefined;
 const manifest = loadSttManifest();
 const log = (line: string) => console.log(line);

@@ -24,7 +24,7 @@ import {
 } from '../agent/src/vision/models.js';
 
 const mirror = process.env.MODELS_MIRROR ? resolve(process.env.MODELS_MIRROR) : undefined;
-const dir = modelsDir();
+const dir = modelsDir(process.env);
 const log = (line: string) => console.log(line);
 
 /** Runs a command, streaming its output lines to the log with a prefix. */

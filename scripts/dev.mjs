@@ -68,7 +68,7 @@ function buildStack(env) {
   const infra = [];
 
   if (!env.DATABASE_URL) {
-    const script = join(root, 'agent/src/storage/pglite-server.ts');
+    const script = join(root, 'storage/src/pglite-server.ts');
     if (!existsSync(script)) throw new Error(`DATABASE_URL unset and ${script} is missing`);
     shared.DATABASE_URL = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
     infra.push({

@@ -1,6 +1,7 @@
 /**
- * Audio bench: CPU per media-second of the audio analysers on real speech and the rooms one machine
- * sustains. Speech-to-text has its own bench: `npm run bench:stt` (bench/stt.ts).
+ * Audio bench: CPU per media-second of the audio front end (one decode, one Silero pass and one
+ * pitch track per participant track) and of the analysers reading it, on real speech, and the rooms
+ * one machine sustains. Speech-to-text has its own bench: `npm run bench:stt` (bench/stt.ts).
  *
  *   npm run bench -w agent            # prints JSON and writes bench-results/audio.json
  *
@@ -17,10 +18,13 @@ import type { Analyser, AnalyserContext, AudioSample } from '../src/analysers/an
 import { AudioLevelAnalyser } from '../src/audio/audio-level.js';
 import { DeliveryAnalyser } from '../src/audio/delivery.js';
 import { FilledPauseDetector } from '../src/audio/filled-pause.js';
+import { AudioFrontEnd } from '../src/audio/front-end.js';
 import { PitchAnalyser } from '../src/audio/pitch.js';
-import { loadSilero, SpeechDetector } from '../src/audio/speech.js';
+import { loadSilero } from '../src/audio/speech.js';
+import { TurnModel } from '../src/audio/turn-model.js';
 import { VadAnalyser } from '../src/audio/vad.js';
-import { STT_VAD_SETTINGS } from '../src/transcription/transcriber.js';
+import { SessionBus } from '../src/bus/session-bus.js';
+import { sttSegments } from '../src/transcription/segments.js';
 
 // Only the JSON result on stdout (the bench pushes audio faster than real time, which the VAD warns about).
 initializeLogger({ pretty: false, level: 'error' });
@@ -53,39 +57,63 @@ async function drain(a: Analyser<'audio'>, samples: AsyncIterable<AudioSample>):
   for await (const _ of a.analyse(samples, ctx));
 }
 
+/** The chunks of `speech` as the session's front end hands them on (decoded once, Silero once, pitch once). */
+async function frontEnd(role: 'candidate' | 'interviewer'): Promise<AudioSample[]> {
+  const out: AudioSample[] = [];
+  const bus = new SessionBus();
+  const turns = role === 'candidate' ? new TurnModel({ bus, emit: () => {} }) : undefined;
+  await new AudioFrontEnd({
+    speaker: { identity: role, role, trackSid: `TR_${role}` },
+    bus,
+    vad: await loadSilero(),
+    pitch: role === 'candidate' ? {} : false,
+  }).run(chunks(speech), (s) => out.push(s));
+  turns?.close();
+  return out;
+}
+
+async function* replay(samples: AudioSample[]): AsyncIterable<AudioSample> {
+  yield* samples;
+}
+
 async function cpu() {
-  const sttVad = await loadSilero(STT_VAD_SETTINGS);
-  const perAnalyser = {
-    vad: await measure(() => drain(new VadAnalyser(), chunks(speech))),
-    pitch: await measure(() => drain(new PitchAnalyser(), chunks(speech))),
-    // Includes the filled-pause detector (listed on its own below, not added twice to the room).
-    delivery: await measure(() => drain(new DeliveryAnalyser(), chunks(speech))),
+  const analysed = await frontEnd('candidate');
+  const perPart = {
+    // Once per candidate track: Silero voice activity, the YIN pitch track, the turn model.
+    candidateFrontEnd: await measure(() => frontEnd('candidate')),
+    // Once per interviewer track: Silero only.
+    interviewerFrontEnd: await measure(() => frontEnd('interviewer')),
+    // The candidate's analysers, reading the front end's analysis.
+    vad: await measure(() => drain(new VadAnalyser(), replay(analysed))),
+    pitch: await measure(() => drain(new PitchAnalyser(), replay(analysed))),
+    delivery: await measure(() => drain(new DeliveryAnalyser(), replay(analysed))),
+    audioLevel: await measure(() => drain(new AudioLevelAnalyser(), replay(analysed))),
+    // Per track: speech segments regrouped for speech-to-text (no second VAD).
+    sttGrouping: await measure(async () => {
+      for await (const _ of sttSegments(replay(analysed)));
+    }),
+    // For reference: the filled-pause detector on its own (inside delivery, reading the shared pitch).
     filledPauseDetector: await measure(async () => {
       const d = new FilledPauseDetector();
-      for (let i = 0; i < speech.samples.length; i += 160) d.push(speech.samples.subarray(i, i + 160));
+      for (const s of analysed) d.push(s.frame.data, s.analysis?.pitch);
       d.flush();
     }),
-    audioLevel: await measure(() => drain(new AudioLevelAnalyser(), chunks(speech))),
-    sttSegmenter: await measure(async () => {
-      for await (const _ of new SpeechDetector(sttVad).run(
-        (async function* () {
-          for await (const c of chunks(speech)) yield c.frame;
-        })(),
-      ));
-    }),
   };
-  // One room: the candidate's analysers, plus the STT segmenter on the candidate and one interviewer.
+  // One room: the candidate's front end and analysers, one interviewer's front end, STT grouping on both.
   const perRoom =
-    perAnalyser.vad +
-    perAnalyser.pitch +
-    perAnalyser.delivery +
-    perAnalyser.audioLevel +
-    2 * perAnalyser.sttSegmenter;
+    perPart.candidateFrontEnd +
+    perPart.interviewerFrontEnd +
+    perPart.vad +
+    perPart.pitch +
+    perPart.delivery +
+    perPart.audioLevel +
+    2 * perPart.sttGrouping;
   const cores = availableParallelism();
   const round = (x: number) => Number(x.toFixed(2));
   return {
     mediaSeconds: round(mediaSeconds),
-    cpuMsPerMediaSecond: Object.fromEntries(Object.entries(perAnalyser).map(([k, v]) => [k, round(v)])),
+    passesPerRoom: { decode: 2, silero: 2, yinPitch: 1 },
+    cpuMsPerMediaSecond: Object.fromEntries(Object.entries(perPart).map(([k, v]) => [k, round(v)])),
     cpuMsPerMediaSecondPerRoom: round(perRoom),
     cores,
     // Rooms whose audio analysis fits in 70 % of every core (the rest for decoding, video, STT).

@@ -1,6 +1,6 @@
-import { AutoSubscribe, defineAgent, type JobContext } from '@livekit/agents';
-import { defaultAnalysers, defaultExtensions } from './analysers/registry.js';
-import { loadAgentConfig } from './config.js';
+import { AutoSubscribe, defineAgent, type JobContext, type JobProcess } from '@livekit/agents';
+import { type Composition, composeInterview } from './compose.js';
+import { type AgentConfig, loadAgentConfig } from './config.js';
 import { logger } from './log.js';
 import { InterviewSession } from './session/interview-session.js';
 import { openRecorder } from './session/recorder.js';
@@ -16,15 +16,31 @@ export function sessionIdFromMetadata(metadata: string | undefined): string | un
   }
 }
 
-export default defineAgent({
-  entry: async (ctx: JobContext) => {
+/** What a job process keeps between its jobs: the configuration and what it composes. */
+interface ProcessData {
+  config: AgentConfig;
+  composition: Composition;
+}
+
+/**
+ * The composition root of a job process: the configuration is parsed once when the process starts
+ * (`main.ts` has already checked it, so a bad value never reaches a job) and every interview of the
+ * process runs the analysers and extensions composed from it.
+ */
+export default defineAgent<ProcessData>({
+  prewarm: (proc: JobProcess<ProcessData>) => {
     const config = loadAgentConfig();
+    proc.userData.config = config;
+    proc.userData.composition = composeInterview(config);
+  },
+  entry: async (ctx: JobContext<ProcessData>) => {
+    const { config, composition } = ctx.proc.userData;
     const log = logger('job');
     const roomName = ctx.job.room?.name ?? '';
     // Connect while the database opens: the candidate may already be waiting.
     const [recorder] = await Promise.all([
       openRecorder({
-        databaseUrl: config.DATABASE_URL,
+        databaseUrl: config.databaseUrl,
         roomName,
         sessionId: sessionIdFromMetadata(ctx.job.metadata),
       }),
@@ -33,10 +49,12 @@ export default defineAgent({
     const session = new InterviewSession({
       sessionId: recorder.sessionId,
       room: ctx.room,
-      analysers: defaultAnalysers,
-      extensions: defaultExtensions,
+      analysers: composition.analysers,
+      extensions: composition.extensions,
       recorder,
-      statsIntervalMs: config.AGENT_STATS_INTERVAL_MS,
+      statsIntervalMs: config.statsIntervalMs,
+      videoDimensions: config.vision.videoDimensions,
+      turns: { longPauseSeconds: config.audio.longPauseSeconds },
     });
     ctx.addShutdownCallback(() => session.close());
     await session.start();

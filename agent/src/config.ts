@@ -1,37 +1,201 @@
+import { triggerSettingsSchema } from '@interview-helper/protocol';
 import { z } from 'zod';
+import { defaultVideoDimensions, type VideoDimensions } from './session/media.js';
+import type { AudioSettings } from './transcription/settings.js';
+import { modelsDir } from './vision/models.js';
+import type { FrameSamplerOptions } from './vision/sampler.js';
 
-const envSchema = z.object({
-  LIVEKIT_URL: z.string().url().default('ws://127.0.0.1:7880'),
-  LIVEKIT_API_KEY: z.string().min(1).optional(),
-  LIVEKIT_API_SECRET: z.string().min(1).optional(),
-  AGENT_NAME: z.string().min(1).max(64).default('interview-helper'),
-  AGENT_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
-  AGENT_MAX_JOBS: z.coerce.number().int().min(1).max(256).default(4),
-  DATABASE_URL: z.string().min(1).optional(),
-  PGLITE_DIR: z.string().min(1).default('.data/pglite'),
-  AGENT_STATS_INTERVAL_MS: z.coerce.number().int().min(250).max(60_000).default(2000),
-  /** Hints: Claude is used when a key is set; the rule engine otherwise and as fallback. */
-  ANTHROPIC_API_KEY: z.string().min(1).optional(),
-  ANTHROPIC_BASE_URL: z.string().url().optional(),
-  HINTS_MODEL: z.string().min(1).max(128).default('claude-haiku-4-5'),
-  HINTS_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
-  HINTS_LLM_BUDGET_MS: z.coerce.number().int().min(100).max(60_000).default(6000),
-  /** JSON trigger overrides for every session, e.g. `{"long-pause":{"minSeconds":8}}`. */
-  HINTS_TRIGGERS: z.string().max(4096).optional(),
+/** Everything the agent process reads from the environment, parsed once at start (see the README's table). */
+export interface AgentConfig {
+  livekit: { url: string; apiKey?: string; apiSecret?: string };
+  worker: {
+    /** Name the worker registers under for explicit dispatch. */
+    agentName: string;
+    /** Port of the health server (127.0.0.1). */
+    healthPort: number;
+    /** Interviews one worker takes at a time. */
+    maxJobs: number;
+  };
+  /** Postgres URL; unset → each job records into an in-memory PGlite. */
+  databaseUrl?: string;
+  /** How often stats go to interviewers. */
+  statsIntervalMs: number;
+  hints: {
+    /** Claude writes hints when set; the rule templates otherwise. */
+    anthropic?: { apiKey: string; baseURL?: string };
+    model: string;
+    minIntervalMs: number;
+    llmBudgetMs: number;
+    /** Trigger overrides for every session (`HINTS_TRIGGERS`). */
+    triggers?: TriggerSettings;
+  };
+  /** Speech-to-text and voice-activity settings. */
+  audio: AudioSettings;
+  vision: {
+    /** Frame-sampler rates (unset rates keep the sampler's defaults). */
+    sampling: Partial<Pick<FrameSamplerOptions, 'speakingFps' | 'idleFps'>>;
+    /** Whether the pose analyser runs. */
+    pose: boolean;
+    /** A fixed rate for the pose analyser, speaking or not. */
+    poseFps?: number;
+    /** Frame size asked of the SFU for the candidate's camera. */
+    videoDimensions: VideoDimensions;
+    /** Directory of the verified ONNX models. */
+    modelsDir: string;
+  };
+}
+
+type TriggerSettings = z.infer<typeof triggerSettingsSchema>;
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const fps = z.coerce.number().finite().positive('must be a positive number of frames per second');
+const videoSide = int(16, 4096);
+
+const jsonTriggers = z.string().transform((raw, ctx) => {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"long-pause":{"minSeconds":10}}' });
+    return z.NEVER;
+  }
 });
 
-/** Agent configuration read from the environment. */
-export type AgentConfig = z.infer<typeof envSchema>;
+const envSchema = z
+  .object({
+    LIVEKIT_URL: z.string().url().default('ws://127.0.0.1:7880'),
+    LIVEKIT_API_KEY: z.string().min(1).optional(),
+    LIVEKIT_API_SECRET: z.string().min(1).optional(),
+    AGENT_NAME: z.string().min(1).max(64).default('interview-helper'),
+    AGENT_HEALTH_PORT: int(0, 65_535).default(8081),
+    AGENT_MAX_JOBS: int(1, 256).default(4),
+    AGENT_STATS_INTERVAL_MS: int(250, 60_000).default(2000),
+    /** Read by the worker CLI itself (`@livekit/agents`); checked here so that a bad value is named at start. */
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    DATABASE_URL: z.string().min(1).optional(),
+    ANTHROPIC_API_KEY: z.string().min(1).optional(),
+    ANTHROPIC_BASE_URL: z.string().url().optional(),
+    HINTS_MODEL: z.string().min(1).max(128).default('claude-haiku-4-5'),
+    HINTS_MIN_INTERVAL_MS: int(0, 600_000).default(15_000),
+    HINTS_LLM_BUDGET_MS: int(100, 60_000).default(6000),
+    HINTS_TRIGGERS: jsonTriggers.pipe(triggerSettingsSchema).optional(),
+    STT_ENGINE: z.enum(['local', 'openai', 'none']).default('local'),
+    STT_MODE: z.enum(['batch', 'realtime']).optional(),
+    STT_LOCAL_MODEL: z.enum(['base', 'tiny.en']).default('base'),
+    STT_LOCAL_URL: z.string().url().optional(),
+    STT_QUEUE: int(1, 1000).default(16),
+    STT_WORKERS: int(1, 16).default(1),
+    STT_THREADS: int(1, 16).default(1),
+    STT_MODELS_DIR: z.string().min(1).optional(),
+    STT_BASE_URL: z.string().url().optional(),
+    STT_MODEL: z.string().min(1).optional(),
+    STT_LANGUAGE: z.string().min(2).default('en'),
+    STT_TIMEOUT_MS: int(500, 300_000).default(20_000),
+    STT_MAX_ATTEMPTS: int(1, 10).default(4),
+    STT_PYTHON: z.string().min(1).optional(),
+    OPENAI_API_KEY: z.string().min(1).optional(),
+    VAD_LONG_PAUSE_SECONDS: z.coerce.number().min(1).max(600).default(8),
+    VISION_FPS: fps.optional(),
+    VISION_FPS_SPEAKING: fps.optional(),
+    VISION_FPS_IDLE: fps.optional(),
+    VISION_POSE: z.enum(['on', 'off']).default('on'),
+    VISION_POSE_FPS: fps.optional(),
+    VISION_VIDEO_WIDTH: videoSide.default(defaultVideoDimensions.width),
+    VISION_VIDEO_HEIGHT: videoSide.default(defaultVideoDimensions.height),
+    MODELS_DIR: z.string().min(1).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.STT_ENGINE === 'openai' && !e.OPENAI_API_KEY && !e.STT_BASE_URL)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STT_ENGINE'],
+        message: 'openai needs OPENAI_API_KEY or STT_BASE_URL',
+      });
+  });
+
+/** The agent configuration is invalid; `issues` lists every problem, each naming its variable. */
+export class AgentConfigError extends Error {
+  readonly issues: string[];
+
+  constructor(issues: string[]) {
+    super(`Invalid agent configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'AgentConfigError';
+    this.issues = issues;
+  }
+}
 
 /**
- * Reads the agent configuration from `env`.
- * @throws Error naming every missing or invalid variable.
+ * Reads the agent configuration from `env` (names as in the README; empty values count as unset).
+ * @throws AgentConfigError naming every missing or invalid variable.
  */
-export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid agent configuration: ${problems}`);
+export function loadAgentConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new AgentConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
+    );
   }
-  return result.data;
+  const e = parsed.data;
+  return {
+    livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
+    worker: {
+      agentName: e.AGENT_NAME,
+      healthPort: e.AGENT_HEALTH_PORT,
+      maxJobs: e.AGENT_MAX_JOBS,
+    },
+    databaseUrl: e.DATABASE_URL,
+    statsIntervalMs: e.AGENT_STATS_INTERVAL_MS,
+    hints: {
+      ...(e.ANTHROPIC_API_KEY
+        ? { anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL } }
+        : {}),
+      model: e.HINTS_MODEL,
+      minIntervalMs: e.HINTS_MIN_INTERVAL_MS,
+      llmBudgetMs: e.HINTS_LLM_BUDGET_MS,
+      triggers: e.HINTS_TRIGGERS,
+    },
+    audio: {
+      engine: e.STT_ENGINE,
+      mode: e.STT_MODE ?? (e.STT_ENGINE === 'local' ? 'realtime' : 'batch'),
+      localModel: `whisper-${e.STT_LOCAL_MODEL}`,
+      localURL: e.STT_LOCAL_URL,
+      queue: e.STT_QUEUE,
+      workers: e.STT_WORKERS,
+      threads: e.STT_THREADS,
+      baseURL: e.STT_BASE_URL,
+      model: e.STT_MODEL,
+      language: e.STT_LANGUAGE,
+      apiKey: e.OPENAI_API_KEY,
+      timeoutMs: e.STT_TIMEOUT_MS,
+      maxAttempts: e.STT_MAX_ATTEMPTS,
+      python: e.STT_PYTHON,
+      modelsDir: e.STT_MODELS_DIR ?? e.MODELS_DIR,
+      longPauseSeconds: e.VAD_LONG_PAUSE_SECONDS,
+    },
+    vision: {
+      sampling: {
+        speakingFps: e.VISION_FPS_SPEAKING ?? e.VISION_FPS,
+        idleFps: e.VISION_FPS_IDLE ?? e.VISION_FPS,
+      },
+      pose: e.VISION_POSE === 'on',
+      poseFps: e.VISION_POSE_FPS,
+      videoDimensions: { width: e.VISION_VIDEO_WIDTH, height: e.VISION_VIDEO_HEIGHT },
+      modelsDir: modelsDir({ MODELS_DIR: e.MODELS_DIR }),
+    },
+  };
+}
+
+/**
+ * Hands `vars` to the processes this one starts from now on (the worker's job processes inherit
+ * the environment and parse it with {@link loadAgentConfig}), e.g. the shared recognizer's `STT_LOCAL_URL`.
+ */
+export function shareWithJobProcesses(
+  vars: Record<string, string>,
+  env: Record<string, string | undefined> = process.env,
+): void {
+  Object.assign(env, vars);
 }

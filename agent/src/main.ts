@@ -1,14 +1,24 @@
 import { fileURLToPath } from 'node:url';
 import { cli, ServerOptions } from '@livekit/agents';
-import { loadAgentConfig } from './config.js';
+import { type AgentConfig, AgentConfigError, loadAgentConfig, shareWithJobProcesses } from './config.js';
 import { startSharedRecognizer } from './transcription/shared-recognizer.js';
 
 /**
  * Agent worker entry: `tsx src/main.ts start` (production) or `dev`. Registers with the LiveKit
  * server under AGENT_NAME for explicit dispatch; the token server's tokens dispatch it to every
- * interview room. The health server binds to 127.0.0.1 only.
+ * interview room. The health server binds to 127.0.0.1 only. The whole configuration is checked
+ * here, before anything starts: a bad value stops the process with a message naming the variable.
  */
-const config = loadAgentConfig();
+function configOrExit(): AgentConfig {
+  try {
+    return loadAgentConfig();
+  } catch (err) {
+    console.error(err instanceof AgentConfigError ? err.message : err);
+    process.exit(1);
+  }
+}
+
+const config = configOrExit();
 
 /**
  * The load at which livekit-server stops sending a worker jobs (its default `agents.target_load`). The worker
@@ -17,22 +27,23 @@ const config = loadAgentConfig();
  * unrelated processes, and would refuse rooms on a busy small host).
  */
 const TARGET_LOAD = 0.7;
+const { maxJobs } = config.worker;
 
 // One local speech recognizer per machine, shared by every job process (STT_ENGINE=local, the default).
-await startSharedRecognizer();
+const recognizer = await startSharedRecognizer(config.audio);
+if (recognizer) shareWithJobProcesses({ STT_LOCAL_URL: recognizer.url });
 
 cli.runApp(
   new ServerOptions({
     agent: fileURLToPath(new URL('./agent.ts', import.meta.url)),
-    agentName: config.AGENT_NAME,
-    wsURL: config.LIVEKIT_URL,
-    apiKey: config.LIVEKIT_API_KEY,
-    apiSecret: config.LIVEKIT_API_SECRET,
+    agentName: config.worker.agentName,
+    wsURL: config.livekit.url,
+    apiKey: config.livekit.apiKey,
+    apiSecret: config.livekit.apiSecret,
     host: '127.0.0.1',
-    port: config.AGENT_HEALTH_PORT,
+    port: config.worker.healthPort,
     numIdleProcesses: 1,
-    loadFunc: async (worker) =>
-      (Math.min(worker.activeJobs.length, config.AGENT_MAX_JOBS) / config.AGENT_MAX_JOBS) * TARGET_LOAD,
+    loadFunc: async (worker) => (Math.min(worker.activeJobs.length, maxJobs) / maxJobs) * TARGET_LOAD,
     loadThreshold: TARGET_LOAD,
   }),
 );

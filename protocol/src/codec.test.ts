@@ -6,16 +6,13 @@ import {
   encodeAgentMessage,
   encodeClientMessage,
 } from './codec.js';
-import {
-  CANDIDATE_ONLY_CLIENT_TYPES,
-  MAX_CODE_BYTES,
-  OPT_OUT_GROUPS,
-  type SignalMessage,
-} from './messages.js';
+import { PROTOCOL_VERSION } from './common.js';
+import { CANDIDATE_ONLY_CLIENT_TYPES, MAX_CODE_BYTES, OPT_OUT_GROUPS } from './messages.js';
+import type { SignalMessage } from './signals.js';
 import { MAX_PACKET_BYTES, TOPICS } from './topics.js';
 
 const signal: SignalMessage = {
-  v: 1,
+  v: PROTOCOL_VERSION,
   type: 'signal',
   id: 'sig_1',
   sessionId: 'sess_1',
@@ -23,7 +20,15 @@ const signal: SignalMessage = {
   kind: 'audio-level',
   media: 'audio',
   range: { start: 1000, end: 3000 },
-  values: { rmsDbfs: -23.5, windowSeconds: 2 },
+  values: {
+    rmsDbfs: -23.5,
+    peakDbfs: -6,
+    windowSeconds: 2,
+    totalSeconds: 2,
+    sampleRate: 16000,
+    channels: 1,
+    firstSampleAt: 1000,
+  },
   confidence: 1,
   summary: 'Audio level -23.5 dBFS RMS over 2.0 s',
 };
@@ -39,7 +44,7 @@ describe('protocol codec', () => {
 
   it('sends messages over the packet limit as a text stream', () => {
     const code = {
-      v: 1,
+      v: PROTOCOL_VERSION,
       type: 'code',
       revision: 3,
       language: 'python',
@@ -58,7 +63,7 @@ describe('protocol codec', () => {
   it.each([
     ['not UTF-8', new Uint8Array([0xff, 0xfe, 0x00]), 'not-utf8'],
     ['not JSON', 'hello', 'not-json'],
-    ['another version', JSON.stringify({ ...signal, v: 2 }), 'unsupported-version'],
+    ['another version', JSON.stringify({ ...signal, v: 1 }), 'unsupported-version'],
     ['an unknown type', JSON.stringify({ ...signal, type: 'emotion' }), 'invalid'],
     [
       'a range that ends before it starts',
@@ -66,6 +71,7 @@ describe('protocol codec', () => {
       'invalid',
     ],
     ['a missing field', JSON.stringify({ ...signal, id: undefined }), 'invalid'],
+    ['a signal kind outside the catalogue', JSON.stringify({ ...signal, kind: 'gaze-away' }), 'invalid'],
   ])('rejects %s with a stable code', (_what, data, code) => {
     const result = decodeAgentMessage(data);
     expect(result.ok).toBe(false);
@@ -75,14 +81,19 @@ describe('protocol codec', () => {
   it('rejects code larger than the code-pad limit, counting UTF-8 bytes', () => {
     const text = 'é'.repeat(MAX_CODE_BYTES / 2 + 1); // 2 bytes each
     const result = decodeClientMessage(
-      JSON.stringify({ v: 1, type: 'code', revision: 1, language: 'js', text }),
+      JSON.stringify({ v: PROTOCOL_VERSION, type: 'code', revision: 1, language: 'js', text }),
     );
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.detail).toMatch(/larger than/);
   });
 
   it('does not accept client messages on the agent topic, nor unknown topics', () => {
-    const feedback = encodeClientMessage({ v: 1, type: 'hint-feedback', hintId: 'h1', useful: true });
+    const feedback = encodeClientMessage({
+      v: PROTOCOL_VERSION,
+      type: 'hint-feedback',
+      hintId: 'h1',
+      useful: true,
+    });
     expect(decodeByTopic(TOPICS.AGENT_TO_INTERVIEWERS, feedback.bytes).ok).toBe(false);
     const unknown = decodeByTopic('lk.chat', feedback.bytes);
     expect(unknown.ok).toBe(false);
@@ -91,7 +102,7 @@ describe('protocol codec', () => {
 
   it('carries hints with and without their optional trigger time and detail level', () => {
     const base = {
-      v: 1 as const,
+      v: PROTOCOL_VERSION,
       type: 'hint' as const,
       id: 'hint_1',
       sessionId: 'sess_1',
@@ -109,7 +120,7 @@ describe('protocol codec', () => {
   });
 
   it('accepts settings with per-session trigger overrides, refusing non-scalar values', () => {
-    const settings = { v: 1 as const, type: 'settings' as const, detail: 'verbose' as const };
+    const settings = { v: PROTOCOL_VERSION, type: 'settings' as const, detail: 'verbose' as const };
     expect(decodeClientMessage(encodeClientMessage(settings).bytes).ok).toBe(true);
     const tuned = { ...settings, triggers: { 'long-pause': { enabled: true, minSeconds: 8 } } };
     expect(decodeClientMessage(encodeClientMessage(tuned).bytes)).toEqual({ ok: true, message: tuned });
@@ -118,7 +129,7 @@ describe('protocol codec', () => {
   });
 
   it('carries the candidate opt-out as a set of known groups', () => {
-    const optOut = { v: 1 as const, type: 'opt-out' as const, groups: ['voice' as const] };
+    const optOut = { v: PROTOCOL_VERSION, type: 'opt-out' as const, groups: ['voice' as const] };
     expect(decodeClientMessage(encodeClientMessage(optOut).bytes)).toEqual({ ok: true, message: optOut });
     const none = { ...optOut, groups: [] };
     expect(decodeClientMessage(encodeClientMessage(none).bytes)).toEqual({ ok: true, message: none });

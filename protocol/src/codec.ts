@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { PROTOCOL_VERSION } from './common.js';
 import {
   type AgentMessage,
   agentMessageSchema,
@@ -61,7 +62,7 @@ function decode<T>(schema: z.ZodType<T>, data: Uint8Array | string): DecodeResul
   } catch (err) {
     return { ok: false, error: { code: 'not-json', detail: (err as Error).message } };
   }
-  if (typeof json === 'object' && json !== null && 'v' in json && json.v !== 1) {
+  if (typeof json === 'object' && json !== null && 'v' in json && json.v !== PROTOCOL_VERSION) {
     return {
       ok: false,
       error: { code: 'unsupported-version', detail: `protocol version ${String(json.v)} is not supported` },

@@ -1,20 +1,11 @@
 import { z } from 'zod';
+import { idSchema as id, timestampSchema as timestamp, versionSchema as version } from './common.js';
+import { signalMessageSchema } from './signals.js';
 
-/** Protocol version carried by every message. Bump on any incompatible change. */
-export const PROTOCOL_VERSION = 1;
-
-const version = z.literal(PROTOCOL_VERSION);
-const id = z.string().min(1).max(128);
-/** Milliseconds since the Unix epoch. */
-const timestamp = z.number().int().nonnegative();
+export { PROTOCOL_VERSION, timeRangeSchema } from './common.js';
 
 export const roleSchema = z.enum(['candidate', 'interviewer']);
 export type Role = z.infer<typeof roleSchema>;
-
-/** A time range in milliseconds since the Unix epoch. */
-export const timeRangeSchema = z
-  .object({ start: timestamp, end: timestamp })
-  .refine((r) => r.end >= r.start, { message: 'end must not be before start' });
 
 /** Measured values behind a signal, e.g. `{ rmsDbfs: -23.4, fps: 14.8 }`. */
 export const measurementsSchema = z.record(
@@ -22,23 +13,56 @@ export const measurementsSchema = z.record(
   z.union([z.number(), z.string().max(256), z.boolean()]),
 );
 
-/** An observation about the candidate's behaviour or media, produced by one analyser. */
-export const signalMessageSchema = z.object({
-  v: version,
-  type: z.literal('signal'),
+/** One input a hint rests on: a signal (or transcript segment, code revision) with its time and values. */
+export const hintWhyInputSchema = z.object({
   id,
-  sessionId: id,
-  analyser: z.string().min(1).max(64),
   kind: z.string().min(1).max(64),
-  media: z.enum(['audio', 'video', 'text', 'code']),
-  range: timeRangeSchema,
-  values: measurementsSchema,
-  confidence: z.number().min(0).max(1),
-  summary: z.string().max(500),
+  /** Start of the input's time range, when it has one. */
+  start: timestamp.optional(),
+  /** When the input happened (the end of its range). */
+  at: timestamp.optional(),
+  /** The values of the input the trigger read. */
+  values: measurementsSchema.optional(),
 });
-export type SignalMessage = z.infer<typeof signalMessageSchema>;
+export type HintWhyInput = z.infer<typeof hintWhyInputSchema>;
 
-/** A hint for the interviewer, grounded in signals. */
+/**
+ * Why a hint was given: the trigger, the inputs and thresholds that fired it, who wrote the text, and its
+ * timeline. Every hint the agent sends carries one.
+ */
+export const hintWhySchema = z.object({
+  /** The trigger kind (e.g. `long-pause`). */
+  trigger: z.string().min(1).max(64),
+  /** Priority of the trigger (higher goes first; see the agent's hint timing table). */
+  priority: z.number().int().min(0).max(10),
+  inputs: z.array(hintWhyInputSchema).max(20),
+  /** The facts the text quotes, as they were when the hint was sent (e.g. the silence so far). */
+  facts: measurementsSchema,
+  /** The option values that made the trigger fire, and the trigger's timing options. */
+  thresholds: measurementsSchema,
+  /** `rules` (templates) or the id of the model that wrote the text. */
+  source: z.string().min(1).max(128),
+  confidence: z.number().min(0).max(1),
+  /** When the triggering event happened. */
+  triggerAt: timestamp,
+  /** When the agent decided to give the hint. */
+  decidedAt: timestamp,
+  /** When this message was sent. */
+  sentAt: timestamp.optional(),
+  /** After this moment the hint is no longer sent (its content may no longer be true). */
+  validUntil: timestamp,
+  /** Related triggers folded into this hint (e.g. a clarification request during a long pause). */
+  merged: z
+    .array(z.object({ trigger: z.string().min(1).max(64), at: timestamp, facts: measurementsSchema }))
+    .max(10)
+    .optional(),
+});
+export type HintWhy = z.infer<typeof hintWhySchema>;
+
+/**
+ * A hint for the interviewer, grounded in signals. A hint with an id already shown is an update of that hint
+ * (a related trigger was merged into it): clients replace the earlier one.
+ */
 export const hintMessageSchema = z.object({
   v: version,
   type: z.literal('hint'),
@@ -54,6 +78,8 @@ export const hintMessageSchema = z.object({
   triggerAt: timestamp.optional(),
   /** Detail level the text was written for (the recipient's setting). */
   detail: z.enum(['minimal', 'normal', 'verbose']).optional(),
+  /** Why the hint was given (trigger, inputs, thresholds, source, timeline). */
+  why: hintWhySchema.optional(),
 });
 export type HintMessage = z.infer<typeof hintMessageSchema>;
 
@@ -65,6 +91,8 @@ export const analyserStatsSchema = z.object({
   error: z.string().max(500).optional(),
   framesIn: z.number().int().nonnegative(),
   signalsOut: z.number().int().nonnegative(),
+  /** Signals dropped because they did not match the signal catalogue. */
+  signalsInvalid: z.number().int().nonnegative().default(0),
 });
 
 export const statsMessageSchema = z.object({
@@ -73,6 +101,8 @@ export const statsMessageSchema = z.object({
   sessionId: id,
   at: timestamp,
   candidate: z.string().max(256).nullable(),
+  /** Signals of the session's own capabilities dropped for not matching the signal catalogue. */
+  invalidSignals: z.number().int().nonnegative().default(0),
   analysers: z.array(analyserStatsSchema).max(64),
 });
 export type StatsMessage = z.infer<typeof statsMessageSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hintWhySchema } from './messages.js';
 
 const iso = z.string().min(1);
 const isoOrNull = iso.nullable();
@@ -36,7 +37,14 @@ export const sessionReportSchema = z.object({
   metrics: z.object({
     durationSeconds: z.number(),
     signalCounts: counts,
-    hints: z.object({ total: z.number(), bySource: counts, byKind: counts, merged: z.number() }),
+    hints: z.object({
+      total: z.number(),
+      bySource: counts,
+      byKind: counts,
+      merged: z.number(),
+      /** Hints delivered to nobody (every copy dropped, e.g. its validity window passed). */
+      dropped: z.number().optional(),
+    }),
     delivery: z.object({
       triggerToPublishedMs: percentilesSchema,
       decidedToPublishedMs: percentilesSchema,
@@ -61,6 +69,10 @@ export const sessionReportSchema = z.object({
       publishedAt: isoOrNull,
       recipients: z.array(z.string()),
       mergedCount: z.number(),
+      /** Why the hint was given, as last sent. */
+      why: hintWhySchema.nullable().optional(),
+      /** Interviewers it was not delivered to (`*`: anyone), with the reason. */
+      drops: z.array(z.object({ identity: z.string(), reason: z.string(), at: iso })).optional(),
       feedback: z.object({ useful: z.boolean(), at: iso }).nullable(),
     }),
   ),

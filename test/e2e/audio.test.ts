@@ -5,8 +5,8 @@ import {
   TRANSCRIPTION_ATTRIBUTES,
   TRANSCRIPTION_TOPIC,
 } from '@interview-helper/protocol';
+import { openDatabase } from '@interview-helper/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../agent/src/storage/database.js';
 import { wordErrors } from '../../agent/src/transcription/wer.js';
 import { concat, espeak, librivoxClips, silence, writeWav } from '../fixtures/audio.js';
 import { ARTIFACTS_DIR } from '../fixtures/paths.js';

@@ -3,11 +3,12 @@ import {
   AGENT_CANDIDATE_ATTRIBUTE,
   AGENT_STATE_ATTRIBUTE,
   encodeClientMessage,
+  PROTOCOL_VERSION,
   type SignalMessage,
   TOPICS,
 } from '@interview-helper/protocol';
+import { openDatabase } from '@interview-helper/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../agent/src/storage/database.js';
 import { LIBRIVOX_DIR } from '../fixtures/paths.js';
 import { rmsDbfs } from '../fixtures/wav.js';
 import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';
@@ -29,7 +30,8 @@ const MIN_FRAMES = 60;
 const MIN_AUDIO_SECONDS = 6;
 
 const latest = (signals: SignalMessage[]) => signals.at(-1);
-const num = (s: SignalMessage | undefined, key: string) => Number(s?.values[key]);
+const num = (s: SignalMessage | undefined, key: string) =>
+  Number((s?.values as Record<string, unknown> | undefined)?.[key]);
 
 describe('backbone: a real interview room end to end', () => {
   let stack: Stack;
@@ -133,7 +135,7 @@ describe('backbone: a real interview room end to end', () => {
       reliable: true,
       topic: TOPICS.CLIENT_TO_AGENT,
     });
-    const forbidden = encodeClientMessage({ v: 1, type: 'settings', detail: 'verbose' });
+    const forbidden = encodeClientMessage({ v: PROTOCOL_VERSION, type: 'settings', detail: 'verbose' });
     await local?.publishData(forbidden.bytes, { reliable: true, topic: TOPICS.CLIENT_TO_AGENT });
 
     // A second candidate is reported and not analysed.

@@ -58,7 +58,8 @@ describe('filled pauses through a real room', () => {
       const sum = got.reduce((n, s) => n + Number(s.values.hesitations), 0);
       return sum >= answer.filledPauses.length - 1 ? got : undefined;
     });
-    const total = (key: string) => rates.reduce((n, s) => n + Number(s.values[key]), 0);
+    const total = (key: 'hesitations' | 'fillers' | 'filledPauses' | 'transcriptHesitations') =>
+      rates.reduce((n, s) => n + s.values[key], 0);
     expect(Math.abs(total('hesitations') - answer.filledPauses.length)).toBeLessThanOrEqual(1);
     // fillers = hesitations + the filler words the recognizer keeps: the script says "like" and "you know" once each
     expect(Math.abs(total('fillers') - (answer.filledPauses.length + 2))).toBeLessThanOrEqual(1);

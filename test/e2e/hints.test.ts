@@ -2,13 +2,13 @@ import {
   AGENT_CANDIDATE_ATTRIBUTE,
   encodeClientMessage,
   type HintMessage,
+  PROTOCOL_VERSION,
   type SignalMessage,
   TOPICS,
 } from '@interview-helper/protocol';
+import { InterviewStore, openDatabase } from '@interview-helper/storage';
 import type { Room } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../agent/src/storage/database.js';
-import { InterviewStore } from '../../agent/src/storage/store.js';
 import { type AnthropicStandIn, startAnthropicStandIn } from '../anthropic-stand-in/server.js';
 import {
   type CreatedSession,
@@ -69,11 +69,24 @@ async function start(stack: Stack) {
 function expectGrounded(interviewer: TestParticipant, hint: HintMessage, silenceStarts: number[]) {
   expect(hint.evidence.length).toBeGreaterThan(0);
   const evidence = signalById(interviewer, hint.evidence[0] as string);
-  expect(evidence?.kind).toBe('silence');
-  expect(Number(evidence?.values.seconds)).toBeGreaterThanOrEqual(PAUSE_SECONDS);
+  expect(evidence?.kind).toBe('long-pause');
+  expect(evidence?.kind === 'long-pause' && evidence.values.silenceSeconds).toBeGreaterThanOrEqual(
+    PAUSE_SECONDS,
+  );
   // The trigger is dated at the moment the silence became long, measured from the candidate's media.
   const offsets = silenceStarts.map((s) => Math.abs((hint.triggerAt ?? 0) - (s + PAUSE_SECONDS * 1000)));
   expect(Math.min(...offsets)).toBeLessThan(600);
+}
+
+/** The hint says why it was given, and was sent inside its validity window with the silence counted then. */
+function expectWhy(hint: HintMessage, source: string) {
+  const why = hint.why;
+  expect(why).toMatchObject({ trigger: 'long-pause', priority: 3, source, triggerAt: hint.triggerAt });
+  expect(why?.thresholds.minSeconds).toBe(PAUSE_SECONDS);
+  expect(why?.inputs[0]).toMatchObject({ id: hint.evidence[0], kind: 'silence' });
+  expect(why?.sentAt).toBeGreaterThanOrEqual(why?.decidedAt ?? Number.POSITIVE_INFINITY);
+  expect(why?.sentAt).toBeLessThanOrEqual(why?.validUntil ?? 0);
+  expect(Number(why?.facts.seconds)).toBeGreaterThanOrEqual(PAUSE_SECONDS);
 }
 
 describe('hints without an LLM key: rule hints end to end', () => {
@@ -92,21 +105,49 @@ describe('hints without an LLM key: rule hints end to end', () => {
     expect(first).toMatchObject({ source: 'rules', detail: 'normal' });
     expect(first.text).toMatch(/has not spoken for \d/);
     expectGrounded(interviewer, first, mic.silenceStarts);
+    expectWhy(first, 'rules');
     console.log(`[measure] rule hint trigger→interviewer ${firstArrived - (first.triggerAt ?? 0)} ms`);
 
     // The interviewer asks for minimal hints; the next pause comes at that level.
-    await send(interviewer.room, { v: 1, type: 'settings', detail: 'minimal' });
-    await send(interviewer.room, { v: 1, type: 'hint-feedback', hintId: first.id, useful: true });
-    await send(interviewer.room, { v: 1, type: 'hint-feedback', hintId: 'hint_no_such_hint', useful: false });
+    await send(interviewer.room, { v: PROTOCOL_VERSION, type: 'settings', detail: 'minimal' });
+    await send(interviewer.room, {
+      v: PROTOCOL_VERSION,
+      type: 'hint-feedback',
+      hintId: first.id,
+      useful: true,
+    });
+    await send(interviewer.room, {
+      v: PROTOCOL_VERSION,
+      type: 'hint-feedback',
+      hintId: 'hint_no_such_hint',
+      useful: false,
+    });
     // Bad input from the candidate: interviewer-only types, an oversized code pad, then a real one.
-    await send(candidate.room, { v: 1, type: 'hint-feedback', hintId: first.id, useful: false });
+    await send(candidate.room, {
+      v: PROTOCOL_VERSION,
+      type: 'hint-feedback',
+      hintId: first.id,
+      useful: false,
+    });
     await candidate.room.localParticipant?.sendText(
-      JSON.stringify({ v: 1, type: 'code', revision: 1, language: 'js', text: 'x'.repeat(300 * 1024) }),
+      JSON.stringify({
+        v: PROTOCOL_VERSION,
+        type: 'code',
+        revision: 1,
+        language: 'js',
+        text: 'x'.repeat(300 * 1024),
+      }),
       { topic: TOPICS.CLIENT_TO_AGENT },
     );
     const code =
       'function last(xs) {\n  for (let i = 0; i <= xs.length; i++) {}\n  return xs[xs.length - 1];\n}\n';
-    await send(candidate.room, { v: 1, type: 'code', revision: 2, language: 'javascript', text: code });
+    await send(candidate.room, {
+      v: PROTOCOL_VERSION,
+      type: 'code',
+      revision: 2,
+      language: 'javascript',
+      text: code,
+    });
 
     const review = await waitFor('a code-review hint', () => hintsOf(interviewer, 'code-review')[0], 20_000);
     expect(review).toMatchObject({ detail: 'minimal', source: 'rules' });
@@ -136,6 +177,7 @@ describe('hints without an LLM key: rule hints end to end', () => {
       recipients: [interviewer.identity],
     });
     expect(row?.triggerAt?.getTime()).toBe(first.triggerAt);
+    expect(row?.why?.trigger).toBe('long-pause');
     for (const t of [row?.decidedAt, row?.publishedAt])
       expect(t?.getTime()).toBeGreaterThanOrEqual(first.triggerAt ?? 0);
 
@@ -147,7 +189,7 @@ describe('hints without an LLM key: rule hints end to end', () => {
     expect(body.summary.source).toBe('rules');
     expect(body.hints.find((h) => h.id === first.id)?.feedback?.useful).toBe(true);
     expect(body.metrics.hints.bySource.rules).toBeGreaterThanOrEqual(3);
-    expect(body.timeline.some((e) => e.kind === 'silence')).toBe(true);
+    expect(body.timeline.some((e) => e.kind === 'long-pause')).toBe(true);
     const denied = await fetch(`${stack.tokenServerUrl}/api/sessions/${created.session.id}/report`, {
       headers: { authorization: `Bearer ${created.invites.candidate}` },
     });
@@ -208,11 +250,13 @@ describe('hints with Claude (local stand-in Messages API)', () => {
     expect(llm.source).toBe('llm');
     expect(llm.text).toMatch(/^Stand-in hint for long-pause/);
     expectGrounded(interviewer, llm, mic.silenceStarts);
+    expectWhy(llm, 'claude-stand-in');
 
     standIn.setModes(['server-error']);
     const fallback = await waitFor('a fallback hint', () => hintsOf(interviewer, 'long-pause')[1], 30_000);
     expect(fallback.source).toBe('rules');
     expectGrounded(interviewer, fallback, mic.silenceStarts);
+    expectWhy(fallback, 'rules');
     expect(candidate.messages).toHaveLength(0);
 
     // What went to the API: derived signals, transcript text and code only.

@@ -3,14 +3,14 @@ import {
   type ClientMessage,
   encodeClientMessage,
   OPT_OUT_GROUPS,
+  PROTOCOL_VERSION,
   type SignalMessage,
   TOPICS,
 } from '@interview-helper/protocol';
+import { openDatabase, schema } from '@interview-helper/storage';
 import type { Room } from '@livekit/rtc-node';
 import { and, count as countRows, eq, gt, inArray, lt, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../agent/src/storage/database.js';
-import { signals as signalsTable } from '../../agent/src/storage/schema.js';
 import { LIBRIVOX_DIR } from '../fixtures/paths.js';
 import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';
 import {
@@ -83,8 +83,8 @@ describe('candidate opt-out', () => {
   it('drops the opted-out group (published and stored), tells the interviewer, and switches back on', async () => {
     const { session, interviewer, candidate, stop } = await interview(true);
     // An interviewer cannot opt the candidate out.
-    await send(interviewer.room, { v: 1, type: 'opt-out', groups: ['voice'] });
-    await send(candidate.room, { v: 1, type: 'opt-out', groups: ['voice'] });
+    await send(interviewer.room, { v: PROTOCOL_VERSION, type: 'opt-out', groups: ['voice'] });
+    await send(candidate.room, { v: PROTOCOL_VERSION, type: 'opt-out', groups: ['voice'] });
     const notice = await waitFor('the opt-out notice', () => signalsOf(interviewer, 'opt-out')[0]);
     expect(notice).toMatchObject({ analyser: 'session', values: { groups: 'voice', count: 1 } });
     expect(notice.summary).toMatch(/switched off voice delivery/);
@@ -95,7 +95,7 @@ describe('candidate opt-out', () => {
     expect(signalsOf(interviewer, 'opt-out')).toHaveLength(1);
     expect(stack.agent.output()).toMatch(/opt-out messages come from the candidate only/);
 
-    await send(candidate.room, { v: 1, type: 'opt-out', groups: [] });
+    await send(candidate.room, { v: PROTOCOL_VERSION, type: 'opt-out', groups: [] });
     const back = await waitFor('the opt-in notice', () => signalsOf(interviewer, 'opt-out')[1]);
     expect(back.values).toMatchObject({ groups: '', count: 0 });
     await waitFor('audio-level signals again', () =>
@@ -107,22 +107,22 @@ describe('candidate opt-out', () => {
     const db = await openDatabase({ url: stack.databaseUrl });
     try {
       const voice = and(
-        eq(signalsTable.sessionId, session.session.id),
-        inArray(signalsTable.analyser, [...VOICE]),
+        eq(schema.signals.sessionId, session.session.id),
+        inArray(schema.signals.analyser, [...VOICE]),
       );
       const count = async (...more: SQL[]) =>
         (
           await db.db
             .select({ n: countRows() })
-            .from(signalsTable)
+            .from(schema.signals)
             .where(and(voice, ...more))
         )[0]?.n;
       // Voice signals are stored before and after the opt-out, none while it was on.
       expect(await count()).toBeGreaterThan(0);
       expect(
         await count(
-          gt(signalsTable.rangeStart, new Date(notice.range.end)),
-          lt(signalsTable.rangeEnd, new Date(back.range.start)),
+          gt(schema.signals.rangeStart, new Date(notice.range.end)),
+          lt(schema.signals.rangeEnd, new Date(back.range.start)),
         ),
       ).toBe(0);
     } finally {
@@ -133,7 +133,7 @@ describe('candidate opt-out', () => {
   it('ignores the opt-out in a session that does not allow it', async () => {
     const { interviewer, candidate, stop } = await interview(false);
     const at = Date.now();
-    await send(candidate.room, { v: 1, type: 'opt-out', groups: ['voice', 'camera'] });
+    await send(candidate.room, { v: PROTOCOL_VERSION, type: 'opt-out', groups: ['voice', 'camera'] });
     await waitFor('the agent to drop the opt-out', () =>
       /opt-out ignored: this session does not allow it/.test(stack.agent.output()) ? true : undefined,
     );

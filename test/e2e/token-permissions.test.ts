@@ -1,5 +1,5 @@
-import { InterviewStore, type OpenedDatabase, openDatabase } from '@interview-helper/agent/storage';
 import { ROLE_ATTRIBUTE, type Role } from '@interview-helper/protocol';
+import { InterviewStore, type OpenedDatabase, openDatabase } from '@interview-helper/storage';
 import {
   AudioFrame,
   AudioSource,

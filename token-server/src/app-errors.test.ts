@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InterviewStore, openDatabase } from '@interview-helper/agent/storage';
+import { InterviewStore, openDatabase } from '@interview-helper/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, MAX_BODY_BYTES } from './app.js';
 import {

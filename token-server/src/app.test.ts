@@ -1,5 +1,5 @@
-import { hashInvite } from '@interview-helper/agent/storage';
 import { ROLE_ATTRIBUTE } from '@interview-helper/protocol';
+import { hashInvite } from '@interview-helper/storage';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { config, createSession as createSessionIn, json, openTestApp, requestToken } from './test-support.js';

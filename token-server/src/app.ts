@@ -1,12 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { zValidator } from '@hono/zod-validator';
-import {
-  generateInvite,
-  hashInvite,
-  type InterviewStore,
-  inviteMatches,
-} from '@interview-helper/agent/storage';
 import { type Role, roleSchema } from '@interview-helper/protocol';
+import { generateInvite, hashInvite, type InterviewStore, inviteMatches } from '@interview-helper/storage';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';

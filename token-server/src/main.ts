@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import { describeUrl, InterviewStore, openDatabase } from '@interview-helper/agent/storage';
+import { describeUrl, InterviewStore, openDatabase } from '@interview-helper/storage';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, usesDevCredentials } from './config.js';
 

@@ -1,4 +1,4 @@
-import { type InterviewStore, inviteMatches } from '@interview-helper/agent/storage';
+import { type InterviewStore, inviteMatches } from '@interview-helper/storage';
 import { Hono } from 'hono';
 import { ApiError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import { InterviewStore, type OpenedDatabase, openDatabase } from '@interview-helper/agent/storage';
+import { InterviewStore, type OpenedDatabase, openDatabase } from '@interview-helper/storage';
 import { createApp, type Logger } from './app.js';
 import { loadConfig, type TokenServerConfig } from './config.js';
 

@@ -1,29 +1,38 @@
-import { encodeAgentMessage, type SignalMessage, type StatsMessage } from '@interview-helper/protocol';
+import {
+  encodeAgentMessage,
+  exampleSignal,
+  PROTOCOL_VERSION,
+  type SignalMessage,
+  type StatsMessage,
+} from '@interview-helper/protocol';
 import { describe, expect, it } from 'vitest';
 import { AgentFeed, describeAgentMessage } from './agent-feed.js';
 
-const signal = (id: string, summary = ''): SignalMessage => ({
-  v: 1,
-  type: 'signal',
-  id,
-  sessionId: 's1',
-  analyser: 'video',
-  kind: 'video-frames',
-  media: 'video',
-  range: { start: 1_000, end: 2_000 },
-  values: { fps: 14.8123, width: 640, ok: true },
-  confidence: 1,
-  summary,
-});
+const signal = (id: string, summary = ''): SignalMessage =>
+  exampleSignal('video-frames', { fps: 14.8123, width: 640 }, 2_000, {
+    id,
+    sessionId: 's1',
+    analyser: 'video',
+    range: { start: 1_000, end: 2_000 },
+    summary,
+  });
 
 const stats: StatsMessage = {
-  v: 1,
+  v: PROTOCOL_VERSION,
   type: 'stats',
   sessionId: 's1',
   at: 3_000,
   candidate: 'candidate-abc',
+  invalidSignals: 0,
   analysers: [
-    { name: 'audio-level', media: 'audio', status: 'running', framesIn: 10, signalsOut: 2 },
+    {
+      name: 'audio-level',
+      media: 'audio',
+      status: 'running',
+      framesIn: 10,
+      signalsOut: 2,
+      signalsInvalid: 0,
+    },
     {
       name: 'video-frames',
       media: 'video',
@@ -31,6 +40,7 @@ const stats: StatsMessage = {
       error: 'decoder broke',
       framesIn: 0,
       signalsOut: 0,
+      signalsInvalid: 0,
     },
   ],
 };
@@ -44,7 +54,9 @@ describe('describeAgentMessage', () => {
       detail: '15 fps at 640x480',
       at: 2_000,
     });
-    expect(describeAgentMessage(signal('a'), 'k').detail).toBe('fps=14.81, width=640, ok=true');
+    expect(describeAgentMessage(signal('a'), 'k').detail).toBe(
+      'fps=14.81, frames=30, totalFrames=412, width=640, height=480, meanLuma=112.4, firstFrameAt=1763699975000, reason=window',
+    );
   });
 
   it('lists the status of every analyser in stats', () => {
@@ -65,7 +77,7 @@ describe('AgentFeed', () => {
       ok: false,
       error: { code: 'not-utf8' },
     });
-    expect(feed.accept(JSON.stringify({ ...signal('b'), v: 2 }))).toMatchObject({
+    expect(feed.accept(JSON.stringify({ ...signal('b'), v: 1 }))).toMatchObject({
       ok: false,
       error: { code: 'unsupported-version' },
     });

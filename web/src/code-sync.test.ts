@@ -1,4 +1,5 @@
 import type { CodeUpdateMessage } from '@interview-helper/protocol';
+import { PROTOCOL_VERSION } from '@interview-helper/protocol';
 import { describe, expect, it } from 'vitest';
 import { CodeSync, type CodeSyncState, tooLargeMessage, utf8Bytes } from './code-sync.js';
 
@@ -26,7 +27,9 @@ describe('CodeSync', () => {
     sync.update('ab');
     sync.update('abc');
     await sleep(60);
-    expect(sent).toEqual([{ v: 1, type: 'code', revision: 1, language: 'javascript', text: 'abc' }]);
+    expect(sent).toEqual([
+      { v: PROTOCOL_VERSION, type: 'code', revision: 1, language: 'javascript', text: 'abc' },
+    ]);
     expect(states.at(-1)).toEqual({ state: 'sent', revision: 1, bytes: 3 });
     sync.update('abcd');
     await sleep(60);

@@ -1,4 +1,4 @@
-import { type CodeUpdateMessage, MAX_CODE_BYTES } from '@interview-helper/protocol';
+import { type CodeUpdateMessage, MAX_CODE_BYTES, PROTOCOL_VERSION } from '@interview-helper/protocol';
 
 /** Where the code pad stands with the agent. */
 export type CodeSyncState =
@@ -84,7 +84,7 @@ export class CodeSync {
     const revision = ++this.#revision;
     this.#sending = text;
     try {
-      await this.#send({ v: 1, type: 'code', revision, language: this.#opts.language, text });
+      await this.#send({ v: PROTOCOL_VERSION, type: 'code', revision, language: this.#opts.language, text });
       this.#sentText = text;
       if (this.#text === text) this.#onState({ state: 'sent', revision, bytes });
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { HintDetail, HintMessage, SignalMessage } from '@interview-helper/protocol';
+import type { HintDetail, HintMessage, HintWhy, SignalMessage } from '@interview-helper/protocol';
 import { h } from './dom.js';
 
 /** Options of {@link SignalIndex}. */
@@ -43,17 +43,67 @@ export type HintAction =
 
 const pct = (n: number) => `${Math.round(n * 100)}%`;
 
+const PRIORITY_NAMES: Record<number, string> = { 3: 'high', 2: 'medium', 1: 'low' };
+/** Seconds of `at` relative to `from`, signed: `+1.5 s`, `-8.0 s`. */
+const rel = (at: number, from: number) =>
+  `${at >= from ? '+' : '-'}${(Math.abs(at - from) / 1000).toFixed(1)} s`;
+const pairs = (r: Record<string, number | string | boolean>) =>
+  Object.entries(r)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : v}`)
+    .join(', ');
+
 /**
- * The interviewer's live hints (newest first), each with its evidence and feedback buttons, and the detail-level
- * control. `data-testid`s: `hints` (root, `data-count`), `hint` (with `data-kind`, `data-feedback`),
- * `hint-evidence`, `hint-useful`, `hint-not-useful`, `hint-detail` (a select).
+ * The "why" block of a hint as labelled lines: trigger and priority, who wrote it, its timeline (relative
+ * to the trigger moment), the facts it quotes, the thresholds that fired, the inputs with their times, and
+ * related triggers merged into it.
+ */
+export function whyLines(why: HintWhy): { label: string; text: string }[] {
+  const t0 = why.triggerAt;
+  const lines = [
+    { label: 'Trigger', text: `${why.trigger} (priority ${PRIORITY_NAMES[why.priority] ?? why.priority})` },
+    { label: 'Source', text: `${why.source}, confidence ${pct(why.confidence)}` },
+    {
+      label: 'Timeline',
+      text: [
+        `trigger ${new Date(t0).toLocaleTimeString()}`,
+        `decided ${rel(why.decidedAt, t0)}`,
+        why.sentAt !== undefined ? `sent ${rel(why.sentAt, t0)}` : 'not sent',
+        `valid until ${rel(why.validUntil, t0)}`,
+      ].join(' · '),
+    },
+    { label: 'Facts', text: pairs(why.facts) || '—' },
+    { label: 'Thresholds', text: pairs(why.thresholds) || '—' },
+    ...why.inputs.map((i) => ({
+      label: 'Input',
+      text: [
+        `${i.kind} ${i.id}`,
+        i.at !== undefined ? `at ${rel(i.at, t0)}` : '',
+        i.start !== undefined && i.start !== i.at ? `(from ${rel(i.start, t0)})` : '',
+        i.values ? pairs(i.values) : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+    })),
+    ...(why.merged ?? []).map((m) => ({
+      label: 'Merged',
+      text: `${m.trigger} at ${rel(m.at, t0)}${Object.keys(m.facts).length ? `: ${pairs(m.facts)}` : ''}`,
+    })),
+  ];
+  return lines;
+}
+
+/**
+ * The interviewer's live hints (newest first), each with its evidence, its "why" block (collapsed) and feedback
+ * buttons, and the detail-level control. `data-testid`s: `hints` (root, `data-count`), `hint` (with `data-kind`,
+ * `data-feedback`, `data-updates`), `hint-text`, `hint-evidence`, `hint-why`, `hint-useful`, `hint-not-useful`,
+ * `hint-detail` (a select).
  */
 export class HintsPanel {
   readonly element: HTMLElement;
   readonly #list = h('ol', { className: 'hints', testid: 'hint-list' });
   readonly #empty = h('p', { className: 'muted', testid: 'hints-empty' }, 'No hints yet.');
   readonly #status = h('p', { className: 'muted', testid: 'hints-status', role: 'status' });
-  readonly #seen = new Set<string>();
+  readonly #items = new Map<string, HTMLElement>();
   readonly #act: (action: HintAction) => Promise<void>;
 
   constructor(act: (action: HintAction) => Promise<void>) {
@@ -78,10 +128,16 @@ export class HintsPanel {
     );
   }
 
-  /** Shows a hint (a repeated id is ignored). */
+  /** Shows a hint; a hint with an id already shown replaces it in place (a related trigger was merged into it). */
   add(hint: HintMessage, evidence: { id: string; kind: string; text: string }[]): void {
-    if (this.#seen.has(hint.id)) return;
-    this.#seen.add(hint.id);
+    const known = this.#items.get(hint.id);
+    if (known) {
+      const whyOpen = known.querySelector<HTMLDetailsElement>('details.why')?.open ?? false;
+      known.querySelector('.hint-body')?.replaceWith(this.#body(hint, evidence, whyOpen));
+      known.querySelector('.hint-head')?.replaceWith(this.#head(hint));
+      known.dataset.updates = String(Number(known.dataset.updates ?? '0') + 1);
+      return;
+    }
     const useful = h('button', { type: 'button', testid: 'hint-useful', title: 'Useful' }, 'Useful');
     const notUseful = h(
       'button',
@@ -91,18 +147,48 @@ export class HintsPanel {
     const item = h(
       'li',
       { className: 'hint', testid: 'hint', attrs: { 'data-kind': hint.kind, 'data-id': hint.id } },
+      this.#head(hint),
+      this.#body(hint, evidence, false),
+      h('p', { className: 'feedback' }, useful, ' ', notUseful),
+    );
+    const vote = (value: boolean) => {
+      useful.disabled = notUseful.disabled = true;
+      item.dataset.feedback = value ? 'useful' : 'not-useful';
+      (value ? useful : notUseful).classList.add('chosen');
+      this.#run({ type: 'feedback', hintId: hint.id, useful: value }, 'Thanks, feedback sent.');
+    };
+    useful.addEventListener('click', () => vote(true));
+    notUseful.addEventListener('click', () => vote(false));
+    this.#items.set(hint.id, item);
+    this.#list.prepend(item);
+    this.#empty.hidden = true;
+    this.element.dataset.count = String(this.#items.size);
+  }
+
+  #head(hint: HintMessage): HTMLElement {
+    return h(
+      'p',
+      { className: 'hint-head' },
+      h('strong', {}, hint.kind),
+      ` · ${hint.source === 'llm' ? 'AI' : 'rule'} · ${pct(hint.confidence)} · `,
       h(
-        'p',
-        { className: 'hint-head' },
-        h('strong', {}, hint.kind),
-        ` · ${hint.source === 'llm' ? 'AI' : 'rule'} · ${pct(hint.confidence)} · `,
-        h(
-          'time',
-          { dateTime: new Date(hint.createdAt).toISOString() },
-          new Date(hint.createdAt).toLocaleTimeString(),
-        ),
+        'time',
+        { dateTime: new Date(hint.createdAt).toISOString() },
+        new Date(hint.createdAt).toLocaleTimeString(),
       ),
-      h('p', { className: 'hint-text' }, hint.text),
+    );
+  }
+
+  /** The text, the evidence and the why block (collapsed unless `whyOpen`). */
+  #body(
+    hint: HintMessage,
+    evidence: { id: string; kind: string; text: string }[],
+    whyOpen: boolean,
+  ): HTMLElement {
+    return h(
+      'div',
+      { className: 'hint-body' },
+      h('p', { className: 'hint-text', testid: 'hint-text' }, hint.text),
       evidence.length > 0 &&
         h(
           'details',
@@ -116,19 +202,18 @@ export class HintsPanel {
             ),
           ),
         ),
-      h('p', { className: 'feedback' }, useful, ' ', notUseful),
+      hint.why !== undefined &&
+        h(
+          'details',
+          { className: 'why', testid: 'hint-why', open: whyOpen },
+          h('summary', {}, 'Why'),
+          h(
+            'dl',
+            {},
+            ...whyLines(hint.why).flatMap((line) => [h('dt', {}, line.label), h('dd', {}, line.text)]),
+          ),
+        ),
     );
-    const vote = (value: boolean) => {
-      useful.disabled = notUseful.disabled = true;
-      item.dataset.feedback = value ? 'useful' : 'not-useful';
-      (value ? useful : notUseful).classList.add('chosen');
-      this.#run({ type: 'feedback', hintId: hint.id, useful: value }, 'Thanks, feedback sent.');
-    };
-    useful.addEventListener('click', () => vote(true));
-    notUseful.addEventListener('click', () => vote(false));
-    this.#list.prepend(item);
-    this.#empty.hidden = true;
-    this.element.dataset.count = String(this.#seen.size);
   }
 
   #run(action: HintAction, done: string): void {

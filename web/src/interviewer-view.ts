@@ -1,4 +1,8 @@
-import { AGENT_CANDIDATE_ATTRIBUTE, AGENT_STATE_ATTRIBUTE } from '@interview-helper/protocol';
+import {
+  AGENT_CANDIDATE_ATTRIBUTE,
+  AGENT_STATE_ATTRIBUTE,
+  PROTOCOL_VERSION,
+} from '@interview-helper/protocol';
 import { type RemoteVideoTrack, type Room, RoomEvent, Track } from 'livekit-client';
 import { AgentFeed } from './agent-feed.js';
 import { Charts } from './charts.js';
@@ -101,8 +105,8 @@ export class InterviewerView {
     return sendToAgent(
       this.#room,
       action.type === 'feedback'
-        ? { v: 1, type: 'hint-feedback', hintId: action.hintId, useful: action.useful }
-        : { v: 1, type: 'settings', detail: action.detail },
+        ? { v: PROTOCOL_VERSION, type: 'hint-feedback', hintId: action.hintId, useful: action.useful }
+        : { v: PROTOCOL_VERSION, type: 'settings', detail: action.detail },
     );
   }
 

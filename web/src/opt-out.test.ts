@@ -1,4 +1,9 @@
-import { decodeClientMessage, encodeClientMessage, type OptOutMessage } from '@interview-helper/protocol';
+import {
+  decodeClientMessage,
+  encodeClientMessage,
+  type OptOutMessage,
+  PROTOCOL_VERSION,
+} from '@interview-helper/protocol';
 import { describe, expect, it } from 'vitest';
 import { OPT_OUT_GROUP_NAMES, OptOutChoice, type OptOutState, optOutMessage } from './opt-out.js';
 
@@ -6,7 +11,7 @@ describe('candidate opt-out', () => {
   it('builds a valid message with the complete set in protocol order', () => {
     expect(OPT_OUT_GROUP_NAMES).toEqual(['voice', 'camera']);
     const message = optOutMessage(['camera', 'voice', 'camera']);
-    expect(message).toEqual({ v: 1, type: 'opt-out', groups: ['voice', 'camera'] });
+    expect(message).toEqual({ v: PROTOCOL_VERSION, type: 'opt-out', groups: ['voice', 'camera'] });
     expect(decodeClientMessage(encodeClientMessage(message).bytes)).toEqual({ ok: true, message });
     expect(optOutMessage([]).groups).toEqual([]);
   });

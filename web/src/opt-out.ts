@@ -1,4 +1,9 @@
-import { OPT_OUT_GROUPS, type OptOutGroup, type OptOutMessage } from '@interview-helper/protocol';
+import {
+  OPT_OUT_GROUPS,
+  type OptOutGroup,
+  type OptOutMessage,
+  PROTOCOL_VERSION,
+} from '@interview-helper/protocol';
 
 /** Where the candidate's choice stands: delivered to the assistant, waiting for it to join, or failed. */
 export type OptOutState = 'sent' | 'waiting' | 'failed';
@@ -9,7 +14,7 @@ export const OPT_OUT_GROUP_NAMES = Object.keys(OPT_OUT_GROUPS) as OptOutGroup[];
 /** The `opt-out` message for the groups switched off (the complete set, in the protocol's order). */
 export function optOutMessage(off: Iterable<OptOutGroup>): OptOutMessage {
   const set = new Set(off);
-  return { v: 1, type: 'opt-out', groups: OPT_OUT_GROUP_NAMES.filter((g) => set.has(g)) };
+  return { v: PROTOCOL_VERSION, type: 'opt-out', groups: OPT_OUT_GROUP_NAMES.filter((g) => set.has(g)) };
 }
 
 /**

@@ -105,6 +105,9 @@ export class ReportView {
               ` (${x.source}) `,
               x.text,
               x.feedback ? ` — marked ${x.feedback.useful ? 'useful' : 'not useful'}` : '',
+              x.recipients.length === 0 && x.drops?.length
+                ? ` — not delivered (${[...new Set(x.drops.map((d) => d.reason))].join(', ')})`
+                : '',
             ),
           ),
         ),

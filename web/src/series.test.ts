@@ -1,20 +1,18 @@
-import type { SignalMessage } from '@interview-helper/protocol';
+import {
+  exampleSignal,
+  type SignalKind,
+  type SignalMessage,
+  type SignalValues,
+} from '@interview-helper/protocol';
 import { describe, expect, it } from 'vitest';
 import { SessionSeries } from './series.js';
 
-const signal = (kind: string, end: number, values: SignalMessage['values']): SignalMessage => ({
-  v: 1,
-  type: 'signal',
-  id: `${kind}${end}`,
-  sessionId: 's',
-  analyser: 'a',
-  kind,
-  media: 'audio',
-  range: { start: end - 1000, end },
-  values,
-  confidence: 1,
-  summary: '',
-});
+const signal = <K extends SignalKind>(
+  kind: K,
+  end: number,
+  values: Partial<SignalValues<K>>,
+): SignalMessage =>
+  exampleSignal(kind, values, end, { id: `${kind}${end}`, range: { start: end - 1000, end }, summary: '' });
 
 describe('SessionSeries', () => {
   it('charts pitch, speaking rate, look-away share and level in seconds since the first signal', () => {
@@ -23,7 +21,7 @@ describe('SessionSeries', () => {
     expect(s.add(signal('pitch', 12_000, { medianHz: 140, voicedSeconds: 2 }))).toEqual(['pitch']);
     expect(s.add(signal('pitch', 13_000, { medianHz: 0, voicedSeconds: 0 }))).toEqual([]);
     expect(s.add(signal('speech-rate', 15_000, { wordsPerMinute: 150 }))).toEqual(['rate']);
-    expect(s.add(signal('gaze', 16_000, { lookAwayShare: 0.25 }))).toEqual(['attention']);
+    expect(s.add(signal('face-summary', 16_000, { lookAwayShare: 0.25 }))).toEqual(['attention']);
     expect(s.get('pitch')).toEqual([[2], [140]]);
     expect(s.get('rate')).toEqual([[5], [150]]);
     expect(s.get('attention')).toEqual([[6], [25]]);

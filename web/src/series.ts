@@ -9,36 +9,31 @@ export interface MetricSpec {
   read(signal: SignalMessage): number | undefined;
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-
 /** Pitch, speaking rate, attention (look-away share, when a vision analyser sends it) and the audio level. */
 export const METRICS: readonly MetricSpec[] = [
   {
     key: 'pitch',
     label: 'Pitch (median)',
     unit: 'Hz',
-    read: (s) => (s.kind === 'pitch' && num(s.values.voicedSeconds) ? num(s.values.medianHz) : undefined),
+    read: (s) => (s.kind === 'pitch' && s.values.voicedSeconds > 0 ? s.values.medianHz : undefined),
   },
   {
     key: 'rate',
     label: 'Speaking rate',
     unit: 'words/min',
-    read: (s) => (s.kind === 'speech-rate' ? num(s.values.wordsPerMinute) : undefined),
+    read: (s) => (s.kind === 'speech-rate' ? s.values.wordsPerMinute : undefined),
   },
   {
     key: 'attention',
     label: 'Look-away share',
     unit: '%',
-    read: (s) => {
-      const share = num(s.values.lookAwayShare);
-      return share === undefined ? undefined : share * 100;
-    },
+    read: (s) => (s.kind === 'face-summary' ? s.values.lookAwayShare * 100 : undefined),
   },
   {
     key: 'level',
     label: 'Audio level',
     unit: 'dBFS',
-    read: (s) => (s.kind === 'audio-level' ? num(s.values.rmsDbfs) : undefined),
+    read: (s) => (s.kind === 'audio-level' ? s.values.rmsDbfs : undefined),
   },
 ];
 

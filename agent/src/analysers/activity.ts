@@ -1,27 +1,13 @@
-/** Options of {@link CandidateActivity}. */
-export interface CandidateActivityOptions {
-  /** Silence at least this long ends the candidate's answer; the next speech starts a new one (ms). */
-  answerGapMs: number;
-}
-
-export const defaultCandidateActivityOptions: CandidateActivityOptions = { answerGapMs: 4000 };
-
 /**
  * What the candidate is doing right now, shared by every analyser of one session: whether they
- * are speaking (from Silero voice activity, see `audio/vad.ts`) and when their current answer
- * started. An answer is speech between silences of at least `answerGapMs` (the delivery
- * analyser's answer gap); it stays "current" after it ends until the next one starts.
- * Times are wall-clock milliseconds.
+ * are speaking and when their current answer started. The session's turn model (`audio/turn-model.ts`)
+ * is its only writer, so voice activity, delivery, the face analyser's answer share, transcription
+ * and hints all see one definition of an answer. An answer stays "current" after it ends until the
+ * next one starts. Times are wall-clock milliseconds.
  */
 export class CandidateActivity {
-  #o: CandidateActivityOptions;
   #speaking = false;
   #answerStart: number | undefined;
-  #lastSpeechEnd = Number.NEGATIVE_INFINITY;
-
-  constructor(opts: Partial<CandidateActivityOptions> = {}) {
-    this.#o = { ...defaultCandidateActivityOptions, ...opts };
-  }
 
   /** The candidate is speaking now. */
   get candidateSpeaking(): boolean {
@@ -34,17 +20,17 @@ export class CandidateActivity {
   }
 
   /** Voice activity detected speech starting at `at`. */
-  speechStarted(at: number): void {
-    if (this.#speaking) return;
+  speechStarted(_at: number): void {
     this.#speaking = true;
-    if (this.#answerStart === undefined || at - this.#lastSpeechEnd >= this.#o.answerGapMs)
-      this.#answerStart = at;
   }
 
-  /** Voice activity detected the end of speech at `at`. */
-  speechEnded(at: number): void {
-    if (!this.#speaking) return;
+  /** Voice activity detected the end of speech at `at` (or the track ended). */
+  speechEnded(_at: number): void {
     this.#speaking = false;
-    this.#lastSpeechEnd = at;
+  }
+
+  /** The turn model opened a new answer at `at`. */
+  answerStarted(at: number): void {
+    this.#answerStart = at;
   }
 }

@@ -10,6 +10,7 @@ import type {
   TrackInfo,
 } from './analyser.js';
 import { SampleQueue } from './sample-queue.js';
+import { checkDraft } from './validate.js';
 
 /** Health and throughput of one analyser over the session (all tracks). */
 export interface AnalyserStatus {
@@ -20,6 +21,8 @@ export interface AnalyserStatus {
   framesIn: number;
   framesDropped: number;
   signalsOut: number;
+  /** Signals dropped because they did not match the signal catalogue (never sent). */
+  signalsInvalid: number;
 }
 
 /** Options of an {@link AnalyserRunner}. */
@@ -42,6 +45,27 @@ export const defaultAnalyserRunnerOptions = {
   videoQueueCapacity: 1,
   now: Date.now,
 } satisfies Partial<AnalyserRunnerOptions>;
+
+/**
+ * A dropped audio chunk's voice-activity events and answer boundaries move to the next chunk, so an
+ * analyser that fell behind loses audio, never a speech start or end (its pitch estimates go with it).
+ */
+function carryAnalysis(
+  dropped: MediaSample<MediaKind>,
+  next: MediaSample<MediaKind>,
+): MediaSample<MediaKind> {
+  const d = 'frame' in dropped ? dropped.analysis : undefined;
+  if (!d || !('frame' in next) || !next.analysis) return next;
+  if (d.speech.length === 0 && d.answers.length === 0) return next;
+  return {
+    ...next,
+    analysis: {
+      ...next.analysis,
+      speech: [...d.speech, ...next.analysis.speech],
+      answers: [...d.answers, ...next.analysis.answers],
+    },
+  };
+}
 
 interface Running {
   analyser: Analyser;
@@ -99,6 +123,7 @@ export class AnalyserRunner {
         framesIn: 0,
         framesDropped: 0,
         signalsOut: 0,
+        signalsInvalid: 0,
       });
     }
   }
@@ -117,9 +142,11 @@ export class AnalyserRunner {
       if (analyser.media !== track.media) continue;
       const status = this.#status.get(analyser.name);
       if (!status || status.status === 'failed') continue;
-      const queue = new SampleQueue<MediaSample<MediaKind>>({
-        capacity: track.media === 'audio' ? this.#opts.audioQueueCapacity : this.#opts.videoQueueCapacity,
-      });
+      const queue = new SampleQueue<MediaSample<MediaKind>>(
+        track.media === 'audio'
+          ? { capacity: this.#opts.audioQueueCapacity, carry: carryAnalysis }
+          : { capacity: this.#opts.videoQueueCapacity },
+      );
       status.status = 'running';
       const ctx: AnalyserContext = {
         sessionId: this.#opts.sessionId,
@@ -142,6 +169,12 @@ export class AnalyserRunner {
     const counted = this.#counting(queue, status);
     try {
       for await (const draft of analyser.analyse(counted, ctx)) {
+        const problem = checkDraft(draft, analyser.emits);
+        if (problem) {
+          status.signalsInvalid++;
+          this.#logger.warn({ analyser: analyser.name, ...problem }, 'invalid signal dropped');
+          continue;
+        }
         status.signalsOut++;
         try {
           this.#opts.onSignal(draft, analyser, ctx.track);

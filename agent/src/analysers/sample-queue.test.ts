@@ -47,4 +47,22 @@ describe('SampleQueue', () => {
     expect(q.closed).toBe(true);
     expect(q.push(3)).toBe(false);
   });
+
+  it('carries what must not be lost from a dropped sample into the next one', async () => {
+    const q = new SampleQueue<{ n: number; events: string[] }>({
+      capacity: 2,
+      carry: (dropped, next) => ({ ...next, events: [...dropped.events, ...next.events] }),
+    });
+    q.push({ n: 1, events: ['start'] });
+    q.push({ n: 2, events: [] });
+    q.push({ n: 3, events: ['end'] });
+    q.close();
+    const got: { n: number; events: string[] }[] = [];
+    for await (const item of q) got.push(item);
+    expect(got).toEqual([
+      { n: 2, events: ['start'] },
+      { n: 3, events: ['end'] },
+    ]);
+    expect(q.dropped).toBe(1);
+  });
 });

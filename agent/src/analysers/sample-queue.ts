@@ -1,10 +1,15 @@
 /** Options of a {@link SampleQueue}. */
-export interface SampleQueueOptions {
+export interface SampleQueueOptions<T = unknown> {
   /** Most samples held; when full, the oldest is dropped. 1 keeps only the latest. */
   capacity: number;
+  /**
+   * Carries what must not be lost from a dropped sample into the one after it (voice-activity events
+   * on audio chunks); returns the sample that replaces `next`. Without it a dropped sample is gone.
+   */
+  carry?: (dropped: T, next: T) => T;
 }
 
-export const defaultSampleQueueOptions: SampleQueueOptions = { capacity: 1 };
+export const defaultSampleQueueOptions: SampleQueueOptions<unknown> = { capacity: 1 };
 
 /**
  * A bounded, single-consumer async queue that never blocks the producer: when the consumer falls
@@ -17,10 +22,10 @@ export class SampleQueue<T> implements AsyncIterable<T> {
   #closed = false;
   #dropped = 0;
   #pushed = 0;
-  #opts: SampleQueueOptions;
+  #opts: SampleQueueOptions<T>;
 
-  constructor(opts: Partial<SampleQueueOptions> = {}) {
-    this.#opts = { ...defaultSampleQueueOptions, ...opts };
+  constructor(opts: Partial<SampleQueueOptions<T>> = {}) {
+    this.#opts = { ...(defaultSampleQueueOptions as SampleQueueOptions<T>), ...opts };
     if (!Number.isInteger(this.#opts.capacity) || this.#opts.capacity < 1) {
       throw new RangeError(`capacity must be a positive integer, got ${this.#opts.capacity}`);
     }
@@ -52,7 +57,9 @@ export class SampleQueue<T> implements AsyncIterable<T> {
     }
     this.#items.push(item);
     if (this.#items.length > this.#opts.capacity) {
-      this.#items.shift();
+      const dropped = this.#items.shift() as T;
+      const carry = this.#opts.carry;
+      if (carry) this.#items[0] = carry(dropped, this.#items[0] as T);
       this.#dropped++;
     }
     return true;

@@ -1,3 +1,4 @@
+import type { SignalKind } from '@interview-helper/protocol';
 import type { Analyser, AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
 
 /** Options of {@link AudioLevelAnalyser}. */
@@ -26,6 +27,7 @@ const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
 export class AudioLevelAnalyser implements Analyser<'audio'> {
   readonly name = 'audio-level';
   readonly media = 'audio' as const;
+  readonly emits = ['audio-level'] as const satisfies readonly SignalKind[];
   #opts: AudioLevelOptions;
 
   constructor(opts: Partial<AudioLevelOptions> = {}) {

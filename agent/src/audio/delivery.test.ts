@@ -7,12 +7,10 @@ import {
   reformat,
   scriptedFillerAnswer,
   silence,
-  tone,
 } from '../../../test/fixtures/audio.js';
 import { readWav } from '../../../test/fixtures/wav.js';
 import { collect, testContext } from '../analysers/testing.js';
 import { DeliveryAnalyser } from './delivery.js';
-import { VadAnalyser } from './vad.js';
 
 const ctx = testContext('audio', 0);
 
@@ -58,14 +56,19 @@ describe('DeliveryAnalyser', () => {
     );
   });
 
-  it('reports clipping of very loud audio, nothing for silence, and accepts 48 kHz stereo', async () => {
-    const loud = tone(200, 2, 1);
+  it('reports clipping of very loud speech, nothing for silence, and accepts 48 kHz stereo', async () => {
+    const plain = espeak('I would cache the results and invalidate them on write.');
+    const unclipped = (await collect(new DeliveryAnalyser().analyse(chunks(plain), ctx))).find(
+      (s) => s.kind === 'delivery',
+    );
+    expect(unclipped?.values.clippedShare).toBe(0);
+    const loud = { ...plain, samples: plain.samples.slice() };
     for (let i = 0; i < loud.samples.length; i++)
-      loud.samples[i] = Math.max(-32768, Math.min(32767, (loud.samples[i] as number) * 2));
+      loud.samples[i] = Math.max(-32768, Math.min(32767, (loud.samples[i] as number) * 8));
     const clipped = (await collect(new DeliveryAnalyser().analyse(chunks(loud), ctx))).find(
       (s) => s.kind === 'delivery',
     );
-    expect(clipped?.values.clippedShare as number).toBeGreaterThan(0.2);
+    expect(clipped?.values.clippedShare as number).toBeGreaterThan(0.05);
     expect(await collect(new DeliveryAnalyser().analyse(chunks(silence(6)), ctx))).toEqual([]);
     const stereo = await collect(
       new DeliveryAnalyser().analyse(chunks(reformat(espeak(SCRIPT, { ssml: true }), 48000, 2)), ctx),
@@ -96,10 +99,6 @@ describe('DeliveryAnalyser', () => {
             f.range.start >= 1_000_000 + t.start * 1000 - 50 && f.range.end <= 1_000_000 + t.end * 1000 + 50,
         ),
       ).toBe(true);
-    const vad = await collect(new VadAnalyser({ longPauseSeconds: 3 }).analyse(chunks(answer.pcm), ctx));
-    const long = vad.filter((s) => s.kind === 'long-pause');
-    expect(long).toHaveLength(1);
-    expect(long[0]?.values.silenceSeconds as number).toBeGreaterThanOrEqual(3);
     expect(
       await collect(new DeliveryAnalyser({ filledPauses: false }).analyse(chunks(answer.pcm), ctx)),
     ).toMatchObject([{ kind: 'delivery', values: { filledPauses: 0 } }]);

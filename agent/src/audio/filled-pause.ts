@@ -1,6 +1,6 @@
 import { type EnvelopeFrame, envelopeDistance, SpectralEnvelope } from './filled-pause-envelope.js';
 import { ANALYSIS_RATE } from './pcm.js';
-import { PitchTracker } from './pitch.js';
+import { type PitchPoint, PitchTracker } from './pitch-track.js';
 
 /** Options of {@link FilledPauseDetector}. */
 export interface FilledPauseOptions {
@@ -113,14 +113,19 @@ export class FilledPauseDetector {
     this.#onFrame = onFrame;
   }
 
-  /** Feeds 16 kHz mono samples; returns the filled pauses that ended in them. */
-  push(data: Int16Array): FilledPause[] {
+  /**
+   * Feeds 16 kHz mono samples; returns the filled pauses that ended in them. `pitch` is the shared
+   * pitch track of these samples (YIN with the same window, hop and gate, counted from the same first
+   * sample, as the session's audio front end computes it); without it the detector runs its own.
+   */
+  push(data: Int16Array, pitch?: readonly PitchPoint[]): FilledPause[] {
     const out: FilledPause[] = [];
     const { windowSamples: w, hopSamples: hop } = this.#o;
+    if (pitch) for (const p of pitch) this.#pitches.set(Math.round(p.atMs), p.hz);
     // Hop by hop, so the pitch tracker's estimate for a window is there when the window is judged.
     for (let from = 0; from < data.length; from += hop) {
       const piece = data.subarray(from, from + hop);
-      for (const p of this.#pitch.push(piece)) this.#pitches.set(Math.round(p.atMs), p.hz);
+      if (!pitch) for (const p of this.#pitch.push(piece)) this.#pitches.set(Math.round(p.atMs), p.hz);
       for (let i = 0; i < piece.length; i++) {
         this.#buf[this.#fill++] = (piece[i] as number) / 32768;
         this.#samples++;
@@ -132,7 +137,11 @@ export class FilledPauseDetector {
         this.#fill = w - hop;
       }
       // Both frame the audio alike, so each estimate is taken at once; this only bounds the map.
-      if (this.#pitches.size > 16) this.#pitches.clear();
+      if (!pitch && this.#pitches.size > 16) this.#pitches.clear();
+    }
+    if (pitch && this.#pitches.size > 64) {
+      const keep = ((this.#samples - this.#o.windowSamples) / ANALYSIS_RATE) * 1000;
+      for (const k of this.#pitches.keys()) if (k < keep) this.#pitches.delete(k);
     }
     return out;
   }

@@ -1,6 +1,7 @@
 import { type VAD, type VADEvent, VADEventType } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { AudioFrame } from '@livekit/rtc-node';
+import type { SpeechEvent } from '../analysers/audio-analysis.js';
 import { logger } from '../log.js';
 import { ANALYSIS_RATE, MonoResampler } from './pcm.js';
 
@@ -38,14 +39,10 @@ export function loadSilero(settings: Partial<SileroSettings> = {}): Promise<VAD>
   return vad;
 }
 
-/** What a {@link SpeechDetector} reports, in milliseconds of audio since the first sample. */
-export type SpeechEvent =
-  | { type: 'start'; atMs: number }
-  | { type: 'end'; startMs: number; endMs: number; audio: AudioFrame | undefined }
-  | { type: 'tick'; atMs: number; speaking: boolean; probability: number };
+export type { SpeechEvent } from '../analysers/audio-analysis.js';
 
 /** Audio kept for cutting segments (Silero's own buffer holds at most 60 s of speech). */
-const HISTORY_SECONDS = 65;
+export const HISTORY_SECONDS = 65;
 /** Audio added before and after a segment's detected bounds, so STT hears the onsets and ends. */
 const PAD_BEFORE_MS = 300;
 const PAD_AFTER_MS = 200;
@@ -54,7 +51,7 @@ const PAD_AFTER_MS = 200;
  * The recent 16 kHz mono audio of a stream, by sample index. Segments are cut from here rather
  * than from the VAD event, whose prefix padding (in the plugin version we use) is zeros.
  */
-class AudioHistory {
+export class AudioHistory {
   #chunks: { at: number; data: Int16Array }[] = [];
   #samples = 0;
   #max: number;

@@ -1,70 +1,44 @@
-import type { AudioFrame } from '@livekit/rtc-node';
+import type { SignalKind } from '@interview-helper/protocol';
 import type { Analyser, AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
+import { analysedAudio } from './front-end.js';
 import { round } from './pcm.js';
-import { loadSilero, type SileroSettings, SpeechDetector } from './speech.js';
+import { loadSilero, type SileroSettings } from './speech.js';
 
 /** Options of {@link VadAnalyser}. */
 export interface VadOptions {
-  /** Candidate silence (after their last speech, or since the track started) that is a long pause. */
-  longPauseSeconds: number;
   /** Segments shorter than this are not reported (clicks, coughs). */
   minSegmentSeconds: number;
+  /** Silero settings, used only when the audio does not come from the session's front end. */
   silero: Partial<SileroSettings>;
 }
 
-export const defaultVadOptions: VadOptions = { longPauseSeconds: 8, minSegmentSeconds: 0.2, silero: {} };
+export const defaultVadOptions: VadOptions = { minSegmentSeconds: 0.2, silero: {} };
 
 /**
- * Silero voice activity on the candidate's audio: one `speech-segment` signal per stretch of
- * speech (start/end, duration) and a `long-pause` signal as soon as the candidate has been silent
- * for `longPauseSeconds` (checked every 32 ms of audio, so well within a second of the threshold).
- * Silero's speech start / end also update the session's {@link AnalyserContext.activity}.
+ * The candidate's speech segments: one `speech-segment` signal per stretch of speech (start/end,
+ * duration), from the Silero voice activity the session's audio front end computes once per track.
+ * Long pauses come from the session's turn model, which reads the same voice activity.
  */
 export class VadAnalyser implements Analyser<'audio'> {
   readonly name = 'vad';
   readonly media = 'audio' as const;
+  readonly emits = ['speech-segment', 'long-pause'] as const satisfies readonly SignalKind[];
   #o: VadOptions;
 
   constructor(opts: Partial<VadOptions> = {}) {
     this.#o = { ...defaultVadOptions, ...opts };
-    if (!(this.#o.longPauseSeconds > 0)) throw new RangeError('longPauseSeconds must be positive');
   }
 
   async *analyse(samples: AsyncIterable<AudioSample>, ctx: AnalyserContext): AsyncIterable<SignalDraft> {
-    try {
-      yield* this.#analyse(samples, ctx);
-    } finally {
-      // a track that ends or fails mid-speech must not leave the candidate "speaking"
-      ctx.activity?.speechEnded(ctx.now());
-    }
-  }
-
-  async *#analyse(samples: AsyncIterable<AudioSample>, ctx: AnalyserContext): AsyncIterable<SignalDraft> {
-    const detector = new SpeechDetector(await loadSilero(this.#o.silero));
-    // Audio time → wall clock: the first chunk's arrival minus its own length.
-    let origin = Number.NaN;
-    async function* frames(): AsyncIterable<AudioFrame> {
-      for await (const { frame, receivedAt } of samples) {
-        if (Number.isNaN(origin)) origin = receivedAt - (frame.samplesPerChannel / frame.sampleRate) * 1000;
-        yield frame;
-      }
-    }
-    const wall = (ms: number) => Math.round((Number.isNaN(origin) ? ctx.now() : origin) + ms);
-    const threshold = this.#o.longPauseSeconds * 1000;
-    let silenceFrom = 0;
-    let silenceAfter: 'speech' | 'track-start' = 'track-start';
-    let reported = false;
+    const input = analysedAudio(samples, { vad: await loadSilero(this.#o.silero) });
     let segments = 0;
     let speechMs = 0;
-    for await (const e of detector.run(frames())) {
-      if (e.type === 'start') {
-        silenceFrom = -1;
-        ctx.activity?.speechStarted(wall(e.atMs));
-      } else if (e.type === 'end') {
-        silenceFrom = e.endMs;
-        ctx.activity?.speechEnded(wall(e.endMs));
-        silenceAfter = 'speech';
-        reported = false;
+    for await (const { analysis } of input) {
+      if (!analysis) continue;
+      const wall = (ms: number) =>
+        Math.round((Number.isNaN(analysis.origin) ? ctx.now() : analysis.origin) + ms);
+      for (const e of analysis.speech) {
+        if (e.type !== 'end') continue;
         const seconds = (e.endMs - e.startMs) / 1000;
         if (seconds < this.#o.minSegmentSeconds) continue;
         segments++;
@@ -81,20 +55,6 @@ export class VadAnalyser implements Analyser<'audio'> {
           },
           confidence: 0.9,
           summary: `Candidate spoke for ${seconds.toFixed(1)} s`,
-        };
-      } else if (silenceFrom >= 0 && !e.speaking && !reported && e.atMs - silenceFrom >= threshold) {
-        reported = true;
-        const seconds = (e.atMs - silenceFrom) / 1000;
-        yield {
-          kind: 'long-pause',
-          range: { start: wall(silenceFrom), end: wall(e.atMs) },
-          values: {
-            silenceSeconds: round(seconds, 2),
-            thresholdSeconds: this.#o.longPauseSeconds,
-            after: silenceAfter,
-          },
-          confidence: 0.9,
-          summary: `Candidate silent for ${seconds.toFixed(1)} s`,
         };
       }
     }

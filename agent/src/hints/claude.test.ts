@@ -1,25 +1,20 @@
-import type { SignalMessage } from '@interview-helper/protocol';
+import { exampleSignal } from '@interview-helper/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AnthropicStandIn, startAnthropicStandIn } from '../../../test/anthropic-stand-in/server.js';
+import { emotionLabelIn } from '../language.js';
 import { CircuitBreaker } from './breaker.js';
 import { ClaudeHintWriter, LlmHintError } from './claude.js';
-import { emotionLabelIn } from './language.js';
 import type { HintContext } from './prompt.js';
 import type { HintTrigger } from './trigger.js';
 
-const silence: SignalMessage = {
-  v: 1,
-  type: 'signal',
+const silence = exampleSignal('long-pause', { silenceSeconds: 8, after: 'speech' }, 9000, {
   id: 'sig_silence_1',
   sessionId: 's',
-  analyser: 'voice-activity',
-  kind: 'silence',
-  media: 'audio',
+  analyser: 'vad',
   range: { start: 1000, end: 9000 },
-  values: { seconds: 8, speechBefore: true },
   confidence: 0.9,
-  summary: 'No candidate speech for 8.0 s',
-};
+  summary: 'Candidate silent for 8.0 s',
+});
 const trigger: HintTrigger = {
   kind: 'long-pause',
   at: 7000,
@@ -91,7 +86,7 @@ describe('ClaudeHintWriter against the stand-in Messages API', () => {
     // Only derived signals, transcript text and code: no media, and no emotion labels anywhere in the request.
     const user = JSON.parse(body.messages[0]?.content ?? '');
     expect(Object.keys(user).sort()).toEqual(['code', 'signals', 'transcript', 'trigger']);
-    expect(user.signals[0]).toMatchObject({ id: silence.id, values: { seconds: 8 } });
+    expect(user.signals[0]).toMatchObject({ id: silence.id, values: { silenceSeconds: 8 } });
     expect(carriesMedia(req?.raw ?? '')).toBe(false);
     expect(emotionLabelIn(req?.raw ?? '')).toBeUndefined();
   });
@@ -128,6 +123,19 @@ describe('ClaudeHintWriter against the stand-in Messages API', () => {
       .catch((e: unknown) => e);
     expect((err as LlmHintError).code).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("a call's own budget shortens the writer's (never lengthens it), and a draft names the model that answered", async () => {
+    standIn.setModes(['timeout']);
+    const w = writer({ budgetMs: 5000, attemptTimeoutMs: 5000, maxRetries: 0 });
+    const short = await w.write(trigger, context, { budgetMs: 200 }).catch((e: unknown) => e);
+    expect((short as LlmHintError).message).toBe('no LLM hint within 200 ms');
+    const capped = await writer({ budgetMs: 250, attemptTimeoutMs: 5000, maxRetries: 0 })
+      .write(trigger, context, { budgetMs: 60_000 })
+      .catch((e: unknown) => e);
+    expect((capped as LlmHintError).message).toBe('no LLM hint within 250 ms');
+    standIn.setModes(['ok']);
+    expect((await w.write(trigger, context)).model).toBe('claude-test-fast');
   });
 
   it('opens the circuit after repeated failures and stops calling the API', async () => {

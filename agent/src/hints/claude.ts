@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
+import { emotionLabelIn } from '../language.js';
 import { CircuitBreaker } from './breaker.js';
-import { emotionLabelIn } from './language.js';
 import { HINT_TOOL, type HintContext, SUMMARY_PROMPT, SYSTEM_PROMPT, userPrompt } from './prompt.js';
 import type { HintDraft, HintTrigger } from './trigger.js';
 
@@ -78,10 +78,25 @@ export class ClaudeHintWriter {
     return this.#o.breaker;
   }
 
-  async write(t: HintTrigger, ctx: HintContext): Promise<HintDraft> {
+  /** The model asked for (a draft names the model that answered). */
+  get model(): string {
+    return this.#o.model;
+  }
+
+  /** The whole budget of one hint, retries included, when a call does not set its own. */
+  get budgetMs(): number {
+    return this.#o.budgetMs;
+  }
+
+  /**
+   * Writes the hint for `t`. `budgetMs` (at most the writer's own budget) bounds this call, so that a hint
+   * whose validity window is short falls back to the rule text in time.
+   */
+  async write(t: HintTrigger, ctx: HintContext, opts: { budgetMs?: number } = {}): Promise<HintDraft> {
     if (!this.#o.breaker.allow()) throw new LlmHintError('circuit-open', 'LLM circuit is open');
+    const budgetMs = Math.max(0, Math.min(this.#o.budgetMs, opts.budgetMs ?? this.#o.budgetMs));
     try {
-      const draft = await this.#call(t, ctx);
+      const draft = await this.#call(t, ctx, budgetMs);
       this.#o.breaker.success();
       return draft;
     } catch (err) {
@@ -136,9 +151,9 @@ export class ClaudeHintWriter {
     }
   }
 
-  async #call(t: HintTrigger, ctx: HintContext): Promise<HintDraft> {
+  async #call(t: HintTrigger, ctx: HintContext, budgetMs: number): Promise<HintDraft> {
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.#o.budgetMs);
+    const timer = setTimeout(() => abort.abort(), budgetMs);
     let firstTokenAt: number | undefined;
     try {
       const stream = this.#client.messages.stream(
@@ -158,11 +173,11 @@ export class ClaudeHintWriter {
       const message = await stream.finalMessage();
       const block = message.content.find((b) => b.type === 'tool_use' && b.name === HINT_TOOL.name);
       if (block?.type !== 'tool_use') throw new LlmHintError('malformed', 'no give_hint tool call');
-      return this.#validate(block.input, t, ctx, firstTokenAt ?? Date.now());
+      const draft = this.#validate(block.input, t, ctx, firstTokenAt ?? Date.now());
+      return { ...draft, model: message.model || this.#o.model };
     } catch (err) {
       if (err instanceof LlmHintError) throw err;
-      if (abort.signal.aborted)
-        throw new LlmHintError('timeout', `no LLM hint within ${this.#o.budgetMs} ms`);
+      if (abort.signal.aborted) throw new LlmHintError('timeout', `no LLM hint within ${budgetMs} ms`);
       throw new LlmHintError('api-error', (err as Error).message, { cause: err });
     } finally {
       clearTimeout(timer);

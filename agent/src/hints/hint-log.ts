@@ -1,12 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import type { SignalMessage } from '@interview-helper/protocol';
+import { PROTOCOL_VERSION, type SignalMessage, signalMessageSchema } from '@interview-helper/protocol';
+import type {
+  HintDrop,
+  HintInput,
+  HintRow,
+  ParticipantRow,
+  TranscriptSegmentRow,
+} from '@interview-helper/storage';
+import {
+  type Database,
+  HintStore,
+  hashInvite,
+  InterviewStore,
+  type OpenedDatabase,
+  openDatabase,
+} from '@interview-helper/storage';
 import type { logger } from '../log.js';
-import { type OpenedDatabase, openDatabase } from '../storage/database.js';
-import { HintStore } from '../storage/hint-store.js';
-import { hashInvite } from '../storage/invites.js';
-import type { HintRow, ParticipantRow, TranscriptSegmentRow } from '../storage/schema.js';
-import { InterviewStore } from '../storage/store.js';
-import type { HintInput } from '../storage/store-types.js';
 
 type Logger = ReturnType<typeof logger>;
 
@@ -52,6 +61,15 @@ export class HintLog {
     return new HintLog(opened, sessionId, log);
   }
 
+  /**
+   * The hint records of a session in the job's open database (the session recorder's, its one
+   * store); closing the log leaves that database open for its owner.
+   */
+  static over(db: Database, sessionId: string, log: Logger): HintLog {
+    const borrowed: OpenedDatabase = { db, kind: 'postgres', migrationMs: 0, close: async () => {} };
+    return new HintLog(borrowed, sessionId, log);
+  }
+
   async #try<T>(what: string, fn: () => Promise<T>, fallback: T): Promise<T> {
     try {
       return await fn();
@@ -67,6 +85,16 @@ export class HintLog {
 
   merge(hintId: string, evidence: string[]): Promise<boolean> {
     return this.#try('mergeIntoHint', () => this.#hints.mergeIntoHint(hintId, evidence), false);
+  }
+
+  /** Replaces what a hint says with what was last sent (after a merge or a refresh at delivery). */
+  update(hintId: string, update: Parameters<HintStore['updateHint']>[1]): Promise<boolean> {
+    return this.#try('updateHint', () => this.#hints.updateHint(hintId, update), false);
+  }
+
+  /** Records interviewers a hint was dropped for, and why. */
+  dropped(hintId: string, drops: HintDrop[]): Promise<boolean> {
+    return this.#try('addHintDrops', () => this.#hints.addHintDrops(hintId, drops), false);
   }
 
   delivered(hintId: string, to: string[], at: number): Promise<boolean> {
@@ -86,19 +114,23 @@ export class HintLog {
     return this.#try(
       'listSignals',
       async () =>
-        (await this.#store.listSignals(this.#sessionId, { limit: 10_000 })).map((r) => ({
-          v: 1 as const,
-          type: 'signal' as const,
-          id: r.id,
-          sessionId: r.sessionId,
-          analyser: r.analyser,
-          kind: r.kind,
-          media: r.media,
-          range: { start: r.rangeStart.getTime(), end: r.rangeEnd.getTime() },
-          values: r.values,
-          confidence: r.confidence,
-          summary: r.summary,
-        })),
+        (await this.#store.listSignals(this.#sessionId, { limit: 10_000 })).flatMap((r) => {
+          // rows written before the typed catalogue (or by a newer agent) are left out of the report
+          const parsed = signalMessageSchema.safeParse({
+            v: PROTOCOL_VERSION,
+            type: 'signal',
+            id: r.id,
+            sessionId: r.sessionId,
+            analyser: r.analyser,
+            kind: r.kind,
+            media: r.media,
+            range: { start: r.rangeStart.getTime(), end: r.rangeEnd.getTime() },
+            values: r.values,
+            confidence: r.confidence,
+            summary: r.summary,
+          });
+          return parsed.success ? [parsed.data] : [];
+        }),
       [],
     );
   }

@@ -1,115 +1,101 @@
 import {
   type HintDetail,
   MAX_CODE_BYTES,
+  type SettingsMessage,
+  type SignalKind,
   type SignalMessage,
   triggerSettingsSchema,
 } from '@interview-helper/protocol';
-import { type AudioFrame, AudioStream, type RemoteTrack, RoomEvent, TrackKind } from '@livekit/rtc-node';
-import { loadAgentConfig } from '../config.js';
+import { RoomEvent } from '@livekit/rtc-node';
+import type { TranscriptEvent } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import type { InboxMessage } from '../messaging/inbox.js';
 import { roleOf } from '../messaging/roles.js';
 import type { SessionContext, SessionExtension } from '../session/extension.js';
 import { type CadenceOptions, HintCadence } from './cadence.js';
-import { ClaudeHintWriter } from './claude.js';
+import type { ClaudeHintWriter } from './claude.js';
 import { HintLog } from './hint-log.js';
-import { HintPipeline, type ReadyHint } from './hint-pipeline.js';
+import { HintPipeline, inputOf } from './hint-pipeline.js';
+import type { LiveHint } from './live-hint.js';
+import { defaultHintTiming, type HintTimingTable, splitTimingOverrides } from './priorities.js';
 import type { HintContext } from './prompt.js';
 import { writeSessionReport } from './report-writer.js';
 import type { HintTrigger } from './trigger.js';
 import { applyTriggerOverrides, defaultTriggerOptions, type TriggerOptions } from './trigger-options.js';
 import { TriggerEngine } from './triggers.js';
-import { rmsDbfs, VoiceActivityTracker, voiceSignal } from './voice-activity.js';
 
-/** Options of {@link HintsExtension}; unset ones come from the environment (see `config.ts`). */
+/** Options of {@link HintsExtension}. */
 export interface HintsOptions {
   triggers: TriggerOptions;
+  /** Trigger overrides applied at start (validated like an interviewer's `settings` message). */
+  triggerOverrides?: SettingsMessage['triggers'];
+  /** Priority and validity window of each trigger kind (see `priorities.ts`). */
+  timing: HintTimingTable;
   cadence: Partial<CadenceOptions>;
-  /** Set to use an LLM writer; `undefined` with `useEnvLlm` reads ANTHROPIC_API_KEY. */
+  /** Set to write hints with an LLM; the rule templates otherwise (and on any LLM failure). */
   llm?: ClaudeHintWriter;
-  useEnvLlm: boolean;
+  /** Postgres URL hints are stored in; unset → kept in memory for this job. */
+  databaseUrl?: string;
   /** Period of the cadence and time-based trigger checks. */
   tickMs: number;
-  /** How often the stored transcript (written by the transcription extension) is read for new segments. */
-  transcriptPollMs: number;
 }
 
 export const defaultHintsOptions: HintsOptions = {
   triggers: defaultTriggerOptions,
+  timing: defaultHintTiming,
   cadence: {},
-  useEnvLlm: true,
   tickMs: 250,
-  transcriptPollMs: 2000,
 };
 
 /**
- * The hint engine of one session: turns signals, voice activity and code-pad updates into triggers,
+ * The hint engine of one session, fed by the session's bus: turns signals (pauses and answer ends
+ * from the turn model among them), the candidate's voice activity, final transcript segments and
+ * code-pad updates into triggers,
  * writes a hint for each (Claude when configured, the rule templates otherwise or on any LLM failure),
  * keeps them few (cadence per interviewer, near-duplicates merged), delivers them to interviewers only at
- * each one's detail level, stores each with its timeline, records feedback and writes the session report.
+ * each one's detail level, stores each with its timeline in the session's one store, records feedback
+ * and writes the session report. Works the same with or without `DATABASE_URL`.
  */
 export class HintsExtension implements SessionExtension {
   readonly name = 'hints';
+  readonly emits = ['code-update', 'answer-end', 'long-pause'] as const satisfies readonly SignalKind[];
   #o: HintsOptions;
   #log = logger('hints');
   #ctx?: SessionContext;
   #store?: HintLog;
   #triggers: TriggerOptions;
+  #timing: HintTimingTable;
   #engine: TriggerEngine;
   #pipeline?: HintPipeline;
   #llm?: ClaudeHintWriter;
-  #cadence!: HintCadence<ReadyHint>;
+  #cadence!: HintCadence<LiveHint>;
   #detail = new Map<string, HintDetail>();
-  #voice: VoiceActivityTracker;
-  #audio = new Map<string, ReadableStreamDefaultReader<AudioFrame>>();
   #recent: SignalMessage[] = [];
   #transcript: HintContext['transcript'] = [];
   #code?: { language: string; revision: number; text: string };
   #timer?: NodeJS.Timeout;
   #pending = new Set<Promise<unknown>>();
   #reportTimer?: NodeJS.Timeout;
-  #transcriptTimer?: NodeJS.Timeout;
-  #seenSegments = new Set<string>();
-  #polling = false;
+  #off: (() => void)[] = [];
 
   constructor(opts: Partial<HintsOptions> = {}) {
     this.#o = { ...defaultHintsOptions, ...opts };
     this.#triggers = structuredClone(this.#o.triggers);
+    this.#timing = structuredClone(this.#o.timing);
     this.#engine = new TriggerEngine(() => this.#triggers);
-    this.#voice = new VoiceActivityTracker(() => ({
-      longPauseSeconds: this.#triggers['long-pause'].minSeconds,
-      answerGapSeconds: this.#triggers['answer-end'].gapSeconds,
-      minAnswerSeconds: this.#triggers['answer-end'].minAnswerSeconds,
-    }));
   }
 
   async start(ctx: SessionContext): Promise<void> {
     this.#ctx = ctx;
-    const config = loadAgentConfig();
-    if (config.HINTS_TRIGGERS) {
-      try {
-        this.#override(JSON.parse(config.HINTS_TRIGGERS), 'HINTS_TRIGGERS');
-      } catch {
-        this.#log.error({ code: 'invalid-triggers' }, 'HINTS_TRIGGERS is not JSON; default triggers used');
-      }
-    }
-    this.#cadence = new HintCadence({ minIntervalMs: config.HINTS_MIN_INTERVAL_MS, ...this.#o.cadence });
+    if (this.#o.triggerOverrides) this.#override(this.#o.triggerOverrides, 'HINTS_TRIGGERS');
+    this.#cadence = new HintCadence(this.#o.cadence);
     this.#llm = this.#o.llm;
-    if (!this.#llm && this.#o.useEnvLlm && config.ANTHROPIC_API_KEY) {
-      this.#llm = new ClaudeHintWriter({
-        apiKey: config.ANTHROPIC_API_KEY,
-        ...(config.ANTHROPIC_BASE_URL ? { baseURL: config.ANTHROPIC_BASE_URL } : {}),
-        model: config.HINTS_MODEL,
-        budgetMs: config.HINTS_LLM_BUDGET_MS,
-      });
-    }
-    this.#log.info({ llm: this.#llm ? config.HINTS_MODEL : 'off (rule hints)' }, 'hints started');
-    try {
-      this.#store = await HintLog.open(config.DATABASE_URL, ctx.sessionId, this.#log);
-    } catch (err) {
-      this.#log.error({ err }, 'hint storage unreachable: this job keeps its hints in memory');
-      this.#store = await HintLog.open(undefined, ctx.sessionId, this.#log);
-    }
+    this.#log.info({ llm: this.#llm ? 'on' : 'off (rule hints)' }, 'hints started');
+    // The session's one store; a recorder without a database (tests) gets a private in-memory one.
+    const db = ctx.recorder.database;
+    this.#store = db
+      ? HintLog.over(db, ctx.sessionId, this.#log)
+      : await HintLog.open(undefined, ctx.sessionId, this.#log);
     this.#pipeline = new HintPipeline({
       ctx,
       store: this.#store,
@@ -122,23 +108,37 @@ export class HintsExtension implements SessionExtension {
       }),
       detailOf: (who) => this.#detail.get(who) ?? 'normal',
       log: this.#log,
+      timing: (kind) => this.#timing[kind],
+      thresholds: (kind) => ({ ...this.#triggers[kind] }),
+      lastSpeechAt: () => this.#engine.lastSpeechAt,
+      input: (id) => {
+        const s = this.#recent.findLast((x) => x.id === id);
+        return s ? inputOf(s) : undefined;
+      },
     });
     this.#timer = setInterval(() => this.#tick(), this.#o.tickMs);
     this.#timer.unref();
-    this.#transcriptTimer = setInterval(() => this.#track(this.#pollTranscript()), this.#o.transcriptPollMs);
-    this.#transcriptTimer.unref();
+    const candidateSpeech = (at: number) => this.#engine.noteSpeech(at);
+    this.#off = [
+      ctx.bus.on('signal', (e) => this.onSignal(e.signal)),
+      ctx.bus.on('client-message', (e) => this.onClientMessage(e.message)),
+      ctx.bus.on('transcript', (e) => this.onTranscript(e.segment)),
+      ctx.bus.on('speech-start', (e) => e.speaker.role === 'candidate' && candidateSpeech(e.at)),
+      ctx.bus.on('speech-end', (e) => e.speaker.role === 'candidate' && candidateSpeech(e.end)),
+      ctx.bus.on('vad', (e) => e.speaker.role === 'candidate' && e.speaking && candidateSpeech(e.at)),
+      // Pauses are the turn model's; it also reports them at the long-pause trigger's threshold.
+      ctx.turns.watchPause(() =>
+        this.#triggers['long-pause'].enabled
+          ? this.#triggers['long-pause'].minSeconds
+          : Number.POSITIVE_INFINITY,
+      ),
+    ];
     ctx.room.on(RoomEvent.ParticipantDisconnected, this.#onLeave);
   }
 
   onSignal(signal: SignalMessage): void {
     this.#recent.push(signal);
     if (this.#recent.length > 20_000) this.#recent.splice(0, 10_000);
-    const text = signal.values.text;
-    const role = signal.values.role ?? signal.values.speakerRole;
-    if (typeof text === 'string' && typeof role === 'string' && signal.kind.startsWith('transcript')) {
-      this.#transcript.push({ role, text, at: signal.range.end });
-      if (this.#transcript.length > 100) this.#transcript.shift();
-    }
     for (const t of this.#engine.onSignal(signal, Date.now())) this.#handle(t);
   }
 
@@ -194,25 +194,26 @@ export class HintsExtension implements SessionExtension {
     }
   }
 
-  onCandidateTrack(track: RemoteTrack): void {
-    if (track.kind !== TrackKind.KIND_AUDIO || !track.sid) return;
-    const reader = new AudioStream(track, { sampleRate: 16000, numChannels: 1 }).getReader();
-    this.#audio.set(track.sid, reader);
-    this.#track(this.#listen(reader).finally(() => reader.releaseLock()));
-  }
-
-  onCandidateTrackEnded(trackSid: string): void {
-    const reader = this.#audio.get(trackSid);
-    this.#audio.delete(trackSid);
-    void reader?.cancel().catch(() => {});
+  /** A final transcript segment: context for the LLM, and the stuck / question triggers. */
+  onTranscript(seg: TranscriptEvent): void {
+    if (seg.status !== 'ok') return;
+    this.#transcript.push({ role: seg.speaker.role, text: seg.text, at: seg.end });
+    if (this.#transcript.length > 100) this.#transcript.shift();
+    const found = this.#engine.onTranscript({
+      id: seg.id,
+      role: seg.speaker.role,
+      text: seg.text,
+      end: seg.end,
+    });
+    for (const t of found) this.#handle(t);
   }
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    clearInterval(this.#transcriptTimer);
     clearTimeout(this.#reportTimer);
     this.#ctx?.room.off(RoomEvent.ParticipantDisconnected, this.#onLeave);
-    for (const sid of [...this.#audio.keys()]) this.onCandidateTrackEnded(sid);
+    for (const off of this.#off) off();
+    this.#off = [];
     await Promise.allSettled([...this.#pending]);
     await this.#report();
     await this.#store?.close();
@@ -231,22 +232,12 @@ export class HintsExtension implements SessionExtension {
       this.#log.warn({ from, code: 'invalid-triggers' }, 'trigger settings ignored: not a trigger map');
       return;
     }
-    const { options, ignored } = applyTriggerOverrides(this.#triggers, parsed.data);
+    const timed = splitTimingOverrides(this.#timing, parsed.data);
+    const { options, ignored } = applyTriggerOverrides(this.#triggers, timed.triggers);
     this.#triggers = options;
+    this.#timing = timed.timing;
+    ignored.push(...timed.ignored);
     if (ignored.length > 0) this.#log.warn({ from, ignored }, 'unknown trigger settings ignored');
-  }
-
-  async #listen(reader: ReadableStreamDefaultReader<AudioFrame>): Promise<void> {
-    for (;;) {
-      const { value: frame, done } = await reader.read();
-      if (done) return;
-      const end = Date.now();
-      const ms = (frame.samplesPerChannel / frame.sampleRate) * 1000;
-      for (const e of this.#voice.push(rmsDbfs(frame.data), end, ms)) {
-        if (e.type === 'speech') this.#engine.noteSpeech(e.at);
-        else this.#ctx?.emitSignal(voiceSignal(e), { analyser: 'voice-activity', media: 'audio' });
-      }
-    }
   }
 
   #handle(t: HintTrigger): void {
@@ -255,34 +246,8 @@ export class HintsExtension implements SessionExtension {
 
   #tick(): void {
     const now = Date.now();
-    for (const { interviewer, hint } of this.#cadence.due(now)) {
-      this.#track(this.#pipeline?.send(hint, [interviewer]));
-    }
+    this.#track(this.#pipeline?.tick(now));
     for (const t of this.#engine.onTick(now)) this.#handle(t);
-  }
-
-  /** New final transcript segments: context for the LLM, and the stuck / question triggers. */
-  async #pollTranscript(): Promise<void> {
-    if (this.#polling || !this.#store) return;
-    this.#polling = true;
-    try {
-      for (const seg of await this.#store.transcript()) {
-        if (this.#seenSegments.has(seg.id) || !seg.final || seg.status !== 'ok') continue;
-        this.#seenSegments.add(seg.id);
-        const at = seg.endAt.getTime();
-        this.#transcript.push({ role: seg.speakerRole, text: seg.text, at });
-        if (this.#transcript.length > 100) this.#transcript.shift();
-        const found = this.#engine.onTranscript({
-          id: seg.id,
-          role: seg.speakerRole,
-          text: seg.text,
-          end: at,
-        });
-        for (const t of found) this.#handle(t);
-      }
-    } finally {
-      this.#polling = false;
-    }
   }
 
   #onLeave = (): void => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMOTION_AND_TRAIT_WORDS, emotionLabelIn } from './language.js';
+import { EMOTION_AND_TRAIT_WORDS, emotionLabelIn } from '../language.js';
 import { HINT_TOOL, SUMMARY_PROMPT, SYSTEM_PROMPT } from './prompt.js';
 import { RuleHintWriter } from './rules.js';
 import type { HintTrigger } from './trigger.js';

@@ -64,6 +64,36 @@ const TEMPLATES: Record<HintTrigger['kind'], Template> = {
   }),
 };
 
+/** One trigger of a merged hint, with its facts as last observed and whether what it describes has ended. */
+export interface MergedPart {
+  trigger: HintTrigger;
+  facts: Facts;
+  ended: boolean;
+}
+
+const STUCK_FOLLOW = 'Consider clarifying the question or giving a scoped hint.';
+
+/** Texts of a long pause and a clarification request close together, true at the moment they are shown. */
+function pauseAndRequest(pause: MergedPart, request: MergedPart): { minimal: string; normal: string } {
+  const s = pause.facts.seconds;
+  const quote = request.facts.quote;
+  if (!pause.ended) {
+    return {
+      minimal: `Asked for help; no speech for ${s} s since.`,
+      normal: `The candidate said "${quote}" and has not spoken for ${s} s since. ${STUCK_FOLLOW}`,
+    };
+  }
+  return request.trigger.at >= pause.trigger.at
+    ? {
+        minimal: `Asked for help after ${s} s of silence.`,
+        normal: `After ${s} s without speaking, the candidate said "${quote}". ${STUCK_FOLLOW}`,
+      }
+    : {
+        minimal: `Asked for help, then ${s} s of silence.`,
+        normal: `The candidate said "${quote}", then did not speak for ${s} s. ${STUCK_FOLLOW}`,
+      };
+}
+
 /**
  * The embedded hint writer: deterministic templates, one per trigger, at three detail levels. Used when
  * no LLM key is set and whenever the LLM fails or is slow. Every hint cites the trigger's evidence.
@@ -78,6 +108,34 @@ export class RuleHintWriter {
       text: { minimal: tpl.minimal, normal, verbose: `${normal}${cite}` },
       evidence: [...t.evidence],
       confidence: t.confidence,
+      source: 'rules',
+    };
+  }
+
+  /**
+   * One hint for related triggers merged together (the first part is the hint's own trigger): a long pause
+   * with a clarification request reads as one sentence; other pairs are the texts one after the other.
+   */
+  writeMerged(parts: readonly MergedPart[]): HintDraft {
+    const [first] = parts;
+    if (!first) throw new RangeError('writeMerged needs at least one part');
+    const pause = parts.find((p) => p.trigger.kind === 'long-pause');
+    const request = parts.find((p) => p.trigger.kind === 'stuck');
+    const evidence = [...new Set(parts.flatMap((p) => p.trigger.evidence))];
+    const texts =
+      pause && request && parts.length === 2
+        ? pauseAndRequest(pause, request)
+        : parts
+            .map(
+              (p): { minimal: string; normal: string } => this.write({ ...p.trigger, facts: p.facts }).text,
+            )
+            .reduce((a, b) => ({ minimal: `${a.minimal} ${b.minimal}`, normal: `${a.normal} ${b.normal}` }));
+    const cite = evidence.length > 0 ? ` Evidence: ${evidence.join(', ')}.` : '';
+    return {
+      kind: first.trigger.kind,
+      text: { minimal: texts.minimal, normal: texts.normal, verbose: `${texts.normal}${cite}` },
+      evidence,
+      confidence: Math.max(...parts.map((p) => p.trigger.confidence)),
       source: 'rules',
     };
   }

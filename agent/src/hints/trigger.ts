@@ -27,6 +27,8 @@ export interface HintDraft {
   evidence: string[];
   confidence: number;
   source: 'rules' | 'llm';
+  /** The model that wrote an LLM draft. */
+  model?: string;
   /** When the LLM's first token arrived (LLM drafts). */
   firstTokenAt?: number;
 }

@@ -1,41 +1,28 @@
-import type { SignalMessage } from '@interview-helper/protocol';
+import type { SignalKind, SignalMessage, SignalOf } from '@interview-helper/protocol';
 import { type CodeIssue, reviewCode } from './code-review.js';
 import type { Facts, HintTrigger } from './trigger.js';
-import type { TriggerOptions } from './trigger-options.js';
+import type { TriggerKind, TriggerOptions } from './trigger-options.js';
 
-/** Signal kinds each trigger listens to (other capabilities' analysers publish these). */
-export const SIGNAL_KINDS = {
-  pause: ['silence', 'long-pause', 'pause'],
-  answerEnd: ['answer-end'],
-  transcript: ['transcript', 'transcript-segment'],
-  lookAway: ['look-away', 'gaze-away'],
-  extraPerson: ['extra-candidate', 'extra-person', 'extra-face', 'additional-person'],
-  faceCount: ['faces', 'face-count'],
-  speechRate: ['speech-rate', 'delivery'],
-  prosody: ['monotone', 'pitch', 'prosody'],
-  voice: ['voice-activity'],
-} as const;
+type Base = (kind: TriggerKind, facts: Facts, confidence: number, evidence?: string[]) => HintTrigger;
+
+/**
+ * Signal kinds each trigger reads (typed values from the signal catalogue). A test checks that some analyser
+ * or session capability emits every one of them.
+ */
+export const TRIGGER_INPUTS = {
+  'long-pause': ['long-pause', 'speech-segment'],
+  'answer-end': ['answer-end'],
+  'look-away': ['look-away'],
+  'extra-person': ['additional-person', 'extra-candidate'],
+  'fast-speech': ['speech-rate', 'delivery'],
+  monotone: ['monotone'],
+  'code-idle': ['speech-segment'],
+} as const satisfies Partial<Record<TriggerKind, readonly SignalKind[]>>;
 
 const STUCK =
   /\b(i'?m stuck|i am stuck|not sure (how|what|where)|i don'?t know (how|what|where)|can you (repeat|clarify|explain)|could you (repeat|clarify|rephrase|explain)|what do you mean|do you mean|give me a hint|no idea)\b/i;
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const round1 = (x: number) => Math.round(x * 10) / 10;
-const has = (list: readonly string[], kind: string) => list.includes(kind);
-
-/** Seconds of a pause signal, whatever unit its analyser used. */
-function pauseSeconds(s: SignalMessage): number | undefined {
-  const v = s.values;
-  const sec = num(v.seconds) ?? num(v.silenceSeconds) ?? num(v.durationSeconds) ?? num(v.pauseSeconds);
-  if (sec !== undefined) return sec;
-  const ms = num(v.durationMs) ?? num(v.pauseMs);
-  return ms !== undefined ? ms / 1000 : (s.range.end - s.range.start) / 1000;
-}
-
-function speakerRole(s: SignalMessage): string | undefined {
-  return str(s.values.role) ?? str(s.values.speakerRole) ?? str(s.values.speaker);
-}
 
 /**
  * Decides, from the session's signals and code-pad updates, when something is worth an interviewer's
@@ -50,7 +37,8 @@ export class TriggerEngine {
   #lookAways: { id: string; at: number }[] = [];
   #code?: { revision: number; language: string; text: string; changedAt: number; id?: string };
   #codeIdleFired = false;
-  #pauses: number[] = [];
+  /** Pause episodes that already fired (one hint per pause). */
+  #firedPauses: string[] = [];
 
   /** `options` is read on every call so that run-time overrides apply at once. */
   constructor(options: () => TriggerOptions) {
@@ -87,103 +75,108 @@ export class TriggerEngine {
       dedupeKey: kind,
     });
 
-    if (has(SIGNAL_KINDS.voice, s.kind) && s.values.speaking === true) {
-      this.#candidateSpoke = true;
-      this.#lastSpeechAt = Math.max(this.#lastSpeechAt, s.range.end);
-    }
-    if (has(SIGNAL_KINDS.transcript, s.kind)) {
-      const role = speakerRole(s);
-      const text = str(s.values.text) ?? '';
-      if (role === 'candidate' || role === 'interviewer') {
-        out.push(...this.onTranscript({ id: s.id, role, text, end: s.range.end, confidence: s.confidence }));
-      }
-    }
-    if (has(SIGNAL_KINDS.pause, s.kind) && o['long-pause'].enabled) {
-      const seconds = pauseSeconds(s);
-      const p = o['long-pause'];
-      const q = this.#lastQuestion;
-      const recentQuestion =
-        q && s.range.start - q.at <= p.questionWindowSeconds * 1000 && q.at <= s.range.start + 1000;
-      // `after` (from the turn tracker and the VAD analyser): what the silence followed.
-      const afterInterviewer = s.values.after === 'interviewer';
-      const afterSpeech = s.values.after === 'speech' || s.values.speechBefore === true;
-      const eligible =
-        recentQuestion || afterInterviewer || (!p.requireQuestion && (this.#candidateSpoke || afterSpeech));
-      if (seconds !== undefined && seconds >= p.minSeconds && eligible) {
-        const facts: Facts = { seconds: round1(seconds) };
-        if (recentQuestion && q) facts.question = q.text.slice(0, 200);
-        else if (afterInterviewer) facts.afterInterviewer = true;
-        const evidence = recentQuestion && q ? [s.id, q.id] : [s.id];
-        const t = base('long-pause', facts, 0.9, evidence);
-        t.at = s.range.start + p.minSeconds * 1000;
-        t.dedupeKey = this.#pauseEpisode(s.range.start);
-        out.push(t);
-      }
-    }
-    if (has(SIGNAL_KINDS.answerEnd, s.kind) && o['answer-end'].enabled) {
-      const seconds = num(s.values.speechSeconds) ?? (s.range.end - s.range.start) / 1000;
-      if (seconds >= o['answer-end'].minAnswerSeconds) {
-        const facts: Facts = { speechSeconds: round1(seconds) };
-        const said = this.#lastCandidateText;
-        const evidence = [s.id];
-        if (said && said.at >= s.range.start - 1000) {
-          facts.answer = said.text.slice(-300);
-          evidence.push(said.id);
-        }
-        if (this.#lastQuestion) facts.question = this.#lastQuestion.text.slice(0, 200);
-        out.push({ ...base('answer-end', facts, 0.7, evidence), dedupeKey: `answer-end@${s.range.start}` });
-      }
-    }
-    if (has(SIGNAL_KINDS.lookAway, s.kind) && o['look-away'].enabled) {
-      const w = o['look-away'];
-      this.#lookAways.push({ id: s.id, at: s.range.end });
-      this.#lookAways = this.#lookAways.filter((x) => x.at >= s.range.end - w.windowSeconds * 1000);
-      if (this.#lookAways.length >= w.minEvents) {
-        const evidence = this.#lookAways.map((x) => x.id);
-        out.push(
-          base('look-away', { count: evidence.length, windowSeconds: w.windowSeconds }, 0.8, evidence),
-        );
-        this.#lookAways = [];
-      }
-    }
-    if (o['extra-person'].enabled) {
-      const faces = has(SIGNAL_KINDS.faceCount, s.kind)
-        ? (num(s.values.count) ?? num(s.values.faces))
-        : undefined;
-      if (has(SIGNAL_KINDS.extraPerson, s.kind) || (faces !== undefined && faces >= 2)) {
-        const facts: Facts = { signal: s.kind };
-        if (faces !== undefined) facts.faces = faces;
-        const identity = str(s.values.identity);
-        if (identity) facts.identity = identity;
-        out.push(base('extra-person', facts, Math.max(0.5, s.confidence)));
-      }
-    }
-    if (has(SIGNAL_KINDS.speechRate, s.kind) && o['fast-speech'].enabled) {
-      const wpm = num(s.values.wordsPerMinute) ?? num(s.values.wpm);
-      const sps = num(s.values.syllablesPerSecond);
-      if (wpm !== undefined && wpm >= o['fast-speech'].wordsPerMinute) {
-        out.push({
-          ...base('fast-speech', { wordsPerMinute: Math.round(wpm) }, 0.7),
-          dedupeKey: 'fast-speech',
-        });
-      } else if (sps !== undefined && sps >= o['fast-speech'].syllablesPerSecond) {
-        out.push({
-          ...base('fast-speech', { syllablesPerSecond: round1(sps) }, 0.6),
-          dedupeKey: 'fast-speech',
-        });
-      }
-    }
-    if (has(SIGNAL_KINDS.prosody, s.kind) && o.monotone.enabled) {
-      const semis =
-        num(s.values.semitoneSpread) ?? num(s.values.pitchStdSemitones) ?? num(s.values.pitchRangeSemitones);
-      if (s.values.monotone === true || (semis !== undefined && semis <= o.monotone.maxPitchSemitones)) {
-        const facts: Facts = {};
-        if (semis !== undefined) facts.pitchSemitones = round1(semis);
-        out.push(base('monotone', facts, 0.6));
-      }
+    switch (s.kind) {
+      case 'speech-segment':
+        this.noteSpeech(s.range.end);
+        break;
+      case 'long-pause':
+        if (s.values.phase === 'end') this.noteSpeech(s.range.end);
+        // the turn model reports a pause at its threshold (start) and again at each watched one (update)
+        else if (o['long-pause'].enabled) out.push(...this.#longPause(s, base));
+        break;
+      case 'answer-end':
+        if (o['answer-end'].enabled) out.push(...this.#answerEnd(s, base));
+        break;
+      case 'look-away':
+        // one episode = one look-away: its start counts, its end does not
+        if (s.values.phase === 'start' && o['look-away'].enabled) out.push(...this.#lookAway(s, base));
+        break;
+      case 'additional-person':
+        if (s.values.phase === 'start' && o['extra-person'].enabled)
+          out.push(
+            base('extra-person', { signal: s.kind, faces: s.values.maxFaces }, Math.max(0.5, s.confidence)),
+          );
+        break;
+      case 'extra-candidate':
+        if (o['extra-person'].enabled)
+          out.push(
+            base(
+              'extra-person',
+              { signal: s.kind, identity: s.values.identity },
+              Math.max(0.5, s.confidence),
+            ),
+          );
+        break;
+      case 'speech-rate':
+        if (o['fast-speech'].enabled && s.values.wordsPerMinute >= o['fast-speech'].wordsPerMinute)
+          out.push({
+            ...base('fast-speech', { wordsPerMinute: Math.round(s.values.wordsPerMinute) }, 0.7),
+            dedupeKey: 'fast-speech',
+          });
+        break;
+      case 'delivery':
+        if (o['fast-speech'].enabled && s.values.syllablesPerSecond >= o['fast-speech'].syllablesPerSecond)
+          out.push({
+            ...base('fast-speech', { syllablesPerSecond: round1(s.values.syllablesPerSecond) }, 0.6),
+            dedupeKey: 'fast-speech',
+          });
+        break;
+      case 'monotone':
+        if (
+          o.monotone.enabled &&
+          (s.values.monotone || s.values.semitoneSpread <= o.monotone.maxPitchSemitones)
+        )
+          out.push(base('monotone', { pitchSemitones: round1(s.values.semitoneSpread) }, 0.6));
+        break;
     }
     void now;
     return out;
+  }
+
+  #longPause(s: SignalOf<'long-pause'>, base: Base): HintTrigger[] {
+    const p = this.#opts()['long-pause'];
+    const seconds = s.values.silenceSeconds;
+    const q = this.#lastQuestion;
+    const recentQuestion =
+      q && s.range.start - q.at <= p.questionWindowSeconds * 1000 && q.at <= s.range.start + 1000;
+    const afterInterviewer = s.values.after === 'interviewer';
+    const afterSpeech = s.values.after === 'speech';
+    const eligible =
+      recentQuestion || afterInterviewer || (!p.requireQuestion && (this.#candidateSpoke || afterSpeech));
+    if (seconds < p.minSeconds || !eligible || this.#firedPauses.includes(s.values.episodeId)) return [];
+    this.#firedPauses.push(s.values.episodeId);
+    if (this.#firedPauses.length > 50) this.#firedPauses.shift();
+    const facts: Facts = { seconds: round1(seconds) };
+    if (recentQuestion && q) facts.question = q.text.slice(0, 200);
+    else if (afterInterviewer) facts.afterInterviewer = true;
+    const t = base('long-pause', facts, 0.9, recentQuestion && q ? [s.id, q.id] : [s.id]);
+    t.at = s.range.start + p.minSeconds * 1000;
+    t.dedupeKey = `long-pause@${s.values.episodeId}`;
+    return [t];
+  }
+
+  #answerEnd(s: SignalOf<'answer-end'>, base: Base): HintTrigger[] {
+    const seconds = s.values.speechSeconds;
+    if (seconds < this.#opts()['answer-end'].minAnswerSeconds) return [];
+    const facts: Facts = { speechSeconds: round1(seconds) };
+    const said = this.#lastCandidateText;
+    const evidence = [s.id];
+    if (said && said.at >= s.range.start - 1000) {
+      facts.answer = said.text.slice(-300);
+      evidence.push(said.id);
+    }
+    if (this.#lastQuestion) facts.question = this.#lastQuestion.text.slice(0, 200);
+    return [{ ...base('answer-end', facts, 0.7, evidence), dedupeKey: `answer-end@${s.range.start}` }];
+  }
+
+  #lookAway(s: SignalOf<'look-away'>, base: Base): HintTrigger[] {
+    const w = this.#opts()['look-away'];
+    this.#lookAways.push({ id: s.id, at: s.range.end });
+    this.#lookAways = this.#lookAways.filter((x) => x.at >= s.range.end - w.windowSeconds * 1000);
+    if (this.#lookAways.length < w.minEvents) return [];
+    const evidence = this.#lookAways.map((x) => x.id);
+    this.#lookAways = [];
+    return [base('look-away', { count: evidence.length, windowSeconds: w.windowSeconds }, 0.8, evidence)];
   }
 
   /** Feeds one transcript segment (from transcript signals or the stored transcript). */
@@ -215,15 +208,6 @@ export class TriggerEngine {
         dedupeKey: `stuck@${seg.id}`,
       },
     ];
-  }
-
-  /** One dedupe key per pause: pause signals from several analysers starting within 2.5 s are the same pause. */
-  #pauseEpisode(start: number): string {
-    const same = this.#pauses.find((p) => Math.abs(p - start) <= 2500);
-    if (same !== undefined) return `long-pause@${same}`;
-    this.#pauses.push(start);
-    if (this.#pauses.length > 50) this.#pauses.shift();
-    return `long-pause@${start}`;
   }
 
   /** Feeds a code-pad revision (already size-checked); returns code-aware triggers. */

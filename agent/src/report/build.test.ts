@@ -1,23 +1,23 @@
-import { type SignalMessage, sessionReportSchema } from '@interview-helper/protocol';
+import {
+  exampleSignal,
+  type SignalKind,
+  type SignalMessage,
+  sessionReportSchema,
+} from '@interview-helper/protocol';
+import type { HintRow } from '@interview-helper/storage';
 import { describe, expect, it } from 'vitest';
-import { emotionLabelIn } from '../hints/language.js';
-import type { HintRow } from '../storage/schema.js';
+import { emotionLabelIn } from '../language.js';
 import { buildReport, percentiles } from './build.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
-const sig = (id: string, kind: string, start: number): SignalMessage => ({
-  v: 1,
-  type: 'signal',
-  id,
-  sessionId: 's1',
-  analyser: 'a',
-  kind,
-  media: 'audio',
-  range: { start, end: start + 1000 },
-  values: {},
-  confidence: 1,
-  summary: `${kind} at ${start}`,
-});
+const sig = (id: string, kind: SignalKind, start: number): SignalMessage =>
+  exampleSignal(kind, {}, start + 1000, {
+    id,
+    sessionId: 's1',
+    analyser: 'a',
+    range: { start, end: start + 1000 },
+    summary: `${kind} at ${start}`,
+  });
 const hint = (id: string, over: Partial<HintRow> = {}): HintRow => ({
   id,
   sessionId: 's1',
@@ -34,6 +34,8 @@ const hint = (id: string, over: Partial<HintRow> = {}): HintRow => ({
   publishedAt: new Date(T0 + 8100),
   recipients: ['ivy'],
   mergedCount: 0,
+  why: null,
+  drops: [],
   feedbackUseful: null,
   feedbackAt: null,
   ...over,
@@ -56,8 +58,8 @@ describe('buildReport', () => {
     ],
     signals: [
       sig('sig_l', 'audio-level', T0 + 1000),
-      sig('sig_p', 'silence', T0 + 2000),
-      sig('sig_p', 'silence', T0 + 2000),
+      sig('sig_p', 'long-pause', T0 + 2000),
+      sig('sig_p', 'long-pause', T0 + 2000),
     ],
     hints: [
       hint('h1', { feedbackUseful: true, feedbackAt: new Date(T0 + 20_000), mergedCount: 2 }),
@@ -67,7 +69,11 @@ describe('buildReport', () => {
         publishedAt: new Date(T0 + 8400),
         feedbackUseful: false,
       }),
-      hint('h3', { publishedAt: null }),
+      hint('h3', {
+        publishedAt: null,
+        recipients: [],
+        drops: [{ identity: 'ivy', reason: 'expired', at: T0 + 20_000 }],
+      }),
     ],
     transcript: [
       {
@@ -102,13 +108,14 @@ describe('buildReport', () => {
     // what the web client validates at its boundary
     expect(sessionReportSchema.safeParse(r).success).toBe(true);
     expect(r.timeline.map((e) => e.id)).toEqual(['sig_p']); // periodic kinds and repeats left out
-    expect(r.metrics.signalCounts).toEqual({ 'audio-level': 1, silence: 1 });
+    expect(r.metrics.signalCounts).toEqual({ 'audio-level': 1, 'long-pause': 1 });
     expect(r.metrics.durationSeconds).toBe(600);
     expect(r.metrics.hints).toEqual({
       total: 3,
       bySource: { rules: 2, llm: 1 },
       byKind: { 'long-pause': 3 },
       merged: 2,
+      dropped: 1,
     });
     expect(r.metrics.delivery.triggerToPublishedMs).toEqual({ n: 2, p50: 100, p95: 400 });
     expect(r.metrics.delivery.firstTokenToPublishedMs).toEqual({ n: 1, p50: 350, p95: 350 });
@@ -124,6 +131,9 @@ describe('buildReport', () => {
     ]);
     expect(r.hints[0]?.feedback).toEqual({ useful: true, at: new Date(T0 + 20_000).toISOString() });
     expect(r.hints[2]?.publishedAt).toBeNull();
+    expect(r.hints[2]?.drops).toEqual([
+      { identity: 'ivy', reason: 'expired', at: new Date(T0 + 20_000).toISOString() },
+    ]);
   });
 
   it('writes a deterministic summary of observable facts', () => {
@@ -132,7 +142,8 @@ describe('buildReport', () => {
     expect(a.summary).toEqual(b.summary);
     expect(a.summary.source).toBe('rules');
     expect(a.summary.text).toContain('3 hints (2 rule-based, 1 LLM), 2 near-duplicates merged.');
-    expect(a.summary.text).toContain('Observed: silence ×1.');
+    expect(a.summary.text).toContain('Observed: long-pause ×1.');
+    expect(a.summary.text).toContain('1 hint was dropped unsent');
     expect(emotionLabelIn(a.summary.text)).toBeUndefined();
   });
 

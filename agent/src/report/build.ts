@@ -2,7 +2,7 @@ import type { Percentiles, SessionReport, SignalMessage } from '@interview-helpe
 
 export type { Percentiles, SessionReport } from '@interview-helper/protocol';
 
-import type { HintRow, ParticipantRow, TranscriptSegmentRow } from '../storage/schema.js';
+import type { HintRow, ParticipantRow, TranscriptSegmentRow } from '@interview-helper/storage';
 
 /** Signal kinds that arrive periodically; counted in the metrics, left out of the timeline. */
 export const PERIODIC_KINDS: ReadonlySet<string> = new Set(['audio-level', 'video-frames']);
@@ -81,6 +81,7 @@ export function buildReport(input: ReportInput): SessionReport {
         bySource: count(input.hints, (h) => h.source),
         byKind: count(input.hints, (h) => h.kind),
         merged: input.hints.reduce((n, h) => n + h.mergedCount, 0),
+        dropped: input.hints.filter((h) => h.recipients.length === 0 && h.drops.length > 0).length,
       },
       delivery: {
         triggerToPublishedMs: percentiles(input.hints.flatMap((h) => gap(h.triggerAt, h.publishedAt))),
@@ -113,6 +114,8 @@ export function buildReport(input: ReportInput): SessionReport {
       publishedAt: isoOrNull(h.publishedAt),
       recipients: h.recipients,
       mergedCount: h.mergedCount,
+      why: h.why,
+      drops: h.drops.map((d) => ({ identity: d.identity, reason: d.reason, at: iso(d.at) })),
       feedback:
         h.feedbackUseful === null
           ? null
@@ -137,6 +140,9 @@ export function deterministicSummary(r: Omit<SessionReport, 'summary'>): string 
     `Session of ${minutes} min with ${r.participants.length} participant stays.`,
     observed.length ? `Observed: ${observed.join(', ')}.` : 'No notable observations.',
     `${h.total} hints (${h.bySource.rules ?? 0} rule-based, ${h.bySource.llm ?? 0} LLM), ${h.merged} near-duplicates merged.`,
+    h.dropped
+      ? `${h.dropped} ${h.dropped === 1 ? 'hint was' : 'hints were'} dropped unsent (no longer valid when they could be shown).`
+      : '',
     `Feedback: ${f.useful} useful, ${f.notUseful} not useful, ${f.none} without feedback.`,
     d.n ? `Hint delivery from trigger: p50 ${d.p50} ms, p95 ${d.p95} ms.` : '',
     `${r.transcript.length} final transcript segments.`,

@@ -10,12 +10,7 @@ import {
 } from '@livekit/rtc-node';
 import { logger } from '../log.js';
 import { roleOf } from '../messaging/roles.js';
-import {
-  defaultVideoDimensions,
-  preferVideoDimensions,
-  type VideoDimensions,
-  videoDimensionsFromEnv,
-} from './media.js';
+import { defaultVideoDimensions, preferVideoDimensions, type VideoDimensions } from './media.js';
 
 /** Callbacks of a {@link CandidateTracker}. None may throw; errors are logged. */
 export interface CandidateTrackerHandlers {
@@ -65,16 +60,7 @@ export class CandidateTracker {
   constructor(room: Room, handlers: CandidateTrackerHandlers, opts: Partial<CandidateTrackerOptions> = {}) {
     this.#room = room;
     this.#h = handlers;
-    this.#o = { videoDimensions: opts.videoDimensions ?? this.#dimensionsFromEnv() };
-  }
-
-  #dimensionsFromEnv(): VideoDimensions {
-    try {
-      return videoDimensionsFromEnv();
-    } catch (err) {
-      this.#logger.error({ err }, 'bad video size setting; asking for the default size');
-      return defaultVideoDimensions;
-    }
+    this.#o = { videoDimensions: opts.videoDimensions ?? defaultVideoDimensions };
   }
 
   /** Identity of the candidate being analysed, if any. */

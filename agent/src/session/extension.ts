@@ -1,7 +1,8 @@
-import type { SignalMessage } from '@interview-helper/protocol';
-import type { RemoteParticipant, RemoteTrack, Room } from '@livekit/rtc-node';
+import type { SignalKind, SignalMessage } from '@interview-helper/protocol';
+import type { Room } from '@livekit/rtc-node';
 import type { MediaKind, SignalDraft } from '../analysers/analyser.js';
-import type { InboxMessage } from '../messaging/inbox.js';
+import type { TurnModel } from '../audio/turn-model.js';
+import type { SessionBus } from '../bus/session-bus.js';
 import type { InterviewerPublisher } from '../messaging/publisher.js';
 import type { SessionRecorder } from './recorder-types.js';
 
@@ -11,7 +12,16 @@ export interface SessionContext {
   room: Room;
   /** Sends agent messages to the interviewers only. */
   publisher: InterviewerPublisher;
+  /** The job's one store: signals, presence, transcript, hints and the report go here. */
   recorder: SessionRecorder;
+  /**
+   * The session's events: both speakers' decoded audio and voice activity, answers, signals,
+   * transcript segments and client messages. Subscribe here; never decode a track again or poll
+   * the database for what another part of the session produced.
+   */
+  bus: SessionBus;
+  /** The session's turn model (the one definition of answers and pauses). */
+  turns: Pick<TurnModel, 'watchPause'>;
   /** Identity of the candidate being analysed, if any. */
   candidate(): string | undefined;
   /** Publishes (to interviewers), stores and dispatches a signal as if an analyser had found it. */
@@ -23,21 +33,16 @@ export interface SessionContext {
 
 /**
  * A capability that follows a whole interview rather than one media track: speech-to-text for both
- * speakers, the hint engine, the session report. The session calls the hooks it implements; a hook
- * that throws is logged and the session goes on.
+ * speakers, the hint engine, the session report. It subscribes to the session's bus in `start`; a
+ * hook that throws is logged and the session goes on.
  */
 export interface SessionExtension {
   readonly name: string;
+  /** The signal kinds it emits through {@link SessionContext.emitSignal}. */
+  readonly emits?: readonly SignalKind[];
   /** Called once, after the session has started following the room. */
   start?(ctx: SessionContext): void | Promise<void>;
-  /** Every signal of the session (analysers' and other extensions'), after it was published. */
-  onSignal?(signal: SignalMessage): void | Promise<void>;
-  /** Every valid client message (role already checked). */
-  onClientMessage?(message: InboxMessage): void | Promise<void>;
-  /** A media track of the candidate started (`onCandidateTrackEnded` follows when it ends). */
-  onCandidateTrack?(track: RemoteTrack, participant: RemoteParticipant): void | Promise<void>;
-  onCandidateTrackEnded?(trackSid: string): void | Promise<void>;
-  /** Called once when the session closes; flush and release everything here. */
+  /** Called once when the session closes (after the last track ended); flush and release everything here. */
   close?(): void | Promise<void>;
 }
 

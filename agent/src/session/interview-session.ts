@@ -3,25 +3,38 @@ import {
   AGENT_ANALYSERS_ATTRIBUTE,
   AGENT_CANDIDATE_ATTRIBUTE,
   AGENT_STATE_ATTRIBUTE,
+  PROTOCOL_VERSION,
+  type SignalKind,
   type SignalMessage,
+  signalMessageSchema,
 } from '@interview-helper/protocol';
+import type { VAD } from '@livekit/agents';
 import { type RemoteParticipant, type RemoteTrack, type Room, TrackKind } from '@livekit/rtc-node';
 import { CandidateActivity } from '../analysers/activity.js';
 import type { AnalyserFactory, MediaKind, SignalDraft, TrackInfo } from '../analysers/analyser.js';
 import { AnalyserRunner } from '../analysers/runner.js';
+import type { RawAudio } from '../audio/front-end.js';
+import { loadSilero } from '../audio/speech.js';
+import { TurnModel, type TurnModelOptions } from '../audio/turn-model.js';
+import { SessionBus, type Speaker } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import { ClientInbox, type InboxMessage } from '../messaging/inbox.js';
 import { InterviewerPublisher } from '../messaging/publisher.js';
 import { CandidateTracker } from './candidate-tracker.js';
 import type { SessionContext, SessionExtension, SessionExtensionFactory } from './extension.js';
-import { pumpTrack } from './media.js';
+import { InterviewerAudio } from './interviewer-audio.js';
+import { decodeAudio, type VideoDimensions } from './media.js';
 import { OptOutFilter } from './opt-out.js';
 import type { SessionRecorder } from './recorder-types.js';
+import { SessionTracks } from './tracks.js';
 
 export type { SessionRecorder } from './recorder-types.js';
 
 /** Agent state published as a participant attribute. */
 export type AgentState = 'starting' | 'waiting-for-candidate' | 'analysing' | 'closing';
+
+/** Signal kinds the session itself emits (a second candidate, the candidate's opt-out notice). */
+export const SESSION_SIGNAL_KINDS = ['extra-candidate', 'opt-out'] as const satisfies readonly SignalKind[];
 
 /** Options of an {@link InterviewSession}. */
 export interface InterviewSessionOptions {
@@ -33,24 +46,35 @@ export interface InterviewSessionOptions {
   extensions: SessionExtensionFactory[];
   /** How often stats go to interviewers and the analysers attribute is refreshed. */
   statsIntervalMs: number;
+  /** Size asked of the SFU for the candidate's camera (default 640×360). */
+  videoDimensions?: VideoDimensions;
+  /** The turn model's thresholds (long pause, answer gap). */
+  turns: Partial<TurnModelOptions>;
+  /** Decode the interviewers' microphones too (turn taking, their transcript). */
+  interviewerAudio: boolean;
+  /** The Silero model of every audio front end. */
+  vad: () => Promise<VAD>;
+  /** Decodes an audio track once (the room's decoder; tests hand in recorded audio). */
+  decodeAudio: (track: RemoteTrack, signal: AbortSignal) => AsyncIterable<RawAudio>;
 }
 
 export const defaultInterviewSessionOptions = {
   statsIntervalMs: 2000,
   extensions: [] as SessionExtensionFactory[],
+  turns: {},
+  interviewerAudio: true,
+  vad: () => loadSilero(),
+  decodeAudio,
 } satisfies Partial<InterviewSessionOptions>;
 
 /** Longest wait for the room to confirm an attribute update. */
 const ATTRIBUTES_TIMEOUT_MS = 5000;
 
-interface LiveTrack {
-  abort: AbortController;
-  done: Promise<void>;
-}
-
 /**
- * One interview seen by the agent: follows the candidate, runs the analysers on their media,
- * sends signals and stats to the interviewers, records everything, and reads client messages.
+ * One interview seen by the agent: follows the candidate, decodes every participant's audio once
+ * (see {@link SessionTracks}), runs the analysers on the candidate's media, sends signals and stats
+ * to the interviewers, records everything, and reads client messages. Everything that happens goes
+ * on the session's {@link SessionBus}, where the turn model and the extensions listen.
  */
 export class InterviewSession {
   #o: InterviewSessionOptions;
@@ -58,11 +82,19 @@ export class InterviewSession {
   #publisher: InterviewerPublisher;
   #tracker: CandidateTracker;
   #inbox: ClientInbox;
-  #tracks = new Map<string, LiveTrack>();
+  #bus: SessionBus;
+  #turns: TurnModel;
+  #tracks: SessionTracks;
+  #interviewers = new InterviewerAudio({
+    onTrack: (track, p) => this.#tracks.start(track, this.#speaker(track, p.identity, 'interviewer')),
+    onTrackEnded: (sid) => void this.#tracks.end(sid),
+  });
   #timer?: NodeJS.Timeout;
   #state: AgentState = 'starting';
   #logger = logger('session');
   #pendingSignals: SignalMessage[] = [];
+  /** Session and extension signals dropped for not matching the catalogue. */
+  #invalidSignals = 0;
   #attributes: Record<string, string> = {};
   #attributesSent: Promise<void> = Promise.resolve();
   #attributesLast = '';
@@ -72,50 +104,57 @@ export class InterviewSession {
   #extensions: SessionExtension[];
 
   constructor(
-    opts: Omit<InterviewSessionOptions, 'statsIntervalMs' | 'extensions'> & Partial<InterviewSessionOptions>,
+    opts: Pick<InterviewSessionOptions, 'sessionId' | 'room' | 'analysers' | 'recorder'> &
+      Partial<InterviewSessionOptions>,
   ) {
-    this.#o = {
-      ...opts,
-      statsIntervalMs: opts.statsIntervalMs ?? defaultInterviewSessionOptions.statsIntervalMs,
-      extensions: opts.extensions ?? defaultInterviewSessionOptions.extensions,
-    };
+    this.#o = { ...defaultInterviewSessionOptions, ...opts };
     this.#extensions = this.#o.extensions.map((make) => make());
+    this.#bus = new SessionBus((err, event) =>
+      this.#logger.error({ err, event: event.type }, 'session event listener failed; the session goes on'),
+    );
+    // The turn model updates it; vision samples faster while the candidate speaks.
+    const activity = new CandidateActivity();
+    this.#turns = new TurnModel({
+      bus: this.#bus,
+      activity,
+      emit: (d) => void this.#signal(d, 'turns', 'audio'),
+      options: this.#o.turns,
+    });
+    this.#tracks = new SessionTracks({ bus: this.#bus, vad: this.#o.vad, decodeAudio: this.#o.decodeAudio });
     this.#runner = new AnalyserRunner({
       sessionId: this.#o.sessionId,
-      activity: new CandidateActivity(), // VAD updates it; vision samples faster while the candidate speaks
+      activity,
       factories: this.#o.analysers,
       onSignal: (draft, analyser, track) => void this.#signal(draft, analyser.name, track.media),
     });
     this.#publisher = new InterviewerPublisher(this.#o.room);
-    this.#tracker = new CandidateTracker(this.#o.room, {
-      onTrack: (track, p) => {
-        this.#startTrack(track, p);
-        this.#each('onCandidateTrack', (x) => x.onCandidateTrack?.(track, p));
+    this.#tracker = new CandidateTracker(
+      this.#o.room,
+      {
+        onTrack: (track, p) => this.#startTrack(track, p),
+        onTrackEnded: (sid) => void this.#endTrack(sid),
+        onCandidate: (identity) =>
+          void this.#setState(identity ? 'analysing' : 'waiting-for-candidate', identity),
+        onPresence: (e) => void this.#o.recorder.presence(e),
+        onExtraCandidate: (identity) =>
+          void this.#signal(
+            {
+              kind: 'extra-candidate',
+              range: { start: Date.now(), end: Date.now() },
+              values: { identity },
+              confidence: 1,
+              summary: `A second candidate (${identity}) joined; only ${this.#tracker.candidate} is analysed`,
+            },
+            'session',
+            'video',
+          ),
       },
-      onTrackEnded: (sid) => {
-        void this.#endTrack(sid);
-        this.#each('onCandidateTrackEnded', (x) => x.onCandidateTrackEnded?.(sid));
-      },
-      onCandidate: (identity) =>
-        void this.#setState(identity ? 'analysing' : 'waiting-for-candidate', identity),
-      onPresence: (e) => void this.#o.recorder.presence(e),
-      onExtraCandidate: (identity) =>
-        void this.#signal(
-          {
-            kind: 'extra-candidate',
-            range: { start: Date.now(), end: Date.now() },
-            values: { identity },
-            confidence: 1,
-            summary: `A second candidate (${identity}) joined; only ${this.#tracker.candidate} is analysed`,
-          },
-          'session',
-          'video',
-        ),
-    });
+      { videoDimensions: this.#o.videoDimensions },
+    );
     this.#inbox = new ClientInbox(this.#o.room, {
       onMessage: (m) => {
         void this.#onClientMessage(m);
-        this.#each('onClientMessage', (x) => x.onClientMessage?.(m));
+        this.#bus.emit({ type: 'client-message', message: m });
       },
     });
   }
@@ -129,19 +168,23 @@ export class InterviewSession {
     const settings = await this.#o.recorder.settings?.().catch(() => undefined);
     this.#optOut = new OptOutFilter({ allowed: settings?.allowOptOut === true });
     await this.#setState('waiting-for-candidate', undefined);
-    this.#inbox.start();
-    this.#tracker.start();
-    this.#timer = setInterval(() => void this.#tick(), this.#o.statsIntervalMs);
-    this.#timer.unref();
     const ctx: SessionContext = {
       sessionId: this.#o.sessionId,
       room: this.#o.room,
       publisher: this.#publisher,
       recorder: this.#o.recorder,
+      bus: this.#bus,
+      turns: this.#turns,
       candidate: () => this.#tracker.candidate,
       emitSignal: (draft, source) => this.#signal(draft, source.analyser, source.media),
     };
+    // Extensions subscribe to the bus before the first track or message can arrive.
     await Promise.all(this.#extensions.map((x) => this.#guard(x, 'start', () => x.start?.(ctx))));
+    this.#inbox.start();
+    this.#tracker.start();
+    if (this.#o.interviewerAudio) this.#interviewers.start(this.#o.room);
+    this.#timer = setInterval(() => void this.#tick(), this.#o.statsIntervalMs);
+    this.#timer.unref();
   }
 
   /** Stops every analyser, flushes what is pending and closes the recorder. */
@@ -150,38 +193,30 @@ export class InterviewSession {
     this.#state = 'closing';
     clearInterval(this.#timer);
     this.#tracker.stop();
+    this.#interviewers.close();
     this.#inbox.stop();
-    await Promise.all([...this.#tracks.keys()].map((sid) => this.#endTrack(sid)));
+    await this.#tracks.close();
+    this.#turns.close();
     await Promise.all(this.#extensions.map((x) => this.#guard(x, 'close', () => x.close?.())));
     await this.#flush();
     await this.#o.recorder.close();
   }
 
+  #speaker(track: RemoteTrack, identity: string, role: Speaker['role']): Speaker {
+    return { identity, role, trackSid: track.sid as string };
+  }
+
   #startTrack(track: RemoteTrack, p: RemoteParticipant): void {
-    const sid = track.sid as string;
+    const speaker = this.#speaker(track, p.identity, 'candidate');
     const media: MediaKind = track.kind === TrackKind.KIND_VIDEO ? 'video' : 'audio';
-    const info: TrackInfo = { participantIdentity: p.identity, trackSid: sid, media };
-    const run = this.#runner.start(info);
-    const abort = new AbortController();
-    this.#logger.info({ track: sid, media, candidate: p.identity }, 'analysing candidate track');
-    const done = pumpTrack(track, run, abort.signal)
-      .catch((err) => this.#logger.error({ err, track: sid }, 'media pipeline failed'))
-      .finally(() => run.close());
-    this.#tracks.set(sid, { abort, done });
+    const info: TrackInfo = { participantIdentity: p.identity, trackSid: speaker.trackSid, media };
+    this.#logger.info({ track: speaker.trackSid, media, candidate: p.identity }, 'analysing candidate track');
+    this.#tracks.start(track, speaker, this.#runner.start(info));
   }
 
   async #endTrack(sid: string): Promise<void> {
-    const live = this.#tracks.get(sid);
-    if (!live) return;
-    this.#tracks.delete(sid);
-    live.abort.abort();
-    await live.done;
+    await this.#tracks.end(sid);
     this.#logger.info({ track: sid }, 'candidate track ended');
-  }
-
-  /** Runs `fn` for every extension that implements `hook`; errors are logged, never thrown. */
-  #each(hook: keyof SessionExtension, fn: (x: SessionExtension) => unknown): void {
-    for (const x of this.#extensions) if (x[hook]) void this.#guard(x, hook, () => fn(x));
   }
 
   async #guard(x: SessionExtension, hook: string, fn: () => unknown): Promise<void> {
@@ -198,7 +233,7 @@ export class InterviewSession {
    */
   #signal(draft: SignalDraft, analyser: string, media: SignalMessage['media']): SignalMessage {
     const message: SignalMessage = {
-      v: 1,
+      v: PROTOCOL_VERSION,
       type: 'signal',
       id: `sig_${randomUUID()}`,
       sessionId: this.#o.sessionId,
@@ -206,10 +241,20 @@ export class InterviewSession {
       media,
       ...draft,
     };
+    // analysers' drafts were checked by the runner; this catches the session's and extensions' own signals
+    const checked = signalMessageSchema.safeParse(message);
+    if (!checked.success) {
+      this.#invalidSignals++;
+      this.#logger.warn(
+        { analyser, kind: draft.kind, issues: checked.error.issues.slice(0, 5).map((i) => i.message) },
+        'invalid signal dropped',
+      );
+      return message;
+    }
     if (this.#optOut.suppresses(analyser, media)) return message;
     this.#pendingSignals.push(message);
     void this.#publisher.publish(message);
-    this.#each('onSignal', (x) => x.onSignal?.(message));
+    this.#bus.emit({ type: 'signal', signal: message });
     return message;
   }
 
@@ -253,18 +298,20 @@ export class InterviewSession {
     // Storing must not wait for the room (publishing or attribute updates can be slow).
     const flushed = this.#flush();
     await this.#publisher.publish({
-      v: 1,
+      v: PROTOCOL_VERSION,
       type: 'stats',
       sessionId: this.#o.sessionId,
       at: Date.now(),
       candidate: this.#tracker.candidate ?? null,
-      analysers: stats.map(({ name, media, status, error, framesIn, signalsOut }) => ({
+      invalidSignals: this.#invalidSignals,
+      analysers: stats.map(({ name, media, status, error, framesIn, signalsOut, signalsInvalid }) => ({
         name,
         media,
         status,
         ...(error ? { error: error.slice(0, 500) } : {}),
         framesIn,
         signalsOut,
+        signalsInvalid,
       })),
     });
     await this.#setAttributes({

@@ -12,12 +12,13 @@ import {
   type VideoFrame,
   VideoStream,
 } from '@livekit/rtc-node';
-import type { AudioSample, VideoSample } from '../analysers/analyser.js';
+import type { VideoSample } from '../analysers/analyser.js';
 import type { TrackRun } from '../analysers/runner.js';
+import type { RawAudio } from '../audio/front-end.js';
 
 /** Options of the media pumps. */
 export interface MediaPumpOptions {
-  /** Rate the candidate's audio is resampled to for every audio analyser. */
+  /** Rate every participant's audio is decoded at (the front end's analysis rate). */
   audioSampleRate: number;
   audioChannels: number;
 }
@@ -32,22 +33,6 @@ export interface VideoDimensions {
 
 /** 640×360: enough pixels for BlazeFace (128²), Face Mesh crops (192²) and eye crops at interview framing. */
 export const defaultVideoDimensions: VideoDimensions = { width: 640, height: 360 };
-
-/** `VISION_VIDEO_WIDTH` / `VISION_VIDEO_HEIGHT`, else {@link defaultVideoDimensions}; a bad value is an error. */
-export function videoDimensionsFromEnv(env = process.env): VideoDimensions {
-  const read = (name: string, fallback: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 16 || n > 4096)
-      throw new RangeError(`${name} must be an integer 16–4096, got "${raw}"`);
-    return n;
-  };
-  return {
-    width: read('VISION_VIDEO_WIDTH', defaultVideoDimensions.width),
-    height: read('VISION_VIDEO_HEIGHT', defaultVideoDimensions.height),
-  };
-}
 
 /**
  * Tells the SFU the size at which this subscriber shows a remote video track, so that for a
@@ -97,39 +82,52 @@ async function pump<T>(
 }
 
 /**
- * Decodes `track` and feeds every sample to the analysers of `run` until the track ends or
- * `signal` aborts. Audio arrives resampled to 16 kHz mono; video frames are converted to RGB24
- * only when an analyser asks for pixels, and only once per frame.
+ * Decodes an audio track once, resampled by the SFU client to `audioSampleRate` mono, until it ends
+ * or `signal` aborts. The session hands these chunks to the track's one audio front end.
  */
-export async function pumpTrack(
+export async function* decodeAudio(
   track: RemoteTrack,
-  run: TrackRun,
   signal: AbortSignal,
   opts: Partial<MediaPumpOptions> = {},
-): Promise<void> {
+): AsyncGenerator<RawAudio> {
   const o = { ...defaultMediaPumpOptions, ...opts };
-  if (track.kind === TrackKind.KIND_AUDIO) {
-    const stream = new AudioStream(track, { sampleRate: o.audioSampleRate, numChannels: o.audioChannels });
-    await pump(stream, signal, (frame) => {
-      const sample: AudioSample = { frame, receivedAt: Date.now() };
-      run.push(sample);
-    });
-    return;
+  const reader = new AudioStream(track, {
+    sampleRate: o.audioSampleRate,
+    numChannels: o.audioChannels,
+  }).getReader();
+  const cancel = () => void reader.cancel().catch(() => {});
+  signal.addEventListener('abort', cancel, { once: true });
+  try {
+    while (!signal.aborted) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      yield { frame: value, receivedAt: Date.now() };
+    }
+  } finally {
+    signal.removeEventListener('abort', cancel);
+    reader.releaseLock();
   }
-  if (track.kind === TrackKind.KIND_VIDEO) {
-    await pump(new VideoStream(track), signal, ({ frame, timestampUs }) => {
-      let rgb: VideoFrame | undefined;
-      const sample: VideoSample = {
-        width: frame.width,
-        height: frame.height,
-        receivedAt: Date.now(),
-        timestampUs,
-        rgb: () => {
-          rgb ??= frame.type === VideoBufferType.RGB24 ? frame : frame.convert(VideoBufferType.RGB24);
-          return rgb;
-        },
-      };
-      run.push(sample);
-    });
-  }
+}
+
+/**
+ * Decodes a video `track` and feeds every frame to the analysers of `run` until the track ends or
+ * `signal` aborts. Frames are converted to RGB24 only when an analyser asks for pixels, and only
+ * once per frame. (Audio goes through {@link decodeAudio} and the track's audio front end.)
+ */
+export async function pumpVideo(track: RemoteTrack, run: TrackRun, signal: AbortSignal): Promise<void> {
+  if (track.kind !== TrackKind.KIND_VIDEO) return;
+  await pump(new VideoStream(track), signal, ({ frame, timestampUs }) => {
+    let rgb: VideoFrame | undefined;
+    const sample: VideoSample = {
+      width: frame.width,
+      height: frame.height,
+      receivedAt: Date.now(),
+      timestampUs,
+      rgb: () => {
+        rgb ??= frame.type === VideoBufferType.RGB24 ? frame : frame.convert(VideoBufferType.RGB24);
+        return rgb;
+      },
+    };
+    run.push(sample);
+  });
 }

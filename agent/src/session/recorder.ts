@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SignalMessage } from '@interview-helper/protocol';
+import { hashInvite, InterviewStore, openDatabase } from '@interview-helper/storage';
 import { logger } from '../log.js';
-import { openDatabase } from '../storage/database.js';
-import { hashInvite } from '../storage/invites.js';
-import { InterviewStore } from '../storage/store.js';
 import type { SessionRecorder } from './recorder-types.js';
 
 /** Options of {@link openRecorder}. */
@@ -53,6 +51,7 @@ export async function openRecorder(opts: RecorderOptions): Promise<BoundRecorder
 
   return {
     sessionId: session.id,
+    database: opened.db,
     presence: async (e) => {
       try {
         if (e.joined)
@@ -84,6 +83,7 @@ export async function openRecorder(opts: RecorderOptions): Promise<BoundRecorder
         log.error({ err, pending: pending.length }, 'could not store signals; will retry');
       }
     },
+    insertTranscriptSegment: (segment) => store.insertTranscriptSegment(segment),
     hintFeedback: async (hintId, useful, at) => {
       try {
         return await store.recordHintFeedback({ sessionId: session.id, hintId, useful, at });

@@ -123,6 +123,7 @@ export function createStt(s: AudioSettings): SttChoice | undefined {
           service: {
             model: s.localModel,
             python: s.python,
+            modelsDir: s.modelsDir,
             queue: s.queue,
             workers: s.workers,
             threads: s.threads,

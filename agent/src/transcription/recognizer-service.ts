@@ -16,6 +16,8 @@ export interface RecognizerServiceOptions {
   model: string;
   /** Interpreter with the pinned packages; defaults to the venv `npm run models:fetch` installs. */
   python?: string;
+  /** Directory of the Whisper models and the venv; default: `models/cache`. */
+  modelsDir?: string;
   /** Loopback port; 0 picks a free one (kept across restarts). */
   port: number;
   /** Decodes at once, and CPU threads per decode. */
@@ -127,13 +129,13 @@ export class RecognizerService {
 
   #args(): { python: string; args: string[] } {
     const o = this.options;
-    const python = o.python ?? sttPython();
+    const python = o.python ?? sttPython(o.modelsDir);
     if (!o.python && !existsSync(python))
       throw new Error(
         `the speech recognizer's Python venv is missing (${python}); run \`${STT_FETCH_COMMAND}\``,
       );
     const args = [STT_SERVER, '--backend', o.backend, '--host', '127.0.0.1', '--port', String(this.#port)];
-    if (o.backend === 'whisper') args.push('--model-dir', sttModelPath(o.model));
+    if (o.backend === 'whisper') args.push('--model-dir', sttModelPath(o.model, o.modelsDir));
     args.push('--workers', String(o.workers), '--threads', String(o.threads), '--queue', String(o.queue));
     args.push('--deadline-ms', String(o.deadlineMs), '--window', o.window, '--quiet', ...o.extraArgs);
     return { python, args };
@@ -141,10 +143,8 @@ export class RecognizerService {
 
   async #launch(): Promise<void> {
     const { python, args } = this.#args();
-    const child = spawn(python, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HF_HUB_OFFLINE: '1', OMP_NUM_THREADS: String(this.options.threads) },
-    });
+    // The server sets HF_HUB_OFFLINE and OMP_NUM_THREADS (from --threads) itself, before its imports.
+    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     if (!this.#exitHook) {
       // The server never outlives this process.

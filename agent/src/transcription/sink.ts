@@ -3,18 +3,22 @@ import {
   TRANSCRIPTION_ATTRIBUTES as STANDARD,
   TRANSCRIPTION_TOPIC,
 } from '@interview-helper/protocol';
-import { loadAgentConfig } from '../config.js';
+import type { TranscriptSegmentInput } from '@interview-helper/storage';
 import { logger } from '../log.js';
 import type { SessionContext } from '../session/extension.js';
-import { openDatabase } from '../storage/database.js';
-import { InterviewStore } from '../storage/store.js';
-import type { TranscriptSegmentInput } from '../storage/store-types.js';
 import { type Caption, InterimCaptions, type InterimCaptionsOptions } from './sink-interim.js';
 import type { Speaker, TranscriptSegment } from './transcriber.js';
 
 /** Where transcript segments are kept ({@link InterviewStore} fits). */
 export interface TranscriptStore {
   insertTranscriptSegment(segment: TranscriptSegmentInput): Promise<boolean>;
+}
+
+/** Options of {@link TranscriptSink}. */
+export interface TranscriptSinkOptions {
+  /** Where segments go; defaults to the session recorder (the job's one store). */
+  store: TranscriptStore;
+  interim: Partial<InterimCaptionsOptions>;
 }
 
 /** Segments kept for retry while the database is unreachable. */
@@ -35,15 +39,14 @@ const MAX_PENDING = 5000;
 export class TranscriptSink {
   #ctx: SessionContext;
   #store?: Promise<TranscriptStore | undefined>;
-  #close?: () => Promise<void>;
   #pending: TranscriptSegmentInput[] = [];
   #interim: InterimCaptions;
   #log = logger('transcript');
 
-  constructor(ctx: SessionContext, store?: TranscriptStore, interim?: Partial<InterimCaptionsOptions>) {
+  constructor(ctx: SessionContext, opts: Partial<TranscriptSinkOptions> = {}) {
     this.#ctx = ctx;
-    this.#store = store ? Promise.resolve(store) : this.#openStore();
-    this.#interim = new InterimCaptions((c) => this.#publish(c), interim);
+    this.#store = opts.store ? Promise.resolve(opts.store) : this.#openStore();
+    this.#interim = new InterimCaptions((c) => this.#publish(c), opts.interim);
   }
 
   /** The partial text of a segment still being spoken (throttled; never stored). */
@@ -79,7 +82,6 @@ export class TranscriptSink {
     await this.#flush();
     if (this.#pending.length)
       this.#log.error({ lost: this.#pending.length }, 'transcript segments could not be stored');
-    await this.#close?.();
   }
 
   async #publish(s: Caption): Promise<void> {
@@ -126,26 +128,14 @@ export class TranscriptSink {
     }
   }
 
-  /** The recorder's transcript method when it has one, else a store on DATABASE_URL. */
+  /** The session's one store (its recorder), when it keeps transcripts. */
   async #openStore(): Promise<TranscriptStore | undefined> {
-    const recorder = this.#ctx.recorder as unknown as Partial<TranscriptStore>;
-    if (typeof recorder.insertTranscriptSegment === 'function')
+    const recorder = this.#ctx.recorder;
+    if (recorder.insertTranscriptSegment)
       return {
-        insertTranscriptSegment: (s) =>
-          (recorder.insertTranscriptSegment as TranscriptStore['insertTranscriptSegment'])(s),
+        insertTranscriptSegment: (s) => recorder.insertTranscriptSegment?.(s) ?? Promise.resolve(false),
       };
-    const url = loadAgentConfig().DATABASE_URL;
-    if (!url) {
-      this.#log.warn('DATABASE_URL is not set: transcript segments are published but not stored');
-      return undefined;
-    }
-    try {
-      const opened = await openDatabase({ url });
-      this.#close = opened.close;
-      return new InterviewStore(opened.db);
-    } catch (err) {
-      this.#log.error({ err }, 'could not open the database for transcripts');
-      return undefined;
-    }
+    this.#log.warn('the session recorder keeps no transcript: segments are published but not stored');
+    return undefined;
   }
 }

@@ -47,15 +47,14 @@ export function loadSttManifest(root = STT_MODELS_ROOT): SttManifest {
   return manifestSchema.parse(JSON.parse(readFileSync(join(root, 'stt-manifest.json'), 'utf8')));
 }
 
-/** Directory of the model files and the venv (`STT_MODELS_DIR`, else `MODELS_DIR`, else `models/cache`), absolute. */
-export function sttModelsDir(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env.STT_MODELS_DIR || env.MODELS_DIR;
+/** Directory of the model files and the venv (`dir` when given, else `models/cache`), absolute. */
+export function sttModelsDir(dir?: string): string {
   return dir ? resolve(dir) : join(STT_MODELS_ROOT, 'cache');
 }
 
 /** The venv's interpreter, where `npm run models:fetch` installs the recognizer's pinned packages. */
-export function sttPython(env: NodeJS.ProcessEnv = process.env): string {
-  return join(sttModelsDir(env), loadSttManifest().python.venv, 'bin', 'python');
+export function sttPython(modelsDir?: string): string {
+  return join(sttModelsDir(modelsDir), loadSttManifest().python.venv, 'bin', 'python');
 }
 
 /** Model names the manifest knows (`whisper-base`, `whisper-tiny.en`). */
@@ -68,10 +67,10 @@ export function sttModelNames(): string[] {
  * sha256 was checked when it was fetched).
  * @throws Error naming the model, what is wrong and {@link STT_FETCH_COMMAND}.
  */
-export function sttModelPath(name: string, env: NodeJS.ProcessEnv = process.env): string {
+export function sttModelPath(name: string, modelsDir?: string): string {
   const entry = loadSttManifest().models.find((m) => m.name === name);
   if (!entry) throw new Error(`unknown speech model "${name}" (known: ${sttModelNames().join(', ')})`);
-  const dir = join(sttModelsDir(env), entry.dir);
+  const dir = join(sttModelsDir(modelsDir), entry.dir);
   for (const f of entry.files) {
     const path = join(dir, f.file);
     const size = existsSync(path) ? statSync(path).size : -1;

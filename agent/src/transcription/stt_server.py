@@ -39,6 +39,9 @@ import wave
 from concurrent.futures import ThreadPoolExecutor
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub, whatever the path
+# Native thread pools (OpenMP) sized to --threads, set before numpy and CTranslate2 load.
+_threads_at = sys.argv.index("--threads") + 1 if "--threads" in sys.argv else 0
+os.environ["OMP_NUM_THREADS"] = sys.argv[_threads_at] if 0 < _threads_at < len(sys.argv) else "1"
 
 import numpy as np
 import soxr

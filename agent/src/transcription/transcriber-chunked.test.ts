@@ -1,6 +1,13 @@
 import { type AudioBuffer, stt } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
+import { chunks, concat, espeak, silence } from '../../../test/fixtures/audio.js';
+import type { AudioSample } from '../analysers/analyser.js';
+import { AudioFrontEnd } from '../audio/front-end.js';
+import { loadSilero } from '../audio/speech.js';
+import { SessionBus } from '../bus/session-bus.js';
+import { sttSegments } from './segments.js';
+import { SpeakerTranscriber, STT_VAD_SETTINGS, type TranscriptSegment } from './transcriber.js';
 import { ChunkedTranscription } from './transcriber-chunked.js';
 
 /** A batch STT that answers each request with the request's length in ms ("2000ms"), or fails on demand. */
@@ -88,5 +95,44 @@ describe('ChunkedTranscription', () => {
     speak(t, 500);
     expect(await t.finish(never)).toEqual({ text: '1500ms' });
     expect(s.requests).toEqual([1000, 1500]);
+  });
+});
+
+describe('chunked decoding from the session front end', () => {
+  it('cuts a chunk at a short pause the front end reports, inside one STT segment', async () => {
+    const speaker = { identity: 'cam', role: 'candidate' as const, trackSid: 'TR_c' };
+    const bus = new SessionBus();
+    const pcm = concat(
+      silence(0.5),
+      espeak('I would start with a hash map keyed by the user id.'),
+      silence(0.35), // shorter than the STT silence: the same segment, but a pause for chunking
+      espeak('Then I would sort the values by time.'),
+      silence(1.5),
+    );
+    const samples: AudioSample[] = [];
+    await new AudioFrontEnd({ speaker, bus, vad: await loadSilero() }).run(chunks(pcm, 1_000_000), (a) =>
+      samples.push(a),
+    );
+    async function* replay() {
+      yield* samples;
+    }
+    const s = new LengthSTT();
+    const got: TranscriptSegment[] = [];
+    const minSilenceMs = STT_VAD_SETTINGS.minSilenceDuration ?? 800;
+    // No VAD of its own: the speech events (and the ticks' speech probability) come with the chunks.
+    await new SpeakerTranscriber({
+      speaker,
+      stt: s,
+      mode: 'realtime',
+      onSegment: async (seg) => {
+        got.push(seg);
+      },
+    }).run(sttSegments(replay(), { minSilenceMs }));
+    expect(got).toHaveLength(1);
+    expect(got[0]?.status).toBe('ok');
+    // The first sentence was decoded at the pause, the second when the segment ended: two chunks.
+    expect(s.requests).toHaveLength(2);
+    expect(got[0]?.text).toBe(s.requests.map((ms) => `${ms}ms`).join(' '));
+    expect(s.requests.reduce((a, b) => a + b, 0)).toBeGreaterThan(3000);
   });
 });

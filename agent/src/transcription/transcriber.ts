@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Role } from '@interview-helper/protocol';
 import type { stt, VAD } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
-import { type SileroSettings, SpeechDetector } from '../audio/speech.js';
+import { type SileroSettings, SpeechDetector, type SpeechEvent } from '../audio/speech.js';
 import { logger } from '../log.js';
 import { isOverload } from './engine.js';
 import { type LiveTranscription, type Recognition, StreamLiveTranscription } from './engine-realtime.js';
@@ -37,6 +37,13 @@ export type SpeechBoundary = { speaker: Speaker; type: 'start' | 'end'; at: numb
 
 /** Partial text of a segment still being spoken (realtime mode), under the id its final segment will carry. */
 export type InterimText = { id: string; speaker: Speaker; text: string };
+
+/** Audio a {@link SpeakerTranscriber} reads, optionally with the front end's voice activity. */
+export interface TranscriberSample {
+  frame: AudioFrame;
+  receivedAt: number;
+  analysis?: { origin: number; speech: readonly SpeechEvent[] };
+}
 
 /** Options of {@link SpeakerTranscriber}. */
 export interface TranscriberOptions {
@@ -102,7 +109,7 @@ export class SpeakerTranscriber {
   #stt: stt.STT;
   #mode: 'batch' | 'realtime';
   #onOverload?: (error: string) => void;
-  #vad: VAD;
+  #vad?: VAD;
   #onSegment: (s: TranscriptSegment) => Promise<void>;
   #onBoundary?: (b: SpeechBoundary) => void;
   #onInterim?: (i: InterimText) => void;
@@ -117,7 +124,8 @@ export class SpeakerTranscriber {
     stt: stt.STT;
     /** `batch` (default): whole segments; `realtime`: transcribed while spoken. */
     mode?: 'batch' | 'realtime';
-    vad: VAD;
+    /** Silero model; without it the samples must carry the session front end's voice activity. */
+    vad?: VAD;
     /** An attempt was refused because the recognizer's queue is full (the segment is retried, then stored failed). */
     onOverload?: (error: string) => void;
     onSegment: (s: TranscriptSegment) => Promise<void>;
@@ -140,8 +148,11 @@ export class SpeakerTranscriber {
     this.#o = { ...defaultTranscriberOptions, ...opts.options };
   }
 
-  /** Consumes the track's audio until it ends, then waits for the pending segments. */
-  async run(samples: AsyncIterable<{ frame: AudioFrame; receivedAt: number }>): Promise<void> {
+  /**
+   * Consumes the track's audio until it ends, then waits for the pending segments. Without a `vad`
+   * the speech segments are those the samples carry (`analysis.speech`, from the session's front end).
+   */
+  async run(samples: AsyncIterable<TranscriberSample>): Promise<void> {
     let origin = Number.NaN;
     const feed = this.#mode === 'realtime' ? new LiveFeed(() => this.#live()) : undefined;
     async function* frames(): AsyncIterable<AudioFrame> {
@@ -151,13 +162,22 @@ export class SpeakerTranscriber {
         yield frame;
       }
     }
+    async function* carried(): AsyncIterable<SpeechEvent> {
+      for await (const { frame, receivedAt, analysis } of samples) {
+        if (Number.isNaN(origin))
+          origin = analysis?.origin ?? receivedAt - (frame.samplesPerChannel / frame.sampleRate) * 1000;
+        if (frame.samplesPerChannel > 0) feed?.record(frame);
+        yield* analysis?.speech ?? [];
+      }
+    }
+    const events = this.#vad ? new SpeechDetector(this.#vad).run(frames()) : carried();
     const wall = (ms: number) => Math.round(origin + ms);
     let reachedMs = 0;
     let open: string | undefined; // id of the segment being spoken
     let quietSince = -1; // start of the current run of low speech probability, or -1
     let paused = false;
     try {
-      for await (const e of new SpeechDetector(this.#vad).run(frames())) {
+      for await (const e of events) {
         if (e.type === 'tick') {
           reachedMs = e.atMs;
           feed?.advance(e.atMs);

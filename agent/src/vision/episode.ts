@@ -16,6 +16,9 @@ export class Episode<K extends string = string> {
   clearSince = -1;
   active = false;
   startedAt = 0;
+  /** Id of the current (or last) episode, the same on its start and end signals. */
+  id = '';
+  #count = 0;
   values: Record<string, number>[] = [];
   constructor(
     readonly kind: K,
@@ -31,6 +34,7 @@ export class Episode<K extends string = string> {
       else if (t - this.since >= this.opts.enterMs) {
         this.active = true;
         this.startedAt = this.since;
+        this.id = `${this.kind}-${Math.round(this.since)}-${++this.#count}`;
         this.values = [value];
         return 'start';
       }
@@ -45,5 +49,15 @@ export class Episode<K extends string = string> {
       }
     }
     return undefined;
+  }
+
+  /** The catalogue's episode fields for a message of this episode at `t`. */
+  fields(phase: 'start' | 'update' | 'end', t: number) {
+    return {
+      phase,
+      episodeId: this.id,
+      durationMs: Math.max(0, Math.round(t - this.startedAt)),
+      observations: this.values.length,
+    };
   }
 }

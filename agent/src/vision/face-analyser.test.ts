@@ -3,8 +3,8 @@ import { VideoBufferType, VideoFrame } from '@livekit/rtc-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CandidateActivity } from '../analysers/activity.js';
-import type { SignalDraft, VideoSample } from '../analysers/analyser.js';
-import { testContext } from '../analysers/testing.js';
+import type { VideoSample } from '../analysers/analyser.js';
+import { collect, testContext } from '../analysers/testing.js';
 import { FaceAnalyser } from './face-analyser.js';
 import { FaceDetector } from './face-detector.js';
 import { FaceLandmarker } from './face-landmarks.js';
@@ -43,16 +43,10 @@ async function* video(script: [string | null, number][]): AsyncIterable<VideoSam
   }
 }
 
-async function collect(it: AsyncIterable<SignalDraft>): Promise<SignalDraft[]> {
-  const out: SignalDraft[] = [];
-  for await (const d of it) out.push(d);
-  return out;
-}
-
 beforeAll(async () => {
   expect(
     await fetchModels(await loadManifest(), {
-      dir: modelsDir(),
+      dir: modelsDir(process.env),
       mirror: join(SHARED, 'models'),
       log: () => {},
     }),

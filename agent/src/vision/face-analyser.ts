@@ -1,3 +1,4 @@
+import type { SignalKind } from '@interview-helper/protocol';
 import type { Analyser, AnalyserContext, SignalDraft, VideoSample } from '../analysers/analyser.js';
 import { withDefaults } from '../options.js';
 import { type FaceEpisodeOptions, FaceEpisodes } from './face-episodes.js';
@@ -31,6 +32,13 @@ export const defaultFaceAnalyserOptions: FaceAnalyserOptions = {
 export class FaceAnalyser implements Analyser<'video'> {
   readonly name = 'face';
   readonly media = 'video' as const;
+  readonly emits = [
+    'face-summary',
+    'look-away',
+    'no-face',
+    'additional-person',
+    'eyes-closed',
+  ] as const satisfies readonly SignalKind[];
   #opts: FaceAnalyserOptions;
   #pipeline: FacePipeline;
 

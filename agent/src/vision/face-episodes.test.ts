@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SignalDraft } from '../analysers/analyser.js';
+import { type CheckedDraft, checked } from '../analysers/testing.js';
 import type { FaceDetection } from './face-detector.js';
 import { FaceEpisodes } from './face-episodes.js';
 import type { FaceObservation } from './face-pipeline.js';
@@ -35,10 +35,10 @@ function run(
   frames: FaceObservation[],
   fps = 2,
   answerStart?: number,
-): { log: string[]; signals: SignalDraft[] } {
-  const signals: SignalDraft[] = [];
+): { log: string[]; signals: CheckedDraft[] } {
+  const signals: CheckedDraft[] = [];
   frames.forEach((f, i) => {
-    signals.push(...episodes.observe((i * 1000) / fps, f, { startedAt: answerStart }));
+    signals.push(...episodes.observe((i * 1000) / fps, f, { startedAt: answerStart }).map((d) => checked(d)));
   });
   return { log: signals.map((s) => `${s.kind}:${s.values.phase}@${s.range.end / 1000}`), signals };
 }

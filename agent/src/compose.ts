@@ -1,0 +1,81 @@
+import type { AnalyserFactory } from './analysers/analyser.js';
+import { AudioLevelAnalyser } from './audio/audio-level.js';
+import { DeliveryAnalyser } from './audio/delivery.js';
+import { PitchAnalyser } from './audio/pitch.js';
+import { VadAnalyser } from './audio/vad.js';
+import type { AgentConfig } from './config.js';
+import { ClaudeHintWriter } from './hints/claude.js';
+import { HintsExtension } from './hints/hints-extension.js';
+import type { SessionExtensionFactory } from './session/extension.js';
+import { TranscriptionExtension } from './transcription/extension.js';
+import { FaceAnalyser } from './vision/face-analyser.js';
+import { FaceDetector } from './vision/face-detector.js';
+import { FaceLandmarker } from './vision/face-landmarks.js';
+import { FacePipeline } from './vision/face-pipeline.js';
+import { FrameRateAnalyser } from './vision/frame-rate.js';
+import { IrisLandmarker } from './vision/iris.js';
+import { PoseAnalyser } from './vision/pose-analyser.js';
+import { PoseDetector } from './vision/pose-detector.js';
+import { PoseLandmarker } from './vision/pose-landmarks.js';
+
+/** What every interview of this process runs: media analysers and whole-session extensions. */
+export interface Composition {
+  /** One factory per analyser; each candidate track gets fresh instances. */
+  analysers: AnalyserFactory[];
+  /** One factory per session extension (speech-to-text for both speakers, hints, …). */
+  extensions: SessionExtensionFactory[];
+}
+
+/**
+ * The analysers and session extensions of every interview, configured from `config`. To add an
+ * analyser, write a class implementing {@link Analyser} in its own file and list its factory here.
+ */
+export function composeInterview(config: AgentConfig): Composition {
+  const { audio, hints, vision } = config;
+  const session = { dir: vision.modelsDir };
+  const analysers: AnalyserFactory[] = [
+    () => new AudioLevelAnalyser(),
+    () => new VadAnalyser(),
+    () => new PitchAnalyser(),
+    () => new DeliveryAnalyser(),
+    () => new FrameRateAnalyser(),
+    () =>
+      new FaceAnalyser(
+        { sampling: vision.sampling },
+        new FacePipeline(
+          {},
+          new FaceDetector({ session }),
+          new FaceLandmarker({ session }),
+          new IrisLandmarker({ session }),
+        ),
+      ),
+  ];
+  if (vision.pose) {
+    analysers.push(
+      () =>
+        new PoseAnalyser(
+          { sampling: vision.sampling, fps: vision.poseFps },
+          new PoseLandmarker({ session }, new PoseDetector({ session })),
+        ),
+    );
+  }
+  const anthropic = hints.anthropic;
+  const extensions: SessionExtensionFactory[] = [
+    () =>
+      new HintsExtension({
+        cadence: { minIntervalMs: hints.minIntervalMs },
+        triggerOverrides: hints.triggers,
+        databaseUrl: config.databaseUrl,
+        llm: anthropic
+          ? new ClaudeHintWriter({
+              apiKey: anthropic.apiKey,
+              baseURL: anthropic.baseURL,
+              model: hints.model,
+              budgetMs: hints.llmBudgetMs,
+            })
+          : undefined,
+      }),
+    () => new TranscriptionExtension({ settings: audio, databaseUrl: config.databaseUrl }),
+  ];
+  return { analysers, extensions };
+}

@@ -1,0 +1,69 @@
+import { exampleSignal, type SignalMessage } from '@interview-helper/protocol';
+import { InterviewStore } from '@interview-helper/storage';
+import { describe, expect, it } from 'vitest';
+import { openRecorder } from './recorder.js';
+
+const signal = (sessionId: string, id: string): SignalMessage =>
+  exampleSignal('speech-segment', { seconds: 1 }, 2000, {
+    id,
+    sessionId,
+    analyser: 'vad',
+    range: { start: 1000, end: 2000 },
+    confidence: 0.9,
+    summary: 'Candidate spoke for 1.0 s',
+  });
+
+describe('openRecorder without DATABASE_URL', () => {
+  it('is the job’s one store: signals, presence, transcript, settings and the database others write hints to', async () => {
+    const rec = await openRecorder({ roomName: 'room-1' });
+    try {
+      expect(rec.database).toBeDefined();
+      const store = new InterviewStore(rec.database as NonNullable<typeof rec.database>);
+      expect((await store.getSessionByRoom('room-1'))?.id).toBe(rec.sessionId);
+      await rec.presence({
+        identity: 'cam',
+        name: 'Cam',
+        role: 'candidate',
+        joined: true,
+        at: new Date(1000),
+      });
+      await rec.signals([signal(rec.sessionId, 'sig_1'), signal(rec.sessionId, 'sig_2')]);
+      expect(
+        await rec.insertTranscriptSegment?.({
+          id: 'seg_1',
+          sessionId: rec.sessionId,
+          speakerIdentity: 'cam',
+          speakerRole: 'candidate',
+          text: 'I would use a queue',
+          start: 1000,
+          end: 2000,
+          final: true,
+          status: 'ok',
+        }),
+      ).toBe(true);
+      expect((await store.listSignals(rec.sessionId)).map((s) => s.id)).toEqual(['sig_1', 'sig_2']);
+      expect((await store.listTranscript(rec.sessionId)).map((t) => t.text)).toEqual(['I would use a queue']);
+      expect((await store.listParticipants(rec.sessionId)).map((p) => p.identity)).toEqual(['cam']);
+      expect(await rec.settings?.()).toMatchObject({ createdBy: 'agent' });
+      expect(await rec.hintFeedback('hint_missing', true, new Date())).toBe(false);
+    } finally {
+      await rec.close();
+    }
+  });
+
+  it('keeps signals it could not store and writes them with the next batch', async () => {
+    const rec = await openRecorder({ roomName: 'room-2', maxPendingSignals: 10 });
+    try {
+      const store = new InterviewStore(rec.database as NonNullable<typeof rec.database>);
+      // A signal of another (unknown) session is refused by the database; the batch is kept for retry.
+      await rec.signals([signal('ses_unknown', 'sig_bad')]);
+      expect(await store.listSignals(rec.sessionId)).toEqual([]);
+      await rec.signals([signal(rec.sessionId, 'sig_ok')]);
+      // Still refused as a batch; past the bound the oldest go, so the good one is stored in the end.
+      for (let i = 0; i < 10; i++) await rec.signals([signal(rec.sessionId, `sig_${i}`)]);
+      expect((await store.listSignals(rec.sessionId)).length).toBeGreaterThan(0);
+    } finally {
+      await rec.close();
+    }
+  });
+});

@@ -1,0 +1,176 @@
+import type { HintWhy } from '@interview-helper/protocol';
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  real,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** A hint not delivered to one interviewer (or to anyone, `identity` `*`), and why. */
+export interface HintDrop {
+  identity: string;
+  reason: string;
+  /** Milliseconds since the Unix epoch. */
+  at: number;
+}
+
+/** Timestamp with time zone, read back as a `Date`. */
+const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Per-session options chosen when the session was created. */
+export interface SessionSettings {
+  title?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * One interview: a LiveKit room plus one invite per role. Only SHA-256 hashes of the invites are stored.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    roomName: text('room_name').notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    endedAt: tstz('ended_at'),
+    candidateInviteHash: text('candidate_invite_hash').notNull(),
+    interviewerInviteHash: text('interviewer_invite_hash').notNull(),
+    settings: jsonb('settings').$type<SessionSettings>().notNull().default({}),
+  },
+  (t) => [uniqueIndex('sessions_room_name_key').on(t.roomName)],
+);
+
+/** A participant's stay in a session's room (a browser refresh is a new row with a new identity). */
+export const participants = pgTable(
+  'participants',
+  {
+    id: serial('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    identity: text('identity').notNull(),
+    role: text('role').$type<'candidate' | 'interviewer'>().notNull(),
+    name: text('name').notNull().default(''),
+    joinedAt: tstz('joined_at').notNull(),
+    leftAt: tstz('left_at'),
+  },
+  (t) => [
+    index('participants_session_joined_idx').on(t.sessionId, t.joinedAt),
+    check('participants_role_check', sql`${t.role} in ('candidate', 'interviewer')`),
+  ],
+);
+
+/** Observations published by analysers; `id` is the protocol signal id. */
+export const signals = pgTable(
+  'signals',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    analyser: text('analyser').notNull(),
+    kind: text('kind').notNull(),
+    media: text('media').$type<'audio' | 'video' | 'text' | 'code'>().notNull(),
+    rangeStart: tstz('range_start').notNull(),
+    rangeEnd: tstz('range_end').notNull(),
+    values: jsonb('values').$type<Record<string, number | string | boolean>>().notNull(),
+    confidence: real('confidence').notNull(),
+    summary: text('summary').notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('signals_session_created_idx').on(t.sessionId, t.createdAt),
+    check('signals_media_check', sql`${t.media} in ('audio', 'video', 'text', 'code')`),
+    check('signals_confidence_check', sql`${t.confidence} >= 0 and ${t.confidence} <= 1`),
+    check('signals_range_check', sql`${t.rangeEnd} >= ${t.rangeStart}`),
+  ],
+);
+
+/** Hints shown to interviewers, with their delivery and the interviewer's feedback. */
+export const hints = pgTable(
+  'hints',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    text: text('text').notNull(),
+    evidence: jsonb('evidence').$type<string[]>().notNull(),
+    confidence: real('confidence').notNull(),
+    source: text('source').$type<'rules' | 'llm'>().notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    /** The signal that triggered the hint and when the triggering event happened. */
+    triggerSignalId: text('trigger_signal_id'),
+    triggerAt: tstz('trigger_at'),
+    /** When the agent decided to give the hint (trigger matched, cadence allowed it). */
+    decidedAt: tstz('decided_at'),
+    /** When the LLM's first token arrived (LLM hints only). */
+    llmFirstTokenAt: tstz('llm_first_token_at'),
+    publishedAt: tstz('published_at'),
+    /** Interviewer identities the hint was delivered to. */
+    recipients: jsonb('recipients').$type<string[]>().notNull().default([]),
+    /** Near-duplicate triggers folded into this hint instead of becoming hints of their own. */
+    mergedCount: integer('merged_count').notNull().default(0),
+    /** Why the hint was given (trigger, inputs, thresholds, source, timeline), as last sent. */
+    why: jsonb('why').$type<HintWhy>(),
+    /** Interviewers the hint was not delivered to, with the reason (e.g. its validity window passed). */
+    drops: jsonb('drops').$type<HintDrop[]>().notNull().default([]),
+    feedbackUseful: boolean('feedback_useful'),
+    feedbackAt: tstz('feedback_at'),
+  },
+  (t) => [
+    index('hints_session_created_idx').on(t.sessionId, t.createdAt),
+    check('hints_source_check', sql`${t.source} in ('rules', 'llm')`),
+    check('hints_confidence_check', sql`${t.confidence} >= 0 and ${t.confidence} <= 1`),
+  ],
+);
+
+/** Speech-to-text segments; a segment is written interim first and may later become final. */
+export const transcriptSegments = pgTable(
+  'transcript_segments',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    speakerIdentity: text('speaker_identity').notNull(),
+    speakerRole: text('speaker_role').$type<'candidate' | 'interviewer'>().notNull(),
+    text: text('text').notNull(),
+    startAt: tstz('start_at').notNull(),
+    endAt: tstz('end_at').notNull(),
+    final: boolean('final').notNull().default(false),
+    status: text('status').$type<'ok' | 'failed'>().notNull().default('ok'),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('transcript_session_start_idx').on(t.sessionId, t.startAt),
+    check('transcript_status_check', sql`${t.status} in ('ok', 'failed')`),
+    check('transcript_role_check', sql`${t.speakerRole} in ('candidate', 'interviewer')`),
+    check('transcript_range_check', sql`${t.endAt} >= ${t.startAt}`),
+  ],
+);
+
+/** The report written when a session ends (one per session; a later report replaces it). */
+export const sessionReports = pgTable('session_reports', {
+  sessionId: text('session_id')
+    .primaryKey()
+    .references(() => sessions.id, { onDelete: 'cascade' }),
+  createdAt: tstz('created_at').notNull().defaultNow(),
+  report: jsonb('report').$type<Record<string, unknown>>().notNull(),
+});
+
+export type SessionRow = typeof sessions.$inferSelect;
+export type ParticipantRow = typeof participants.$inferSelect;
+export type SignalRow = typeof signals.$inferSelect;
+export type HintRow = typeof hints.$inferSelect;
+export type TranscriptSegmentRow = typeof transcriptSegments.$inferSelect;
+export type SessionReportRow = typeof sessionReports.$inferSelect;
