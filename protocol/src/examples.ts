@@ -126,7 +126,7 @@ export const SIGNAL_EXAMPLES: { [K in SignalKind]: SignalValues<K> } = {
     meanShoulderTiltDeg: 1.5,
     baselineHeadHeight: 0.31,
   },
-  'out-of-frame': { ...ep('out-of-frame', 2000), observations: 4, noPersonShare: 1 },
+  'out-of-frame': { ...ep('out-of-frame', 2000), observations: 4, noPersonShare: 1, closeUpShare: 0 },
   'hand-to-face': { ...ep('hand-to-face', 2000), observations: 4, minHandFaceDistance: 0.12 },
   'raised-hand': { ...ep('raised-hand', 1000), observations: 2, side: 'right', maxWristAboveShoulder: 0.35 },
   'shoulder-tilt': {

@@ -194,7 +194,12 @@ export const SIGNAL_VALUES = {
     meanShoulderTiltDeg: num.optional(),
     baselineHeadHeight: num.optional(),
   }),
-  'out-of-frame': episode({ observations: count, noPersonShare: share }),
+  'out-of-frame': episode({
+    observations: count,
+    noPersonShare: share,
+    /** Share of the episode's frames with a close-up face (no body in view). */
+    closeUpShare: share,
+  }),
   'hand-to-face': episode({ observations: count, minHandFaceDistance: z.number().nonnegative() }),
   'raised-hand': episode({
     observations: count,
@@ -262,7 +267,7 @@ export const SIGNAL_DESCRIPTIONS: Record<SignalKind, string> = {
   'additional-person': 'More than one face in the candidate camera.',
   'eyes-closed': 'The candidate eyes stayed closed (longer than a blink).',
   'pose-summary': 'Pose analysis over a window: person in view, hand-to-face and raised-hand shares.',
-  'out-of-frame': 'The candidate body left the camera view.',
+  'out-of-frame': 'The candidate body is not in view: out of the frame, or only a close-up face.',
   'hand-to-face': 'A visible hand stayed at the candidate face.',
   'raised-hand': 'The candidate raised a visible hand above the shoulder.',
   'shoulder-tilt': 'The candidate shoulders stayed tilted.',

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SIGNAL_KINDS } from '@interview-helper/protocol';
 import { z } from 'zod';
 
 /** A time relative to t0: milliseconds, or an anchor such as `"pause.start+8000"` resolved against the timeline. */
@@ -13,33 +14,47 @@ export const windowSchema = z.object({ fromMs: timeSchema, toMs: timeSchema });
 
 const eventType = z.enum(['signal', 'hint', 'transcript']);
 
+/** A signal kind must be one of the signal catalogue (protocol/src/signals.ts). */
+function catalogueKind(e: { type: string; kind?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (e.type === 'signal' && e.kind !== undefined && !(SIGNAL_KINDS as string[]).includes(e.kind))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['kind'],
+      message: `unknown signal kind ${e.kind} (see the signal catalogue)`,
+    });
+}
+
 /** One event the scenario expects to receive. */
-export const expectedEventSchema = z.object({
-  /** Short name shown in the table (defaults to type/kind). */
-  name: z.string().max(80).optional(),
-  type: eventType,
-  kind: z.string().max(64).optional(),
-  /** Episode phase of a signal (`values.phase`). */
-  phase: z.enum(['start', 'update', 'end']).optional(),
-  /** Words that must all occur in the event's text (hint text or transcript), case-insensitive. */
-  text: z.string().max(200).optional(),
-  /** Who spoke (transcripts). */
-  speaker: z.enum(['candidate', 'interviewer']).optional(),
-  window: windowSchema,
-  /** The moment the cause happened; latency is measured from it (default: the window's start). */
-  triggerMs: timeSchema.optional(),
-  to: z.enum(['interviewer', 'candidate']).default('interviewer'),
-});
+export const expectedEventSchema = z
+  .object({
+    /** Short name shown in the table (defaults to type/kind). */
+    name: z.string().max(80).optional(),
+    type: eventType,
+    kind: z.string().max(64).optional(),
+    /** Episode phase of a signal (`values.phase`). */
+    phase: z.enum(['start', 'update', 'end']).optional(),
+    /** Words that must all occur in the event's text (hint text or transcript), case-insensitive. */
+    text: z.string().max(200).optional(),
+    /** Who spoke (transcripts). */
+    speaker: z.enum(['candidate', 'interviewer']).optional(),
+    window: windowSchema,
+    /** The moment the cause happened; latency is measured from it (default: the window's start). */
+    triggerMs: timeSchema.optional(),
+    to: z.enum(['interviewer', 'candidate']).default('interviewer'),
+  })
+  .superRefine(catalogueKind);
 export type ExpectedEvent = z.infer<typeof expectedEventSchema>;
 
 /** Something that must not be received (in its window, when given). `type: 'any'` is any agent message. */
-export const forbiddenEventSchema = z.object({
-  name: z.string().max(80).optional(),
-  type: z.enum(['signal', 'hint', 'transcript', 'any']),
-  kind: z.string().max(64).optional(),
-  window: windowSchema.optional(),
-  to: z.enum(['interviewer', 'candidate']).default('interviewer'),
-});
+export const forbiddenEventSchema = z
+  .object({
+    name: z.string().max(80).optional(),
+    type: z.enum(['signal', 'hint', 'transcript', 'any']),
+    kind: z.string().max(64).optional(),
+    window: windowSchema.optional(),
+    to: z.enum(['interviewer', 'candidate']).default('interviewer'),
+  })
+  .superRefine(catalogueKind);
 export type ForbiddenEvent = z.infer<typeof forbiddenEventSchema>;
 
 /** `expected.json`. */

@@ -87,5 +87,8 @@ describe('scenario media checks', () => {
     expect(loaded.mediaMs).toBe(2000);
     writeFileSync(join(scenario, 'expected.json'), '{"events": [');
     await expect(loadScenario(scenario)).rejects.toThrow(/scenario\/expected\.json: not valid JSON/);
+    const gaze = { type: 'signal', kind: 'gaze-away', window: { fromMs: 0, toMs: 1000 } };
+    writeFileSync(join(scenario, 'expected.json'), JSON.stringify({ events: [gaze] }));
+    await expect(loadScenario(scenario)).rejects.toThrow(/expected\.json.*unknown signal kind gaze-away/);
   });
 });

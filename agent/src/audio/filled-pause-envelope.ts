@@ -75,3 +75,151 @@ export function envelopeDistance(a: Float64Array, b: Float64Array): number {
   for (let i = 0; i < a.length; i++) d += ((a[i] as number) - (b[i] as number)) ** 2;
   return Math.sqrt(d / Math.max(1, a.length));
 }
+
+/**
+ * Periodicity of a window of 16 kHz audio after Boersma (1993): the autocorrelation of the
+ * Hann-windowed signal (through a zero-padded FFT) divided by the window's own autocorrelation,
+ * its highest normalised peak between the lags of `maxHz` and `minHz`. Near 1 for a voiced vowel,
+ * low for noise and silence; a voicing cue that does not depend on a pitch tracker's verdict
+ * (YIN drops many frames of breathy or low voices).
+ */
+export class Periodicity {
+  #n: number;
+  #fft: FFT;
+  #input: number[];
+  #spectrum: number[];
+  #power: number[];
+  #acf: number[];
+  #hann: Float64Array;
+  #window: Float64Array;
+  #minLag: number;
+  #maxLag: number;
+
+  constructor(windowSamples: number, minHz = 60, maxHz = 400) {
+    this.#n = windowSamples;
+    let size = 1;
+    while (size < 2 * windowSamples) size *= 2;
+    this.#fft = new FFT(size);
+    this.#input = new Array<number>(size).fill(0);
+    this.#spectrum = this.#fft.createComplexArray() as number[];
+    this.#power = this.#fft.createComplexArray() as number[];
+    this.#acf = this.#fft.createComplexArray() as number[];
+    this.#hann = Float64Array.from(
+      { length: windowSamples },
+      (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / windowSamples),
+    );
+    this.#minLag = Math.max(2, Math.floor(ANALYSIS_RATE / maxHz));
+    this.#maxLag = Math.min(windowSamples >> 1, Math.ceil(ANALYSIS_RATE / minHz));
+    // the window's own autocorrelation, normalised
+    const w = this.#hann;
+    this.#window = Float64Array.from({ length: this.#maxLag + 2 }, (_, lag) => {
+      let s = 0;
+      for (let i = 0; i + lag < windowSamples; i++) s += (w[i] as number) * (w[i + lag] as number);
+      return s;
+    });
+    const r0 = this.#window[0] as number;
+    for (let i = 0; i < this.#window.length; i++) this.#window[i] = (this.#window[i] as number) / r0;
+  }
+
+  /** Periodicity (0–1) of the `windowSamples` samples (−1..1) of `buf` from `offset`. */
+  measure(buf: Float32Array, offset = 0): number {
+    const n = this.#n;
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += buf[offset + i] as number;
+    mean /= n;
+    for (let i = 0; i < n; i++)
+      this.#input[i] = ((buf[offset + i] as number) - mean) * (this.#hann[i] as number);
+    this.#fft.realTransform(this.#spectrum, this.#input);
+    this.#fft.completeSpectrum(this.#spectrum);
+    const p = this.#power;
+    for (let k = 0; k < p.length; k += 2) {
+      const re = this.#spectrum[k] as number;
+      const im = this.#spectrum[k + 1] as number;
+      p[k] = re * re + im * im;
+      p[k + 1] = 0;
+    }
+    this.#fft.inverseTransform(this.#acf, p);
+    const r0 = this.#acf[0] as number;
+    if (!(r0 > 1e-10)) return 0;
+    let best = 0;
+    for (let lag = this.#minLag; lag <= this.#maxLag; lag++) {
+      const r = (this.#acf[2 * lag] as number) / r0 / (this.#window[lag] as number);
+      const prev = (this.#acf[2 * (lag - 1)] as number) / r0 / (this.#window[lag - 1] as number);
+      const next = (this.#acf[2 * (lag + 1)] as number) / r0 / (this.#window[lag + 1] as number);
+      if (r > best && r >= prev && r >= next) best = r;
+    }
+    return Math.min(1, best);
+  }
+}
+
+/**
+ * The first two formants of a window of 16 kHz audio from linear prediction: pre-emphasis,
+ * Hamming window, autocorrelation, Levinson–Durbin (order 14), then the peaks of the all-pole
+ * envelope between 200 and 4000 Hz (an FFT of the prediction polynomial). Close formants that
+ * merge into one peak (back vowels) make F2 come out high; a cue of vowel quality, not a tracker.
+ */
+export class Formants {
+  static readonly ORDER = 14;
+  #n: number;
+  #fft = new FFT(1024);
+  #input = new Array<number>(1024).fill(0);
+  #out = this.#fft.createComplexArray() as number[];
+  #x: Float64Array;
+  #hamming: Float64Array;
+
+  constructor(windowSamples = 512) {
+    this.#n = windowSamples;
+    this.#x = new Float64Array(windowSamples);
+    this.#hamming = Float64Array.from(
+      { length: windowSamples },
+      (_, i) => 0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (windowSamples - 1)),
+    );
+  }
+
+  /** [F1, F2] in Hz of the `windowSamples` samples of `buf` from `offset` ([0, 0] when not found). */
+  measure(buf: Float32Array, offset = 0): [number, number] {
+    const n = this.#n;
+    const p = Formants.ORDER;
+    const x = this.#x;
+    for (let i = 0; i < n; i++) {
+      const s = (buf[offset + i] as number) - 0.97 * (i > 0 ? (buf[offset + i - 1] as number) : 0);
+      x[i] = s * (this.#hamming[i] as number);
+    }
+    const r = new Float64Array(p + 1);
+    for (let lag = 0; lag <= p; lag++) {
+      let s = 0;
+      for (let i = lag; i < n; i++) s += (x[i] as number) * (x[i - lag] as number);
+      r[lag] = s;
+    }
+    if (!((r[0] as number) > 1e-9)) return [0, 0];
+    r[0] = (r[0] as number) * (1 + 1e-6);
+    // Levinson–Durbin
+    const a = new Float64Array(p + 1);
+    a[0] = 1;
+    let err = r[0] as number;
+    for (let i = 1; i <= p; i++) {
+      let acc = r[i] as number;
+      for (let j = 1; j < i; j++) acc += (a[j] as number) * (r[i - j] as number);
+      const k = -acc / err;
+      const prev = a.slice();
+      for (let j = 1; j < i; j++) a[j] = (prev[j] as number) + k * (prev[i - j] as number);
+      a[i] = k;
+      err *= 1 - k * k;
+      if (!(err > 0)) return [0, 0];
+    }
+    // envelope 1/|A(f)|: peaks where |A| has minima
+    this.#input.fill(0);
+    for (let i = 0; i <= p; i++) this.#input[i] = a[i] as number;
+    this.#fft.realTransform(this.#out, this.#input);
+    const hzPerBin = ANALYSIS_RATE / 1024;
+    const mag = (k: number) => Math.hypot(this.#out[2 * k] as number, this.#out[2 * k + 1] as number);
+    const peaks: number[] = [];
+    const lo = Math.ceil(200 / hzPerBin);
+    const hi = Math.floor(4000 / hzPerBin);
+    for (let k = lo; k <= hi && peaks.length < 2; k++) {
+      const m = mag(k);
+      if (m < mag(k - 1) && m <= mag(k + 1)) peaks.push(k * hzPerBin);
+    }
+    return [peaks[0] ?? 0, peaks[1] ?? 0];
+  }
+}

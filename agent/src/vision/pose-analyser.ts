@@ -58,7 +58,7 @@ export const defaultPoseAnalyserOptions: PoseAnalyserOptions = {
 const KINDS = ['out-of-frame', 'hand-to-face', 'raised-hand', 'shoulder-tilt', 'posture-change'] as const;
 type Kind = (typeof KINDS)[number];
 const SUMMARIES: Record<Kind, string> = {
-  'out-of-frame': 'candidate (head and shoulders) not fully in view',
+  'out-of-frame': 'candidate (head and shoulders) not fully in view, or only a close-up of the face',
   'hand-to-face': 'hand at the face or head',
   'raised-hand': 'hand raised above the shoulder',
   'shoulder-tilt': 'shoulders tilted',
@@ -220,7 +220,7 @@ export class PoseAnalyser implements Analyser<'video'> {
     const k = ep.active ? o.releaseScale : 1;
     switch (ep.kind) {
       case 'out-of-frame':
-        return [!m?.upperBody, { presence, missing: m ? m.missing.length : 3 }];
+        return [!m?.upperBody, { presence, missing: m ? m.missing.length : 3, closeUp: m?.closeUp ? 1 : 0 }];
       case 'hand-to-face':
         return [m?.handNearFace === true, { presence, handFaceDistance: m?.handFaceDistance ?? 99 }];
       case 'raised-hand':
@@ -271,6 +271,7 @@ export class PoseAnalyser implements Analyser<'video'> {
           values: {
             ...common,
             noPersonShare: round(of('missing').filter((x) => x === 3).length / (vals.length || 1)),
+            closeUpShare: round(of('closeUp').filter((x) => x === 1).length / (vals.length || 1)),
           },
         };
       case 'hand-to-face':

@@ -1,0 +1,95 @@
+import {
+  POSE_CASES,
+  POSE_KINDS,
+  type PoseCase,
+  type PoseKind,
+  poseFrame,
+} from '../../src/vision/pose-cases.js';
+import { PoseLandmarker } from '../../src/vision/pose-landmarks.js';
+import { measurePose } from '../../src/vision/pose-measures.js';
+import { measurePose as legacyMeasurePose } from './legacy-pose-measures.js';
+import { type Score, score } from './metrics.js';
+
+/** Per kind, whether the episode's condition held on the frame. */
+export type PoseVerdict = Record<PoseKind, boolean>;
+
+/** Frames a case is analysed for after the first (the landmarker tracks a still frame as in a video). */
+const TRACKED = 3;
+
+/**
+ * Runs the pose landmarker on a case's frame as on a still video (one search, then `TRACKED`
+ * tracked frames) and says, for the old and the current measures, which episode conditions held
+ * on most tracked frames (an episode needs its condition to hold for a while).
+ */
+export async function poseVerdicts(
+  c: PoseCase,
+  landmarker = new PoseLandmarker(),
+): Promise<{ legacy: PoseVerdict; current: PoseVerdict }> {
+  const rgb = await poseFrame(c);
+  landmarker.reset();
+  const votes = { legacy: [0, 0, 0], current: [0, 0, 0] };
+  for (let i = 0; i <= TRACKED; i++) {
+    const body = await landmarker.landmarks(rgb, 640, 480);
+    if (i === 0) continue;
+    const old = body ? legacyMeasurePose(body.points, 640, 480) : undefined;
+    const now = body ? measurePose(body.points, 640, 480) : undefined;
+    const holds = [
+      [
+        old?.handNearFace === true,
+        old !== undefined && (old.raised.left || old.raised.right),
+        !old?.upperBody,
+      ],
+      [
+        now?.handNearFace === true,
+        now !== undefined && (now.raised.left || now.raised.right),
+        !now?.upperBody,
+      ],
+    ];
+    holds[0]?.forEach((h, k) => {
+      votes.legacy[k] = (votes.legacy[k] as number) + (h ? 1 : 0);
+    });
+    holds[1]?.forEach((h, k) => {
+      votes.current[k] = (votes.current[k] as number) + (h ? 1 : 0);
+    });
+  }
+  const verdict = (v: number[]) =>
+    Object.fromEntries(POSE_KINDS.map((k, i) => [k, (v[i] as number) * 2 > TRACKED])) as PoseVerdict;
+  return { legacy: verdict(votes.legacy), current: verdict(votes.current) };
+}
+
+/** Precision and recall per kind of one approach over labelled cases. */
+export function scorePose(
+  results: { c: PoseCase; verdict: PoseVerdict }[],
+): Record<PoseKind, Score & { falseOn: string[] }> {
+  return Object.fromEntries(
+    POSE_KINDS.map((k) => {
+      const labelled = results.filter((r) => r.c.labels[k] !== undefined);
+      const pos = labelled.filter((r) => r.c.labels[k]);
+      const fired = labelled.filter((r) => r.verdict[k]);
+      const s = score(
+        pos.length,
+        pos.filter((r) => r.verdict[k]).length,
+        fired.length,
+        fired.filter((r) => r.c.labels[k]).length,
+      );
+      const wrong = labelled.filter((r) => r.verdict[k] !== r.c.labels[k]).map((r) => r.c.id);
+      return [k, { ...s, falseOn: wrong }];
+    }),
+  ) as Record<PoseKind, Score & { falseOn: string[] }>;
+}
+
+/** Old and current measures on the tuning and held-out frames. */
+export async function poseBench() {
+  const landmarker = new PoseLandmarker();
+  await landmarker.ready();
+  const out: Record<string, Record<'legacy' | 'current', ReturnType<typeof scorePose>>> = {};
+  for (const split of ['tuning', 'heldOut'] as const) {
+    const rows = [];
+    for (const c of POSE_CASES[split]) rows.push({ c, ...(await poseVerdicts(c, landmarker)) });
+    out[split] = {
+      legacy: scorePose(rows.map((r) => ({ c: r.c, verdict: r.legacy }))),
+      current: scorePose(rows.map((r) => ({ c: r.c, verdict: r.current }))),
+    };
+  }
+  return out;
+}
