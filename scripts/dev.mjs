@@ -10,15 +10,35 @@
  *
  * Environment (see README): LIVEKIT_URL, LIVEKIT_PUBLIC_URL, LIVEKIT_API_KEY/SECRET, LIVEKIT_SERVER_BIN,
  * DATABASE_URL, PGLITE_PORT, PGLITE_DIR, TOKEN_SERVER_HOST/PORT, WEB_PORT, AGENT_HEALTH_PORT, ANTHROPIC_API_KEY,
- * STT_ENGINE; DEV_KILL_GRACE_MS (default 8000), DEV_READY_TIMEOUT_MS (default 120000).
+ * STT_ENGINE (default `local`: Whisper, one recognizer per machine), STT_LOCAL_MODEL; DEV_KILL_GRACE_MS (default 8000), DEV_READY_TIMEOUT_MS (default 120000).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { httpReady, paint, portOpen, runStack, say } from './dev-stack.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Why the local speech recognizer cannot start (venv or model files missing), or undefined. */
+function missingSpeechModel(env) {
+  const manifest = JSON.parse(readFileSync(join(root, 'models/stt-manifest.json'), 'utf8'));
+  const dir =
+    env.STT_MODELS_DIR || env.MODELS_DIR
+      ? resolve(env.STT_MODELS_DIR || env.MODELS_DIR)
+      : join(root, 'models/cache');
+  const python = join(dir, manifest.python.venv, 'bin/python');
+  if (!env.STT_PYTHON && !existsSync(python)) return `the recognizer's Python venv is missing (${python})`;
+  const name = `whisper-${env.STT_LOCAL_MODEL ?? 'base'}`;
+  const model = manifest.models.find((m) => m.name === name);
+  if (!model) return `unknown STT_LOCAL_MODEL (${name})`;
+  for (const f of model.files) {
+    const path = join(dir, model.dir, f.file);
+    if (!existsSync(path) || statSync(path).size !== f.size)
+      return `model file ${path} is missing or incomplete`;
+  }
+  return undefined;
+}
 
 /** The real stack, configured from the environment. */
 function buildStack(env) {
@@ -83,7 +103,15 @@ function buildStack(env) {
   }
 
   if (!env.ANTHROPIC_API_KEY) say('ANTHROPIC_API_KEY unset: hints are rule-based (no LLM)');
-  if (!env.STT_ENGINE) say('no STT engine configured (STT_ENGINE unset): speech-to-text is off');
+  const stt = env.STT_ENGINE ?? 'local';
+  if (stt === 'local') {
+    const missing = missingSpeechModel(env);
+    say(
+      missing
+        ? paint(33, `speech-to-text: ${missing}; run \`npm run models:fetch\` (STT_ENGINE=none turns it off)`)
+        : `speech-to-text: local Whisper ${env.STT_LOCAL_MODEL ?? 'base'} (one shared recognizer, started by the agent)`,
+    );
+  } else say(`speech-to-text: STT_ENGINE=${stt}`);
 
   const apps = [
     {

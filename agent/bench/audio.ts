@@ -1,18 +1,14 @@
 /**
  * Audio bench: CPU per media-second of the audio front end (one decode, one Silero pass and one
- * pitch track per participant track) and of the analysers reading it, on real speech, the rooms one machine
- * sustains, and per STT engine the word error rate and latency on the LibriVox clips.
+ * pitch track per participant track) and of the analysers reading it, on real speech, and the rooms
+ * one machine sustains. Speech-to-text has its own bench: `npm run bench:stt` (bench/stt.ts).
  *
  *   npm run bench -w agent            # prints JSON and writes bench-results/audio.json
  *
- * `OPENAI_API_KEY` (and optionally `STT_BASE_URL`, `STT_MODEL`, `STT_MODE`) adds a remote engine to the STT part.
- * The local engine runs in batch mode as fast as it can, then in batch and realtime mode with the
- * audio paced in real time (as from a microphone), which is what the realtime latency depends on.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { initializeLogger } from '@livekit/agents';
 import { dispose } from '@livekit/rtc-node';
 import { chunks, concat, librivoxClips, scriptedFillerAnswer, silence } from '../../test/fixtures/audio.js';
@@ -28,15 +24,7 @@ import { loadSilero } from '../src/audio/speech.js';
 import { TurnModel } from '../src/audio/turn-model.js';
 import { VadAnalyser } from '../src/audio/vad.js';
 import { SessionBus } from '../src/bus/session-bus.js';
-import { loadAgentConfig } from '../src/config.js';
-import { createSttEngine, LocalSttEngine, type SttEngine } from '../src/transcription/engine.js';
 import { sttSegments } from '../src/transcription/segments.js';
-import {
-  SpeakerTranscriber,
-  STT_VAD_SETTINGS,
-  type TranscriptSegment,
-} from '../src/transcription/transcriber.js';
-import { wordErrorRate } from '../src/transcription/wer.js';
 
 // Only the JSON result on stdout (the bench pushes audio faster than real time, which the VAD warns about).
 initializeLogger({ pretty: false, level: 'error' });
@@ -149,80 +137,13 @@ function filledPauses() {
   };
 }
 
-/** Audio chunks delivered in real time, as a microphone would. */
-async function* paced(source: ReturnType<typeof chunks>) {
-  const t0 = Date.now();
-  for await (const c of source) {
-    const due = t0 + (c.receivedAt - 1_000_000);
-    if (due > Date.now()) await sleep(due - Date.now());
-    yield { ...c, receivedAt: Date.now() };
-  }
-}
-
-async function stt(engine: SttEngine, realTime = false) {
-  const vad = await loadSilero(STT_VAD_SETTINGS);
-  const pairs: { reference: string; hypothesis: string }[] = [];
-  const latencies: number[] = [];
-  let failed = 0;
-  for (const clip of clips) {
-    const got: TranscriptSegment[] = [];
-    const t = new SpeakerTranscriber({
-      speaker: { identity: 'c', role: 'candidate', trackSid: 'TR' },
-      engine,
-      vad,
-      onSegment: async (s) => {
-        got.push(s);
-      },
-    });
-    const audio = chunks(concat(readWav(clip.path), silence(1)));
-    await t.run(realTime ? paced(audio) : audio);
-    failed += got.filter((s) => s.status === 'failed').length;
-    latencies.push(...got.map((s) => s.readyAt - s.closedAt));
-    pairs.push({ reference: clip.reference, hypothesis: got.map((s) => s.text).join(' ') });
-  }
-  latencies.sort((a, b) => a - b);
-  const vadHangoverMs = STT_VAD_SETTINGS.minSilenceDuration ?? 0;
-  return {
-    engine: engine.name,
-    audio: realTime ? 'paced in real time' : 'as fast as possible',
-    clips: clips.length,
-    referenceWords: pairs.reduce((n, p) => n + p.reference.split(' ').length, 0),
-    wer: Number(wordErrorRate(pairs).toFixed(3)),
-    failedSegments: failed,
-    // End of speech → segment ready: the VAD waits `minSilenceDuration` to close a segment, then the engine runs.
-    latencyMs: {
-      vadHangover: vadHangoverMs,
-      engineMedian: latencies[latencies.length >> 1] ?? null,
-      engineMax: latencies.at(-1) ?? null,
-      endOfSpeechToSegmentMedian: (latencies[latencies.length >> 1] ?? 0) + vadHangoverMs,
-    },
-    hypotheses: pairs,
-  };
-}
-
-const python = process.env.STT_PYTHON ?? 'python3';
-const engines: [SttEngine, boolean][] = [
-  [new LocalSttEngine({ python, language: 'en' }), false],
-  [new LocalSttEngine({ python, language: 'en' }), true],
-  [new LocalSttEngine({ python, language: 'en', mode: 'realtime' }), true],
-];
-if (process.env.OPENAI_API_KEY) {
-  const remote = createSttEngine(
-    loadAgentConfig({ ...process.env, STT_ENGINE: 'openai', STT_LANGUAGE: 'en' }).audio,
-  );
-  if (remote) engines.push([remote, true]);
-}
 const result = {
   bench: 'audio',
   at: new Date().toISOString(),
   cpu: await cpu(),
   filledPauses: filledPauses(),
-  stt: [] as unknown[],
+  // Speech-to-text (WER, latency, CPU, the shared recognizer under load): `npm run bench:stt`.
 };
-for (const [e, realTime] of engines) {
-  result.stt.push(await stt(e, realTime));
-  await e.close();
-}
 const json = `${JSON.stringify(result, null, 2)}\n`;
 mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench-results/audio.json'), json);

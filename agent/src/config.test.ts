@@ -31,12 +31,18 @@ describe('loadAgentConfig', () => {
       triggers: undefined,
     });
     expect(c.audio).toMatchObject({
-      engine: 'none',
-      mode: 'batch',
+      engine: 'local',
+      mode: 'realtime',
+      localModel: 'whisper-base',
+      localURL: undefined,
+      queue: 16,
+      workers: 1,
+      threads: 1,
       language: 'en',
       maxAttempts: 4,
       timeoutMs: 20_000,
-      python: 'python3',
+      python: undefined,
+      modelsDir: undefined,
       longPauseSeconds: 8,
     });
     expect(c.vision).toEqual({
@@ -86,6 +92,29 @@ describe('loadAgentConfig', () => {
     expect(c.vision.modelsDir).toBe(resolve('some/models'));
   });
 
+  it('reads the local recognizer settings', () => {
+    const c = loadAgentConfig({
+      STT_LOCAL_MODEL: 'tiny.en',
+      STT_LOCAL_URL: 'http://127.0.0.1:9/v1',
+      STT_QUEUE: '4',
+      STT_WORKERS: '2',
+      STT_THREADS: '3',
+      STT_MODELS_DIR: '/tmp/stt',
+      STT_MODE: 'batch',
+    });
+    expect(c.audio).toMatchObject({
+      engine: 'local',
+      mode: 'batch',
+      localModel: 'whisper-tiny.en',
+      localURL: 'http://127.0.0.1:9/v1',
+      queue: 4,
+      workers: 2,
+      threads: 3,
+      modelsDir: '/tmp/stt',
+    });
+    expect(loadAgentConfig({ STT_ENGINE: 'openai', OPENAI_API_KEY: 'k' }).audio.mode).toBe('batch');
+  });
+
   it('refuses bad values, naming each variable', () => {
     expect(issues({ VISION_POSE_FPS: 'fast' })).toEqual([expect.stringMatching(/^VISION_POSE_FPS: /)]);
     expect(issues({ VISION_FPS_IDLE: '-1', VISION_FPS_SPEAKING: '0' }).map((i) => i.split(':')[0])).toEqual([
@@ -98,6 +127,8 @@ describe('loadAgentConfig', () => {
     expect(issues({ VISION_POSE: 'of' })[0]).toMatch(/^VISION_POSE: /);
     expect(issues({ STT_ENGINE: 'whisper' })[0]).toMatch(/^STT_ENGINE: /);
     expect(issues({ STT_ENGINE: 'local', STT_MODE: 'live' })[0]).toMatch(/^STT_MODE: /);
+    expect(issues({ STT_LOCAL_MODEL: 'large' })[0]).toMatch(/^STT_LOCAL_MODEL: /);
+    expect(issues({ STT_QUEUE: '0' })[0]).toMatch(/^STT_QUEUE: /);
     expect(issues({ STT_ENGINE: 'openai' })).toEqual([
       'STT_ENGINE: openai needs OPENAI_API_KEY or STT_BASE_URL',
     ]);

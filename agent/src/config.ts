@@ -80,14 +80,20 @@ const envSchema = z
     HINTS_MIN_INTERVAL_MS: int(0, 600_000).default(15_000),
     HINTS_LLM_BUDGET_MS: int(100, 60_000).default(6000),
     HINTS_TRIGGERS: jsonTriggers.pipe(triggerSettingsSchema).optional(),
-    STT_ENGINE: z.enum(['local', 'openai', 'none']).default('none'),
-    STT_MODE: z.enum(['batch', 'realtime']).default('batch'),
+    STT_ENGINE: z.enum(['local', 'openai', 'none']).default('local'),
+    STT_MODE: z.enum(['batch', 'realtime']).optional(),
+    STT_LOCAL_MODEL: z.enum(['base', 'tiny.en']).default('base'),
+    STT_LOCAL_URL: z.string().url().optional(),
+    STT_QUEUE: int(1, 1000).default(16),
+    STT_WORKERS: int(1, 16).default(1),
+    STT_THREADS: int(1, 16).default(1),
+    STT_MODELS_DIR: z.string().min(1).optional(),
     STT_BASE_URL: z.string().url().optional(),
     STT_MODEL: z.string().min(1).optional(),
     STT_LANGUAGE: z.string().min(2).default('en'),
     STT_TIMEOUT_MS: int(500, 300_000).default(20_000),
     STT_MAX_ATTEMPTS: int(1, 10).default(4),
-    STT_PYTHON: z.string().min(1).default('python3'),
+    STT_PYTHON: z.string().min(1).optional(),
     OPENAI_API_KEY: z.string().min(1).optional(),
     VAD_LONG_PAUSE_SECONDS: z.coerce.number().min(1).max(600).default(8),
     VISION_FPS: fps.optional(),
@@ -154,7 +160,12 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
     },
     audio: {
       engine: e.STT_ENGINE,
-      mode: e.STT_MODE,
+      mode: e.STT_MODE ?? (e.STT_ENGINE === 'local' ? 'realtime' : 'batch'),
+      localModel: `whisper-${e.STT_LOCAL_MODEL}`,
+      localURL: e.STT_LOCAL_URL,
+      queue: e.STT_QUEUE,
+      workers: e.STT_WORKERS,
+      threads: e.STT_THREADS,
       baseURL: e.STT_BASE_URL,
       model: e.STT_MODEL,
       language: e.STT_LANGUAGE,
@@ -162,6 +173,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       timeoutMs: e.STT_TIMEOUT_MS,
       maxAttempts: e.STT_MAX_ATTEMPTS,
       python: e.STT_PYTHON,
+      modelsDir: e.STT_MODELS_DIR ?? e.MODELS_DIR,
       longPauseSeconds: e.VAD_LONG_PAUSE_SECONDS,
     },
     vision: {
@@ -175,4 +187,15 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       modelsDir: modelsDir({ MODELS_DIR: e.MODELS_DIR }),
     },
   };
+}
+
+/**
+ * Hands `vars` to the processes this one starts from now on (the worker's job processes inherit
+ * the environment and parse it with {@link loadAgentConfig}), e.g. the shared recognizer's `STT_LOCAL_URL`.
+ */
+export function shareWithJobProcesses(
+  vars: Record<string, string>,
+  env: Record<string, string | undefined> = process.env,
+): void {
+  Object.assign(env, vars);
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { cli, ServerOptions } from '@livekit/agents';
-import { type AgentConfig, AgentConfigError, loadAgentConfig } from './config.js';
+import { type AgentConfig, AgentConfigError, loadAgentConfig, shareWithJobProcesses } from './config.js';
+import { startSharedRecognizer } from './transcription/shared-recognizer.js';
 
 /**
  * Agent worker entry: `tsx src/main.ts start` (production) or `dev`. Registers with the LiveKit
@@ -27,6 +28,10 @@ const config = configOrExit();
  */
 const TARGET_LOAD = 0.7;
 const { maxJobs } = config.worker;
+
+// One local speech recognizer per machine, shared by every job process (STT_ENGINE=local, the default).
+const recognizer = await startSharedRecognizer(config.audio);
+if (recognizer) shareWithJobProcesses({ STT_LOCAL_URL: recognizer.url });
 
 cli.runApp(
   new ServerOptions({

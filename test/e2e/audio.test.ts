@@ -49,8 +49,8 @@ const roleOf = (c: Caption) => c.attributes[TRANSCRIPT_SPEAKER_ATTRIBUTES.ROLE];
 const QUESTION = 'Can you tell me about a project you are proud of?';
 
 /**
- * Both STT modes through the production OpenAI-plugin path: `batch` (one transcription request
- * per VAD segment) and `realtime` (the realtime WebSocket, each segment streamed while spoken). The
+ * Both STT modes of the production local engine (the machine's Whisper recognizer): `batch` (one
+ * request per VAD segment) and `realtime` (transcribed while spoken, chunked at short pauses). The
  * analysers and a replaced microphone do not depend on the mode and are checked in `batch` only.
  */
 describe.each(['batch', 'realtime'] as const)(
@@ -191,9 +191,8 @@ describe.each(['batch', 'realtime'] as const)(
         `[measure] ${mode}: candidate captions=${fromCandidate.length} best WER=${best.toFixed(2)} "${fromCandidate[0]?.text}"; ` +
           `interviewer captions=${fromInterviewer.length} WER=${asked.toFixed(2)} "${fromInterviewer[0]?.text}"`,
       );
-      // The agent ran the engine of the configured mode.
-      const engine = mode === 'realtime' ? 'openai-realtime' : 'openai';
-      expect(stack.agent.output()).toContain(`"engine":"${engine}:pocketsphinx-en-us"`);
+      // The agent ran the local engine in the configured mode.
+      expect(stack.agent.output()).toContain(`"engine":"local:whisper-base","mode":"${mode}"`);
       // A replaced microphone (unpublish, publish a new track) is followed: captions for the new track.
       if (mode === 'realtime') {
         await Promise.all([answerMic.stop(), askMic.stop()]);

@@ -1,7 +1,12 @@
 import { stt } from '@livekit/agents';
-import * as openai from '@livekit/agents-plugin-openai';
 import type { AudioFrame } from '@livekit/rtc-node';
-import type { Recognition, SttEngine } from './engine-types.js';
+import { NO_PLUGIN_RETRIES } from './engine.js';
+
+/** What an STT heard in one segment of speech. */
+export interface Recognition {
+  text: string;
+  language?: string;
+}
 
 /**
  * One segment of speech transcribed while it is spoken: audio is pushed as it arrives, `finish`
@@ -16,32 +21,17 @@ export interface LiveTranscription {
   readonly partial: string;
   /** Ends the connection (after `finish`, or to give the segment up). */
   close(): void;
-}
-
-/** An engine that can also transcribe while the speaker talks. */
-export interface StreamingSttEngine extends SttEngine {
-  readonly streaming: true;
-  /** Opens a live transcription of one segment. Never throws: failures surface in `finish`. */
-  live(): LiveTranscription;
-}
-
-/** Whether `engine` transcribes while the speaker talks (else it gets whole segments). */
-export function isStreaming(engine: SttEngine): engine is StreamingSttEngine {
-  const e = engine as Partial<StreamingSttEngine>;
-  return e.streaming === true && typeof e.live === 'function';
-}
-
-/** Options of {@link OpenAiRealtimeSttEngine}. */
-export interface RealtimeEngineOptions {
-  /** Any OpenAI-compatible endpoint (`…/v1`; the plugin opens `…/v1/realtime?intent=transcription`). */
-  baseURL?: string;
-  model: string;
-  language: string;
-  apiKey?: string;
+  /**
+   * The speaker paused from `atMs` (ms of audio since the first pushed sample) for a moment
+   * without ending the segment: a place to cut a chunk (used by chunked decoding).
+   */
+  pause?(atMs: number): void;
+  /** Speech resumed after a pause. */
+  resume?(): void;
 }
 
 /** Rejects when `signal` aborts, with its reason. */
-function aborted(signal: AbortSignal): Promise<never> {
+export function aborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
     const fail = () =>
       reject(signal.reason instanceof Error ? signal.reason : new Error('transcription aborted'));
@@ -51,58 +41,48 @@ function aborted(signal: AbortSignal): Promise<never> {
 }
 
 /**
- * The plugin's STT in realtime mode with turn detection off and no plugin-side VAD: it commits the
- * audio buffer on `flush()`, so segments are exactly the ones our Silero VAD cut.
+ * A live transcription over a streaming STT's `SpeechStream` (one per segment, opened with no
+ * plugin-side retries): audio is pushed while spoken, `flush()` commits it when our Silero VAD ends
+ * the segment, and the segment is complete at the plugin's `RECOGNITION_USAGE` event (the OpenAI
+ * realtime plugin sends it after the server's `…transcription.completed`), or when the stream
+ * ends after the commit. Finals are joined; interim results are the partial text.
  */
-function realtimeStt(opts: RealtimeEngineOptions): openai.STT {
-  return new openai.STT({
-    useRealtime: true,
-    model: opts.model,
-    language: opts.language,
-    baseURL: opts.baseURL,
-    // Local compatible servers need no key, but the client insists on one.
-    apiKey: opts.apiKey ?? 'no-key',
-    turnDetection: null,
-    vad: null,
-  });
-}
-
-/**
- * A live transcription over the plugin's realtime `SpeechStream`: one WebSocket per segment, the
- * plugin commits the audio buffer on `flush()` (turn detection off: our Silero VAD decides where a
- * segment ends), and the segment is complete at the plugin's `RECOGNITION_USAGE` event, which
- * follows the server's `…transcription.completed` (a final event only comes with text).
- */
-class PluginLiveTranscription implements LiveTranscription {
+export class StreamLiveTranscription implements LiveTranscription {
   partial = '';
-  #stt: openai.STT;
+  #stt: stt.STT;
   #stream: stt.SpeechStream;
   #result: Promise<Recognition>;
   #error?: Error;
   #open = true;
+  #onError = (e: { error?: unknown }) => {
+    this.#error ??= e.error instanceof Error ? e.error : new Error(String(e.error));
+  };
 
-  constructor(opts: RealtimeEngineOptions) {
-    this.#stt = realtimeStt(opts);
-    // The plugin reports a failed connection as an `error` event and then ends the stream.
-    this.#stt.on('error', (e: { error?: unknown }) => {
-      this.#error ??= e.error instanceof Error ? e.error : new Error(String(e.error));
-    });
-    this.#stream = this.#stt.stream();
+  constructor(s: stt.STT) {
+    this.#stt = s;
+    // A plugin reports a failed connection as an `error` event on the STT and then ends the stream.
+    this.#stt.on('error', this.#onError);
+    this.#stream = this.#stt.stream({ connOptions: NO_PLUGIN_RETRIES });
     this.#result = this.#collect();
     this.#result.catch(() => {});
   }
 
   async #collect(): Promise<Recognition> {
-    let final: Recognition | undefined;
+    const finals: string[] = [];
+    let language: string | undefined;
     for await (const ev of this.#stream) {
       const alt = ev.alternatives?.[0];
-      if (ev.type === stt.SpeechEventType.INTERIM_TRANSCRIPT && alt) this.partial = alt.text;
+      if (ev.type === stt.SpeechEventType.INTERIM_TRANSCRIPT && alt)
+        this.partial = [...finals, alt.text].join(' ').trim();
       if (ev.type === stt.SpeechEventType.FINAL_TRANSCRIPT && alt) {
         if (typeof alt.text !== 'string') throw new Error('realtime transcription has no text');
-        final = { text: alt.text.trim(), language: alt.language };
+        if (alt.text.trim()) finals.push(alt.text.trim());
+        language = alt.language;
+        this.partial = finals.join(' ');
       }
-      if (ev.type === stt.SpeechEventType.RECOGNITION_USAGE) return final ?? { text: '' };
+      if (ev.type === stt.SpeechEventType.RECOGNITION_USAGE) return { text: finals.join(' '), language };
     }
+    if (!this.#open && !this.#error && finals.length) return { text: finals.join(' '), language };
     const why = this.#error?.message ?? 'the connection ended';
     throw new Error(`realtime transcription failed before the segment completed: ${why}`);
   }
@@ -130,87 +110,11 @@ class PluginLiveTranscription implements LiveTranscription {
 
   close(): void {
     this.#open = false;
+    this.#stt.off('error', this.#onError);
     try {
       this.#stream.close();
     } catch {
       // already closed
     }
-    void this.#stt.close();
-  }
-}
-
-/**
- * The `@livekit/agents-plugin-openai` STT in realtime mode (`useRealtime: true`), against OpenAI or
- * any server that speaks the realtime transcription protocol. Each segment of speech streams over
- * its own WebSocket while it is spoken and is committed when the VAD ends it; `transcribe` (used
- * for retries) sends a whole segment the same way.
- */
-export class OpenAiRealtimeSttEngine implements StreamingSttEngine {
-  readonly name: string;
-  readonly streaming = true;
-  #o: RealtimeEngineOptions;
-
-  constructor(opts: RealtimeEngineOptions) {
-    this.name = `openai-realtime:${opts.model}`;
-    this.#o = opts;
-    // Fail early on options the plugin refuses (it validates them in its constructor).
-    void realtimeStt(opts).close();
-  }
-
-  live(): LiveTranscription {
-    return new PluginLiveTranscription(this.#o);
-  }
-
-  async transcribe(audio: AudioFrame, signal: AbortSignal): Promise<Recognition> {
-    const live = this.live();
-    try {
-      live.push(audio);
-      return await live.finish(signal);
-    } finally {
-      live.close();
-    }
-  }
-
-  async close(): Promise<void> {}
-}
-
-/**
- * A live transcription whose engine is still starting (the local server): audio is held until
- * the engine is there, then handed on in order.
- */
-export class DeferredLiveTranscription implements LiveTranscription {
-  #target?: LiveTranscription;
-  #held: AudioFrame[] = [];
-  #ready: Promise<LiveTranscription>;
-  #closed = false;
-
-  constructor(target: Promise<LiveTranscription>) {
-    this.#ready = target.then((t) => {
-      this.#target = t;
-      for (const f of this.#held.splice(0)) t.push(f);
-      if (this.#closed) t.close();
-      return t;
-    });
-    this.#ready.catch(() => {});
-  }
-
-  get partial(): string {
-    return this.#target?.partial ?? '';
-  }
-
-  push(frame: AudioFrame): void {
-    if (this.#target) this.#target.push(frame);
-    else if (!this.#closed) this.#held.push(frame);
-  }
-
-  async finish(signal: AbortSignal): Promise<Recognition> {
-    const t = await Promise.race([this.#ready, aborted(signal)]);
-    return t.finish(signal);
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.#held = [];
-    this.#target?.close();
   }
 }

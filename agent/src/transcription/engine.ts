@@ -1,179 +1,148 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { type APIConnectOptions, type AudioBuffer, stt } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
-import type { AudioFrame } from '@livekit/rtc-node';
-import { logger } from '../log.js';
-import {
-  DeferredLiveTranscription,
-  type LiveTranscription,
-  OpenAiRealtimeSttEngine,
-} from './engine-realtime.js';
-import type { Recognition, SttEngine } from './engine-types.js';
+import { RecognizerService, type RecognizerServiceOptions } from './recognizer-service.js';
 import type { AudioSettings } from './settings.js';
 
-export type { Recognition, SttEngine } from './engine-types.js';
+/**
+ * Connection options for every plugin stream we open: no retries inside the plugin. The
+ * transcriber's retry policy (time limit, attempts, backoff, failed segments) is the only one.
+ */
+export const NO_PLUGIN_RETRIES: APIConnectOptions = { maxRetry: 0, retryIntervalMs: 0, timeoutMs: 20_000 };
 
-/** Options of {@link OpenAiSttEngine}. */
-export interface OpenAiEngineOptions {
-  /** Any OpenAI-compatible endpoint, e.g. `http://127.0.0.1:9000/v1`; OpenAI's own when unset. */
+/** An STT that can also take requests that yield to all others (interim-only decodes). */
+export interface LowPrioritySTT {
+  recognizeLowPriority(buffer: AudioBuffer, abortSignal?: AbortSignal): Promise<stt.SpeechEvent>;
+}
+
+/** Options of {@link LocalRecognizerSTT}. */
+export interface LocalRecognizerOptions {
+  /** The machine's shared recognizer (`http://127.0.0.1:PORT/v1`); unset: one is started for this STT. */
   baseURL?: string;
-  model: string;
+  /** How to start one when `baseURL` is unset. */
+  service?: Partial<RecognizerServiceOptions>;
   language: string;
-  apiKey?: string;
 }
 
 /**
- * The `@livekit/agents-plugin-openai` STT in non-realtime mode (one `POST /audio/transcriptions`
- * per segment of speech found by our Silero VAD), against OpenAI or any compatible server.
+ * The local recognizer as an agents-js `stt.STT` (batch: `recognize` one buffer of speech): the
+ * `@livekit/agents-plugin-openai` STT against the machine's loopback recognizer, which speaks the
+ * OpenAI transcription API over faster-whisper. Without a shared recognizer's URL it starts its own
+ * on first use and stops it on `close`.
  */
-export class OpenAiSttEngine implements SttEngine {
-  readonly name: string;
-  #stt: openai.STT;
+export class LocalRecognizerSTT extends stt.STT implements LowPrioritySTT {
+  label = 'local-recognizer';
+  #o: LocalRecognizerOptions;
+  #inner?: Promise<{ normal: openai.STT; low: openai.STT }>;
+  #own?: RecognizerService;
 
-  constructor(opts: OpenAiEngineOptions) {
-    this.name = `openai:${opts.model}`;
-    this.#stt = new openai.STT({
-      useRealtime: false,
-      model: opts.model,
-      language: opts.language,
-      baseURL: opts.baseURL,
-      // Local compatible servers need no key, but the client insists on one.
-      apiKey: opts.apiKey ?? 'no-key',
-    });
+  constructor(opts: LocalRecognizerOptions) {
+    super({ streaming: false, interimResults: false });
+    this.#o = opts;
   }
 
-  async transcribe(audio: AudioFrame, signal: AbortSignal): Promise<Recognition> {
-    const event = await this.#stt.recognize([audio], signal);
-    const first = event.alternatives?.[0];
-    if (!first || typeof first.text !== 'string') throw new Error('transcription answer has no text');
-    return { text: first.text.trim(), language: first.language };
+  override get model(): string {
+    return this.#o.service?.model ?? 'whisper';
   }
 
-  async close(): Promise<void> {
-    await this.#stt.close?.();
+  override get provider(): string {
+    return 'local';
   }
-}
 
-/** Path of the bundled PocketSphinx server that speaks the OpenAI transcription API. */
-export const POCKETSPHINX_SERVER = join(import.meta.dirname, 'pocketsphinx_server.py');
-
-/**
- * Starts the bundled PocketSphinx server (`pocketsphinx_server.py`) on a free loopback port and
- * resolves its base URL. The process ends with `child.kill()`.
- */
-export async function startPocketsphinxServer(
-  python = 'python3',
-  timeoutMs = 20_000,
-): Promise<{ baseURL: string; child: ChildProcess }> {
-  const child = spawn(python, [POCKETSPHINX_SERVER, '--host', '127.0.0.1', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log = logger('stt-local');
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => fail(new Error(`local STT server not ready after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const fail = (err: Error) => {
-      clearTimeout(timer);
-      child.kill();
-      reject(new Error(`${err.message}; stderr: ${stderr.trim().slice(-500)}`));
-    };
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1] as string);
+  #stt(): Promise<{ normal: openai.STT; low: openai.STT }> {
+    this.#inner ??= (async () => {
+      let baseURL = this.#o.baseURL;
+      if (!baseURL) {
+        this.#own = new RecognizerService(this.#o.service);
+        await this.#own.start();
+        baseURL = this.#own.baseURL;
       }
+      // The plugin's client makes no retries of its own (maxRetries: 0).
+      const plugin = (url: string) =>
+        new openai.STT({
+          useRealtime: false,
+          baseURL: url,
+          apiKey: 'no-key',
+          language: this.#o.language,
+          model: this.model,
+        });
+      return { normal: plugin(baseURL), low: plugin(baseURL.replace(/\/v1\/?$/, '/low/v1')) };
+    })();
+    const inner = this.#inner;
+    // A recognizer that failed to start is tried again on the next segment.
+    inner.catch(() => {
+      if (this.#inner === inner) this.#inner = undefined;
     });
-    child.once('error', fail);
-    child.once('exit', (code) => fail(new Error(`local STT server exited with code ${code}`)));
-  });
-  child.removeAllListeners('exit');
-  child.once('exit', (code, sig) => log.warn({ code, signal: sig }, 'local STT server exited'));
-  return { baseURL: `${url}/v1`, child };
-}
-
-/**
- * The offline engine: PocketSphinx (US English model shipped in the `pocketsphinx` PyPI package)
- * behind the bundled OpenAI-compatible server, reached through the same OpenAI plugin path: its
- * transcriptions endpoint (`batch`) or its realtime WebSocket (`realtime`, streaming each segment
- * while it is spoken). The server starts on first use.
- */
-export class LocalSttEngine implements SttEngine {
-  readonly name: string;
-  /** True in realtime mode: segments are then streamed through {@link LocalSttEngine.live}. */
-  readonly streaming: boolean;
-  #python: string;
-  #language: string;
-  #realtime: boolean;
-  #ready?: Promise<{ engine: OpenAiSttEngine | OpenAiRealtimeSttEngine; child: ChildProcess }>;
-
-  constructor(opts: { python: string; language: string; mode?: 'batch' | 'realtime' }) {
-    this.#python = opts.python;
-    this.#language = opts.language;
-    this.#realtime = opts.mode === 'realtime';
-    this.streaming = this.#realtime;
-    this.name = this.#realtime ? 'local:pocketsphinx-realtime' : 'local:pocketsphinx';
+    return inner;
   }
 
-  #engine(): Promise<OpenAiSttEngine | OpenAiRealtimeSttEngine> {
-    this.#ready ??= startPocketsphinxServer(this.#python).then(({ baseURL, child }) => {
-      const opts = { baseURL, model: 'pocketsphinx-en-us', language: this.#language };
-      return {
-        child,
-        engine: this.#realtime ? new OpenAiRealtimeSttEngine(opts) : new OpenAiSttEngine(opts),
-      };
-    });
-    // A server that failed to start is retried on the next segment.
-    return this.#ready.then(
-      (r) => r.engine,
-      (err: unknown) => {
-        this.#ready = undefined;
-        throw err;
-      },
-    );
+  protected async _recognize(buffer: AudioBuffer, abortSignal?: AbortSignal): Promise<stt.SpeechEvent> {
+    return (await this.#stt()).normal.recognize(buffer, abortSignal);
   }
 
-  async transcribe(audio: AudioFrame, signal: AbortSignal): Promise<Recognition> {
-    return (await this.#engine()).transcribe(audio, signal);
+  /** Like `recognize`, but only when the recognizer is idle (else it fails at once): for interim-only decodes. */
+  async recognizeLowPriority(buffer: AudioBuffer, abortSignal?: AbortSignal): Promise<stt.SpeechEvent> {
+    return (await this.#stt()).low.recognize(buffer, abortSignal);
   }
 
-  live(): LiveTranscription {
-    return new DeferredLiveTranscription(
-      this.#engine().then((e) => {
-        if (!(e instanceof OpenAiRealtimeSttEngine)) throw new Error('the local engine is in batch mode');
-        return e.live();
-      }),
-    );
+  stream(): stt.SpeechStream {
+    throw new Error('the local recognizer transcribes whole buffers (recognize), it has no stream');
   }
 
-  async close(): Promise<void> {
-    const ready = await this.#ready?.catch(() => undefined);
-    this.#ready = undefined;
-    ready?.child.kill();
-    await ready?.engine.close();
+  override async close(): Promise<void> {
+    const inner = await this.#inner?.catch(() => undefined);
+    this.#inner = undefined;
+    await inner?.normal.close();
+    await inner?.low.close();
+    await this.#own?.stop();
   }
 }
 
-/** Creates the engine the settings name, or undefined for `none`. */
-export function createSttEngine(s: AudioSettings): SttEngine | undefined {
+/** The error is the recognizer's "queue full" answer (HTTP 503 `queue_full`): it is overloaded. */
+export function isOverload(err: unknown): boolean {
+  const e = err as { status?: number; code?: string; message?: string } | undefined;
+  return e?.status === 503 && (e.code === 'queue_full' || /queue_full|recognizer busy/.test(e.message ?? ''));
+}
+
+/** An STT and how the transcriber uses it. */
+export interface SttChoice {
+  stt: stt.STT;
+  mode: 'batch' | 'realtime';
+  name: string;
+}
+
+/** Creates the STT the settings name, or undefined for `none`. Every agents-js STT plugin fits here. */
+export function createStt(s: AudioSettings): SttChoice | undefined {
   switch (s.engine) {
     case 'none':
       return undefined;
     case 'local':
-      return new LocalSttEngine({ python: s.python, language: s.language, mode: s.mode });
+      return {
+        stt: new LocalRecognizerSTT({
+          baseURL: s.localURL,
+          language: s.language,
+          service: {
+            model: s.localModel,
+            python: s.python,
+            modelsDir: s.modelsDir,
+            queue: s.queue,
+            workers: s.workers,
+            threads: s.threads,
+            deadlineMs: s.timeoutMs,
+          },
+        }),
+        mode: s.mode,
+        name: `local:${s.localModel}`,
+      };
     case 'openai': {
-      const opts = { baseURL: s.baseURL, language: s.language, apiKey: s.apiKey };
-      return s.mode === 'realtime'
-        ? new OpenAiRealtimeSttEngine({ ...opts, model: s.model ?? 'gpt-4o-transcribe' })
-        : new OpenAiSttEngine({ ...opts, model: s.model ?? 'whisper-1' });
+      const opts = { baseURL: s.baseURL, language: s.language, apiKey: s.apiKey ?? 'no-key' };
+      const model = s.model ?? (s.mode === 'realtime' ? 'gpt-4o-transcribe' : 'whisper-1');
+      // Realtime: turn detection off and no plugin-side VAD, so the audio buffer is committed on
+      // `flush()` and segments are exactly the ones our Silero VAD cut.
+      const plugin =
+        s.mode === 'realtime'
+          ? new openai.STT({ ...opts, model, useRealtime: true, turnDetection: null, vad: null })
+          : new openai.STT({ ...opts, model, useRealtime: false });
+      return { stt: plugin, mode: s.mode, name: `openai:${model}` };
     }
   }
 }

@@ -4,7 +4,7 @@ import { SampleQueue } from '../analysers/sample-queue.js';
 import type { Speaker } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import type { SessionContext, SessionExtension } from '../session/extension.js';
-import { createSttEngine, type SttEngine } from './engine.js';
+import { createStt, type SttChoice } from './engine.js';
 import { sttSegments } from './segments.js';
 import type { AudioSettings } from './settings.js';
 import { TranscriptSink, type TranscriptStore } from './sink.js';
@@ -15,8 +15,8 @@ import { SpeakerTranscriber, STT_VAD_SETTINGS, type TranscriberOptions } from '.
 export interface TranscriptionOptions {
   /** Engine and retry settings (from the agent configuration); without them speech-to-text is off. */
   settings?: AudioSettings;
-  /** Engine to use instead of the one the settings name. */
-  engine?: SttEngine;
+  /** STT (any agents-js `stt.STT`) and mode to use instead of the ones the settings name. */
+  stt?: SttChoice;
   /** Where segments are stored; defaults to the session's recorder. */
   store?: TranscriptStore;
   /** Postgres URL the segments are stored in when neither `store` nor the recorder takes them. */
@@ -53,12 +53,11 @@ export class TranscriptionExtension implements SessionExtension {
   ] as const satisfies readonly SignalKind[];
   #o: TranscriptionOptions;
   #log = logger('transcription');
-  #engine?: SttEngine;
+  #engine?: SttChoice;
   #sink?: TranscriptSink;
   #rates?: SpeechRateTracker;
   #live = new Map<string, Live>();
   #off: (() => void)[] = [];
-  #settingsError?: string;
 
   constructor(opts: Partial<TranscriptionOptions> = {}) {
     this.#o = { interviewers: true, ...opts };
@@ -70,11 +69,9 @@ export class TranscriptionExtension implements SessionExtension {
       this.#log.info('speech-to-text is off: no settings given');
       return;
     }
-    this.#engine = this.#o.engine ?? createSttEngine(settings);
+    this.#engine = this.#o.stt ?? createStt(settings);
     if (!this.#engine) {
-      this.#log.info(
-        'speech-to-text is off (STT_ENGINE unset or none); set STT_ENGINE=local or openai to transcribe',
-      );
+      this.#log.info('speech-to-text is off (STT_ENGINE=none); set STT_ENGINE=local or openai to transcribe');
       return;
     }
     this.#sink = new TranscriptSink(ctx, this.#o.store ? { store: this.#o.store } : {});
@@ -90,13 +87,13 @@ export class TranscriptionExtension implements SessionExtension {
         if (signal.kind === 'filled-pause') rates.filledPause(signal.range);
       }),
     ];
-    this.#log.info({ engine: this.#engine.name }, 'transcribing both speakers');
+    this.#log.info({ engine: this.#engine.name, mode: this.#engine.mode }, 'transcribing both speakers');
   }
 
   async close(): Promise<void> {
     for (const off of this.#off) off();
     await Promise.all([...this.#live.keys()].map((sid) => this.#stop(sid)));
-    await this.#engine?.close();
+    await this.#engine?.stt.close();
     await this.#sink?.close();
   }
 
@@ -109,7 +106,10 @@ export class TranscriptionExtension implements SessionExtension {
     const queue = new SampleQueue<AudioSample>({ capacity: QUEUE_CHUNKS });
     const transcriber = new SpeakerTranscriber({
       speaker,
-      engine,
+      stt: engine.stt,
+      mode: engine.mode,
+      onOverload: (error) =>
+        this.#log.warn({ speaker: speaker.identity, error }, 'speech recognizer overloaded (queue full)'),
       onSegment: async (s) => {
         this.#rates?.segment(s);
         if (s.status === 'ok')

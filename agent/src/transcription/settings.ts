@@ -1,14 +1,29 @@
 /** Speech-to-text and audio settings (from the agent configuration: `STT_*`, `OPENAI_API_KEY`, `VAD_LONG_PAUSE_SECONDS`). */
 export interface AudioSettings {
   engine: 'local' | 'openai' | 'none';
-  /** `batch`: one request per VAD segment; `realtime`: the realtime transcription WebSocket. */
+  /**
+   * `batch`: one request per VAD segment; `realtime`: transcribed while spoken (a streaming STT
+   * streams each segment; a batch one such as the local recognizer decodes it in chunks at the
+   * speaker's short pauses). Default: `realtime` for `local`, `batch` for `openai`.
+   */
   mode: 'batch' | 'realtime';
+  /** Manifest name of the local Whisper model (`whisper-base` or `whisper-tiny.en`). */
+  localModel: string;
+  /** The machine's shared recognizer (`http://127.0.0.1:PORT/v1`); unset: this process starts its own. */
+  localURL?: string;
+  /** Local recognizer: requests waiting at most, decodes at once, CPU threads per decode. */
+  queue: number;
+  workers: number;
+  threads: number;
   baseURL?: string;
   model?: string;
   language: string;
   apiKey?: string;
   timeoutMs: number;
   maxAttempts: number;
-  python: string;
+  /** Interpreter of the local recognizer; default: the venv `npm run models:fetch` installs. */
+  python?: string;
+  /** Directory of the Whisper models and the recognizer's venv; default: `models/cache`. */
+  modelsDir?: string;
   longPauseSeconds: number;
 }

@@ -1,43 +1,90 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { stt } from '@livekit/agents';
+import { AudioFrame } from '@livekit/rtc-node';
 import { afterAll, beforeAll } from 'vitest';
 import { chunks } from '../../../test/fixtures/audio.js';
 import type { Pcm16 } from '../../../test/fixtures/wav.js';
 import { loadSilero } from '../audio/speech.js';
-import { type SttEngine, startPocketsphinxServer } from './engine.js';
-import { SpeakerTranscriber, STT_VAD_SETTINGS, type TranscriptSegment } from './transcriber.js';
+import { LocalRecognizerSTT } from './engine.js';
+import { RecognizerService, type RecognizerServiceOptions } from './recognizer-service.js';
+import {
+  SpeakerTranscriber,
+  STT_VAD_SETTINGS,
+  type TranscriberOptions,
+  type TranscriptSegment,
+} from './transcriber.js';
 
 /** The candidate speaker the transcription tests use. */
 export const testSpeaker = { identity: 'cand', role: 'candidate' as const, trackSid: 'TR_c' };
 
+/** The Whisper model the tests use (`STT_TEST_MODEL`, default `whisper-base`, as in production). */
+export const TEST_MODEL = process.env.STT_TEST_MODEL ?? 'whisper-base';
+
 /**
- * The local PocketSphinx server (OpenAI transcription API, batch and realtime) for the enclosing
- * `describe` block: started before its tests, stopped after them. `baseURL` is set once started.
+ * The local recognizer (OpenAI transcription API over faster-whisper, loopback) for the enclosing
+ * `describe` block: started before its tests, stopped after them. `baseURL` and `service` are set
+ * once started.
  */
-export function localSttServer(): { baseURL: string } {
-  const handle = { baseURL: '' };
-  let stop = () => {};
+export function localSttServer(opts: Partial<RecognizerServiceOptions> = {}): {
+  baseURL: string;
+  service: RecognizerService;
+} {
+  const service = new RecognizerService({ model: TEST_MODEL, ...opts });
+  const handle = { baseURL: '', service };
   beforeAll(async () => {
-    const server = await startPocketsphinxServer();
-    handle.baseURL = server.baseURL;
-    stop = () => server.child.kill();
-  });
-  afterAll(() => stop());
+    await service.start();
+    handle.baseURL = service.baseURL;
+  }, 90_000);
+  afterAll(() => service.stop());
   return handle;
 }
 
-/** Runs a clip through a {@link SpeakerTranscriber} with the production VAD; its segments and VAD boundaries. */
-export async function transcribeClip(engine: SttEngine, pcm: Pcm16, options = {}) {
+/** A `stt.STT` on the recognizer at `baseURL`. */
+export function localStt(baseURL: string): stt.STT {
+  return new LocalRecognizerSTT({ baseURL, language: 'en', service: { model: TEST_MODEL } });
+}
+
+/** 20 ms frames at `speed` times real time, as a microphone would send them (speed 2: twice as fast). */
+export async function* paced(pcm: Pcm16, speed = 1) {
+  const n = pcm.sampleRate / 50;
+  const started = Date.now();
+  for (let i = 0, k = 1; i + n <= pcm.samples.length; i += n, k++) {
+    const at = started + (k * 20) / speed;
+    yield { frame: new AudioFrame(pcm.samples.slice(i, i + n), pcm.sampleRate, 1, n), receivedAt: at };
+    await sleep(Math.max(0, at - Date.now()));
+  }
+}
+
+/**
+ * Runs a clip through a {@link SpeakerTranscriber} with the production VAD (as fast as it goes,
+ * or at `speed` times real time); its segments, VAD boundaries and interim texts.
+ */
+export async function transcribeClip(
+  s: stt.STT,
+  pcm: Pcm16,
+  options: Partial<TranscriberOptions> = {},
+  mode: 'batch' | 'realtime' = 'batch',
+  speed?: number,
+) {
   const segments: TranscriptSegment[] = [];
   const boundaries: string[] = [];
+  const interims: string[] = [];
+  const overloads: string[] = [];
   const t = new SpeakerTranscriber({
     speaker: testSpeaker,
-    engine,
+    stt: s,
+    mode,
     vad: await loadSilero(STT_VAD_SETTINGS),
-    onSegment: async (s) => {
-      segments.push(s);
+    onSegment: async (seg) => {
+      segments.push(seg);
     },
     onBoundary: (b) => boundaries.push(b.type),
+    onInterim: (i) => {
+      if (i.text && interims.at(-1) !== i.text) interims.push(i.text);
+    },
+    onOverload: (e) => overloads.push(e),
     options,
   });
-  await t.run(chunks(pcm));
-  return { segments, boundaries };
+  await t.run(speed ? paced(pcm, speed) : chunks(pcm));
+  return { segments, boundaries, interims, overloads };
 }

@@ -1,5 +1,5 @@
 import { AudioFrame } from '@livekit/rtc-node';
-import type { LiveTranscription, StreamingSttEngine } from './engine-realtime.js';
+import type { LiveTranscription } from './engine-realtime.js';
 
 /** Audio sent before the detected start of speech, and after its end, as in the cut segments. */
 const PAD_BEFORE_MS = 300;
@@ -26,21 +26,23 @@ function cut(frame: AudioFrame, startMs: number, fromMs: number, toMs: number): 
 }
 
 /**
- * Streams the speech of one track to a {@link StreamingSttEngine} while it is spoken, in step
+ * Streams the speech of one track to a {@link LiveTranscription} while it is spoken, in step
  * with the VAD: `record` every frame as it arrives, `begin` at a start of speech (the audio from
  * 300 ms before it goes out at once), `advance` to the audio time the VAD has reached, `end` at
  * the end of speech (audio up to 200 ms after it), which hands back the live transcription to
  * `finish`. Times are ms of audio since the first frame, as the VAD reports them.
  */
 export class LiveFeed {
-  #engine: StreamingSttEngine;
+  #open: () => LiveTranscription;
   #held: Held[] = [];
   #recordedMs = 0;
   #live?: LiveTranscription;
   #sentMs = 0;
+  #firstMs = 0;
 
-  constructor(engine: StreamingSttEngine) {
-    this.#engine = engine;
+  /** `open` starts the live transcription of one segment. */
+  constructor(open: () => LiveTranscription) {
+    this.#open = open;
   }
 
   /** The partial text of the open segment so far ('' when none is open or nothing is recognised yet). */
@@ -60,9 +62,20 @@ export class LiveFeed {
   /** A segment starts at `atMs`; `reachedMs` is how far the VAD has read. */
   begin(atMs: number, reachedMs: number): void {
     this.#live?.close();
-    this.#live = this.#engine.live();
+    this.#live = this.#open();
     this.#sentMs = Math.max(0, atMs - PAD_BEFORE_MS);
+    this.#firstMs = this.#sentMs;
     this.advance(reachedMs);
+  }
+
+  /** The speaker paused at `atMs` (the segment goes on); the audio up to there has been sent. */
+  pause(atMs: number): void {
+    this.#live?.pause?.(atMs - this.#firstMs);
+  }
+
+  /** Speech resumed after a pause. */
+  resume(): void {
+    this.#live?.resume?.();
   }
 
   /** Sends the audio up to `ms` of the open segment. */

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Role } from '@interview-helper/protocol';
-import type { VAD } from '@livekit/agents';
+import type { stt, VAD } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { type SileroSettings, SpeechDetector, type SpeechEvent } from '../audio/speech.js';
 import { logger } from '../log.js';
-import type { Recognition, SttEngine } from './engine.js';
-import { isStreaming, type LiveTranscription } from './engine-realtime.js';
+import { isOverload } from './engine.js';
+import { type LiveTranscription, type Recognition, StreamLiveTranscription } from './engine-realtime.js';
+import { ChunkedTranscription } from './transcriber-chunked.js';
 import { LiveFeed } from './transcriber-live.js';
 
 /** Who is speaking on a track. */
@@ -34,7 +35,7 @@ export interface TranscriptSegment {
 /** Speech boundaries of one speaker in wall-clock time, for turn taking. */
 export type SpeechBoundary = { speaker: Speaker; type: 'start' | 'end'; at: number };
 
-/** Partial text of a segment still being spoken (realtime engines), under the id its final segment will carry. */
+/** Partial text of a segment still being spoken (realtime mode), under the id its final segment will carry. */
 export type InterimText = { id: string; speaker: Speaker; text: string };
 
 /** Audio a {@link SpeakerTranscriber} reads, optionally with the front end's voice activity. */
@@ -56,6 +57,10 @@ export interface TranscriberOptions {
   maxQueued: number;
   /** Shorter speech is not sent to the engine. */
   minSegmentSeconds: number;
+  /** Realtime mode with a batch STT: a pause this long (speech probability below 0.5) cuts a chunk. */
+  pauseMs: number;
+  /** Realtime mode with a batch STT: speech shorter than this is not decoded alone. */
+  minChunkMs: number;
 }
 
 export const defaultTranscriberOptions: TranscriberOptions = {
@@ -65,6 +70,8 @@ export const defaultTranscriberOptions: TranscriberOptions = {
   maxBackoffMs: 8000,
   maxQueued: 32,
   minSegmentSeconds: 0.3,
+  pauseMs: 250,
+  minChunkMs: 1500,
 };
 
 /** Silero settings for cutting speech into STT segments: a longer silence keeps sentences whole. */
@@ -86,17 +93,22 @@ interface Job {
 const MAX_TEXT = 10_000;
 
 /**
- * Transcribes one speaker's track: Silero VAD cuts the audio into segments of speech, each is sent
- * to the engine in order with a time limit, retried with exponential backoff, and handed to
- * `onSegment` as `ok` or, once the attempts are spent, as `failed` (never dropped silently). The
- * VAD keeps running while the engine is slow or down. With a streaming (realtime) engine each
- * segment is streamed while it is spoken and committed when the VAD ends it; that is its first
- * attempt, and retries send the whole segment again on a new connection.
+ * Transcribes one speaker's track with any agents-js `stt.STT`: Silero VAD cuts the audio into
+ * segments of speech, each is transcribed in order with a time limit, retried with exponential
+ * backoff (the only retry policy: plugins run with none of their own), and handed to `onSegment`
+ * as `ok` or, once the attempts are spent, as `failed` (never dropped silently). The VAD keeps
+ * running while the STT is slow or down; an overloaded recognizer (queue full) is reported to
+ * `onOverload`. Modes: `batch` sends each whole segment to `recognize`; `realtime` transcribes a
+ * segment while it is spoken: a streaming STT gets it on a stream, committed when the VAD ends it;
+ * a batch STT gets it in chunks cut at the speaker's short pauses ({@link ChunkedTranscription}).
+ * That is the segment's first attempt; retries send the whole segment to `recognize`.
  */
 export class SpeakerTranscriber {
   readonly speaker: Speaker;
   #o: TranscriberOptions;
-  #engine: SttEngine;
+  #stt: stt.STT;
+  #mode: 'batch' | 'realtime';
+  #onOverload?: (error: string) => void;
   #vad?: VAD;
   #onSegment: (s: TranscriptSegment) => Promise<void>;
   #onBoundary?: (b: SpeechBoundary) => void;
@@ -109,9 +121,13 @@ export class SpeakerTranscriber {
 
   constructor(opts: {
     speaker: Speaker;
-    engine: SttEngine;
+    stt: stt.STT;
+    /** `batch` (default): whole segments; `realtime`: transcribed while spoken. */
+    mode?: 'batch' | 'realtime';
     /** Silero model; without it the samples must carry the session front end's voice activity. */
     vad?: VAD;
+    /** An attempt was refused because the recognizer's queue is full (the segment is retried, then stored failed). */
+    onOverload?: (error: string) => void;
     onSegment: (s: TranscriptSegment) => Promise<void>;
     onBoundary?: (b: SpeechBoundary) => void;
     /** Called on every VAD step while a streamed segment is open, with its partial text (throttle downstream). */
@@ -121,7 +137,9 @@ export class SpeakerTranscriber {
     options?: Partial<TranscriberOptions>;
   }) {
     this.speaker = opts.speaker;
-    this.#engine = opts.engine;
+    this.#stt = opts.stt;
+    this.#mode = opts.mode ?? 'batch';
+    this.#onOverload = opts.onOverload;
     this.#vad = opts.vad;
     this.#onSegment = opts.onSegment;
     this.#onBoundary = opts.onBoundary;
@@ -136,7 +154,7 @@ export class SpeakerTranscriber {
    */
   async run(samples: AsyncIterable<TranscriberSample>): Promise<void> {
     let origin = Number.NaN;
-    const feed = isStreaming(this.#engine) ? new LiveFeed(this.#engine) : undefined;
+    const feed = this.#mode === 'realtime' ? new LiveFeed(() => this.#live()) : undefined;
     async function* frames(): AsyncIterable<AudioFrame> {
       for await (const { frame, receivedAt } of samples) {
         if (Number.isNaN(origin)) origin = receivedAt - (frame.samplesPerChannel / frame.sampleRate) * 1000;
@@ -156,17 +174,31 @@ export class SpeakerTranscriber {
     const wall = (ms: number) => Math.round(origin + ms);
     let reachedMs = 0;
     let open: string | undefined; // id of the segment being spoken
+    let quietSince = -1; // start of the current run of low speech probability, or -1
+    let paused = false;
     try {
       for await (const e of events) {
         if (e.type === 'tick') {
           reachedMs = e.atMs;
           feed?.advance(e.atMs);
+          if (e.probability < 0.5) {
+            if (quietSince < 0) quietSince = e.atMs;
+            if (open && !paused && e.atMs - quietSince >= this.#o.pauseMs) {
+              paused = true;
+              feed?.pause(quietSince);
+            }
+          } else {
+            if (paused) feed?.resume();
+            quietSince = -1;
+            paused = false;
+          }
           if (open && feed) this.#interim(open, feed.partial);
           continue;
         }
         if (e.type === 'start') {
           if (open) this.#discard(open);
           open = `seg_${randomUUID()}`;
+          paused = false;
           feed?.begin(e.atMs, reachedMs);
           this.#onBoundary?.({ speaker: this.speaker, type: 'start', at: wall(e.atMs) });
           continue;
@@ -196,6 +228,32 @@ export class SpeakerTranscriber {
       if (open) this.#discard(open);
     }
     await this.#working;
+  }
+
+  /** A live transcription of one segment: a stream for a streaming STT, else chunked decoding. */
+  #live(): LiveTranscription {
+    if (this.#stt.capabilities.streaming) return new StreamLiveTranscription(this.#stt);
+    return new ChunkedTranscription(this.#stt, {
+      minChunkMs: this.#o.minChunkMs,
+      timeoutMs: this.#o.timeoutMs,
+    });
+  }
+
+  /** One whole segment: through `recognize`, or on a new stream for a streaming STT in realtime mode. */
+  async #recognize(audio: AudioFrame): Promise<Recognition> {
+    if (this.#mode === 'realtime' && this.#stt.capabilities.streaming) {
+      const live = new StreamLiveTranscription(this.#stt);
+      try {
+        live.push(audio);
+        return await live.finish(this.#attemptSignal());
+      } finally {
+        live.close();
+      }
+    }
+    const event = await this.#stt.recognize([audio], this.#attemptSignal());
+    const first = event.alternatives?.[0];
+    if (!first || typeof first.text !== 'string') throw new Error('transcription answer has no text');
+    return { text: first.text.trim(), language: first.language };
   }
 
   /** Hands on a partial text; a failing consumer never stops the VAD. */
@@ -245,14 +303,18 @@ export class SpeakerTranscriber {
         const live = attempt === 1 ? job.live : undefined;
         const { text } = live
           ? await live.result.finally(() => live.transcription.close())
-          : await this.#engine.transcribe(job.audio, this.#attemptSignal());
+          : await this.#recognize(job.audio);
         if (text.length > MAX_TEXT) throw new Error(`implausible transcript of ${text.length} characters`);
         await this.#emit(job, text, 'ok', attempt);
         return;
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
+        if (isOverload(err)) {
+          error = `recognizer queue full: ${error}`;
+          this.#onOverload?.(error);
+        }
         this.#log.warn(
-          { err: error, segment: job.id, attempt, engine: this.#engine.name },
+          { err: error, segment: job.id, attempt, stt: this.#stt.label },
           'transcription failed',
         );
         if (attempt < this.#o.maxAttempts && !this.#abort.signal.aborted) {

@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPocketsphinxServer } from '../../../agent/src/transcription/engine.js';
 import { freePort as freePortOn, startLivekitServer } from './livekit.js';
 import { artifactsDir, repoRoot, type Service, spawnService } from './processes.js';
 
@@ -91,6 +90,8 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
         ...common,
         AGENT_HEALTH_PORT: String(await freePort()),
         AGENT_STATS_INTERVAL_MS: '1000',
+        // Speech-to-text (on by default in production) only where a test asks for it.
+        STT_ENGINE: 'none',
         ...opts.agentEnv,
       },
       readyWhen: /registered worker/i,
@@ -135,30 +136,10 @@ export function dispatchHint(stack: Stack | undefined): string {
 }
 
 /**
- * A stack whose agent transcribes both speakers through its production OpenAI-plugin path against
- * the local stand-in: the OpenAI transcription API (batch and realtime) over PocketSphinx. The
- * recognizer stops with the stack.
+ * A stack whose agent transcribes both speakers with the production local engine: the worker's main
+ * process starts the machine's shared Whisper recognizer (loopback), every job process uses it, and
+ * it stops with the agent.
  */
 export async function startStackWithLocalStt(agentEnv: Record<string, string> = {}): Promise<Stack> {
-  const stt = await startPocketsphinxServer();
-  try {
-    const stack = await startStack({
-      agentEnv: {
-        STT_ENGINE: 'openai',
-        STT_BASE_URL: stt.baseURL,
-        STT_MODEL: 'pocketsphinx-en-us',
-        ...agentEnv,
-      },
-    });
-    return {
-      ...stack,
-      stop: async () => {
-        await stack.stop();
-        stt.child.kill();
-      },
-    };
-  } catch (err) {
-    stt.child.kill();
-    throw err;
-  }
+  return startStack({ agentEnv: { STT_ENGINE: 'local', ...agentEnv } });
 }

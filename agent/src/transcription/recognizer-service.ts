@@ -1,0 +1,227 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { logger } from '../log.js';
+import { STT_FETCH_COMMAND, sttModelPath, sttPython } from './stt-models.js';
+
+/** Path of the recognizer server (OpenAI transcription API over faster-whisper or PocketSphinx). */
+export const STT_SERVER = join(import.meta.dirname, 'stt_server.py');
+
+/** Options of {@link RecognizerService}. */
+export interface RecognizerServiceOptions {
+  backend: 'whisper' | 'pocketsphinx';
+  /** Manifest name of the Whisper model (`whisper-base`, `whisper-tiny.en`). */
+  model: string;
+  /** Interpreter with the pinned packages; defaults to the venv `npm run models:fetch` installs. */
+  python?: string;
+  /** Directory of the Whisper models and the venv; default: `models/cache`. */
+  modelsDir?: string;
+  /** Loopback port; 0 picks a free one (kept across restarts). */
+  port: number;
+  /** Decodes at once, and CPU threads per decode. */
+  workers: number;
+  threads: number;
+  /** Requests waiting at most; past it the server answers 503 `queue_full`. */
+  queue: number;
+  /** Default deadline of a request (its time limit). */
+  deadlineMs: number;
+  /** Encoder window: `fit` (the segment's length) or `full` (Whisper's 30 s). */
+  window: 'fit' | 'full';
+  /** Time allowed to load the model and answer. */
+  readyTimeoutMs: number;
+  /** Extra server arguments (thresholds, beam size). */
+  extraArgs: string[];
+}
+
+export const defaultRecognizerServiceOptions: RecognizerServiceOptions = {
+  backend: 'whisper',
+  model: 'whisper-base',
+  port: 0,
+  workers: 1,
+  threads: 1,
+  queue: 16,
+  deadlineMs: 20_000,
+  window: 'fit',
+  readyTimeoutMs: 60_000,
+  extraArgs: [],
+};
+
+/** What the recognizer reports on `GET /stats`. */
+export interface RecognizerStats {
+  model: string;
+  queueDepth: number;
+  maxQueue: number;
+  maxQueueDepthSeen: number;
+  inFlight: number;
+  workers: number;
+  /** `rejected`: queue full (503 `queue_full`); `lowPriorityRefused`: interim-only requests refused while busy. */
+  requests: { ok: number; rejected: number; lowPriorityRefused: number; expired: number; failed: number };
+  audioSeconds: number;
+  decodeSeconds: number;
+  cpuSeconds: number;
+  rssBytes: number;
+  peakRssBytes: number;
+}
+
+/** A free loopback TCP port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The machine's local recognizer: one `stt_server.py` process on loopback, started once and
+ * restarted (same port, backoff 0.5 s doubling to 10 s) whenever it dies, so requests in flight
+ * fail and are retried by their transcriber while the VAD and the other analysers go on.
+ * `baseURL` (`http://127.0.0.1:PORT/v1`) is known before the model has loaded.
+ */
+export class RecognizerService {
+  readonly options: RecognizerServiceOptions;
+  #child?: ChildProcess;
+  #port = 0;
+  #stopped = false;
+  #restarts = 0;
+  #ready?: Promise<void>;
+  #exitHook?: () => void;
+  #log = logger('stt-recognizer');
+
+  constructor(opts: Partial<RecognizerServiceOptions> = {}) {
+    this.options = { ...defaultRecognizerServiceOptions, ...opts };
+  }
+
+  /** `http://127.0.0.1:PORT/v1` once `start` has chosen the port. */
+  get baseURL(): string {
+    return `http://127.0.0.1:${this.#port}/v1`;
+  }
+
+  /** The server's process id (changes on restart), for tests and diagnostics. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** How often the server was restarted after dying. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** Chooses the port (before the server runs, so others can be told where it will be); the base URL. */
+  async reservePort(): Promise<string> {
+    this.#port ||= this.options.port || (await freePort());
+    return this.baseURL;
+  }
+
+  /** Chooses the port and launches the server; resolves once it answers. */
+  start(): Promise<void> {
+    this.#ready ??= (async () => {
+      await this.reservePort();
+      await this.#launch();
+    })();
+    return this.#ready;
+  }
+
+  #args(): { python: string; args: string[] } {
+    const o = this.options;
+    const python = o.python ?? sttPython(o.modelsDir);
+    if (!o.python && !existsSync(python))
+      throw new Error(
+        `the speech recognizer's Python venv is missing (${python}); run \`${STT_FETCH_COMMAND}\``,
+      );
+    const args = [STT_SERVER, '--backend', o.backend, '--host', '127.0.0.1', '--port', String(this.#port)];
+    if (o.backend === 'whisper') args.push('--model-dir', sttModelPath(o.model, o.modelsDir));
+    args.push('--workers', String(o.workers), '--threads', String(o.threads), '--queue', String(o.queue));
+    args.push('--deadline-ms', String(o.deadlineMs), '--window', o.window, '--quiet', ...o.extraArgs);
+    return { python, args };
+  }
+
+  async #launch(): Promise<void> {
+    const { python, args } = this.#args();
+    // The server sets HF_HUB_OFFLINE and OMP_NUM_THREADS (from --threads) itself, before its imports.
+    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    if (!this.#exitHook) {
+      // The server never outlives this process.
+      this.#exitHook = () => this.#child?.kill('SIGKILL');
+      process.once('exit', this.#exitHook);
+    }
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => fail(new Error(`not ready after ${this.options.readyTimeoutMs} ms`)),
+        this.options.readyTimeoutMs,
+      );
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        reject(new Error(`speech recognizer did not start: ${err.message}; ${stderr.trim().slice(-600)}`));
+      };
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/listening on http:\/\//.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('error', fail);
+      child.once('exit', (code, sig) => fail(new Error(`exited (code ${code}, signal ${sig})`)));
+    });
+    child.removeAllListeners('exit');
+    child.once('exit', (code, signal) => {
+      if (this.#stopped || this.#child !== child) return;
+      this.#log.warn(
+        { code, signal, stderr: stderr.trim().slice(-300) },
+        'speech recognizer exited; restarting',
+      );
+      void this.#restart();
+    });
+    this.#log.info(
+      { pid: child.pid, url: this.baseURL, model: this.options.model },
+      'speech recognizer ready',
+    );
+  }
+
+  async #restart(): Promise<void> {
+    for (let attempt = 0; !this.#stopped; attempt++) {
+      await sleep(Math.min(10_000, 500 * 2 ** attempt));
+      if (this.#stopped) return;
+      try {
+        await this.#launch();
+        this.#restarts++;
+        return;
+      } catch (err) {
+        this.#log.error({ err, attempt }, 'speech recognizer restart failed');
+      }
+    }
+  }
+
+  /** The server's queue depth, decodes, memory (`GET /stats`). */
+  async stats(signal = AbortSignal.timeout(2000)): Promise<RecognizerStats> {
+    const res = await fetch(`http://127.0.0.1:${this.#port}/stats`, { signal });
+    if (!res.ok) throw new Error(`recognizer stats: HTTP ${res.status}`);
+    return (await res.json()) as RecognizerStats;
+  }
+
+  /** Stops the server for good. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#exitHook) process.off('exit', this.#exitHook);
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
