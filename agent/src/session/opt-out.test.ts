@@ -12,7 +12,7 @@ describe('OptOutFilter', () => {
   it('suppresses the voice group by analyser name, leaving camera, transcript and session signals', () => {
     const filter = new OptOutFilter({ allowed: true });
     expect(filter.apply(['voice'])).toEqual({ status: 'changed', groups: ['voice'] });
-    for (const name of ['audio-level', 'vad', 'voice-activity', 'pitch', 'delivery', 'turns']) {
+    for (const name of ['audio-level', 'vad', 'pitch', 'delivery', 'turns']) {
       expect(filter.suppresses(name, 'audio')).toBe(true);
     }
     expect(filter.suppresses('video-frames', 'video')).toBe(false);

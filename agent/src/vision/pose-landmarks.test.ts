@@ -49,9 +49,13 @@ describe('PoseLandmarker (MediaPipe Pose full, ONNX)', () => {
       const b = await body(name);
       expect(b?.presence, name).toBeGreaterThan(0.9);
       const m = measurePose(b?.points ?? [], 640, 480);
-      expect(m.upperBody, name).toBe(true);
-      expect(Math.abs(m.shoulderTiltDeg), name).toBeLessThan(8);
-      expect(m.headHeight, name).toBeGreaterThan(0.2);
+      // the smiling woman's photo is a close-up (face, hair, no shoulders in view): the model still fits a body,
+      // which no longer counts as a head-and-shoulders view (see pose-cases.ts)
+      expect(m.upperBody, name).toBe(name === 'face-frontal-man.jpg');
+      if (m.upperBody) {
+        expect(Math.abs(m.shoulderTiltDeg), name).toBeLessThan(8);
+        expect(m.headHeight, name).toBeGreaterThan(0.2);
+      }
       expect(m.raised, name).toEqual({ left: false, right: false });
       expect(m.handNearFace, name).toBe(false);
       expect(b?.points[POSE.leftWrist]?.visibility, name).toBeLessThan(0.5);
