@@ -22,15 +22,18 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 const ANSWER_END_GRACE_MS = 1000;
 
 /**
- * The facts of `t` as of `now`: a long pause counts the silence up to `now` (from the last time the
- * candidate was heard, or from the trigger's threshold when never), code-idle its idle time.
+ * The facts of `t` as of `now`: a long pause counts the silence up to `now` (from the silence's start: the
+ * trigger's time less its threshold), code-idle its idle time.
  */
 export function liveFacts(t: HintTrigger, thresholds: Thresholds, now: number, lastSpeechAt: number): Facts {
   const since = Math.max(0, now - t.at);
   switch (t.kind) {
     case 'long-pause': {
       const min = typeof thresholds.minSeconds === 'number' ? thresholds.minSeconds : 0;
-      const start = lastSpeechAt > 0 && lastSpeechAt <= t.at ? lastSpeechAt : t.at - min * 1000;
+      // The trigger is dated at the silence's start + the threshold (the turn model's measure); the last
+      // voice-activity tick can trail the speech's end by Silero's hangover, so it only counts when no threshold.
+      const start =
+        min > 0 ? t.at - min * 1000 : lastSpeechAt > 0 && lastSpeechAt <= t.at ? lastSpeechAt : t.at;
       return { ...t.facts, seconds: Math.max(0, Math.round((now - start) / 1000)) };
     }
     case 'code-idle': {
