@@ -155,7 +155,7 @@ export class TurnModel {
     this.#speaking.set(speaker.identity, { role, since: at });
     // a reported pause ends when anyone speaks: its end message carries the whole silence
     const s = this.#silence;
-    if (s && s.reported.size > 0) this.#pauseEnd(s, at, Math.min(...s.reported));
+    if (s && s.reported.size > 0) this.#pauseSignal(s, at, Math.min(...s.reported), 'end');
     this.#silence = undefined;
     if (role === 'candidate') {
       this.#activity?.speechStarted(at);
@@ -205,11 +205,12 @@ export class TurnModel {
       if (elapsed < t * 1000 || s.reported.has(t)) continue;
       const first = s.reported.size === 0;
       s.reported.add(t);
-      this.#longPause(s, now, t, first);
+      this.#pauseSignal(s, now, t, first ? 'start' : 'update');
     }
   }
 
-  #longPause(s: Silence, at: number, threshold: number, first: boolean): void {
+  /** One message of a pause episode: at a threshold (`start`, then `update`), or when the silence ended. */
+  #pauseSignal(s: Silence, at: number, threshold: number, phase: 'start' | 'update' | 'end'): void {
     const seconds = (at - s.start) / 1000;
     this.#emit({
       kind: 'long-pause',
@@ -218,33 +219,17 @@ export class TurnModel {
         silenceSeconds: round(seconds, 2),
         thresholdSeconds: threshold,
         after: s.after,
-        phase: first ? 'start' : 'update',
+        phase,
         episodeId: s.episodeId,
         durationMs: Math.round(at - s.start),
       },
       confidence: 0.9,
       summary:
-        s.after === 'interviewer'
-          ? `Candidate silent for ${seconds.toFixed(1)} s after the question`
-          : `Candidate silent for ${seconds.toFixed(1)} s`,
-    });
-  }
-
-  #pauseEnd(s: Silence, at: number, threshold: number): void {
-    const seconds = (at - s.start) / 1000;
-    this.#emit({
-      kind: 'long-pause',
-      range: { start: s.start, end: at },
-      values: {
-        silenceSeconds: round(seconds, 2),
-        thresholdSeconds: threshold,
-        after: s.after,
-        phase: 'end',
-        episodeId: s.episodeId,
-        durationMs: Math.round(at - s.start),
-      },
-      confidence: 0.9,
-      summary: `The silence ended after ${seconds.toFixed(1)} s`,
+        phase === 'end'
+          ? `The silence ended after ${seconds.toFixed(1)} s`
+          : s.after === 'interviewer'
+            ? `Candidate silent for ${seconds.toFixed(1)} s after the question`
+            : `Candidate silent for ${seconds.toFixed(1)} s`,
     });
   }
 
