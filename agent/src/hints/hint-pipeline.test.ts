@@ -1,41 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Room } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnthropicStandIn, startAnthropicStandIn } from '../../../test/anthropic-stand-in/server.js';
-import { SessionBus } from '../bus/session-bus.js';
 import { logger } from '../log.js';
-import { InterviewerPublisher } from '../messaging/publisher.js';
-import type { SessionContext } from '../session/extension.js';
 import { HintCadence } from './cadence.js';
 import { ClaudeHintWriter } from './claude.js';
 import { HintLog } from './hint-log.js';
 import { HintPipeline } from './hint-pipeline.js';
 import type { LiveHint } from './live-hint.js';
+import { unconnectedContext } from './testing.js';
 import type { HintTrigger } from './trigger.js';
 
 const log = logger('hints-test');
-
-/** A session context on a real, unconnected room: nothing is delivered, everything is stored. */
-function context(sessionId: string): SessionContext {
-  const room = new Room();
-  return {
-    sessionId,
-    room,
-    publisher: new InterviewerPublisher(room),
-    recorder: {
-      presence: async () => {},
-      signals: async () => {},
-      hintFeedback: async () => false,
-      close: async () => {},
-    },
-    bus: new SessionBus(),
-    turns: { watchPause: () => () => {} },
-    candidate: () => undefined,
-    emitSignal: () => {
-      throw new Error('not used');
-    },
-  };
-}
 
 const trigger = (over: Partial<HintTrigger> = {}): HintTrigger => ({
   kind: 'long-pause',
@@ -72,7 +47,7 @@ describe('HintPipeline (storage, merging, LLM fallback)', () => {
       : undefined;
     const p = new HintPipeline({
       ...(now ? { now } : {}),
-      ctx: context(sessionId),
+      ctx: unconnectedContext(sessionId),
       store,
       cadence: new HintCadence<LiveHint>({ minIntervalMs: 10_000 }),
       ...(llm ? { llm } : {}),

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { HintMessage } from '@interview-helper/protocol';
-import { Room } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionBus } from '../bus/session-bus.js';
 import { logger } from '../log.js';
-import { InterviewerPublisher } from '../messaging/publisher.js';
-import type { SessionContext } from '../session/extension.js';
 import { HintCadence } from './cadence.js';
 import { HintLog } from './hint-log.js';
 import { HintPipeline } from './hint-pipeline.js';
 import type { LiveHint } from './live-hint.js';
 import { defaultHintTiming, type HintTiming } from './priorities.js';
+import { unconnectedContext } from './testing.js';
 import type { HintTrigger } from './trigger.js';
 import type { TriggerKind } from './trigger-options.js';
 
@@ -19,27 +16,6 @@ const T0 = Date.UTC(2026, 0, 1, 12);
 const INTERVAL = 15_000;
 /** Interval after a hint for an urgent (high-priority) one. */
 const URGENT_INTERVAL = 5000;
-
-function context(sessionId: string): SessionContext {
-  const room = new Room();
-  return {
-    sessionId,
-    room,
-    publisher: new InterviewerPublisher(room),
-    recorder: {
-      presence: async () => {},
-      signals: async () => {},
-      hintFeedback: async () => false,
-      close: async () => {},
-    },
-    bus: new SessionBus(),
-    turns: { watchPause: () => () => {} },
-    candidate: () => undefined,
-    emitSignal: () => {
-      throw new Error('not used');
-    },
-  };
-}
 
 const FACTS: Record<TriggerKind, HintTrigger['facts']> = {
   'long-pause': { seconds: 8 },
@@ -83,7 +59,7 @@ async function rig(
   let lastSpeech = T0;
   const sent: Sent[] = [];
   const p = new HintPipeline({
-    ctx: context(sessionId),
+    ctx: unconnectedContext(sessionId),
     store,
     cadence: new HintCadence<LiveHint>({ minIntervalMs: INTERVAL }),
     context: () => ({ signals: [], transcript: [] }),
