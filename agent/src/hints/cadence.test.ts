@@ -2,22 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from './breaker.js';
 import { HintCadence } from './cadence.js';
 
-const h = (id: string, priority = 1) => ({ id, priority });
+const h = (id: string, priority = 1, kind = id) => ({ id, priority, kind });
 type H = ReturnType<typeof h>;
 const ids = (xs: { hint: H }[]) => xs.map((x) => x.hint.id);
 
 describe('HintCadence', () => {
-  it('sends at most one hint per interval to each interviewer; a held hint waits and a newer one of equal priority supersedes it', () => {
+  it('sends at most one hint per interval to each interviewer; a held hint waits and a newer one of its kind supersedes it', () => {
     const c = new HintCadence<H>({ minIntervalMs: 10_000 });
     expect(c.offer(h('a'), ['ivy', 'ian'], 0).send).toEqual(['ivy', 'ian']);
-    expect(c.offer(h('b'), ['ivy', 'ian'], 2000).send).toEqual([]);
-    const c3 = c.offer(h('c'), ['ivy'], 3000);
+    expect(c.offer(h('b', 1, 'look-away'), ['ivy', 'ian'], 2000).send).toEqual([]);
+    const c3 = c.offer(h('c', 1, 'look-away'), ['ivy'], 3000);
     expect(c3.send).toEqual([]);
-    expect(c3.dropped).toEqual([{ interviewer: 'ivy', hint: h('b'), reason: 'superseded' }]);
+    expect(c3.dropped).toEqual([{ interviewer: 'ivy', hint: h('b', 1, 'look-away'), reason: 'superseded' }]);
     expect(c.due(9000).send).toEqual([]);
     expect(c.due(10_000).send).toEqual([
-      { interviewer: 'ivy', hint: h('c') },
-      { interviewer: 'ian', hint: h('b') },
+      { interviewer: 'ivy', hint: h('c', 1, 'look-away') },
+      { interviewer: 'ian', hint: h('b', 1, 'look-away') },
     ]);
     expect(c.due(10_001).send).toEqual([]);
     expect(c.offer(h('d'), ['ivy', 'ida'], 12_000).send).toEqual(['ida']);
@@ -27,9 +27,10 @@ describe('HintCadence', () => {
     const c = new HintCadence<H>({ minIntervalMs: 5000 });
     let sent = 0;
     for (let t = 0; t < 60_000; t += 10) {
-      sent += c.offer(h(`h${t}`), ['ivy'], t).send.length + c.due(t).send.length;
+      sent += c.offer(h(`h${t}`, 1, `kind-${t % 7}`), ['ivy'], t).send.length + c.due(t).send.length;
     }
     expect(sent).toBe(12);
+    expect(c.held('ivy').length).toBeLessThanOrEqual(7);
   });
 
   it('a higher-priority hint preempts the interval after a lower one; an equal or lower one waits', () => {
@@ -47,20 +48,29 @@ describe('HintCadence', () => {
     expect(ids(c.due(22_000).send)).toEqual(['fast-speech']);
   });
 
-  it('a held hint is superseded only by one of equal or higher priority; a lower one queues behind it', () => {
+  it('a held hint is superseded only by a newer one of its kind; other kinds queue by priority', () => {
     const c = new HintCadence<H>({ minIntervalMs: 10_000 });
     c.offer(h('first', 3), ['ivy'], 0);
     expect(c.intervalFor(3)).toBe(5000);
     expect(c.intervalFor(2)).toBe(10_000);
     expect(c.offer(h('pause', 3), ['ivy'], 1000).dropped).toEqual([]);
-    expect(c.offer(h('low', 1), ['ivy'], 2000).dropped).toEqual([]);
-    expect(c.held('ivy').map((x) => x.id)).toEqual(['pause', 'low']);
-    const later = c.offer(h('medium', 2), ['ivy'], 3000);
-    expect(ids(later.dropped)).toEqual(['low']);
-    expect(c.held('ivy').map((x) => x.id)).toEqual(['pause', 'medium']);
+    expect(c.offer(h('code-review', 1), ['ivy'], 2000).dropped).toEqual([]);
+    expect(c.held('ivy').map((x) => x.id)).toEqual(['pause', 'code-review']);
+    // A look-away does not make a code finding untrue: both wait, highest priority first.
+    expect(c.offer(h('look-away', 2), ['ivy'], 3000).dropped).toEqual([]);
+    expect(c.held('ivy').map((x) => x.id)).toEqual(['pause', 'look-away', 'code-review']);
+    // A newer look-away replaces the held one (same moment, newer facts).
+    const newer = c.offer(h('look-away-2', 2, 'look-away'), ['ivy'], 3500);
+    expect(ids(newer.dropped)).toEqual(['look-away']);
+    expect(c.held('ivy').map((x) => x.id)).toEqual(['pause', 'look-away-2', 'code-review']);
     // Offering the same hint again updates it in place.
     c.offer(h('pause', 3), ['ivy'], 4000);
-    expect(c.held('ivy').map((x) => x.id)).toEqual(['pause', 'medium']);
+    expect(c.held('ivy').map((x) => x.id)).toEqual(['pause', 'look-away-2', 'code-review']);
+    // One per interval, as long as each is valid.
+    expect(ids(c.due(5000).send)).toEqual(['pause']);
+    expect(ids(c.due(14_999).send)).toEqual([]);
+    expect(ids(c.due(15_000).send)).toEqual(['look-away-2']);
+    expect(ids(c.due(25_000).send)).toEqual(['code-review']);
   });
 
   it('drops a held hint that is no longer valid, with the reason, instead of sending it late', () => {

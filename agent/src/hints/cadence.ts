@@ -28,6 +28,8 @@ export interface CadenceHint {
   id: string;
   /** Higher goes first; see `priorities.ts`. */
   priority: number;
+  /** What the hint is about (its trigger kind): a newer hint of the same kind supersedes a held one. */
+  kind: string;
 }
 
 /** Why a hint did not reach an interviewer. */
@@ -55,8 +57,9 @@ export interface Held<H> {
  * Keeps hints few without letting an urgent one wait: at most one hint per interval to each interviewer
  * (a shorter one for urgent hints), except that a hint of higher priority than the last one sent goes out at
  * once (preemption). A hint held
- * back waits in a per-interviewer queue ordered by priority; a newer hint of equal or higher priority
- * supersedes the held ones it outranks or equals, a lower one queues behind. Held hints are checked on each
+ * back waits in a per-interviewer queue ordered by priority; a newer hint of the same kind supersedes a held
+ * one (it says the same with newer facts), hints of other kinds queue (a look-away does not make an
+ * unrelated code finding untrue; each hint's own window decides how long it may wait). Held hints are checked on each
  * {@link due} call and dropped, with a reason, once they are no longer valid: they are never sent late.
  * Near-duplicates (same dedupe key within a window) merge into the first hint.
  */
@@ -98,11 +101,11 @@ export class HintCadence<H extends CadenceHint> {
       if (this.#open(who, hint.priority, now)) {
         this.#lastSent.set(who, { at: now, priority: hint.priority });
         send.push(who);
-        // Held hints it outranks or equals would now only repeat the moment after it.
+        // Held hints of its kind would now only repeat it with older facts.
         this.#setQueue(who, already ? queue : this.#supersede(who, queue, hint, dropped));
         continue;
       }
-      // An update of a held hint keeps its place; a new one supersedes what it outranks or equals.
+      // An update of a held hint keeps its place; a new one supersedes held ones of its kind.
       const kept = already ? queue : this.#supersede(who, queue, hint, dropped);
       kept.push({ hint, since: already?.since ?? now });
       this.#setQueue(
@@ -154,7 +157,7 @@ export class HintCadence<H extends CadenceHint> {
 
   #supersede(who: string, queue: Held<H>[], hint: H, dropped: Dropped<H>[]): Held<H>[] {
     return queue.filter((x) => {
-      if (x.hint.priority > hint.priority) return true;
+      if (x.hint.kind !== hint.kind) return true;
       dropped.push({ interviewer: who, hint: x.hint, reason: 'superseded' });
       return false;
     });

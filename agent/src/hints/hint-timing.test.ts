@@ -173,14 +173,17 @@ describe('hint timing (scripted clock)', () => {
     await r.until(4000);
     r.speak(4000); // the candidate answers: the second pause is over
     await r.until(40_000);
-    expect(r.sent.map((s) => s.message.kind)).toEqual(['long-pause']);
+    // The extra-person hint waits for the urgent interval (it is still true then); the second pause ended first.
+    expect(r.sent.map((s) => [s.message.kind, s.at - T0])).toEqual([
+      ['long-pause', 0],
+      ['extra-person', URGENT_INTERVAL],
+    ]);
     const rows = await r.rows();
     const extra = rows.find((h) => h.triggerAt?.getTime() === T0 + 1000 && h.kind === 'extra-person');
     const second = rows.find((h) => h.triggerAt?.getTime() === T0 + 3000 && h.kind === 'long-pause');
-    expect(extra?.recipients).toEqual([]);
+    expect(extra?.recipients).toEqual(['ivy']);
+    expect(extra?.drops ?? []).toEqual([]);
     expect(second?.recipients).toEqual([]);
-    // The extra-person hint was superseded (equal priority, newer) by the second pause, which then ended.
-    expect(extra?.drops).toEqual([{ identity: 'ivy', reason: 'superseded', at: T0 + 3000 }]);
     expect(second?.drops).toEqual([{ identity: 'ivy', reason: 'condition-ended', at: T0 + 4250 }]);
   });
 

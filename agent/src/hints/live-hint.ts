@@ -107,6 +107,11 @@ export class LiveHint implements CadenceHint {
     return (this.parts[0] as HintPart).trigger;
   }
 
+  /** The first trigger's kind: what the hint is about. */
+  get kind(): string {
+    return this.trigger.kind;
+  }
+
   get priority(): number {
     return Math.max(...this.parts.map((p) => p.timing.priority));
   }
