@@ -22,7 +22,7 @@ export interface TriggerOptions {
   /** Pitch variation below `maxPitchSemitones`. */
   monotone: { enabled: boolean; maxPitchSemitones: number };
   /** The candidate stopped after at least `minAnswerSeconds` of speech → a follow-up question. */
-  'answer-end': { enabled: boolean; minAnswerSeconds: number; gapSeconds: number };
+  'answer-end': { enabled: boolean; minAnswerSeconds: number };
   /** A code-pad revision with a pattern worth probing (edge case, likely bug). */
   'code-review': { enabled: boolean };
 }
@@ -37,7 +37,7 @@ export const defaultTriggerOptions: TriggerOptions = {
   'code-idle': { enabled: true, minutes: 3, minSilenceSeconds: 30 },
   'fast-speech': { enabled: true, wordsPerMinute: 190, syllablesPerSecond: 7 },
   monotone: { enabled: true, maxPitchSemitones: 1.5 },
-  'answer-end': { enabled: true, minAnswerSeconds: 8, gapSeconds: 2 },
+  'answer-end': { enabled: true, minAnswerSeconds: 8 },
   'code-review': { enabled: true },
 };
 
