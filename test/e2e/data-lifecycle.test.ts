@@ -94,10 +94,15 @@ describe('data lifecycle: deleting an interview that ran through the real stack'
     const camera = await publishCamera(candidate.room, frames.slice(0, 1), { fps: 10 });
     const mic = await publishMicrophone(candidate.room, SPEECH);
     try {
-      await waitFor('audio and video signals', () =>
-        signalsOf(interviewer, 'audio-level').length > 0 && signalsOf(interviewer, 'video-frames').length > 0
-          ? true
-          : undefined,
+      // The agent is dispatched when the first participant joins; on a loaded machine its job can take a while.
+      await waitFor(
+        'audio and video signals',
+        () =>
+          signalsOf(interviewer, 'audio-level').length > 0 &&
+          signalsOf(interviewer, 'video-frames').length > 0
+            ? true
+            : undefined,
+        120_000,
       );
       await until('signals stored', async () => {
         const [row] = await rowsOf<{ n: number }>(
