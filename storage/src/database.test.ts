@@ -11,7 +11,15 @@ import { hashInvite } from './invites.js';
 import { InterviewStore } from './store.js';
 import { createTemporaryDatabase, type TemporaryDatabase, testPostgresUrl } from './testing.js';
 
-const TABLES = ['hints', 'participants', 'session_reports', 'sessions', 'signals', 'transcript_segments'];
+const TABLES = [
+  'deletion_receipts',
+  'hints',
+  'participants',
+  'session_reports',
+  'sessions',
+  'signals',
+  'transcript_segments',
+];
 /** Migrations drizzle-kit generated (one journal entry each). */
 const MIGRATIONS = (
   JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] }

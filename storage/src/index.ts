@@ -7,11 +7,20 @@ export {
   type OpenedDatabase,
   openDatabase,
 } from './database.js';
+export {
+  type DeletionRequest,
+  type DeletionResult,
+  MAX_REQUESTED_BY,
+  type RoomOutcome,
+  SessionDeletion,
+} from './deletion.js';
 export { StorageError, type StorageErrorCode, sqlState } from './errors.js';
 export { HintStore } from './hint-store.js';
 export { generateInvite, hashInvite, INVITE_BYTES, inviteMatches } from './invites.js';
 export { type PgliteServer, type PgliteServerOptions, startPgliteServer } from './pglite-server.js';
 export type {
+  DeletedRows,
+  DeletionReceiptRow,
   HintDrop,
   HintRow,
   ParticipantRow,
@@ -22,6 +31,13 @@ export type {
   TranscriptSegmentRow,
 } from './schema.js';
 export * as schema from './schema.js';
+export {
+  type CandidateExport,
+  EXPORT_FORMAT,
+  type ExportRefusal,
+  SessionExporter,
+} from './session-export.js';
+export { RETAINED_TABLES, SESSION_TABLES, type SessionTable } from './session-tables.js';
 export { InterviewStore } from './store.js';
 export type {
   HintFeedback,

@@ -174,3 +174,41 @@ export type SignalRow = typeof signals.$inferSelect;
 export type HintRow = typeof hints.$inferSelect;
 export type TranscriptSegmentRow = typeof transcriptSegments.$inferSelect;
 export type SessionReportRow = typeof sessionReports.$inferSelect;
+
+// --- Data lifecycle: deletion receipts ---------------------------------------------------------------------
+
+/** Which rows a deletion removed, per table (SQL table name → row count). */
+export type DeletedRows = Record<string, number>;
+
+/**
+ * The record that a session's data was deleted, kept after everything else of the session is gone. It holds no
+ * personal data: ids, times, row counts, who asked and why. `session_id` has no foreign key on purpose (the
+ * session row is deleted with the rest) and this table is the one session-keyed table deletion keeps.
+ */
+export const deletionReceipts = pgTable(
+  'deletion_receipts',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id').notNull(),
+    roomName: text('room_name').notNull(),
+    sessionCreatedAt: tstz('session_created_at').notNull(),
+    deletedAt: tstz('deleted_at').notNull(),
+    /** Who asked: the label given with the request (default `admin`), or `retention`. */
+    requestedBy: text('requested_by').notNull(),
+    reason: text('reason').$type<'request' | 'retention'>().notNull(),
+    /** What happened to the LiveKit room: closed, not open, or the server could not be reached. */
+    room: text('room').$type<'closed' | 'not-open' | 'unreachable' | 'not-checked'>().notNull(),
+    rows: jsonb('rows').$type<DeletedRows>().notNull(),
+  },
+  (t) => [
+    index('deletion_receipts_session_idx').on(t.sessionId, t.deletedAt),
+    index('deletion_receipts_room_idx').on(t.roomName),
+    check('deletion_receipts_reason_check', sql`${t.reason} in ('request', 'retention')`),
+    check(
+      'deletion_receipts_room_check',
+      sql`${t.room} in ('closed', 'not-open', 'unreachable', 'not-checked')`,
+    ),
+  ],
+);
+
+export type DeletionReceiptRow = typeof deletionReceipts.$inferSelect;

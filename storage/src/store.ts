@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from './database.js';
 import { StorageError, storageCall } from './errors.js';
 import {
+  deletionReceipts,
   type HintRow,
   hints,
   type ParticipantRow,
@@ -56,9 +57,19 @@ export class InterviewStore {
     this.#db = db;
   }
 
-  /** Creates a session. A taken room name or id fails with code `conflict`. */
+  /**
+   * Creates a session. A taken room name or id fails with code `conflict`, and so does the id or room of a
+   * deleted session (its deletion receipt names it), so that nothing records a deleted session again.
+   */
   createSession(input: NewSession): Promise<SessionRow> {
     return storageCall('createSession', async () => {
+      const byId = input.id === undefined ? undefined : eq(deletionReceipts.sessionId, input.id);
+      const deleted = await this.#db
+        .select({ id: deletionReceipts.id })
+        .from(deletionReceipts)
+        .where(or(eq(deletionReceipts.roomName, input.roomName), byId))
+        .limit(1);
+      if (deleted.length > 0) throw new StorageError('conflict', 'createSession: this session was deleted');
       const [row] = await this.#db
         .insert(sessions)
         .values({

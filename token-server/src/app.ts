@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { type TokenServerConfig, toHttpUrl } from './config.js';
+import { type DataServices, dataRoutes } from './data-routes.js';
 import { ApiError } from './errors.js';
 import { reportRoutes } from './report.js';
 import { issueToken } from './tokens.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Timeout of the LiveKit reachability probe in `GET /api/health`. */
   healthTimeoutMs?: number;
+  /** Deletion and export of stored data (`data-routes.ts`); those routes are absent without it. */
+  data?: DataServices;
 }
 
 /** Largest accepted request body. */
@@ -221,6 +224,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.route('/api', reportRoutes(store));
+  if (deps.data) app.route('/api', dataRoutes(deps.data, { adminToken: config.adminToken, clock, logger }));
 
   return app;
 }

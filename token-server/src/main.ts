@@ -2,6 +2,8 @@ import { serve } from '@hono/node-server';
 import { describeUrl, InterviewStore, openDatabase } from '@interview-helper/storage';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, usesDevCredentials } from './config.js';
+import { dataServices } from './data-routes.js';
+import { startRetention } from './retention.js';
 
 /** Starts the token server from environment variables; stops cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -20,7 +22,9 @@ async function main(): Promise<void> {
     console.warn('token server: using the development LiveKit credentials devkey/secret');
   }
 
-  const app = createApp({ store: new InterviewStore(database.db), config });
+  const data = dataServices(database.db, config);
+  const app = createApp({ store: new InterviewStore(database.db), config, data });
+  const retention = startRetention(data);
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
     console.log(`token server listening on http://${host}:${info.port} (LiveKit ${config.livekitPublicUrl})`);
@@ -38,10 +42,12 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 5000);
     force.unref();
     server.close(() => {
-      database.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+      Promise.resolve(retention?.stop())
+        .then(() => database.close())
+        .then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
     });
     (server as { closeAllConnections?: () => void }).closeAllConnections?.();
   };
