@@ -90,17 +90,18 @@ describe('loadConfig', () => {
 
   it('refuses the development LiveKit credentials unless the whole stack is loopback', () => {
     const admin = { ADMIN_TOKEN: 'x'.repeat(16) };
-    const outside = [
+    const outside: Record<string, string>[] = [
       { TOKEN_SERVER_HOST: '0.0.0.0', ...admin },
       { LIVEKIT_URL: 'wss://lk.example.org' },
       { LIVEKIT_PUBLIC_URL: 'ws://192.168.1.5:7880' },
     ];
     for (const env of outside) {
-      for (const creds of [
+      const variants: Record<string, string>[] = [
         {},
         { LIVEKIT_API_KEY: 'devkey' },
         { LIVEKIT_API_SECRET: 'secret', LIVEKIT_API_KEY: 'k' },
-      ]) {
+      ];
+      for (const creds of variants) {
         const err = configError({ ...env, ...creds });
         expect(err.issues, JSON.stringify({ env, creds })).toEqual([
           expect.stringMatching(/^LIVEKIT_API_KEY\/LIVEKIT_API_SECRET: the development credentials/),
