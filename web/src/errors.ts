@@ -84,6 +84,8 @@ export function describeDisconnect(reason: DisconnectReason | undefined): UserFa
     case DisconnectReason.PARTICIPANT_REMOVED:
       return { code: 'removed', message: 'You were removed from the interview.' };
     case DisconnectReason.ROOM_DELETED:
+      // Rooms are deleted when their session ends (by an interviewer, or after everyone left).
+      return { code: 'session_ended', message: TOKEN_MESSAGES.session_ended ?? 'This interview has ended.' };
     case DisconnectReason.ROOM_CLOSED:
       return { code: 'room_closed', message: 'The interview room was closed.' };
     default:
