@@ -1,7 +1,8 @@
 import { type InterviewStore, StorageError } from '@interview-helper/storage';
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
-import { describeFailure, forLog } from './guards.js';
+import { clientAddress, describeFailure, forLog } from './guards.js';
 import {
   capturingLogger,
   config,
@@ -24,6 +25,19 @@ describe('forLog', () => {
     const err = new StorageError('unavailable', 'getSession: database error', { cause: driver });
     expect(describeFailure(err)).toBe('StorageError [unavailable]: getSession: database error');
     expect(describeFailure(driver)).toBe('Error: (query failed)');
+  });
+});
+
+describe('clientAddress', () => {
+  it('uses the last X-Forwarded-For hop only behind a trusted proxy', async () => {
+    for (const [trust, expected] of [
+      [true, '198.51.100.7'],
+      [false, 'unknown'],
+    ] as const) {
+      const app = new Hono().get('/', (c) => c.text(clientAddress(trust)(c)));
+      const res = await app.request('/', { headers: { 'x-forwarded-for': '203.0.113.1, 198.51.100.7' } });
+      expect(await res.text(), String(trust)).toBe(expected);
+    }
   });
 });
 
