@@ -8,7 +8,7 @@ export type ReportResult =
 
 /**
  * Fetches the report with the interviewer invite as bearer token. `not_found` (not written yet: it is written
- * when everyone has left) and network errors are retryable; `unauthorized` is not.
+ * when the session ends) and network errors are retryable; `unauthorized` is not.
  */
 export async function fetchReport(
   session: string,
