@@ -6,6 +6,7 @@ import { VadAnalyser } from './audio/vad.js';
 import type { AgentConfig } from './config.js';
 import { ClaudeHintWriter } from './hints/claude.js';
 import { HintsExtension } from './hints/hints-extension.js';
+import { jobRoomCloser, SessionLifecycle } from './lifecycle/session-lifecycle.js';
 import type { SessionExtensionFactory } from './session/extension.js';
 import { TranscriptionExtension } from './transcription/extension.js';
 import { FaceAnalyser } from './vision/face-analyser.js';
@@ -76,6 +77,11 @@ export function composeInterview(config: AgentConfig): Composition {
           : undefined,
       }),
     () => new TranscriptionExtension({ settings: audio, databaseUrl: config.databaseUrl }),
+    () =>
+      new SessionLifecycle({
+        idleEndMs: config.session.idleEndMinutes * 60_000,
+        closeRoom: jobRoomCloser(),
+      }),
   ];
   return { analysers, extensions };
 }

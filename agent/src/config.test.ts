@@ -24,6 +24,7 @@ describe('loadAgentConfig', () => {
     expect(c.worker).toEqual({ agentName: 'interview-helper', healthPort: 8081, maxJobs: 4 });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.statsIntervalMs).toBe(2000);
+    expect(c.session).toEqual({ idleEndMinutes: 10 });
     expect(c.hints).toEqual({
       model: 'claude-haiku-4-5',
       minIntervalMs: 15_000,

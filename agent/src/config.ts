@@ -20,6 +20,10 @@ export interface AgentConfig {
   databaseUrl?: string;
   /** How often stats go to interviewers. */
   statsIntervalMs: number;
+  session: {
+    /** Minutes without any participant before the agent ends the session (0: never). */
+    idleEndMinutes: number;
+  };
   hints: {
     /** Claude writes hints when set; the rule templates otherwise. */
     anthropic?: { apiKey: string; baseURL?: string };
@@ -71,6 +75,12 @@ const envSchema = z
     AGENT_HEALTH_PORT: int(0, 65_535).default(8081),
     AGENT_MAX_JOBS: int(1, 256).default(4),
     AGENT_STATS_INTERVAL_MS: int(250, 60_000).default(2000),
+    SESSION_IDLE_END_MINUTES: z.coerce
+      .number()
+      .finite()
+      .min(0)
+      .max(24 * 60)
+      .default(10),
     /** Read by the worker CLI itself (`@livekit/agents`); checked here so that a bad value is named at start. */
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     DATABASE_URL: z.string().min(1).optional(),
@@ -149,6 +159,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
     },
     databaseUrl: e.DATABASE_URL,
     statsIntervalMs: e.AGENT_STATS_INTERVAL_MS,
+    session: { idleEndMinutes: e.SESSION_IDLE_END_MINUTES },
     hints: {
       ...(e.ANTHROPIC_API_KEY
         ? { anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL } }

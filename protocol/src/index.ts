@@ -4,5 +4,6 @@ export * from './examples.js';
 export * from './messages.js';
 export * from './report.js';
 export * from './signals.js';
+export * from './text.js';
 export * from './topics.js';
 export * from './transcript.js';

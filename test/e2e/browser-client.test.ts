@@ -370,15 +370,17 @@ describe('real Chromium clients against the whole stack', () => {
     console.log(`[measure] network drop → reconnected in ${Date.now() - started} ms`);
   });
 
-  it('ending the session shows the report once everyone has left', async () => {
+  it('ending the session closes it for everyone and shows the report', async () => {
     const { interviewer, candidate } =
       live ?? expect.unreachable('the previous case did not join both pages');
     await interviewer.getByTestId('end-session').click();
-    // The candidate's page is still open: the report waits for it.
     await explain(interviewer, 'the report page waiting', () =>
       interviewer.waitForSelector('[data-testid="report"][data-state="waiting"]', { timeout: 10_000 }),
     );
-    await candidate.getByTestId('leave').click();
+    // The room is closed: the candidate's page says the interview has ended and offers no rejoin.
+    await explain(candidate, 'the candidate told the interview ended', () =>
+      candidate.waitForSelector('[data-testid="error"][data-code="session_ended"]', { timeout: 20_000 }),
+    );
     await candidate.waitForSelector('[data-testid="connection-state"][data-state="disconnected"]');
     await candidate.waitForSelector('[data-testid="code-status"][data-state="closed"]');
     await expect(candidate.getByTestId('code-editor').getAttribute('contenteditable')).resolves.toBe('false');

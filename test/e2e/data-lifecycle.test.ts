@@ -83,7 +83,10 @@ describe('data lifecycle: deleting an interview that ran through the real stack'
   });
 
   const call = (method: string, path: string, token = ADMIN_TOKEN) =>
-    fetch(`${adminUrl}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+    fetch(`${adminUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
 
   it('closes the live room, deletes every row but the receipt, and answers a second request with it', async () => {
     const created = await createSession(stack);
@@ -116,7 +119,10 @@ describe('data lifecycle: deleting an interview that ran through the real stack'
       expect(before.participants).toBeGreaterThanOrEqual(2);
 
       // The stack's token server has no ADMIN_TOKEN: its data routes refuse.
-      const refused = await fetch(`${stack.tokenServerUrl}/api/sessions/${id}`, { method: 'DELETE' });
+      const refused = await fetch(`${stack.tokenServerUrl}/api/sessions/${id}`, {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(refused.status).toBe(401);
       expect((await call('DELETE', `/api/sessions/${id}`, 'wrong-token')).status).toBe(401);
 

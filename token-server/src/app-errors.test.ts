@@ -67,8 +67,8 @@ describe('token server app: refusals and failures', () => {
         headers: { 'content-type': 'text/plain' },
         body: 'hi',
       }),
-      400,
-      'invalid_request',
+      415,
+      'unsupported_media_type',
     );
     const big = JSON.stringify({ title: 'x'.repeat(MAX_BODY_BYTES + 1) });
     await expectError(await t.app.request('/api/sessions', json(big)), 413, 'payload_too_large');

@@ -36,8 +36,11 @@ describe('token server app: sessions and tokens', () => {
     expect(JSON.stringify(row)).not.toContain(created.invites.candidate);
     expect(row?.settings).toEqual({ title: 'Backend engineer', allowOptOut: false });
     expect(created.session.allowOptOut).toBe(false);
-    const untitled = await t.app.request('/api/sessions', { method: 'POST' });
+    const untitled = await t.app.request('/api/sessions', json({}));
     expect(untitled.status).toBe(201);
+    // A bodyless write without a JSON content type is what a page on any origin could send: refused.
+    const bare = await t.app.request('/api/sessions', { method: 'POST' });
+    expect(bare.status).toBe(415);
   });
 
   it('issues a candidate token with exactly the candidate grants, role attribute and agent dispatch', async () => {

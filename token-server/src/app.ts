@@ -1,23 +1,24 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { zValidator } from '@hono/zod-validator';
-import { type Role, roleSchema } from '@interview-helper/protocol';
-import { generateInvite, hashInvite, type InterviewStore, inviteMatches } from '@interview-helper/storage';
+import { type Role, roleSchema, safeId, safeText } from '@interview-helper/protocol';
+import { generateInvite, hashInvite, type InterviewStore, StorageError } from '@interview-helper/storage';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { type TokenServerConfig, toHttpUrl } from './config.js';
+import { Credentials } from './credentials.js';
 import { type DataServices, dataRoutes } from './data-routes.js';
 import { ApiError } from './errors.js';
+import { type AddressOf, clientAddress, describeFailure, pathForLog, writeGuard } from './guards.js';
+import type { Logger } from './log.js';
+import { AttemptLimiter } from './rate-limit.js';
 import { reportRoutes } from './report.js';
+import { LivekitRoomCloser, type RoomCloser } from './rooms.js';
+import { sessionRoutes } from './session-routes.js';
 import { issueToken } from './tokens.js';
 
-/** Where the app reports what clients must not see. */
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string, err?: unknown): void;
-}
+export type { Logger } from './log.js';
 
 /** What {@link createApp} needs. */
 export interface AppDeps {
@@ -30,6 +31,12 @@ export interface AppDeps {
   healthTimeoutMs?: number;
   /** Deletion and export of stored data (`data-routes.ts`); those routes are absent without it. */
   data?: DataServices;
+  /** Closes a session's LiveKit room when it ends (default: LiveKit's RoomService). */
+  rooms?: RoomCloser;
+  /** Throttles failed invite and admin-token checks (default: {@link AttemptLimiter} defaults). */
+  limiter?: AttemptLimiter;
+  /** The client address rate limits count by (default: the TCP peer, see `TOKEN_SERVER_TRUST_PROXY`). */
+  addressOf?: AddressOf;
 }
 
 /** Largest accepted request body. */
@@ -41,27 +48,18 @@ const defaultDeps = {
   healthTimeoutMs: 1000,
 } satisfies Partial<AppDeps>;
 
-/** Printable text without control characters. */
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
-
 const createSessionBody = z.strictObject({
-  title: text(200).optional(),
+  title: safeText({ max: 200 }).optional(),
   /** Whether the candidate may switch analysis groups off during the interview. */
   allowOptOut: z.boolean().default(false),
 });
 
 const tokenBody = z.strictObject({
-  session: z.string().min(1).max(128),
+  session: safeId(128),
   // Any string here: an unknown role is refused as role_not_allowed, not as malformed input.
-  role: z.string().min(1).max(32),
-  name: text(64),
-  invite: z.string().min(1).max(256),
+  role: safeText({ max: 32 }),
+  name: safeText({ max: 64 }),
+  invite: safeId(256),
 });
 
 function invalidRequest(result: {
@@ -82,23 +80,13 @@ const validateJson = <T extends z.ZodType>(schema: T) =>
     if (err) return c.json(err.toBody(), err.status);
   });
 
-/** Bodies must be JSON when present (a missing Content-Type reads as an empty object). */
-const requireJson: MiddlewareHandler = async (c, next) => {
-  const type = c.req.header('content-type');
-  if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type)) {
-    throw new ApiError('invalid_request', 'Content-Type must be application/json');
-  }
-  await next();
-};
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
 /** `Authorization: Bearer <ADMIN_TOKEN>` when an admin token is configured; open otherwise. */
-function requireAdmin(adminToken: string | undefined): MiddlewareHandler {
+function requireAdmin(adminToken: string | undefined, credentials: Credentials): MiddlewareHandler {
   return async (c, next) => {
     if (adminToken !== undefined) {
-      const presented = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-      if (!timingSafeEqual(digest(presented), digest(adminToken))) {
+      credentials.gate(c);
+      if (!credentials.isAdmin(c)) {
+        credentials.failed(c);
         throw new ApiError('unauthorized', 'a valid admin bearer token is required to create sessions');
       }
     }
@@ -123,23 +111,42 @@ async function livekitReachable(url: string, timeoutMs: number): Promise<boolean
  */
 export function createApp(deps: AppDeps): Hono {
   const { store, config, clock, logger, healthTimeoutMs } = { ...defaultDeps, ...deps };
+  const rooms =
+    deps.rooms ?? new LivekitRoomCloser(config, { onError: (m) => logger.warn(`token server: ${m}`) });
+  const credentials = new Credentials({
+    adminToken: config.adminToken,
+    limiter: deps.limiter ?? new AttemptLimiter(),
+    addressOf: deps.addressOf ?? clientAddress(config.trustProxy),
+  });
   const app = new Hono();
 
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(err.toBody(), err.status);
+    if (err instanceof ApiError) {
+      if (err.retryAfterSeconds !== undefined) c.header('retry-after', String(err.retryAfterSeconds));
+      return c.json(err.toBody(), err.status);
+    }
     if (err instanceof HTTPException && err.status < 500) {
       // Hono's validator throws 400 for a body that is not JSON.
       const api = new ApiError(err.status === 413 ? 'payload_too_large' : 'invalid_request', err.message);
       return c.json(api.toBody(), api.status);
     }
-    logger.error(`${c.req.method} ${c.req.path} failed`, err);
+    if (err instanceof StorageError && err.code === 'invalid_input') {
+      // Validation keeps such values out; should one slip through, it is still the client's input.
+      logger.warn(`${c.req.method} ${pathForLog(c)} refused by storage: ${describeFailure(err)}`);
+      const api = new ApiError('invalid_request', 'a value was refused');
+      return c.json(api.toBody(), api.status);
+    }
+    // Only the failure's class and own message: a driver error's cause carries SQL and its parameters.
+    logger.error(`${c.req.method} ${pathForLog(c)} failed: ${describeFailure(err)}`);
     const api = new ApiError('internal', 'internal error');
     return c.json(api.toBody(), api.status);
   });
   app.notFound((c) => {
-    const api = new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`);
+    const api = new ApiError('not_found', `no route for ${c.req.method} ${pathForLog(c)}`);
     return c.json(api.toBody(), api.status);
   });
+
+  app.use('/api/*', writeGuard([new URL(config.webPublicUrl).origin]));
 
   app.use(
     '/api/*',
@@ -158,8 +165,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.post(
     '/api/sessions',
-    requireAdmin(config.adminToken),
-    requireJson,
+    requireAdmin(config.adminToken, credentials),
     validateJson(createSessionBody),
     async (c) => {
       const { title, allowOptOut } = c.req.valid('json');
@@ -193,15 +199,20 @@ export function createApp(deps: AppDeps): Hono {
     },
   );
 
-  app.post('/api/token', requireJson, validateJson(tokenBody), async (c) => {
+  app.post('/api/token', validateJson(tokenBody), async (c) => {
     const body = c.req.valid('json');
     const role = roleSchema.safeParse(body.role);
     if (!role.success) throw new ApiError('role_not_allowed', 'role must be "candidate" or "interviewer"');
+    credentials.gate(c, body.session);
     const session = await store.getSession(body.session);
-    if (!session) throw new ApiError('session_not_found', 'no such interview session');
+    if (!session) {
+      credentials.failed(c, body.session);
+      throw new ApiError('session_not_found', 'no such interview session');
+    }
     if (session.endedAt) throw new ApiError('session_ended', 'this interview session has ended');
     const expected = role.data === 'candidate' ? session.candidateInviteHash : session.interviewerInviteHash;
-    if (!inviteMatches(body.invite, expected)) {
+    if (!credentials.inviteMatches(body.invite, expected)) {
+      credentials.failed(c, body.session);
       throw new ApiError(
         'invalid_invite',
         `the invite is not valid for the ${role.data} role of this session`,
@@ -213,6 +224,7 @@ export function createApp(deps: AppDeps): Hono {
       role: role.data,
       name: body.name,
     });
+    c.header('cache-control', 'no-store');
     return c.json({
       token: issued.token,
       url: config.livekitPublicUrl,
@@ -223,8 +235,10 @@ export function createApp(deps: AppDeps): Hono {
     });
   });
 
-  app.route('/api', reportRoutes(store));
-  if (deps.data) app.route('/api', dataRoutes(deps.data, { adminToken: config.adminToken, clock, logger }));
+  app.route('/api', reportRoutes(store, credentials));
+  app.route('/api', sessionRoutes({ store, credentials, rooms, clock, logger }));
+  if (deps.data)
+    app.route('/api', dataRoutes(deps.data, { adminToken: config.adminToken, credentials, clock, logger }));
 
   return app;
 }

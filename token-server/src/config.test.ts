@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       tokenTtlSeconds: 900,
       webPublicUrl: 'http://127.0.0.1:5173',
       adminToken: undefined,
+      sessionIdleEndMinutes: 10,
+      trustProxy: false,
     });
   });
 
@@ -56,7 +58,10 @@ describe('loadConfig', () => {
       adminToken: '0123456789abcdef',
       pgliteDir: '.data/pglite',
     });
-    expect(loadConfig({ LIVEKIT_URL: 'wss://lk.example.org' }).livekitPublicUrl).toBe('wss://lk.example.org');
+    const keys = { LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'a-long-secret' };
+    expect(loadConfig({ ...keys, LIVEKIT_URL: 'wss://lk.example.org' }).livekitPublicUrl).toBe(
+      'wss://lk.example.org',
+    );
     expect(toHttpUrl('wss://lk.example.org')).toBe('https://lk.example.org');
   });
 
@@ -66,6 +71,53 @@ describe('loadConfig', () => {
     expect(loadConfig({ TOKEN_TTL_SECONDS: '3600', TOKEN_TTL_ALLOW_LONG: 'true' }).tokenTtlSeconds).toBe(
       3600,
     );
+  });
+
+  it('requires ADMIN_TOKEN when the server listens beyond loopback', () => {
+    const keys = { LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'a-long-secret' };
+    for (const host of ['0.0.0.0', '::', '10.1.2.3', 'example.org']) {
+      const err = configError({ ...keys, TOKEN_SERVER_HOST: host });
+      expect(err.issues, host).toEqual([
+        expect.stringMatching(/^ADMIN_TOKEN: required when TOKEN_SERVER_HOST/),
+      ]);
+    }
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost'])
+      expect(loadConfig({ TOKEN_SERVER_HOST: host }).adminToken, host).toBeUndefined();
+    expect(loadConfig({ ...keys, TOKEN_SERVER_HOST: '0.0.0.0', ADMIN_TOKEN: 'x'.repeat(16) }).host).toBe(
+      '0.0.0.0',
+    );
+  });
+
+  it('refuses the development LiveKit credentials unless the whole stack is loopback', () => {
+    const admin = { ADMIN_TOKEN: 'x'.repeat(16) };
+    const outside: Record<string, string>[] = [
+      { TOKEN_SERVER_HOST: '0.0.0.0', ...admin },
+      { LIVEKIT_URL: 'wss://lk.example.org' },
+      { LIVEKIT_PUBLIC_URL: 'ws://192.168.1.5:7880' },
+    ];
+    for (const env of outside) {
+      const variants: Record<string, string>[] = [
+        {},
+        { LIVEKIT_API_KEY: 'devkey' },
+        { LIVEKIT_API_SECRET: 'secret', LIVEKIT_API_KEY: 'k' },
+      ];
+      for (const creds of variants) {
+        const err = configError({ ...env, ...creds });
+        expect(err.issues, JSON.stringify({ env, creds })).toEqual([
+          expect.stringMatching(/^LIVEKIT_API_KEY\/LIVEKIT_API_SECRET: the development credentials/),
+        ]);
+      }
+      expect(loadConfig({ ...env, LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 's' }).livekitApiKey).toBe('k');
+    }
+    expect(loadConfig({ LIVEKIT_URL: 'ws://localhost:7880' }).livekitApiSecret).toBe('secret');
+  });
+
+  it('reads the idle end and the proxy setting', () => {
+    expect(loadConfig({ SESSION_IDLE_END_MINUTES: '0.5', TOKEN_SERVER_TRUST_PROXY: 'true' })).toMatchObject({
+      sessionIdleEndMinutes: 0.5,
+      trustProxy: true,
+    });
+    expect(configError({ SESSION_IDLE_END_MINUTES: '-1' }).issues[0]).toMatch(/^SESSION_IDLE_END_MINUTES/);
   });
 
   it('lists every invalid variable in one error', () => {

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { dataServices } from './data-routes.js';
 import type { RoomCloser } from './rooms.js';
-import { LivekitRooms } from './rooms.js';
-import { type Created, capturingLogger, config, json, requestToken } from './test-support.js';
+import { LivekitRoomCloser } from './rooms.js';
+import { type Created, capturingLogger, config, json, lenientLimiter, requestToken } from './test-support.js';
 
 const ADMIN = 'admin-token-for-the-data-routes';
 const NOW = new Date(Date.UTC(2026, 11, 1, 9, 0, 0));
@@ -36,8 +36,16 @@ describe('data routes: deletion and candidate export', () => {
     rooms = new FakeRooms();
     const data = dataServices(database.db, config, { rooms, clock: () => NOW });
     const logger = capturingLogger();
-    app = createApp({ store, config: { ...config, adminToken: ADMIN }, data, logger, clock: () => NOW });
-    openApp = createApp({ store, config: { ...config, adminToken: undefined }, data, logger });
+    const limiter = lenientLimiter();
+    app = createApp({
+      store,
+      config: { ...config, adminToken: ADMIN },
+      data,
+      logger,
+      limiter,
+      clock: () => NOW,
+    });
+    openApp = createApp({ store, config: { ...config, adminToken: undefined }, data, logger, limiter });
   });
   afterAll(() => database?.close());
 
@@ -45,7 +53,8 @@ describe('data routes: deletion and candidate export', () => {
   const del = (id: string, body?: unknown, headers: Record<string, string> = admin) =>
     app.request(`/api/sessions/${id}`, {
       method: 'DELETE',
-      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      // Every write is JSON (the write guard refuses others, bodyless or not).
+      headers: { ...headers, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
   const get = (path: string, headers: Record<string, string> = admin) => app.request(path, { headers });
@@ -133,7 +142,10 @@ describe('data routes: deletion and candidate export', () => {
         expect(((await res.json()) as ErrorBody).error.code).toBe('unauthorized');
       }
     }
-    const open = await openApp.request(`/api/sessions/${id}`, { method: 'DELETE', headers: admin });
+    const open = await openApp.request(`/api/sessions/${id}`, {
+      method: 'DELETE',
+      headers: { ...admin, 'content-type': 'application/json' },
+    });
     expect(open.status).toBe(401);
     expect(((await open.json()) as ErrorBody).error.message).toContain('ADMIN_TOKEN');
     expect((await openApp.request(`/api/sessions/${id}/export`)).status).toBe(401);
@@ -200,10 +212,14 @@ describe('data routes: deletion and candidate export', () => {
   });
 
   it('answers an unknown session with 404 session_not_found and a bad body with 400', async () => {
-    for (const id of ['no-such-session', 'x'.repeat(300)]) {
-      const res = await del(id);
-      expect(res.status).toBe(404);
-      expect(((await res.json()) as ErrorBody).error.code).toBe('session_not_found');
+    const res = await del('no-such-session');
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as ErrorBody).error.code).toBe('session_not_found');
+    // No valid id is that long or holds a NUL: refused before storage.
+    for (const id of ['x'.repeat(300), 'a%00b']) {
+      const bad = await del(id);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as ErrorBody).error.code).toBe('invalid_request');
     }
     expect((await get('/api/sessions/no-such-session/deletion')).status).toBe(404);
     const s = await interview();
@@ -259,9 +275,9 @@ describe('data routes: deletion and candidate export', () => {
   });
 });
 
-describe('LivekitRooms', () => {
+describe('LivekitRoomCloser', () => {
   it('reports a LiveKit server that does not answer as unreachable', async () => {
-    const rooms = new LivekitRooms({ ...config, livekitUrl: 'ws://127.0.0.1:9' }, { timeoutSeconds: 2 });
+    const rooms = new LivekitRoomCloser({ ...config, livekitUrl: 'ws://127.0.0.1:9' }, { timeoutSeconds: 2 });
     expect(await rooms.close('interview-x')).toBe('unreachable');
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { safeId, safeText } from '@interview-helper/protocol';
 import {
   type Database,
   type DeletionReceiptRow,
@@ -10,9 +10,10 @@ import {
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { TokenServerConfig } from './config.js';
+import type { Credentials } from './credentials.js';
 import { SessionEraser } from './erase.js';
 import { ApiError } from './errors.js';
-import { LivekitRooms, type RoomCloser } from './rooms.js';
+import { LivekitRoomCloser, type RoomCloser } from './rooms.js';
 
 /** The stored-data services behind {@link dataRoutes}. */
 export interface DataServices {
@@ -29,7 +30,7 @@ export function dataServices(
   overrides: { rooms?: RoomCloser; clock?: () => Date } = {},
 ): DataServices {
   const deletion = new SessionDeletion(db);
-  const rooms = overrides.rooms ?? new LivekitRooms(config);
+  const rooms = overrides.rooms ?? new LivekitRoomCloser(config);
   return {
     store: new InterviewStore(db),
     deletion,
@@ -42,20 +43,16 @@ export function dataServices(
 export interface DataRoutesOptions {
   /** `ADMIN_TOKEN`; without it every data route answers `unauthorized` (deletion and export are never open). */
   adminToken: string | undefined;
+  /** Checks the admin token under the server's attempt limiter. */
+  credentials: Credentials;
   clock?: () => Date;
   logger?: { info(message: string): void };
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+const sessionId = safeId(128);
 
 const deleteBody = z.strictObject({
-  requestedBy: z
-    .string()
-    .trim()
-    .min(1)
-    .max(MAX_REQUESTED_BY)
-    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
-    .optional(),
+  requestedBy: safeText({ max: MAX_REQUESTED_BY }).optional(),
 });
 
 /** A receipt as JSON (times as ISO strings). */
@@ -106,7 +103,7 @@ export function dataRoutes(services: DataServices, options: DataRoutesOptions): 
   const clock = options.clock ?? (() => new Date());
   const app = new Hono();
   // Per route, never `app.use`: a sub-app's middleware would also guard the parent's other session routes.
-  const admin = requireAdmin(options.adminToken);
+  const admin = requireAdmin(options.adminToken !== undefined, options.credentials);
 
   app.delete('/sessions/:id', admin, async (c) => {
     const { requestedBy = 'admin' } = await bodyOf(c);
@@ -151,14 +148,18 @@ export function dataRoutes(services: DataServices, options: DataRoutesOptions): 
   return app;
 }
 
-function requireAdmin(adminToken: string | undefined): MiddlewareHandler {
+function requireAdmin(configured: boolean, credentials: Credentials): MiddlewareHandler {
   return async (c, next) => {
-    if (adminToken === undefined) {
+    if (!configured) {
       throw new ApiError('unauthorized', 'deletion and export need ADMIN_TOKEN to be set on the server');
     }
-    const presented = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-    if (!timingSafeEqual(digest(presented), digest(adminToken))) {
+    credentials.gate(c);
+    if (!credentials.isAdmin(c)) {
+      credentials.failed(c);
       throw new ApiError('unauthorized', 'a valid admin bearer token is required');
+    }
+    if (!sessionId.safeParse(c.req.param('id')).success) {
+      throw new ApiError('invalid_request', 'the session id is malformed');
     }
     await next();
   };

@@ -6,10 +6,13 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   invalid_invite: 403,
   role_not_allowed: 403,
+  forbidden_origin: 403,
   not_found: 404,
   session_not_found: 404,
   session_ended: 410,
   payload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_attempts: 429,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
@@ -23,11 +26,14 @@ export interface ErrorBody {
 /** An error a handler throws to answer with `{ error: { code, message } }`. */
 export class ApiError extends Error {
   readonly code: ErrorCode;
+  /** Seconds after which a refused request may be tried again (`Retry-After`), for `too_many_attempts`. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, retryAfterSeconds?: number) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   get status(): ContentfulStatusCode {

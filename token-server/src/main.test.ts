@@ -44,7 +44,8 @@ describe('token server main', () => {
     const port = await freePort();
     const { child, output } = start({ PGLITE_DIR: join(dir, 'db'), TOKEN_SERVER_PORT: String(port) });
     try {
-      await expect.poll(output, { timeout: 20_000, interval: 100 }).toContain('listening on');
+      // tsx and PGlite take a while to start on a busy 2-core machine.
+      await expect.poll(output, { timeout: 60_000, interval: 100 }).toContain('listening on');
       expect(output()).toContain(`http://127.0.0.1:${port}`);
       expect(output()).toContain('ADMIN_TOKEN is unset');
       const res = await fetch(`http://127.0.0.1:${port}/api/sessions`, {
@@ -60,7 +61,7 @@ describe('token server main', () => {
       child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 
   it('exits with a clear message when the configuration is invalid', async () => {
     const { child, output } = start({ TOKEN_TTL_SECONDS: '3600', TOKEN_SERVER_PORT: 'eighty' });
@@ -68,5 +69,13 @@ describe('token server main', () => {
     expect(output()).toContain('Invalid token server configuration');
     expect(output()).toMatch(/TOKEN_TTL_SECONDS: must be at most 900/);
     expect(output()).toContain('TOKEN_SERVER_PORT');
+  });
+
+  it('refuses to listen beyond loopback without ADMIN_TOKEN or with the development credentials', async () => {
+    const { child, output } = start({ TOKEN_SERVER_HOST: '0.0.0.0' });
+    expect(await exitOf(child)).toBe(1);
+    expect(output()).toMatch(/ADMIN_TOKEN: required when TOKEN_SERVER_HOST is not a loopback address/);
+    expect(output()).toMatch(/LIVEKIT_API_KEY\/LIVEKIT_API_SECRET: the development credentials/);
+    expect(output()).not.toContain('listening on');
   });
 });

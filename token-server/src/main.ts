@@ -1,9 +1,9 @@
-import { serve } from '@hono/node-server';
 import { describeUrl, InterviewStore, openDatabase } from '@interview-helper/storage';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, usesDevCredentials } from './config.js';
 import { dataServices } from './data-routes.js';
 import { startRetention } from './retention.js';
+import { listen } from './server.js';
 
 /** Starts the token server from environment variables; stops cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -15,19 +15,25 @@ async function main(): Promise<void> {
   );
   if (!config.adminToken) {
     console.warn(
-      'token server: ADMIN_TOKEN is unset, anyone who can reach this server may create sessions (dev only)',
+      'token server: ADMIN_TOKEN is unset, anyone on this machine may create sessions (loopback only, development)',
     );
   }
   if (usesDevCredentials(config)) {
-    console.warn('token server: using the development LiveKit credentials devkey/secret');
+    console.warn('token server: using the development LiveKit credentials devkey/secret (loopback only)');
   }
 
   const data = dataServices(database.db, config);
   const app = createApp({ store: new InterviewStore(database.db), config, data });
   const retention = startRetention(data);
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-    const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-    console.log(`token server listening on http://${host}:${info.port} (LiveKit ${config.livekitPublicUrl})`);
+  const server = listen(app, {
+    hostname: config.host,
+    port: config.port,
+    onListening: (info) => {
+      const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+      console.log(
+        `token server listening on http://${host}:${info.port} (LiveKit ${config.livekitPublicUrl})`,
+      );
+    },
   });
   server.on('error', (err) => {
     console.error(`token server: cannot listen on ${config.host}:${config.port}: ${err.message}`);

@@ -1,6 +1,8 @@
 import { InterviewStore, type OpenedDatabase, openDatabase } from '@interview-helper/storage';
-import { createApp, type Logger } from './app.js';
+import { type AppDeps, createApp, type Logger } from './app.js';
 import { loadConfig, type TokenServerConfig } from './config.js';
+import { AttemptLimiter } from './rate-limit.js';
+import type { RoomCloser } from './rooms.js';
 
 /** Test configuration: a LiveKit URL nothing listens on, fixed credentials. */
 export const config: TokenServerConfig = {
@@ -49,17 +51,39 @@ export const json = (body: unknown, headers: Record<string, string> = {}) => ({
   body: typeof body === 'string' ? body : JSON.stringify(body),
 });
 
-/** An app on a fresh in-memory PGlite store. */
-export async function openTestApp(): Promise<{
+/** A {@link RoomCloser} that records the rooms it was asked to close. */
+export function recordingRooms(answer = true): RoomCloser & { closed: string[] } {
+  const closed: string[] = [];
+  return {
+    closed,
+    close: async (name) => {
+      closed.push(name);
+      return answer ? 'closed' : 'unreachable';
+    },
+  };
+}
+
+/** A limiter no functional test reaches (the rate-limit tests use the defaults). */
+export const lenientLimiter = () =>
+  new AttemptLimiter({
+    perAddress: { burst: 1e6, perMinute: 1e6 },
+    perSession: { burst: 1e6, perMinute: 1e6 },
+  });
+
+/** An app on a fresh in-memory PGlite store; `deps` replaces any of the test defaults. */
+export async function openTestApp(deps: Partial<AppDeps> = {}): Promise<{
   app: ReturnType<typeof createApp>;
   store: InterviewStore;
   database: OpenedDatabase;
   logger: ReturnType<typeof capturingLogger>;
+  rooms: ReturnType<typeof recordingRooms>;
 }> {
   const database = await openDatabase();
   const store = new InterviewStore(database.db);
   const logger = capturingLogger();
-  return { app: createApp({ store, config, logger }), store, database, logger };
+  const rooms = recordingRooms();
+  const app = createApp({ store, config, logger, rooms, limiter: lenientLimiter(), ...deps });
+  return { app, store, database, logger, rooms };
 }
 
 /** `POST /api/sessions` that must succeed. */

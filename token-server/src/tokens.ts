@@ -69,6 +69,8 @@ export async function issueToken(config: TokenServerConfig, request: TokenReques
   });
   at.addGrant(grantsFor(request.roomName));
   at.roomConfig = new RoomConfiguration({
+    // The room outlives a short absence of everyone: the agent ends the session after the idle time.
+    ...(config.sessionIdleEndMinutes > 0 && { departureTimeout: departureTimeoutSeconds(config) }),
     agents: [
       new RoomAgentDispatch({
         agentName: config.agentName,
@@ -78,6 +80,14 @@ export async function issueToken(config: TokenServerConfig, request: TokenReques
   });
   const token = await at.toJwt();
   return { token, identity, expiresAt: new Date(expiryOf(token) * 1000) };
+}
+
+/** Seconds LiveKit keeps an abandoned room open past the agent's idle end, so the agent closes it. */
+export const DEPARTURE_MARGIN_SECONDS = 60;
+
+/** How long LiveKit keeps a room whose participants all left: the idle end plus a margin. */
+export function departureTimeoutSeconds(config: Pick<TokenServerConfig, 'sessionIdleEndMinutes'>): number {
+  return Math.ceil(config.sessionIdleEndMinutes * 60) + DEPARTURE_MARGIN_SECONDS;
 }
 
 /** `exp` (seconds) of a JWT we just signed. */

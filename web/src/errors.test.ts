@@ -48,7 +48,8 @@ describe('error descriptions', () => {
   it('is silent when the person left and explains other disconnects', () => {
     expect(describeDisconnect(DisconnectReason.CLIENT_INITIATED)).toBeUndefined();
     expect(describeDisconnect(DisconnectReason.DUPLICATE_IDENTITY)?.code).toBe('duplicate_identity');
-    expect(describeDisconnect(DisconnectReason.ROOM_DELETED)?.code).toBe('room_closed');
+    expect(describeDisconnect(DisconnectReason.ROOM_DELETED)?.code).toBe('session_ended');
+    expect(describeDisconnect(DisconnectReason.ROOM_CLOSED)?.code).toBe('room_closed');
     expect(describeDisconnect(DisconnectReason.SIGNAL_CLOSE)?.message).toMatch(/SIGNAL_CLOSE/);
     expect(describeDisconnect(undefined)?.message).toMatch(/UNKNOWN_REASON/);
   });

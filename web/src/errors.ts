@@ -15,6 +15,8 @@ const TOKEN_MESSAGES: Record<string, string> = {
   role_not_allowed: 'This invite does not allow joining in this role.',
   invalid_request: 'The join request was refused as malformed. Check the invite link and your name.',
   payload_too_large: 'The join request is too large. Use a shorter name.',
+  too_many_attempts: 'Too many attempts with a wrong invite. Wait a minute, then try again.',
+  forbidden_origin: 'The join request came from another site and was refused. Open the invite link directly.',
   internal: 'The token server failed. Try again in a moment.',
   server_unreachable: 'The server is unreachable. Check your connection or try again later.',
   timeout: 'The server did not answer in time. Try again.',
@@ -84,6 +86,8 @@ export function describeDisconnect(reason: DisconnectReason | undefined): UserFa
     case DisconnectReason.PARTICIPANT_REMOVED:
       return { code: 'removed', message: 'You were removed from the interview.' };
     case DisconnectReason.ROOM_DELETED:
+      // Rooms are deleted when their session ends (by an interviewer, or after everyone left).
+      return { code: 'session_ended', message: TOKEN_MESSAGES.session_ended ?? 'This interview has ended.' };
     case DisconnectReason.ROOM_CLOSED:
       return { code: 'room_closed', message: 'The interview room was closed.' };
     default:

@@ -10,6 +10,7 @@ import { JoinForm, type JoinRequest } from './join-form.js';
 import { type JoinParams, parseJoinParams } from './join-params.js';
 import { ReportView } from './report-view.js';
 import { connectionStatus, createRoom, joinRoom, playRemoteAudio } from './session.js';
+import { endSession } from './session-end.js';
 import { requestToken } from './token-client.js';
 
 /** The role's view, loaded on its own: the code editor is only for candidates, the charts only for interviewers. */
@@ -81,13 +82,16 @@ async function join(
     leave.disabled = true;
     void room.disconnect().then(() => preview.stop());
   });
-  // Interviewers: leave and show the report (written by the agent once everyone has left).
+  // Interviewers: end the session for everyone (its room closes, the agent writes the report) and show the report.
   end.addEventListener('click', () => {
     end.disabled = leave.disabled = true;
     const search = new URLSearchParams({ session: params.session, invite: params.invite });
     history.replaceState(null, '', `/report?${search}`);
+    const ending = h('p', { className: 'error', role: 'alert', hidden: true, testid: 'end-error' });
+    void endSession(params.session, params.invite).then((r) => showError(ending, r.ok ? undefined : r));
     app.replaceChildren(
       h('header', {}, h('h1', {}, 'Interview ended')),
+      ending,
       new ReportView(params.session, params.invite).element,
     );
     view.dispose();

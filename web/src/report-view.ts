@@ -15,8 +15,8 @@ const defaultOptions: ReportViewOptions = { retryMs: 1500, timeoutMs: 120_000 };
 
 /**
  * The report page after a session (interviewers only): summary, metrics, timeline, hints and transcript, read
- * from the report endpoint with the interviewer invite. While the report is not written yet (it is written once
- * everyone has left) it waits and retries. Root `data-testid="report"` with `data-state` (`waiting`, `ready`,
+ * from the report endpoint with the interviewer invite. While the report is not written yet (it is written when
+ * the session ends) it waits and retries. Root `data-testid="report"` with `data-state` (`waiting`, `ready`,
  * `error`).
  */
 export class ReportView {
@@ -38,7 +38,7 @@ export class ReportView {
 
   async #load(session: string, invite: string, opts: ReportViewOptions): Promise<void> {
     const deadline = Date.now() + opts.timeoutMs;
-    this.#status.textContent = 'Waiting for the report: it is written once everyone has left the interview…';
+    this.#status.textContent = 'Waiting for the report: the agent writes it when the interview ends…';
     for (;;) {
       const result = await fetchReport(session, invite);
       if (result.ok) {

@@ -8,7 +8,7 @@ export type ReportResult =
 
 /**
  * Fetches the report with the interviewer invite as bearer token. `not_found` (not written yet: it is written
- * when everyone has left) and network errors are retryable; `unauthorized` is not.
+ * when the session ends), `too_many_attempts` and network errors are retryable; `unauthorized` is not.
  */
 export async function fetchReport(
   session: string,
@@ -41,7 +41,7 @@ export async function fetchReport(
     ok: false,
     code,
     message: body?.error?.message ?? `the token server answered ${res.status}`,
-    retry: code === 'not_found' || res.status >= 500,
+    retry: code === 'not_found' || code === 'too_many_attempts' || res.status >= 500,
   };
 }
 

@@ -94,9 +94,14 @@ export function connectionStatus(room: Room, banner: HTMLElement): HTMLElement {
   });
   room.on(RoomEvent.Disconnected, (reason?: DisconnectReason) => {
     const error = describeDisconnect(reason);
-    set('disconnected', error ? 'Disconnected' : 'You left the interview');
+    // The session ended (its room was deleted): the banner says so (`data-code="session_ended"`), no rejoin.
+    const ended = error?.code === 'session_ended';
+    set(
+      'disconnected',
+      ended ? 'The interview has ended' : error ? 'Disconnected' : 'You left the interview',
+    );
     showError(banner, error);
-    if (error)
+    if (error && !ended)
       banner.append(' ', h('button', { type: 'button', onclick: () => location.reload() }, 'Rejoin'));
   });
   room.on(RoomEvent.AudioPlaybackStatusChanged, () => {

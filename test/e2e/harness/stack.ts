@@ -69,6 +69,8 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
       LIVEKIT_API_SECRET: livekit.apiSecret,
       DATABASE_URL: databaseUrl,
       AGENT_NAME: 'interview-helper-e2e',
+      // Abandoned rooms close 15 s after everyone left (not the default 10 min), so their jobs free worker slots.
+      SESSION_IDLE_END_MINUTES: '0.25',
     };
     const tokenPort = await freePort();
     const tokenServerUrl = `http://127.0.0.1:${tokenPort}`;
