@@ -56,6 +56,11 @@ export class InterviewStore {
     this.#db = db;
   }
 
+  /** The database it uses (for the other stores of the same data: hints, consent, audit). */
+  get database(): Database {
+    return this.#db;
+  }
+
   /** Creates a session. A taken room name or id fails with code `conflict`. */
   createSession(input: NewSession): Promise<SessionRow> {
     return storageCall('createSession', async () => {

@@ -1,11 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { zValidator } from '@hono/zod-validator';
-import { type Role, roleSchema } from '@interview-helper/protocol';
+import { accommodationsSchema, type Role, roleSchema } from '@interview-helper/protocol';
 import { generateInvite, hashInvite, type InterviewStore, inviteMatches } from '@interview-helper/storage';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { auditRoutes } from './audit-routes.js';
 import { type TokenServerConfig, toHttpUrl } from './config.js';
 import { ApiError } from './errors.js';
 import { reportRoutes } from './report.js';
@@ -51,6 +52,8 @@ const createSessionBody = z.strictObject({
   title: text(200).optional(),
   /** Whether the candidate may switch analysis groups off during the interview. */
   allowOptOut: z.boolean().default(false),
+  /** Analyses not run at all for the candidate (`gaze`, `posture`, `delivery-pace`). */
+  accommodations: accommodationsSchema.default([]),
 });
 
 const tokenBody = z.strictObject({
@@ -159,13 +162,17 @@ export function createApp(deps: AppDeps): Hono {
     requireJson,
     validateJson(createSessionBody),
     async (c) => {
-      const { title, allowOptOut } = c.req.valid('json');
+      const { title, allowOptOut, accommodations } = c.req.valid('json');
       const invites: Record<Role, string> = { candidate: generateInvite(), interviewer: generateInvite() };
       const session = await store.createSession({
         roomName: `interview-${randomBytes(12).toString('base64url')}`,
         candidateInviteHash: hashInvite(invites.candidate),
         interviewerInviteHash: hashInvite(invites.interviewer),
-        settings: { ...(title === undefined ? {} : { title }), allowOptOut },
+        settings: {
+          ...(title === undefined ? {} : { title }),
+          allowOptOut,
+          ...(accommodations.length ? { accommodations } : {}),
+        },
         createdAt: clock(),
       });
       const link = (role: Role) => {
@@ -181,6 +188,7 @@ export function createApp(deps: AppDeps): Hono {
             roomName: session.roomName,
             createdAt: session.createdAt.toISOString(),
             allowOptOut,
+            accommodations,
           },
           invites,
           links: { candidate: link('candidate'), interviewer: link('interviewer') },
@@ -217,10 +225,12 @@ export function createApp(deps: AppDeps): Hono {
       role: role.data,
       expiresAt: issued.expiresAt.toISOString(),
       allowOptOut: session.settings.allowOptOut === true,
+      accommodations: session.settings.accommodations ?? [],
     });
   });
 
   app.route('/api', reportRoutes(store));
+  app.route('/api', auditRoutes({ store, clock }));
 
   return app;
 }
