@@ -84,3 +84,18 @@ export const consentMessageSchema = z
     message: 'a consent names the disclosure version and at least one group',
   });
 export type ConsentMessage = z.infer<typeof consentMessageSchema>;
+
+/**
+ * A consent given with the token request (`POST /api/token`, field `consent`, candidates only): recorded by the
+ * token server for the identity it issues, and read by the agent when that participant joins.
+ */
+export const joinConsentSchema = z.strictObject({
+  disclosureVersion: z.string().min(1).max(64),
+  groups: z
+    .array(consentGroupSchema)
+    .min(1)
+    .max(CONSENT_GROUPS.length)
+    .refine((g) => new Set(g).size === g.length, { message: 'groups must not repeat' }),
+  accommodations: accommodationsSchema.optional(),
+});
+export type JoinConsent = z.infer<typeof joinConsentSchema>;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { zValidator } from '@hono/zod-validator';
-import { accommodationsSchema, type Role, roleSchema } from '@interview-helper/protocol';
+import { accommodationsSchema, joinConsentSchema, type Role, roleSchema } from '@interview-helper/protocol';
 import { generateInvite, hashInvite, type InterviewStore, inviteMatches } from '@interview-helper/storage';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -8,6 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { auditRoutes } from './audit-routes.js';
 import { type TokenServerConfig, toHttpUrl } from './config.js';
+import { checkJoinConsent, recordJoinConsent } from './consent-at-join.js';
 import { ApiError } from './errors.js';
 import { reportRoutes } from './report.js';
 import { issueToken } from './tokens.js';
@@ -62,6 +63,8 @@ const tokenBody = z.strictObject({
   role: z.string().min(1).max(32),
   name: text(64),
   invite: z.string().min(1).max(256),
+  /** The candidate's consent to the disclosure (recorded for the identity issued). */
+  consent: joinConsentSchema.optional(),
 });
 
 function invalidRequest(result: {
@@ -212,13 +215,22 @@ export function createApp(deps: AppDeps): Hono {
         `the invite is not valid for the ${role.data} role of this session`,
       );
     }
+    checkJoinConsent(role.data, body.consent);
     const issued = await issueToken(config, {
       sessionId: session.id,
       roomName: session.roomName,
       role: role.data,
       name: body.name,
     });
+    const consentRecorded = await recordJoinConsent(
+      store,
+      session.id,
+      issued.identity,
+      body.consent,
+      clock(),
+    );
     return c.json({
+      consentRecorded,
       token: issued.token,
       url: config.livekitPublicUrl,
       identity: issued.identity,

@@ -140,4 +140,54 @@ describe('audit and consent routes', () => {
     });
     expect(bad.status).toBe(400);
   });
+
+  it('records a consent given with the token request for the identity it issues, candidates only', async () => {
+    const created = await createSession(t.app);
+    const consent = {
+      disclosureVersion: DISCLOSURE.version,
+      groups: ['voice', 'camera'],
+      accommodations: ['gaze'],
+    };
+    const ok = await requestToken(t.app, {
+      session: created.session.id,
+      role: 'candidate',
+      name: 'Cam',
+      invite: created.invites.candidate,
+      consent,
+    });
+    expect(ok.status).toBe(200);
+    expect((ok.body as { consentRecorded?: boolean }).consentRecorded).toBe(true);
+    const row = await new ConsentStore(t.database.db).currentConsent(
+      created.session.id,
+      ok.body.identity as string,
+    );
+    expect(row).toMatchObject({ action: 'given', source: 'token-request', groups: ['voice', 'camera'] });
+    expect(row?.accommodations).toEqual(['gaze']);
+
+    const interviewer = await requestToken(t.app, {
+      session: created.session.id,
+      role: 'interviewer',
+      name: 'Ivy',
+      invite: created.invites.interviewer,
+      consent,
+    });
+    expect(interviewer.status).toBe(400);
+    const outdated = await requestToken(t.app, {
+      session: created.session.id,
+      role: 'candidate',
+      name: 'Cam',
+      invite: created.invites.candidate,
+      consent: { ...consent, disclosureVersion: '1999-01-01' },
+    });
+    expect(outdated.status).toBe(400);
+    expect(outdated.body.error?.message).toMatch(/not the current one/);
+    const none = await requestToken(t.app, {
+      session: created.session.id,
+      role: 'candidate',
+      name: 'Cam',
+      invite: created.invites.candidate,
+    });
+    expect((none.body as { consentRecorded?: boolean }).consentRecorded).toBe(false);
+    expect(await new ConsentStore(t.database.db).listConsents(created.session.id)).toHaveLength(1);
+  });
 });
