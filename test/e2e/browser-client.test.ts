@@ -22,6 +22,7 @@ import {
   agentOf,
   type CreatedSession,
   createSession,
+  FULL_CONSENT,
   join as joinRoom,
   meanDbfs,
   signalsOf,
@@ -99,6 +100,7 @@ describe('real Chromium clients against the whole stack', () => {
       role: 'candidate',
       name: 'Browser Candidate',
       invite: created.invites.candidate,
+      consent: FULL_CONSENT,
     });
 
     const page = await requireBrowser().newPage();
