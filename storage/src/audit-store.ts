@@ -11,7 +11,7 @@ export interface AuditInput {
   sessionId: string;
   /**
    * Dotted kind. In use: `consent.given`, `consent.withdrawn`, `consent.refused`, `accommodations`,
-   * `hint.feedback`, `audit.export`; other features add theirs (`plan.edit`, `export`, `deletion`, …).
+   * `hint.feedback`, `settings`, `audit.export`; other features add theirs (`plan.edit`, `export`, `deletion`, …).
    */
   kind: string;
   /** Who caused it: a participant identity, `agent`, `token-server`, `organiser`. */

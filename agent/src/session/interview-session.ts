@@ -327,6 +327,8 @@ export class InterviewSession {
           { sender: sender.identity, detail: message.detail },
           'interviewer settings changed',
         );
+        // trigger thresholds change what the hint engine decides: audited
+        await this.#consent.audit({ kind: 'settings', actor: sender.identity, data: { ...message } });
         break;
       case 'opt-out': {
         const change = this.#optOut.apply(message.groups);
