@@ -182,10 +182,22 @@ describe('InterviewSession consent', () => {
     );
     expect(audioPub?.subscribed).toBe(false);
     expect(published()).toHaveLength(atWithdrawal);
+
+    // Consent given again: the same track is subscribed and analysed again.
+    fake.sendPacket('cam', consent());
+    await until('signals again', () => (published().length > atWithdrawal ? true : undefined));
+    expect(decoded).toEqual([audioPub?.sid, audioPub?.sid]);
     await agent.close();
 
     const rows = await consents.listConsents(id);
-    expect(rows.map((r) => r.action)).toEqual(['refused', 'refused', 'refused', 'given', 'withdrawn']);
+    expect(rows.map((r) => r.action)).toEqual([
+      'refused',
+      'refused',
+      'refused',
+      'given',
+      'withdrawn',
+      'given',
+    ]);
     expect(rows[3]).toMatchObject({ identity: 'cam', source: 'data-message', groups: ['voice'] });
     const audit = await new AuditStore(opened.db).listAudit(id);
     expect(audit.map((e) => e.kind)).toEqual([
@@ -194,6 +206,7 @@ describe('InterviewSession consent', () => {
       'consent.refused',
       'consent.given',
       'consent.withdrawn',
+      'consent.given',
     ]);
   });
 
