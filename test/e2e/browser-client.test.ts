@@ -252,6 +252,24 @@ describe('real Chromium clients against the whole stack', () => {
       'connected',
     );
 
+    // The candidate withdraws consent: the agent stops and waits for it; consenting again resumes the analysis.
+    const agentStateIs = (state: string) =>
+      interviewer.waitForFunction(
+        (s) => document.querySelector('[data-testid="agent-state"]')?.textContent === s,
+        state,
+        { timeout: 15_000 },
+      );
+    await candidate.getByTestId('consent-toggle').click();
+    await candidate.waitForSelector('[data-testid="consent-status"][data-state="withdrawn"]', {
+      timeout: 10_000,
+    });
+    await explain(interviewer, 'the agent waiting for consent', () => agentStateIs('waiting-for-consent'));
+    await candidate.getByTestId('consent-toggle').click();
+    await candidate.waitForSelector('[data-testid="consent-status"][data-state="granted"]', {
+      timeout: 10_000,
+    });
+    await explain(interviewer, 'the agent analysing again', () => agentStateIs('analysing'));
+
     // A wrong invite shows the token server's error code; a bare page asks for an invite link.
     const wrong = created.links.candidate.replace(/invite=[^&]+/, 'invite=not-the-invite');
     const { page: refused } = await open(wrong);
