@@ -18,13 +18,13 @@ import type { RawAudio } from '../audio/front-end.js';
 import { loadSilero } from '../audio/speech.js';
 import { TurnModel, type TurnModelOptions } from '../audio/turn-model.js';
 import { SessionBus, type Speaker } from '../bus/session-bus.js';
-import { withoutSuppressed } from '../consent/accommodations.js';
 import { ConsentGate } from '../consent/consent-gate.js';
 import { databaseConsentLog } from '../consent/consent-log.js';
 import { logger } from '../log.js';
 import { ClientInbox, type InboxMessage } from '../messaging/inbox.js';
 import { InterviewerPublisher } from '../messaging/publisher.js';
 import { CandidateTracker } from './candidate-tracker.js';
+import { ConsentFlow } from './consent-flow.js';
 import type { SessionContext, SessionExtension, SessionExtensionFactory } from './extension.js';
 import { InterviewerAudio } from './interviewer-audio.js';
 import { decodeAudio, type VideoDimensions } from './media.js';
@@ -118,6 +118,7 @@ export class InterviewSession {
   #latestCode?: { revision: number; language: string; bytes: number };
   #optOut = new OptOutFilter();
   #consent: ConsentGate;
+  #flow: ConsentFlow;
 
   #extensions: SessionExtension[];
 
@@ -156,7 +157,7 @@ export class InterviewSession {
       {
         onTrack: (track, p) => this.#startTrack(track, p),
         onTrackEnded: (sid) => void this.#endTrack(sid),
-        onCandidate: (identity) => void this.#onCandidate(identity),
+        onCandidate: (identity) => void this.#flow.candidateChanged(identity),
         onPresence: (e) => void this.#o.recorder.presence(e),
         onExtraCandidate: (identity) =>
           void this.#signal(
@@ -173,6 +174,14 @@ export class InterviewSession {
       },
       { videoDimensions: this.#o.videoDimensions, admits: (id, media) => this.#consent.allows(id, media) },
     );
+    this.#flow = new ConsentFlow({
+      gate: this.#consent,
+      candidate: () => this.#tracker.candidate,
+      refresh: () => this.#tracker.refresh(),
+      setState: (state, identity) => this.#setState(state, identity),
+      analysers: this.#o.analysers,
+      ...(this.#o.accommodate ? { accommodate: this.#o.accommodate } : {}),
+    });
     this.#inbox = new ClientInbox(this.#o.room, {
       onMessage: (m) => {
         // the code pad is the candidate's too: not read before they consent
@@ -238,14 +247,11 @@ export class InterviewSession {
     const media: MediaKind = track.kind === TrackKind.KIND_VIDEO ? 'video' : 'audio';
     const info: TrackInfo = { participantIdentity: p.identity, trackSid: speaker.trackSid, media };
     const accommodations = this.#consent.accommodations(p.identity);
-    const factories = accommodations.length
-      ? (this.#o.accommodate?.(accommodations) ?? withoutSuppressed(this.#o.analysers, accommodations))
-      : undefined;
     this.#logger.info(
       { track: speaker.trackSid, media, candidate: p.identity, accommodations },
       'analysing candidate track',
     );
-    this.#tracks.start(track, speaker, this.#runner.start(info, factories), {
+    this.#tracks.start(track, speaker, this.#runner.start(info, this.#flow.analysersFor(p.identity)), {
       pitch: !accommodations.includes('delivery-pace'),
     });
   }
@@ -316,12 +322,9 @@ export class InterviewSession {
           data: { useful: message.useful },
         });
         break;
-      case 'consent': {
-        const decision = await this.#consent.handle(message, sender);
-        if (decision.status !== 'refused' && decision.identity === this.#tracker.candidate)
-          await this.#consentChanged(decision.identity);
+      case 'consent':
+        await this.#flow.message(message, sender);
         break;
-      }
       case 'settings':
         this.#logger.info(
           { sender: sender.identity, detail: message.detail },
@@ -344,32 +347,6 @@ export class InterviewSession {
         break;
       }
     }
-  }
-
-  /** A candidate arrived or left: their consent decides whether they are analysed. */
-  async #onCandidate(identity: string | undefined): Promise<void> {
-    await this.#setState(this.#stateOf(identity), identity);
-    if (identity && (await this.#consent.restore(identity)) && identity === this.#tracker.candidate)
-      await this.#consentChanged(identity);
-  }
-
-  /** Starts or stops the candidate's tracks after their consent changed. */
-  async #consentChanged(identity: string): Promise<void> {
-    this.#tracker.refresh();
-    await this.#setState(this.#stateOf(identity), identity);
-    const accommodations = this.#consent.accommodations(identity);
-    if (this.#consent.consented(identity) && accommodations.length)
-      await this.#consent.audit({
-        kind: 'accommodations',
-        actor: 'agent',
-        subject: identity,
-        data: { accommodations },
-      });
-  }
-
-  #stateOf(identity: string | undefined): AgentState {
-    if (!identity) return 'waiting-for-candidate';
-    return this.#consent.consented(identity) ? 'analysing' : 'waiting-for-consent';
   }
 
   async #tick(): Promise<void> {
