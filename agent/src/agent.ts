@@ -50,6 +50,7 @@ export default defineAgent<ProcessData>({
       sessionId: recorder.sessionId,
       room: ctx.room,
       analysers: composition.analysers,
+      accommodate: composition.accommodate,
       extensions: composition.extensions,
       recorder,
       statsIntervalMs: config.statsIntervalMs,

@@ -1,4 +1,10 @@
-import { SIGNAL_KINDS, type SignalKind } from '@interview-helper/protocol';
+import {
+  ACCOMMODATION_NAMES,
+  type ACCOMMODATIONS,
+  SIGNAL_KINDS,
+  type SignalKind,
+  suppressedKinds,
+} from '@interview-helper/protocol';
 import { describe, expect, it } from 'vitest';
 import { composeInterview } from './compose.js';
 import { loadAgentConfig } from './config.js';
@@ -39,5 +45,25 @@ describe('signal catalogue wiring', () => {
   it('every kind of the catalogue has an emitter (no dead kinds)', () => {
     const emitted = emitters();
     expect(SIGNAL_KINDS.filter((k) => !emitted.has(k))).toEqual([]);
+  });
+
+  it('an accommodation leaves out every analyser of its kinds and keeps the rest', () => {
+    const composition = composeInterview(loadAgentConfig({ VISION_POSE: 'on' }));
+    const names = (acc: readonly (keyof typeof ACCOMMODATIONS)[]) =>
+      composition.accommodate(acc).map((make) => make().name);
+    for (const acc of [...ACCOMMODATION_NAMES.map((a) => [a]), ACCOMMODATION_NAMES]) {
+      const off = suppressedKinds(acc);
+      for (const make of composition.accommodate(acc)) {
+        const a = make();
+        expect(
+          a.emits.filter((k) => off.has(k)),
+          `${acc.join('+')}: ${a.name}`,
+        ).toEqual([]);
+      }
+    }
+    expect(names([])).toEqual(composition.analysers.map((make) => make().name));
+    expect(names(ACCOMMODATION_NAMES)).toEqual(['audio-level', 'vad', 'video-frames', 'face-presence']);
+    expect(names(['posture'])).not.toContain('pose');
+    expect(names(['delivery-pace'])).toEqual(names([]).filter((n) => n !== 'pitch' && n !== 'delivery'));
   });
 });

@@ -1,3 +1,4 @@
+import type { Accommodation } from '@interview-helper/protocol';
 import type { AnalyserFactory } from './analysers/analyser.js';
 import { AudioLevelAnalyser } from './audio/audio-level.js';
 import { DeliveryAnalyser } from './audio/delivery.js';
@@ -23,6 +24,12 @@ import { PoseLandmarker } from './vision/pose-landmarks.js';
 export interface Composition {
   /** One factory per analyser; each candidate track gets fresh instances. */
   analysers: AnalyserFactory[];
+  /**
+   * The analysers of a candidate with accommodations: those whose work is switched off are not run at all
+   * (pitch and delivery under `delivery-pace`, pose under `posture`), the face analyser runs BlazeFace alone
+   * under `gaze` (no Face Mesh or Iris pass).
+   */
+  accommodate(accommodations: readonly Accommodation[]): AnalyserFactory[];
   /** One factory per session extension (speech-to-text for both speakers, hints, …). */
   extensions: SessionExtensionFactory[];
 }
@@ -32,34 +39,7 @@ export interface Composition {
  * analyser, write a class implementing {@link Analyser} in its own file and list its factory here.
  */
 export function composeInterview(config: AgentConfig): Composition {
-  const { audio, hints, vision } = config;
-  const session = { dir: vision.modelsDir };
-  const analysers: AnalyserFactory[] = [
-    () => new AudioLevelAnalyser(),
-    () => new VadAnalyser(),
-    () => new PitchAnalyser(),
-    () => new DeliveryAnalyser(),
-    () => new FrameRateAnalyser(),
-    () =>
-      new FaceAnalyser(
-        { sampling: vision.sampling },
-        new FacePipeline(
-          {},
-          new FaceDetector({ session }),
-          new FaceLandmarker({ session }),
-          new IrisLandmarker({ session }),
-        ),
-      ),
-  ];
-  if (vision.pose) {
-    analysers.push(
-      () =>
-        new PoseAnalyser(
-          { sampling: vision.sampling, fps: vision.poseFps },
-          new PoseLandmarker({ session }, new PoseDetector({ session })),
-        ),
-    );
-  }
+  const { audio, hints } = config;
   const anthropic = hints.anthropic;
   const extensions: SessionExtensionFactory[] = [
     () =>
@@ -83,5 +63,43 @@ export function composeInterview(config: AgentConfig): Composition {
         closeRoom: jobRoomCloser(),
       }),
   ];
-  return { analysers, extensions };
+  return {
+    analysers: analyserFactories(config, new Set()),
+    accommodate: (accommodations) => analyserFactories(config, new Set(accommodations)),
+    extensions,
+  };
+}
+
+/** The candidate's analysers, without the work `off` switches off. */
+function analyserFactories(config: AgentConfig, off: ReadonlySet<Accommodation>): AnalyserFactory[] {
+  const { vision } = config;
+  const session = { dir: vision.modelsDir };
+  const delivery = !off.has('delivery-pace');
+  const eyes = !off.has('gaze');
+  const analysers: AnalyserFactory[] = [
+    () => new AudioLevelAnalyser(),
+    () => new VadAnalyser(),
+    ...(delivery ? [() => new PitchAnalyser(), () => new DeliveryAnalyser()] : []),
+    () => new FrameRateAnalyser(),
+    () =>
+      new FaceAnalyser(
+        { sampling: vision.sampling, eyes },
+        new FacePipeline(
+          {},
+          new FaceDetector({ session }),
+          eyes ? new FaceLandmarker({ session }) : null,
+          eyes ? new IrisLandmarker({ session }) : null,
+        ),
+      ),
+  ];
+  if (vision.pose && !off.has('posture')) {
+    analysers.push(
+      () =>
+        new PoseAnalyser(
+          { sampling: vision.sampling, fps: vision.poseFps },
+          new PoseLandmarker({ session }, new PoseDetector({ session })),
+        ),
+    );
+  }
+  return analysers;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema as id, timestampSchema as timestamp, versionSchema as version } from './common.js';
+import { consentMessageSchema } from './consent.js';
 import { signalMessageSchema } from './signals.js';
 
 export { PROTOCOL_VERSION, timeRangeSchema } from './common.js';
@@ -201,6 +202,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   hintFeedbackMessageSchema,
   settingsMessageSchema,
   optOutMessageSchema,
+  consentMessageSchema,
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 

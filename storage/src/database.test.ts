@@ -12,6 +12,8 @@ import { InterviewStore } from './store.js';
 import { createTemporaryDatabase, type TemporaryDatabase, testPostgresUrl } from './testing.js';
 
 const TABLES = [
+  'audit_events',
+  'consent_events',
   'deletion_receipts',
   'hints',
   'participants',

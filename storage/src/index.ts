@@ -1,4 +1,13 @@
 export {
+  type AuditEntry,
+  type AuditInput,
+  type AuditLog,
+  type AuditSignal,
+  AuditStore,
+  hintEntries,
+} from './audit-store.js';
+export { type ConsentInput, ConsentStore } from './consent-store.js';
+export {
   type Database,
   defaultOptions as defaultDatabaseOptions,
   describeUrl,
@@ -19,6 +28,9 @@ export { HintStore } from './hint-store.js';
 export { generateInvite, hashInvite, INVITE_BYTES, inviteMatches } from './invites.js';
 export { type PgliteServer, type PgliteServerOptions, startPgliteServer } from './pglite-server.js';
 export type {
+  AuditEventRow,
+  ConsentAction,
+  ConsentEventRow,
   DeletedRows,
   DeletionReceiptRow,
   HintDrop,

@@ -212,3 +212,67 @@ export const deletionReceipts = pgTable(
 );
 
 export type DeletionReceiptRow = typeof deletionReceipts.$inferSelect;
+
+// ---- consent and audit ----------------------------------------------------------------------------------------
+
+/** What happened to a candidate's consent: given, withdrawn, or a consent message refused (and why). */
+export type ConsentAction = 'given' | 'withdrawn' | 'refused';
+
+/**
+ * The candidate's consent events, append-only: each consent, withdrawal and refused consent message is a row;
+ * the latest `given` / `withdrawn` row of an identity is its current state.
+ */
+export const consentEvents = pgTable(
+  'consent_events',
+  {
+    id: serial('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    /** The participant the consent is for (the sender of the message). */
+    identity: text('identity').notNull(),
+    action: text('action').$type<ConsentAction>().notNull(),
+    /** The disclosure text version the candidate was shown (consents). */
+    disclosureVersion: text('disclosure_version'),
+    /** Analysis groups consented to. */
+    groups: jsonb('groups').$type<string[]>().notNull().default([]),
+    /** Accommodations asked for with the consent. */
+    accommodations: jsonb('accommodations').$type<string[]>().notNull().default([]),
+    /** How it arrived (`data-message`: the candidate's typed message to the agent). */
+    source: text('source').notNull(),
+    /** Why a consent message was refused. */
+    reason: text('reason'),
+    at: tstz('at').notNull(),
+  },
+  (t) => [
+    index('consent_events_session_identity_idx').on(t.sessionId, t.identity, t.at),
+    check('consent_events_action_check', sql`${t.action} in ('given', 'withdrawn', 'refused')`),
+  ],
+);
+
+/**
+ * The session's audit log, append-only (no update; rows go only with their session): consent events,
+ * accommodations, hint feedback, plan edits, exports, deletions, … Hint decisions are read from the hint rows
+ * and merged in by `AuditStore.auditLog`.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: serial('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    at: tstz('at').notNull(),
+    /** Dotted event kind, e.g. `consent.given`, `hint.feedback`, `plan.edit`, `export`. */
+    kind: text('kind').notNull(),
+    /** Who caused it: a participant identity, `agent`, `token-server`, `organiser`. */
+    actor: text('actor').notNull(),
+    /** What it is about (a hint id, an identity), when anything. */
+    subject: text('subject'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('audit_events_session_idx').on(t.sessionId, t.at, t.id)],
+);
+
+export type ConsentEventRow = typeof consentEvents.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;

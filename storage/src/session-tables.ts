@@ -1,6 +1,14 @@
 import { getTableName } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { hints, participants, sessionReports, signals, transcriptSegments } from './schema.js';
+import {
+  auditEvents,
+  consentEvents,
+  hints,
+  participants,
+  sessionReports,
+  signals,
+  transcriptSegments,
+} from './schema.js';
 
 /** A table whose rows belong to one interview session (it has a `session_id` column). */
 export interface SessionTable {
@@ -36,6 +44,10 @@ export const SESSION_TABLES: readonly SessionTable[] = [
   entry(hints, hints.sessionId),
   entry(transcriptSegments, transcriptSegments.sessionId, transcriptSegments.speakerIdentity),
   entry(sessionReports, sessionReports.sessionId),
+  entry(consentEvents, consentEvents.sessionId, consentEvents.identity),
+  // The session's audit trail (consent, hint decisions, feedback, exports) is exported whole: it is the
+  // record of how the candidate's data was processed.
+  entry(auditEvents, auditEvents.sessionId),
 ];
 
 /** Tables with a `session_id` column that deletion keeps on purpose: the deletion receipts. */

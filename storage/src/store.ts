@@ -57,6 +57,11 @@ export class InterviewStore {
     this.#db = db;
   }
 
+  /** The database it uses (for the other stores of the same data: hints, consent, audit). */
+  get database(): Database {
+    return this.#db;
+  }
+
   /**
    * Creates a session. A taken room name or id fails with code `conflict`, and so does the id or room of a
    * deleted session (its deletion receipt names it), so that nothing records a deleted session again.

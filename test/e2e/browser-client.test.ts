@@ -22,6 +22,7 @@ import {
   agentOf,
   type CreatedSession,
   createSession,
+  FULL_CONSENT,
   join as joinRoom,
   meanDbfs,
   signalsOf,
@@ -99,6 +100,7 @@ describe('real Chromium clients against the whole stack', () => {
       role: 'candidate',
       name: 'Browser Candidate',
       invite: created.invites.candidate,
+      consent: FULL_CONSENT,
     });
 
     const page = await requireBrowser().newPage();
@@ -249,6 +251,24 @@ describe('real Chromium clients against the whole stack', () => {
     await expect(candidate.getByTestId('connection-state').getAttribute('data-state')).resolves.toBe(
       'connected',
     );
+
+    // The candidate withdraws consent: the agent stops and waits for it; consenting again resumes the analysis.
+    const agentStateIs = (state: string) =>
+      interviewer.waitForFunction(
+        (s) => document.querySelector('[data-testid="agent-state"]')?.textContent === s,
+        state,
+        { timeout: 15_000 },
+      );
+    await candidate.getByTestId('consent-toggle').click();
+    await candidate.waitForSelector('[data-testid="consent-status"][data-state="withdrawn"]', {
+      timeout: 10_000,
+    });
+    await explain(interviewer, 'the agent waiting for consent', () => agentStateIs('waiting-for-consent'));
+    await candidate.getByTestId('consent-toggle').click();
+    await candidate.waitForSelector('[data-testid="consent-status"][data-state="granted"]', {
+      timeout: 10_000,
+    });
+    await explain(interviewer, 'the agent analysing again', () => agentStateIs('analysing'));
 
     // A wrong invite shows the token server's error code; a bare page asks for an invite link.
     const wrong = created.links.candidate.replace(/invite=[^&]+/, 'invite=not-the-invite');

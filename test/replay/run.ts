@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   AGENT_CANDIDATE_ATTRIBUTE,
+  DISCLOSURE,
   type Role,
   TOPICS,
   TRANSCRIPTION_TOPIC,
@@ -67,6 +68,10 @@ export async function playScenario(server: TokenServer, scenario: Scenario, run 
       role,
       name,
       invite: created.invites[role],
+      // the replayed candidate consents to the whole disclosure with its token request
+      ...(role === 'candidate'
+        ? { consent: { disclosureVersion: DISCLOSURE.version, groups: ['voice', 'camera'] } }
+        : {}),
     });
   const interviewer = await token('interviewer', 'Replay Interviewer');
   const candidate = await token('candidate', 'Replay Candidate');

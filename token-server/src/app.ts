@@ -1,12 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { zValidator } from '@hono/zod-validator';
-import { type Role, roleSchema, safeId, safeText } from '@interview-helper/protocol';
+import {
+  accommodationsSchema,
+  joinConsentSchema,
+  type Role,
+  roleSchema,
+  safeId,
+  safeText,
+} from '@interview-helper/protocol';
 import { generateInvite, hashInvite, type InterviewStore, StorageError } from '@interview-helper/storage';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
+import { auditRoutes } from './audit-routes.js';
 import { type TokenServerConfig, toHttpUrl } from './config.js';
+import { checkJoinConsent, recordJoinConsent } from './consent-at-join.js';
 import { Credentials } from './credentials.js';
 import { type DataServices, dataRoutes } from './data-routes.js';
 import { ApiError } from './errors.js';
@@ -52,6 +61,8 @@ const createSessionBody = z.strictObject({
   title: safeText({ max: 200 }).optional(),
   /** Whether the candidate may switch analysis groups off during the interview. */
   allowOptOut: z.boolean().default(false),
+  /** Analyses not run at all for the candidate (`gaze`, `posture`, `delivery-pace`). */
+  accommodations: accommodationsSchema.default([]),
 });
 
 const tokenBody = z.strictObject({
@@ -60,6 +71,8 @@ const tokenBody = z.strictObject({
   role: safeText({ max: 32 }),
   name: safeText({ max: 64 }),
   invite: safeId(256),
+  /** The candidate's consent to the disclosure (recorded for the identity issued). */
+  consent: joinConsentSchema.optional(),
 });
 
 function invalidRequest(result: {
@@ -168,13 +181,17 @@ export function createApp(deps: AppDeps): Hono {
     requireAdmin(config.adminToken, credentials),
     validateJson(createSessionBody),
     async (c) => {
-      const { title, allowOptOut } = c.req.valid('json');
+      const { title, allowOptOut, accommodations } = c.req.valid('json');
       const invites: Record<Role, string> = { candidate: generateInvite(), interviewer: generateInvite() };
       const session = await store.createSession({
         roomName: `interview-${randomBytes(12).toString('base64url')}`,
         candidateInviteHash: hashInvite(invites.candidate),
         interviewerInviteHash: hashInvite(invites.interviewer),
-        settings: { ...(title === undefined ? {} : { title }), allowOptOut },
+        settings: {
+          ...(title === undefined ? {} : { title }),
+          allowOptOut,
+          ...(accommodations.length ? { accommodations } : {}),
+        },
         createdAt: clock(),
       });
       const link = (role: Role) => {
@@ -190,6 +207,7 @@ export function createApp(deps: AppDeps): Hono {
             roomName: session.roomName,
             createdAt: session.createdAt.toISOString(),
             allowOptOut,
+            accommodations,
           },
           invites,
           links: { candidate: link('candidate'), interviewer: link('interviewer') },
@@ -218,6 +236,7 @@ export function createApp(deps: AppDeps): Hono {
         `the invite is not valid for the ${role.data} role of this session`,
       );
     }
+    checkJoinConsent(role.data, body.consent);
     const issued = await issueToken(config, {
       sessionId: session.id,
       roomName: session.roomName,
@@ -225,17 +244,27 @@ export function createApp(deps: AppDeps): Hono {
       name: body.name,
     });
     c.header('cache-control', 'no-store');
+    const consentRecorded = await recordJoinConsent(
+      store,
+      session.id,
+      issued.identity,
+      body.consent,
+      clock(),
+    );
     return c.json({
+      consentRecorded,
       token: issued.token,
       url: config.livekitPublicUrl,
       identity: issued.identity,
       role: role.data,
       expiresAt: issued.expiresAt.toISOString(),
       allowOptOut: session.settings.allowOptOut === true,
+      accommodations: session.settings.accommodations ?? [],
     });
   });
 
   app.route('/api', reportRoutes(store, credentials));
+  app.route('/api', auditRoutes({ store, credentials, clock }));
   app.route('/api', sessionRoutes({ store, credentials, rooms, clock, logger }));
   if (deps.data)
     app.route('/api', dataRoutes(deps.data, { adminToken: config.adminToken, credentials, clock, logger }));

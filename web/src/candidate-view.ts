@@ -1,6 +1,8 @@
+import type { Accommodation } from '@interview-helper/protocol';
 import { type Room, RoomEvent } from 'livekit-client';
 import { CodePad } from './code-pad.js';
 import { CodeSync } from './code-sync.js';
+import { ConsentControls } from './consent-panel.js';
 import { disclosure, OptOutControls } from './disclosure.js';
 import { h } from './dom.js';
 import { sendToAgent } from './send.js';
@@ -21,11 +23,12 @@ export class CandidateView {
     room: Room,
     status: HTMLElement,
     selfVideo: HTMLVideoElement,
-    opts: { allowOptOut?: boolean } = {},
+    opts: { allowOptOut?: boolean; accommodations?: readonly Accommodation[] } = {},
   ) {
     const captions = new Captions();
     this.#pad = new CodePad((onState) => new CodeSync((m) => sendToAgent(room, m), onState));
     const optOut = opts.allowOptOut ? new OptOutControls((m) => sendToAgent(room, m)) : undefined;
+    const consent = new ConsentControls((m) => sendToAgent(room, m), opts.accommodations);
     this.element = h(
       'section',
       { className: 'candidate', testid: 'candidate-view', attrs: { 'data-agent-packets': '0' } },
@@ -34,7 +37,7 @@ export class CandidateView {
         'div',
         { className: 'columns' },
         h('div', { className: 'stage' }, selfVideo, captions.element, this.#pad.element),
-        disclosure(optOut),
+        disclosure(optOut, consent.element),
       ),
     );
     let received = 0;

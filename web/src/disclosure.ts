@@ -1,16 +1,9 @@
-import { OPT_OUT_GROUPS, type OptOutMessage } from '@interview-helper/protocol';
+import { DISCLOSURE, OPT_OUT_GROUPS, type OptOutMessage } from '@interview-helper/protocol';
 import { h } from './dom.js';
 import { OPT_OUT_GROUP_NAMES, OptOutChoice, type OptOutState } from './opt-out.js';
 
-/** What the agent analyses, as told to candidates before they consent. Observable behaviour only. */
-export const DISCLOSURE_ITEMS: readonly string[] = [
-  'Your microphone: sound level, when you speak and pause, speaking pace and pitch variation; when transcription is on, what is said (by you and the interviewers) is transcribed and shown as captions.',
-  'Your camera: frame rate and brightness (is the picture arriving and well lit). Later versions: where you look (gaze) and your posture.',
-  'The code pad: what you write there is read to suggest questions to the interviewers.',
-  'It describes observable behaviour only. It never infers emotions, personality or honesty.',
-  'Only derived signals (numbers and short descriptions), the transcript and the code are stored; no audio or video is recorded.',
-  'The interviewers see these signals and hints during the interview; you never do.',
-];
+/** What the agent analyses, as told to candidates before they consent (the protocol's versioned disclosure). */
+export const DISCLOSURE_ITEMS: readonly string[] = DISCLOSURE.items;
 
 const STATE_TEXT: Record<OptOutState, string> = {
   sent: 'Your choice is in effect.',
@@ -63,13 +56,15 @@ export class OptOutControls {
 }
 
 /** The disclosure block shown to candidates (on the join form and during the interview), with the opt-out if any. */
-export function disclosure(optOut?: OptOutControls): HTMLElement {
+export function disclosure(optOut?: OptOutControls, extra?: HTMLElement): HTMLElement {
   return h(
     'section',
     { className: 'disclosure', testid: 'disclosure' },
     h('h2', {}, 'What the interview assistant analyses'),
     h('p', {}, 'An automated assistant joins this call and analyses your camera and microphone:'),
     h('ul', {}, ...DISCLOSURE_ITEMS.map((item) => h('li', {}, item))),
+    h('p', { className: 'note' }, `Disclosure version ${DISCLOSURE.version}.`),
+    extra,
     optOut?.element,
   );
 }

@@ -1,3 +1,5 @@
+import type { JoinConsent } from '@interview-helper/protocol';
+import { AccommodationChoice, joinConsent } from './consent-panel.js';
 import type { DevicePreview } from './devices.js';
 import { disclosure } from './disclosure.js';
 import { h, showError } from './dom.js';
@@ -7,6 +9,8 @@ import type { JoinParams } from './join-params.js';
 /** What the form hands over when the person presses Join. */
 export interface JoinRequest {
   name: string;
+  /** The candidate's consent (sent with the token request and recorded for their identity). */
+  consent?: JoinConsent;
 }
 
 /**
@@ -39,6 +43,7 @@ export class JoinForm {
       value: params.name ?? '',
       testid: 'name',
     });
+    const accommodations = candidate ? new AccommodationChoice() : undefined;
     this.#consent = candidate
       ? h('input', { type: 'checkbox', name: 'consent', testid: 'consent' })
       : undefined;
@@ -48,7 +53,7 @@ export class JoinForm {
       { className: 'join-form', noValidate: true },
       h('label', {}, 'Your name ', this.#name),
       candidate
-        ? disclosure()
+        ? disclosure(undefined, accommodations?.element)
         : h(
             'p',
             { className: 'note' },
@@ -69,7 +74,10 @@ export class JoinForm {
       if (!this.#ready()) return;
       this.#setBusy(true);
       showError(this.#error, undefined);
-      void onJoin({ name: this.#name.value.trim() })
+      void onJoin({
+        name: this.#name.value.trim(),
+        ...(accommodations ? { consent: joinConsent(accommodations.value) } : {}),
+      })
         .then((error) => {
           if (error) showError(this.#error, error);
         })

@@ -38,6 +38,7 @@ async function join(
       role: params.role,
       invite: params.invite,
       name: request.name,
+      ...(request.consent ? { consent: request.consent } : {}),
     });
   } catch (error) {
     return describeError(error);
@@ -59,7 +60,10 @@ async function join(
     const { CandidateView, InterviewerView } = await views;
     if (grant.role === 'interviewer' && InterviewerView) view = new InterviewerView(room, status, self, end);
     else if (grant.role === 'candidate' && CandidateView)
-      view = new CandidateView(room, status, self, { allowOptOut: grant.allowOptOut });
+      view = new CandidateView(room, status, self, {
+        allowOptOut: grant.allowOptOut,
+        accommodations: request.consent?.accommodations ?? [],
+      });
     else throw new Error(`no view for the ${grant.role} role in this link`);
   } catch (error) {
     return {

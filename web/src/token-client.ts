@@ -1,4 +1,4 @@
-import type { Role } from '@interview-helper/protocol';
+import type { JoinConsent, Role } from '@interview-helper/protocol';
 
 /** Body of `POST /api/token`. */
 export interface TokenRequest {
@@ -6,6 +6,8 @@ export interface TokenRequest {
   role: Role;
   name: string;
   invite: string;
+  /** The candidate's consent, recorded by the token server for the identity it issues. */
+  consent?: JoinConsent;
 }
 
 /** What the token server grants: a LiveKit token and where to use it. */

@@ -128,20 +128,43 @@ export class AnalyserRunner {
     }
   }
 
-  /** Status of every registered analyser, in registration order. */
+  #statusOf(analyser: Analyser): AnalyserStatus {
+    let status = this.#status.get(analyser.name);
+    if (!status) {
+      status = {
+        name: analyser.name,
+        media: analyser.media,
+        status: 'waiting',
+        framesIn: 0,
+        framesDropped: 0,
+        signalsOut: 0,
+        signalsInvalid: 0,
+      };
+      this.#status.set(analyser.name, status);
+    }
+    return status;
+  }
+
+  /** Status of every analyser registered or started, in that order. */
   stats(): AnalyserStatus[] {
     return [...this.#status.values()].map((s) => ({ ...s }));
   }
 
-  /** Starts every analyser of `track.media` on a new track. */
-  start<M extends MediaKind>(track: TrackInfo & { media: M }): TrackRun<M> {
+  /**
+   * Starts every analyser of `track.media` on a new track: those of `factories` when given (a candidate with
+   * accommodations runs fewer or lighter analysers), the registered ones otherwise.
+   */
+  start<M extends MediaKind>(
+    track: TrackInfo & { media: M },
+    factories: readonly AnalyserFactory[] = this.#opts.factories,
+  ): TrackRun<M> {
     const abort = new AbortController();
     const running: Running[] = [];
-    for (const factory of this.#opts.factories) {
+    for (const factory of factories) {
       const analyser = factory();
       if (analyser.media !== track.media) continue;
-      const status = this.#status.get(analyser.name);
-      if (!status || status.status === 'failed') continue;
+      const status = this.#statusOf(analyser);
+      if (status.status === 'failed') continue;
       const queue = new SampleQueue<MediaSample<MediaKind>>(
         track.media === 'audio'
           ? { capacity: this.#opts.audioQueueCapacity, carry: carryAnalysis }

@@ -8,6 +8,7 @@ import {
   TrackKind,
   TrackSource,
 } from '@livekit/rtc-node';
+import type { MediaKind } from '../analysers/analyser.js';
 import { logger } from '../log.js';
 import { roleOf } from '../messaging/roles.js';
 import { defaultVideoDimensions, preferVideoDimensions, type VideoDimensions } from './media.js';
@@ -30,6 +31,8 @@ export interface CandidateTrackerHandlers {
 export interface CandidateTrackerOptions {
   /** Size asked of the SFU for the candidate's camera (a simulcast camera then sends a smaller layer). */
   videoDimensions: VideoDimensions;
+  /** Whether a track of `media` of the candidate may be subscribed (their consent); default: always. */
+  admits: (identity: string, media: MediaKind) => boolean;
 }
 
 const MEDIA_SOURCES = new Set([
@@ -60,7 +63,10 @@ export class CandidateTracker {
   constructor(room: Room, handlers: CandidateTrackerHandlers, opts: Partial<CandidateTrackerOptions> = {}) {
     this.#room = room;
     this.#h = handlers;
-    this.#o = { videoDimensions: opts.videoDimensions ?? defaultVideoDimensions };
+    this.#o = {
+      videoDimensions: opts.videoDimensions ?? defaultVideoDimensions,
+      admits: opts.admits ?? (() => true),
+    };
   }
 
   /** Identity of the candidate being analysed, if any. */
@@ -87,7 +93,8 @@ export class CandidateTracker {
       RoomEvent.TrackSubscribed,
       (track: RemoteTrack, pub: RemoteTrackPublication, p: RemoteParticipant) => {
         // Other capabilities subscribe to other tracks (interviewers' microphones): leave those alone.
-        if (p.identity === this.#active && this.#wanted(pub)) this.#started(track, p, pub);
+        if (p.identity === this.#active && this.#wanted(pub) && this.#admitted(pub))
+          this.#started(track, p, pub);
       },
     );
     this.#on(RoomEvent.TrackUnsubscribed, (track: RemoteTrack) => this.#ended(track.sid));
@@ -118,7 +125,32 @@ export class CandidateTracker {
   }
 
   #subscribe(pub: RemoteTrackPublication): void {
-    if (this.#wanted(pub)) pub.setSubscribed(true);
+    if (this.#wanted(pub) && this.#admitted(pub)) pub.setSubscribed(true);
+  }
+
+  #admitted(pub: RemoteTrackPublication): boolean {
+    const media = pub.kind === TrackKind.KIND_VIDEO ? 'video' : 'audio';
+    return this.#active !== undefined && this.#o.admits(this.#active, media);
+  }
+
+  /**
+   * Applies a change of what `admits` allows for the active candidate: subscribes to (and starts) the tracks
+   * now admitted, ends and unsubscribes the others.
+   */
+  refresh(): void {
+    const p = this.#active ? this.#room.remoteParticipants.get(this.#active) : undefined;
+    if (!p) return;
+    for (const pub of p.trackPublications.values()) {
+      if (!this.#wanted(pub)) continue;
+      if (this.#admitted(pub)) {
+        if (pub.track && pub.subscribed) this.#started(pub.track as RemoteTrack, p, pub);
+        else pub.setSubscribed(true);
+      } else {
+        if (pub.track?.sid) this.#ended(pub.track.sid);
+        this.#ended(pub.sid);
+        if (pub.subscribed) pub.setSubscribed(false);
+      }
+    }
   }
 
   #consider(p: RemoteParticipant): void {
@@ -135,7 +167,8 @@ export class CandidateTracker {
     this.#logger.info({ candidate: p.identity }, 'analysing candidate');
     this.#h.onCandidate(p.identity);
     for (const pub of p.trackPublications.values()) {
-      if (pub.track && pub.subscribed && this.#wanted(pub)) this.#started(pub.track as RemoteTrack, p, pub);
+      if (pub.track && pub.subscribed && this.#wanted(pub) && this.#admitted(pub))
+        this.#started(pub.track as RemoteTrack, p, pub);
       else this.#subscribe(pub);
     }
   }

@@ -24,6 +24,11 @@ export interface SessionContext {
   turns: Pick<TurnModel, 'watchPause'>;
   /** Identity of the candidate being analysed, if any. */
   candidate(): string | undefined;
+  /**
+   * Whether a signal kind must not be computed now: the candidate has not consented, or an accommodation
+   * switched it off. Extensions check it before computing a candidate signal (absent: nothing is suppressed).
+   */
+  suppresses?(kind: SignalKind): boolean;
   /** Publishes (to interviewers), stores and dispatches a signal as if an analyser had found it. */
   emitSignal(
     draft: SignalDraft,

@@ -1,6 +1,7 @@
 import {
   AGENT_CANDIDATE_ATTRIBUTE,
   AGENT_STATE_ATTRIBUTE,
+  DISCLOSURE,
   PROTOCOL_VERSION,
   type SignalMessage,
 } from '@interview-helper/protocol';
@@ -17,6 +18,13 @@ import { InterviewSession } from './interview-session.js';
 import type { SessionRecorder } from './recorder-types.js';
 
 const mic = { kind: TrackKind.KIND_AUDIO, source: TrackSource.SOURCE_MICROPHONE };
+const consent = {
+  v: PROTOCOL_VERSION,
+  type: 'consent',
+  granted: true,
+  disclosureVersion: DISCLOSURE.version,
+  groups: ['voice', 'camera'],
+};
 
 /** Records what the session stores. */
 function recorder() {
@@ -90,6 +98,7 @@ describe('InterviewSession', () => {
     audio.set(ivyMic.sid, concat(silence(0.2), espeak('Tell me about a project.'), silence(0.5)));
     const cam = fake.join('cam', 'candidate');
     const camMic = fake.publish(cam, mic.kind, mic.source);
+    fake.sendPacket('cam', JSON.stringify(consent));
     audio.set(camMic.sid, concat(silence(0.5), answer, silence(3), answer, silence(0.5)));
     await until('the candidate analysed', () =>
       fake.attributes[AGENT_CANDIDATE_ATTRIBUTE] === 'cam' ? true : undefined,
@@ -152,6 +161,7 @@ describe('InterviewSession', () => {
       extensions: [() => broken, () => ok],
       statsIntervalMs: 60_000,
       interviewerAudio: false,
+      requireConsent: false,
     });
     fake.join('ivy', 'interviewer');
     await session.start();

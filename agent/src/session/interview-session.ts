@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type Accommodation,
   AGENT_ANALYSERS_ATTRIBUTE,
   AGENT_CANDIDATE_ATTRIBUTE,
   AGENT_STATE_ATTRIBUTE,
@@ -17,10 +18,13 @@ import type { RawAudio } from '../audio/front-end.js';
 import { loadSilero } from '../audio/speech.js';
 import { TurnModel, type TurnModelOptions } from '../audio/turn-model.js';
 import { SessionBus, type Speaker } from '../bus/session-bus.js';
+import { ConsentGate } from '../consent/consent-gate.js';
+import { databaseConsentLog } from '../consent/consent-log.js';
 import { logger } from '../log.js';
 import { ClientInbox, type InboxMessage } from '../messaging/inbox.js';
 import { InterviewerPublisher } from '../messaging/publisher.js';
 import { CandidateTracker } from './candidate-tracker.js';
+import { ConsentFlow } from './consent-flow.js';
 import type { SessionContext, SessionExtension, SessionExtensionFactory } from './extension.js';
 import { InterviewerAudio } from './interviewer-audio.js';
 import { decodeAudio, type VideoDimensions } from './media.js';
@@ -31,7 +35,12 @@ import { SessionTracks } from './tracks.js';
 export type { SessionRecorder } from './recorder-types.js';
 
 /** Agent state published as a participant attribute. */
-export type AgentState = 'starting' | 'waiting-for-candidate' | 'analysing' | 'closing';
+export type AgentState =
+  | 'starting'
+  | 'waiting-for-candidate'
+  | 'waiting-for-consent'
+  | 'analysing'
+  | 'closing';
 
 /** Signal kinds the session itself emits (a second candidate, the candidate's opt-out notice). */
 export const SESSION_SIGNAL_KINDS = ['extra-candidate', 'opt-out'] as const satisfies readonly SignalKind[];
@@ -56,6 +65,13 @@ export interface InterviewSessionOptions {
   vad: () => Promise<VAD>;
   /** Decodes an audio track once (the room's decoder; tests hand in recorded audio). */
   decodeAudio: (track: RemoteTrack, signal: AbortSignal) => AsyncIterable<RawAudio>;
+  /**
+   * Whether nothing of the candidate is analysed before they consent (see `consent/`). Always on in the agent;
+   * unit tests of other parts switch it off.
+   */
+  requireConsent: boolean;
+  /** The analysers of a candidate with accommodations (default: `analysers` without the suppressed ones). */
+  accommodate?: (accommodations: readonly Accommodation[]) => AnalyserFactory[];
 }
 
 export const defaultInterviewSessionOptions = {
@@ -63,6 +79,7 @@ export const defaultInterviewSessionOptions = {
   extensions: [] as SessionExtensionFactory[],
   turns: {},
   interviewerAudio: true,
+  requireConsent: true,
   vad: () => loadSilero(),
   decodeAudio,
 } satisfies Partial<InterviewSessionOptions>;
@@ -100,6 +117,8 @@ export class InterviewSession {
   #attributesLast = '';
   #latestCode?: { revision: number; language: string; bytes: number };
   #optOut = new OptOutFilter();
+  #consent: ConsentGate;
+  #flow: ConsentFlow;
 
   #extensions: SessionExtension[];
 
@@ -109,6 +128,11 @@ export class InterviewSession {
   ) {
     this.#o = { ...defaultInterviewSessionOptions, ...opts };
     this.#extensions = this.#o.extensions.map((make) => make());
+    const db = this.#o.recorder.database;
+    this.#consent = new ConsentGate({
+      required: this.#o.requireConsent,
+      ...(db ? { log: databaseConsentLog(db, this.#o.sessionId) } : {}),
+    });
     this.#bus = new SessionBus((err, event) =>
       this.#logger.error({ err, event: event.type }, 'session event listener failed; the session goes on'),
     );
@@ -133,8 +157,7 @@ export class InterviewSession {
       {
         onTrack: (track, p) => this.#startTrack(track, p),
         onTrackEnded: (sid) => void this.#endTrack(sid),
-        onCandidate: (identity) =>
-          void this.#setState(identity ? 'analysing' : 'waiting-for-candidate', identity),
+        onCandidate: (identity) => void this.#flow.candidateChanged(identity),
         onPresence: (e) => void this.#o.recorder.presence(e),
         onExtraCandidate: (identity) =>
           void this.#signal(
@@ -149,10 +172,20 @@ export class InterviewSession {
             'video',
           ),
       },
-      { videoDimensions: this.#o.videoDimensions },
+      { videoDimensions: this.#o.videoDimensions, admits: (id, media) => this.#consent.allows(id, media) },
     );
+    this.#flow = new ConsentFlow({
+      gate: this.#consent,
+      candidate: () => this.#tracker.candidate,
+      refresh: () => this.#tracker.refresh(),
+      setState: (state, identity) => this.#setState(state, identity),
+      analysers: this.#o.analysers,
+      ...(this.#o.accommodate ? { accommodate: this.#o.accommodate } : {}),
+    });
     this.#inbox = new ClientInbox(this.#o.room, {
       onMessage: (m) => {
+        // the code pad is the candidate's too: not read before they consent
+        if (m.message.type === 'code' && !this.#consent.consented(m.sender.identity)) return;
         void this.#onClientMessage(m);
         this.#bus.emit({ type: 'client-message', message: m });
       },
@@ -167,6 +200,8 @@ export class InterviewSession {
   async start(): Promise<void> {
     const settings = await this.#o.recorder.settings?.().catch(() => undefined);
     this.#optOut = new OptOutFilter({ allowed: settings?.allowOptOut === true });
+    if (Array.isArray(settings?.accommodations))
+      this.#consent.setSessionAccommodations(settings.accommodations as Accommodation[]);
     await this.#setState('waiting-for-candidate', undefined);
     const ctx: SessionContext = {
       sessionId: this.#o.sessionId,
@@ -176,6 +211,7 @@ export class InterviewSession {
       bus: this.#bus,
       turns: this.#turns,
       candidate: () => this.#tracker.candidate,
+      suppresses: (kind) => this.#consent.suppresses(this.#tracker.candidate, kind),
       emitSignal: (draft, source) => this.#signal(draft, source.analyser, source.media),
     };
     // Extensions subscribe to the bus before the first track or message can arrive.
@@ -210,8 +246,14 @@ export class InterviewSession {
     const speaker = this.#speaker(track, p.identity, 'candidate');
     const media: MediaKind = track.kind === TrackKind.KIND_VIDEO ? 'video' : 'audio';
     const info: TrackInfo = { participantIdentity: p.identity, trackSid: speaker.trackSid, media };
-    this.#logger.info({ track: speaker.trackSid, media, candidate: p.identity }, 'analysing candidate track');
-    this.#tracks.start(track, speaker, this.#runner.start(info));
+    const accommodations = this.#consent.accommodations(p.identity);
+    this.#logger.info(
+      { track: speaker.trackSid, media, candidate: p.identity, accommodations },
+      'analysing candidate track',
+    );
+    this.#tracks.start(track, speaker, this.#runner.start(info, this.#flow.analysersFor(p.identity)), {
+      pitch: !accommodations.includes('delivery-pace'),
+    });
   }
 
   async #endTrack(sid: string): Promise<void> {
@@ -252,6 +294,9 @@ export class InterviewSession {
       return message;
     }
     if (this.#optOut.suppresses(analyser, media)) return message;
+    // nothing of the candidate before consent or after withdrawal, nothing an accommodation switched off
+    if (analyser !== 'session' && this.#consent.suppresses(this.#tracker.candidate, draft.kind))
+      return message;
     this.#pendingSignals.push(message);
     void this.#publisher.publish(message);
     this.#bus.emit({ type: 'signal', signal: message });
@@ -269,13 +314,24 @@ export class InterviewSession {
         this.#logger.debug({ sender: sender.identity, ...this.#latestCode }, 'code pad updated');
         break;
       case 'hint-feedback':
-        // Stored by the hints extension (agent/src/hints/), which knows the session's hints.
+        // Stored by the hints extension (agent/src/hints/), which knows the session's hints; audited here.
+        await this.#consent.audit({
+          kind: 'hint.feedback',
+          actor: sender.identity,
+          subject: message.hintId,
+          data: { useful: message.useful },
+        });
+        break;
+      case 'consent':
+        await this.#flow.message(message, sender);
         break;
       case 'settings':
         this.#logger.info(
           { sender: sender.identity, detail: message.detail },
           'interviewer settings changed',
         );
+        // trigger thresholds change what the hint engine decides: audited
+        await this.#consent.audit({ kind: 'settings', actor: sender.identity, data: { ...message } });
         break;
       case 'opt-out': {
         const change = this.#optOut.apply(message.groups);

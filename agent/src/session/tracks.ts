@@ -39,14 +39,17 @@ export class SessionTracks {
     return this.#live.size;
   }
 
-  /** Starts decoding `track` of `speaker`; `run` gets its samples (the candidate's analysers). */
-  start(track: RemoteTrack, speaker: Speaker, run?: TrackRun): void {
+  /**
+   * Starts decoding `track` of `speaker`; `run` gets its samples (the candidate's analysers). `pitch: false`
+   * skips the candidate's pitch track (nobody reads it under the delivery accommodation).
+   */
+  start(track: RemoteTrack, speaker: Speaker, run?: TrackRun, opts: { pitch?: boolean } = {}): void {
     const sid = speaker.trackSid;
     if (this.#live.has(sid)) return;
     const abort = new AbortController();
     const work =
       track.kind === TrackKind.KIND_AUDIO
-        ? this.#audio(track, speaker, abort.signal, run)
+        ? this.#audio(track, speaker, abort.signal, run, opts.pitch !== false)
         : run
           ? pumpVideo(track, run, abort.signal)
           : Promise.resolve();
@@ -70,7 +73,13 @@ export class SessionTracks {
     await Promise.all([...this.#live.keys()].map((sid) => this.end(sid)));
   }
 
-  async #audio(track: RemoteTrack, speaker: Speaker, signal: AbortSignal, run?: TrackRun): Promise<void> {
+  async #audio(
+    track: RemoteTrack,
+    speaker: Speaker,
+    signal: AbortSignal,
+    run: TrackRun | undefined,
+    pitch: boolean,
+  ): Promise<void> {
     const vad = await this.#o.vad().catch((err) => {
       this.#log.error({ err }, 'Silero could not be loaded: no voice activity on this track');
       return undefined;
@@ -80,7 +89,7 @@ export class SessionTracks {
       bus: this.#o.bus,
       ...(vad ? { vad } : {}),
       // Pitch, delivery and filled pauses are the candidate's.
-      pitch: speaker.role === 'candidate' ? {} : false,
+      pitch: speaker.role === 'candidate' && pitch ? {} : false,
     });
     await frontEnd.run(this.#o.decodeAudio(track, signal), run ? (s) => run.push(s) : undefined);
   }

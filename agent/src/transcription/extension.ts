@@ -111,7 +111,7 @@ export class TranscriptionExtension implements SessionExtension {
       onOverload: (error) =>
         this.#log.warn({ speaker: speaker.identity, error }, 'speech recognizer overloaded (queue full)'),
       onSegment: async (s) => {
-        this.#rates?.segment(s);
+        if (!ctx.suppresses?.('speech-rate')) this.#rates?.segment(s);
         if (s.status === 'ok')
           ctx.bus.emit({
             type: 'transcript',

@@ -13,11 +13,18 @@ export interface FaceAnalyserOptions extends Partial<FaceEpisodeOptions> {
   sampling: Partial<FrameSamplerOptions>;
   /** Summary window for analysed fps, skipped frames and the look-away share. */
   summaryMs: number;
+  /**
+   * Whether gaze, eye contact, head pose and eyes are analysed (default). False (the gaze accommodation): face
+   * presence only, as the `face-presence` analyser: BlazeFace alone (give it a {@link FacePipeline} without the
+   * landmark and iris stages), `no-face` and `additional-person` episodes, no `face-summary`.
+   */
+  eyes?: boolean;
 }
 
 export const defaultFaceAnalyserOptions: FaceAnalyserOptions = {
   sampling: {},
   summaryMs: 10_000,
+  eyes: true,
 };
 
 /**
@@ -30,22 +37,22 @@ export const defaultFaceAnalyserOptions: FaceAnalyserOptions = {
  * fps, seen/skipped frames, cost per frame, shares, mean angles, frame size).
  */
 export class FaceAnalyser implements Analyser<'video'> {
-  readonly name = 'face';
+  readonly name: 'face' | 'face-presence';
   readonly media = 'video' as const;
-  readonly emits = [
-    'face-summary',
-    'look-away',
-    'no-face',
-    'additional-person',
-    'eyes-closed',
-  ] as const satisfies readonly SignalKind[];
+  readonly emits: readonly SignalKind[];
   #opts: FaceAnalyserOptions;
   #pipeline: FacePipeline;
+  #eyes: boolean;
 
   constructor(opts: Partial<FaceAnalyserOptions> = {}, pipeline = new FacePipeline()) {
     this.#opts = withDefaults(defaultFaceAnalyserOptions, opts);
     this.#opts.sampling = samplingOptions(this.#opts.sampling, this.#opts.fps);
     this.#pipeline = pipeline;
+    this.#eyes = this.#opts.eyes !== false;
+    this.name = this.#eyes ? 'face' : 'face-presence';
+    this.emits = this.#eyes
+      ? ['face-summary', 'look-away', 'no-face', 'additional-person', 'eyes-closed']
+      : ['no-face', 'additional-person'];
   }
 
   async *analyse(samples: AsyncIterable<VideoSample>, ctx?: AnalyserContext): AsyncIterable<SignalDraft> {
@@ -53,7 +60,7 @@ export class FaceAnalyser implements Analyser<'video'> {
     // iris model only drops that stage (look-away then falls back to head pose or the nose offset)
     await this.#pipeline.ready();
     const sampler = new FrameSampler(this.#opts.sampling, ctx?.activity);
-    const episodes = new FaceEpisodes(this.#opts);
+    const episodes = new FaceEpisodes({ ...this.#opts, eyes: this.#eyes });
     let windowStart = -1;
     let busyMs = 0;
     let analysed = 0;
@@ -67,7 +74,7 @@ export class FaceAnalyser implements Analyser<'video'> {
         analysed++;
         yield* episodes.observe(t, obs, { startedAt: ctx?.activity?.answerStartedAt });
       }
-      if (t - windowStart >= this.#opts.summaryMs) {
+      if (this.#eyes && t - windowStart >= this.#opts.summaryMs) {
         const counts = sampler.window(t);
         yield {
           kind: 'face-summary',

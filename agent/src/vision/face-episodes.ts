@@ -36,6 +36,8 @@ export interface FaceEpisodeOptions {
   /** While a look-away runs, every gaze threshold is multiplied by this (< 1) to end it (hysteresis in value). */
   lookBackScale: number;
   gaze: Partial<GazeOptions>;
+  /** Whether gaze and eyes are analysed at all (`look-away`, `eyes-closed`); false: face presence only. */
+  eyes: boolean;
 }
 
 export const defaultFaceEpisodeOptions: FaceEpisodeOptions = {
@@ -47,6 +49,7 @@ export const defaultFaceEpisodeOptions: FaceEpisodeOptions = {
   turnedOffset: 0.25,
   lookBackScale: 0.8,
   gaze: {},
+  eyes: true,
 };
 
 type Condition = 'no-face' | 'additional-person' | 'look-away' | 'eyes-closed';
@@ -99,8 +102,15 @@ export class FaceEpisodes {
     this.#episodes = [
       new Episode<Condition>('no-face', timing),
       new Episode<Condition>('additional-person', timing),
-      new Episode<Condition>('look-away', timing),
-      new Episode<Condition>('eyes-closed', { enterMs: this.#o.eyesClosedEnterMs, exitMs: this.#o.exitMs }),
+      ...(this.#o.eyes
+        ? [
+            new Episode<Condition>('look-away', timing),
+            new Episode<Condition>('eyes-closed', {
+              enterMs: this.#o.eyesClosedEnterMs,
+              exitMs: this.#o.exitMs,
+            }),
+          ]
+        : []),
     ];
   }
 
@@ -110,6 +120,7 @@ export class FaceEpisodes {
 
   /** Feeds the observation of the frame at `t`; returns the episode signals it starts or ends. */
   observe(t: number, obs: FaceObservation, answer: AnswerState = {}): SignalDraft[] {
+    if (!this.#o.eyes) return this.#presence(t, obs);
     const lookAway = this.#episode('look-away');
     const eyes = this.#episode('eyes-closed');
     const one = obs.faces.length === 1;
@@ -141,6 +152,17 @@ export class FaceEpisodes {
     for (const ep of this.#episodes) {
       const [holds, value] = checks[ep.kind];
       const change = ep.observe(t, holds, value);
+      if (change) out.push(this.#signal(ep, change, t, obs));
+    }
+    return out;
+  }
+
+  /** Face presence only: no gaze, head pose or eyes are read. */
+  #presence(t: number, obs: FaceObservation): SignalDraft[] {
+    const out: SignalDraft[] = [];
+    for (const ep of this.#episodes) {
+      const holds = ep.kind === 'no-face' ? obs.faces.length === 0 : obs.faces.length > 1;
+      const change = ep.observe(t, holds, ep.kind === 'no-face' ? {} : { faces: obs.faces.length });
       if (change) out.push(this.#signal(ep, change, t, obs));
     }
     return out;

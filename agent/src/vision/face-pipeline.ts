@@ -55,13 +55,14 @@ export class FacePipeline {
   constructor(
     opts: Partial<FacePipelineOptions> = {},
     detector = new FaceDetector(),
-    landmarker: FaceLandmarker | undefined = new FaceLandmarker(),
-    iris: IrisLandmarker | undefined = new IrisLandmarker(),
+    landmarker: FaceLandmarker | null | undefined = new FaceLandmarker(),
+    iris: IrisLandmarker | null | undefined = new IrisLandmarker(),
   ) {
     this.#o = { ...defaultFacePipelineOptions, ...opts };
     this.#detector = detector;
-    this.#landmarker = landmarker;
-    this.#iris = iris;
+    // null: that stage is not wanted at all (face presence only), so its model is never loaded
+    this.#landmarker = landmarker ?? undefined;
+    this.#iris = landmarker ? (iris ?? undefined) : undefined;
   }
 
   /**

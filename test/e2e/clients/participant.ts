@@ -1,8 +1,10 @@
 import {
   AGENT_STATE_ATTRIBUTE,
   type AgentMessage,
+  DISCLOSURE,
   decodeAgentMessage,
   isSignalKind,
+  type JoinConsent,
   type Role,
   type SignalKind,
   type SignalOf,
@@ -34,18 +36,30 @@ export async function createSession(stack: Stack): Promise<CreatedSession> {
   return stack.post<CreatedSession>('/api/sessions', { title: 'e2e' });
 }
 
-/** Gets a token for `role` from the token server and joins the room with it. */
+/** The consent a test candidate gives with its token request (the whole disclosure, both groups). */
+export const FULL_CONSENT: JoinConsent = {
+  disclosureVersion: DISCLOSURE.version,
+  groups: ['voice', 'camera'],
+};
+
+/**
+ * Gets a token for `role` from the token server and joins the room with it. A candidate consents with the token
+ * request (`FULL_CONSENT`) unless `opts.consent` says otherwise (`false`: joins without consent).
+ */
 export async function join(
   stack: Stack,
   created: CreatedSession,
   role: Role,
   name: string,
+  opts: { consent?: JoinConsent | false } = {},
 ): Promise<TestParticipant> {
+  const consent = role === 'candidate' ? (opts.consent ?? FULL_CONSENT) : false;
   const grant = await stack.post<{ token: string; url: string; identity: string }>('/api/token', {
     session: created.session.id,
     role,
     name,
     invite: created.invites[role],
+    ...(consent ? { consent } : {}),
   });
   const room = new Room();
   const p: TestParticipant = {

@@ -1,0 +1,44 @@
+CREATE TABLE "audit_events" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"session_id" text NOT NULL,
+	"at" timestamp with time zone NOT NULL,
+	"kind" text NOT NULL,
+	"actor" text NOT NULL,
+	"subject" text,
+	"data" jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "consent_events" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"session_id" text NOT NULL,
+	"identity" text NOT NULL,
+	"action" text NOT NULL,
+	"disclosure_version" text,
+	"groups" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"accommodations" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"source" text NOT NULL,
+	"reason" text,
+	"at" timestamp with time zone NOT NULL,
+	CONSTRAINT "consent_events_action_check" CHECK ("consent_events"."action" in ('given', 'withdrawn', 'refused'))
+);
+--> statement-breakpoint
+CREATE TABLE "deletion_receipts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"session_id" text NOT NULL,
+	"room_name" text NOT NULL,
+	"session_created_at" timestamp with time zone NOT NULL,
+	"deleted_at" timestamp with time zone NOT NULL,
+	"requested_by" text NOT NULL,
+	"reason" text NOT NULL,
+	"room" text NOT NULL,
+	"rows" jsonb NOT NULL,
+	CONSTRAINT "deletion_receipts_reason_check" CHECK ("deletion_receipts"."reason" in ('request', 'retention')),
+	CONSTRAINT "deletion_receipts_room_check" CHECK ("deletion_receipts"."room" in ('closed', 'not-open', 'unreachable', 'not-checked'))
+);
+--> statement-breakpoint
+ALTER TABLE "audit_events" ADD CONSTRAINT "audit_events_session_id_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "consent_events" ADD CONSTRAINT "consent_events_session_id_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "audit_events_session_idx" ON "audit_events" USING btree ("session_id","at","id");--> statement-breakpoint
+CREATE INDEX "consent_events_session_identity_idx" ON "consent_events" USING btree ("session_id","identity","at");--> statement-breakpoint
+CREATE INDEX "deletion_receipts_session_idx" ON "deletion_receipts" USING btree ("session_id","deleted_at");--> statement-breakpoint
+CREATE INDEX "deletion_receipts_room_idx" ON "deletion_receipts" USING btree ("room_name");
