@@ -6,3 +6,4 @@ export * from './report.js';
 export * from './signals.js';
 export * from './topics.js';
 export * from './transcript.js';
+export * from './transcription-status.js';
