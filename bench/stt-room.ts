@@ -187,7 +187,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const out = {
     benchmark: 'stt-room',
     at: new Date().toISOString(),
-    machine: { cpus: cpus().length, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg() },
+    machine: {
+      cpus: cpus().length,
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(1))),
+    },
     setup:
       'one room; livekit-server, token server, agent worker (STT_ENGINE=local, whisper-base, realtime mode) and the Go replay client, loopback in the e2e namespace',
     runs,
@@ -206,4 +210,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench-results/stt-room.json'), `${JSON.stringify(out, null, 2)}\n`);
   console.log(JSON.stringify(out, null, 2));
+  if (latencies.length === 0) {
+    console.error(
+      'no final segment reached the client: see the agent log of the stack under test-artifacts/',
+    );
+    process.exit(1);
+  }
 }
