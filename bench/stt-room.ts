@@ -6,6 +6,7 @@
  *
  *   npm run bench:stt-room                        (inside the e2e network namespace; needs root)
  *   BENCH_STT_ROOM_RUNS=3 npm run bench:stt-room
+ *   BENCH_STT_ROOM_RESCORE=1 npx tsx bench/stt-room.ts   (evaluate the recorded runs again, no replay)
  *
  * End of speech is known from the script: the item's start on the media timeline plus the position of its last
  * sample above −40 dBFS (espeak-ng's own trailing silence excluded). Latency = receive time of the segment's final
@@ -22,7 +23,7 @@ import {
 } from '@interview-helper/protocol';
 import { normaliseWords, wordErrorRate, wordErrors } from '../agent/src/transcription/wer.js';
 import { espeak } from '../test/fixtures/audio.js';
-import { ROOT } from '../test/fixtures/paths.js';
+import { ARTIFACTS_DIR, ROOT } from '../test/fixtures/paths.js';
 import { loadScenario } from '../test/replay/load.js';
 import type { ClientLine } from '../test/replay/match.js';
 import { replay } from '../test/replay/run.js';
@@ -100,11 +101,6 @@ function finals(lines: ClientLine[]): Final[] {
     .sort((a, b) => a.t - b.t);
 }
 
-/**
- * The final that closes each answer: among the finals received after its end of speech and before the next
- * answer's end of speech, the first whose words include the answer's last word (else the first one). A final
- * received before the end of speech is an earlier part of the answer the VAD cut off at a pause.
- */
 /** One answer's outcome at the client. */
 interface AnswerResult {
   id: string;
@@ -113,7 +109,7 @@ interface AnswerResult {
   receivedMs?: number;
   latencyMs?: number;
   status?: string;
-  matchedByText?: boolean;
+  /** Finals the answer arrived in (the VAD may cut an answer at a pause of 0.8 s or more). */
   segments?: number;
   text?: string;
   wordErrors?: number;
@@ -121,32 +117,53 @@ interface AnswerResult {
   reference: string;
 }
 
+/** Words that tell answers apart: four letters or more (all words of an answer that has none). */
+function keyWords(text: string): Set<string> {
+  const words = normaliseWords(text);
+  const long = words.filter((w) => w.length >= 4);
+  return new Set(long.length ? long : words);
+}
+
+/**
+ * Gives each final to the answer it transcribes: among the answers whose speech had begun when it arrived, the one
+ * sharing the largest share of its words (ties: the earliest answer still without a final, else the latest). Whatever the delay, a final is never counted
+ * for the wrong answer because it arrived late. An answer's closing final is the last one given to it; its latency
+ * is from the answer's end of speech. A closing final received before the end of speech means the end of the
+ * answer produced no final (counted missing).
+ */
 function match(us: Utterance[], fs: Final[]): AnswerResult[] {
+  const keys = us.map((u) => keyWords(u.say));
+  const given = us.map((): Final[] => []);
+  for (const f of fs) {
+    const words = [...keyWords(f.text)];
+    const scores = us.map((u, i) =>
+      u.speechStartMs < f.t ? words.filter((w) => keys[i]?.has(w)).length / Math.max(1, words.length) : -1,
+    );
+    const top = Math.max(...scores);
+    const tied = scores.flatMap((x, i) => (x === top && x >= 0 ? [i] : []));
+    // ties (a final sharing no word with any answer): the earliest answer still without a final
+    const best = tied.find((i) => given[i]?.length === 0) ?? tied.at(-1);
+    if (best !== undefined) given[best]?.push(f);
+  }
   return us.map((u, i): AnswerResult => {
-    const until = us[i + 1]?.endOfSpeechMs ?? Number.POSITIVE_INFINITY;
-    const inWindow = fs.filter((f) => f.t > u.endOfSpeechMs && f.t < until);
-    const lastWord = normaliseWords(u.say).at(-1) ?? '';
-    const byText = inWindow.find((f) => normaliseWords(f.text).includes(lastWord));
-    const f = byText ?? inWindow[0];
-    // the answer's text: every final received from its start of speech up to the closing one
-    const parts = f ? fs.filter((x) => x.t > u.speechStartMs && x.t <= f.t) : [];
+    const parts = given[i] ?? [];
+    const f = parts.at(-1);
     const text = parts.map((x) => x.text).join(' ');
-    return {
+    const base = {
       id: u.id,
       speechSeconds: Number(((u.endOfSpeechMs - u.speechStartMs) / 1000).toFixed(2)),
       endOfSpeechMs: Math.round(u.endOfSpeechMs),
-      ...(f
-        ? {
-            receivedMs: Math.round(f.t),
-            latencyMs: Math.round(f.t - u.endOfSpeechMs),
-            status: f.status,
-            matchedByText: byText !== undefined,
-            segments: parts.length,
-            text,
-            wordErrors: wordErrors(u.say, text).errors,
-          }
-        : { missing: true }),
       reference: u.say,
+    };
+    if (!f || f.t <= u.endOfSpeechMs) return { ...base, missing: true, ...(parts.length ? { text } : {}) };
+    return {
+      ...base,
+      receivedMs: Math.round(f.t),
+      latencyMs: Math.round(f.t - u.endOfSpeechMs),
+      status: f.status,
+      segments: parts.length,
+      text,
+      wordErrors: wordErrors(u.say, text).errors,
     };
   });
 }
@@ -169,7 +186,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const recipe = readJson(join(SCENARIO, 'scenario.json'), recipeSchema);
   const scenario = await loadScenario(SCENARIO);
   const script = utterances(recipe, scenario.timeline);
-  const results = await replay([SCENARIO], { runs });
+  // BENCH_STT_ROOM_RESCORE=1: evaluate the runs recorded under test-artifacts again instead of replaying
+  const results = process.env.BENCH_STT_ROOM_RESCORE
+    ? Array.from({ length: runs }, (_, i) => ({
+        run: i + 1,
+        artifacts: join(ARTIFACTS_DIR, 'replay', scenario.name, `run-${i + 1}`),
+      }))
+    : await replay([SCENARIO], { runs });
   const perRun = results.map((r) => {
     const lines = readFileSync(join(r.artifacts, 'events.jsonl'), 'utf8')
       .split('\n')
