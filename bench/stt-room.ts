@@ -101,6 +101,22 @@ function finals(lines: ClientLine[]): Final[] {
     .sort((a, b) => a.t - b.t);
 }
 
+/** The agent's `speech-segment` signals (its VAD) at the interviewer's client: when received, and where they end. */
+function vadSignals(lines: ClientLine[]): { t: number; endMs: number }[] {
+  const t0 = lines.find((l) => l.event === 't0')?.at ?? Number.NaN;
+  return lines.flatMap((l) => {
+    if (l.event !== 'message' || l.to !== 'interviewer' || !l.text?.includes('"speech-segment"')) return [];
+    try {
+      const m = JSON.parse(l.text) as { type?: string; kind?: string; range?: { end: number } };
+      return m.type === 'signal' && m.kind === 'speech-segment' && m.range
+        ? [{ t: l.t, endMs: m.range.end - t0 }]
+        : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** One answer's outcome at the client. */
 interface AnswerResult {
   id: string;
@@ -109,6 +125,10 @@ interface AnswerResult {
   receivedMs?: number;
   latencyMs?: number;
   status?: string;
+  /** The agent's VAD signal of the answer's last speech (its end within 1.5 s of the end of speech) reached the
+   * client this long after the end of speech: the audio front end's share of the latency (it includes the VAD's
+   * own silence before it ends a segment). */
+  vadSignalLatencyMs?: number;
   /** Finals the answer arrived in (the VAD may cut an answer at a pause of 0.8 s or more). */
   segments?: number;
   text?: string;
@@ -131,7 +151,7 @@ function keyWords(text: string): Set<string> {
  * is from the answer's end of speech. A closing final received before the end of speech means the end of the
  * answer produced no final (counted missing).
  */
-function match(us: Utterance[], fs: Final[]): AnswerResult[] {
+function match(us: Utterance[], fs: Final[], vad: { t: number; endMs: number }[]): AnswerResult[] {
   const keys = us.map((u) => keyWords(u.say));
   const given = us.map((): Final[] => []);
   for (const f of fs) {
@@ -149,8 +169,10 @@ function match(us: Utterance[], fs: Final[]): AnswerResult[] {
     const parts = given[i] ?? [];
     const f = parts.at(-1);
     const text = parts.map((x) => x.text).join(' ');
+    const signal = vad.find((v) => Math.abs(v.endMs - u.endOfSpeechMs) < 1500);
     const base = {
       id: u.id,
+      ...(signal ? { vadSignalLatencyMs: Math.round(signal.t - u.endOfSpeechMs) } : {}),
       speechSeconds: Number(((u.endOfSpeechMs - u.speechStartMs) / 1000).toFixed(2)),
       endOfSpeechMs: Math.round(u.endOfSpeechMs),
       reference: u.say,
@@ -201,7 +223,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return {
       run: r.run,
       artifacts: r.artifacts,
-      segments: match(script, finals(lines)),
+      segments: match(script, finals(lines), vadSignals(lines)),
       transcription: lastRecognizerStats(lines),
     };
   });
@@ -220,6 +242,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     runs,
     answers: script.length,
     endOfSpeechToFinalAtClientMs: dist(latencies),
+    endOfSpeechToVadSignalAtClientMs: dist(
+      all.flatMap((s) => (s.vadSignalLatencyMs === undefined ? [] : [s.vadSignalLatencyMs])),
+    ),
     missing: all.filter((s) => s.missing).length,
     failed: all.filter((s) => s.status && s.status !== 'ok').length,
     wer: Number(
