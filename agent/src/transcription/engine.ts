@@ -90,13 +90,13 @@ export class LocalRecognizerSTT extends stt.STT implements LowPrioritySTT {
 
   /**
    * The recognizer's `GET /stats` (queue depth, memory, request counts): the shared one at `baseURL`, or this
-   * STT's own once started. Cheap (no decoding); fails when the recognizer does not answer in time.
+   * STT's own once started (undefined before: it starts on the first segment). Cheap (no decoding); fails when
+   * the recognizer does not answer in time.
    */
-  async recognizerStats(signal: AbortSignal = AbortSignal.timeout(1000)): Promise<RecognizerStats> {
-    if (!this.#o.baseURL) {
-      if (!this.#own) throw new Error('the recognizer has not been started yet');
-      return this.#own.stats(signal);
-    }
+  async recognizerStats(
+    signal: AbortSignal = AbortSignal.timeout(1000),
+  ): Promise<RecognizerStats | undefined> {
+    if (!this.#o.baseURL) return this.#own?.stats(signal);
     const res = await fetch(new URL('/stats', this.#o.baseURL), { signal });
     if (!res.ok) throw new Error(`recognizer stats: HTTP ${res.status}`);
     return (await res.json()) as RecognizerStats;

@@ -83,7 +83,9 @@ export class TranscriptionExtension implements SessionExtension {
       stt
         .recognizerStats()
         .then(
-          (s) => health.recognizer(s),
+          (s) => {
+            if (s) health.recognizer(s);
+          },
           () => health.recognizer(undefined),
         )
         .finally(() => {
