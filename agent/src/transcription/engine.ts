@@ -94,7 +94,7 @@ export class LocalRecognizerSTT extends stt.STT implements LowPrioritySTT {
    * the recognizer does not answer in time.
    */
   async recognizerStats(
-    signal: AbortSignal = AbortSignal.timeout(1000),
+    signal: AbortSignal = AbortSignal.timeout(2000),
   ): Promise<RecognizerStats | undefined> {
     if (!this.#o.baseURL) return this.#own?.stats(signal);
     const res = await fetch(new URL('/stats', this.#o.baseURL), { signal });

@@ -107,6 +107,8 @@ describe('TranscriptionHealth', () => {
       requests: { ok: 40, rejected: 5, expired: 0, failed: 0 },
     });
     h.recognizer(undefined, 300);
+    expect(h.status(350).state).toBe('delayed'); // one read without an answer in time is not enough
+    h.recognizer(undefined, 400);
     expect(h.status(400)).toMatchObject({ state: 'interrupted', reason: 'recognizer-unreachable' });
     h.recognizer(recognizerStats(2, 5), 500);
     expect(h.status(600)).toMatchObject({ state: 'ok' });

@@ -11,9 +11,14 @@ export interface TranscriptionHealthOptions {
   engine: string;
   /** How long after the last "queue full" answer the transcript still counts as delayed. */
   busyHoldMs: number;
+  /** Reads of the recognizer's stats failing in a row before it counts as unreachable (one slow read is not). */
+  unreachableAfter: number;
 }
 
-const defaultOptions: Omit<TranscriptionHealthOptions, 'engine'> = { busyHoldMs: 15_000 };
+const defaultOptions: Omit<TranscriptionHealthOptions, 'engine'> = {
+  busyHoldMs: 15_000,
+  unreachableAfter: 2,
+};
 
 /** The fields of the recognizer's `GET /stats` the session reports. */
 export function recognizerReport(s: RecognizerStats, at: number): RecognizerStatsReport {
@@ -38,7 +43,7 @@ export function recognizerReport(s: RecognizerStats, at: number): RecognizerStat
  * Whether a session's transcript keeps up, for its `stats` message. Fed by the transcribers (refused attempts,
  * finished segments) and by reads of the shared recognizer's stats. `delayed` (recognizer busy): an attempt was
  * refused with "queue full" in the last `busyHoldMs`, or the recognizer's queue is full now. `interrupted`
- * (recognizer unreachable): its stats could not be read, or the latest segment failed for another reason than a
+ * (recognizer unreachable): its stats could not be read `unreachableAfter` times in a row, or the latest segment failed for another reason than a
  * full queue. Otherwise `ok`.
  */
 export class TranscriptionHealth {
@@ -48,7 +53,7 @@ export class TranscriptionHealth {
   #refused = 0;
   #lastRefusedAt = Number.NEGATIVE_INFINITY;
   #lastSegmentFailedHard = false;
-  #unreachable = false;
+  #failedReads = 0;
   #recognizer?: RecognizerStatsReport;
   #state: TranscriptionState = 'ok';
   #since: number;
@@ -80,9 +85,9 @@ export class TranscriptionHealth {
     this.#lastSegmentFailedHard = !busy;
   }
 
-  /** The recognizer's stats were read (`stats`), or could not be (`undefined`). */
+  /** The recognizer's stats were read (`stats`), or could not be (`undefined`: no answer in time). */
   recognizer(stats: RecognizerStats | undefined, at = Date.now()): void {
-    this.#unreachable = stats === undefined;
+    this.#failedReads = stats ? 0 : this.#failedReads + 1;
     if (stats) this.#recognizer = recognizerReport(stats, at);
   }
 
@@ -91,7 +96,11 @@ export class TranscriptionHealth {
     const full = this.#recognizer ? this.#recognizer.queueDepth >= this.#recognizer.maxQueue : false;
     const busy = full || now - this.#lastRefusedAt < this.#o.busyHoldMs;
     const state: TranscriptionState =
-      this.#unreachable || this.#lastSegmentFailedHard ? 'interrupted' : busy ? 'delayed' : 'ok';
+      this.#failedReads >= this.#o.unreachableAfter || this.#lastSegmentFailedHard
+        ? 'interrupted'
+        : busy
+          ? 'delayed'
+          : 'ok';
     if (state !== this.#state) {
       this.#state = state;
       this.#since = now;
