@@ -8,3 +8,4 @@ export * from './signals.js';
 export * from './text.js';
 export * from './topics.js';
 export * from './transcript.js';
+export * from './transcription-status.js';

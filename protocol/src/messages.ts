@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { idSchema as id, timestampSchema as timestamp, versionSchema as version } from './common.js';
 import { consentMessageSchema } from './consent.js';
 import { signalMessageSchema } from './signals.js';
+import { transcriptionStatusSchema } from './transcription-status.js';
 
 export { PROTOCOL_VERSION, timeRangeSchema } from './common.js';
 
@@ -105,6 +106,8 @@ export const statsMessageSchema = z.object({
   /** Signals of the session's own capabilities dropped for not matching the signal catalogue. */
   invalidSignals: z.number().int().nonnegative().default(0),
   analysers: z.array(analyserStatsSchema).max(64),
+  /** Speech-to-text: whether the transcript keeps up, and the shared recognizer's queue and memory. */
+  transcription: transcriptionStatusSchema.optional(),
 });
 export type StatsMessage = z.infer<typeof statsMessageSchema>;
 

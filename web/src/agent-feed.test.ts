@@ -65,6 +65,36 @@ describe('describeAgentMessage', () => {
       'audio-level running (10 in, 2 out); video-frames failed (0 in, 0 out): decoder broke',
     );
   });
+
+  it("adds the transcription state and the shared recognizer's queue and memory when stats carry them", () => {
+    const entry = describeAgentMessage(
+      {
+        ...stats,
+        analysers: [],
+        transcription: {
+          engine: 'local:whisper-base',
+          state: 'delayed',
+          reason: 'recognizer-busy',
+          since: 2_000,
+          segments: { ok: 3, failed: 1, refused: 7 },
+          recognizer: {
+            at: 2_900,
+            queueDepth: 16,
+            maxQueue: 16,
+            maxQueueDepthSeen: 16,
+            inFlight: 1,
+            rssBytes: 290e6,
+            peakRssBytes: 333e6,
+            requests: { ok: 40, rejected: 7, expired: 0, failed: 0 },
+          },
+        },
+      },
+      'k',
+    );
+    expect(entry.detail).toBe(
+      'no analysers; transcription delayed (recognizer queue 16/16, max 16, 1 decoding, 7 refused, 290 MB)',
+    );
+  });
 });
 
 describe('AgentFeed', () => {

@@ -57,7 +57,18 @@ export function describeAgentMessage(message: AgentMessage, key: string): FeedEn
             `${a.name} ${a.status} (${a.framesIn} in, ${a.signalsOut} out)${a.error ? `: ${a.error}` : ''}`,
         )
         .join('; ');
-      return { key, type: 'stats', title: 'stats', detail: analysers || 'no analysers', at: message.at };
+      const t = message.transcription;
+      const r = t?.recognizer;
+      const stt = t
+        ? `; transcription ${t.state}${r ? ` (recognizer queue ${r.queueDepth}/${r.maxQueue}, max ${r.maxQueueDepthSeen}, ${r.inFlight} decoding, ${r.requests.rejected} refused, ${Math.round(r.rssBytes / 1e6)} MB)` : ''}`
+        : '';
+      return {
+        key,
+        type: 'stats',
+        title: 'stats',
+        detail: `${analysers || 'no analysers'}${stt}`,
+        at: message.at,
+      };
     }
   }
 }

@@ -13,6 +13,7 @@ import { sendToAgent } from './send.js';
 import { onAgentPayload } from './session.js';
 import { onTranscript } from './transcript.js';
 import { TranscriptPanel } from './transcript-panel.js';
+import { TranscriptionStatusBanner } from './transcription-status-panel.js';
 
 export { findAgent, findCandidate } from './participants.js';
 
@@ -28,6 +29,7 @@ export class InterviewerView {
   readonly #signals = new SignalIndex();
   readonly #hints: HintsPanel;
   readonly #transcript = new TranscriptPanel();
+  readonly #transcriptionStatus = new TranscriptionStatusBanner();
   readonly #charts = new Charts();
   readonly #video = h('video', {
     muted: true,
@@ -64,6 +66,7 @@ export class InterviewerView {
           this.#candidateName,
           selfVideo,
           h('p', { className: 'caption' }, 'You'),
+          this.#transcriptionStatus.element,
           this.#transcript.element,
         ),
         h(
@@ -118,6 +121,8 @@ export class InterviewerView {
       this.#signals.add(result.message);
       this.#charts.add(result.message);
     }
+    if (result.ok && result.message.type === 'stats')
+      this.#transcriptionStatus.update(result.message.transcription);
     if (result.ok && result.message.type === 'hint')
       this.#hints.add(result.message, this.#signals.evidence(result.message));
     this.#messages.replaceChildren(

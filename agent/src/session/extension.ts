@@ -1,4 +1,4 @@
-import type { SignalKind, SignalMessage } from '@interview-helper/protocol';
+import type { SignalKind, SignalMessage, StatsMessage } from '@interview-helper/protocol';
 import type { Room } from '@livekit/rtc-node';
 import type { MediaKind, SignalDraft } from '../analysers/analyser.js';
 import type { TurnModel } from '../audio/turn-model.js';
@@ -49,6 +49,8 @@ export interface SessionExtension {
   start?(ctx: SessionContext): void | Promise<void>;
   /** Called once when the session closes (after the last track ended); flush and release everything here. */
   close?(): void | Promise<void>;
+  /** Its part of the session's periodic `stats` message (called for each one; must be quick). */
+  stats?(): Pick<StatsMessage, 'transcription'>;
 }
 
 /** Creates the extensions of one session. */

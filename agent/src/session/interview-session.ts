@@ -369,6 +369,7 @@ export class InterviewSession {
         signalsOut,
         signalsInvalid,
       })),
+      ...Object.assign({}, ...this.#extensions.map((x) => x.stats?.())),
     });
     await this.#setAttributes({
       [AGENT_ANALYSERS_ATTRIBUTE]: JSON.stringify(stats.map((s) => ({ name: s.name, status: s.status }))),

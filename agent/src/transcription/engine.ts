@@ -1,6 +1,10 @@
 import { type APIConnectOptions, type AudioBuffer, stt } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
-import { RecognizerService, type RecognizerServiceOptions } from './recognizer-service.js';
+import {
+  RecognizerService,
+  type RecognizerServiceOptions,
+  type RecognizerStats,
+} from './recognizer-service.js';
 import type { AudioSettings } from './settings.js';
 
 /**
@@ -82,6 +86,20 @@ export class LocalRecognizerSTT extends stt.STT implements LowPrioritySTT {
   /** Like `recognize`, but only when the recognizer is idle (else it fails at once): for interim-only decodes. */
   async recognizeLowPriority(buffer: AudioBuffer, abortSignal?: AbortSignal): Promise<stt.SpeechEvent> {
     return (await this.#stt()).low.recognize(buffer, abortSignal);
+  }
+
+  /**
+   * The recognizer's `GET /stats` (queue depth, memory, request counts): the shared one at `baseURL`, or this
+   * STT's own once started (undefined before: it starts on the first segment). Cheap (no decoding); fails when
+   * the recognizer does not answer in time.
+   */
+  async recognizerStats(
+    signal: AbortSignal = AbortSignal.timeout(2000),
+  ): Promise<RecognizerStats | undefined> {
+    if (!this.#o.baseURL) return this.#own?.stats(signal);
+    const res = await fetch(new URL('/stats', this.#o.baseURL), { signal });
+    if (!res.ok) throw new Error(`recognizer stats: HTTP ${res.status}`);
+    return (await res.json()) as RecognizerStats;
   }
 
   stream(): stt.SpeechStream {

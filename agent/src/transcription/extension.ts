@@ -1,10 +1,11 @@
-import type { SignalKind } from '@interview-helper/protocol';
+import type { SignalKind, StatsMessage } from '@interview-helper/protocol';
 import type { AudioSample } from '../analysers/analyser.js';
 import { SampleQueue } from '../analysers/sample-queue.js';
 import type { Speaker } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import type { SessionContext, SessionExtension } from '../session/extension.js';
-import { createStt, type SttChoice } from './engine.js';
+import { createStt, LocalRecognizerSTT, type SttChoice } from './engine.js';
+import { TranscriptionHealth } from './health.js';
 import { sttSegments } from './segments.js';
 import type { AudioSettings } from './settings.js';
 import { TranscriptSink, type TranscriptStore } from './sink.js';
@@ -24,6 +25,8 @@ export interface TranscriptionOptions {
   transcriber?: Partial<TranscriberOptions>;
   /** Transcribe the interviewers too (the session decodes their microphones). */
   interviewers: boolean;
+  /** How often the shared local recognizer's stats (queue, memory) are read for the session's stats. */
+  recognizerStatsEveryMs: number;
 }
 
 /** Audio chunks of one track waiting for its transcriber (10 ms each): a minute. */
@@ -41,7 +44,8 @@ interface Live {
  * segments closer than the STT silence are transcribed together by the configured engine,
  * published on `lk.transcription` with the standard attributes, stored speaker-labelled, and put
  * on the bus as `transcript` events (the hints read them there). Also reports per candidate
- * segment its speaking rate and filler words.
+ * segment its speaking rate and filler words. Its part of the session's `stats` message says whether the
+ * transcript keeps up (a full recognizer queue shows as `delayed`) with the shared recognizer's queue and memory.
  */
 export class TranscriptionExtension implements SessionExtension {
   readonly name = 'transcription';
@@ -58,9 +62,39 @@ export class TranscriptionExtension implements SessionExtension {
   #rates?: SpeechRateTracker;
   #live = new Map<string, Live>();
   #off: (() => void)[] = [];
+  #health?: TranscriptionHealth;
+  #poll?: NodeJS.Timeout;
 
   constructor(opts: Partial<TranscriptionOptions> = {}) {
-    this.#o = { interviewers: true, ...opts };
+    this.#o = { interviewers: true, recognizerStatsEveryMs: 5000, ...opts };
+  }
+
+  /** Whether the transcript keeps up, and the shared recognizer's queue and memory (engine `local`). */
+  stats(): Pick<StatsMessage, 'transcription'> {
+    return this.#health ? { transcription: this.#health.status() } : {};
+  }
+
+  /** Reads the local recognizer's `GET /stats` now and then (one read at a time; a read costs no decoding). */
+  #watchRecognizer(stt: LocalRecognizerSTT, health: TranscriptionHealth): void {
+    let reading = false;
+    const read = () => {
+      if (reading) return;
+      reading = true;
+      stt
+        .recognizerStats()
+        .then(
+          (s) => {
+            if (s) health.recognizer(s);
+          },
+          () => health.recognizer(undefined),
+        )
+        .finally(() => {
+          reading = false;
+        });
+    };
+    read();
+    this.#poll = setInterval(read, this.#o.recognizerStatsEveryMs);
+    this.#poll.unref();
   }
 
   start(ctx: SessionContext): void {
@@ -75,6 +109,8 @@ export class TranscriptionExtension implements SessionExtension {
       return;
     }
     this.#sink = new TranscriptSink(ctx, this.#o.store ? { store: this.#o.store } : {});
+    this.#health = new TranscriptionHealth({ engine: this.#engine.name });
+    if (this.#engine.stt instanceof LocalRecognizerSTT) this.#watchRecognizer(this.#engine.stt, this.#health);
     const rates = new SpeechRateTracker((d) => ctx.emitSignal(d, { analyser: 'turns', media: 'audio' }));
     this.#rates = rates;
     const bus = ctx.bus;
@@ -91,6 +127,7 @@ export class TranscriptionExtension implements SessionExtension {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#poll);
     for (const off of this.#off) off();
     await Promise.all([...this.#live.keys()].map((sid) => this.#stop(sid)));
     await this.#engine?.stt.close();
@@ -108,9 +145,12 @@ export class TranscriptionExtension implements SessionExtension {
       speaker,
       stt: engine.stt,
       mode: engine.mode,
-      onOverload: (error) =>
-        this.#log.warn({ speaker: speaker.identity, error }, 'speech recognizer overloaded (queue full)'),
+      onOverload: (error) => {
+        this.#health?.refused();
+        this.#log.warn({ speaker: speaker.identity, error }, 'speech recognizer overloaded (queue full)');
+      },
       onSegment: async (s) => {
+        this.#health?.segment(s.status, s.error);
         if (!ctx.suppresses?.('speech-rate')) this.#rates?.segment(s);
         if (s.status === 'ok')
           ctx.bus.emit({

@@ -23,13 +23,14 @@ export const TEST_MODEL = process.env.STT_TEST_MODEL ?? 'whisper-base';
 /**
  * The local recognizer (OpenAI transcription API over faster-whisper, loopback) for the enclosing
  * `describe` block: started before its tests, stopped after them. `baseURL` and `service` are set
- * once started.
+ * once started. `STT_MODELS_DIR` points it at another models directory, as it does the agent.
  */
 export function localSttServer(opts: Partial<RecognizerServiceOptions> = {}): {
   baseURL: string;
   service: RecognizerService;
 } {
-  const service = new RecognizerService({ model: TEST_MODEL, ...opts });
+  const modelsDir = process.env.STT_MODELS_DIR;
+  const service = new RecognizerService({ model: TEST_MODEL, ...(modelsDir ? { modelsDir } : {}), ...opts });
   const handle = { baseURL: '', service };
   beforeAll(async () => {
     await service.start();
