@@ -3,6 +3,8 @@ import { AudioLevelAnalyser } from './audio/audio-level.js';
 import { DeliveryAnalyser } from './audio/delivery.js';
 import { PitchAnalyser } from './audio/pitch.js';
 import { VadAnalyser } from './audio/vad.js';
+import { ClaudeConductReviewer } from './conduct/claude-review.js';
+import { ConductExtension } from './conduct/conduct-extension.js';
 import type { AgentConfig } from './config.js';
 import { ClaudeHintWriter } from './hints/claude.js';
 import { HintsExtension } from './hints/hints-extension.js';
@@ -76,6 +78,10 @@ export function composeInterview(config: AgentConfig): Composition {
           : undefined,
       }),
     () => new TranscriptionExtension({ settings: audio, databaseUrl: config.databaseUrl }),
+    () =>
+      new ConductExtension({
+        llm: anthropic ? new ClaudeConductReviewer({ ...anthropic, model: hints.model }) : undefined,
+      }),
   ];
   return { analysers, extensions };
 }

@@ -1,3 +1,4 @@
+export { type ConductNoteInput, ConductStore } from './conduct-store.js';
 export {
   type Database,
   defaultOptions as defaultDatabaseOptions,
@@ -12,6 +13,7 @@ export { HintStore } from './hint-store.js';
 export { generateInvite, hashInvite, INVITE_BYTES, inviteMatches } from './invites.js';
 export { type PgliteServer, type PgliteServerOptions, startPgliteServer } from './pglite-server.js';
 export type {
+  ConductNoteRow,
   HintDrop,
   HintRow,
   ParticipantRow,

@@ -27,6 +27,8 @@ export interface StandInOptions {
   firstTokenDelayMs: number;
   /** Delay between streamed chunks. */
   chunkDelayMs: number;
+  /** Tool input per forced tool name (`tool_choice.name`), for tools other than `give_hint`. */
+  toolInputs?: Record<string, (body: Record<string, unknown>, mode: StandInMode) => unknown>;
 }
 
 export const defaultStandInOptions: StandInOptions = {
@@ -161,9 +163,11 @@ export async function startAnthropicStandIn(opts: Partial<StandInOptions> = {}):
           : 'Stand-in summary: the session had hints and observations.';
       return message('end_turn', [{ type: 'text', text }]);
     }
+    const tool = (body.tool_choice as { name?: string } | undefined)?.name ?? 'give_hint';
+    const answer = o.toolInputs?.[tool];
     if (body.stream !== true) {
-      const input = hintFor(body, mode);
-      return message('tool_use', [{ type: 'tool_use', id: `toolu_${served}`, name: 'give_hint', input }]);
+      const input = answer ? answer(body, mode) : hintFor(body, mode);
+      return message('tool_use', [{ type: 'tool_use', id: `toolu_${served}`, name: tool, input }]);
     }
     res.writeHead(200, {
       'content-type': 'text/event-stream',

@@ -34,7 +34,7 @@ const LAWFUL: RegExp[] = [
   /\bother\s+names?\b.*\b(references?|records?|background\s+check|verify|verification)\b/,
 ];
 
-const YOU = String.raw`(you|your|yours|yourself|you're|you've|you'd|you'll)`;
+const YOU = "(you|your|yours|yourself|you're|you've|you'd|you'll)";
 
 const TOPICS: TopicRule[] = [
   {
