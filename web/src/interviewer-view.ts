@@ -6,6 +6,7 @@ import {
 import { type RemoteVideoTrack, type Room, RoomEvent, Track } from 'livekit-client';
 import { AgentFeed } from './agent-feed.js';
 import { Charts } from './charts.js';
+import { ConductPanel } from './conduct-panel.js';
 import { h } from './dom.js';
 import { type HintAction, HintsPanel, SignalIndex } from './hints-panel.js';
 import { findAgent, findCandidate } from './participants.js';
@@ -28,6 +29,7 @@ export class InterviewerView {
   readonly #signals = new SignalIndex();
   readonly #hints: HintsPanel;
   readonly #transcript = new TranscriptPanel();
+  readonly #conduct = new ConductPanel();
   readonly #charts = new Charts();
   readonly #video = h('video', {
     muted: true,
@@ -80,6 +82,7 @@ export class InterviewerView {
             h('dt', {}, 'Invalid messages'),
             this.#invalid,
           ),
+          this.#conduct.element,
           this.#hints.element,
           this.#charts.element,
           h('details', { className: 'raw' }, h('summary', {}, 'All assistant messages'), this.#messages),
@@ -118,6 +121,8 @@ export class InterviewerView {
       this.#signals.add(result.message);
       this.#charts.add(result.message);
     }
+    if (result.ok && result.message.type === 'conduct')
+      this.#conduct.add(result.message, this.#room.localParticipant.identity);
     if (result.ok && result.message.type === 'hint')
       this.#hints.add(result.message, this.#signals.evidence(result.message));
     this.#messages.replaceChildren(
