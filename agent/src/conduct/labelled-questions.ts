@@ -201,3 +201,41 @@ export const HELD_OUT_QUESTIONS: readonly LabelledQuestion[] = [
   { text: 'I take it you have used Postgres a lot?', leading: true },
   { text: 'So the answer is O(n log n), correct?', leading: true },
 ];
+
+/**
+ * A third set, written after the second round of rule changes and scored once, with no change to the rules
+ * afterwards: the figure to quote for phrasings the rules were never tuned on.
+ */
+export const FRESH_QUESTIONS: readonly LabelledQuestion[] = [
+  { text: 'Do you have little ones at home?', topic: 'family', closed: true },
+  { text: 'How would you handle the on-call rota with a newborn?', topic: 'family' },
+  { text: 'Is your husband also an engineer?', topic: 'marital-status', closed: true },
+  { text: 'Will your girlfriend move with you?', topic: 'marital-status', closed: true },
+  { text: 'What year did you get your first job, roughly how old were you?', topic: 'age' },
+  { text: 'How many years until you plan to stop working?', topic: 'age' },
+  { text: 'Do you attend any religious services?', topic: 'religion', closed: true },
+  { text: 'Which church do you belong to?', topic: 'religion' },
+  { text: 'Is that an Indian name?', topic: 'nationality', closed: true },
+  { text: 'How long have you lived in this country?', topic: 'nationality' },
+  { text: 'Have you ever had a back injury?', topic: 'disability', closed: true },
+  { text: 'Do you suffer from any allergies or illnesses?', topic: 'disability', closed: true },
+  { text: 'Are you seeing a therapist at the moment?', topic: 'disability', closed: true },
+  { text: 'Can you start on the first of the month?', closed: true },
+  { text: 'Are you able to work from the office three days a week?', closed: true },
+  { text: 'Would you require visa sponsorship to take this job?', closed: true },
+  { text: 'Are you legally permitted to work in Germany?', closed: true },
+  { text: 'What name should we use on the offer letter?' },
+  { text: 'How do you keep the parent and child tables consistent?' },
+  { text: 'What happens to orphaned child rows when a parent is deleted?' },
+  { text: 'How would you make the report accessible to screen reader users?' },
+  { text: 'What is the age of the oldest entry the cache may return?' },
+  { text: 'Could you describe the migration you led?' },
+  { text: 'How did you measure the improvement?' },
+  { text: 'Did the rollout go smoothly?', closed: true },
+  { text: 'Is it possible that the index is missing?', closed: true },
+  { text: 'Have you profiled it yet?', closed: true },
+  { text: "Caching would fix this, wouldn't it?", leading: true },
+  { text: 'Naturally you would write tests first?', leading: true },
+  { text: "So you'd just retry forever, yes?", leading: true },
+  { text: 'Would you not agree that the monolith was the problem?', leading: true, closed: true },
+];

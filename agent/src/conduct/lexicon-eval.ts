@@ -82,9 +82,17 @@ export function evaluateLexicon(set: readonly LabelledQuestion[]): LabelScore[] 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { HELD_OUT_QUESTIONS, LABELLED_QUESTIONS } = await import('./labelled-questions.js');
+  const { FRESH_QUESTIONS, HELD_OUT_QUESTIONS, LABELLED_QUESTIONS } = await import('./labelled-questions.js');
   const report = (set: readonly LabelledQuestion[]) => ({ size: set.length, scores: evaluateLexicon(set) });
   console.log(
-    JSON.stringify({ labelled: report(LABELLED_QUESTIONS), heldOut: report(HELD_OUT_QUESTIONS) }, null, 2),
+    JSON.stringify(
+      {
+        labelled: report(LABELLED_QUESTIONS),
+        heldOut: report(HELD_OUT_QUESTIONS),
+        fresh: report(FRESH_QUESTIONS),
+      },
+      null,
+      2,
+    ),
   );
 }
