@@ -80,6 +80,11 @@ describe('code claims', () => {
     expect(fired).toMatchObject({ kind: 'code-claim', at: 5000, evidence: ['seg_1', 'sig_code'] });
     expect(t.onSpeech({ id: 'seg_2', text: 'Yes, O(n).', end: 6000 }, 120)).toEqual([]);
     expect(t.onCode({ revision: 3, text: `${NESTED}\n` }, 7000, 120)).toHaveLength(1);
+    // a claim split over two segments is read as one
+    const split = new CodeClaimTrigger();
+    split.onCode({ revision: 1, text: NESTED }, 0, 120);
+    expect(split.onSpeech({ id: 'a', text: 'It runs in', end: 10_000 }, 120)).toEqual([]);
+    expect(split.onSpeech({ id: 'b', text: 'linear time.', end: 11_000 }, 120)).toHaveLength(1);
     // past the window a claim is no longer checked against new code
     expect(t.onCode({ revision: 4, text: NESTED }, 200_000, 120)).toEqual([]);
   });

@@ -177,6 +177,9 @@ export function checkClaims(said: string, code: string): ClaimMismatch[] {
   return out;
 }
 
+/** Candidate segments ending this close together are read as one statement. */
+const JOIN_MS = 8000;
+
 /**
  * The `code-claim` trigger: watches what the candidate says and the code pad, and fires when a claim about the
  * code (checked with {@link checkClaims}) does not match the latest revision. A claim is checked when it is said
@@ -191,7 +194,9 @@ export class CodeClaimTrigger {
   onSpeech(seg: { id: string; text: string; end: number }, windowSeconds: number): HintTrigger[] {
     this.#said.push({ id: seg.id, text: seg.text, at: seg.end });
     this.#said = this.#said.filter((s) => s.at >= seg.end - windowSeconds * 1000);
-    return this.#check([this.#said.at(-1) as { id: string; text: string; at: number }], seg.end);
+    // a sentence split over segments (the recognizer cuts at short pauses) is checked as one
+    const recent = this.#said.filter((s) => s.at >= seg.end - JOIN_MS);
+    return this.#check([{ id: seg.id, text: recent.map((s) => s.text).join(' '), at: seg.end }], seg.end);
   }
 
   /** A new code-pad revision; claims said within `windowSeconds` are checked against it. */
