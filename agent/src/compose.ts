@@ -78,10 +78,13 @@ export function composeInterview(config: AgentConfig): Composition {
           : undefined,
       }),
     () => new TranscriptionExtension({ settings: audio, databaseUrl: config.databaseUrl }),
-    () =>
-      new ConductExtension({
-        llm: anthropic ? new ClaudeConductReviewer({ ...anthropic, model: hints.model }) : undefined,
-      }),
   ];
+  if (config.conduct.enabled)
+    extensions.push(
+      () =>
+        new ConductExtension({
+          llm: anthropic ? new ClaudeConductReviewer({ ...anthropic, model: hints.model }) : undefined,
+        }),
+    );
   return { analysers, extensions };
 }
