@@ -200,11 +200,11 @@ export async function startAnthropicStandIn(opts: Partial<StandInOptions> = {}):
         delta: { type: 'text_delta', text: 'Ask a follow-up.' },
       });
     } else {
-      const json = JSON.stringify(hintFor(body, mode));
+      const json = JSON.stringify(answer ? answer(body, mode) : hintFor(body, mode));
       sse(res, 'content_block_start', {
         type: 'content_block_start',
         index: 0,
-        content_block: { type: 'tool_use', id: `toolu_${served}`, name: 'give_hint', input: {} },
+        content_block: { type: 'tool_use', id: `toolu_${served}`, name: tool, input: {} },
       });
       for (let i = 0; i < json.length; i += 64) {
         sse(res, 'content_block_delta', {
