@@ -199,14 +199,17 @@ export class ConductExtension implements SessionExtension {
             ...(message.values ? { values: message.values } : {}),
           }),
         ]);
-        if (sent) await store?.delivered(id, this.#now());
+        const sentAt = this.#now();
+        if (sent) await store?.delivered(id, sentAt);
         this.#log.info(
           {
             id,
             kind: message.kind,
             to: message.interviewer,
             sent,
+            // end of the observed behaviour → decision (for questions: the transcription), decision → sent
             latencyMs: message.createdAt - message.at,
+            sendMs: sentAt - message.createdAt,
           },
           'conduct note',
         );
