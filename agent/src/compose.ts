@@ -4,6 +4,8 @@ import { AudioLevelAnalyser } from './audio/audio-level.js';
 import { DeliveryAnalyser } from './audio/delivery.js';
 import { PitchAnalyser } from './audio/pitch.js';
 import { VadAnalyser } from './audio/vad.js';
+import { ClaudeConductReviewer } from './conduct/claude-review.js';
+import { ConductExtension } from './conduct/conduct-extension.js';
 import type { AgentConfig } from './config.js';
 import { ClaudeHintWriter } from './hints/claude.js';
 import { HintsExtension } from './hints/hints-extension.js';
@@ -63,6 +65,13 @@ export function composeInterview(config: AgentConfig): Composition {
         closeRoom: jobRoomCloser(),
       }),
   ];
+  if (config.conduct.enabled)
+    extensions.push(
+      () =>
+        new ConductExtension({
+          llm: anthropic ? new ClaudeConductReviewer({ ...anthropic, model: hints.model }) : undefined,
+        }),
+    );
   return {
     analysers: analyserFactories(config, new Set()),
     accommodate: (accommodations) => analyserFactories(config, new Set(accommodations)),

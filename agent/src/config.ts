@@ -47,6 +47,8 @@ export interface AgentConfig {
     /** Directory of the verified ONNX models. */
     modelsDir: string;
   };
+  /** Private notes to each interviewer about their own conduct (`CONDUCT_NOTES`). */
+  conduct: { enabled: boolean };
 }
 
 type TriggerSettings = z.infer<typeof triggerSettingsSchema>;
@@ -114,6 +116,7 @@ const envSchema = z
     VISION_VIDEO_WIDTH: videoSide.default(defaultVideoDimensions.width),
     VISION_VIDEO_HEIGHT: videoSide.default(defaultVideoDimensions.height),
     MODELS_DIR: z.string().min(1).optional(),
+    CONDUCT_NOTES: z.enum(['on', 'off']).default('on'),
   })
   .superRefine((e, ctx) => {
     if (e.STT_ENGINE === 'openai' && !e.OPENAI_API_KEY && !e.STT_BASE_URL)
@@ -197,6 +200,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       videoDimensions: { width: e.VISION_VIDEO_WIDTH, height: e.VISION_VIDEO_HEIGHT },
       modelsDir: modelsDir({ MODELS_DIR: e.MODELS_DIR }),
     },
+    conduct: { enabled: e.CONDUCT_NOTES === 'on' },
   };
 }
 

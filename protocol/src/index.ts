@@ -1,5 +1,6 @@
 export * from './codec.js';
 export * from './common.js';
+export * from './conduct.js';
 export * from './consent.js';
 export * from './examples.js';
 export * from './messages.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema as id, timestampSchema as timestamp, versionSchema as version } from './common.js';
+import { conductMessageSchema } from './conduct.js';
 import { consentMessageSchema } from './consent.js';
 import { signalMessageSchema } from './signals.js';
 import { transcriptionStatusSchema } from './transcription-status.js';
@@ -196,6 +197,7 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   signalMessageSchema,
   hintMessageSchema,
   statsMessageSchema,
+  conductMessageSchema,
 ]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 

@@ -13,6 +13,7 @@ import { createTemporaryDatabase, type TemporaryDatabase, testPostgresUrl } from
 
 const TABLES = [
   'audit_events',
+  'conduct_notes',
   'consent_events',
   'deletion_receipts',
   'hints',

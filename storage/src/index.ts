@@ -6,6 +6,7 @@ export {
   AuditStore,
   hintEntries,
 } from './audit-store.js';
+export { type ConductNoteInput, ConductStore } from './conduct-store.js';
 export { type ConsentInput, ConsentStore } from './consent-store.js';
 export {
   type Database,
@@ -29,6 +30,7 @@ export { generateInvite, hashInvite, INVITE_BYTES, inviteMatches } from './invit
 export { type PgliteServer, type PgliteServerOptions, startPgliteServer } from './pglite-server.js';
 export type {
   AuditEventRow,
+  ConductNoteRow,
   ConsentAction,
   ConsentEventRow,
   DeletedRows,

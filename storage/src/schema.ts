@@ -168,6 +168,44 @@ export const sessionReports = pgTable('session_reports', {
   report: jsonb('report').$type<Record<string, unknown>>().notNull(),
 });
 
+// --- Interviewer conduct ---------------------------------------------------------------------------------
+
+/**
+ * Private notes about an interviewer's own conduct (a protected-topic question, a leading or closed question,
+ * talk share, interruptions, monologues), kept for the audit trail. Each note went to `interviewer_identity`
+ * only; `delivered_at` is null when that interviewer had left.
+ */
+export const conductNotes = pgTable(
+  'conduct_notes',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    interviewerIdentity: text('interviewer_identity').notNull(),
+    kind: text('kind').notNull(),
+    topic: text('topic'),
+    text: text('text').notNull(),
+    quote: text('quote'),
+    rephrase: text('rephrase'),
+    severity: text('severity').$type<'info' | 'warning'>().notNull(),
+    source: text('source').$type<'rules' | 'llm'>().notNull(),
+    evidence: jsonb('evidence').$type<string[]>().notNull().default([]),
+    values: jsonb('values').$type<Record<string, number | string | boolean>>(),
+    /** When the observed behaviour ended (e.g. the end of the question). */
+    observedAt: tstz('observed_at').notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    deliveredAt: tstz('delivered_at'),
+  },
+  (t) => [
+    index('conduct_session_interviewer_idx').on(t.sessionId, t.interviewerIdentity, t.createdAt),
+    check('conduct_severity_check', sql`${t.severity} in ('info', 'warning')`),
+    check('conduct_source_check', sql`${t.source} in ('rules', 'llm')`),
+  ],
+);
+
+export type ConductNoteRow = typeof conductNotes.$inferSelect;
+
 export type SessionRow = typeof sessions.$inferSelect;
 export type ParticipantRow = typeof participants.$inferSelect;
 export type SignalRow = typeof signals.$inferSelect;

@@ -2,6 +2,7 @@ import { getTableName } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import {
   auditEvents,
+  conductNotes,
   consentEvents,
   hints,
   participants,
@@ -45,6 +46,8 @@ export const SESSION_TABLES: readonly SessionTable[] = [
   entry(transcriptSegments, transcriptSegments.sessionId, transcriptSegments.speakerIdentity),
   entry(sessionReports, sessionReports.sessionId),
   entry(consentEvents, consentEvents.sessionId, consentEvents.identity),
+  // Notes to an interviewer about their own questions: theirs, never part of a candidate's export.
+  entry(conductNotes, conductNotes.sessionId, conductNotes.interviewerIdentity),
   // The session's audit trail (consent, hint decisions, feedback, exports) is exported whole: it is the
   // record of how the candidate's data was processed.
   entry(auditEvents, auditEvents.sessionId),

@@ -27,6 +27,8 @@ export interface StandInOptions {
   firstTokenDelayMs: number;
   /** Delay between streamed chunks. */
   chunkDelayMs: number;
+  /** Tool input per forced tool name (`tool_choice.name`), for tools other than `give_hint`. */
+  toolInputs?: Record<string, (body: Record<string, unknown>, mode: StandInMode) => unknown>;
 }
 
 export const defaultStandInOptions: StandInOptions = {
@@ -161,9 +163,11 @@ export async function startAnthropicStandIn(opts: Partial<StandInOptions> = {}):
           : 'Stand-in summary: the session had hints and observations.';
       return message('end_turn', [{ type: 'text', text }]);
     }
+    const tool = (body.tool_choice as { name?: string } | undefined)?.name ?? 'give_hint';
+    const answer = o.toolInputs?.[tool];
     if (body.stream !== true) {
-      const input = hintFor(body, mode);
-      return message('tool_use', [{ type: 'tool_use', id: `toolu_${served}`, name: 'give_hint', input }]);
+      const input = answer ? answer(body, mode) : hintFor(body, mode);
+      return message('tool_use', [{ type: 'tool_use', id: `toolu_${served}`, name: tool, input }]);
     }
     res.writeHead(200, {
       'content-type': 'text/event-stream',
@@ -196,11 +200,11 @@ export async function startAnthropicStandIn(opts: Partial<StandInOptions> = {}):
         delta: { type: 'text_delta', text: 'Ask a follow-up.' },
       });
     } else {
-      const json = JSON.stringify(hintFor(body, mode));
+      const json = JSON.stringify(answer ? answer(body, mode) : hintFor(body, mode));
       sse(res, 'content_block_start', {
         type: 'content_block_start',
         index: 0,
-        content_block: { type: 'tool_use', id: `toolu_${served}`, name: 'give_hint', input: {} },
+        content_block: { type: 'tool_use', id: `toolu_${served}`, name: tool, input: {} },
       });
       for (let i = 0; i < json.length; i += 64) {
         sse(res, 'content_block_delta', {

@@ -19,6 +19,8 @@ export interface ClientPlan {
   url: string;
   candidate: { token: string; identity: string; camera: string; mic: string };
   interviewer: { token: string; identity: string; mic?: string };
+  /** A silent second interviewer, recorded as `interviewer-2`. */
+  interviewer2?: { token: string; identity: string };
   code: { atMs: number; revision: number; language: string; text: string }[];
   settings?: Record<string, unknown>;
   durationMs: number;

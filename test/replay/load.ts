@@ -32,6 +32,8 @@ export interface Scenario {
   timeline: Timeline;
   mediaMs: number;
   listenAfterMs: number;
+  /** A silent second interviewer joins (recipient `interviewer-2`). */
+  secondInterviewer: boolean;
 }
 
 const LISTEN_AFTER_MS = 8000;
@@ -70,10 +72,12 @@ export async function loadScenario(dir: string): Promise<Scenario> {
   };
   let settings: Record<string, unknown> | undefined;
   let listenAfterMs = LISTEN_AFTER_MS;
+  let secondInterviewer = false;
   if (existsSync(recipePath)) {
     const recipe = readJson(recipePath, recipeSchema);
     settings = recipe.settings;
     listenAfterMs = recipe.listenAfterMs;
+    secondInterviewer = recipe.secondInterviewer;
     media = await buildScenario(abs);
   } else {
     const need = (names: readonly string[], what: string) => {
@@ -145,5 +149,6 @@ export async function loadScenario(dir: string): Promise<Scenario> {
     timeline,
     mediaMs,
     listenAfterMs,
+    secondInterviewer,
   };
 }

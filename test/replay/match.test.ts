@@ -154,4 +154,57 @@ describe('replay matching', () => {
     expect(evaluate(words, got, timeline).events[0]?.verdict).toBe('pass');
     expect(evaluate(words, got, timeline).invalid).toBe(1);
   });
+
+  it('classifies conduct notes per recipient: one for the asking interviewer, forbidden for the second', () => {
+    const note = {
+      v: 2,
+      type: 'conduct',
+      id: 'conduct_1',
+      sessionId: 's',
+      interviewer: 'ivy',
+      kind: 'protected-topic',
+      topic: 'family',
+      text: 'Your question asks about family plans, children or pregnancy.',
+      rephrase: 'Can you meet the schedule?',
+      severity: 'warning',
+      source: 'rules',
+      evidence: ['seg_1'],
+      at: 1,
+      createdAt: 2,
+    };
+    const line = (t: number, to: ClientLine['to']): ClientLine => ({
+      event: 'message',
+      t,
+      at: t,
+      to,
+      topic: TOPICS.AGENT_TO_INTERVIEWERS,
+      text: JSON.stringify(note),
+    });
+    const got = classify([line(12_000, 'interviewer'), line(12_100, 'interviewer-2')]);
+    expect(got.map((r) => [r.type, r.to, r.kind])).toEqual([
+      ['conduct', 'interviewer', 'protected-topic'],
+      ['conduct', 'interviewer-2', 'protected-topic'],
+    ]);
+    const r = evaluate(
+      expected({
+        events: [
+          {
+            type: 'conduct',
+            kind: 'protected-topic',
+            text: 'family schedule',
+            window: { fromMs: 11_000, toMs: 13_000 },
+          },
+        ],
+        forbidden: [
+          { type: 'conduct', to: 'interviewer-2' },
+          { type: 'any', to: 'candidate' },
+        ],
+      }),
+      got,
+      timeline,
+    );
+    expect(r.events[0]?.verdict).toBe('pass');
+    expect(r.forbidden.map((f) => f.t)).toEqual([12_100]);
+    expect(r.pass).toBe(false);
+  });
 });

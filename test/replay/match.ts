@@ -18,7 +18,7 @@ export interface ClientLine {
   event: string;
   t: number;
   at: number;
-  to?: 'interviewer' | 'candidate';
+  to?: Received['to'];
   topic?: string;
   text?: string;
   attributes?: Record<string, string>;
@@ -28,8 +28,8 @@ export interface ClientLine {
 /** A message a seat received, classified. */
 export interface Received {
   t: number;
-  to: 'interviewer' | 'candidate';
-  type: 'signal' | 'hint' | 'stats' | 'transcript' | 'invalid' | 'other';
+  to: 'interviewer' | 'candidate' | 'interviewer-2';
+  type: 'signal' | 'hint' | 'conduct' | 'stats' | 'transcript' | 'invalid' | 'other';
   kind?: string;
   phase?: string;
   text?: string;
@@ -61,6 +61,8 @@ export function classify(lines: ClientLine[]): Received[] {
           ...(phase ? { phase } : {}),
         });
       } else if (m.type === 'hint') out.push({ ...base, type: 'hint', kind: m.kind, id: m.id, text: m.text });
+      else if (m.type === 'conduct')
+        out.push({ ...base, type: 'conduct', kind: m.kind, id: m.id, text: `${m.text} ${m.rephrase ?? ''}` });
       else out.push({ ...base, type: 'stats' });
     } else if (l.topic === TRANSCRIPTION_TOPIC) {
       const speaker = l.attributes?.[TRANSCRIPT_SPEAKER_ATTRIBUTES.ROLE];
@@ -74,7 +76,8 @@ const words = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
 
 function matches(e: ExpectedEvent | ForbiddenEvent, r: Received): boolean {
   if (r.to !== e.to) return false;
-  if (e.type === 'any') return r.type === 'signal' || r.type === 'hint' || r.type === 'stats';
+  if (e.type === 'any')
+    return r.type === 'signal' || r.type === 'hint' || r.type === 'conduct' || r.type === 'stats';
   if (r.type !== e.type || (e.kind !== undefined && r.kind !== e.kind)) return false;
   if ('phase' in e && e.phase !== undefined && r.phase !== e.phase) return false;
   if ('speaker' in e && e.speaker !== undefined && r.speaker !== e.speaker) return false;

@@ -75,6 +75,7 @@ export async function playScenario(server: TokenServer, scenario: Scenario, run 
     });
   const interviewer = await token('interviewer', 'Replay Interviewer');
   const candidate = await token('candidate', 'Replay Candidate');
+  const second = scenario.secondInterviewer ? await token('interviewer', 'Replay Interviewer 2') : undefined;
   const artifacts = join(ARTIFACTS_DIR, 'replay', scenario.name, `run-${run}`);
   const lines = await runClient(
     {
@@ -90,6 +91,7 @@ export async function playScenario(server: TokenServer, scenario: Scenario, run 
         identity: interviewer.identity,
         ...(scenario.interviewerAudio ? { mic: scenario.interviewerAudio } : {}),
       },
+      ...(second ? { interviewer2: { token: second.token, identity: second.identity } } : {}),
       code: scenario.code,
       ...(scenario.settings ? { settings: scenario.settings } : {}),
       durationMs: scenario.mediaMs + scenario.listenAfterMs,

@@ -12,7 +12,10 @@ export const timeSchema = z.union([
 /** When an expected event must arrive (relative to t0), and when its cause happened (for latency). */
 export const windowSchema = z.object({ fromMs: timeSchema, toMs: timeSchema });
 
-const eventType = z.enum(['signal', 'hint', 'transcript']);
+const eventType = z.enum(['signal', 'hint', 'transcript', 'conduct']);
+
+/** Who received an event: the interviewer, the candidate, or the silent second interviewer (`secondInterviewer`). */
+const recipient = z.enum(['interviewer', 'candidate', 'interviewer-2']);
 
 /** A signal kind must be one of the signal catalogue (protocol/src/signals.ts). */
 function catalogueKind(e: { type: string; kind?: string | undefined }, ctx: z.RefinementCtx): void {
@@ -40,7 +43,7 @@ export const expectedEventSchema = z
     window: windowSchema,
     /** The moment the cause happened; latency is measured from it (default: the window's start). */
     triggerMs: timeSchema.optional(),
-    to: z.enum(['interviewer', 'candidate']).default('interviewer'),
+    to: recipient.default('interviewer'),
   })
   .superRefine(catalogueKind);
 export type ExpectedEvent = z.infer<typeof expectedEventSchema>;
@@ -49,10 +52,10 @@ export type ExpectedEvent = z.infer<typeof expectedEventSchema>;
 export const forbiddenEventSchema = z
   .object({
     name: z.string().max(80).optional(),
-    type: z.enum(['signal', 'hint', 'transcript', 'any']),
+    type: z.enum(['signal', 'hint', 'transcript', 'conduct', 'any']),
     kind: z.string().max(64).optional(),
     window: windowSchema.optional(),
-    to: z.enum(['interviewer', 'candidate']).default('interviewer'),
+    to: recipient.default('interviewer'),
   })
   .superRefine(catalogueKind);
 export type ForbiddenEvent = z.infer<typeof forbiddenEventSchema>;
@@ -140,6 +143,8 @@ export const recipeSchema = z.object({
   settings: z.record(z.string(), z.unknown()).optional(),
   /** How long to keep listening after the media ends (ms). */
   listenAfterMs: z.number().int().min(0).max(120_000).default(8000),
+  /** A second interviewer joins, silent, and records what reaches them (recipient `interviewer-2`). */
+  secondInterviewer: z.boolean().default(false),
 });
 export type Recipe = z.infer<typeof recipeSchema>;
 

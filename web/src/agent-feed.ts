@@ -50,6 +50,14 @@ export function describeAgentMessage(message: AgentMessage, key: string): FeedEn
         detail: message.text,
         at: message.createdAt,
       };
+    case 'conduct':
+      return {
+        key,
+        type: 'conduct',
+        title: `conduct: ${message.kind}`,
+        detail: message.text,
+        at: message.at,
+      };
     case 'stats': {
       const analysers = message.analysers
         .map(

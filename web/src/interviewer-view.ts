@@ -6,6 +6,7 @@ import {
 import { type RemoteVideoTrack, type Room, RoomEvent, Track } from 'livekit-client';
 import { AgentFeed } from './agent-feed.js';
 import { Charts } from './charts.js';
+import { ConductPanel } from './conduct-panel.js';
 import { h } from './dom.js';
 import { type HintAction, HintsPanel, SignalIndex } from './hints-panel.js';
 import { findAgent, findCandidate } from './participants.js';
@@ -30,6 +31,7 @@ export class InterviewerView {
   readonly #hints: HintsPanel;
   readonly #transcript = new TranscriptPanel();
   readonly #transcriptionStatus = new TranscriptionStatusBanner();
+  readonly #conduct = new ConductPanel();
   readonly #charts = new Charts();
   readonly #video = h('video', {
     muted: true,
@@ -83,6 +85,7 @@ export class InterviewerView {
             h('dt', {}, 'Invalid messages'),
             this.#invalid,
           ),
+          this.#conduct.element,
           this.#hints.element,
           this.#charts.element,
           h('details', { className: 'raw' }, h('summary', {}, 'All assistant messages'), this.#messages),
@@ -123,6 +126,8 @@ export class InterviewerView {
     }
     if (result.ok && result.message.type === 'stats')
       this.#transcriptionStatus.update(result.message.transcription);
+    if (result.ok && result.message.type === 'conduct')
+      this.#conduct.add(result.message, this.#room.localParticipant.identity);
     if (result.ok && result.message.type === 'hint')
       this.#hints.add(result.message, this.#signals.evidence(result.message));
     this.#messages.replaceChildren(

@@ -27,6 +27,13 @@ const FACTS: Record<TriggerKind, HintTrigger['facts']> = {
   monotone: { pitchSemitones: 1.1 },
   'answer-end': { speechSeconds: 20 },
   'code-review': { revision: 2, line: 3, issue: 'off-by-one', probe: 'ask about the last index' },
+  'code-claim': {
+    claim: 'this is O(n)',
+    observed: 'line 3 nests a loop',
+    probe: 'How often does line 3 run?',
+    line: 3,
+    revision: 2,
+  },
 };
 
 /** A trigger of `kind` dated `atMs` after T0. */

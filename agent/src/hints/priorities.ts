@@ -36,6 +36,8 @@ export const defaultHintTiming: HintTimingTable = {
   'fast-speech': { priority: PRIORITY.low, validSeconds: 30, untilSpeech: false },
   monotone: { priority: PRIORITY.low, validSeconds: 60, untilSpeech: false },
   'code-review': { priority: PRIORITY.low, validSeconds: 60, untilSpeech: false },
+  // Worth asking while the candidate is still on that code and that claim.
+  'code-claim': { priority: PRIORITY.medium, validSeconds: 30, untilSpeech: false },
 };
 
 /** Keys of a trigger's settings that set its timing rather than its thresholds. */

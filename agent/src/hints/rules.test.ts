@@ -22,6 +22,8 @@ const facts: HintTrigger['facts'] = {
   line: 12,
   issue: 'off-by-one',
   probe: 'the loop bound reaches the length itself: ask what happens at the last index',
+  claim: 'this is O(n)',
+  observed: 'the loop on line 12 runs inside the loop on line 10',
 };
 
 describe('RuleHintWriter', () => {

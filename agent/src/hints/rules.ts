@@ -62,6 +62,10 @@ const TEMPLATES: Record<HintTrigger['kind'], Template> = {
     minimal: `Code line ${f.line}: worth probing.`,
     normal: `Code pad line ${f.line} (revision ${f.revision}): ${f.probe}.`,
   }),
+  'code-claim': (f) => ({
+    minimal: `Check the claim against line ${f.line}.`,
+    normal: `The candidate said "${f.claim}"; in the code pad (revision ${f.revision}) ${f.observed}. Ask: "${f.probe}"`,
+  }),
 };
 
 /** One trigger of a merged hint, with its facts as last observed and whether what it describes has ended. */

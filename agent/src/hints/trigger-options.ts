@@ -25,6 +25,8 @@ export interface TriggerOptions {
   'answer-end': { enabled: boolean; minAnswerSeconds: number };
   /** A code-pad revision with a pattern worth probing (edge case, likely bug). */
   'code-review': { enabled: boolean };
+  /** The candidate's claim about their code (complexity, empty input, space) that the code pad contradicts. */
+  'code-claim': { enabled: boolean; windowSeconds: number };
 }
 
 export type TriggerKind = keyof TriggerOptions;
@@ -39,6 +41,7 @@ export const defaultTriggerOptions: TriggerOptions = {
   monotone: { enabled: true, maxPitchSemitones: 1.5 },
   'answer-end': { enabled: true, minAnswerSeconds: 8 },
   'code-review': { enabled: true },
+  'code-claim': { enabled: true, windowSeconds: 120 },
 };
 
 export const TRIGGER_KINDS = Object.keys(defaultTriggerOptions) as TriggerKind[];

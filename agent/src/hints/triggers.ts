@@ -1,4 +1,5 @@
 import type { SignalKind, SignalMessage, SignalOf } from '@interview-helper/protocol';
+import { CodeClaimTrigger } from './code-claims.js';
 import { type CodeIssue, reviewCode } from './code-review.js';
 import type { Facts, HintTrigger } from './trigger.js';
 import type { TriggerKind, TriggerOptions } from './trigger-options.js';
@@ -37,6 +38,7 @@ export class TriggerEngine {
   #lookAways: { id: string; at: number }[] = [];
   #code?: { revision: number; language: string; text: string; changedAt: number; id?: string };
   #codeIdleFired = false;
+  #claims = new CodeClaimTrigger();
   /** Pause episodes that already fired (one hint per pause). */
   #firedPauses: string[] = [];
 
@@ -196,8 +198,11 @@ export class TriggerEngine {
     this.#candidateSpoke = true;
     this.#lastSpeechAt = Math.max(this.#lastSpeechAt, seg.end);
     this.#lastCandidateText = { text, at: seg.end, id: seg.id };
-    if (!this.#opts().stuck.enabled || !STUCK.test(text)) return [];
+    const claims = this.#opts()['code-claim'];
+    const found = claims.enabled ? this.#claims.onSpeech({ ...seg, text }, claims.windowSeconds) : [];
+    if (!this.#opts().stuck.enabled || !STUCK.test(text)) return found;
     return [
+      ...found,
       {
         kind: 'stuck',
         at: seg.end,
@@ -223,10 +228,13 @@ export class TriggerEngine {
       ...(evidenceId ? { id: evidenceId } : {}),
     };
     if (changed) this.#codeIdleFired = false;
-    if (!changed || !this.#opts()['code-review'].enabled) return [];
+    const claims = this.#opts()['code-claim'];
+    const found =
+      changed && claims.enabled ? this.#claims.onCode(code, now, claims.windowSeconds, evidenceId) : [];
+    if (!changed || !this.#opts()['code-review'].enabled) return found;
     const issues: CodeIssue[] = reviewCode(code.text, code.language);
     const evidence = evidenceId ? [evidenceId] : [];
-    return issues.slice(0, 1).map((issue) => ({
+    const reviewed = issues.slice(0, 1).map((issue) => ({
       kind: 'code-review' as const,
       at: now,
       ...(evidenceId ? { signalId: evidenceId } : {}),
@@ -235,6 +243,7 @@ export class TriggerEngine {
       confidence: issue.confidence,
       dedupeKey: `code-review:${issue.id}:${issue.line}`,
     }));
+    return [...found, ...reviewed];
   }
 
   /** Periodic check of time-based triggers (code unchanged while silent). */

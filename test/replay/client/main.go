@@ -44,6 +44,9 @@ type Plan struct {
 	TranscriptionTopic   string `json:"transcriptionTopic"`
 	CandidateAttribute   string `json:"candidateAttribute"`
 	InterviewerMicWaitMs int    `json:"interviewerMicWaitMs"`
+
+	// Interviewer2 is an optional silent second interviewer; what reaches it is recorded as "interviewer-2".
+	Interviewer2 *Seat `json:"interviewer2,omitempty"`
 }
 
 // Seat is one participant: its token and identity and the files it publishes.
@@ -102,6 +105,13 @@ func run(configPath, outPath string) error {
 		return fmt.Errorf("interviewer join: %w", err)
 	}
 	defer interviewer.room.Disconnect()
+	if plan.Interviewer2 != nil {
+		second, err := rec.join(plan, "interviewer-2", *plan.Interviewer2)
+		if err != nil {
+			return fmt.Errorf("second interviewer join: %w", err)
+		}
+		defer second.room.Disconnect()
+	}
 	candidate, err := rec.join(plan, "candidate", plan.Candidate)
 	if err != nil {
 		return fmt.Errorf("candidate join: %w", err)
