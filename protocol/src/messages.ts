@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema as id, timestampSchema as timestamp, versionSchema as version } from './common.js';
+import { coverageMessageSchema, planMessageSchema, planUpdateMessageSchema } from './plan.js';
 import { signalMessageSchema } from './signals.js';
 
 export { PROTOCOL_VERSION, timeRangeSchema } from './common.js';
@@ -192,6 +193,8 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   signalMessageSchema,
   hintMessageSchema,
   statsMessageSchema,
+  planMessageSchema,
+  coverageMessageSchema,
 ]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 
@@ -201,6 +204,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   hintFeedbackMessageSchema,
   settingsMessageSchema,
   optOutMessageSchema,
+  planUpdateMessageSchema,
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
@@ -208,6 +212,7 @@ export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export const INTERVIEWER_ONLY_CLIENT_TYPES: ReadonlySet<ClientMessage['type']> = new Set([
   'hint-feedback',
   'settings',
+  'plan-update',
 ]);
 
 /** Client message types only the candidate may send. */

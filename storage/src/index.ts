@@ -11,10 +11,12 @@ export { StorageError, type StorageErrorCode, sqlState } from './errors.js';
 export { HintStore } from './hint-store.js';
 export { generateInvite, hashInvite, INVITE_BYTES, inviteMatches } from './invites.js';
 export { type PgliteServer, type PgliteServerOptions, startPgliteServer } from './pglite-server.js';
+export { PlanStore, type StoredPlan } from './plan-store.js';
 export type {
   HintDrop,
   HintRow,
   ParticipantRow,
+  SessionPlanRow,
   SessionReportRow,
   SessionRow,
   SessionSettings,

@@ -1,13 +1,20 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { zValidator } from '@hono/zod-validator';
 import { type Role, roleSchema } from '@interview-helper/protocol';
-import { generateInvite, hashInvite, type InterviewStore, inviteMatches } from '@interview-helper/storage';
+import {
+  generateInvite,
+  hashInvite,
+  type InterviewStore,
+  inviteMatches,
+  type PlanStore,
+} from '@interview-helper/storage';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { type TokenServerConfig, toHttpUrl } from './config.js';
 import { ApiError } from './errors.js';
+import { parsePlan, planRoutes, savePlanAtCreation } from './plan-routes.js';
 import { reportRoutes } from './report.js';
 import { issueToken } from './tokens.js';
 
@@ -21,6 +28,8 @@ export interface Logger {
 /** What {@link createApp} needs. */
 export interface AppDeps {
   store: InterviewStore;
+  /** Interview plans (`plan` at creation, the plan routes); without it a plan is refused. */
+  plans?: PlanStore;
   config: TokenServerConfig;
   /** Current time (session creation). */
   clock?: () => Date;
@@ -51,6 +60,8 @@ const createSessionBody = z.strictObject({
   title: text(200).optional(),
   /** Whether the candidate may switch analysis groups off during the interview. */
   allowOptOut: z.boolean().default(false),
+  /** The interview plan (validated by `parsePlan`: `invalid_plan`, `plan_too_large`). */
+  plan: z.unknown().optional(),
 });
 
 const tokenBody = z.strictObject({
@@ -159,7 +170,9 @@ export function createApp(deps: AppDeps): Hono {
     requireJson,
     validateJson(createSessionBody),
     async (c) => {
-      const { title, allowOptOut } = c.req.valid('json');
+      const { title, allowOptOut, plan: rawPlan } = c.req.valid('json');
+      const plan = rawPlan === undefined ? undefined : parsePlan(rawPlan);
+      if (plan && !deps.plans) throw new ApiError('invalid_plan', 'this server does not store plans');
       const invites: Record<Role, string> = { candidate: generateInvite(), interviewer: generateInvite() };
       const session = await store.createSession({
         roomName: `interview-${randomBytes(12).toString('base64url')}`,
@@ -168,6 +181,7 @@ export function createApp(deps: AppDeps): Hono {
         settings: { ...(title === undefined ? {} : { title }), allowOptOut },
         createdAt: clock(),
       });
+      if (plan && deps.plans) await savePlanAtCreation(deps.plans, session.id, plan);
       const link = (role: Role) => {
         const url = new URL(`${config.webPublicUrl}/join`);
         url.search = new URLSearchParams({ session: session.id, role, invite: invites[role] }).toString();
@@ -221,6 +235,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.route('/api', reportRoutes(store));
+  if (deps.plans) app.route('/api', planRoutes(store, deps.plans));
 
   return app;
 }

@@ -10,6 +10,9 @@ export const ERROR_STATUS = {
   session_not_found: 404,
   session_ended: 410,
   payload_too_large: 413,
+  invalid_plan: 400,
+  plan_too_large: 413,
+  plan_conflict: 409,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
 

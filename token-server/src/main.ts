@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import { describeUrl, InterviewStore, openDatabase } from '@interview-helper/storage';
+import { describeUrl, InterviewStore, openDatabase, PlanStore } from '@interview-helper/storage';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, usesDevCredentials } from './config.js';
 
@@ -20,7 +20,11 @@ async function main(): Promise<void> {
     console.warn('token server: using the development LiveKit credentials devkey/secret');
   }
 
-  const app = createApp({ store: new InterviewStore(database.db), config });
+  const app = createApp({
+    store: new InterviewStore(database.db),
+    plans: new PlanStore(database.db),
+    config,
+  });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
     console.log(`token server listening on http://${host}:${info.port} (LiveKit ${config.livekitPublicUrl})`);

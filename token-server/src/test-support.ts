@@ -1,4 +1,4 @@
-import { InterviewStore, type OpenedDatabase, openDatabase } from '@interview-helper/storage';
+import { InterviewStore, type OpenedDatabase, openDatabase, PlanStore } from '@interview-helper/storage';
 import { createApp, type Logger } from './app.js';
 import { loadConfig, type TokenServerConfig } from './config.js';
 
@@ -59,7 +59,12 @@ export async function openTestApp(): Promise<{
   const database = await openDatabase();
   const store = new InterviewStore(database.db);
   const logger = capturingLogger();
-  return { app: createApp({ store, config, logger }), store, database, logger };
+  return {
+    app: createApp({ store, plans: new PlanStore(database.db), config, logger }),
+    store,
+    database,
+    logger,
+  };
 }
 
 /** `POST /api/sessions` that must succeed. */
