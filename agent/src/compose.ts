@@ -6,6 +6,9 @@ import { VadAnalyser } from './audio/vad.js';
 import type { AgentConfig } from './config.js';
 import { ClaudeHintWriter } from './hints/claude.js';
 import { HintsExtension } from './hints/hints-extension.js';
+import { ClaudePlanMatcher, FallbackMatcher } from './plan/claude-matcher.js';
+import { KeywordMatcher } from './plan/matcher.js';
+import { PlanExtension } from './plan/plan-extension.js';
 import type { SessionExtensionFactory } from './session/extension.js';
 import { TranscriptionExtension } from './transcription/extension.js';
 import { FaceAnalyser } from './vision/face-analyser.js';
@@ -76,6 +79,20 @@ export function composeInterview(config: AgentConfig): Composition {
           : undefined,
       }),
     () => new TranscriptionExtension({ settings: audio, databaseUrl: config.databaseUrl }),
+    () =>
+      new PlanExtension({
+        matcher:
+          config.plan.matcher === 'llm' && anthropic
+            ? new FallbackMatcher(
+                new ClaudePlanMatcher({
+                  ...anthropic,
+                  model: hints.model,
+                  budgetMs: config.plan.llmBudgetMs,
+                }),
+                new KeywordMatcher(),
+              )
+            : new KeywordMatcher(),
+      }),
   ];
   return { analysers, extensions };
 }

@@ -27,6 +27,8 @@ export interface StandInOptions {
   firstTokenDelayMs: number;
   /** Delay between streamed chunks. */
   chunkDelayMs: number;
+  /** Answers for other forced tools (non-streamed): the tool input per request body (`malformed`: `{}`). */
+  tools?: Record<string, (body: Record<string, unknown>) => Record<string, unknown>>;
 }
 
 export const defaultStandInOptions: StandInOptions = {
@@ -160,6 +162,12 @@ export async function startAnthropicStandIn(opts: Partial<StandInOptions> = {}):
           ? 'The candidate was nervous.'
           : 'Stand-in summary: the session had hints and observations.';
       return message('end_turn', [{ type: 'text', text }]);
+    }
+    const forced = (body.tool_choice as { name?: string } | undefined)?.name;
+    const tool = forced ? o.tools?.[forced] : undefined;
+    if (body.stream !== true && forced && tool) {
+      const input = mode === 'malformed' ? {} : tool(body);
+      return message('tool_use', [{ type: 'tool_use', id: `toolu_${served}`, name: forced, input }]);
     }
     if (body.stream !== true) {
       const input = hintFor(body, mode);

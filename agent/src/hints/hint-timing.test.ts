@@ -27,6 +27,7 @@ const FACTS: Record<TriggerKind, HintTrigger['facts']> = {
   monotone: { pitchSemitones: 1.1 },
   'answer-end': { speechSeconds: 20 },
   'code-review': { revision: 2, line: 3, issue: 'off-by-one', probe: 'ask about the last index' },
+  'plan-time': { itemsLeft: 2, itemsTotal: 5, minutesLeft: 12, minutesNeeded: 18, notAsked: 'a,b' },
 };
 
 /** A trigger of `kind` dated `atMs` after T0. */

@@ -36,6 +36,8 @@ export const defaultHintTiming: HintTimingTable = {
   'fast-speech': { priority: PRIORITY.low, validSeconds: 30, untilSpeech: false },
   monotone: { priority: PRIORITY.low, validSeconds: 60, untilSpeech: false },
   'code-review': { priority: PRIORITY.low, validSeconds: 60, untilSpeech: false },
+  // Items left against the clock: true until the next item is asked; a minute is enough to act on it.
+  'plan-time': { priority: PRIORITY.medium, validSeconds: 60, untilSpeech: false },
 };
 
 /** Keys of a trigger's settings that set its timing rather than its thresholds. */

@@ -22,6 +22,11 @@ const facts: HintTrigger['facts'] = {
   line: 12,
   issue: 'off-by-one',
   probe: 'the loop bound reaches the length itself: ask what happens at the last index',
+  itemsLeft: 2,
+  itemsTotal: 5,
+  minutesLeft: 12,
+  minutesNeeded: 18,
+  notAsked: 'testing,api-errors',
 };
 
 describe('RuleHintWriter', () => {

@@ -1,3 +1,4 @@
+import { planTimeTemplate } from './plan-trigger.js';
 import type { Facts, HintDraft, HintTrigger } from './trigger.js';
 
 type Template = (f: Facts) => { minimal: string; normal: string; follow?: string };
@@ -62,6 +63,7 @@ const TEMPLATES: Record<HintTrigger['kind'], Template> = {
     minimal: `Code line ${f.line}: worth probing.`,
     normal: `Code pad line ${f.line} (revision ${f.revision}): ${f.probe}.`,
   }),
+  'plan-time': planTimeTemplate,
 };
 
 /** One trigger of a merged hint, with its facts as last observed and whether what it describes has ended. */

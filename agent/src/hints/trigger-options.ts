@@ -25,6 +25,8 @@ export interface TriggerOptions {
   'answer-end': { enabled: boolean; minAnswerSeconds: number; gapSeconds: number };
   /** A code-pad revision with a pattern worth probing (edge case, likely bug). */
   'code-review': { enabled: boolean };
+  /** The interview plan's time left no longer covers the items not yet asked. */
+  'plan-time': { enabled: boolean };
 }
 
 export type TriggerKind = keyof TriggerOptions;
@@ -39,6 +41,7 @@ export const defaultTriggerOptions: TriggerOptions = {
   monotone: { enabled: true, maxPitchSemitones: 1.5 },
   'answer-end': { enabled: true, minAnswerSeconds: 8, gapSeconds: 2 },
   'code-review': { enabled: true },
+  'plan-time': { enabled: true },
 };
 
 export const TRIGGER_KINDS = Object.keys(defaultTriggerOptions) as TriggerKind[];

@@ -1,5 +1,6 @@
 import type { SignalKind, SignalMessage, SignalOf } from '@interview-helper/protocol';
 import { type CodeIssue, reviewCode } from './code-review.js';
+import { planTimeTrigger } from './plan-trigger.js';
 import type { Facts, HintTrigger } from './trigger.js';
 import type { TriggerKind, TriggerOptions } from './trigger-options.js';
 
@@ -17,6 +18,7 @@ export const TRIGGER_INPUTS = {
   'fast-speech': ['speech-rate', 'delivery'],
   monotone: ['monotone'],
   'code-idle': ['speech-segment'],
+  'plan-time': ['plan-coverage'],
 } as const satisfies Partial<Record<TriggerKind, readonly SignalKind[]>>;
 
 const STUCK =
@@ -127,6 +129,9 @@ export class TriggerEngine {
           (s.values.monotone || s.values.semitoneSpread <= o.monotone.maxPitchSemitones)
         )
           out.push(base('monotone', { pitchSemitones: round1(s.values.semitoneSpread) }, 0.6));
+        break;
+      case 'plan-coverage':
+        if (o['plan-time'].enabled) out.push(...planTimeTrigger(s));
         break;
     }
     void now;
