@@ -9,6 +9,7 @@ import { Charts } from './charts.js';
 import { h } from './dom.js';
 import { type HintAction, HintsPanel, SignalIndex } from './hints-panel.js';
 import { findAgent, findCandidate } from './participants.js';
+import { PlanPanel } from './plan-panel.js';
 import { sendToAgent } from './send.js';
 import { onAgentPayload } from './session.js';
 import { onTranscript } from './transcript.js';
@@ -28,6 +29,9 @@ export class InterviewerView {
   readonly #signals = new SignalIndex();
   readonly #hints: HintsPanel;
   readonly #transcript = new TranscriptPanel();
+  readonly #plan = new PlanPanel((plan) =>
+    sendToAgent(this.#room, { v: PROTOCOL_VERSION, type: 'plan-update', plan }),
+  );
   readonly #charts = new Charts();
   readonly #video = h('video', {
     muted: true,
@@ -81,6 +85,7 @@ export class InterviewerView {
             this.#invalid,
           ),
           this.#hints.element,
+          this.#plan.element,
           this.#charts.element,
           h('details', { className: 'raw' }, h('summary', {}, 'All assistant messages'), this.#messages),
         ),
@@ -118,6 +123,8 @@ export class InterviewerView {
       this.#signals.add(result.message);
       this.#charts.add(result.message);
     }
+    if (result.ok && result.message.type === 'plan') this.#plan.setPlan(result.message);
+    if (result.ok && result.message.type === 'coverage') this.#plan.setCoverage(result.message);
     if (result.ok && result.message.type === 'hint')
       this.#hints.add(result.message, this.#signals.evidence(result.message));
     this.#messages.replaceChildren(

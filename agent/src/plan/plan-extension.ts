@@ -5,7 +5,6 @@ import {
   type SignalKind,
 } from '@interview-helper/protocol';
 import { PlanStore } from '@interview-helper/storage';
-import { RoomEvent } from '@livekit/rtc-node';
 import type { TranscriptEvent } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import type { InboxMessage } from '../messaging/inbox.js';
@@ -60,6 +59,8 @@ export class PlanExtension implements SessionExtension {
   #lastTime?: Pick<TimeStatus, 'timeShort' | 'itemsLeft'>;
   #off: (() => void)[] = [];
   #closed = false;
+  /** Interviewers who have the current plan revision. */
+  #planSentTo = new Set<string>();
 
   constructor(opts: Partial<PlanOptions> = {}) {
     this.#o = { ...defaultPlanOptions, ...opts };
@@ -80,7 +81,6 @@ export class PlanExtension implements SessionExtension {
       ctx.bus.on('speech-start', (e) => this.#tracker?.start(e.at)),
       ctx.bus.on('client-message', (e) => this.#enqueue(() => this.onClientMessage(e.message))),
     ];
-    ctx.room.on(RoomEvent.ParticipantConnected, this.#onJoin);
     this.#timer = setInterval(() => this.#enqueue(() => this.#tick(Date.now())), this.#o.tickMs);
     this.#timer.unref();
   }
@@ -135,7 +135,6 @@ export class PlanExtension implements SessionExtension {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
-    this.#ctx?.room.off(RoomEvent.ParticipantConnected, this.#onJoin);
     for (const off of this.#off) off();
     this.#off = [];
     await this.#queue;
@@ -188,7 +187,7 @@ export class PlanExtension implements SessionExtension {
     const ctx = this.#ctx;
     const tracker = this.#tracker;
     if (!ctx || !tracker) return;
-    await ctx.publisher.publish({
+    const sent = await ctx.publisher.publish({
       v: PROTOCOL_VERSION,
       type: 'plan',
       sessionId: ctx.sessionId,
@@ -197,6 +196,7 @@ export class PlanExtension implements SessionExtension {
       updatedAt: Math.round(this.#updatedAt),
       updatedBy: this.#updatedBy || 'api',
     });
+    this.#planSentTo = new Set(sent.transport === 'none' ? [] : sent.to);
   }
 
   /** Sends the coverage, checks the time budget and stores the snapshot. */
@@ -260,16 +260,15 @@ export class PlanExtension implements SessionExtension {
   async #tick(now: number): Promise<void> {
     if (this.#closed) return;
     if (now - this.#lastPoll >= this.#o.pollMs) await this.#load();
+    // an interviewer who joined since (or was not reachable) gets the plan and the coverage as they stand
+    const ctx = this.#ctx;
+    if (this.#tracker && ctx?.publisher.interviewers().some((who) => !this.#planSentTo.has(who))) {
+      await this.#publishPlan();
+      await this.#changed(false);
+    }
     this.#checkTime(now);
     if (this.#tracker?.startedAt !== undefined && now - this.#lastSent >= this.#o.republishMs)
       await this.#changed(false);
   }
 
-  #onJoin = (): void => {
-    // a new interviewer gets the plan and the coverage as they stand
-    this.#enqueue(async () => {
-      await this.#publishPlan();
-      await this.#changed(false);
-    });
-  };
 }
