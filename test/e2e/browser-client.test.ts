@@ -417,14 +417,6 @@ describe('real Chromium clients against the whole stack', () => {
     await explain(interviewer, 'the report page', () =>
       interviewer.waitForSelector('[data-testid="report"][data-state="ready"]', { timeout: 30_000 }),
     );
-    // Wait for the report's parts rather than count them at the moment the page says ready.
-    await explain(interviewer, 'a hint in the report', () =>
-      interviewer.waitForSelector('[data-testid="report-hint"]', { timeout: 10_000 }),
-    );
-    await explain(interviewer, 'transcript lines in the report', () =>
-      interviewer.waitForSelector('[data-testid="report-transcript"] li', { timeout: 10_000 }),
-    );
-    await expect(interviewer.getByTestId('report-metrics').textContent()).resolves.toMatch(/Duration/);
     // The plan's coverage and the scorecard draft (evidence per competency, no score).
     await explain(interviewer, 'the plan coverage and scorecard draft in the report', () =>
       interviewer.waitForSelector('[data-testid="report-scorecard"][data-status="draft"]', {
@@ -435,6 +427,17 @@ describe('real Chromium clients against the whole stack', () => {
       /of 5 items asked \(planned 40 min\)/,
     );
     expect(await interviewer.getByTestId('scorecard-competency').count()).toBe(4);
+    await interviewer
+      .getByTestId('report-scorecard')
+      .screenshot({ path: join(SCREENSHOTS, 'report-scorecard.png') });
+    // Wait for the report's parts rather than count them at the moment the page says ready.
+    await explain(interviewer, 'a hint in the report', () =>
+      interviewer.waitForSelector('[data-testid="report-hint"]', { timeout: 10_000 }),
+    );
+    await explain(interviewer, 'transcript lines in the report', () =>
+      interviewer.waitForSelector('[data-testid="report-transcript"] li', { timeout: 10_000 }),
+    );
+    await expect(interviewer.getByTestId('report-metrics').textContent()).resolves.toMatch(/Duration/);
     expect(new URL(interviewer.url()).pathname).toBe('/report');
     await interviewer.screenshot({ path: join(SCREENSHOTS, 'report.png'), fullPage: true });
 
