@@ -35,6 +35,10 @@ describe('KeywordMatcher', () => {
     const plan = plans['backend-coding'];
     expect(m.matchSync('How would you test this?', plan).itemId).toBe('testing');
     expect(m.matchSync('Nice, you wrote tests.', plan).itemId).toBeNull();
+    // as Whisper wrote "What is the big O…" in a replay: the question's own words still carry it
+    expect(m.matchSync('Okay, what is the big of your solution in time and in memory?', plan).itemId).toBe(
+      'complexity',
+    );
     expect(isAsking('Walk me through it')).toBe(true);
     expect(isAsking('Here is the problem: find the first repeated value.')).toBe(true);
     expect(isAsking('That looks right to me.')).toBe(false);

@@ -32,7 +32,7 @@ const STOP = new Set(
   these those there here what which who whom whose when where why how can could would should will shall may might
   must not no yes ok okay right well just also very really please let lets let's tell me give walk through talk
   describe explain share some any one your you're i'm it's thing things something way ways say said like get got
-  going go now first next time bit more most other another all each every own same such than too only up out`.split(
+  going go now first next bit more most other another all each every own same such than too only up out`.split(
     /\s+/,
   ),
 );
@@ -70,7 +70,7 @@ const content = (ts: string[]) => ts.filter((t) => !STOP_STEMS.has(t) && t.lengt
 
 /** Openings of questions and requests (the transcript's "?" is not always there). */
 const ASKING =
-  /^(so |and |ok(ay)? |now |next |alright |right )*(what|how|why|when|where|which|who|can|could|would|will|do|does|did|is|are|have|has|tell|walk|describe|explain|give|write|talk|share|imagine|suppose|say|let's|lets|implement|design|estimate|sketch|show|find|build|code|compute|given)\b/;
+  /^((so|and|ok(ay)?|now|next|alright|right)[,]? )*(what|how|why|when|where|which|who|can|could|would|will|do|does|did|is|are|have|has|tell|walk|describe|explain|give|write|talk|share|imagine|suppose|say|let's|lets|implement|design|estimate|sketch|show|find|build|code|compute|given)\b/;
 
 /** Whether an utterance reads as a question or a request. */
 export function isAsking(text: string): boolean {

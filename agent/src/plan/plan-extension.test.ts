@@ -14,6 +14,7 @@ import {
 import type { Room } from '@livekit/rtc-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionBus, type TranscriptEvent } from '../bus/session-bus.js';
+import { ClientInbox, type InboxMessage, type Rejection } from '../messaging/inbox.js';
 import { InterviewerPublisher } from '../messaging/publisher.js';
 import { FakeRoom, until } from '../messaging/testing.js';
 import type { SessionContext } from '../session/extension.js';
@@ -181,5 +182,30 @@ describe('PlanExtension', () => {
     });
     const short = await until('plan-coverage signal', () => signals.find((s) => s.kind === 'plan-coverage'));
     expect(short.values).toMatchObject({ itemsTotal: 2, itemsLeft: 2, timeShort: true, notAsked: 'a,b' });
+  });
+
+  it('refuses a plan edit sent by the candidate at the inbox (logged, never applied)', async () => {
+    const rejected: Rejection[] = [];
+    const accepted: InboxMessage[] = [];
+    const inbox = new ClientInbox(room as unknown as Room, {
+      onMessage: (m) => {
+        accepted.push(m);
+      },
+      onReject: (r) => rejected.push(r),
+    });
+    inbox.start();
+    const edit = JSON.stringify({
+      v: PROTOCOL_VERSION,
+      type: 'plan-update',
+      plan: { ...plan, durationMinutes: 5 },
+    });
+    room.sendPacket('candidate-1', edit);
+    room.sendPacket('interviewer-1', edit);
+    await until('interviewer edit accepted', () => accepted[0]);
+    expect(rejected).toEqual([
+      { sender: 'candidate-1', code: 'forbidden', detail: 'plan-update messages are for interviewers only' },
+    ]);
+    expect(accepted.map((m) => m.sender.identity)).toEqual(['interviewer-1']);
+    inbox.stop();
   });
 });

@@ -270,5 +270,4 @@ export class PlanExtension implements SessionExtension {
     if (this.#tracker?.startedAt !== undefined && now - this.#lastSent >= this.#o.republishMs)
       await this.#changed(false);
   }
-
 }
