@@ -19,7 +19,8 @@ async function download(session: string, invite: string, format: 'md' | 'json'):
   document.body.append(a);
   a.click();
   a.remove();
-  URL.revokeObjectURL(url);
+  // the browser reads the blob after this task: release it later
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /**
