@@ -10,6 +10,9 @@ import type { AgentConfig } from './config.js';
 import { ClaudeHintWriter } from './hints/claude.js';
 import { HintsExtension } from './hints/hints-extension.js';
 import { jobRoomCloser, SessionLifecycle } from './lifecycle/session-lifecycle.js';
+import { ClaudePlanMatcher, FallbackMatcher } from './plan/claude-matcher.js';
+import { KeywordMatcher } from './plan/matcher.js';
+import { PlanExtension } from './plan/plan-extension.js';
 import type { SessionExtensionFactory } from './session/extension.js';
 import { TranscriptionExtension } from './transcription/extension.js';
 import { FaceAnalyser } from './vision/face-analyser.js';
@@ -63,6 +66,20 @@ export function composeInterview(config: AgentConfig): Composition {
       new SessionLifecycle({
         idleEndMs: config.session.idleEndMinutes * 60_000,
         closeRoom: jobRoomCloser(),
+      }),
+    () =>
+      new PlanExtension({
+        matcher:
+          config.plan.matcher === 'llm' && anthropic
+            ? new FallbackMatcher(
+                new ClaudePlanMatcher({
+                  ...anthropic,
+                  model: hints.model,
+                  budgetMs: config.plan.llmBudgetMs,
+                }),
+                new KeywordMatcher(),
+              )
+            : new KeywordMatcher(),
       }),
   ];
   if (config.conduct.enabled)

@@ -18,6 +18,8 @@ export interface AgentConfig {
   };
   /** Postgres URL; unset → each job records into an in-memory PGlite. */
   databaseUrl?: string;
+  /** Interview plan coverage: `llm` matches with Claude (when a key is set) falling back to keywords. */
+  plan: { matcher: 'llm' | 'keywords'; llmBudgetMs: number };
   /** How often stats go to interviewers. */
   statsIntervalMs: number;
   session: {
@@ -92,6 +94,8 @@ const envSchema = z
     HINTS_MIN_INTERVAL_MS: int(0, 600_000).default(15_000),
     HINTS_LLM_BUDGET_MS: int(100, 60_000).default(6000),
     HINTS_TRIGGERS: jsonTriggers.pipe(triggerSettingsSchema).optional(),
+    PLAN_MATCHER: z.enum(['auto', 'keywords']).default('auto'),
+    PLAN_LLM_BUDGET_MS: int(100, 60_000).default(4000),
     STT_ENGINE: z.enum(['local', 'openai', 'none']).default('local'),
     STT_MODE: z.enum(['batch', 'realtime']).optional(),
     STT_LOCAL_MODEL: z.enum(['base', 'tiny.en']).default('base'),
@@ -163,6 +167,10 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
     databaseUrl: e.DATABASE_URL,
     statsIntervalMs: e.AGENT_STATS_INTERVAL_MS,
     session: { idleEndMinutes: e.SESSION_IDLE_END_MINUTES },
+    plan: {
+      matcher: e.PLAN_MATCHER === 'auto' && e.ANTHROPIC_API_KEY ? 'llm' : 'keywords',
+      llmBudgetMs: e.PLAN_LLM_BUDGET_MS,
+    },
     hints: {
       ...(e.ANTHROPIC_API_KEY
         ? { anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL } }

@@ -150,6 +150,15 @@ export const SIGNAL_EXAMPLES: { [K in SignalKind]: SignalValues<K> } = {
   'extra-candidate': { identity: 'candidate-2' },
   'opt-out': { groups: 'voice', count: 1 },
   'code-update': { revision: 3, language: 'javascript', bytes: 412, lines: 18 },
+  'plan-coverage': {
+    itemsTotal: 5,
+    itemsAsked: 3,
+    itemsLeft: 2,
+    minutesLeft: 12,
+    minutesNeeded: 16,
+    timeShort: true,
+    notAsked: 'sql-joins,testing',
+  },
 };
 
 /** Media of each kind's usual source. */
@@ -169,6 +178,7 @@ const MEDIA: Partial<Record<SignalKind, SignalMessage['media']>> = {
   'extra-candidate': 'video',
   'opt-out': 'text',
   'code-update': 'code',
+  'plan-coverage': 'text',
 };
 
 /**

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { idSchema as id, timestampSchema as timestamp, versionSchema as version } from './common.js';
 import { conductMessageSchema } from './conduct.js';
 import { consentMessageSchema } from './consent.js';
+import { coverageMessageSchema, planMessageSchema, planUpdateMessageSchema } from './plan.js';
 import { signalMessageSchema } from './signals.js';
 import { transcriptionStatusSchema } from './transcription-status.js';
 
@@ -198,6 +199,8 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   hintMessageSchema,
   statsMessageSchema,
   conductMessageSchema,
+  planMessageSchema,
+  coverageMessageSchema,
 ]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 
@@ -208,6 +211,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   settingsMessageSchema,
   optOutMessageSchema,
   consentMessageSchema,
+  planUpdateMessageSchema,
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
@@ -215,6 +219,7 @@ export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export const INTERVIEWER_ONLY_CLIENT_TYPES: ReadonlySet<ClientMessage['type']> = new Set([
   'hint-feedback',
   'settings',
+  'plan-update',
 ]);
 
 /** Client message types only the candidate may send. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hintWhySchema } from './messages.js';
+import { planReportSchema } from './scorecard.js';
 
 const iso = z.string().min(1);
 const isoOrNull = iso.nullable();
@@ -77,5 +78,7 @@ export const sessionReportSchema = z.object({
     }),
   ),
   summary: z.object({ source: z.enum(['rules', 'llm']), text: z.string() }),
+  /** Plan coverage, notes and the scorecard draft, when the session had a plan. */
+  plan: planReportSchema.optional(),
 });
 export type SessionReport = z.infer<typeof sessionReportSchema>;

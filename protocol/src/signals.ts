@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, timeRangeSchema, versionSchema } from './common.js';
+import { planCoverageValuesSchema } from './plan.js';
 
 /**
  * The signal catalogue: every kind of signal the agent sends, each with its own typed `values`.
@@ -232,6 +233,7 @@ export const SIGNAL_VALUES = {
     bytes: count,
     lines: count,
   }),
+  'plan-coverage': planCoverageValuesSchema,
 } as const satisfies Record<string, z.ZodObject>;
 
 /** Every signal kind. */
@@ -275,6 +277,7 @@ export const SIGNAL_DESCRIPTIONS: Record<SignalKind, string> = {
   'extra-candidate': 'A second participant with the candidate role joined; only the first is analysed.',
   'opt-out': 'The candidate switched analysis groups off (or back on).',
   'code-update': 'A new code-pad revision from the candidate.',
+  'plan-coverage': 'The interview plan: items not yet asked against the planned time left.',
 };
 
 /** Where a signal came from. */

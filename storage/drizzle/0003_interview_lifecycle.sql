@@ -56,9 +56,20 @@ CREATE TABLE "deletion_receipts" (
 	CONSTRAINT "deletion_receipts_room_check" CHECK ("deletion_receipts"."room" in ('closed', 'not-open', 'unreachable', 'not-checked'))
 );
 --> statement-breakpoint
+CREATE TABLE "session_plans" (
+	"session_id" text PRIMARY KEY NOT NULL,
+	"revision" integer DEFAULT 1 NOT NULL,
+	"plan" jsonb NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_by" text NOT NULL,
+	"coverage" jsonb,
+	"coverage_at" timestamp with time zone
+);
+--> statement-breakpoint
 ALTER TABLE "audit_events" ADD CONSTRAINT "audit_events_session_id_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "conduct_notes" ADD CONSTRAINT "conduct_notes_session_id_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "consent_events" ADD CONSTRAINT "consent_events_session_id_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "session_plans" ADD CONSTRAINT "session_plans_session_id_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "audit_events_session_idx" ON "audit_events" USING btree ("session_id","at","id");--> statement-breakpoint
 CREATE INDEX "conduct_session_interviewer_idx" ON "conduct_notes" USING btree ("session_id","interviewer_identity","created_at");--> statement-breakpoint
 CREATE INDEX "consent_events_session_identity_idx" ON "consent_events" USING btree ("session_id","identity","at");--> statement-breakpoint

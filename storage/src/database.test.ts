@@ -18,6 +18,7 @@ const TABLES = [
   'deletion_receipts',
   'hints',
   'participants',
+  'session_plans',
   'session_reports',
   'sessions',
   'signals',

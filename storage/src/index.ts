@@ -28,6 +28,7 @@ export { StorageError, type StorageErrorCode, sqlState } from './errors.js';
 export { HintStore } from './hint-store.js';
 export { generateInvite, hashInvite, INVITE_BYTES, inviteMatches } from './invites.js';
 export { type PgliteServer, type PgliteServerOptions, startPgliteServer } from './pglite-server.js';
+export { PlanStore, type StoredPlan } from './plan-store.js';
 export type {
   AuditEventRow,
   ConductNoteRow,
@@ -38,6 +39,7 @@ export type {
   HintDrop,
   HintRow,
   ParticipantRow,
+  SessionPlanRow,
   SessionReportRow,
   SessionRow,
   SessionSettings,

@@ -314,3 +314,24 @@ export const auditEvents = pgTable(
 
 export type ConsentEventRow = typeof consentEvents.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+
+// ---- interview plan ------------------------------------------------------------------------------------------
+
+/**
+ * The interview plan of a session (one row per session; every edit bumps `revision`) and the agent's last
+ * snapshot of its live coverage (items asked, candidate statements per item), read when the report is written.
+ */
+export const sessionPlans = pgTable('session_plans', {
+  sessionId: text('session_id')
+    .primaryKey()
+    .references(() => sessions.id, { onDelete: 'cascade' }),
+  revision: integer('revision').notNull().default(1),
+  plan: jsonb('plan').$type<Record<string, unknown>>().notNull(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+  /** `create`, `api` or the identity of the interviewer who edited it live. */
+  updatedBy: text('updated_by').notNull(),
+  coverage: jsonb('coverage').$type<Record<string, unknown>>(),
+  coverageAt: tstz('coverage_at'),
+});
+
+export type SessionPlanRow = typeof sessionPlans.$inferSelect;

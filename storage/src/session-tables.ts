@@ -6,6 +6,7 @@ import {
   consentEvents,
   hints,
   participants,
+  sessionPlans,
   sessionReports,
   signals,
   transcriptSegments,
@@ -45,6 +46,7 @@ export const SESSION_TABLES: readonly SessionTable[] = [
   entry(hints, hints.sessionId),
   entry(transcriptSegments, transcriptSegments.sessionId, transcriptSegments.speakerIdentity),
   entry(sessionReports, sessionReports.sessionId),
+  entry(sessionPlans, sessionPlans.sessionId),
   entry(consentEvents, consentEvents.sessionId, consentEvents.identity),
   // Notes to an interviewer about their own questions: theirs, never part of a candidate's export.
   entry(conductNotes, conductNotes.sessionId, conductNotes.interviewerIdentity),

@@ -27,7 +27,10 @@ export interface StandInOptions {
   firstTokenDelayMs: number;
   /** Delay between streamed chunks. */
   chunkDelayMs: number;
-  /** Tool input per forced tool name (`tool_choice.name`), for tools other than `give_hint`. */
+  /**
+   * Tool input per forced tool name (`tool_choice.name`), for tools other than `give_hint`, streamed or not;
+   * the function sees the request body and the scripted mode (e.g. answer `{}` for `malformed`).
+   */
   toolInputs?: Record<string, (body: Record<string, unknown>, mode: StandInMode) => unknown>;
 }
 

@@ -163,7 +163,10 @@ describe('real Chromium clients against the whole stack', () => {
     servers.push(server);
     const created = await stack.post<CreatedSession & { links: Record<'candidate' | 'interviewer', string> }>(
       '/api/sessions',
-      { title: 'browser e2e' },
+      {
+        title: 'browser e2e',
+        plan: JSON.parse(readFileSync(join(ROOT, 'plans/backend-coding.json'), 'utf8')),
+      },
     );
     const local = (link: string) => {
       const url = new URL(link);
@@ -242,6 +245,35 @@ describe('real Chromium clients against the whole stack', () => {
       await interviewer.getByTestId('interviewer-view').getAttribute('data-agent-packets'),
     );
     expect(received).toBeGreaterThanOrEqual(shown);
+
+    // The interview plan and its live coverage (the interviewer's first speech starts the clock).
+    await explain(interviewer, 'the plan with its coverage', () =>
+      interviewer.waitForFunction(
+        () =>
+          document.querySelectorAll('[data-testid="plan-item"][data-status]').length === 5 &&
+          /of 5 asked · \d+ min left/.test(
+            document.querySelector('[data-testid="plan-headline"]')?.textContent ?? '',
+          ),
+        undefined,
+        { timeout: 45_000 },
+      ),
+    );
+    await expect(interviewer.getByTestId('plan-panel').textContent()).resolves.toMatch(
+      /listens for: first duplicate/,
+    );
+    // An edit from the panel goes to the agent, which stores it and sends the new revision back.
+    await interviewer.locator('[data-testid="plan-panel"] details summary').click();
+    const edited = (await interviewer.getByTestId('plan-editor').inputValue()).replace(
+      '"durationMinutes": 45',
+      '"durationMinutes": 40',
+    );
+    await interviewer.getByTestId('plan-editor').fill(edited);
+    await interviewer.getByTestId('plan-save').click();
+    await explain(interviewer, 'the edited plan confirmed by the agent', () =>
+      interviewer.waitForSelector('[data-testid="plan-panel"][data-revision="2"]', { timeout: 15_000 }),
+    );
+    await interviewer.getByTestId('plan-panel').screenshot({ path: join(SCREENSHOTS, 'plan-panel.png') });
+    expect(await candidate.getByTestId('plan-panel').count()).toBe(0);
 
     // Nothing of the agent's reaches the candidate's page.
     expect(await candidate.getByTestId('agent-message').count()).toBe(0);
@@ -407,6 +439,19 @@ describe('real Chromium clients against the whole stack', () => {
     await explain(interviewer, 'the report page', () =>
       interviewer.waitForSelector('[data-testid="report"][data-state="ready"]', { timeout: 30_000 }),
     );
+    // The plan's coverage and the scorecard draft (evidence per competency, no score).
+    await explain(interviewer, 'the plan coverage and scorecard draft in the report', () =>
+      interviewer.waitForSelector('[data-testid="report-scorecard"][data-status="draft"]', {
+        timeout: 10_000,
+      }),
+    );
+    await expect(interviewer.getByTestId('report-plan-summary').textContent()).resolves.toMatch(
+      /of 5 items asked \(planned 40 min\)/,
+    );
+    expect(await interviewer.getByTestId('scorecard-competency').count()).toBe(4);
+    await interviewer
+      .getByTestId('report-scorecard')
+      .screenshot({ path: join(SCREENSHOTS, 'report-scorecard.png') });
     // Wait for the report's parts rather than count them at the moment the page says ready.
     await explain(interviewer, 'a hint in the report', () =>
       interviewer.waitForSelector('[data-testid="report-hint"]', { timeout: 10_000 }),

@@ -1,7 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { clientMessageSchema, PROTOCOL_VERSION } from '@interview-helper/protocol';
+import {
+  clientMessageSchema,
+  type InterviewPlan,
+  interviewPlanSchema,
+  PROTOCOL_VERSION,
+} from '@interview-helper/protocol';
 import { z } from 'zod';
 import { buildScenario, CACHE_DIR } from './build.js';
 import {
@@ -28,6 +33,8 @@ export interface Scenario {
   interviewerAudio?: string;
   code: (Omit<CodeUpdate, 'atMs'> & { atMs: number })[];
   settings?: Record<string, unknown>;
+  /** The interview plan the session is created with (`plan.json`). */
+  plan?: InterviewPlan;
   expected: Expected;
   timeline: Timeline;
   mediaMs: number;
@@ -119,6 +126,8 @@ export async function loadScenario(dir: string): Promise<Scenario> {
       );
     }
   }
+  const planPath = join(abs, 'plan.json');
+  const plan = existsSync(planPath) ? readJson(planPath, interviewPlanSchema) : undefined;
   const codePath = join(abs, 'code.json');
   const code = existsSync(codePath)
     ? readJson(codePath, codeScriptSchema).map((c, i) => ({
@@ -145,6 +154,7 @@ export async function loadScenario(dir: string): Promise<Scenario> {
     ...(media.interviewerAudio ? { interviewerAudio: media.interviewerAudio } : {}),
     code,
     ...(settings ? { settings: { v: PROTOCOL_VERSION, ...settings } } : {}),
+    ...(plan ? { plan } : {}),
     expected,
     timeline,
     mediaMs,

@@ -29,7 +29,9 @@ export interface ClientLine {
 export interface Received {
   t: number;
   to: 'interviewer' | 'candidate' | 'interviewer-2';
-  type: 'signal' | 'hint' | 'conduct' | 'stats' | 'transcript' | 'invalid' | 'other';
+  type: 'signal' | 'hint' | 'conduct' | 'stats' | 'transcript' | 'plan' | 'coverage' | 'invalid' | 'other';
+  /** Coverage messages: each plan item's status. */
+  coverage?: Record<string, string>;
   kind?: string;
   phase?: string;
   text?: string;
@@ -63,6 +65,13 @@ export function classify(lines: ClientLine[]): Received[] {
       } else if (m.type === 'hint') out.push({ ...base, type: 'hint', kind: m.kind, id: m.id, text: m.text });
       else if (m.type === 'conduct')
         out.push({ ...base, type: 'conduct', kind: m.kind, id: m.id, text: `${m.text} ${m.rephrase ?? ''}` });
+      else if (m.type === 'coverage')
+        out.push({
+          ...base,
+          type: 'coverage',
+          coverage: Object.fromEntries(m.items.map((i) => [i.id, i.status])),
+        });
+      else if (m.type === 'plan') out.push({ ...base, type: 'plan', text: `revision ${m.revision}` });
       else out.push({ ...base, type: 'stats' });
     } else if (l.topic === TRANSCRIPTION_TOPIC) {
       const speaker = l.attributes?.[TRANSCRIPT_SPEAKER_ATTRIBUTES.ROLE];
@@ -76,11 +85,15 @@ const words = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
 
 function matches(e: ExpectedEvent | ForbiddenEvent, r: Received): boolean {
   if (r.to !== e.to) return false;
-  if (e.type === 'any')
-    return r.type === 'signal' || r.type === 'hint' || r.type === 'conduct' || r.type === 'stats';
+  if (e.type === 'any') return ['signal', 'hint', 'conduct', 'stats', 'plan', 'coverage'].includes(r.type);
   if (r.type !== e.type || (e.kind !== undefined && r.kind !== e.kind)) return false;
   if ('phase' in e && e.phase !== undefined && r.phase !== e.phase) return false;
   if ('speaker' in e && e.speaker !== undefined && r.speaker !== e.speaker) return false;
+  if ('item' in e && e.item !== undefined) {
+    const status = r.coverage?.[e.item];
+    const need = e.status ?? 'asked';
+    if (status !== need && !(need === 'asked' && status === 'answered')) return false;
+  }
   if ('text' in e && e.text) {
     const have = new Set(words(r.text ?? ''));
     if (!words(e.text).every((w) => have.has(w))) return false;

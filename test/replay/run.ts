@@ -58,9 +58,7 @@ export async function playScenario(server: TokenServer, scenario: Scenario, run 
   const created = await post<{ session: { id: string }; invites: Record<Role, string> }>(
     server,
     '/api/sessions',
-    {
-      title: `replay ${scenario.name}`,
-    },
+    { title: `replay ${scenario.name}`, ...(scenario.plan ? { plan: scenario.plan } : {}) },
   );
   const token = (role: Role, name: string) =>
     post<{ token: string; url: string; identity: string }>(server, '/api/token', {

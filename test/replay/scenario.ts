@@ -12,7 +12,7 @@ export const timeSchema = z.union([
 /** When an expected event must arrive (relative to t0), and when its cause happened (for latency). */
 export const windowSchema = z.object({ fromMs: timeSchema, toMs: timeSchema });
 
-const eventType = z.enum(['signal', 'hint', 'transcript', 'conduct']);
+const eventType = z.enum(['signal', 'hint', 'transcript', 'conduct', 'plan', 'coverage']);
 
 /** Who received an event: the interviewer, the candidate, or the silent second interviewer (`secondInterviewer`). */
 const recipient = z.enum(['interviewer', 'candidate', 'interviewer-2']);
@@ -40,6 +40,9 @@ export const expectedEventSchema = z
     text: z.string().max(200).optional(),
     /** Who spoke (transcripts). */
     speaker: z.enum(['candidate', 'interviewer']).optional(),
+    /** Plan item whose coverage must have reached `status` (coverage messages). */
+    item: z.string().max(48).optional(),
+    status: z.enum(['asked', 'answered']).optional(),
     window: windowSchema,
     /** The moment the cause happened; latency is measured from it (default: the window's start). */
     triggerMs: timeSchema.optional(),
@@ -52,8 +55,10 @@ export type ExpectedEvent = z.infer<typeof expectedEventSchema>;
 export const forbiddenEventSchema = z
   .object({
     name: z.string().max(80).optional(),
-    type: z.enum(['signal', 'hint', 'transcript', 'conduct', 'any']),
+    type: z.enum(['signal', 'hint', 'transcript', 'conduct', 'plan', 'coverage', 'any']),
     kind: z.string().max(64).optional(),
+    item: z.string().max(48).optional(),
+    status: z.enum(['asked', 'answered']).optional(),
     window: windowSchema.optional(),
     to: recipient.default('interviewer'),
   })

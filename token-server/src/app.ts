@@ -8,7 +8,13 @@ import {
   safeId,
   safeText,
 } from '@interview-helper/protocol';
-import { generateInvite, hashInvite, type InterviewStore, StorageError } from '@interview-helper/storage';
+import {
+  generateInvite,
+  hashInvite,
+  type InterviewStore,
+  type PlanStore,
+  StorageError,
+} from '@interview-helper/storage';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -21,6 +27,7 @@ import { type DataServices, dataRoutes } from './data-routes.js';
 import { ApiError } from './errors.js';
 import { type AddressOf, clientAddress, describeFailure, pathForLog, writeGuard } from './guards.js';
 import type { Logger } from './log.js';
+import { parsePlan, planRoutes, savePlanAtCreation } from './plan-routes.js';
 import { AttemptLimiter } from './rate-limit.js';
 import { reportRoutes } from './report.js';
 import { LivekitRoomCloser, type RoomCloser } from './rooms.js';
@@ -32,6 +39,8 @@ export type { Logger } from './log.js';
 /** What {@link createApp} needs. */
 export interface AppDeps {
   store: InterviewStore;
+  /** Interview plans (`plan` at creation, the plan routes); without it a plan is refused. */
+  plans?: PlanStore;
   config: TokenServerConfig;
   /** Current time (session creation). */
   clock?: () => Date;
@@ -63,6 +72,8 @@ const createSessionBody = z.strictObject({
   allowOptOut: z.boolean().default(false),
   /** Analyses not run at all for the candidate (`gaze`, `posture`, `delivery-pace`). */
   accommodations: accommodationsSchema.default([]),
+  /** The interview plan (validated by `parsePlan`: `invalid_plan`, `plan_too_large`). */
+  plan: z.unknown().optional(),
 });
 
 const tokenBody = z.strictObject({
@@ -181,7 +192,9 @@ export function createApp(deps: AppDeps): Hono {
     requireAdmin(config.adminToken, credentials),
     validateJson(createSessionBody),
     async (c) => {
-      const { title, allowOptOut, accommodations } = c.req.valid('json');
+      const { title, allowOptOut, accommodations, plan: rawPlan } = c.req.valid('json');
+      const plan = rawPlan === undefined ? undefined : parsePlan(rawPlan);
+      if (plan && !deps.plans) throw new ApiError('invalid_plan', 'this server does not store plans');
       const invites: Record<Role, string> = { candidate: generateInvite(), interviewer: generateInvite() };
       const session = await store.createSession({
         roomName: `interview-${randomBytes(12).toString('base64url')}`,
@@ -194,6 +207,7 @@ export function createApp(deps: AppDeps): Hono {
         },
         createdAt: clock(),
       });
+      if (plan && deps.plans) await savePlanAtCreation(deps.plans, session.id, plan);
       const link = (role: Role) => {
         const url = new URL(`${config.webPublicUrl}/join`);
         url.search = new URLSearchParams({ session: session.id, role, invite: invites[role] }).toString();
@@ -266,6 +280,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api', reportRoutes(store, credentials));
   app.route('/api', auditRoutes({ store, credentials, clock }));
   app.route('/api', sessionRoutes({ store, credentials, rooms, clock, logger }));
+  if (deps.plans) app.route('/api', planRoutes(store, deps.plans, credentials));
   if (deps.data)
     app.route('/api', dataRoutes(deps.data, { adminToken: config.adminToken, credentials, clock, logger }));
 

@@ -13,6 +13,9 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_attempts: 429,
+  invalid_plan: 400,
+  plan_too_large: 413,
+  plan_conflict: 409,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
 

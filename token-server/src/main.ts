@@ -1,4 +1,4 @@
-import { describeUrl, InterviewStore, openDatabase } from '@interview-helper/storage';
+import { describeUrl, InterviewStore, openDatabase, PlanStore } from '@interview-helper/storage';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, usesDevCredentials } from './config.js';
 import { dataServices } from './data-routes.js';
@@ -23,7 +23,12 @@ async function main(): Promise<void> {
   }
 
   const data = dataServices(database.db, config);
-  const app = createApp({ store: new InterviewStore(database.db), config, data });
+  const app = createApp({
+    store: new InterviewStore(database.db),
+    plans: new PlanStore(database.db),
+    config,
+    data,
+  });
   const retention = startRetention(data);
   const server = listen(app, {
     hostname: config.host,

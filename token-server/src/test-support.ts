@@ -1,4 +1,4 @@
-import { InterviewStore, type OpenedDatabase, openDatabase } from '@interview-helper/storage';
+import { InterviewStore, type OpenedDatabase, openDatabase, PlanStore } from '@interview-helper/storage';
 import { type AppDeps, createApp, type Logger } from './app.js';
 import { loadConfig, type TokenServerConfig } from './config.js';
 import { AttemptLimiter } from './rate-limit.js';
@@ -82,7 +82,8 @@ export async function openTestApp(deps: Partial<AppDeps> = {}): Promise<{
   const store = new InterviewStore(database.db);
   const logger = capturingLogger();
   const rooms = recordingRooms();
-  const app = createApp({ store, config, logger, rooms, limiter: lenientLimiter(), ...deps });
+  const plans = new PlanStore(database.db);
+  const app = createApp({ store, plans, config, logger, rooms, limiter: lenientLimiter(), ...deps });
   return { app, store, database, logger, rooms };
 }
 

@@ -78,6 +78,22 @@ export function describeAgentMessage(message: AgentMessage, key: string): FeedEn
         at: message.at,
       };
     }
+    case 'plan':
+      return {
+        key,
+        type: 'plan',
+        title: `plan r${message.revision}`,
+        detail: `${message.plan.items.length} items, ${message.plan.durationMinutes} min`,
+        at: message.updatedAt,
+      };
+    case 'coverage':
+      return {
+        key,
+        type: 'coverage',
+        title: 'coverage',
+        detail: `${message.items.length - message.itemsLeft} of ${message.items.length} asked, ${message.minutesLeft} min left`,
+        at: message.at,
+      };
   }
 }
 

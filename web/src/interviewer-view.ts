@@ -10,6 +10,7 @@ import { ConductPanel } from './conduct-panel.js';
 import { h } from './dom.js';
 import { type HintAction, HintsPanel, SignalIndex } from './hints-panel.js';
 import { findAgent, findCandidate } from './participants.js';
+import { PlanPanel } from './plan-panel.js';
 import { sendToAgent } from './send.js';
 import { onAgentPayload } from './session.js';
 import { onTranscript } from './transcript.js';
@@ -32,6 +33,9 @@ export class InterviewerView {
   readonly #transcript = new TranscriptPanel();
   readonly #transcriptionStatus = new TranscriptionStatusBanner();
   readonly #conduct = new ConductPanel();
+  readonly #plan = new PlanPanel((plan) =>
+    sendToAgent(this.#room, { v: PROTOCOL_VERSION, type: 'plan-update', plan }),
+  );
   readonly #charts = new Charts();
   readonly #video = h('video', {
     muted: true,
@@ -87,6 +91,7 @@ export class InterviewerView {
           ),
           this.#conduct.element,
           this.#hints.element,
+          this.#plan.element,
           this.#charts.element,
           h('details', { className: 'raw' }, h('summary', {}, 'All assistant messages'), this.#messages),
         ),
@@ -128,6 +133,8 @@ export class InterviewerView {
       this.#transcriptionStatus.update(result.message.transcription);
     if (result.ok && result.message.type === 'conduct')
       this.#conduct.add(result.message, this.#room.localParticipant.identity);
+    if (result.ok && result.message.type === 'plan') this.#plan.setPlan(result.message);
+    if (result.ok && result.message.type === 'coverage') this.#plan.setCoverage(result.message);
     if (result.ok && result.message.type === 'hint')
       this.#hints.add(result.message, this.#signals.evidence(result.message));
     this.#messages.replaceChildren(

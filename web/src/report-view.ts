@@ -1,4 +1,5 @@
 import { h } from './dom.js';
+import { planReportSections } from './plan-report.js';
 import { fetchReport, metricRows, type SessionReport } from './report.js';
 
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString() : '–');
@@ -23,9 +24,13 @@ export class ReportView {
   readonly element: HTMLElement;
   readonly #status = h('p', { className: 'status', testid: 'report-status', role: 'status' });
   readonly #body = h('div', {});
+  readonly #session: string;
+  readonly #invite: string;
 
   constructor(session: string, invite: string, options: Partial<ReportViewOptions> = {}) {
     const opts = { ...defaultOptions, ...options };
+    this.#session = session;
+    this.#invite = invite;
     this.element = h(
       'section',
       { className: 'report', testid: 'report', attrs: { 'data-state': 'waiting' } },
@@ -68,6 +73,7 @@ export class ReportView {
         'report-metrics',
         h('dl', {}, ...metricRows(report).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
       ),
+      ...(report.plan ? planReportSections(report.plan, this.#session, this.#invite) : []),
       section(
         'Timeline',
         'report-timeline',

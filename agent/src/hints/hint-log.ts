@@ -70,6 +70,11 @@ export class HintLog {
     return new HintLog(borrowed, sessionId, log);
   }
 
+  /** The database the session's records are in (the plan section of the report reads it). */
+  get database(): Database {
+    return this.#opened.db;
+  }
+
   async #try<T>(what: string, fn: () => Promise<T>, fallback: T): Promise<T> {
     try {
       return await fn();

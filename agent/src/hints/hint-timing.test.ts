@@ -34,6 +34,7 @@ const FACTS: Record<TriggerKind, HintTrigger['facts']> = {
     line: 3,
     revision: 2,
   },
+  'plan-time': { itemsLeft: 2, itemsTotal: 5, minutesLeft: 12, minutesNeeded: 18, notAsked: 'a,b' },
 };
 
 /** A trigger of `kind` dated `atMs` after T0. */

@@ -38,6 +38,8 @@ export const defaultHintTiming: HintTimingTable = {
   'code-review': { priority: PRIORITY.low, validSeconds: 60, untilSpeech: false },
   // Worth asking while the candidate is still on that code and that claim.
   'code-claim': { priority: PRIORITY.medium, validSeconds: 30, untilSpeech: false },
+  // Items left against the clock: true until the next item is asked; a minute is enough to act on it.
+  'plan-time': { priority: PRIORITY.medium, validSeconds: 60, untilSpeech: false },
 };
 
 /** Keys of a trigger's settings that set its timing rather than its thresholds. */

@@ -1,5 +1,6 @@
 import type { SignalMessage } from '@interview-helper/protocol';
 import type { logger } from '../log.js';
+import { readPlanReport } from '../plan/notes.js';
 import { buildReport } from '../report/build.js';
 import type { ClaudeHintWriter } from './claude.js';
 import type { HintLog } from './hint-log.js';
@@ -29,6 +30,12 @@ export async function writeSessionReport(
     hints,
     transcript,
   });
+  // the plan's coverage, notes per item and the scorecard draft, when the session has a plan
+  const plan = await readPlanReport(store.database, sessionId).catch((err: unknown) => {
+    log.error({ err }, 'could not build the plan section of the report');
+    return undefined;
+  });
+  if (plan) report.plan = plan;
   if (llm) {
     try {
       report.summary = { source: 'llm', text: await llm.summarise(report) };

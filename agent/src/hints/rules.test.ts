@@ -24,6 +24,11 @@ const facts: HintTrigger['facts'] = {
   probe: 'the loop bound reaches the length itself: ask what happens at the last index',
   claim: 'this is O(n)',
   observed: 'the loop on line 12 runs inside the loop on line 10',
+  itemsLeft: 2,
+  itemsTotal: 5,
+  minutesLeft: 12,
+  minutesNeeded: 18,
+  notAsked: 'testing,api-errors',
 };
 
 describe('RuleHintWriter', () => {

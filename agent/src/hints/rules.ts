@@ -1,3 +1,4 @@
+import { planTimeTemplate } from './plan-trigger.js';
 import type { Facts, HintDraft, HintTrigger } from './trigger.js';
 
 type Template = (f: Facts) => { minimal: string; normal: string; follow?: string };
@@ -66,6 +67,7 @@ const TEMPLATES: Record<HintTrigger['kind'], Template> = {
     minimal: `Check the claim against line ${f.line}.`,
     normal: `The candidate said "${f.claim}"; in the code pad (revision ${f.revision}) ${f.observed}. Ask: "${f.probe}"`,
   }),
+  'plan-time': planTimeTemplate,
 };
 
 /** One trigger of a merged hint, with its facts as last observed and whether what it describes has ended. */

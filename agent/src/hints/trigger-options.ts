@@ -27,6 +27,8 @@ export interface TriggerOptions {
   'code-review': { enabled: boolean };
   /** The candidate's claim about their code (complexity, empty input, space) that the code pad contradicts. */
   'code-claim': { enabled: boolean; windowSeconds: number };
+  /** The interview plan's time left no longer covers the items not yet asked. */
+  'plan-time': { enabled: boolean };
 }
 
 export type TriggerKind = keyof TriggerOptions;
@@ -42,6 +44,7 @@ export const defaultTriggerOptions: TriggerOptions = {
   'answer-end': { enabled: true, minAnswerSeconds: 8 },
   'code-review': { enabled: true },
   'code-claim': { enabled: true, windowSeconds: 120 },
+  'plan-time': { enabled: true },
 };
 
 export const TRIGGER_KINDS = Object.keys(defaultTriggerOptions) as TriggerKind[];

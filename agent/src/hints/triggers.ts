@@ -1,6 +1,7 @@
 import type { SignalKind, SignalMessage, SignalOf } from '@interview-helper/protocol';
 import { CodeClaimTrigger } from './code-claims.js';
 import { type CodeIssue, reviewCode } from './code-review.js';
+import { planTimeTrigger } from './plan-trigger.js';
 import type { Facts, HintTrigger } from './trigger.js';
 import type { TriggerKind, TriggerOptions } from './trigger-options.js';
 
@@ -18,6 +19,7 @@ export const TRIGGER_INPUTS = {
   'fast-speech': ['speech-rate', 'delivery'],
   monotone: ['monotone'],
   'code-idle': ['speech-segment'],
+  'plan-time': ['plan-coverage'],
 } as const satisfies Partial<Record<TriggerKind, readonly SignalKind[]>>;
 
 const STUCK =
@@ -129,6 +131,9 @@ export class TriggerEngine {
           (s.values.monotone || s.values.semitoneSpread <= o.monotone.maxPitchSemitones)
         )
           out.push(base('monotone', { pitchSemitones: round1(s.values.semitoneSpread) }, 0.6));
+        break;
+      case 'plan-coverage':
+        if (o['plan-time'].enabled) out.push(...planTimeTrigger(s));
         break;
     }
     void now;

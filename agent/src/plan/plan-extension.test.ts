@@ -1,0 +1,211 @@
+import {
+  PROTOCOL_VERSION,
+  planReportSchema,
+  type SignalMessage,
+  sessionReportSchema,
+} from '@interview-helper/protocol';
+import {
+  hashInvite,
+  InterviewStore,
+  type OpenedDatabase,
+  openDatabase,
+  PlanStore,
+} from '@interview-helper/storage';
+import type { Room } from '@livekit/rtc-node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SessionBus, type TranscriptEvent } from '../bus/session-bus.js';
+import { ClientInbox, type InboxMessage, type Rejection } from '../messaging/inbox.js';
+import { InterviewerPublisher } from '../messaging/publisher.js';
+import { FakeRoom, until } from '../messaging/testing.js';
+import type { SessionContext } from '../session/extension.js';
+import { readPlanReport } from './notes.js';
+import { PlanExtension } from './plan-extension.js';
+import { examplePlan } from './testing.js';
+
+const plan = examplePlan('backend-coding');
+
+describe('PlanExtension', () => {
+  let opened: OpenedDatabase;
+  let room: FakeRoom;
+  let bus: SessionBus;
+  let signals: SignalMessage[];
+  let ctx: SessionContext;
+  let sessionId: string;
+  let ext: PlanExtension;
+
+  beforeEach(async () => {
+    opened = await openDatabase();
+    const session = await new InterviewStore(opened.db).createSession({
+      roomName: 'room-plan',
+      candidateInviteHash: hashInvite('c'),
+      interviewerInviteHash: hashInvite('i'),
+    });
+    sessionId = session.id;
+    await new PlanStore(opened.db).setPlan(sessionId, plan, 'create');
+    room = new FakeRoom();
+    room.join('interviewer-1', 'interviewer');
+    room.join('candidate-1', 'candidate');
+    bus = new SessionBus((err) => {
+      throw err;
+    });
+    signals = [];
+    ctx = {
+      sessionId,
+      room: room as unknown as Room,
+      publisher: new InterviewerPublisher(room as unknown as Room),
+      recorder: {
+        presence: async () => {},
+        signals: async () => {},
+        hintFeedback: async () => false,
+        close: async () => {},
+        database: opened.db,
+      },
+      bus,
+      turns: { watchPause: () => () => {} },
+      candidate: () => 'candidate-1',
+      emitSignal: (draft, source) => {
+        const s = {
+          v: PROTOCOL_VERSION,
+          type: 'signal',
+          id: `sig_${signals.length}`,
+          sessionId,
+          ...source,
+          ...draft,
+        };
+        signals.push(s as SignalMessage);
+        return s as SignalMessage;
+      },
+    };
+    ext = new PlanExtension({ tickMs: 50, pollMs: 100 });
+    await ext.start(ctx);
+  });
+  afterEach(async () => {
+    await ext.close();
+    await opened.close();
+  });
+
+  const sent = (type: string) => room.agentMessages().filter((m) => m.message.type === type);
+  const say = (id: string, role: 'candidate' | 'interviewer', text: string, start: number, end: number) => {
+    const segment: TranscriptEvent = {
+      id,
+      speaker: { identity: `${role}-1`, role, trackSid: `TR_${role}` },
+      text,
+      start,
+      end,
+      status: 'ok',
+    };
+    bus.emit({ type: 'transcript', segment });
+  };
+  const coverage = () =>
+    sent('coverage').at(-1)?.message as { items: { id: string; status: string }[] } | undefined;
+
+  it('sends the plan and live coverage to interviewers only, from both speakers’ transcript', async () => {
+    await until('plan sent', () => sent('plan')[0]);
+    for (const m of room.agentMessages()) expect(m.to).toEqual(['interviewer-1']);
+    const t0 = Date.now();
+    say('seg-i1', 'interviewer', 'How would you test this function?', t0, t0 + 2000);
+    say(
+      'seg-c1',
+      'candidate',
+      'I would test the empty list first, then a list without duplicates.',
+      t0 + 3000,
+      t0 + 7000,
+    );
+    await until('answered', () =>
+      coverage()?.items.find((i) => i.id === 'testing' && i.status === 'answered') ? true : undefined,
+    );
+    const last = sent('coverage').at(-1)?.message as {
+      current: string;
+      items: {
+        id: string;
+        askedSegmentId?: string;
+        evidence: { segmentId: string }[];
+        candidateSeconds: number;
+      }[];
+    };
+    expect(last.current).toBe('testing');
+    const testing = last.items.find((i) => i.id === 'testing');
+    expect(testing).toMatchObject({ askedSegmentId: 'seg-i1', candidateSeconds: 4 });
+    expect(testing?.evidence.map((e) => e.segmentId)).toEqual(['seg-c1']);
+    // the report's plan section: notes with the statement and a scorecard draft without a score
+    await ext.close();
+    const report = await readPlanReport(opened.db, sessionId);
+    expect(planReportSchema.parse(report)).toEqual(report);
+    expect(report?.items.find((i) => i.id === 'testing')?.notes[0]).toMatchObject({
+      segmentId: 'seg-c1',
+      offsetSeconds: 3,
+    });
+    const quality = report?.scorecard.competencies.find((c) => c.competency === 'Code quality');
+    expect(quality).toMatchObject({ score: null, items: ['testing'] });
+    expect(quality?.observation).toMatch(/Asked 1 of 1 planned question; the candidate spoke 4 s/);
+    expect(report?.notAsked).toEqual(['warmup-background', 'coding-duplicates', 'complexity', 'api-errors']);
+    expect(sessionReportSchema.shape.plan.parse(report)).toBeTruthy();
+  });
+
+  it('takes a plan edit from an interviewer, refuses one from the candidate, and picks up API edits', async () => {
+    await until('plan sent', () => sent('plan')[0]);
+    const edited = { ...plan, durationMinutes: 20 };
+    const msg = JSON.stringify({ v: PROTOCOL_VERSION, type: 'plan-update', plan: edited });
+    bus.emit({
+      type: 'client-message',
+      message: { message: JSON.parse(msg), sender: { identity: 'candidate-1', role: 'candidate' } },
+    });
+    bus.emit({
+      type: 'client-message',
+      message: { message: JSON.parse(msg), sender: { identity: 'interviewer-1', role: 'interviewer' } },
+    });
+    const update = await until('edited plan sent', () => sent('plan').find((m) => m.message.revision === 2));
+    expect(update.message).toMatchObject({ updatedBy: 'interviewer-1', plan: { durationMinutes: 20 } });
+    expect(sent('plan').some((m) => m.message.updatedBy === 'candidate-1')).toBe(false);
+    expect((await new PlanStore(opened.db).getPlan(sessionId))?.updatedBy).toBe('interviewer-1');
+    // an edit through the API (another process writes the table)
+    await new PlanStore(opened.db).setPlan(sessionId, { ...plan, durationMinutes: 25 }, 'api');
+    const api = await until('API edit sent', () => sent('plan').find((m) => m.message.revision === 3));
+    expect(api.message).toMatchObject({ updatedBy: 'api', plan: { durationMinutes: 25 } });
+  });
+
+  it('signals when the time left cannot cover the items left', async () => {
+    const tiny = {
+      durationMinutes: 1,
+      items: [
+        { id: 'a', competency: 'X', question: 'Tell me about caching?', keywords: ['caching'], minutes: 0.5 },
+        { id: 'b', competency: 'X', question: 'Tell me about queues?', keywords: ['queues'], minutes: 0.5 },
+      ],
+    };
+    await new PlanStore(opened.db).setPlan(sessionId, tiny, 'api');
+    await until('tiny plan', () => sent('plan').find((m) => m.message.revision === 2));
+    // started 40 s ago: 20 s left, 60 s planned for the two items → short
+    bus.emit({
+      type: 'speech-start',
+      speaker: { identity: 'x', role: 'interviewer', trackSid: 't' },
+      at: Date.now() - 40_000,
+    });
+    const short = await until('plan-coverage signal', () => signals.find((s) => s.kind === 'plan-coverage'));
+    expect(short.values).toMatchObject({ itemsTotal: 2, itemsLeft: 2, timeShort: true, notAsked: 'a,b' });
+  });
+
+  it('refuses a plan edit sent by the candidate at the inbox (logged, never applied)', async () => {
+    const rejected: Rejection[] = [];
+    const accepted: InboxMessage[] = [];
+    const inbox = new ClientInbox(room as unknown as Room, {
+      onMessage: (m) => {
+        accepted.push(m);
+      },
+      onReject: (r) => rejected.push(r),
+    });
+    inbox.start();
+    const edit = JSON.stringify({
+      v: PROTOCOL_VERSION,
+      type: 'plan-update',
+      plan: { ...plan, durationMinutes: 5 },
+    });
+    room.sendPacket('candidate-1', edit);
+    room.sendPacket('interviewer-1', edit);
+    await until('interviewer edit accepted', () => accepted[0]);
+    expect(rejected).toEqual([
+      { sender: 'candidate-1', code: 'forbidden', detail: 'plan-update messages are for interviewers only' },
+    ]);
+    expect(accepted.map((m) => m.sender.identity)).toEqual(['interviewer-1']);
+    inbox.stop();
+  });
+});
