@@ -16,6 +16,7 @@ import { ROOT } from '../fixtures/paths.js';
 import { loadScenario } from './load.js';
 import { formatTable } from './match.js';
 import { replay, rescore, type ScenarioRun } from './run.js';
+import { readJson, recipeSchema } from './scenario.js';
 
 /** The scenarios shipped with the repository. */
 export const SCENARIOS_DIR = join(ROOT, 'test/replay/scenarios');
@@ -24,6 +25,10 @@ export const shippedScenarios = () =>
     .filter((d) => d.isDirectory())
     .map((d) => join(SCENARIOS_DIR, d.name))
     .sort();
+
+/** The shipped scenarios the test suite plays (all but those marked `benchOnly`). */
+export const suiteScenarios = () =>
+  shippedScenarios().filter((dir) => !readJson(join(dir, 'scenario.json'), recipeSchema).benchOnly);
 
 function percentile(xs: number[], p: number): number | null {
   if (!xs.length) return null;

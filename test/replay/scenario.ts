@@ -150,6 +150,11 @@ export const recipeSchema = z.object({
   listenAfterMs: z.number().int().min(0).max(120_000).default(8000),
   /** A second interviewer joins, silent, and records what reaches them (recipient `interviewer-2`). */
   secondInterviewer: z.boolean().default(false),
+  /**
+   * Played by the replay bench only, not by the test suite: its outcome hangs on the recognizer hearing one key
+   * word, so it measures (pass rate, latency) rather than gates.
+   */
+  benchOnly: z.boolean().default(false),
 });
 export type Recipe = z.infer<typeof recipeSchema>;
 
