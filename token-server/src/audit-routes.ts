@@ -1,10 +1,7 @@
-import { DISCLOSURE, safeId } from '@interview-helper/protocol';
+import { DISCLOSURE } from '@interview-helper/protocol';
 import { AuditStore, type InterviewStore } from '@interview-helper/storage';
 import { Hono } from 'hono';
 import type { Credentials } from './credentials.js';
-import { ApiError } from './errors.js';
-
-const sessionId = safeId(128);
 
 /** What {@link auditRoutes} needs. */
 export interface AuditRoutesDeps {
@@ -32,15 +29,7 @@ export function auditRoutes(deps: AuditRoutesDeps): Hono {
   const app = new Hono();
   app.get('/disclosure', (c) => c.json(DISCLOSURE));
   app.get('/sessions/:id/audit', async (c) => {
-    const id = sessionId.safeParse(c.req.param('id'));
-    if (!id.success) throw new ApiError('invalid_request', 'malformed session id');
-    const invite = credentials.bearer(c);
-    credentials.gate(c, id.data);
-    const session = invite ? await store.getSession(id.data) : undefined;
-    if (!session || !credentials.inviteMatches(invite, session.interviewerInviteHash)) {
-      credentials.failed(c, id.data);
-      throw new ApiError('unauthorized', "the session's interviewer invite is required as a bearer token");
-    }
+    const session = await credentials.interviewerSession(c, store);
     const now = clock();
     const download = c.req.query('download') === '1';
     // The read is recorded first, so the log handed out contains it.

@@ -1,9 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { inviteMatches } from '@interview-helper/storage';
+import { safeId } from '@interview-helper/protocol';
+import { type InterviewStore, inviteMatches, type SessionRow } from '@interview-helper/storage';
 import type { Context } from 'hono';
 import { ApiError } from './errors.js';
 import type { AddressOf } from './guards.js';
 import type { AttemptLimiter } from './rate-limit.js';
+
+const sessionId = safeId(128);
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
@@ -55,5 +58,23 @@ export class Credentials {
   /** Whether `presented` is the invite whose hash is `expectedHash` (constant time). */
   inviteMatches(presented: string, expectedHash: string): boolean {
     return presented.length > 0 && inviteMatches(presented, expectedHash);
+  }
+
+  /**
+   * The session of the route's `:id` whose interviewer invite is the bearer token: `invalid_request` for an id no
+   * session can have, `too_many_attempts` while this client or session may not try, and `unauthorized` (a failed
+   * attempt) for no or a wrong invite and for an unknown session alike, so ids cannot be probed.
+   */
+  async interviewerSession(c: Context, store: InterviewStore): Promise<SessionRow> {
+    const id = sessionId.safeParse(c.req.param('id'));
+    if (!id.success) throw new ApiError('invalid_request', 'malformed session id');
+    const invite = this.bearer(c);
+    this.gate(c, id.data);
+    const session = invite ? await store.getSession(id.data) : undefined;
+    if (!session || !this.inviteMatches(invite, session.interviewerInviteHash)) {
+      this.failed(c, id.data);
+      throw new ApiError('unauthorized', "the session's interviewer invite is required as a bearer token");
+    }
+    return session;
   }
 }

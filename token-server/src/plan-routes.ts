@@ -3,23 +3,14 @@ import {
   interviewPlanSchema,
   MAX_PLAN_BYTES,
   planReportSchema,
-  safeId,
   scorecardJson,
   scorecardMarkdown,
 } from '@interview-helper/protocol';
-import {
-  AuditStore,
-  type InterviewStore,
-  type PlanStore,
-  type SessionRow,
-  StorageError,
-} from '@interview-helper/storage';
-import { type Context, Hono } from 'hono';
+import { AuditStore, type InterviewStore, type PlanStore, StorageError } from '@interview-helper/storage';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Credentials } from './credentials.js';
 import { ApiError } from './errors.js';
-
-const sessionId = safeId(128);
 
 /**
  * Validates a plan from a request body: `invalid_plan` (400) naming the first problems, `plan_too_large` (413)
@@ -49,24 +40,6 @@ const putBody = z.object({
   revision: z.number().int().positive().optional(),
 });
 
-/** The session whose interviewer invite is the bearer token; `unauthorized` otherwise (also for unknown ids). */
-async function interviewerSession(
-  store: InterviewStore,
-  credentials: Credentials,
-  c: Context,
-): Promise<SessionRow> {
-  const id = sessionId.safeParse(c.req.param('id'));
-  if (!id.success) throw new ApiError('invalid_request', 'malformed session id');
-  const invite = credentials.bearer(c);
-  credentials.gate(c, id.data);
-  const session = invite ? await store.getSession(id.data) : undefined;
-  if (!session || !credentials.inviteMatches(invite, session.interviewerInviteHash)) {
-    credentials.failed(c, id.data);
-    throw new ApiError('unauthorized', "the session's interviewer invite is required as a bearer token");
-  }
-  return session;
-}
-
 const planBody = (p: { revision: number; plan: unknown; updatedAt: Date; updatedBy: string }) => ({
   revision: p.revision,
   plan: p.plan,
@@ -88,7 +61,7 @@ export function planRoutes(store: InterviewStore, plans: PlanStore, credentials:
   const app = new Hono();
   const audit = new AuditStore(store.database);
   app.get('/sessions/:id/plan', async (c) => {
-    const session = await interviewerSession(store, credentials, c);
+    const session = await credentials.interviewerSession(c, store);
     const stored = await plans.getPlan(session.id);
     if (!stored) throw new ApiError('not_found', 'this session has no plan');
     c.header('cache-control', 'no-store');
@@ -96,7 +69,7 @@ export function planRoutes(store: InterviewStore, plans: PlanStore, credentials:
   });
 
   app.put('/sessions/:id/plan', async (c) => {
-    const session = await interviewerSession(store, credentials, c);
+    const session = await credentials.interviewerSession(c, store);
     if (session.endedAt) throw new ApiError('session_ended', 'this interview session has ended');
     const raw = await c.req.json().catch(() => {
       throw new ApiError('invalid_request', 'the body must be JSON: { "plan": { … } }');
@@ -125,7 +98,7 @@ export function planRoutes(store: InterviewStore, plans: PlanStore, credentials:
   });
 
   app.get('/sessions/:id/scorecard', async (c) => {
-    const session = await interviewerSession(store, credentials, c);
+    const session = await credentials.interviewerSession(c, store);
     const format = c.req.query('format') ?? 'json';
     if (format !== 'json' && format !== 'md')
       throw new ApiError('invalid_request', 'format must be "json" or "md"');
