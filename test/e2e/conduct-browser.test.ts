@@ -87,7 +87,7 @@ describe('conduct notes in the web client', () => {
       'the protected-topic warning in the conduct panel',
       () =>
         page.waitForSelector('[data-testid="conduct-note"][data-kind="protected-topic"]', {
-          timeout: 120_000,
+          timeout: 90_000,
         }),
       'the interviewer transcript should show the question',
     );

@@ -29,13 +29,27 @@ export class DevicePreview {
   #camera: LocalVideoTrack | undefined;
   #microphone: LocalAudioTrack | undefined;
   #analyser: ReturnType<typeof createAudioAnalyser> | undefined;
+  #started: Promise<UserFacingError[]> | undefined;
 
   constructor(options: Partial<DevicePreviewOptions> = {}) {
     this.#opts = { ...defaultOptions, ...options };
   }
 
   /** Opens camera and microphone independently; returns one error per device that failed. */
-  async start(): Promise<UserFacingError[]> {
+  start(): Promise<UserFacingError[]> {
+    this.#started ??= this.#open();
+    return this.#started;
+  }
+
+  /**
+   * Resolves once the devices asked for by {@link start} are open or refused (at once when it was never
+   * called): joining waits for it, so a quick Join never publishes a room without the camera and microphone.
+   */
+  async ready(): Promise<void> {
+    await this.#started?.catch(() => undefined);
+  }
+
+  async #open(): Promise<UserFacingError[]> {
     const [camera, microphone] = await Promise.allSettled([
       createLocalVideoTrack({ resolution: this.#opts.resolution }),
       createLocalAudioTrack({ echoCancellation: true, noiseSuppression: true }),

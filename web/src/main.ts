@@ -75,6 +75,8 @@ async function join(
   playRemoteAudio(room, audio);
   const warnings: UserFacingError[] = [];
   try {
+    // A Join pressed while the devices are still opening waits for them: the room gets camera and microphone.
+    await preview.ready();
     await joinRoom(room, grant, preview.tracks, (warning) => warnings.push(warning));
   } catch (error) {
     await room.disconnect();
