@@ -79,7 +79,10 @@ describe('backbone: a real interview room end to end', () => {
     // Stats reach the interviewer and the agent publishes its state.
     const stats = await waitFor('stats', () => interviewer.messages.find((m) => m.type === 'stats'));
     expect(stats.type === 'stats' && stats.candidate).toBe(candidate.identity);
-    expect(agent.attributes[AGENT_STATE_ATTRIBUTE]).toBe('analysing');
+    // The state attribute travels on the signalling channel, apart from the data packets: wait for it.
+    await waitFor('the agent state analysing', () =>
+      agent.attributes[AGENT_STATE_ATTRIBUTE] === 'analysing' ? true : undefined,
+    );
 
     // Interviewer-addressed messages reach the interviewer and never the candidate.
     expect(interviewer.invalid).toBe(0);

@@ -108,7 +108,8 @@ describe('consent and accommodations through the real stack', () => {
         ? true
         : undefined,
     );
-    expect(agentState(interviewer)).toBe('analysing');
+    // The state attribute travels on the signalling channel, the signals as data: either may arrive first.
+    await waitFor('the agent analysing', () => (agentState(interviewer) === 'analysing' ? true : undefined));
     await send(candidate.room, { v: PROTOCOL_VERSION, type: 'consent', granted: false });
     await waitFor('the agent waiting for consent again', () =>
       agentState(interviewer) === 'waiting-for-consent' ? true : undefined,
