@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, MIGRATION_LOCK_KEY, MIGRATIONS_FOLDER, openDatabase } from './database.js';
 import { StorageError } from './errors.js';
 import { hashInvite } from './invites.js';
 import { InterviewStore } from './store.js';
-import { createTemporaryDatabase, type TemporaryDatabase, testPostgresUrl } from './testing.js';
+import { createTemporaryDatabase, rowsOf, type TemporaryDatabase, testPostgresUrl } from './testing.js';
 
 const TABLES = [
   'audit_events',
@@ -29,14 +29,8 @@ const MIGRATIONS = (
   JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] }
 ).entries.length;
 
-/** Rows of a raw query: postgres.js returns an array, PGlite `{ rows }`. */
-async function query<T>(db: Database, q: SQL): Promise<T[]> {
-  const result = (await db.execute(q)) as unknown;
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
-
 async function tableNames(db: Database): Promise<string[]> {
-  const rows = await query<{ table_name: string }>(
+  const rows = await rowsOf<{ table_name: string }>(
     db,
     sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
   );
@@ -44,7 +38,7 @@ async function tableNames(db: Database): Promise<string[]> {
 }
 
 async function appliedMigrations(db: Database): Promise<number> {
-  const rows = await query<{ n: number }>(
+  const rows = await rowsOf<{ n: number }>(
     db,
     sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
   );
@@ -107,7 +101,7 @@ describe.runIf('url' in pg)('openDatabase with PostgreSQL', () => {
       if (!first) throw new Error('no database');
       expect(await tableNames(first.db)).toEqual(TABLES);
       expect(await appliedMigrations(first.db)).toBe(MIGRATIONS);
-      const held = await query<{ n: number }>(
+      const held = await rowsOf<{ n: number }>(
         first.db,
         sql`select count(*)::int as n from pg_locks where locktype = 'advisory'`,
       );

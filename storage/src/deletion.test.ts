@@ -8,14 +8,9 @@ import { hashInvite } from './invites.js';
 import { EXPORT_FORMAT, SessionExporter } from './session-export.js';
 import { SESSION_TABLES } from './session-tables.js';
 import { InterviewStore } from './store.js';
-import { storageTargets } from './testing.js';
+import { rowsMentioning, rowsOf, storageTargets } from './testing.js';
 
 const T0 = Date.UTC(2026, 10, 2, 10, 0, 0);
-
-async function rowsOf<T>(db: Database, query: Parameters<Database['execute']>[0]): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown;
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
 
 /** A session with rows in every table: two candidate stays, an interviewer, signals, a hint, speech, a report. */
 async function seed(store: InterviewStore, createdAt = T0) {
@@ -92,27 +87,10 @@ describe.each(storageTargets())('SessionDeletion on $name', (target) => {
   });
   afterAll(() => cleanup?.());
 
-  /** Rows of every table of the database whose text (any column) contains `needle`, per table. */
-  async function rowsMentioning(needle: string): Promise<Record<string, number>> {
-    const tables = await rowsOf<{ name: string }>(
-      db,
-      sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
-    );
-    const found: Record<string, number> = {};
-    for (const { name } of tables) {
-      const [row] = await rowsOf<{ n: number }>(
-        db,
-        sql`select count(*)::int as n from ${sql.identifier(name)} t where t::text like ${`%${needle}%`}`,
-      );
-      if (row && row.n > 0) found[name] = row.n;
-    }
-    return found;
-  }
-
   it('deletes every row of the session and keeps only the receipt', async () => {
     const kept = await seed(store);
     const { session, tag, who } = await seed(store);
-    const before = await rowsMentioning(tag);
+    const before = await rowsMentioning(db, tag);
     expect(Object.keys(before).sort()).toEqual(
       ['hints', 'participants', 'session_reports', 'sessions', 'signals', 'transcript_segments'].sort(),
     );
@@ -149,13 +127,15 @@ describe.each(storageTargets())('SessionDeletion on $name', (target) => {
 
     // Nothing in any table mentions the session, its room, its people or its words, except the receipt.
     for (const needle of [session.id, session.roomName]) {
-      expect(await rowsMentioning(needle)).toEqual({ deletion_receipts: 1 });
+      expect(await rowsMentioning(db, needle)).toEqual({ deletion_receipts: 1 });
     }
     for (const needle of [tag, who.candidate, who.interviewer, `answer ${tag}`, `Backend ${tag}`]) {
-      expect(await rowsMentioning(needle), needle).toEqual(needle === tag ? { deletion_receipts: 1 } : {});
+      expect(await rowsMentioning(db, needle), needle).toEqual(
+        needle === tag ? { deletion_receipts: 1 } : {},
+      );
     }
     // The other session is untouched.
-    expect(await rowsMentioning(kept.tag)).toEqual({
+    expect(await rowsMentioning(db, kept.tag)).toEqual({
       hints: 1,
       participants: 3,
       session_reports: 1,
@@ -218,7 +198,7 @@ describe.each(storageTargets())('SessionDeletion on $name', (target) => {
       ])
       .catch((e: unknown) => e);
     expect((late as StorageError).code).toBe('session_not_found');
-    expect(await rowsMentioning(session.id)).toEqual({ deletion_receipts: 1 });
+    expect(await rowsMentioning(db, session.id)).toEqual({ deletion_receipts: 1 });
   });
 
   it('refuses an empty or overlong requestedBy without deleting', async () => {

@@ -4,15 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from './database.js';
 import * as schema from './schema.js';
 import { RETAINED_TABLES, SESSION_TABLES } from './session-tables.js';
-import { storageTargets } from './testing.js';
+import { rowsOf, storageTargets } from './testing.js';
 
 const listed = new Set([...SESSION_TABLES.map((t) => t.name), ...RETAINED_TABLES]);
-
-/** Rows of a raw query from either driver. */
-async function rowsOf<T>(db: Database, query: Parameters<Database['execute']>[0]): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown;
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
 
 describe('SESSION_TABLES (what deletion and the candidate export walk)', () => {
   it('lists every schema table with a session_id column, except the deletion receipts', () => {

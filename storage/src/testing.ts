@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { type SQL, sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { describeUrl, type OpenedDatabase, openDatabase } from './database.js';
+import { type Database, describeUrl, type OpenedDatabase, openDatabase } from './database.js';
 import { sqlState } from './errors.js';
 
 /** A database created for one test run, and how to drop it. */
@@ -104,4 +105,27 @@ export function storageTargets(): StorageTarget[] {
     });
   }
   return targets;
+}
+
+/** Rows of a raw query from either driver (postgres.js returns an array, PGlite `{ rows }`). */
+export async function rowsOf<T>(db: Database, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/** Rows per table (every table of the database) whose text, any column, contains `needle`. */
+export async function rowsMentioning(db: Database, needle: string): Promise<Record<string, number>> {
+  const tables = await rowsOf<{ name: string }>(
+    db,
+    sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+  );
+  const found: Record<string, number> = {};
+  for (const { name } of tables) {
+    const [row] = await rowsOf<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from ${sql.identifier(name)} t where t::text like ${`%${needle}%`}`,
+    );
+    if (row && row.n > 0) found[name] = row.n;
+  }
+  return found;
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type OpenedDatabase, openDatabase } from '@interview-helper/storage';
+import { rowsMentioning, rowsOf } from '@interview-helper/storage/testing';
 import { RoomEvent } from '@livekit/rtc-node';
 import { sql } from 'drizzle-orm';
 import { RoomServiceClient } from 'livekit-server-sdk';
@@ -13,11 +14,6 @@ import { freePort, type Stack, startStack } from './harness/stack.js';
 const SPEECH = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav');
 const ADMIN_TOKEN = 'e2e-admin-token-for-deletion';
 
-async function rowsOf<T>(db: OpenedDatabase, query: ReturnType<typeof sql>): Promise<T[]> {
-  const result = (await db.db.execute(query)) as unknown;
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
-
 /** Polls an async condition every 200 ms until it holds, or fails after `timeoutMs`. */
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -25,23 +21,6 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** Rows per table (every table of the database) whose text contains `needle`. */
-async function rowsMentioning(db: OpenedDatabase, needle: string): Promise<Record<string, number>> {
-  const tables = await rowsOf<{ name: string }>(
-    db,
-    sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
-  );
-  const found: Record<string, number> = {};
-  for (const { name } of tables) {
-    const [row] = await rowsOf<{ n: number }>(
-      db,
-      sql`select count(*)::int as n from ${sql.identifier(name)} t where t::text like ${`%${needle}%`}`,
-    );
-    if (row && row.n > 0) found[name] = row.n;
-  }
-  return found;
 }
 
 describe('data lifecycle: deleting an interview that ran through the real stack', () => {
@@ -109,12 +88,12 @@ describe('data lifecycle: deleting an interview that ran through the real stack'
       );
       await until('signals stored', async () => {
         const [row] = await rowsOf<{ n: number }>(
-          db,
+          db.db,
           sql`select count(*)::int as n from signals where session_id = ${id}`,
         );
         return (row?.n ?? 0) > 0;
       });
-      const before = await rowsMentioning(db, id);
+      const before = await rowsMentioning(db.db, id);
       expect(before.sessions).toBe(1);
       expect(before.participants).toBeGreaterThanOrEqual(2);
 
@@ -154,9 +133,9 @@ describe('data lifecycle: deleting an interview that ran through the real stack'
       );
 
       // Nothing but the receipt names the session or its room, in any table.
-      expect(await rowsMentioning(db, id)).toEqual({ deletion_receipts: 1 });
-      expect(await rowsMentioning(db, created.session.roomName)).toEqual({ deletion_receipts: 1 });
-      expect(await rowsMentioning(db, candidate.identity)).toEqual({});
+      expect(await rowsMentioning(db.db, id)).toEqual({ deletion_receipts: 1 });
+      expect(await rowsMentioning(db.db, created.session.roomName)).toEqual({ deletion_receipts: 1 });
+      expect(await rowsMentioning(db.db, candidate.identity)).toEqual({});
 
       // Its invites no longer give tokens, and a second deletion answers with the same receipt.
       const token = await fetch(`${stack.tokenServerUrl}/api/token`, {
