@@ -170,7 +170,7 @@ export class TranscriptionExtension implements SessionExtension {
       onDiscard: (id) => sink.discard(id, speaker),
       options: { maxAttempts: settings.maxAttempts, timeoutMs: settings.timeoutMs, ...this.#o.transcriber },
     });
-    const minSilenceMs = STT_VAD_SETTINGS.minSilenceDuration;
+    const minSilenceMs = settings.endSilenceMs ?? STT_VAD_SETTINGS.minSilenceDuration;
     const done = transcriber
       .run(sttSegments(queue, minSilenceMs ? { minSilenceMs } : {}))
       .catch((err) => this.#log.error({ err, track: speaker.trackSid }, 'transcription pipeline failed'));

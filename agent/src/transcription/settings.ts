@@ -21,6 +21,12 @@ export interface AudioSettings {
   apiKey?: string;
   timeoutMs: number;
   maxAttempts: number;
+  /**
+   * Silence that ends a transcription segment (ms): the final is decoded once the speaker has been
+   * quiet this long; speech resuming sooner continues the same segment. Shorter: finals sooner but
+   * sentences split at longer pauses. Optional: the transcriber's default when unset.
+   */
+  endSilenceMs?: number;
   /** Interpreter of the local recognizer; default: the venv `npm run models:fetch` installs. */
   python?: string;
   /** Directory of the Whisper models and the recognizer's venv; default: `models/cache`. */

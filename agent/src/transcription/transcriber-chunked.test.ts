@@ -135,4 +135,46 @@ describe('chunked decoding from the session front end', () => {
     expect(got[0]?.text).toBe(s.requests.map((ms) => `${ms}ms`).join(' '));
     expect(s.requests.reduce((a, b) => a + b, 0)).toBeGreaterThan(3000);
   });
+
+  it('cuts long speech without a pause at a gap between words, so little is left to decode when it ends', async () => {
+    const speaker = { identity: 'cam', role: 'candidate' as const, trackSid: 'TR_c' };
+    const pcm = concat(
+      silence(0.5),
+      espeak(
+        'I would keep a hash map from each user id to the list of their recent events and then walk that list once ' +
+          'to find the longest run of events that are less than five minutes apart from each other',
+      ),
+      silence(1.5),
+    );
+    const samples: AudioSample[] = [];
+    await new AudioFrontEnd({ speaker, bus: new SessionBus(), vad: await loadSilero() }).run(
+      chunks(pcm, 1_000_000),
+      (a) => samples.push(a),
+    );
+    const decode = async (options: { longChunkMs?: number }) => {
+      const s = new LengthSTT();
+      const got: TranscriptSegment[] = [];
+      async function* replay() {
+        yield* samples;
+      }
+      await new SpeakerTranscriber({
+        speaker,
+        stt: s,
+        mode: 'realtime',
+        options,
+        onSegment: async (seg) => {
+          got.push(seg);
+        },
+      }).run(sttSegments(replay(), { minSilenceMs: 600 }));
+      expect(got).toHaveLength(1);
+      return s.requests;
+    };
+    const whole = await decode({ longChunkMs: 0 });
+    const cut = await decode({});
+    // Requests: the interim-only decodes of the growing audio, then the final's. Without the short-pause rule the
+    // whole answer is decoded when it ends; with it, only what followed the last gap between words.
+    const end = whole.at(-1) as number;
+    expect(end).toBeGreaterThan(8000);
+    expect(cut.at(-1)).toBeLessThan(0.6 * end);
+  });
 });

@@ -61,6 +61,13 @@ export interface TranscriberOptions {
   pauseMs: number;
   /** Realtime mode with a batch STT: speech shorter than this is not decoded alone. */
   minChunkMs: number;
+  /**
+   * Realtime mode with a batch STT: once this much audio went by without a cut, a pause of only
+   * `shortPauseMs` (a gap between words) cuts a chunk, so the audio still to decode when the speaker
+   * stops stays short and the final comes soon after the end of a long answer; 0: never.
+   */
+  longChunkMs: number;
+  shortPauseMs: number;
 }
 
 export const defaultTranscriberOptions: TranscriberOptions = {
@@ -72,6 +79,8 @@ export const defaultTranscriberOptions: TranscriberOptions = {
   minSegmentSeconds: 0.3,
   pauseMs: 250,
   minChunkMs: 1500,
+  longChunkMs: 4000,
+  shortPauseMs: 90,
 };
 
 /** Silero settings for cutting speech into STT segments: a longer silence keeps sentences whole. */
@@ -176,6 +185,11 @@ export class SpeakerTranscriber {
     let open: string | undefined; // id of the segment being spoken
     let quietSince = -1; // start of the current run of low speech probability, or -1
     let paused = false;
+    let cutAtMs = 0; // where the current chunk began: the segment's start or the last pause
+    const pauseAfter = (atMs: number) =>
+      this.#o.longChunkMs > 0 && atMs - cutAtMs >= this.#o.longChunkMs
+        ? this.#o.shortPauseMs
+        : this.#o.pauseMs;
     try {
       for await (const e of events) {
         if (e.type === 'tick') {
@@ -183,8 +197,9 @@ export class SpeakerTranscriber {
           feed?.advance(e.atMs);
           if (e.probability < 0.5) {
             if (quietSince < 0) quietSince = e.atMs;
-            if (open && !paused && e.atMs - quietSince >= this.#o.pauseMs) {
+            if (open && !paused && e.atMs - quietSince >= pauseAfter(quietSince)) {
               paused = true;
+              if (quietSince - cutAtMs >= this.#o.minChunkMs) cutAtMs = quietSince; // shorter: no cut
               feed?.pause(quietSince);
             }
           } else {
@@ -199,6 +214,7 @@ export class SpeakerTranscriber {
           if (open) this.#discard(open);
           open = `seg_${randomUUID()}`;
           paused = false;
+          cutAtMs = e.atMs;
           feed?.begin(e.atMs, reachedMs);
           this.#onBoundary?.({ speaker: this.speaker, type: 'start', at: wall(e.atMs) });
           continue;
