@@ -1,0 +1,42 @@
+import { MetricsAggregator, type RecognizerLoad } from './aggregator.js';
+import { MetricsServer, PUSH_PATH } from './server.js';
+
+/** The metrics settings of the agent configuration (`AGENT_METRICS*`). */
+export interface MetricsSettings {
+  enabled: boolean;
+  /** Port of the worker's metrics server on 127.0.0.1 (0: any free port). */
+  port: number;
+  /** How often each job process pushes its room's metrics. */
+  pushMs: number;
+  /** Where job processes push (set by the worker for them). */
+  url?: string;
+}
+
+/** The worker's running metrics server. */
+export interface WorkerMetrics {
+  /** Base URL (`http://127.0.0.1:port`). */
+  url: string;
+  /** Where job processes push: hand it to them as `AGENT_METRICS_URL`. */
+  pushUrl: string;
+  aggregator: MetricsAggregator;
+  server: MetricsServer;
+}
+
+/**
+ * Starts the worker's metrics server (`GET /metrics`, `GET /api/health/processing`) before any job process
+ * exists; `recognizer` is the shared local speech recognizer when this worker runs it. Undefined when off.
+ */
+export async function startWorkerMetrics(
+  settings: MetricsSettings,
+  recognizer?: { stats(signal?: AbortSignal): Promise<RecognizerLoad> },
+): Promise<WorkerMetrics | undefined> {
+  if (!settings.enabled) return undefined;
+  const aggregator = new MetricsAggregator({
+    // three pushes missed, and never less than 10 s (a busy job process may push late)
+    staleAfterMs: Math.max(10_000, 3 * settings.pushMs),
+    ...(recognizer ? { recognizer: () => recognizer.stats(AbortSignal.timeout(1000)) } : {}),
+  });
+  const server = new MetricsServer({ aggregator });
+  const url = await server.listen(settings.port);
+  return { url, pushUrl: `${url}${PUSH_PATH}`, aggregator, server };
+}
