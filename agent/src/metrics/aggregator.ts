@@ -5,7 +5,7 @@ import {
   type PromMetricJson,
   type RoomProcessing,
 } from '@interview-helper/protocol';
-import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { logger } from '../log.js';
 import { METRIC } from './names.js';
 
@@ -26,12 +26,15 @@ export interface MetricsAggregatorOptions {
   now: () => number;
   /** The shared recognizer's load, when it runs in this worker (read at each scrape). */
   recognizer?: () => Promise<RecognizerLoad | undefined>;
+  /** Include the worker process's own CPU, memory and event-loop metrics (prom-client's defaults). */
+  processMetrics: boolean;
 }
 
 export const defaultMetricsAggregatorOptions = {
   staleAfterMs: 10_000,
   rememberSessions: 10_000,
   now: Date.now,
+  processMetrics: false,
 } satisfies Partial<MetricsAggregatorOptions>;
 
 /** Metric names a job process may push (anything else is dropped). */
@@ -104,6 +107,8 @@ export class MetricsAggregator {
     this.#o = { ...defaultMetricsAggregatorOptions, ...opts };
     this.#startedAt = this.#o.now();
     const registers = [this.#registry];
+    if (this.#o.processMetrics)
+      collectDefaultMetrics({ register: this.#registry, prefix: 'interview_agent_worker_' });
     this.#m = {
       rooms: new Gauge({ name: METRIC.activeRooms, help: 'Rooms this worker is analysing.', registers }),
       restarts: new Counter({

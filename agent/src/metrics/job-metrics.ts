@@ -170,6 +170,7 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
       const seconds = this.#m.seconds.labels({ analyser: name, media });
       const frames = this.#m.frames.labels({ analyser: name, media });
       const dropped = this.#m.dropped.labels({ analyser: name, media });
+      dropped.inc(0); // a series from the first sample on, not from the first drop
       a = {
         media,
         processing: new LatencyWindow(this.#o.window),

@@ -34,6 +34,7 @@ export async function startWorkerMetrics(
   const aggregator = new MetricsAggregator({
     // three pushes missed, and never less than 10 s (a busy job process may push late)
     staleAfterMs: Math.max(10_000, 3 * settings.pushMs),
+    processMetrics: true,
     ...(recognizer ? { recognizer: () => recognizer.stats(AbortSignal.timeout(1000)) } : {}),
   });
   const server = new MetricsServer({ aggregator });
