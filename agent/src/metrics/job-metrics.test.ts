@@ -14,7 +14,6 @@ class SlowAnalyser implements Analyser<'audio'> {
   readonly media = 'audio' as const;
   readonly emits = [];
   constructor(readonly ms: number) {}
-  // biome-ignore lint/correctness/useYield: it only consumes, by design
   async *analyse(samples: AsyncIterable<AudioSample>): AsyncIterable<SignalDraft> {
     for await (const _ of samples) await new Promise((r) => setTimeout(r, this.ms));
   }
@@ -25,7 +24,7 @@ const chunk = (at: number): AudioSample => ({
   receivedAt: at,
 });
 
-const valueOf = (push: MetricsPush, name: string, labels: Record<string, string>, metricName = name) =>
+const metricValue = (push: MetricsPush, name: string, labels: Record<string, string>, metricName = name) =>
   push.metrics
     .find((m) => m.name === name)
     ?.values.find(
@@ -60,11 +59,11 @@ describe('JobMetrics', () => {
 
     const push = metricsPushSchema.parse(await metrics.push(false));
     const labels = { analyser: 'slow', media: 'audio' };
-    expect(valueOf(push, METRIC.analyserFrames, labels)).toBe(3);
-    expect(valueOf(push, METRIC.analyserDropped, labels)).toBe(7);
-    expect(valueOf(push, METRIC.analyserSeconds, labels, `${METRIC.analyserSeconds}_count`)).toBe(3);
-    expect(valueOf(push, METRIC.analyserLag, { room: 'r1', analyser: 'slow' })).toBeCloseTo(0.991);
-    expect(valueOf(push, METRIC.jobRss, { room: 'r1' })).toBeGreaterThan(0);
+    expect(metricValue(push, METRIC.analyserFrames, labels)).toBe(3);
+    expect(metricValue(push, METRIC.analyserDropped, labels)).toBe(7);
+    expect(metricValue(push, METRIC.analyserSeconds, labels, `${METRIC.analyserSeconds}_count`)).toBe(3);
+    expect(metricValue(push, METRIC.analyserLag, { room: 'r1', analyser: 'slow' })).toBeCloseTo(0.991);
+    expect(metricValue(push, METRIC.jobRss, { room: 'r1' })).toBeGreaterThan(0);
   });
 
   it('measures speech-to-text and hint latency from the bus, reports stages on it and pushes a final push on close', async () => {
@@ -117,8 +116,8 @@ describe('JobMetrics', () => {
       stuck: { n: 1, p50: 2000, p95: 2000 },
     });
     if (!last) throw new Error('no push');
-    expect(valueOf(last, METRIC.hintLatency, { trigger: 'stuck' }, `${METRIC.hintLatency}_sum`)).toBe(2);
-    expect(valueOf(last, METRIC.sttLatency, { role: 'candidate' }, `${METRIC.sttLatency}_count`)).toBe(1);
+    expect(metricValue(last, METRIC.hintLatency, { trigger: 'stuck' }, `${METRIC.hintLatency}_sum`)).toBe(2);
+    expect(metricValue(last, METRIC.sttLatency, { role: 'candidate' }, `${METRIC.sttLatency}_count`)).toBe(1);
     // the report's stage latencies went on the bus
     expect(stages.at(-1)?.stages.sttMs).toEqual({ n: 1, p50: 800, p95: 800 });
   });
