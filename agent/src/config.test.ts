@@ -123,7 +123,7 @@ describe('loadAgentConfig', () => {
         AGENT_METRICS: 'off',
         AGENT_METRICS_PORT: '0',
         AGENT_METRICS_PUSH_MS: '500',
-        AGENT_METRICS_URL: 'http://127.0.0.1:9100/internal/metrics',
+        AGENT_METRICS_PUSH_URL: 'http://127.0.0.1:9100/internal/metrics',
       }).metrics,
     ).toEqual({ enabled: false, port: 0, pushMs: 500, url: 'http://127.0.0.1:9100/internal/metrics' });
     expect(

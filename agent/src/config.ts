@@ -128,7 +128,7 @@ const envSchema = z
     AGENT_METRICS_PORT: int(0, 65_535).default(8082),
     AGENT_METRICS_PUSH_MS: int(250, 60_000).default(2000),
     /** Set by the worker for its job processes (where they push their metrics). */
-    AGENT_METRICS_URL: z.string().url().optional(),
+    AGENT_METRICS_PUSH_URL: z.string().url().optional(),
   })
   .superRefine((e, ctx) => {
     if (e.STT_ENGINE === 'openai' && !e.OPENAI_API_KEY && !e.STT_BASE_URL)
@@ -221,7 +221,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       enabled: e.AGENT_METRICS === 'on',
       port: e.AGENT_METRICS_PORT,
       pushMs: e.AGENT_METRICS_PUSH_MS,
-      url: e.AGENT_METRICS_URL,
+      url: e.AGENT_METRICS_PUSH_URL,
     },
   };
 }

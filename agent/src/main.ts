@@ -35,7 +35,7 @@ const recognizer = await startSharedRecognizer(config.audio);
 if (recognizer) shareWithJobProcesses({ STT_LOCAL_URL: recognizer.url });
 // Prometheus /metrics and /api/health/processing on 127.0.0.1; every job process pushes its room's metrics here.
 const metrics = await startWorkerMetrics(config.metrics, recognizer?.service);
-if (metrics) shareWithJobProcesses({ AGENT_METRICS_URL: metrics.pushUrl });
+if (metrics) shareWithJobProcesses({ AGENT_METRICS_PUSH_URL: metrics.pushUrl });
 
 cli.runApp(
   new ServerOptions({

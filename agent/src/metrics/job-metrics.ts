@@ -11,7 +11,7 @@ export interface JobMetricsOptions {
   room: string;
   sessionId: string;
   jobId: string;
-  /** The worker's metrics server (`AGENT_METRICS_URL`); without it nothing is pushed. */
+  /** The worker's metrics server (`AGENT_METRICS_PUSH_URL`); without it nothing is pushed. */
   url?: string;
   /** How often the room's statistics go to the worker (and to the session's report). */
   pushMs: number;

@@ -16,7 +16,7 @@ export interface MetricsSettings {
 export interface WorkerMetrics {
   /** Base URL (`http://127.0.0.1:port`). */
   url: string;
-  /** Where job processes push: hand it to them as `AGENT_METRICS_URL`. */
+  /** Where job processes push: hand it to them as `AGENT_METRICS_PUSH_URL`. */
   pushUrl: string;
   aggregator: MetricsAggregator;
   server: MetricsServer;
