@@ -99,6 +99,19 @@ describe('worker metrics over loopback', () => {
     expect(health.worker).toMatchObject({ activeRooms: 0, framesAnalysed: 1 });
   });
 
+  it('serves on a free port when the configured one is taken (a second worker never fails to start)', async () => {
+    worker = await startWorkerMetrics({ enabled: true, port: 0, pushMs: 2000 });
+    const port = Number(new URL(worker?.url ?? '').port);
+    const second = await startWorkerMetrics({ enabled: true, port, pushMs: 2000 });
+    try {
+      expect(second?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(second?.url).not.toBe(worker?.url);
+      expect((await fetch(`${second?.url}/metrics`)).status).toBe(200);
+    } finally {
+      await second?.server.close();
+    }
+  });
+
   it('is off when the configuration says so', async () => {
     expect(await startWorkerMetrics({ enabled: false, port: 0, pushMs: 2000 })).toBeUndefined();
   });

@@ -1,3 +1,4 @@
+import { logger } from '../log.js';
 import { MetricsAggregator, type RecognizerLoad } from './aggregator.js';
 import { MetricsServer, PUSH_PATH } from './server.js';
 
@@ -24,7 +25,9 @@ export interface WorkerMetrics {
 
 /**
  * Starts the worker's metrics server (`GET /metrics`, `GET /api/health/processing`) before any job process
- * exists; `recognizer` is the shared local speech recognizer when this worker runs it. Undefined when off.
+ * exists; `recognizer` is the shared local speech recognizer when this worker runs it. Undefined when off. When
+ * the port is taken (a second worker on this machine), it serves on a free port instead and logs it: metrics never
+ * keep a worker from starting.
  */
 export async function startWorkerMetrics(
   settings: MetricsSettings,
@@ -38,6 +41,16 @@ export async function startWorkerMetrics(
     ...(recognizer ? { recognizer: () => recognizer.stats(AbortSignal.timeout(1000)) } : {}),
   });
   const server = new MetricsServer({ aggregator });
-  const url = await server.listen(settings.port);
+  const log = logger('metrics');
+  const url = await server.listen(settings.port).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE' || settings.port === 0) throw err;
+    const other = await server.listen(0);
+    log.warn(
+      { port: settings.port, url: other },
+      'AGENT_METRICS_PORT is taken; metrics served on a free port',
+    );
+    return other;
+  });
+  log.info({ url }, 'metrics: GET /metrics and /api/health/processing');
   return { url, pushUrl: `${url}${PUSH_PATH}`, aggregator, server };
 }
