@@ -80,7 +80,7 @@ describe('observability: the worker reports each room it analyses', () => {
         )
           ? true
           : undefined,
-      150_000,
+      240_000,
     );
 
     // The room's job pushes: audio and video analysed, and a long-pause hint delivered, for this session.
@@ -174,5 +174,5 @@ describe('observability: the worker reports each room it analyses', () => {
     expect(Object.keys(stages?.analysers ?? {}).length).toBeGreaterThan(2);
     expect(stages?.hintMsByTrigger['long-pause']?.n).toBeGreaterThan(0);
     console.log(`[measure] report stages ${JSON.stringify(stages)}`);
-  }, 300_000);
+  }, 420_000);
 });
