@@ -175,7 +175,7 @@ export class MetricsAggregator {
     }
     const now = this.#o.now();
     this.#jobs.set(jobId, { push, at: now });
-    if (push.final) this.#retire(jobId, 'ended');
+    if (push.final) this.#retire(jobId);
     this.sweep(now);
     return { ok: true };
   }
@@ -189,12 +189,12 @@ export class MetricsAggregator {
           { jobId, room: job.push.room.room, silentMs: now - job.at },
           'a job stopped reporting; counted as lost',
         );
-        this.#retire(jobId, 'lost');
+        this.#retire(jobId);
       }
     }
   }
 
-  #retire(jobId: string, _why: 'ended' | 'lost'): void {
+  #retire(jobId: string): void {
     const job = this.#jobs.get(jobId);
     if (!job) return;
     this.#jobs.delete(jobId);
