@@ -2,6 +2,7 @@ import { AutoSubscribe, defineAgent, type JobContext, type JobProcess } from '@l
 import { type Composition, composeInterview } from './compose.js';
 import { type AgentConfig, loadAgentConfig } from './config.js';
 import { logger } from './log.js';
+import { JobMetrics } from './metrics/job-metrics.js';
 import { InterviewSession } from './session/interview-session.js';
 import { openRecorder } from './session/recorder.js';
 
@@ -46,12 +47,20 @@ export default defineAgent<ProcessData>({
       }),
       ctx.connect(undefined, AutoSubscribe.SUBSCRIBE_NONE),
     ]);
+    const metrics = new JobMetrics({
+      room: roomName,
+      sessionId: recorder.sessionId,
+      jobId: ctx.job.id,
+      url: config.metrics.url,
+      pushMs: config.metrics.pushMs,
+    });
     const session = new InterviewSession({
       sessionId: recorder.sessionId,
       room: ctx.room,
       analysers: composition.analysers,
       accommodate: composition.accommodate,
-      extensions: composition.extensions,
+      extensions: [...composition.extensions, () => metrics],
+      probe: metrics,
       recorder,
       statsIntervalMs: config.statsIntervalMs,
       videoDimensions: config.vision.videoDimensions,

@@ -116,6 +116,21 @@ describe('loadAgentConfig', () => {
     expect(loadAgentConfig({ STT_ENGINE: 'openai', OPENAI_API_KEY: 'k' }).audio.mode).toBe('batch');
   });
 
+  it('reads the metrics settings (on by default, port 8082, a push every 2 s)', () => {
+    expect(loadAgentConfig({}).metrics).toEqual({ enabled: true, port: 8082, pushMs: 2000, url: undefined });
+    expect(
+      loadAgentConfig({
+        AGENT_METRICS: 'off',
+        AGENT_METRICS_PORT: '0',
+        AGENT_METRICS_PUSH_MS: '500',
+        AGENT_METRICS_PUSH_URL: 'http://127.0.0.1:9100/internal/metrics',
+      }).metrics,
+    ).toEqual({ enabled: false, port: 0, pushMs: 500, url: 'http://127.0.0.1:9100/internal/metrics' });
+    expect(
+      issues({ AGENT_METRICS_PORT: '70000', AGENT_METRICS_PUSH_MS: '10' }).map((i) => i.split(':')[0]),
+    ).toEqual(['AGENT_METRICS_PORT', 'AGENT_METRICS_PUSH_MS']);
+  });
+
   it('refuses bad values, naming each variable', () => {
     expect(issues({ VISION_POSE_FPS: 'fast' })).toEqual([expect.stringMatching(/^VISION_POSE_FPS: /)]);
     expect(issues({ VISION_FPS_IDLE: '-1', VISION_FPS_SPEAKING: '0' }).map((i) => i.split(':')[0])).toEqual([

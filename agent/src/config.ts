@@ -1,5 +1,6 @@
 import { triggerSettingsSchema } from '@interview-helper/protocol';
 import { z } from 'zod';
+import type { MetricsSettings } from './metrics/worker.js';
 import { defaultVideoDimensions, type VideoDimensions } from './session/media.js';
 import type { AudioSettings } from './transcription/settings.js';
 import { modelsDir } from './vision/models.js';
@@ -51,6 +52,8 @@ export interface AgentConfig {
   };
   /** Private notes to each interviewer about their own conduct (`CONDUCT_NOTES`). */
   conduct: { enabled: boolean };
+  /** Prometheus `/metrics` and `/api/health/processing` on the worker (`AGENT_METRICS*`). */
+  metrics: MetricsSettings;
 }
 
 type TriggerSettings = z.infer<typeof triggerSettingsSchema>;
@@ -122,6 +125,11 @@ const envSchema = z
     VISION_VIDEO_HEIGHT: videoSide.default(defaultVideoDimensions.height),
     MODELS_DIR: z.string().min(1).optional(),
     CONDUCT_NOTES: z.enum(['on', 'off']).default('on'),
+    AGENT_METRICS: z.enum(['on', 'off']).default('on'),
+    AGENT_METRICS_PORT: int(0, 65_535).default(8082),
+    AGENT_METRICS_PUSH_MS: int(250, 60_000).default(2000),
+    /** Set by the worker for its job processes (where they push their metrics). */
+    AGENT_METRICS_PUSH_URL: z.string().url().optional(),
   })
   .superRefine((e, ctx) => {
     if (e.STT_ENGINE === 'openai' && !e.OPENAI_API_KEY && !e.STT_BASE_URL)
@@ -211,6 +219,12 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       modelsDir: modelsDir({ MODELS_DIR: e.MODELS_DIR }),
     },
     conduct: { enabled: e.CONDUCT_NOTES === 'on' },
+    metrics: {
+      enabled: e.AGENT_METRICS === 'on',
+      port: e.AGENT_METRICS_PORT,
+      pushMs: e.AGENT_METRICS_PUSH_MS,
+      url: e.AGENT_METRICS_PUSH_URL,
+    },
   };
 }
 

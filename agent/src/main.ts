@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { cli, ServerOptions } from '@livekit/agents';
 import { type AgentConfig, AgentConfigError, loadAgentConfig, shareWithJobProcesses } from './config.js';
+import { startWorkerMetrics } from './metrics/worker.js';
 import { startSharedRecognizer } from './transcription/shared-recognizer.js';
 
 /**
@@ -32,6 +33,9 @@ const { maxJobs } = config.worker;
 // One local speech recognizer per machine, shared by every job process (STT_ENGINE=local, the default).
 const recognizer = await startSharedRecognizer(config.audio);
 if (recognizer) shareWithJobProcesses({ STT_LOCAL_URL: recognizer.url });
+// Prometheus /metrics and /api/health/processing on 127.0.0.1; every job process pushes its room's metrics here.
+const metrics = await startWorkerMetrics(config.metrics, recognizer?.service);
+if (metrics) shareWithJobProcesses({ AGENT_METRICS_PUSH_URL: metrics.pushUrl });
 
 cli.runApp(
   new ServerOptions({

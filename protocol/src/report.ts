@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hintWhySchema } from './messages.js';
+import { stageLatencySchema } from './processing.js';
 import { planReportSchema } from './scorecard.js';
 
 const iso = z.string().min(1);
@@ -52,6 +53,8 @@ export const sessionReportSchema = z.object({
       firstTokenToPublishedMs: percentilesSchema,
     }),
     feedback: z.object({ useful: z.number(), notUseful: z.number(), none: z.number() }),
+    /** Latency of each processing stage (analysers, speech-to-text, hints), when the job measured it. */
+    processing: stageLatencySchema.optional(),
   }),
   transcript: z.array(
     z.object({ speaker: z.string(), role: z.string(), text: z.string(), start: iso, end: iso }),

@@ -28,6 +28,7 @@ import { ApiError } from './errors.js';
 import { type AddressOf, clientAddress, describeFailure, pathForLog, writeGuard } from './guards.js';
 import type { Logger } from './log.js';
 import { parsePlan, planRoutes, savePlanAtCreation } from './plan-routes.js';
+import { processingRoutes } from './processing-routes.js';
 import { AttemptLimiter } from './rate-limit.js';
 import { reportRoutes } from './report.js';
 import { LivekitRoomCloser, type RoomCloser } from './rooms.js';
@@ -281,6 +282,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api', auditRoutes({ store, credentials, clock }));
   app.route('/api', sessionRoutes({ store, credentials, rooms, clock, logger }));
   if (deps.plans) app.route('/api', planRoutes(store, deps.plans, credentials));
+  if (config.agentMetricsUrl)
+    app.route('/api', processingRoutes({ ...config, agentMetricsUrl: config.agentMetricsUrl, credentials }));
   if (deps.data)
     app.route('/api', dataRoutes(deps.data, { adminToken: config.adminToken, credentials, clock, logger }));
 

@@ -30,6 +30,8 @@ export interface TokenServerConfig {
   sessionIdleEndMinutes: number;
   /** Take the client address for rate limits from the last `X-Forwarded-For` hop (behind a proxy). */
   trustProxy: boolean;
+  /** The agent worker's metrics server; `GET /api/health/processing` is served only when set. */
+  agentMetricsUrl?: string;
 }
 
 /** LiveKit's development credentials (`livekit-server --dev`, `npm run dev`). */
@@ -84,6 +86,7 @@ const envSchema = z.object({
     .max(24 * 60)
     .default(10),
   TOKEN_SERVER_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  AGENT_METRICS_URL: url(['http:', 'https:']).optional(),
 });
 
 /** Whether a host name or address only reaches this machine. */
@@ -156,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: e.ADMIN_TOKEN,
     sessionIdleEndMinutes: e.SESSION_IDLE_END_MINUTES,
     trustProxy: e.TOKEN_SERVER_TRUST_PROXY === 'true',
+    ...(e.AGENT_METRICS_URL ? { agentMetricsUrl: e.AGENT_METRICS_URL } : {}),
   };
 }
 

@@ -25,6 +25,25 @@ export interface AnalyserStatus {
   signalsInvalid: number;
 }
 
+/** One sample an analyser finished, as an {@link AnalyserProbe} sees it. */
+export interface ProcessedSample {
+  analyser: string;
+  media: MediaKind;
+  trackSid: string;
+  /** Wall time from handing the sample over until the analyser asked for the next one. */
+  ms: number;
+  /** Now − the sample's arrival: how far behind real time the analyser is. */
+  lagMs: number;
+  /** Samples still waiting in its queue, and dropped from it so far on this track. */
+  queued: number;
+  dropped: number;
+}
+
+/** Watches the analysers' work (processing time, queue, lag), e.g. for the worker's metrics. */
+export interface AnalyserProbe {
+  processed(sample: ProcessedSample): void;
+}
+
 /** Options of an {@link AnalyserRunner}. */
 export interface AnalyserRunnerOptions {
   sessionId: string;
@@ -38,6 +57,8 @@ export interface AnalyserRunnerOptions {
   now: () => number;
   /** The session's candidate activity, handed to every analyser (a fresh one when not given). */
   activity?: CandidateActivity;
+  /** Told of every sample an analyser finished. */
+  probe?: AnalyserProbe;
 }
 
 export const defaultAnalyserRunnerOptions = {
@@ -189,7 +210,7 @@ export class AnalyserRunner {
     ctx: AnalyserContext,
     status: AnalyserStatus,
   ): Promise<void> {
-    const counted = this.#counting(queue, status);
+    const counted = this.#counting(queue, status, analyser, ctx.track.trackSid);
     try {
       for await (const draft of analyser.analyse(counted, ctx)) {
         const problem = checkDraft(draft, analyser.emits);
@@ -219,10 +240,29 @@ export class AnalyserRunner {
     }
   }
 
-  async *#counting<T>(queue: SampleQueue<T>, status: AnalyserStatus): AsyncIterable<T> {
+  async *#counting(
+    queue: SampleQueue<MediaSample<MediaKind>>,
+    status: AnalyserStatus,
+    analyser: Analyser,
+    trackSid: string,
+  ): AsyncIterable<MediaSample<MediaKind>> {
+    const probe = this.#opts.probe;
     for await (const sample of queue) {
       status.framesIn++;
+      const t0 = performance.now();
       yield sample;
+      if (probe) {
+        const ms = performance.now() - t0;
+        probe.processed({
+          analyser: analyser.name,
+          media: analyser.media,
+          trackSid,
+          ms,
+          lagMs: Math.max(0, this.#opts.now() - sample.receivedAt),
+          queued: queue.size,
+          dropped: queue.dropped,
+        });
+      }
     }
   }
 }

@@ -36,6 +36,11 @@ export class SampleQueue<T> implements AsyncIterable<T> {
     return this.#dropped;
   }
 
+  /** Samples waiting for the consumer. */
+  get size(): number {
+    return this.#items.length;
+  }
+
   /** Samples offered so far. */
   get pushed(): number {
     return this.#pushed;

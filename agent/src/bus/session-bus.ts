@@ -1,4 +1,4 @@
-import type { Role, SignalMessage } from '@interview-helper/protocol';
+import type { Role, SignalMessage, StageLatency } from '@interview-helper/protocol';
 import type { AudioSample } from '../analysers/analyser.js';
 import type { InboxMessage } from '../messaging/inbox.js';
 
@@ -33,6 +33,8 @@ export type AnswerEndReason = 'gap' | 'interviewer' | 'end';
  * - `transcript`: a final transcript segment (either speaker).
  * - `signal`: a signal after it was published to the interviewers.
  * - `client-message`: a validated client message (role and size already checked).
+ * - `hint-sent`: a hint reached its first interviewers (`triggerAt`: its triggering event).
+ * - `processing`: the latency of each processing stage so far (the job's metrics, every few seconds).
  */
 export type SessionEvent =
   | { type: 'track-start'; speaker: Speaker; at: number }
@@ -45,7 +47,9 @@ export type SessionEvent =
   | { type: 'answer-end'; start: number; end: number; speechSeconds: number; reason: AnswerEndReason }
   | { type: 'transcript'; segment: TranscriptEvent }
   | { type: 'signal'; signal: SignalMessage }
-  | { type: 'client-message'; message: InboxMessage };
+  | { type: 'client-message'; message: InboxMessage }
+  | { type: 'hint-sent'; hintId: string; trigger: string; triggerAt: number; sentAt: number }
+  | { type: 'processing'; stages: StageLatency };
 
 /** The event of one `type`. */
 export type SessionEventOf<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;

@@ -266,6 +266,14 @@ export class HintPipeline {
       this.#d.deliver ??
       ((variants, who) => deliverHint(ctx.room, ctx.publisher, variants, who, this.#d.detailOf));
     const sent = await deliver(message, to);
+    if (hint.sentTo.size === 0 && sent.length > 0)
+      ctx.bus.emit({
+        type: 'hint-sent',
+        hintId: hint.id,
+        trigger: hint.trigger.kind,
+        triggerAt: hint.trigger.at,
+        sentAt: at,
+      });
     for (const who of sent) hint.sentTo.add(who);
     const stored = this.#live.get(hint.id)?.stored ?? Promise.resolve(true);
     if (!(await stored)) {

@@ -66,8 +66,9 @@ async function rig(
   let now = T0;
   let lastSpeech = T0;
   const sent: Sent[] = [];
+  const ctx = unconnectedContext(sessionId);
   const p = new HintPipeline({
-    ctx: unconnectedContext(sessionId),
+    ctx,
     store,
     cadence: new HintCadence<LiveHint>({ minIntervalMs: INTERVAL }),
     context: () => ({ signals: [], transcript: [] }),
@@ -85,6 +86,7 @@ async function rig(
   return {
     p,
     sent,
+    bus: ctx.bus,
     /** Hints stored by this pipeline (the store is shared between tests). */
     async rows() {
       return (await store.hints()).filter((h) => !earlier.has(h.id));
@@ -146,6 +148,22 @@ describe('hint timing (scripted clock)', () => {
       validUntil: T0 + 28_000,
       inputs: [{ id: 'sig_long-pause_8000', kind: 'signal' }],
     });
+  });
+
+  it('each hint reaching its first interviewers goes on the bus with its trigger time (the job metrics)', async () => {
+    const r = await rig(store, sessionId);
+    const events: [string, number, number][] = [];
+    r.bus.on('hint-sent', (e) => events.push([e.trigger, e.triggerAt - T0, e.sentAt - T0]));
+    r.speak(0);
+    await r.until(2000);
+    await r.p.handle(trigger('answer-end', 500));
+    await r.until(8000);
+    await r.p.handle(trigger('long-pause', 8000));
+    await r.until(9000);
+    expect(events).toEqual([
+      ['answer-end', 500, 2000],
+      ['long-pause', 8000, 8000],
+    ]);
   });
 
   it('a hint held behind one of equal priority goes out when the interval passes, its silence counted then', async () => {

@@ -117,6 +117,15 @@ describe('HintsExtension on the session bus and the session’s one store (no DA
     await until('a code-review hint', () =>
       fake.agentMessages().find((m) => m.message.type === 'hint' && m.message.kind === 'code-review'),
     );
+    // The job's stage latencies (the metrics' periodic bus event) go into the report.
+    const p = { n: 3, p50: 0.2, p95: 0.9 };
+    const stages = {
+      analysers: { vad: { processingMs: p, lagMs: p } },
+      sttMs: p,
+      hintMs: p,
+      hintMsByTrigger: {},
+    };
+    bus.emit({ type: 'processing', stages });
     await hints.close();
 
     // Stored in the recorder's database, which stays open for its owner.
@@ -124,7 +133,8 @@ describe('HintsExtension on the session bus and the session’s one store (no DA
     const rows = await store.listHints(rec.sessionId);
     expect(rows.map((h) => h.kind).sort()).toEqual(['code-review', 'stuck']);
     expect(rows.every((h) => h.recipients?.includes('ivy'))).toBe(true);
-    expect(await store.getReport(rec.sessionId)).toBeDefined();
+    const report = (await store.getReport(rec.sessionId))?.report as { metrics?: { processing?: unknown } };
+    expect(report?.metrics?.processing).toEqual(stages);
     // Nothing went to the candidate.
     expect(fake.sent.every((s) => !s.to?.includes('cam'))).toBe(true);
   }, 60_000);

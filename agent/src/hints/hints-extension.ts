@@ -4,6 +4,7 @@ import {
   type SettingsMessage,
   type SignalKind,
   type SignalMessage,
+  type StageLatency,
   triggerSettingsSchema,
 } from '@interview-helper/protocol';
 import { RoomEvent } from '@livekit/rtc-node';
@@ -77,6 +78,7 @@ export class HintsExtension implements SessionExtension {
   #pending = new Set<Promise<unknown>>();
   #reportTimer?: NodeJS.Timeout;
   #off: (() => void)[] = [];
+  #stages?: StageLatency;
 
   constructor(opts: Partial<HintsOptions> = {}) {
     this.#o = { ...defaultHintsOptions, ...opts };
@@ -123,6 +125,9 @@ export class HintsExtension implements SessionExtension {
       ctx.bus.on('signal', (e) => this.onSignal(e.signal)),
       ctx.bus.on('client-message', (e) => this.onClientMessage(e.message)),
       ctx.bus.on('transcript', (e) => this.onTranscript(e.segment)),
+      ctx.bus.on('processing', (e) => {
+        this.#stages = e.stages;
+      }),
       ctx.bus.on('speech-start', (e) => e.speaker.role === 'candidate' && candidateSpeech(e.at)),
       ctx.bus.on('speech-end', (e) => e.speaker.role === 'candidate' && candidateSpeech(e.end)),
       ctx.bus.on('vad', (e) => e.speaker.role === 'candidate' && e.speaking && candidateSpeech(e.at)),
@@ -262,6 +267,13 @@ export class HintsExtension implements SessionExtension {
 
   async #report(): Promise<void> {
     if (!this.#store || !this.#ctx) return;
-    await writeSessionReport(this.#store, this.#ctx.sessionId, this.#recent, this.#llm, this.#log);
+    await writeSessionReport(
+      this.#store,
+      this.#ctx.sessionId,
+      this.#recent,
+      this.#llm,
+      this.#log,
+      this.#stages,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import type { SignalMessage } from '@interview-helper/protocol';
+import type { SignalMessage, StageLatency } from '@interview-helper/protocol';
 import type { logger } from '../log.js';
 import { readPlanReport } from '../plan/notes.js';
 import { buildReport } from '../report/build.js';
@@ -7,7 +7,8 @@ import type { HintLog } from './hint-log.js';
 
 /**
  * Builds and stores the session report: stored signals plus those seen but not yet flushed, hints with
- * feedback, transcript; the summary from Claude when a writer is configured, deterministic otherwise.
+ * feedback, transcript, the latency of each processing stage (`stages`, when measured); the summary from Claude
+ * when a writer is configured, deterministic otherwise.
  */
 export async function writeSessionReport(
   store: HintLog,
@@ -15,6 +16,7 @@ export async function writeSessionReport(
   seen: SignalMessage[],
   llm: ClaudeHintWriter | undefined,
   log: ReturnType<typeof logger>,
+  stages?: StageLatency,
 ): Promise<void> {
   const [stored, hints, transcript, participants] = await Promise.all([
     store.signals(),
@@ -29,6 +31,7 @@ export async function writeSessionReport(
     signals: [...stored, ...seen],
     hints,
     transcript,
+    ...(stages ? { stages } : {}),
   });
   // the plan's coverage, notes per item and the scorecard draft, when the session has a plan
   const plan = await readPlanReport(store.database, sessionId).catch((err: unknown) => {

@@ -136,6 +136,21 @@ describe('buildReport', () => {
     ]);
   });
 
+  it('carries the latency of each processing stage when the job measured it (absent otherwise)', () => {
+    const p = (n: number, p50: number, p95: number) => ({ n, p50, p95 });
+    const stages = {
+      analysers: { vad: { processingMs: p(900, 0.4, 1.2), lagMs: p(900, 12, 30) } },
+      sttMs: p(4, 900, 1700),
+      hintMs: p(2, 150, 400),
+      hintMsByTrigger: { 'long-pause': p(2, 150, 400) },
+    };
+    const r = buildReport({ ...input, stages });
+    expect(sessionReportSchema.parse(r).metrics.processing).toEqual(stages);
+    const without = buildReport(input);
+    expect(without.metrics).not.toHaveProperty('processing');
+    expect(sessionReportSchema.safeParse(without).success).toBe(true);
+  });
+
   it('writes a deterministic summary of observable facts', () => {
     const a = buildReport(input);
     const b = buildReport(structuredClone(input));

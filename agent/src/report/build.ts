@@ -1,4 +1,4 @@
-import type { Percentiles, SessionReport, SignalMessage } from '@interview-helper/protocol';
+import type { Percentiles, SessionReport, SignalMessage, StageLatency } from '@interview-helper/protocol';
 
 export type { Percentiles, SessionReport } from '@interview-helper/protocol';
 
@@ -15,6 +15,8 @@ export interface ReportInput {
   signals: SignalMessage[];
   hints: HintRow[];
   transcript: TranscriptSegmentRow[];
+  /** Latency of each processing stage, as the job measured it (absent: not measured). */
+  stages?: StageLatency;
 }
 
 const iso = (t: Date | number) => new Date(t).toISOString();
@@ -91,6 +93,7 @@ export function buildReport(input: ReportInput): SessionReport {
         ),
       },
       feedback,
+      ...(input.stages ? { processing: input.stages } : {}),
     },
     transcript: input.transcript
       .filter((t) => t.status === 'ok' && t.final)

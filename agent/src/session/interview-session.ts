@@ -13,7 +13,7 @@ import type { VAD } from '@livekit/agents';
 import { type RemoteParticipant, type RemoteTrack, type Room, TrackKind } from '@livekit/rtc-node';
 import { CandidateActivity } from '../analysers/activity.js';
 import type { AnalyserFactory, MediaKind, SignalDraft, TrackInfo } from '../analysers/analyser.js';
-import { AnalyserRunner } from '../analysers/runner.js';
+import { type AnalyserProbe, AnalyserRunner } from '../analysers/runner.js';
 import type { RawAudio } from '../audio/front-end.js';
 import { loadSilero } from '../audio/speech.js';
 import { TurnModel, type TurnModelOptions } from '../audio/turn-model.js';
@@ -72,6 +72,8 @@ export interface InterviewSessionOptions {
   requireConsent: boolean;
   /** The analysers of a candidate with accommodations (default: `analysers` without the suppressed ones). */
   accommodate?: (accommodations: readonly Accommodation[]) => AnalyserFactory[];
+  /** Watches the analysers' processing time, queues and lag (the job's metrics). */
+  probe?: AnalyserProbe;
 }
 
 export const defaultInterviewSessionOptions = {
@@ -149,6 +151,7 @@ export class InterviewSession {
       sessionId: this.#o.sessionId,
       activity,
       factories: this.#o.analysers,
+      ...(this.#o.probe ? { probe: this.#o.probe } : {}),
       onSignal: (draft, analyser, track) => void this.#signal(draft, analyser.name, track.media),
     });
     this.#publisher = new InterviewerPublisher(this.#o.room);
