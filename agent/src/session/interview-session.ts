@@ -360,6 +360,7 @@ export class InterviewSession {
       at: Date.now(),
       candidate: this.#tracker.candidate ?? null,
       invalidSignals: this.#invalidSignals,
+      inbox: this.#inbox.stats(),
       analysers: stats.map(({ name, media, status, error, framesIn, signalsOut, signalsInvalid }) => ({
         name,
         media,
