@@ -51,6 +51,8 @@ export interface AgentConfig {
   };
   /** Private notes to each interviewer about their own conduct (`CONDUCT_NOTES`). */
   conduct: { enabled: boolean };
+  /** Client messages: each sender's rate, beyond which its messages are dropped unread (`INBOX_RATE_*`). */
+  inbox: { rate: { perSecond: number; burst: number } };
 }
 
 type TriggerSettings = z.infer<typeof triggerSettingsSchema>;
@@ -79,6 +81,8 @@ const envSchema = z
     AGENT_HEALTH_PORT: int(0, 65_535).default(8081),
     AGENT_MAX_JOBS: int(1, 256).default(4),
     AGENT_STATS_INTERVAL_MS: int(250, 60_000).default(2000),
+    INBOX_RATE_PER_SECOND: int(1, 100_000).default(50),
+    INBOX_RATE_BURST: int(1, 100_000).default(200),
     SESSION_IDLE_END_MINUTES: z.coerce
       .number()
       .finite()
@@ -209,6 +213,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       modelsDir: modelsDir({ MODELS_DIR: e.MODELS_DIR }),
     },
     conduct: { enabled: e.CONDUCT_NOTES === 'on' },
+    inbox: { rate: { perSecond: e.INBOX_RATE_PER_SECOND, burst: e.INBOX_RATE_BURST } },
   };
 }
 
