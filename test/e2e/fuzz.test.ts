@@ -8,6 +8,9 @@ import {
   type StatsMessage,
   TOPICS,
 } from '@interview-helper/protocol';
+import { openDatabase } from '@interview-helper/storage';
+import { rowsOf } from '@interview-helper/storage/testing';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS_DIR, LIBRIVOX_DIR } from '../fixtures/paths.js';
 import { runFuzz } from '../replay/fuzz.js';
@@ -25,10 +28,11 @@ import { dispatchHint, type Stack, startStack } from './harness/stack.js';
 
 const SPEECH = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav');
 
+const stats = (p: TestParticipant) => p.messages.filter((m): m is StatsMessage => m.type === 'stats');
+
 /** The inbox counts of the latest stats message `p` received. */
 function inboxStats(p: TestParticipant): InboxStats | undefined {
-  const stats = p.messages.filter((m): m is StatsMessage => m.type === 'stats');
-  return stats.at(-1)?.inbox;
+  return stats(p).at(-1)?.inbox;
 }
 
 /**
@@ -76,6 +80,18 @@ describe('fuzzed client messages', () => {
       });
     const fuzzInterviewer = await grant('interviewer', 'Fuzz Interviewer');
     const fuzzCandidate = await grant('candidate', 'Fuzz Candidate');
+    const db = await openDatabase({ url: stack.databaseUrl });
+    const agentKnows = async (identities: string[]) => {
+      for (const deadline = Date.now() + 60_000; ; ) {
+        const rows = await rowsOf<{ identity: string }>(
+          db.db,
+          sql`select identity from participants where session_id = ${session.session.id}`,
+        );
+        if (identities.every((i) => rows.some((r) => r.identity === i))) return;
+        if (Date.now() > deadline) throw new Error('the agent did not record both fuzz seats joining');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
     const artifacts = join(ARTIFACTS_DIR, 'fuzz');
     const report = await runFuzz(
       {
@@ -90,19 +106,32 @@ describe('fuzzed client messages', () => {
         pauseMs: 20,
       },
       artifacts,
+      // The agent records each participant it sees join: once both seats are recorded, it knows their roles.
+      { beforeSend: () => agentKnows([fuzzInterviewer.identity, fuzzCandidate.identity]) },
     );
     expect(report.rejected).toBeGreaterThanOrEqual(10_000);
     expect(report.sendErrors).toBe(0);
 
-    // Every rejection is counted; unfinished streams are given up after the inbox's idle time-out.
-    const after = await waitFor(
-      `the agent to count ${report.rejected} rejections (last counts: ${JSON.stringify(inboxStats(interviewer))})`,
+    // Every rejection is counted; unfinished streams are given up after the inbox's idle time-out. Wait until every
+    // count reached what was sent, then two more stats periods, so a late extra count would show too.
+    const reached = await waitFor(
+      `the agent to count everything sent (last counts: ${JSON.stringify(inboxStats(interviewer))})`,
       () => {
         const s = inboxStats(interviewer);
-        return s && s.rejected - before.rejected >= report.rejected && s.openStreams === 0 ? s : undefined;
+        return s &&
+          s.rejected - before.rejected >= report.rejected &&
+          s.accepted - before.accepted >= report.accepted &&
+          s.otherTopics - before.otherTopics >= report.otherTopic &&
+          s.openStreams === 0
+          ? stats(interviewer).length
+          : undefined;
       },
       300_000,
     );
+    await waitFor('two more stats messages', () =>
+      stats(interviewer).length >= reached + 2 ? true : undefined,
+    );
+    const after = inboxStats(interviewer) as InboxStats;
     writeFileSync(
       join(artifacts, 'agent-inbox.json'),
       `${JSON.stringify({ before, after, report }, null, 2)}\n`,
@@ -137,9 +166,10 @@ describe('fuzzed client messages', () => {
       signalsOf(interviewer, 'audio-level').find((s) => s.range.start > notice.range.end),
     );
     await waitFor('stats after the fuzz', () => {
-      const s = interviewer.messages.filter((m): m is StatsMessage => m.type === 'stats').at(-1);
+      const s = stats(interviewer).at(-1);
       return s && s.at > notice.range.end ? true : undefined;
     });
     await mic.stop();
+    await db.close();
   }, 900_000);
 });

@@ -27,6 +27,15 @@ export interface FuzzPlan {
   pauseMs?: number;
 }
 
+/** Options of {@link runFuzz}. */
+export interface RunFuzzOptions {
+  /**
+   * Called once both seats joined, before anything is sent (the client waits for it): e.g. to wait until the agent
+   * knows both participants, as it drops packets of participants it has not seen join as from unknown senders.
+   */
+  beforeSend?: () => Promise<void>;
+}
+
 /** What the fuzz client reports once everything is sent (see FuzzReport in fuzz.go). */
 export interface FuzzReport {
   /** Messages the agent's inbox must reject. */
@@ -54,11 +63,25 @@ export interface FuzzItem {
   payload: string | null;
 }
 
-async function run(args: string[]): Promise<void> {
-  const child = spawn(clientBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+async function run(args: string[], beforeSend?: () => Promise<void>): Promise<void> {
+  const child = spawn(clientBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-20_000);
+  });
+  let gated = false;
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    if (gated || !/^joined$/m.test(stdout)) return;
+    gated = true;
+    (beforeSend ?? (async () => {}))().then(
+      () => child.stdin.end('go\n'),
+      (err: unknown) => {
+        stderr += `\nbefore sending: ${String(err)}`;
+        child.kill();
+      },
+    );
   });
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
@@ -68,12 +91,16 @@ async function run(args: string[]): Promise<void> {
 }
 
 /** Sends the corpus of `plan` to the agent; resolves with the client's report once everything is sent. */
-export async function runFuzz(plan: FuzzPlan, workDir: string): Promise<FuzzReport> {
+export async function runFuzz(
+  plan: FuzzPlan,
+  workDir: string,
+  opts: RunFuzzOptions = {},
+): Promise<FuzzReport> {
   mkdirSync(workDir, { recursive: true });
   const config = join(workDir, 'fuzz.json');
   const out = join(workDir, 'fuzz-report.json');
-  writeFileSync(config, JSON.stringify(plan, null, 2));
-  await run(['-fuzz', config, '-out', out]);
+  writeFileSync(config, JSON.stringify({ ...plan, gate: true }, null, 2));
+  await run(['-fuzz', config, '-out', out], opts.beforeSend);
   return JSON.parse(readFileSync(out, 'utf8')) as FuzzReport;
 }
 

@@ -76,7 +76,7 @@ export class ClientInbox {
   #onData = (payload: Uint8Array, participant?: RemoteParticipant, _kind?: unknown, topic?: string) => {
     try {
       if (topic !== TOPICS.CLIENT_TO_AGENT) {
-        this.#log.otherTopic();
+        this.#log.otherTopic(topic);
         return;
       }
       this.#log.received();

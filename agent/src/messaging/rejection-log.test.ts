@@ -21,8 +21,8 @@ describe('RejectionLog', () => {
     }
     rejections.received();
     rejections.accepted();
-    rejections.otherTopic();
-    expect(lines).toHaveLength(2);
+    rejections.otherTopic('chat');
+    expect(lines).toHaveLength(2); // the topic is logged at info
     now = 1000;
     expect(rejections.stats(1)).toEqual({
       received: 11,

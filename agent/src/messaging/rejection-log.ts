@@ -34,6 +34,7 @@ export class RejectionLog {
   #windowStart = 0;
   #inWindow = 0;
   #suppressed: Record<string, number> = {};
+  #topicsSeen = new Set<string>();
 
   constructor(log: Logger, opts: Partial<RejectionLogOptions> = {}) {
     this.#o = { ...defaultRejectionLogOptions, ...opts };
@@ -49,8 +50,13 @@ export class RejectionLog {
     this.#accepted++;
   }
 
-  otherTopic(): void {
+  /** Counts a packet on a topic the agent does not read; logs each such topic once (the first 32 of them). */
+  otherTopic(topic: string | undefined): void {
     this.#otherTopics++;
+    const name = topic ?? '(none)';
+    if (this.#topicsSeen.size >= 32 || this.#topicsSeen.has(name)) return;
+    this.#topicsSeen.add(name);
+    this.#log.info({ topic: name.slice(0, 100) }, 'packets on a topic the agent does not read are ignored');
   }
 
   /** Counts a rejection and logs it, or only counts it when this window's log lines are spent. */

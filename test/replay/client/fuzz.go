@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
 	"time"
 
@@ -31,6 +33,9 @@ type FuzzPlan struct {
 	// Burst is how many messages go out back to back; PauseMs is the pause between bursts.
 	Burst   int `json:"burst"`
 	PauseMs int `json:"pauseMs"`
+	// Gate makes the client print "joined" once both seats are in the room and wait for a line on its standard
+	// input before sending: the agent drops packets of participants it does not know yet as from unknown senders.
+	Gate bool `json:"gate"`
 }
 
 // FuzzReport is what the fuzz mode writes (JSON) once everything is sent.
@@ -154,6 +159,10 @@ func runFuzz(configPath, outPath string) error {
 	}
 	plan := f.plan
 	lksdk.SetLogger(logger.GetLogger().WithValues("client", "fuzz"))
+	// As in the replay mode: holding UDP 5353 keeps pion's ICE agent from joining the mDNS multicast group.
+	if guard, err := net.ListenUDP("udp4", &net.UDPAddr{Port: 5353}); err == nil {
+		defer guard.Close()
+	}
 	rooms := map[string]*lksdk.Room{}
 	for _, role := range []string{"interviewer", "candidate"} {
 		room := lksdk.NewRoom(lksdk.NewRoomCallback())
@@ -162,6 +171,12 @@ func runFuzz(configPath, outPath string) error {
 		}
 		defer room.Disconnect()
 		rooms[role] = room
+	}
+	if plan.Gate {
+		fmt.Println("joined")
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			return fmt.Errorf("waiting for the go-ahead: %w", err)
+		}
 	}
 	report := FuzzReport{ByCategory: map[string]int{}}
 	started := time.Now()
