@@ -63,10 +63,16 @@ describe('fuzzed client messages', () => {
     joined.push(interviewer, candidate);
     const mic = await publishMicrophone(candidate.room, SPEECH);
     await waitFor(
-      `audio-level signals${dispatchHint(stack)}`,
+      'audio-level signals',
       () => (signalsOf(interviewer, 'audio-level').length > 0 ? true : undefined),
       120_000,
-    );
+    ).catch((err: Error) => {
+      // name why no job ran, when the logs say it (a refused dispatch, a job process that never started)
+      const started = /runner initialization timed out/.test(stack.agent.output())
+        ? '\nthe job process did not start (runner initialization timed out; see agent.log under test-artifacts/)'
+        : '';
+      throw new Error(`${err.message}${dispatchHint(stack)}${started}`);
+    });
     const agent = await waitFor('the agent participant', () => agentOf(interviewer));
     const before = await waitFor('inbox counts in the stats', () => inboxStats(interviewer));
 
