@@ -20,7 +20,7 @@ export interface FuzzPlan {
   /** Identity of the real candidate, named by forged consent messages. */
   victim: string;
   seed: number;
-  /** Multiplies the corpus (1: 12 190 messages to reject). */
+  /** Multiplies the corpus (1: 10 130 messages to reject). */
   scale?: number;
   /** Messages sent back to back, and the pause between such bursts. */
   burst?: number;

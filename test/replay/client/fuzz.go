@@ -26,7 +26,7 @@ type FuzzPlan struct {
 	ClientTopic string `json:"clientTopic"`
 	// Seed makes the corpus reproducible.
 	Seed uint64 `json:"seed"`
-	// Scale multiplies the per-category counts of the corpus (1: 12 190 messages the agent must reject).
+	// Scale multiplies the per-category counts of the corpus (1: 10 130 messages the agent must reject).
 	Scale float64 `json:"scale"`
 	// Victim is the identity of the real candidate, named by forged consent messages.
 	Victim string `json:"victim"`
