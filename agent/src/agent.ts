@@ -65,6 +65,7 @@ export default defineAgent<ProcessData>({
       statsIntervalMs: config.statsIntervalMs,
       videoDimensions: config.vision.videoDimensions,
       turns: { longPauseSeconds: config.audio.longPauseSeconds },
+      inbox: config.inbox,
     });
     ctx.addShutdownCallback(() => session.close());
     await session.start();

@@ -54,6 +54,8 @@ export interface AgentConfig {
   conduct: { enabled: boolean };
   /** Prometheus `/metrics` and `/api/health/processing` on the worker (`AGENT_METRICS*`). */
   metrics: MetricsSettings;
+  /** Client messages: each sender's rate, beyond which its messages are dropped unread (`INBOX_RATE_*`). */
+  inbox: { rate: { perSecond: number; burst: number } };
 }
 
 type TriggerSettings = z.infer<typeof triggerSettingsSchema>;
@@ -82,6 +84,8 @@ const envSchema = z
     AGENT_HEALTH_PORT: int(0, 65_535).default(8081),
     AGENT_MAX_JOBS: int(1, 256).default(4),
     AGENT_STATS_INTERVAL_MS: int(250, 60_000).default(2000),
+    INBOX_RATE_PER_SECOND: int(1, 100_000).default(50),
+    INBOX_RATE_BURST: int(1, 100_000).default(200),
     SESSION_IDLE_END_MINUTES: z.coerce
       .number()
       .finite()
@@ -225,6 +229,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       pushMs: e.AGENT_METRICS_PUSH_MS,
       url: e.AGENT_METRICS_PUSH_URL,
     },
+    inbox: { rate: { perSecond: e.INBOX_RATE_PER_SECOND, burst: e.INBOX_RATE_BURST } },
   };
 }
 

@@ -3,6 +3,7 @@ export * from './common.js';
 export * from './conduct.js';
 export * from './consent.js';
 export * from './examples.js';
+export * from './inbox.js';
 export * from './messages.js';
 export * from './plan.js';
 export * from './processing.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { idSchema as id, timestampSchema as timestamp, versionSchema as version } from './common.js';
 import { conductMessageSchema } from './conduct.js';
 import { consentMessageSchema } from './consent.js';
+import { inboxStatsSchema } from './inbox.js';
 import { coverageMessageSchema, planMessageSchema, planUpdateMessageSchema } from './plan.js';
 import { signalMessageSchema } from './signals.js';
 import { transcriptionStatusSchema } from './transcription-status.js';
@@ -110,6 +111,8 @@ export const statsMessageSchema = z.object({
   analysers: z.array(analyserStatsSchema).max(64),
   /** Speech-to-text: whether the transcript keeps up, and the shared recognizer's queue and memory. */
   transcription: transcriptionStatusSchema.optional(),
+  /** Client messages the agent received, accepted and dropped (malformed, forged, oversized, bursts). */
+  inbox: inboxStatsSchema.optional(),
 });
 export type StatsMessage = z.infer<typeof statsMessageSchema>;
 

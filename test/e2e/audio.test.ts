@@ -85,8 +85,8 @@ describe.each(['batch', 'realtime'] as const)(
         const c = heard.filter((x) => isFinal(x) && roleOf(x) === role);
         return c.length > 0 ? c : undefined;
       };
-      const fromCandidate = await waitFor('a candidate caption', bySpeaker('candidate'), 45_000);
-      const fromInterviewer = await waitFor('an interviewer caption', bySpeaker('interviewer'), 30_000);
+      const fromCandidate = await waitFor('a candidate caption', bySpeaker('candidate'), 120_000);
+      const fromInterviewer = await waitFor('an interviewer caption', bySpeaker('interviewer'), 90_000);
 
       // Standard attributes, sent on behalf of the speaker, for the speaker's own track.
       for (const [c, who, track] of [
@@ -162,25 +162,32 @@ describe.each(['batch', 'realtime'] as const)(
         await waitFor(
           'delivery',
           () => (signalsOf(interviewer, 'delivery').length > 0 ? true : undefined),
-          40_000,
+          90_000,
         );
         expect(
           signalsOf(interviewer, 'pitch').length + signalsOf(interviewer, 'speech-rate').length,
         ).toBeGreaterThan(0);
       }
 
-      // Stored, speaker-labelled.
+      // Stored, speaker-labelled (segments are written apart from the captions: wait for both speakers' rows).
       const db = await openDatabase({ url: stack.databaseUrl });
       try {
         const { sql } = await import('drizzle-orm');
-        const result = await db.db.execute<{ role: string; identity: string; n: number }>(
-          sql`select speaker_role as role, speaker_identity as identity, count(*)::int as n from transcript_segments
-            where session_id = ${created.session.id} and status = 'ok' group by 1, 2`,
-        );
-        const list = (result as unknown as { rows?: unknown[] }).rows ?? (result as unknown as unknown[]);
-        const stored = Object.fromEntries(
-          (list as { role: string; identity: string; n: number }[]).map((r) => [r.role, r]),
-        );
+        type Row = { role: string; identity: string; n: number };
+        const read = async () => {
+          const result = await db.db.execute<Row>(
+            sql`select speaker_role as role, speaker_identity as identity, count(*)::int as n from transcript_segments
+              where session_id = ${created.session.id} and status = 'ok' group by 1, 2`,
+          );
+          const list = (result as unknown as { rows?: unknown[] }).rows ?? (result as unknown as unknown[]);
+          return Object.fromEntries((list as Row[]).map((r) => [r.role, r]));
+        };
+        let stored = await read();
+        for (let deadline = Date.now() + 30_000; !(stored.candidate && stored.interviewer); ) {
+          if (Date.now() > deadline) break;
+          await new Promise((r) => setTimeout(r, 250));
+          stored = await read();
+        }
         expect(stored.candidate?.identity).toBe(candidate.identity);
         expect(stored.interviewer?.identity).toBe(interviewer.identity);
         expect(Number(stored.candidate?.n)).toBeGreaterThan(0);
@@ -207,12 +214,12 @@ describe.each(['batch', 'realtime'] as const)(
           heard.some((c) => c.attributes[TRANSCRIPTION_ATTRIBUTES.TRACK_ID] === again.trackSid)
             ? true
             : undefined,
-        20_000,
+        60_000,
       );
       await again.stop();
       await askMic.stop();
       await candidate.leave();
       await interviewer.leave();
-    }, 100_000);
+    }, 400_000);
   },
 );

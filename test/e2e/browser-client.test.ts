@@ -270,7 +270,7 @@ describe('real Chromium clients against the whole stack', () => {
     await interviewer.getByTestId('plan-editor').fill(edited);
     await interviewer.getByTestId('plan-save').click();
     await explain(interviewer, 'the edited plan confirmed by the agent', () =>
-      interviewer.waitForSelector('[data-testid="plan-panel"][data-revision="2"]', { timeout: 15_000 }),
+      interviewer.waitForSelector('[data-testid="plan-panel"][data-revision="2"]', { timeout: 45_000 }),
     );
     await interviewer.getByTestId('plan-panel').screenshot({ path: join(SCREENSHOTS, 'plan-panel.png') });
     expect(await candidate.getByTestId('plan-panel').count()).toBe(0);
@@ -289,7 +289,7 @@ describe('real Chromium clients against the whole stack', () => {
       interviewer.waitForFunction(
         (s) => document.querySelector('[data-testid="agent-state"]')?.textContent === s,
         state,
-        { timeout: 15_000 },
+        { timeout: 45_000 },
       );
     await candidate.getByTestId('consent-toggle').click();
     await candidate.waitForSelector('[data-testid="consent-status"][data-state="withdrawn"]', {
@@ -370,15 +370,15 @@ describe('real Chromium clients against the whole stack', () => {
     // test/e2e/audio.test.ts covers both speakers.)
     await explain(interviewer, 'transcript lines of the candidate', () =>
       interviewer.waitForSelector('[data-testid="transcript-line"][data-role="candidate"]', {
-        timeout: 45_000,
+        timeout: 90_000,
       }),
     );
     await explain(candidate, 'captions at the candidate', () =>
-      candidate.waitForSelector('[data-testid="caption-line"]', { timeout: 10_000 }),
+      candidate.waitForSelector('[data-testid="caption-line"]', { timeout: 30_000 }),
     );
     await explain(interviewer, 'charts with points', () =>
       interviewer.waitForSelector('[data-testid="chart-level"]:not([data-points="0"]) canvas', {
-        timeout: 10_000,
+        timeout: 30_000,
       }),
     );
     const lines = await interviewer

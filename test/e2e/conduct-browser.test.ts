@@ -105,5 +105,5 @@ describe('conduct notes in the web client', () => {
     expect(second.messages.filter((m) => m.type === 'conduct')).toEqual([]);
     expect(candidate.messages).toEqual([]);
     expect(second.invalid + candidate.invalid).toBe(0);
-  });
+  }, 300_000);
 });

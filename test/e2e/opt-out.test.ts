@@ -34,7 +34,6 @@ const signals = (p: TestParticipant) => p.messages.filter((m): m is SignalMessag
 /** Signals that started after `at` (so were produced after the agent applied a choice made at `at`). */
 const voiceAfter = (p: TestParticipant, at: number) =>
   signals(p).filter((s) => VOICE.includes(s.analyser) && s.range.start > at);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('candidate opt-out', () => {
   let stack: Stack;
@@ -89,7 +88,11 @@ describe('candidate opt-out', () => {
     expect(notice).toMatchObject({ analyser: 'session', values: { groups: 'voice', count: 1 } });
     expect(notice.summary).toMatch(/switched off voice delivery/);
     const framesBefore = signalsOf(interviewer, 'video-frames').length;
-    await sleep(5000);
+    // Let the analysis run on for 5 s of media after the notice, measured by the agent's own camera signals (a
+    // loaded machine waits longer rather than looking too early), then look for voice signals.
+    await waitFor('5 s of camera analysis after the opt-out', () =>
+      signalsOf(interviewer, 'video-frames').find((s) => s.range.start > notice.range.end + 5000),
+    );
     expect(voiceAfter(interviewer, notice.range.end)).toEqual([]);
     expect(signalsOf(interviewer, 'video-frames').length).toBeGreaterThan(framesBefore);
     expect(signalsOf(interviewer, 'opt-out')).toHaveLength(1);

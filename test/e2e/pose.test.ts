@@ -43,5 +43,5 @@ describe('vision: pose analysis through the real server', () => {
     await camera.stop();
     await candidate.leave();
     await interviewer.leave();
-  }, 60_000);
+  }, 180_000);
 });

@@ -21,7 +21,7 @@ import { dispatchHint, type Stack, startStack } from './harness/stack.js';
 /** How long the agent waits in an empty room here: 0.1 min = 6 s (the token server keeps the stack's 0.25 min + 60 s). */
 const IDLE_END_MINUTES = '0.1';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();

@@ -35,7 +35,7 @@ interface Grant {
 async function until<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
-  ms = 10_000,
+  ms = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {

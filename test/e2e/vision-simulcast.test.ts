@@ -85,5 +85,5 @@ describe('vision: the agent asks the SFU for a small simulcast layer', () => {
       await candidate.leave();
       await interviewer.leave();
     }
-  }, 100_000);
+  }, 300_000);
 });

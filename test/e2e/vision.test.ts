@@ -76,5 +76,5 @@ describe('vision: face analysis through the real server', () => {
     await microphone.stop();
     await candidate.leave();
     await interviewer.leave();
-  }, 120_000);
+  }, 300_000);
 });

@@ -98,7 +98,9 @@ export async function playScenario(server: TokenServer, scenario: Scenario, run 
       clientTopic: TOPICS.CLIENT_TO_AGENT,
       transcriptionTopic: TRANSCRIPTION_TOPIC,
       candidateAttribute: AGENT_CANDIDATE_ATTRIBUTE,
-      interviewerMicWaitMs: 5000,
+      // the agent subscribes to the interviewer's microphone when it transcribes interviewers; on a loaded machine
+      // that can take longer than a few seconds, and a scenario started without it misses the first question
+      interviewerMicWaitMs: 30_000,
     },
     artifacts,
   );

@@ -1,4 +1,4 @@
-import { MAX_CODE_BYTES, PROTOCOL_VERSION } from '@interview-helper/protocol';
+import { MAX_CODE_BYTES, PROTOCOL_VERSION, TOPICS } from '@interview-helper/protocol';
 import { describe, expect, it } from 'vitest';
 import { ClientInbox, type InboxMessage, type Rejection } from './inbox.js';
 import { FakeRoom, until } from './testing.js';
@@ -74,6 +74,65 @@ describe('ClientInbox', () => {
     await until('the huge code pad rejected', () => (big.rejected.length === 1 ? true : undefined));
     expect(big.rejected[0]?.code).toBe('too-large');
     expect(got).toEqual([]);
+  });
+
+  it('gives up streams that never finish, refuses too many open ones and announced oversizes', async () => {
+    const { fake, box, got, rejected } = inbox({
+      streamIdleMs: 50,
+      maxStreamsPerSender: 2,
+      maxStreamBytes: 100,
+    });
+    const handler = fake.textHandlers.get(TOPICS.CLIENT_TO_AGENT);
+    let closed = 0;
+    // a stream whose trailer never comes: one chunk, then silence until it is closed
+    const hanging = (totalSize?: number) => {
+      let stop: () => void = () => {};
+      const ended = new Promise<void>((r) => {
+        stop = r;
+      });
+      return {
+        info: { totalSize },
+        close: async () => {
+          closed++;
+          stop();
+        },
+        async *[Symbol.asyncIterator]() {
+          yield '{"v":';
+          await ended;
+        },
+      };
+    };
+    for (let i = 0; i < 3; i++) handler?.(hanging() as never, { identity: 'cam' });
+    handler?.(hanging(1_000_000) as never, { identity: 'ivy' });
+    await until('every stream rejected', () => (rejected.length === 4 ? true : undefined));
+    expect(rejected.map((r) => r.code).sort()).toEqual([
+      'stream-timeout',
+      'stream-timeout',
+      'too-large',
+      'too-many-streams',
+    ]);
+    expect(closed).toBe(4);
+    expect(box.stats()).toMatchObject({ received: 4, accepted: 0, rejected: 4, openStreams: 0 });
+    // the sender can stream again once its streams are given up
+    fake.sendStream('cam', code('ok'), 2);
+    await until('the next stream accepted', () => (got.length === 1 ? true : undefined));
+  });
+
+  it('drops a sender over its rate before decoding, and counts everything', async () => {
+    const { fake, box, got, rejected } = inbox({ rate: { burst: 5, perSecond: 0 } });
+    for (let i = 0; i < 8; i++) fake.sendPacket('ivy', settings);
+    fake.sendPacket('cam', code('x'));
+    fake.sendPacket('ivy', settings, 'another-topic');
+    await until('six messages', () => (got.length === 6 ? true : undefined));
+    expect(rejected.map((r) => r.code)).toEqual(['rate-limited', 'rate-limited', 'rate-limited']);
+    expect(box.stats()).toEqual({
+      received: 9,
+      accepted: 6,
+      rejected: 3,
+      byCode: { 'rate-limited': 3 },
+      otherTopics: 1,
+      openStreams: 0,
+    });
   });
 
   it('stops listening', () => {

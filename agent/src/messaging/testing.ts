@@ -151,10 +151,10 @@ export class FakeRoom extends EventEmitter {
   }
 
   /** A client message as a reliable packet on the client topic (`from` may be unknown to the room). */
-  sendPacket(from: string, payload: string, topic: string = TOPICS.CLIENT_TO_AGENT): void {
+  sendPacket(from: string, payload: string | Uint8Array, topic: string = TOPICS.CLIENT_TO_AGENT): void {
     this.emit(
       RoomEvent.DataReceived,
-      new TextEncoder().encode(payload),
+      typeof payload === 'string' ? new TextEncoder().encode(payload) : payload,
       this.remoteParticipants.get(from),
       0,
       topic,

@@ -21,7 +21,7 @@ import { SessionBus, type Speaker } from '../bus/session-bus.js';
 import { ConsentGate } from '../consent/consent-gate.js';
 import { databaseConsentLog } from '../consent/consent-log.js';
 import { logger } from '../log.js';
-import { ClientInbox, type InboxMessage } from '../messaging/inbox.js';
+import { ClientInbox, type ClientInboxOptions, type InboxMessage } from '../messaging/inbox.js';
 import { InterviewerPublisher } from '../messaging/publisher.js';
 import { CandidateTracker } from './candidate-tracker.js';
 import { ConsentFlow } from './consent-flow.js';
@@ -70,6 +70,8 @@ export interface InterviewSessionOptions {
    * unit tests of other parts switch it off.
    */
   requireConsent: boolean;
+  /** Bounds of the client-message inbox (rate per sender, stream size and time). */
+  inbox?: Partial<ClientInboxOptions>;
   /** The analysers of a candidate with accommodations (default: `analysers` without the suppressed ones). */
   accommodate?: (accommodations: readonly Accommodation[]) => AnalyserFactory[];
   /** Watches the analysers' processing time, queues and lag (the job's metrics). */
@@ -185,14 +187,18 @@ export class InterviewSession {
       analysers: this.#o.analysers,
       ...(this.#o.accommodate ? { accommodate: this.#o.accommodate } : {}),
     });
-    this.#inbox = new ClientInbox(this.#o.room, {
-      onMessage: (m) => {
-        // the code pad is the candidate's too: not read before they consent
-        if (m.message.type === 'code' && !this.#consent.consented(m.sender.identity)) return;
-        void this.#onClientMessage(m);
-        this.#bus.emit({ type: 'client-message', message: m });
+    this.#inbox = new ClientInbox(
+      this.#o.room,
+      {
+        onMessage: (m) => {
+          // the code pad is the candidate's too: not read before they consent
+          if (m.message.type === 'code' && !this.#consent.consented(m.sender.identity)) return;
+          void this.#onClientMessage(m);
+          this.#bus.emit({ type: 'client-message', message: m });
+        },
       },
-    });
+      this.#o.inbox,
+    );
   }
 
   get state(): AgentState {
@@ -363,6 +369,7 @@ export class InterviewSession {
       at: Date.now(),
       candidate: this.#tracker.candidate ?? null,
       invalidSignals: this.#invalidSignals,
+      inbox: this.#inbox.stats(),
       analysers: stats.map(({ name, media, status, error, framesIn, signalsOut, signalsInvalid }) => ({
         name,
         media,

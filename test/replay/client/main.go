@@ -2,6 +2,7 @@
 // records what they receive.
 //
 //	replay-client -config plan.json -out events.jsonl
+//	replay-client -fuzz fuzz.json -out report.json    (malformed and forged client messages; see fuzz.go)
 //
 // The candidate publishes a VP8 IVF camera and an Opus OGG microphone and sends code-pad updates to the
 // agent; the interviewer publishes an Opus OGG microphone and may send session settings. Both record every
@@ -67,9 +68,19 @@ type CodeUpdate struct {
 
 func main() {
 	config := flag.String("config", "", "plan JSON file")
-	out := flag.String("out", "", "events JSON-lines file (default stdout)")
+	out := flag.String("out", "", "events JSON-lines file (default stdout); the report in fuzz mode")
+	fuzz := flag.String("fuzz", "", "fuzz plan JSON file: send malformed and forged client messages (see fuzz.go)")
+	dump := flag.Bool("dump", false, "with -fuzz: write the corpus as JSON lines to -out instead of sending it")
 	flag.Parse()
-	if err := run(*config, *out); err != nil {
+	var err error
+	if *fuzz != "" && *dump {
+		err = dumpCorpus(*fuzz, *out)
+	} else if *fuzz != "" {
+		err = runFuzz(*fuzz, *out)
+	} else {
+		err = run(*config, *out)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "replay-client:", err)
 		os.Exit(1)
 	}
