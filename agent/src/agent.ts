@@ -4,6 +4,7 @@ import { type AgentConfig, loadAgentConfig } from './config.js';
 import { logger } from './log.js';
 import { InterviewSession } from './session/interview-session.js';
 import { openRecorder } from './session/recorder.js';
+import { startJobLag } from './worker/job-lag.js';
 
 /** Reads the session id the token server put in the dispatch metadata. */
 export function sessionIdFromMetadata(metadata: string | undefined): string | undefined {
@@ -46,11 +47,14 @@ export default defineAgent<ProcessData>({
       }),
       ctx.connect(undefined, AutoSubscribe.SUBSCRIBE_NONE),
     ]);
+    // how far behind real time the analysis runs, reported to the worker's admission
+    const lag = startJobLag(config.admission, ctx.job.id);
+    ctx.addShutdownCallback(async () => lag.close());
     const session = new InterviewSession({
       sessionId: recorder.sessionId,
       room: ctx.room,
-      analysers: composition.analysers,
-      accommodate: composition.accommodate,
+      analysers: lag.wrap(composition.analysers),
+      accommodate: (a) => lag.wrap(composition.accommodate(a)),
       extensions: composition.extensions,
       recorder,
       statsIntervalMs: config.statsIntervalMs,

@@ -4,6 +4,7 @@ import { defaultVideoDimensions, type VideoDimensions } from './session/media.js
 import type { AudioSettings } from './transcription/settings.js';
 import { modelsDir } from './vision/models.js';
 import type { FrameSamplerOptions } from './vision/sampler.js';
+import type { AdmissionSettings } from './worker/settings.js';
 
 /** Everything the agent process reads from the environment, parsed once at start (see the README's table). */
 export interface AgentConfig {
@@ -51,6 +52,8 @@ export interface AgentConfig {
   };
   /** Private notes to each interviewer about their own conduct (`CONDUCT_NOTES`). */
   conduct: { enabled: boolean };
+  /** Admission: when the worker takes a room, and how fast it starts one (see `worker/`). */
+  admission: AdmissionSettings;
 }
 
 type TriggerSettings = z.infer<typeof triggerSettingsSchema>;
@@ -121,6 +124,13 @@ const envSchema = z
     VISION_VIDEO_HEIGHT: videoSide.default(defaultVideoDimensions.height),
     MODELS_DIR: z.string().min(1).optional(),
     CONDUCT_NOTES: z.enum(['on', 'off']).default('on'),
+    // admission
+    AGENT_CPU_LIMIT: z.coerce.number().gt(0).max(1).default(0.8),
+    AGENT_CPU_CORES: z.coerce.number().positive().max(1024).optional(),
+    AGENT_LAG_LIMIT_MS: int(100, 600_000).default(1500),
+    AGENT_IDLE_PROCESSES: int(1, 64).optional(),
+    AGENT_INIT_TIMEOUT_MS: int(1000, 600_000).default(60_000),
+    AGENT_LAG_REPORT_PORT: int(1, 65_535).optional(),
   })
   .superRefine((e, ctx) => {
     if (e.STT_ENGINE === 'openai' && !e.OPENAI_API_KEY && !e.STT_BASE_URL)
@@ -209,6 +219,15 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       modelsDir: modelsDir({ MODELS_DIR: e.MODELS_DIR }),
     },
     conduct: { enabled: e.CONDUCT_NOTES === 'on' },
+    admission: {
+      cpuLimit: e.AGENT_CPU_LIMIT,
+      cores: e.AGENT_CPU_CORES,
+      lagLimitMs: e.AGENT_LAG_LIMIT_MS,
+      // a burst of rooms up to the slots (at most 4) starts on processes that are already initialised
+      idleProcesses: e.AGENT_IDLE_PROCESSES ?? Math.min(e.AGENT_MAX_JOBS, 4),
+      initializeTimeoutMs: e.AGENT_INIT_TIMEOUT_MS,
+      lagReportPort: e.AGENT_LAG_REPORT_PORT,
+    },
   };
 }
 
