@@ -33,6 +33,8 @@ export default defineAgent<ProcessData>({
     const config = loadAgentConfig();
     proc.userData.config = config;
     proc.userData.composition = composeInterview(config);
+    // from fork to ready for a job: what a warm process saves a room
+    logger('job').info({ startMs: Math.round(process.uptime() * 1000) }, 'job process ready');
   },
   entry: async (ctx: JobContext<ProcessData>) => {
     const { config, composition } = ctx.proc.userData;

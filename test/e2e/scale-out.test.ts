@@ -42,6 +42,20 @@ const acceptedBy = (worker: Service, room: string) =>
 const declinedBy = (worker: Service, room: string) =>
   decisions(worker).get(room)?.includes('declined') ?? false;
 
+/** Job processes a worker has started and initialised so far (each logs when it is ready for a job). */
+const readyProcesses = (worker: Service) => worker.output().match(/"msg":"job process ready"/g)?.length ?? 0;
+
+/** Waits until `worker` has initialised `n` job processes in all (warm ones wait for the next rooms). */
+const warm = (worker: Service, n: number) =>
+  until(
+    `${n} initialised job processes of ${worker.name}`,
+    async () => (readyProcesses(worker) >= n ? true : undefined),
+    WARM_TIMEOUT_MS,
+  );
+
+/** Job processes start one after another (the agents framework initialises them in turn): slow on a busy host. */
+const WARM_TIMEOUT_MS = 240_000;
+
 /** Jobs a worker runs now, from its health server's `/worker` page. */
 async function activeJobs(port: number): Promise<number | undefined> {
   const res = await fetch(`http://127.0.0.1:${port}/worker`).catch(() => undefined);
@@ -117,7 +131,10 @@ describe('scale-out: two workers, one livekit-server', () => {
     await stack?.stop();
   });
 
-  it('a room the first worker has no slot for is served by a second worker', async () => {
+  it('a room the first worker has no slot for is served by a second worker', {
+    timeout: 600_000,
+  }, async () => {
+    await warm(first, 1);
     const one = await openRoom();
     const oneMs = await agentJoined(one);
     expect(acceptedBy(first, one.created.session.roomName)).toBe(true);
@@ -146,6 +163,7 @@ describe('scale-out: two workers, one livekit-server', () => {
       readyWhen: /registered worker/i,
       readyTimeoutMs: 90_000,
     });
+    await warm(second, 4);
 
     const two = await openRoom();
     const twoMs = await agentJoined(two);
@@ -160,12 +178,17 @@ describe('scale-out: two workers, one livekit-server', () => {
     await closeRoom(two);
   });
 
-  it('four rooms opened at once are all joined; a room the full worker declines goes to the other', async () => {
+  it('four rooms opened at once are all joined; a room the full worker declines goes to the other', {
+    timeout: 600_000,
+  }, async () => {
     if (!second) throw new Error('needs the second worker of the previous case');
     // the first worker has its one slot free again: offers it gets beyond that one must be declined
     await until('the first worker idle', async () =>
       (await activeJobs(firstHealthPort)) === 0 ? true : undefined,
     );
+    // both workers have their warm processes again (one each went to the first two rooms)
+    await warm(first, 2);
+    await warm(second, 5);
     const burst = await Promise.all([openRoom(), openRoom(), openRoom(), openRoom()]);
     const joinedMs = await Promise.all(burst.map((room) => agentJoined(room)));
     const names = burst.map((r) => r.created.session.roomName);

@@ -49,7 +49,8 @@ export interface AdmissionDecision {
  */
 export class WorkerAdmission {
   #o: WorkerAdmissionOptions;
-  #running = new Set<string>();
+  /** The worker, as the first load measurement handed it: its running jobs are read live. */
+  #worker?: WorkerJobs;
   #reserved = new Map<string, number>();
   #cpuCores = 0;
   #log = logger('admission');
@@ -69,10 +70,11 @@ export class WorkerAdmission {
   /** Jobs counted against the slots: running, or accepted and still starting. */
   get jobs(): number {
     const now = this.#o.now();
+    const running = new Set(this.#worker?.activeJobs.map((j) => j.job.id));
     for (const [id, at] of this.#reserved) {
-      if (this.#running.has(id) || now - at > this.#o.reservationMs) this.#reserved.delete(id);
+      if (running.has(id) || now - at > this.#o.reservationMs) this.#reserved.delete(id);
     }
-    return this.#running.size + this.#reserved.size;
+    return running.size + this.#reserved.size;
   }
 
   /** The capacity now, from the last measurement of CPU and the current jobs and lag. */
@@ -82,7 +84,7 @@ export class WorkerAdmission {
 
   /** The agents framework's `loadFunc`: measures the worker, returns the load to report. */
   readonly loadFunc = async (worker: WorkerJobs): Promise<number> => {
-    this.#running = new Set(worker.activeJobs.map((j) => j.job.id));
+    this.#worker = worker;
     this.#cpuCores = this.#o.cpuCores();
     return this.state().reported;
   };

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { Analyser, AudioSample, SignalDraft } from '../analysers/analyser.js';
+import { AnalysisLag } from './analysis-lag.js';
+
+describe('AnalysisLag', () => {
+  it('is the 90th percentile of sample ages over the window', () => {
+    let now = 10_000;
+    const lag = new AnalysisLag({ eventLoop: false, now: () => now });
+    for (let i = 0; i < 10; i++) lag.record(now - (i === 9 ? 2000 : 10));
+    expect(lag.lagMs()).toBe(2000);
+    for (let i = 0; i < 30; i++) lag.record(now - 10);
+    expect(lag.lagMs()).toBe(10);
+    now += 6000; // all out of the window
+    expect(lag.lagMs()).toBe(0);
+  });
+
+  it('measures the samples an analyser takes, leaving what it does unchanged', async () => {
+    let now = 1000;
+    const lag = new AnalysisLag({ eventLoop: false, now: () => now });
+    const seen: number[] = [];
+    const analyser: Analyser<'audio'> = {
+      name: 'probe',
+      media: 'audio',
+      emits: ['audio-level'],
+      async *analyse(samples) {
+        for await (const s of samples) {
+          seen.push(s.receivedAt);
+          now += 100; // the analyser takes 100 ms per sample: the queue falls behind
+        }
+        yield* [] as SignalDraft[];
+      },
+    };
+    const wrapped = lag.wrap(() => analyser)();
+    expect([wrapped.name, wrapped.media, wrapped.emits]).toEqual(['probe', 'audio', ['audio-level']]);
+    // ten samples that all arrived at t=1000
+    async function* samples(): AsyncIterable<AudioSample> {
+      for (let i = 0; i < 10; i++) yield { receivedAt: 1000 } as AudioSample;
+    }
+    const ctx = {
+      sessionId: 's',
+      track: { participantIdentity: 'c', trackSid: 't', media: 'audio' as const },
+      signal: new AbortController().signal,
+      now: () => now,
+    };
+    for await (const _ of wrapped.analyse(samples(), ctx)) {
+      // no signals
+    }
+    expect(seen).toHaveLength(10);
+    // the last sample waited 900 ms; the 90th percentile of 0…900 is 900
+    expect(lag.lagMs()).toBe(900);
+  });
+
+  it('counts a blocked event loop as lag', async () => {
+    const lag = new AnalysisLag();
+    await new Promise((r) => setTimeout(r, 100)); // the monitor's first ticks
+    const end = Date.now() + 300;
+    while (Date.now() < end) {
+      // block the loop
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lag.lagMs()).toBeGreaterThan(100);
+    lag.close();
+  });
+});
