@@ -22,6 +22,8 @@ export interface WorkerAdmissionOptions {
    * slot is freed (the assignment never came). Covers the assignment and a job process's start.
    */
   reservationMs: number;
+  /** More to log with each decision (e.g. how many job processes report their lag). */
+  context?: () => Record<string, unknown>;
   now: () => number;
 }
 
@@ -108,6 +110,7 @@ export class WorkerAdmission {
       jobs,
       cpuCores: Number(sample.cpuCores.toFixed(2)),
       lagMs: Math.round(sample.lagMs),
+      ...this.#o.context?.(),
     };
     for (const listener of this.#decisions) listener(decision);
     if (!decision.accepted) {

@@ -43,6 +43,7 @@ export async function startWorkerLoad(settings: AdmissionSettings, maxJobs: numb
     model,
     cpuCores: () => tree?.sample() ?? 0,
     lagMs: () => lag.lagMs(),
+    context: () => ({ lagReports: lag.reports().length }),
   });
   return {
     admission,
