@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Analyser, AudioSample, SignalDraft } from '../analysers/analyser.js';
+import { AnalyserRunner } from '../analysers/runner.js';
 import { AnalysisLag } from './analysis-lag.js';
 
 describe('AnalysisLag', () => {
@@ -48,6 +49,41 @@ describe('AnalysisLag', () => {
     expect(seen).toHaveLength(10);
     // the last sample waited 900 ms; the 90th percentile of 0…900 is 900
     expect(lag.lagMs()).toBe(900);
+  });
+
+  it('sees an analyser falling behind its queue inside the session runner', async () => {
+    let now = 0;
+    const lag = new AnalysisLag({ eventLoop: false, now: () => now });
+    let taken = 0;
+    const slow: Analyser<'audio'> = {
+      name: 'slow',
+      media: 'audio',
+      emits: [],
+      // biome-ignore lint/correctness/useYield: it only consumes
+      async *analyse(samples) {
+        for await (const _ of samples) {
+          taken++;
+          now += 50; // 50 ms of work per 10 ms chunk: five times slower than real time
+          await Promise.resolve();
+        }
+      },
+    };
+    const runner = new AnalyserRunner({
+      sessionId: 's',
+      factories: lag.wrapAll([() => slow]),
+      onSignal: () => {},
+    });
+    const run = runner.start({ participantIdentity: 'c', trackSid: 't', media: 'audio' });
+    // one second of audio arrives in real time while the analyser works through it
+    for (let i = 0; i < 100; i++) {
+      run.push({ receivedAt: i * 10 } as AudioSample);
+      now = Math.max(now, i * 10);
+      await Promise.resolve();
+    }
+    await run.close();
+    expect(taken).toBe(100);
+    // the last chunks waited ~4 s: it fell 40 ms further behind with each one
+    expect(lag.lagMs()).toBeGreaterThan(3000);
   });
 
   it('counts a blocked event loop as lag', async () => {
