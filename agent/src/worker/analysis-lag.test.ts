@@ -94,7 +94,20 @@ describe('AnalysisLag', () => {
       // block the loop
     }
     await new Promise((r) => setTimeout(r, 50));
+    lag.record(Date.now()); // an analyser took a fresh sample: the delay is the analysis's
     expect(lag.lagMs()).toBeGreaterThan(100);
+    lag.close();
+  });
+
+  it('is 0 without samples: a job without media has no analysis to fall behind', async () => {
+    const lag = new AnalysisLag();
+    await new Promise((r) => setTimeout(r, 100));
+    const end = Date.now() + 300;
+    while (Date.now() < end) {
+      // block the loop
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lag.lagMs()).toBe(0);
     lag.close();
   });
 });

@@ -23,8 +23,8 @@ export const defaultAnalysisLagOptions: AnalysisLagOptions = {
  * How far behind real time a job's analysis is: the age of each media sample (decoded audio chunk or video
  * frame, stamped when the media front end received it) when an analyser takes it off its queue, as a quantile
  * over the last few seconds, or the process's event-loop delay when that is larger (a saturated process stamps
- * samples late, so their age alone would hide it). A room on time shows a few ms; a process that cannot keep up
- * shows its queues filling, in seconds.
+ * samples late, so their age alone would hide it) while samples flow. A room on time shows a few ms; a process
+ * that cannot keep up shows its queues filling, in seconds.
  */
 export class AnalysisLag {
   #o: AnalysisLagOptions;
@@ -54,21 +54,22 @@ export class AnalysisLag {
     this.#ages.splice(0, Math.max(i, this.#ages.length - 4096));
   }
 
-  /** The lag now, ms; resets the event-loop measurement. */
+  /**
+   * The lag now, ms; resets the event-loop measurement. 0 while no analyser took a sample within the window: a job
+   * without the candidate's media has no analysis to fall behind (its event loop alone says nothing about that).
+   */
   lagMs(): number {
     const now = this.#o.now();
     this.#prune(now);
     const ages = this.#ages.map((a) => a.ageMs).sort((a, b) => a - b);
-    const q =
-      ages.length === 0
-        ? 0
-        : (ages[Math.min(ages.length - 1, Math.floor(this.#o.quantile * ages.length))] ?? 0);
     let loop = 0;
     if (this.#loop && this.#loop.count > 0) {
       // delay beyond the monitor's own 20 ms resolution
       loop = Math.max(0, this.#loop.percentile(99) / 1e6 - 20);
       this.#loop.reset();
     }
+    if (ages.length === 0) return 0;
+    const q = ages[Math.min(ages.length - 1, Math.floor(this.#o.quantile * ages.length))] ?? 0;
     return Math.max(q, loop);
   }
 

@@ -17,7 +17,7 @@ describe('LagReportServer and LagReporter', () => {
   });
 
   it('keeps the latest report of each job process and forgets a process that disconnects', async () => {
-    server = new LagReportServer();
+    server = new LagReportServer({ sustained: 1 });
     const port = await server.listen();
     let lag = 40;
     const a = new LagReporter({ port, jobId: 'job-a', lagMs: () => lag, intervalMs: 20 });
@@ -30,6 +30,22 @@ describe('LagReportServer and LagReporter', () => {
     a.close();
     await until(() => server.reports().length === 0);
     expect(server.lagMs()).toBe(0);
+  });
+
+  it('counts a lag once it lasted over the last reports', async () => {
+    server = new LagReportServer({ sustained: 3 });
+    const port = await server.listen();
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const send = (lagMs: number) => socket.write(`${JSON.stringify({ jobId: 'j', lagMs })}\n`);
+    send(3000); // one slow second
+    send(20);
+    send(2500);
+    await until(() => server.lagMs() === 20);
+    send(2600); // then three slow seconds in a row
+    send(2700);
+    await until(() => server.lagMs() === 2500);
+    socket.destroy();
   });
 
   it('drops reports that stopped coming', async () => {

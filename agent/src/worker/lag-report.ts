@@ -13,6 +13,11 @@ export type LagReport = z.infer<typeof lagReportSchema>;
 export interface LagReportServerOptions {
   /** A report older than this no longer counts (the process stopped reporting). */
   staleMs: number;
+  /**
+   * Reports of a process that must all show the lag for it to count: the least of its last `sustained` reports
+   * is its lag, so one slow second (a GC pause, a burst of work) does not turn rooms away.
+   */
+  sustained: number;
   /** Longest line accepted; a connection sending more is closed. */
   maxLineBytes: number;
   now: () => number;
@@ -20,19 +25,20 @@ export interface LagReportServerOptions {
 
 export const defaultLagReportServerOptions: LagReportServerOptions = {
   staleMs: 5000,
+  sustained: 3,
   maxLineBytes: 1024,
   now: Date.now,
 };
 
 /**
  * Collects the analysis lag of the worker's job processes on a loopback TCP port: each job process holds one
- * connection and writes one JSON line per report. A process that exits closes its connection and stops
+ * connection and writes one JSON line per report; its lag counts once its last `sustained` reports all show it. A process that exits closes its connection and stops
  * counting at once; one that stops writing stops counting after `staleMs`. Malformed lines are ignored.
  */
 export class LagReportServer {
   #o: LagReportServerOptions;
   #server: Server;
-  #latest = new Map<Socket, LagReport & { at: number }>();
+  #latest = new Map<Socket, { jobId: string; lags: number[]; at: number }>();
 
   constructor(opts: Partial<LagReportServerOptions> = {}) {
     this.#o = { ...defaultLagReportServerOptions, ...opts };
@@ -78,15 +84,17 @@ export class LagReportServer {
       return;
     }
     const parsed = lagReportSchema.safeParse(json);
-    if (parsed.success) this.#latest.set(socket, { ...parsed.data, at: this.#o.now() });
+    if (!parsed.success) return;
+    const lags = [...(this.#latest.get(socket)?.lags ?? []), parsed.data.lagMs].slice(-this.#o.sustained);
+    this.#latest.set(socket, { jobId: parsed.data.jobId, lags, at: this.#o.now() });
   }
 
-  /** The current reports, one per job process (stale ones left out). */
+  /** The current lag of each job process, sustained over its last reports (stale ones left out). */
   reports(): LagReport[] {
     const fresh = this.#o.now() - this.#o.staleMs;
     return [...this.#latest.values()]
       .filter((r) => r.at >= fresh)
-      .map(({ jobId, lagMs }) => ({ jobId, lagMs }));
+      .map(({ jobId, lags }) => ({ jobId, lagMs: Math.min(...lags) }));
   }
 
   /** The worst lag of any job process, ms (0 without reports). */
