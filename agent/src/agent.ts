@@ -5,6 +5,7 @@ import { logger } from './log.js';
 import { JobMetrics } from './metrics/job-metrics.js';
 import { InterviewSession } from './session/interview-session.js';
 import { openRecorder } from './session/recorder.js';
+import { startJobLag } from './worker/job-lag.js';
 
 /** Reads the session id the token server put in the dispatch metadata. */
 export function sessionIdFromMetadata(metadata: string | undefined): string | undefined {
@@ -33,6 +34,8 @@ export default defineAgent<ProcessData>({
     const config = loadAgentConfig();
     proc.userData.config = config;
     proc.userData.composition = composeInterview(config);
+    // from fork to ready for a job: what a warm process saves a room
+    logger('job').info({ startMs: Math.round(process.uptime() * 1000) }, 'job process ready');
   },
   entry: async (ctx: JobContext<ProcessData>) => {
     const { config, composition } = ctx.proc.userData;
@@ -54,11 +57,14 @@ export default defineAgent<ProcessData>({
       url: config.metrics.url,
       pushMs: config.metrics.pushMs,
     });
+    // how far behind real time the analysis runs, reported to the worker's admission
+    const lag = startJobLag(config.admission, ctx.job.id);
+    ctx.addShutdownCallback(async () => lag.close());
     const session = new InterviewSession({
       sessionId: recorder.sessionId,
       room: ctx.room,
-      analysers: composition.analysers,
-      accommodate: composition.accommodate,
+      analysers: lag.wrap(composition.analysers),
+      accommodate: (a) => lag.wrap(composition.accommodate(a)),
       extensions: [...composition.extensions, () => metrics],
       probe: metrics,
       recorder,

@@ -193,3 +193,30 @@ describe('main.ts', () => {
     expect(code).toBe(1);
   });
 });
+
+describe('admission settings', () => {
+  it('default to 80 % of the cores, 1.5 s of lag, warm processes up to the slots (at most 4), 60 s to start', () => {
+    expect(loadAgentConfig({}).admission).toEqual({
+      cpuLimit: 0.8,
+      cores: undefined,
+      lagLimitMs: 1500,
+      idleProcesses: 4,
+      initializeTimeoutMs: 60_000,
+      lagReportPort: undefined,
+    });
+    expect(loadAgentConfig({ AGENT_MAX_JOBS: '2' }).admission.idleProcesses).toBe(2);
+    expect(loadAgentConfig({ AGENT_MAX_JOBS: '16' }).admission.idleProcesses).toBe(4);
+    expect(
+      loadAgentConfig({ AGENT_CPU_LIMIT: '0.5', AGENT_CPU_CORES: '1.5', AGENT_IDLE_PROCESSES: '8' })
+        .admission,
+    ).toMatchObject({ cpuLimit: 0.5, cores: 1.5, idleProcesses: 8 });
+  });
+
+  it('are refused when they make no sense', () => {
+    expect(
+      issues({ AGENT_CPU_LIMIT: '1.5', AGENT_LAG_LIMIT_MS: '5', AGENT_IDLE_PROCESSES: '0' }).map(
+        (i) => i.split(':')[0],
+      ),
+    ).toEqual(['AGENT_CPU_LIMIT', 'AGENT_LAG_LIMIT_MS', 'AGENT_IDLE_PROCESSES']);
+  });
+});

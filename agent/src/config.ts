@@ -5,6 +5,7 @@ import { defaultVideoDimensions, type VideoDimensions } from './session/media.js
 import type { AudioSettings } from './transcription/settings.js';
 import { modelsDir } from './vision/models.js';
 import type { FrameSamplerOptions } from './vision/sampler.js';
+import type { AdmissionSettings } from './worker/settings.js';
 
 /** Everything the agent process reads from the environment, parsed once at start (see the README's table). */
 export interface AgentConfig {
@@ -56,6 +57,8 @@ export interface AgentConfig {
   metrics: MetricsSettings;
   /** Client messages: each sender's rate, beyond which its messages are dropped unread (`INBOX_RATE_*`). */
   inbox: { rate: { perSecond: number; burst: number } };
+  /** Admission: when the worker takes a room, and how fast it starts one (see `worker/`). */
+  admission: AdmissionSettings;
 }
 
 type TriggerSettings = z.infer<typeof triggerSettingsSchema>;
@@ -134,6 +137,13 @@ const envSchema = z
     AGENT_METRICS_PUSH_MS: int(250, 60_000).default(2000),
     /** Set by the worker for its job processes (where they push their metrics). */
     AGENT_METRICS_PUSH_URL: z.string().url().optional(),
+    // admission
+    AGENT_CPU_LIMIT: z.coerce.number().gt(0).max(1).default(0.8),
+    AGENT_CPU_CORES: z.coerce.number().positive().max(1024).optional(),
+    AGENT_LAG_LIMIT_MS: int(100, 600_000).default(1500),
+    AGENT_IDLE_PROCESSES: int(1, 64).optional(),
+    AGENT_INIT_TIMEOUT_MS: int(1000, 600_000).default(60_000),
+    AGENT_LAG_REPORT_PORT: int(1, 65_535).optional(),
   })
   .superRefine((e, ctx) => {
     if (e.STT_ENGINE === 'openai' && !e.OPENAI_API_KEY && !e.STT_BASE_URL)
@@ -230,6 +240,15 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       url: e.AGENT_METRICS_PUSH_URL,
     },
     inbox: { rate: { perSecond: e.INBOX_RATE_PER_SECOND, burst: e.INBOX_RATE_BURST } },
+    admission: {
+      cpuLimit: e.AGENT_CPU_LIMIT,
+      cores: e.AGENT_CPU_CORES,
+      lagLimitMs: e.AGENT_LAG_LIMIT_MS,
+      // a burst of rooms up to the slots (at most 4) starts on processes that are already initialised
+      idleProcesses: e.AGENT_IDLE_PROCESSES ?? Math.min(e.AGENT_MAX_JOBS, 4),
+      initializeTimeoutMs: e.AGENT_INIT_TIMEOUT_MS,
+      lagReportPort: e.AGENT_LAG_REPORT_PORT,
+    },
   };
 }
 

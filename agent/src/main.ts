@@ -3,6 +3,7 @@ import { cli, ServerOptions } from '@livekit/agents';
 import { type AgentConfig, AgentConfigError, loadAgentConfig, shareWithJobProcesses } from './config.js';
 import { startWorkerMetrics } from './metrics/worker.js';
 import { startSharedRecognizer } from './transcription/shared-recognizer.js';
+import { startWorkerLoad } from './worker/worker-load.js';
 
 /**
  * Agent worker entry: `tsx src/main.ts start` (production) or `dev`. Registers with the LiveKit
@@ -21,14 +22,10 @@ function configOrExit(): AgentConfig {
 
 const config = configOrExit();
 
-/**
- * The load at which livekit-server stops sending a worker jobs (its default `agents.target_load`). The worker
- * reports its load as the share of its AGENT_MAX_JOBS slots in use, scaled to this value, so it takes exactly
- * AGENT_MAX_JOBS interviews at a time whatever else runs on the machine (machine-wide CPU would also count
- * unrelated processes, and would refuse rooms on a busy small host).
- */
-const TARGET_LOAD = 0.7;
-const { maxJobs } = config.worker;
+// Admission: load from the CPU of the worker's process tree, its rooms' analysis lag and its job slots; a job
+// offered while at capacity is declined (livekit-server offers it to another worker); warm job processes.
+const load = await startWorkerLoad(config.admission, config.worker.maxJobs);
+shareWithJobProcesses(load.jobEnv);
 
 // One local speech recognizer per machine, shared by every job process (STT_ENGINE=local, the default).
 const recognizer = await startSharedRecognizer(config.audio);
@@ -46,8 +43,6 @@ cli.runApp(
     apiSecret: config.livekit.apiSecret,
     host: '127.0.0.1',
     port: config.worker.healthPort,
-    numIdleProcesses: 1,
-    loadFunc: async (worker) => (Math.min(worker.activeJobs.length, maxJobs) / maxJobs) * TARGET_LOAD,
-    loadThreshold: TARGET_LOAD,
+    ...load.serverOptions,
   }),
 );

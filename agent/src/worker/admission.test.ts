@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { type AdmissionRequest, WorkerAdmission } from './admission.js';
+import { LoadModel } from './load-model.js';
+
+/** A job request that records how it was answered; `accept` resolves when `launched` is called. */
+function request(id: string) {
+  const r = {
+    answer: undefined as 'accept' | 'reject' | undefined,
+    launched: () => {},
+    req: undefined as unknown as AdmissionRequest,
+  };
+  r.req = {
+    id,
+    room: { name: `room-${id}` } as AdmissionRequest['room'],
+    accept: () =>
+      new Promise<void>((resolve) => {
+        r.answer = 'accept';
+        r.launched = resolve;
+      }),
+    reject: async () => {
+      r.answer = 'reject';
+    },
+  };
+  return r;
+}
+
+function admission(opts: { maxJobs?: number; cpu?: number; lag?: number; now?: () => number } = {}) {
+  const m = { cpu: opts.cpu ?? 0, lag: opts.lag ?? 0 };
+  const a = new WorkerAdmission({
+    model: new LoadModel({ maxJobs: opts.maxJobs ?? 2, cores: 2, cpuLimit: 0.8, lagLimitMs: 1000 }),
+    cpuCores: () => m.cpu,
+    lagMs: () => m.lag,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  return { a, m };
+}
+
+const worker = (...ids: string[]) => ({ activeJobs: ids.map((id) => ({ job: { id } })) });
+
+describe('WorkerAdmission', () => {
+  it('accepts while a slot is free and declines a burst beyond its slots before any job runs', async () => {
+    const { a } = admission({ maxJobs: 2 });
+    const reqs = ['a', 'b', 'c'].map(request);
+    // three offers within one load report: none of the accepted jobs runs yet
+    for (const r of reqs) void a.requestFunc(r.req);
+    await Promise.resolve();
+    expect(reqs.map((r) => r.answer)).toEqual(['accept', 'accept', 'reject']);
+    expect(a.jobs).toBe(2);
+  });
+
+  it('frees a slot when its job ends, and when an accepted job never starts', async () => {
+    let now = 0;
+    const { a } = admission({ maxJobs: 1, now: () => now });
+    const w = worker();
+    await a.loadFunc(w);
+    const first = request('a');
+    void a.requestFunc(first.req);
+    expect(a.jobs).toBe(1); // reserved
+    w.activeJobs.push({ job: { id: 'a' } });
+    first.launched();
+    expect(a.jobs).toBe(1); // running
+    w.activeJobs.pop(); // the job ended: seen at once, without waiting for a load report
+    expect(a.jobs).toBe(0);
+
+    const lost = request('b');
+    void a.requestFunc(lost.req);
+    const next = request('c');
+    await a.requestFunc(next.req);
+    expect(next.answer).toBe('reject');
+    now += 60_001; // the assignment of b never came
+    const later = request('d');
+    void a.requestFunc(later.req);
+    expect(later.answer).toBe('accept');
+  });
+
+  it('declines on CPU and on analysis lag with slots free, and reports the load', async () => {
+    const { a, m } = admission({ maxJobs: 4 });
+    m.cpu = 1.7; // of 2 × 0.8 cores
+    expect(await a.loadFunc(worker())).toBeCloseTo(0.7);
+    const hot = request('a');
+    await a.requestFunc(hot.req);
+    expect(hot.answer).toBe('reject');
+
+    m.cpu = 0.4;
+    m.lag = 2500;
+    await a.loadFunc(worker());
+    const late = request('b');
+    await a.requestFunc(late.req);
+    expect(late.answer).toBe('reject');
+
+    m.lag = 50;
+    expect(await a.loadFunc(worker())).toBeCloseTo(0.7 * 0.25);
+    const ok = request('c');
+    void a.requestFunc(ok.req);
+    expect(ok.answer).toBe('accept');
+  });
+
+  it('tells listeners why it declined', async () => {
+    const { a, m } = admission({ maxJobs: 1 });
+    const seen: string[][] = [];
+    a.onDecision((d) => seen.push(d.refusedBy));
+    m.lag = 5000;
+    await a.loadFunc(worker('x'));
+    await a.requestFunc(request('a').req);
+    expect(seen).toEqual([['slots', 'lag']]);
+  });
+
+  it('gives the slot back when accepting fails', async () => {
+    const { a } = admission({ maxJobs: 1 });
+    const r = request('a');
+    r.req.accept = async () => {
+      throw new Error('connection lost');
+    };
+    await expect(a.requestFunc(r.req)).rejects.toThrow('connection lost');
+    expect(a.jobs).toBe(0);
+  });
+});

@@ -1,0 +1,131 @@
+import type { JobRequest } from '@livekit/agents';
+import { logger } from '../log.js';
+import type { CapacityLimit, LoadModel, LoadState } from './load-model.js';
+
+/** The part of the agents framework's worker the admission reads: the jobs its processes run. */
+export interface WorkerJobs {
+  activeJobs: readonly { job: { id: string } }[];
+}
+
+/** The part of a job request the admission answers. */
+export type AdmissionRequest = Pick<JobRequest, 'id' | 'room' | 'accept' | 'reject'>;
+
+/** Options of a {@link WorkerAdmission}. */
+export interface WorkerAdmissionOptions {
+  model: LoadModel;
+  /** Cores used by the worker's process tree since the previous call (see `ProcessTreeCpu`). */
+  cpuCores: () => number;
+  /** Worst analysis lag of its job processes now, ms (see `LagReportServer`). */
+  lagMs: () => number;
+  /**
+   * How long an accepted job holds its slot before it shows up among the worker's running jobs; past it the
+   * slot is freed (the assignment never came). Covers the assignment and a job process's start.
+   */
+  reservationMs: number;
+  /** More to log with each decision (e.g. how many job processes report their lag). */
+  context?: () => Record<string, unknown>;
+  now: () => number;
+}
+
+export const defaultWorkerAdmissionOptions = {
+  reservationMs: 60_000,
+  now: Date.now,
+} satisfies Partial<WorkerAdmissionOptions>;
+
+/** What the worker decided about one job request. */
+export interface AdmissionDecision {
+  jobId: string;
+  room: string;
+  accepted: boolean;
+  /** The limits that refused it (empty when accepted). */
+  refusedBy: CapacityLimit[];
+  state: LoadState;
+}
+
+/**
+ * Admission of a worker: its `loadFunc` measures the worker (CPU of its process tree, analysis lag of its
+ * rooms, jobs) and reports the load livekit-server balances on; its `requestFunc` answers each job offer from
+ * a fresh count, so a worker at capacity declines and livekit-server offers the room to another worker (it
+ * retries every available worker before giving up). Jobs accepted but not yet running count against the slots,
+ * so a burst of offers within one load report cannot overfill the worker.
+ */
+export class WorkerAdmission {
+  #o: WorkerAdmissionOptions;
+  /** The worker, as the first load measurement handed it: its running jobs are read live. */
+  #worker?: WorkerJobs;
+  #reserved = new Map<string, number>();
+  #cpuCores = 0;
+  #log = logger('admission');
+  #decisions: ((d: AdmissionDecision) => void)[] = [];
+
+  constructor(
+    opts: Pick<WorkerAdmissionOptions, 'model' | 'cpuCores' | 'lagMs'> & Partial<WorkerAdmissionOptions>,
+  ) {
+    this.#o = { ...defaultWorkerAdmissionOptions, ...opts };
+  }
+
+  /** Calls `listener` with every decision (tests, metrics). */
+  onDecision(listener: (d: AdmissionDecision) => void): void {
+    this.#decisions.push(listener);
+  }
+
+  /** Jobs counted against the slots: running, or accepted and still starting. */
+  get jobs(): number {
+    const now = this.#o.now();
+    const running = new Set(this.#worker?.activeJobs.map((j) => j.job.id));
+    for (const [id, at] of this.#reserved) {
+      if (running.has(id) || now - at > this.#o.reservationMs) this.#reserved.delete(id);
+    }
+    return running.size + this.#reserved.size;
+  }
+
+  /** The capacity now, from the last measurement of CPU and the current jobs and lag. */
+  state(): LoadState {
+    return this.#o.model.state({ jobs: this.jobs, cpuCores: this.#cpuCores, lagMs: this.#o.lagMs() });
+  }
+
+  /** The agents framework's `loadFunc`: measures the worker, returns the load to report. */
+  readonly loadFunc = async (worker: WorkerJobs): Promise<number> => {
+    this.#worker = worker;
+    this.#cpuCores = this.#o.cpuCores();
+    return this.state().reported;
+  };
+
+  /** The agents framework's `requestFunc`: accepts a job that fits, declines one that does not. */
+  readonly requestFunc = async (req: AdmissionRequest): Promise<void> => {
+    const jobs = this.jobs;
+    const sample = { jobs, cpuCores: this.#cpuCores, lagMs: this.#o.lagMs() };
+    const refusedBy = this.#o.model.refuses(sample);
+    const state = this.#o.model.state(sample);
+    const decision: AdmissionDecision = {
+      jobId: req.id,
+      room: req.room?.name ?? '',
+      accepted: refusedBy.length === 0,
+      refusedBy,
+      state,
+    };
+    const fields = {
+      jobId: decision.jobId,
+      room: decision.room,
+      jobs,
+      cpuCores: Number(sample.cpuCores.toFixed(2)),
+      lagMs: Math.round(sample.lagMs),
+      ...this.#o.context?.(),
+    };
+    for (const listener of this.#decisions) listener(decision);
+    if (!decision.accepted) {
+      this.#log.info({ ...fields, refusedBy }, 'job declined: worker at capacity');
+      await req.reject();
+      return;
+    }
+    // held before the first await: offers arriving meanwhile see the slot taken
+    this.#reserved.set(req.id, this.#o.now());
+    this.#log.info(fields, 'job accepted');
+    try {
+      await req.accept();
+    } catch (err) {
+      this.#reserved.delete(req.id);
+      throw err;
+    }
+  };
+}
