@@ -5,6 +5,7 @@ export * from './consent.js';
 export * from './examples.js';
 export * from './messages.js';
 export * from './plan.js';
+export * from './recovery.js';
 export * from './report.js';
 export * from './scorecard.js';
 export * from './signals.js';

@@ -3,6 +3,7 @@ import { idSchema as id, timestampSchema as timestamp, versionSchema as version 
 import { conductMessageSchema } from './conduct.js';
 import { consentMessageSchema } from './consent.js';
 import { coverageMessageSchema, planMessageSchema, planUpdateMessageSchema } from './plan.js';
+import { analysisStatusMessageSchema } from './recovery.js';
 import { signalMessageSchema } from './signals.js';
 import { transcriptionStatusSchema } from './transcription-status.js';
 
@@ -201,6 +202,7 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   conductMessageSchema,
   planMessageSchema,
   coverageMessageSchema,
+  analysisStatusMessageSchema,
 ]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 

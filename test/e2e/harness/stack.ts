@@ -50,7 +50,13 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
   const logFile = (name: string) => join(logs, `${name}.log`);
   const dataDir = mkdtempSync(join(tmpdir(), 'ih-e2e-pglite-'));
   try {
-    const livekit = await startLivekitServer({ logFile: logFile('livekit-server') });
+    const tokenPort = await freePort();
+    const tokenServerUrl = `http://127.0.0.1:${tokenPort}`;
+    const livekit = await startLivekitServer({
+      logFile: logFile('livekit-server'),
+      // webhooks to this stack's token server (its agent supervisor), signed with the stack's API key
+      overrides: { 'webhook.urls': [`${tokenServerUrl}/api/livekit/webhook`] },
+    });
     started.push(livekit);
     const pglitePort = await freePort();
     const db = await spawnService({
@@ -72,8 +78,6 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
       // Abandoned rooms close 15 s after everyone left (not the default 10 min), so their jobs free worker slots.
       SESSION_IDLE_END_MINUTES: '0.25',
     };
-    const tokenPort = await freePort();
-    const tokenServerUrl = `http://127.0.0.1:${tokenPort}`;
     const tokenServer = await spawnService({
       name: 'token-server',
       logFile: logFile('token-server'),
