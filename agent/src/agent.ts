@@ -2,6 +2,8 @@ import { AutoSubscribe, defineAgent, type JobContext, type JobProcess } from '@l
 import { type Composition, composeInterview } from './compose.js';
 import { type AgentConfig, loadAgentConfig } from './config.js';
 import { logger } from './log.js';
+import { AnalysisGapExtension } from './recovery/gap-extension.js';
+import { dispatchMetadata, SessionResume } from './recovery/resume.js';
 import { InterviewSession } from './session/interview-session.js';
 import { openRecorder } from './session/recorder.js';
 
@@ -46,12 +48,22 @@ export default defineAgent<ProcessData>({
       }),
       ctx.connect(undefined, AutoSubscribe.SUBSCRIBE_NONE),
     ]);
+    // A session that already has data (its previous job stopped) is resumed: restored state, one gap signal.
+    const resumed = recorder.database
+      ? await new SessionResume(recorder.database).load(recorder.sessionId, Date.now()).catch((err) => {
+          log.error({ err }, 'could not read the stored session; starting without its earlier state');
+          return undefined;
+        })
+      : undefined;
     const session = new InterviewSession({
       sessionId: recorder.sessionId,
       room: ctx.room,
       analysers: composition.analysers,
       accommodate: composition.accommodate,
-      extensions: composition.extensions,
+      extensions: resumed
+        ? [...composition.extensions, () => new AnalysisGapExtension(resumed)]
+        : composition.extensions,
+      ...(resumed ? { restore: { optOutGroups: resumed.optOutGroups } } : {}),
       recorder,
       statsIntervalMs: config.statsIntervalMs,
       videoDimensions: config.vision.videoDimensions,
@@ -59,6 +71,14 @@ export default defineAgent<ProcessData>({
     });
     ctx.addShutdownCallback(() => session.close());
     await session.start();
-    log.info({ room: roomName, sessionId: recorder.sessionId }, 'interview session started');
+    log.info(
+      {
+        room: roomName,
+        sessionId: recorder.sessionId,
+        resumed: resumed !== undefined,
+        redispatch: dispatchMetadata(ctx.job.metadata)?.attempt,
+      },
+      'interview session started',
+    );
   },
 });

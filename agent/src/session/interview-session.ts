@@ -4,6 +4,7 @@ import {
   AGENT_ANALYSERS_ATTRIBUTE,
   AGENT_CANDIDATE_ATTRIBUTE,
   AGENT_STATE_ATTRIBUTE,
+  type OptOutGroup,
   PROTOCOL_VERSION,
   type SignalKind,
   type SignalMessage,
@@ -72,6 +73,8 @@ export interface InterviewSessionOptions {
   requireConsent: boolean;
   /** The analysers of a candidate with accommodations (default: `analysers` without the suppressed ones). */
   accommodate?: (accommodations: readonly Accommodation[]) => AnalyserFactory[];
+  /** State a resumed session restores from storage (`recovery/`): the candidate's opt-out groups. */
+  restore?: { optOutGroups: readonly OptOutGroup[] };
 }
 
 export const defaultInterviewSessionOptions = {
@@ -200,6 +203,7 @@ export class InterviewSession {
   async start(): Promise<void> {
     const settings = await this.#o.recorder.settings?.().catch(() => undefined);
     this.#optOut = new OptOutFilter({ allowed: settings?.allowOptOut === true });
+    if (this.#o.restore?.optOutGroups.length) this.#optOut.apply(this.#o.restore.optOutGroups);
     if (Array.isArray(settings?.accommodations))
       this.#consent.setSessionAccommodations(settings.accommodations as Accommodation[]);
     await this.#setState('waiting-for-candidate', undefined);
