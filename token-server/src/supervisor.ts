@@ -225,6 +225,7 @@ export class AgentSupervisor {
   async #check(room: RoomState): Promise<void> {
     if (room.busy || this.#rooms.get(room.roomName) !== room) return;
     room.busy = true;
+    const attemptsBefore = room.attempts;
     try {
       if (await this.#ended(room.sessionId).catch(() => false)) {
         this.#forget(room);
@@ -254,7 +255,8 @@ export class AgentSupervisor {
     } catch (err) {
       this.#o.log('warn', `supervising room ${room.roomName} failed: ${(err as Error).message}`);
       if (this.#rooms.get(room.roomName) === room && room.phase === 'waiting') {
-        room.attempts++;
+        // a refused dispatch or an unreachable LiveKit counts as an attempt: the retries stay bounded
+        if (room.attempts === attemptsBefore) room.attempts++;
         this.#arm(room, this.#backoff(room.attempts));
       }
     } finally {
