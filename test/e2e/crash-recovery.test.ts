@@ -151,7 +151,7 @@ describe('crash recovery: a job process killed mid-interview is replaced and the
     expect(stored.filter((r) => r.kind === 'analysis-gap')).toHaveLength(1);
     expect(signalsOf(interviewer, 'analysis-gap')).toHaveLength(1);
     expect(stack.tokenServer.output()).toMatch(
-      /dispatched the agent to room .* again \(attempt 1\/\d+, agent-lost\)/,
+      /dispatched the agent to room .* again \(AD_\w+, attempt 1\/\d+, agent-lost\)/,
     );
 
     console.log(

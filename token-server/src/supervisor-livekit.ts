@@ -50,10 +50,6 @@ export class LivekitAgentRoomApi implements AgentRoomApi {
     return dispatch.id;
   }
 
-  async deleteDispatch(roomName: string, dispatchId: string): Promise<void> {
-    await this.#dispatch.deleteDispatch(dispatchId, roomName);
-  }
-
   async announce(roomName: string, status: AnalysisStatusMessage, interviewers: string[]): Promise<void> {
     const [room] = await this.#rooms.listRooms([roomName]);
     await this.#rooms.updateRoomMetadata(roomName, withAnalysisStatus(room?.metadata, status));

@@ -42,7 +42,6 @@ export const settle = async () => {
 export class FakeLivekit implements AgentRoomApi {
   members = new Map<string, RoomMember[]>();
   dispatches: { room: string; metadata: Record<string, unknown>; id: string }[] = [];
-  deleted: string[] = [];
   announced: { room: string; status: AnalysisStatusMessage; to: string[] }[] = [];
   failDispatch = false;
   async listParticipants(room: string) {
@@ -53,9 +52,6 @@ export class FakeLivekit implements AgentRoomApi {
     const id = `AD_${this.dispatches.length + 1}`;
     this.dispatches.push({ room, metadata: JSON.parse(metadata), id });
     return id;
-  }
-  async deleteDispatch(_room: string, id: string) {
-    this.deleted.push(id);
   }
   async announce(room: string, status: AnalysisStatusMessage, to: string[]) {
     this.announced.push({ room, status: analysisStatusMessageSchema.parse(status), to });

@@ -20,8 +20,6 @@ export interface AgentRoomApi {
   listParticipants(roomName: string): Promise<RoomMember[]>;
   /** Dispatches the agent to the room with `metadata`; resolves to the dispatch id. */
   createDispatch(roomName: string, metadata: string): Promise<string>;
-  /** Withdraws a dispatch of ours that has not produced an agent. */
-  deleteDispatch(roomName: string, dispatchId: string): Promise<void>;
   /** Tells the room's interviewers (`interviewers`) the analysis status, and keeps it in the room metadata. */
   announce(roomName: string, status: AnalysisStatusMessage, interviewers: string[]): Promise<void>;
 }
@@ -91,6 +89,7 @@ interface RoomState {
   /** Since when the room has had no agent. */
   since: number;
   timer?: unknown;
+  /** The latest dispatch of ours (logged). */
   dispatchId?: string;
   /** An `unavailable` status was announced (an agent arriving then announces `available`). */
   announced: boolean;
@@ -265,17 +264,15 @@ export class AgentSupervisor {
   }
 
   async #dispatch(room: RoomState): Promise<void> {
-    if (room.dispatchId) {
-      await this.#api.deleteDispatch(room.roomName, room.dispatchId).catch(() => {});
-      room.dispatchId = undefined;
-    }
+    // An unanswered dispatch is not withdrawn: on a loaded machine its job may still be starting, and
+    // withdrawing it would end that job (a second agent is the smaller harm).
     room.attempts++;
     room.redispatches++;
     const metadata: DispatchMetadata = { sessionId: room.sessionId, resume: true, attempt: room.attempts };
     room.dispatchId = await this.#api.createDispatch(room.roomName, JSON.stringify(metadata));
     this.#o.log(
       'info',
-      `dispatched the agent to room ${room.roomName} again (attempt ${room.attempts}/${this.#o.maxAttempts}, ${room.reason})`,
+      `dispatched the agent to room ${room.roomName} again (${room.dispatchId}, attempt ${room.attempts}/${this.#o.maxAttempts}, ${room.reason})`,
     );
     this.#arm(room, this.#o.arrivalTimeoutMs + this.#backoff(room.attempts));
   }
