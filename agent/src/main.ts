@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { cli, ServerOptions } from '@livekit/agents';
 import { type AgentConfig, AgentConfigError, loadAgentConfig, shareWithJobProcesses } from './config.js';
+import { JobReaper, livekitRemoveParticipant } from './recovery/job-reaper.js';
 import { startSharedRecognizer } from './transcription/shared-recognizer.js';
 
 /**
@@ -33,6 +34,9 @@ const { maxJobs } = config.worker;
 const recognizer = await startSharedRecognizer(config.audio);
 if (recognizer) shareWithJobProcesses({ STT_LOCAL_URL: recognizer.url });
 
+// A job process that dies leaves its room at once, so the token server re-dispatches the agent (recovery/).
+const reaper = new JobReaper({ remove: livekitRemoveParticipant(config.livekit) });
+
 cli.runApp(
   new ServerOptions({
     agent: fileURLToPath(new URL('./agent.ts', import.meta.url)),
@@ -43,7 +47,9 @@ cli.runApp(
     host: '127.0.0.1',
     port: config.worker.healthPort,
     numIdleProcesses: 1,
-    loadFunc: async (worker) => (Math.min(worker.activeJobs.length, maxJobs) / maxJobs) * TARGET_LOAD,
+    loadFunc: reaper.watching(
+      async (worker) => (Math.min(worker.activeJobs.length, maxJobs) / maxJobs) * TARGET_LOAD,
+    ),
     loadThreshold: TARGET_LOAD,
   }),
 );
