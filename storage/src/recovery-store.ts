@@ -48,12 +48,7 @@ export class RecoveryStore {
             .limit(1)
         )[0]?.values;
       const [code, optOut] = await Promise.all([latest('code-update'), latest('opt-out')]);
-      const recent = await this.#db
-        .select({ kind: hints.kind, at: hints.publishedAt, created: hints.createdAt, to: hints.recipients })
-        .from(hints)
-        .where(eq(hints.sessionId, sessionId))
-        .orderBy(desc(hints.createdAt))
-        .limit(hintLimit);
+      const recent = await this.recentHints(sessionId, hintLimit);
       const last = totals?.last ? new Date(totals.last).getTime() : undefined;
       return {
         signals: Number(totals?.n ?? 0),
@@ -61,12 +56,21 @@ export class RecoveryStore {
         answers: Number(answers?.n ?? 0),
         ...(code ? { lastCode: code } : {}),
         ...(optOut ? { optOutGroups: String(optOut.groups ?? '') } : {}),
-        hints: recent.map((h) => ({
-          kind: h.kind,
-          at: new Date(h.at ?? h.created).getTime(),
-          recipients: h.to,
-        })),
+        hints: recent,
       };
+    });
+  }
+
+  /** The session's latest hints, newest first: kind, when published (else created), and to whom. */
+  recentHints(sessionId: string, limit = 20): Promise<StoredProgress['hints']> {
+    return storageCall('recentHints', async () => {
+      const rows = await this.#db
+        .select({ kind: hints.kind, at: hints.publishedAt, created: hints.createdAt, to: hints.recipients })
+        .from(hints)
+        .where(eq(hints.sessionId, sessionId))
+        .orderBy(desc(hints.createdAt))
+        .limit(limit);
+      return rows.map((h) => ({ kind: h.kind, at: new Date(h.at ?? h.created).getTime(), recipients: h.to }));
     });
   }
 }
