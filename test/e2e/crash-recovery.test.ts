@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_STATE_ATTRIBUTE, type SignalMessage } from '@interview-helper/protocol';
+import {
+  AGENT_STATE_ATTRIBUTE,
+  analysisStatusFromRoomMetadata,
+  type SignalMessage,
+} from '@interview-helper/protocol';
 import { openDatabase } from '@interview-helper/storage';
 import { rowsOf } from '@interview-helper/storage/testing';
 import { RoomEvent } from '@livekit/rtc-node';
@@ -62,10 +66,11 @@ async function storedSignals(stack: Stack, sessionId: string) {
   }
 }
 
-describe('crash recovery: a job process killed mid-interview is replaced and the session resumes', () => {
+describe('crash recovery: a lost agent is replaced, a room nobody can take is announced', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack();
+    // One re-dispatch at most: the second case waits for the supervisor to give up.
+    stack = await startStack({ tokenServerEnv: { AGENT_DISPATCH_ATTEMPTS: '1' } });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -165,4 +170,36 @@ describe('crash recovery: a job process killed mid-interview is replaced and the
     await candidate.leave();
     await interviewer.leave();
   }, 300_000);
+
+  it('tells the interviewers "analysis unavailable" when no agent can take the room, never silence', async () => {
+    // No worker at all: livekit-server cannot dispatch the agent, nor the supervisor's retry.
+    await stack.agent.stop();
+    const created = await createSession(stack);
+    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
+    const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
+    const status = await waitFor(
+      'the analysis-status message',
+      () => interviewer.messages.find((m) => m.type === 'analysis-status'),
+      120_000,
+    );
+    expect(status).toMatchObject({
+      type: 'analysis-status',
+      status: 'unavailable',
+      reason: 'no-agent',
+      sessionId: created.session.id,
+      attempts: 1,
+    });
+    expect(status.type === 'analysis-status' && status.text).toMatch(/analysis unavailable/i);
+    // An interviewer who joins later finds it in the room metadata; the candidate is never told.
+    const late = await joinRoom(stack, created, 'interviewer', 'Late Interviewer');
+    const kept = await waitFor('the status in the room metadata', () =>
+      analysisStatusFromRoomMetadata(late.room.metadata),
+    );
+    expect(kept).toMatchObject({ status: 'unavailable', sessionId: created.session.id });
+    expect(candidate.messages).toHaveLength(0);
+    expect(interviewer.invalid).toBe(0);
+    await late.leave();
+    await candidate.leave();
+    await interviewer.leave();
+  }, 180_000);
 });

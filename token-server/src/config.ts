@@ -30,6 +30,8 @@ export interface TokenServerConfig {
   sessionIdleEndMinutes: number;
   /** Take the client address for rate limits from the last `X-Forwarded-For` hop (behind a proxy). */
   trustProxy: boolean;
+  /** Agent supervisor (`supervisor.ts`): time an agent gets to arrive, and dispatches tried before giving up. */
+  supervisor: { arrivalTimeoutSeconds: number; maxAttempts: number };
 }
 
 /** LiveKit's development credentials (`livekit-server --dev`, `npm run dev`). */
@@ -84,6 +86,8 @@ const envSchema = z.object({
     .max(24 * 60)
     .default(10),
   TOKEN_SERVER_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  AGENT_ARRIVAL_TIMEOUT_SECONDS: z.coerce.number().finite().min(1).max(600).default(12),
+  AGENT_DISPATCH_ATTEMPTS: z.coerce.number().int().min(0).max(20).default(4),
 });
 
 /** Whether a host name or address only reaches this machine. */
@@ -156,6 +160,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: e.ADMIN_TOKEN,
     sessionIdleEndMinutes: e.SESSION_IDLE_END_MINUTES,
     trustProxy: e.TOKEN_SERVER_TRUST_PROXY === 'true',
+    supervisor: {
+      arrivalTimeoutSeconds: e.AGENT_ARRIVAL_TIMEOUT_SECONDS,
+      maxAttempts: e.AGENT_DISPATCH_ATTEMPTS,
+    },
   };
 }
 

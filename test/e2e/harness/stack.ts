@@ -42,7 +42,9 @@ async function httpOk(url: string): Promise<boolean> {
 }
 
 /** Starts the stack the way `npm run dev` does, on free ports, logging to test-artifacts/. */
-export async function startStack(opts: { agentEnv?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { agentEnv?: Record<string, string>; tokenServerEnv?: Record<string, string> } = {},
+): Promise<Stack> {
   const started: { stop(): Promise<unknown> }[] = [];
   // Each stack logs into its own folder, so a failure can still be read after later tests ran.
   const logs = join(artifactsDir(), `stack-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
@@ -83,7 +85,12 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
       logFile: logFile('token-server'),
       cmd: TSX,
       args: ['token-server/src/main.ts'],
-      env: { ...common, TOKEN_SERVER_HOST: '127.0.0.1', TOKEN_SERVER_PORT: String(tokenPort) },
+      env: {
+        ...common,
+        TOKEN_SERVER_HOST: '127.0.0.1',
+        TOKEN_SERVER_PORT: String(tokenPort),
+        ...opts.tokenServerEnv,
+      },
       readyWhen: () => httpOk(`${tokenServerUrl}/api/health`),
     });
     started.push(tokenServer);
