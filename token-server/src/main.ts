@@ -27,8 +27,13 @@ async function main(): Promise<void> {
   const data = dataServices(database.db, config);
   const store = new InterviewStore(database.db);
   // Re-dispatches the agent to rooms that lost it (LiveKit webhooks at /api/livekit/webhook, see livekit.yaml).
-  const supervisor = new AgentSupervisor(new LivekitAgentRoomApi(config), async (id) =>
-    Boolean((await store.getSession(id))?.endedAt),
+  const supervisor = new AgentSupervisor(
+    new LivekitAgentRoomApi(config),
+    async (id) => Boolean((await store.getSession(id))?.endedAt),
+    {
+      arrivalTimeoutMs: config.supervisor.arrivalTimeoutSeconds * 1000,
+      maxAttempts: config.supervisor.maxAttempts,
+    },
   );
   const app = createApp({
     store,

@@ -3,13 +3,16 @@ import { logger } from '../log.js';
 import type { SessionContext, SessionExtension } from '../session/extension.js';
 import { analysisGapDraft, type ResumedSession } from './resume.js';
 
+/** Signal kinds a resumed session's job adds (composed per job in `agent.ts`, not in the composition). */
+export const RECOVERY_SIGNAL_KINDS = ['analysis-gap'] as const satisfies readonly SignalKind[];
+
 /**
  * Tells the interviewers once that this job resumed the session after its previous job stopped: one
  * `analysis-gap` signal naming the stretch nothing was analysed (published, stored, on the session's bus).
  */
 export class AnalysisGapExtension implements SessionExtension {
   readonly name = 'recovery';
-  readonly emits = ['analysis-gap'] as const satisfies readonly SignalKind[];
+  readonly emits = RECOVERY_SIGNAL_KINDS;
   readonly #resumed: ResumedSession;
   #log = logger('recovery');
 
