@@ -103,6 +103,17 @@ describe('POST /api/livekit/webhook', () => {
       sessionId: created.session.id,
       phase: 'waiting',
     });
+    // the agent of a session room not seen before leaves: re-dispatched as a lost agent
+    const other = await createSession(t.app);
+    lk.members.set(other.session.roomName, [{ identity: 'candidate-2', agent: false, role: 'candidate' }]);
+    const agentLeft = {
+      event: 'participant_left',
+      room: { name: other.session.roomName },
+      participant: { identity: 'agent-AJ_9', kind: 'AGENT' },
+    };
+    expect((await send(agentLeft)).status).toBe(200);
+    await clock.advance(0);
+    expect(lk.dispatches.at(-1)).toMatchObject({ room: other.session.roomName, metadata: { attempt: 1 } });
     const unknown = { event: 'participant_joined', room: { name: 'not-a-session' }, participant: person };
     expect((await send(unknown)).status).toBe(200);
     expect(supervisor.rooms().map((r) => r.roomName)).not.toContain('not-a-session');

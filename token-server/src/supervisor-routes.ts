@@ -52,9 +52,20 @@ export function supervisorRoutes(deps: SupervisorRoutesDeps): Hono {
         break;
       }
       case 'participant_left':
-      case 'participant_connection_aborted':
-        if (event.participant) supervisor.left(roomName, roomMember(event.participant));
+      case 'participant_connection_aborted': {
+        if (!event.participant) break;
+        const member = roomMember(event.participant);
+        if (member.agent && !supervisor.rooms().some((r) => r.roomName === roomName)) {
+          // the agent of a room this server has not seen yet (e.g. since a restart): it was there, now it is not
+          const session = await deps.store.getSessionByRoom(roomName);
+          if (session && !session.endedAt) {
+            supervisor.watch(roomName, session.id);
+            supervisor.joined(roomName, member);
+          }
+        }
+        supervisor.left(roomName, member);
         break;
+      }
       case 'room_finished':
         supervisor.finished(roomName);
         break;

@@ -90,6 +90,12 @@ describe('AgentSupervisor', () => {
     expect(lk.dispatches).toHaveLength(3);
     expect(clock.pending).toBe(0);
 
+    // a new token for the room (someone joins): tried again at once
+    supervisor.watch(ROOM, 's1');
+    await clock.advance(0);
+    expect(lk.dispatches).toHaveLength(4);
+    expect(supervisor.rooms()[0]).toMatchObject({ phase: 'waiting', attempts: 1 });
+
     // an agent turning up later: interviewers are told analysis is available again
     supervisor.joined(ROOM, agent(9));
     await clock.advance(0);

@@ -129,9 +129,19 @@ export class AgentSupervisor {
     }));
   }
 
-  /** Starts supervising a session's room (a token was issued for it); the agent gets `arrivalTimeoutMs`. */
+  /**
+   * Starts supervising a session's room (a token was issued for it); the agent gets `arrivalTimeoutMs`. A room
+   * that had given up ("analysis unavailable") is tried again at once.
+   */
   watch(roomName: string, sessionId: string): void {
-    if (this.#rooms.has(roomName)) return;
+    const known = this.#rooms.get(roomName);
+    if (known?.phase === 'unavailable') {
+      // someone joins a room that had given up: try again (a worker may have come back)
+      known.attempts = 0;
+      known.phase = 'waiting';
+      this.#arm(known, 0);
+    }
+    if (known) return;
     const now = this.#o.timers.now();
     const room: RoomState = {
       roomName,
