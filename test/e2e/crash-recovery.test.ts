@@ -69,8 +69,8 @@ async function storedSignals(stack: Stack, sessionId: string) {
 describe('crash recovery: a lost agent is replaced, a room nobody can take is announced', () => {
   let stack: Stack;
   beforeAll(async () => {
-    // One re-dispatch at most: the second case waits for the supervisor to give up.
-    stack = await startStack({ tokenServerEnv: { AGENT_DISPATCH_ATTEMPTS: '1' } });
+    // Two re-dispatches at most (default 4): the second case waits for the supervisor to give up.
+    stack = await startStack({ tokenServerEnv: { AGENT_DISPATCH_ATTEMPTS: '2' } });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -118,7 +118,7 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
         const a = agentOf(interviewer);
         return a && a.identity !== first.identity ? a : undefined;
       },
-      60_000,
+      120_000,
     ).catch((err: Error) => {
       const log = stack.tokenServer.output().split('\n').slice(-20).join('\n');
       throw new Error(`${err.message}\ntoken server log:\n${log}${dispatchHint(stack)}`);
@@ -187,7 +187,7 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
       status: 'unavailable',
       reason: 'no-agent',
       sessionId: created.session.id,
-      attempts: 1,
+      attempts: 2,
     });
     expect(status.type === 'analysis-status' && status.text).toMatch(/analysis unavailable/i);
     // An interviewer who joins later finds it in the room metadata; the candidate is never told.
