@@ -50,6 +50,10 @@ export class LivekitAgentRoomApi implements AgentRoomApi {
     return dispatch.id;
   }
 
+  async removeParticipant(roomName: string, identity: string): Promise<void> {
+    await this.#rooms.removeParticipant(roomName, identity);
+  }
+
   async announce(roomName: string, status: AnalysisStatusMessage, interviewers: string[]): Promise<void> {
     const [room] = await this.#rooms.listRooms([roomName]);
     await this.#rooms.updateRoomMetadata(roomName, withAnalysisStatus(room?.metadata, status));

@@ -53,6 +53,10 @@ export class FakeLivekit implements AgentRoomApi {
     this.dispatches.push({ room, metadata: JSON.parse(metadata), id });
     return id;
   }
+  removed: string[] = [];
+  async removeParticipant(room: string, identity: string) {
+    this.removed.push(`${room}/${identity}`);
+  }
   async announce(room: string, status: AnalysisStatusMessage, to: string[]) {
     this.announced.push({ room, status: analysisStatusMessageSchema.parse(status), to });
   }

@@ -157,6 +157,20 @@ describe('AgentSupervisor', () => {
     expect(supervisor.rooms()[0]).toMatchObject({ phase: 'present', agents: ['agent-1'] });
   });
 
+  it('keeps one agent per room: a second one (a slow earlier dispatch) is removed, the first stays', async () => {
+    const { clock, lk, supervisor } = setup();
+    supervisor.watch(ROOM, 's1');
+    await clock.advance(10_000); // no agent in time: dispatched again
+    supervisor.joined(ROOM, agent(1));
+    supervisor.joined(ROOM, agent(2)); // the first dispatch's job, late
+    supervisor.joined(ROOM, agent(1)); // a repeated webhook changes nothing
+    expect(lk.removed).toEqual([`${ROOM}/agent-2`]);
+    supervisor.left(ROOM, agent(2));
+    await clock.advance(60_000);
+    expect(lk.dispatches).toHaveLength(1);
+    expect(supervisor.rooms()[0]).toMatchObject({ phase: 'present', agents: ['agent-1'] });
+  });
+
   it('ignores people coming and going, and keeps one room per name', async () => {
     const { clock, lk, supervisor } = setup();
     supervisor.watch(ROOM, 's1');

@@ -20,6 +20,8 @@ export interface AgentRoomApi {
   listParticipants(roomName: string): Promise<RoomMember[]>;
   /** Dispatches the agent to the room with `metadata`; resolves to the dispatch id. */
   createDispatch(roomName: string, metadata: string): Promise<string>;
+  /** Removes a participant from the room (a second agent: its job then ends). */
+  removeParticipant(roomName: string, identity: string): Promise<void>;
   /** Tells the room's interviewers (`interviewers`) the analysis status, and keeps it in the room metadata. */
   announce(roomName: string, status: AnalysisStatusMessage, interviewers: string[]): Promise<void>;
 }
@@ -211,6 +213,14 @@ export class AgentSupervisor {
   }
 
   #agentArrived(room: RoomState, identity: string): void {
+    if (room.phase === 'present' && !room.agents.has(identity) && room.agents.size > 0) {
+      // a slow job of an earlier dispatch arrived after its replacement: one agent per room, the first stays
+      this.#o.log('warn', `second agent ${identity} in room ${room.roomName}: removed`);
+      void this.#api
+        .removeParticipant(room.roomName, identity)
+        .catch((err: Error) => this.#o.log('warn', `could not remove ${identity}: ${err.message}`));
+      return;
+    }
     room.agents.add(identity);
     if (room.phase === 'present') return;
     this.#o.timers.clearTimeout(room.timer);
