@@ -13,7 +13,8 @@
  * STT_ENGINE (default `local`: Whisper, one recognizer per machine), STT_LOCAL_MODEL; DEV_KILL_GRACE_MS (default 8000), DEV_READY_TIMEOUT_MS (default 120000).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { httpReady, paint, portOpen, runStack, say } from './dev-stack.mjs';
@@ -38,6 +39,19 @@ function missingSpeechModel(env) {
       return `model file ${path} is missing or incomplete`;
   }
   return undefined;
+}
+
+/**
+ * livekit.yaml with its webhook (to the token server's agent supervisor) signed with the stack's API key and sent
+ * to the stack's token server port, written to a temporary file.
+ */
+function livekitConfig(apiKey, tokenServerUrl) {
+  const text = readFileSync(join(root, 'livekit.yaml'), 'utf8')
+    .replace(/^ {2}api_key: .*$/m, `  api_key: ${JSON.stringify(apiKey)}`)
+    .replace(/^ {2}urls: .*$/m, `  urls: [${JSON.stringify(`${tokenServerUrl}/api/livekit/webhook`)}]`);
+  const file = join(mkdtempSync(join(tmpdir(), 'ih-dev-livekit-')), 'livekit.yaml');
+  writeFileSync(file, text);
+  return file;
 }
 
 /** The real stack, configured from the environment. */
@@ -93,7 +107,7 @@ function buildStack(env) {
     infra.push({
       name: 'livekit',
       cmd: found.stdout.trim(),
-      args: ['--config', join(root, 'livekit.yaml')],
+      args: ['--config', livekitConfig(apiKey, `http://${tokenHost}:${tokenPort}`)],
       env: { LIVEKIT_KEYS: `${apiKey}: ${apiSecret}` },
       port: { host: '127.0.0.1', port: 7880 },
       ready: httpReady(`${livekitHttp}/`, 'OK'),

@@ -3,6 +3,8 @@ import { type Composition, composeInterview } from './compose.js';
 import { type AgentConfig, loadAgentConfig } from './config.js';
 import { logger } from './log.js';
 import { JobMetrics } from './metrics/job-metrics.js';
+import { AnalysisGapExtension } from './recovery/gap-extension.js';
+import { dispatchMetadata, SessionResume } from './recovery/resume.js';
 import { InterviewSession } from './session/interview-session.js';
 import { openRecorder } from './session/recorder.js';
 import { startJobLag } from './worker/job-lag.js';
@@ -50,6 +52,13 @@ export default defineAgent<ProcessData>({
       }),
       ctx.connect(undefined, AutoSubscribe.SUBSCRIBE_NONE),
     ]);
+    // A session that already has data (its previous job stopped) is resumed: restored state, one gap signal.
+    const resumed = recorder.database
+      ? await new SessionResume(recorder.database).load(recorder.sessionId, Date.now()).catch((err) => {
+          log.error({ err }, 'could not read the stored session; starting without its earlier state');
+          return undefined;
+        })
+      : undefined;
     const metrics = new JobMetrics({
       room: roomName,
       sessionId: recorder.sessionId,
@@ -65,8 +74,13 @@ export default defineAgent<ProcessData>({
       room: ctx.room,
       analysers: lag.wrap(composition.analysers),
       accommodate: (a) => lag.wrap(composition.accommodate(a)),
-      extensions: [...composition.extensions, () => metrics],
+      extensions: [
+        ...composition.extensions,
+        () => metrics,
+        ...(resumed ? [() => new AnalysisGapExtension(resumed)] : []),
+      ],
       probe: metrics,
+      ...(resumed ? { restore: { optOutGroups: resumed.optOutGroups } } : {}),
       recorder,
       statsIntervalMs: config.statsIntervalMs,
       videoDimensions: config.vision.videoDimensions,
@@ -75,6 +89,14 @@ export default defineAgent<ProcessData>({
     });
     ctx.addShutdownCallback(() => session.close());
     await session.start();
-    log.info({ room: roomName, sessionId: recorder.sessionId }, 'interview session started');
+    log.info(
+      {
+        room: roomName,
+        sessionId: recorder.sessionId,
+        resumed: resumed !== undefined,
+        redispatch: dispatchMetadata(ctx.job.metadata)?.attempt,
+      },
+      'interview session started',
+    );
   },
 });

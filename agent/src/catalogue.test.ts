@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { composeInterview } from './compose.js';
 import { loadAgentConfig } from './config.js';
 import { TRIGGER_INPUTS } from './hints/triggers.js';
+import { RECOVERY_SIGNAL_KINDS } from './recovery/gap-extension.js';
 import { SESSION_SIGNAL_KINDS } from './session/interview-session.js';
 
 /** Who emits which kind: every analyser and extension of the default composition, and the session itself. */
@@ -28,6 +29,7 @@ function emitters(): Map<SignalKind, string[]> {
     add(x.name, x.emits ?? []);
   }
   add('session', SESSION_SIGNAL_KINDS);
+  add('recovery', RECOVERY_SIGNAL_KINDS);
   return out;
 }
 

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { cli, ServerOptions } from '@livekit/agents';
 import { type AgentConfig, AgentConfigError, loadAgentConfig, shareWithJobProcesses } from './config.js';
 import { startWorkerMetrics } from './metrics/worker.js';
+import { JobReaper, livekitRemoveParticipant } from './recovery/job-reaper.js';
 import { startSharedRecognizer } from './transcription/shared-recognizer.js';
 import { startWorkerLoad } from './worker/worker-load.js';
 
@@ -34,6 +35,9 @@ if (recognizer) shareWithJobProcesses({ STT_LOCAL_URL: recognizer.url });
 const metrics = await startWorkerMetrics(config.metrics, recognizer?.service);
 if (metrics) shareWithJobProcesses({ AGENT_METRICS_PUSH_URL: metrics.pushUrl });
 
+// A job process that dies leaves its room at once, so the token server re-dispatches the agent (recovery/).
+const reaper = new JobReaper({ remove: livekitRemoveParticipant(config.livekit) });
+
 cli.runApp(
   new ServerOptions({
     agent: fileURLToPath(new URL('./agent.ts', import.meta.url)),
@@ -44,5 +48,6 @@ cli.runApp(
     host: '127.0.0.1',
     port: config.worker.healthPort,
     ...load.serverOptions,
+    loadFunc: reaper.watching(load.serverOptions.loadFunc),
   }),
 );

@@ -159,6 +159,15 @@ export const SIGNAL_EXAMPLES: { [K in SignalKind]: SignalValues<K> } = {
     timeShort: true,
     notAsked: 'sql-joins,testing',
   },
+  'analysis-gap': {
+    from: 1763699994000,
+    to: 1763700000000,
+    seconds: 6,
+    signalsBefore: 412,
+    answersBefore: 3,
+    codeRevision: 7,
+    optOutGroups: '',
+  },
 };
 
 /** Media of each kind's usual source. */
@@ -179,6 +188,7 @@ const MEDIA: Partial<Record<SignalKind, SignalMessage['media']>> = {
   'opt-out': 'text',
   'code-update': 'code',
   'plan-coverage': 'text',
+  'analysis-gap': 'text',
 };
 
 /**

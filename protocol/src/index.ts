@@ -7,6 +7,7 @@ export * from './inbox.js';
 export * from './messages.js';
 export * from './plan.js';
 export * from './processing.js';
+export * from './recovery.js';
 export * from './report.js';
 export * from './scorecard.js';
 export * from './signals.js';

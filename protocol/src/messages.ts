@@ -4,6 +4,7 @@ import { conductMessageSchema } from './conduct.js';
 import { consentMessageSchema } from './consent.js';
 import { inboxStatsSchema } from './inbox.js';
 import { coverageMessageSchema, planMessageSchema, planUpdateMessageSchema } from './plan.js';
+import { analysisStatusMessageSchema } from './recovery.js';
 import { signalMessageSchema } from './signals.js';
 import { transcriptionStatusSchema } from './transcription-status.js';
 
@@ -204,6 +205,7 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   conductMessageSchema,
   planMessageSchema,
   coverageMessageSchema,
+  analysisStatusMessageSchema,
 ]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 

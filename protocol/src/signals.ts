@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, timeRangeSchema, versionSchema } from './common.js';
 import { planCoverageValuesSchema } from './plan.js';
+import { analysisGapValuesSchema } from './recovery.js';
 
 /**
  * The signal catalogue: every kind of signal the agent sends, each with its own typed `values`.
@@ -234,6 +235,7 @@ export const SIGNAL_VALUES = {
     lines: count,
   }),
   'plan-coverage': planCoverageValuesSchema,
+  'analysis-gap': analysisGapValuesSchema,
 } as const satisfies Record<string, z.ZodObject>;
 
 /** Every signal kind. */
@@ -278,6 +280,8 @@ export const SIGNAL_DESCRIPTIONS: Record<SignalKind, string> = {
   'opt-out': 'The candidate switched analysis groups off (or back on).',
   'code-update': 'A new code-pad revision from the candidate.',
   'plan-coverage': 'The interview plan: items not yet asked against the planned time left.',
+  'analysis-gap':
+    'The session resumed in a new job after its job stopped; nothing was analysed from `from` to `to`.',
 };
 
 /** Where a signal came from. */

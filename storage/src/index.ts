@@ -29,6 +29,7 @@ export { HintStore } from './hint-store.js';
 export { generateInvite, hashInvite, INVITE_BYTES, inviteMatches } from './invites.js';
 export { type PgliteServer, type PgliteServerOptions, startPgliteServer } from './pglite-server.js';
 export { PlanStore, type StoredPlan } from './plan-store.js';
+export { RecoveryStore, type StoredProgress } from './recovery-store.js';
 export type {
   AuditEventRow,
   ConductNoteRow,

@@ -33,6 +33,8 @@ import { AttemptLimiter } from './rate-limit.js';
 import { reportRoutes } from './report.js';
 import { LivekitRoomCloser, type RoomCloser } from './rooms.js';
 import { sessionRoutes } from './session-routes.js';
+import type { AgentSupervisor } from './supervisor.js';
+import { supervisorRoutes } from './supervisor-routes.js';
 import { issueToken } from './tokens.js';
 
 export type { Logger } from './log.js';
@@ -56,6 +58,8 @@ export interface AppDeps {
   limiter?: AttemptLimiter;
   /** The client address rate limits count by (default: the TCP peer, see `TOKEN_SERVER_TRUST_PROXY`). */
   addressOf?: AddressOf;
+  /** Keeps an agent in every session's room (`supervisor.ts`); with it the LiveKit webhook route is served. */
+  supervisor?: AgentSupervisor;
 }
 
 /** Largest accepted request body. */
@@ -259,6 +263,7 @@ export function createApp(deps: AppDeps): Hono {
       name: body.name,
     });
     c.header('cache-control', 'no-store');
+    deps.supervisor?.watch(session.roomName, session.id);
     const consentRecorded = await recordJoinConsent(
       store,
       session.id,
@@ -281,6 +286,10 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api', reportRoutes(store, credentials));
   app.route('/api', auditRoutes({ store, credentials, clock }));
   app.route('/api', sessionRoutes({ store, credentials, rooms, clock, logger }));
+  if (deps.supervisor) {
+    const { livekitApiKey: apiKey, livekitApiSecret: apiSecret } = config;
+    app.route('/api', supervisorRoutes({ supervisor: deps.supervisor, store, apiKey, apiSecret, logger }));
+  }
   if (deps.plans) app.route('/api', planRoutes(store, deps.plans, credentials));
   if (config.agentMetricsUrl)
     app.route('/api', processingRoutes({ ...config, agentMetricsUrl: config.agentMetricsUrl, credentials }));

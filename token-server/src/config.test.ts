@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       adminToken: undefined,
       sessionIdleEndMinutes: 10,
       trustProxy: false,
+      supervisor: { arrivalTimeoutSeconds: 12, maxAttempts: 4 },
     });
   });
 

@@ -32,6 +32,8 @@ export interface TokenServerConfig {
   trustProxy: boolean;
   /** The agent worker's metrics server; `GET /api/health/processing` is served only when set. */
   agentMetricsUrl?: string;
+  /** Agent supervisor (`supervisor.ts`): time an agent gets to arrive, and dispatches tried before giving up. */
+  supervisor: { arrivalTimeoutSeconds: number; maxAttempts: number };
 }
 
 /** LiveKit's development credentials (`livekit-server --dev`, `npm run dev`). */
@@ -87,6 +89,8 @@ const envSchema = z.object({
     .default(10),
   TOKEN_SERVER_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   AGENT_METRICS_URL: url(['http:', 'https:']).optional(),
+  AGENT_ARRIVAL_TIMEOUT_SECONDS: z.coerce.number().finite().min(1).max(600).default(12),
+  AGENT_DISPATCH_ATTEMPTS: z.coerce.number().int().min(0).max(20).default(4),
 });
 
 /** Whether a host name or address only reaches this machine. */
@@ -160,6 +164,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionIdleEndMinutes: e.SESSION_IDLE_END_MINUTES,
     trustProxy: e.TOKEN_SERVER_TRUST_PROXY === 'true',
     ...(e.AGENT_METRICS_URL ? { agentMetricsUrl: e.AGENT_METRICS_URL } : {}),
+    supervisor: {
+      arrivalTimeoutSeconds: e.AGENT_ARRIVAL_TIMEOUT_SECONDS,
+      maxAttempts: e.AGENT_DISPATCH_ATTEMPTS,
+    },
   };
 }
 

@@ -4,6 +4,8 @@ import { ConfigError, loadConfig, usesDevCredentials } from './config.js';
 import { dataServices } from './data-routes.js';
 import { startRetention } from './retention.js';
 import { listen } from './server.js';
+import { AgentSupervisor } from './supervisor.js';
+import { LivekitAgentRoomApi } from './supervisor-livekit.js';
 
 /** Starts the token server from environment variables; stops cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -23,8 +25,19 @@ async function main(): Promise<void> {
   }
 
   const data = dataServices(database.db, config);
+  const store = new InterviewStore(database.db);
+  // Re-dispatches the agent to rooms that lost it (LiveKit webhooks at /api/livekit/webhook, see livekit.yaml).
+  const supervisor = new AgentSupervisor(
+    new LivekitAgentRoomApi(config),
+    async (id) => Boolean((await store.getSession(id))?.endedAt),
+    {
+      arrivalTimeoutMs: config.supervisor.arrivalTimeoutSeconds * 1000,
+      maxAttempts: config.supervisor.maxAttempts,
+    },
+  );
   const app = createApp({
-    store: new InterviewStore(database.db),
+    store,
+    supervisor,
     plans: new PlanStore(database.db),
     config,
     data,
@@ -52,6 +65,7 @@ async function main(): Promise<void> {
     console.log(`token server: ${signal}, shutting down`);
     const force = setTimeout(() => process.exit(1), 5000);
     force.unref();
+    supervisor.close();
     server.close(() => {
       Promise.resolve(retention?.stop())
         .then(() => database.close())

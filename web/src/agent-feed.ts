@@ -94,6 +94,14 @@ export function describeAgentMessage(message: AgentMessage, key: string): FeedEn
         detail: `${message.items.length - message.itemsLeft} of ${message.items.length} asked, ${message.minutesLeft} min left`,
         at: message.at,
       };
+    case 'analysis-status':
+      return {
+        key,
+        type: message.type,
+        title: `analysis ${message.status}`,
+        detail: message.text,
+        at: message.at,
+      };
   }
 }
 

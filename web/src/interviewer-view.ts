@@ -11,6 +11,7 @@ import { h } from './dom.js';
 import { type HintAction, HintsPanel, SignalIndex } from './hints-panel.js';
 import { findAgent, findCandidate } from './participants.js';
 import { PlanPanel } from './plan-panel.js';
+import { AnalysisStatusBanner } from './recovery-panel.js';
 import { sendToAgent } from './send.js';
 import { onAgentPayload } from './session.js';
 import { onTranscript } from './transcript.js';
@@ -32,6 +33,7 @@ export class InterviewerView {
   readonly #hints: HintsPanel;
   readonly #transcript = new TranscriptPanel();
   readonly #transcriptionStatus = new TranscriptionStatusBanner();
+  readonly #analysis = new AnalysisStatusBanner();
   readonly #conduct = new ConductPanel();
   readonly #plan = new PlanPanel((plan) =>
     sendToAgent(this.#room, { v: PROTOCOL_VERSION, type: 'plan-update', plan }),
@@ -79,6 +81,7 @@ export class InterviewerView {
           'aside',
           { className: 'agent' },
           h('h2', {}, 'Interview assistant'),
+          this.#analysis.element,
           h(
             'dl',
             {},
@@ -109,6 +112,7 @@ export class InterviewerView {
       room.on(event, refresh);
     }
     onAgentPayload(room, (data) => this.#accept(data));
+    this.#analysis.attach(room);
     onTranscript(room, (line) => this.#transcript.add(line));
   }
 
@@ -129,6 +133,7 @@ export class InterviewerView {
       this.#signals.add(result.message);
       this.#charts.add(result.message);
     }
+    if (result.ok) this.#analysis.update(result.message);
     if (result.ok && result.message.type === 'stats')
       this.#transcriptionStatus.update(result.message.transcription);
     if (result.ok && result.message.type === 'conduct')

@@ -149,6 +149,15 @@ export class HintCadence<H extends CadenceHint> {
     return (this.#held.get(interviewer) ?? []).map((x) => x.hint);
   }
 
+  /**
+   * Records a hint sent before this cadence existed (a session resumed in a new job: the previous job's last
+   * deliveries), so the interval to each interviewer goes on from it. An older delivery changes nothing.
+   */
+  restoreSent(interviewer: string, at: number, priority: number): void {
+    const last = this.#lastSent.get(interviewer);
+    if (!last || at > last.at) this.#lastSent.set(interviewer, { at, priority });
+  }
+
   /** Forgets an interviewer who left. */
   forget(interviewer: string): void {
     this.#held.delete(interviewer);

@@ -7,6 +7,7 @@ import {
   type StageLatency,
   triggerSettingsSchema,
 } from '@interview-helper/protocol';
+import { RecoveryStore } from '@interview-helper/storage';
 import { RoomEvent } from '@livekit/rtc-node';
 import type { TranscriptEvent } from '../bus/session-bus.js';
 import { logger } from '../log.js';
@@ -91,6 +92,8 @@ export class HintsExtension implements SessionExtension {
     this.#ctx = ctx;
     if (this.#o.triggerOverrides) this.#override(this.#o.triggerOverrides, 'HINTS_TRIGGERS');
     this.#cadence = new HintCadence(this.#o.cadence);
+    if (ctx.recorder.database)
+      await this.#restoreCadence(new RecoveryStore(ctx.recorder.database), ctx.sessionId);
     this.#llm = this.#o.llm;
     this.#log.info({ llm: this.#llm ? 'on' : 'off (rule hints)' }, 'hints started');
     // The session's one store; a recorder without a database (tests) gets a private in-memory one.
@@ -213,6 +216,19 @@ export class HintsExtension implements SessionExtension {
     for (const t of found) this.#handle(t);
   }
 
+  /** A resumed session: the cadence goes on from the hints the previous job delivered (none for a new one). */
+  async #restoreCadence(store: RecoveryStore, sessionId: string): Promise<void> {
+    try {
+      const hints = await store.recentHints(sessionId);
+      for (const h of hints.slice().reverse()) {
+        const priority =
+          (this.#timing as Record<string, { priority: number } | undefined>)[h.kind]?.priority ?? 1;
+        for (const who of h.recipients) this.#cadence.restoreSent(who, h.at, priority);
+      }
+    } catch (err) {
+      this.#log.warn({ err }, 'could not read earlier hints; the cadence starts afresh');
+    }
+  }
   async close(): Promise<void> {
     clearInterval(this.#timer);
     clearTimeout(this.#reportTimer);

@@ -4,6 +4,7 @@ import {
   AGENT_ANALYSERS_ATTRIBUTE,
   AGENT_CANDIDATE_ATTRIBUTE,
   AGENT_STATE_ATTRIBUTE,
+  type OptOutGroup,
   PROTOCOL_VERSION,
   type SignalKind,
   type SignalMessage,
@@ -76,6 +77,8 @@ export interface InterviewSessionOptions {
   accommodate?: (accommodations: readonly Accommodation[]) => AnalyserFactory[];
   /** Watches the analysers' processing time, queues and lag (the job's metrics). */
   probe?: AnalyserProbe;
+  /** State a resumed session restores from storage (`recovery/`): the candidate's opt-out groups. */
+  restore?: { optOutGroups: readonly OptOutGroup[] };
 }
 
 export const defaultInterviewSessionOptions = {
@@ -209,6 +212,7 @@ export class InterviewSession {
   async start(): Promise<void> {
     const settings = await this.#o.recorder.settings?.().catch(() => undefined);
     this.#optOut = new OptOutFilter({ allowed: settings?.allowOptOut === true });
+    if (this.#o.restore?.optOutGroups.length) this.#optOut.apply(this.#o.restore.optOutGroups);
     if (Array.isArray(settings?.accommodations))
       this.#consent.setSessionAccommodations(settings.accommodations as Accommodation[]);
     await this.#setState('waiting-for-candidate', undefined);

@@ -194,6 +194,8 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
     'rtc.enable_loopback_candidate': false,
     'rtc.ips': { includes: [`${network.hostIp}/32`] },
     'logging.level': opts.logLevel,
+    // webhooks (livekit.yaml `webhook:`) are signed with a configured key: this server's
+    'webhook.api_key': apiKey,
     ...opts.overrides,
   });
   const dir = mkdtempSync(join(tmpdir(), 'ih-livekit-'));

@@ -42,7 +42,9 @@ async function httpOk(url: string): Promise<boolean> {
 }
 
 /** Starts the stack the way `npm run dev` does, on free ports, logging to test-artifacts/. */
-export async function startStack(opts: { agentEnv?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { agentEnv?: Record<string, string>; tokenServerEnv?: Record<string, string> } = {},
+): Promise<Stack> {
   const started: { stop(): Promise<unknown> }[] = [];
   // Each stack logs into its own folder, so a failure can still be read after later tests ran.
   const logs = join(artifactsDir(), `stack-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
@@ -50,7 +52,13 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
   const logFile = (name: string) => join(logs, `${name}.log`);
   const dataDir = mkdtempSync(join(tmpdir(), 'ih-e2e-pglite-'));
   try {
-    const livekit = await startLivekitServer({ logFile: logFile('livekit-server') });
+    const tokenPort = await freePort();
+    const tokenServerUrl = `http://127.0.0.1:${tokenPort}`;
+    const livekit = await startLivekitServer({
+      logFile: logFile('livekit-server'),
+      // webhooks to this stack's token server (its agent supervisor), signed with the stack's API key
+      overrides: { 'webhook.urls': [`${tokenServerUrl}/api/livekit/webhook`] },
+    });
     started.push(livekit);
     const pglitePort = await freePort();
     const db = await spawnService({
@@ -72,14 +80,17 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
       // Abandoned rooms close 15 s after everyone left (not the default 10 min), so their jobs free worker slots.
       SESSION_IDLE_END_MINUTES: '0.25',
     };
-    const tokenPort = await freePort();
-    const tokenServerUrl = `http://127.0.0.1:${tokenPort}`;
     const tokenServer = await spawnService({
       name: 'token-server',
       logFile: logFile('token-server'),
       cmd: TSX,
       args: ['token-server/src/main.ts'],
-      env: { ...common, TOKEN_SERVER_HOST: '127.0.0.1', TOKEN_SERVER_PORT: String(tokenPort) },
+      env: {
+        ...common,
+        TOKEN_SERVER_HOST: '127.0.0.1',
+        TOKEN_SERVER_PORT: String(tokenPort),
+        ...opts.tokenServerEnv,
+      },
       readyWhen: () => httpOk(`${tokenServerUrl}/api/health`),
     });
     started.push(tokenServer);

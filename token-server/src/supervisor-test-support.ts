@@ -1,0 +1,63 @@
+import { type AnalysisStatusMessage, analysisStatusMessageSchema } from '@interview-helper/protocol';
+import type { AgentRoomApi, RoomMember, SupervisorTimers } from './supervisor.js';
+
+/** A manual clock: timers fire only when the test advances time. */
+export class FakeClock implements SupervisorTimers {
+  #now = 1_000_000;
+  #timers = new Map<number, { at: number; fn: () => void }>();
+  #next = 1;
+  now = () => this.#now;
+  setTimeout = (fn: () => void, ms: number) => {
+    const id = this.#next++;
+    this.#timers.set(id, { at: this.#now + ms, fn });
+    return id;
+  };
+  clearTimeout = (handle: unknown) => void this.#timers.delete(handle as number);
+  get pending(): number {
+    return this.#timers.size;
+  }
+  /** Advances time by `ms`, firing due timers in order and letting their promises settle. */
+  async advance(ms: number): Promise<void> {
+    const end = this.#now + ms;
+    for (;;) {
+      const due = [...this.#timers.entries()]
+        .filter(([, t]) => t.at <= end)
+        .sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.#timers.delete(due[0]);
+      this.#now = due[1].at;
+      due[1].fn();
+      await settle();
+    }
+    this.#now = end;
+    await settle();
+  }
+}
+
+export const settle = async () => {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+};
+
+/** A LiveKit stand-in: a participant list the test edits, and every call recorded. */
+export class FakeLivekit implements AgentRoomApi {
+  members = new Map<string, RoomMember[]>();
+  dispatches: { room: string; metadata: Record<string, unknown>; id: string }[] = [];
+  announced: { room: string; status: AnalysisStatusMessage; to: string[] }[] = [];
+  failDispatch = false;
+  async listParticipants(room: string) {
+    return [...(this.members.get(room) ?? [])];
+  }
+  async createDispatch(room: string, metadata: string) {
+    if (this.failDispatch) throw new Error('no worker available');
+    const id = `AD_${this.dispatches.length + 1}`;
+    this.dispatches.push({ room, metadata: JSON.parse(metadata), id });
+    return id;
+  }
+  removed: string[] = [];
+  async removeParticipant(room: string, identity: string) {
+    this.removed.push(`${room}/${identity}`);
+  }
+  async announce(room: string, status: AnalysisStatusMessage, to: string[]) {
+    this.announced.push({ room, status: analysisStatusMessageSchema.parse(status), to });
+  }
+}
