@@ -67,7 +67,7 @@ describe('WorkerAdmission', () => {
     const next = request('c');
     await a.requestFunc(next.req);
     expect(next.answer).toBe('reject');
-    now += 60_001; // the assignment of b never came
+    now += 180_001; // the assignment of b never came
     const later = request('d');
     void a.requestFunc(later.req);
     expect(later.answer).toBe('accept');

@@ -18,8 +18,9 @@ export interface WorkerAdmissionOptions {
   /** Worst analysis lag of its job processes now, ms (see `LagReportServer`). */
   lagMs: () => number;
   /**
-   * How long an accepted job holds its slot before it shows up among the worker's running jobs; past it the
-   * slot is freed (the assignment never came). Covers the assignment and a job process's start.
+   * Longest an accepted job holds its slot while it is not yet running: accepting waits for livekit-server's
+   * assignment and for a ready job process (several process starts in a row on a busy host). Past it the slot is
+   * freed (the assignment never came).
    */
   reservationMs: number;
   /** More to log with each decision (e.g. how many job processes report their lag). */
@@ -28,7 +29,7 @@ export interface WorkerAdmissionOptions {
 }
 
 export const defaultWorkerAdmissionOptions = {
-  reservationMs: 60_000,
+  reservationMs: 180_000,
   now: Date.now,
 } satisfies Partial<WorkerAdmissionOptions>;
 
@@ -122,10 +123,10 @@ export class WorkerAdmission {
     this.#reserved.set(req.id, this.#o.now());
     this.#log.info(fields, 'job accepted');
     try {
+      // resolves once the job is handed to a process: from then on it counts among the running jobs
       await req.accept();
-    } catch (err) {
+    } finally {
       this.#reserved.delete(req.id);
-      throw err;
     }
   };
 }

@@ -105,6 +105,8 @@ export async function startStack(
         AGENT_STATS_INTERVAL_MS: '1000',
         // Speech-to-text (on by default in production) only where a test asks for it.
         STT_ENGINE: 'none',
+        // One warm job process (tests open one room at a time): the default four would start in the background.
+        AGENT_IDLE_PROCESSES: '1',
         ...opts.agentEnv,
       },
       readyWhen: /registered worker/i,
