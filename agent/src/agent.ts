@@ -1,6 +1,7 @@
 import { AutoSubscribe, defineAgent, type JobContext, type JobProcess } from '@livekit/agents';
 import { type Composition, composeInterview } from './compose.js';
 import { type AgentConfig, loadAgentConfig } from './config.js';
+import { useSharedInference } from './inference/shared-inference.js';
 import { logger } from './log.js';
 import { InterviewSession } from './session/interview-session.js';
 import { openRecorder } from './session/recorder.js';
@@ -31,6 +32,7 @@ export default defineAgent<ProcessData>({
   prewarm: (proc: JobProcess<ProcessData>) => {
     const config = loadAgentConfig();
     proc.userData.config = config;
+    useSharedInference(config.vision.inference); // the worker's model service, when it started one
     proc.userData.composition = composeInterview(config);
   },
   entry: async (ctx: JobContext<ProcessData>) => {

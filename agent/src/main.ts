@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { cli, ServerOptions } from '@livekit/agents';
 import { type AgentConfig, AgentConfigError, loadAgentConfig, shareWithJobProcesses } from './config.js';
+import { startSharedInference } from './inference/shared-inference.js';
 import { startSharedRecognizer } from './transcription/shared-recognizer.js';
 
 /**
@@ -32,6 +33,9 @@ const { maxJobs } = config.worker;
 // One local speech recognizer per machine, shared by every job process (STT_ENGINE=local, the default).
 const recognizer = await startSharedRecognizer(config.audio);
 if (recognizer) shareWithJobProcesses({ STT_LOCAL_URL: recognizer.url });
+// One vision inference service per machine, shared by every job process (VISION_INFERENCE=shared, the default).
+const inference = startSharedInference(config.vision.inference);
+if (inference) shareWithJobProcesses({ VISION_INFERENCE_SOCKET: inference.socket });
 
 cli.runApp(
   new ServerOptions({
