@@ -126,13 +126,13 @@ export class InferenceClient {
         if (!isWireType(t.type)) throw new Error(`input ${name} has type ${t.type}`);
         tensors[name] = { type: t.type, dims: [...t.dims], data: t.data as WireTensor['data'] };
       }
-      const { header, body } = encodeTensors(tensors);
+      const body = encodeTensors(tensors);
       const began = performance.now();
       const reply = await this.#request(
         'POST',
         `/run/${encodeURIComponent(model)}`,
         this.options.deadlineMs + GRACE_MS,
-        { [TENSORS_HEADER]: header, 'x-deadline-ms': String(this.options.deadlineMs) },
+        { [TENSORS_HEADER]: body.header, 'x-deadline-ms': String(this.options.deadlineMs) },
         body,
         model,
       );
@@ -184,7 +184,7 @@ export class InferenceClient {
     path: string,
     timeoutMs: number,
     headers: Record<string, string> = {},
-    body?: Buffer,
+    body?: { chunks: Uint8Array[]; length: number },
     model = '',
   ): Promise<Reply> {
     return new Promise((resolve, reject) => {
@@ -227,7 +227,8 @@ export class InferenceClient {
         timeoutMs,
       );
       req.on('error', fail);
-      req.end(body);
+      for (const chunk of body?.chunks ?? []) req.write(chunk);
+      req.end();
     });
   }
 }

@@ -184,6 +184,10 @@ export class InferenceServer {
         await readBody(req, this.options.maxBodyBytes),
       );
     } catch (err) {
+      if (req.destroyed && !req.complete) {
+        this.#counts.abandoned++; // the client gave up (its deadline) while sending
+        return;
+      }
       this.#counts.failed++;
       return json(res, 400, { code: 'failed', message: err instanceof Error ? err.message : String(err) });
     }
@@ -245,15 +249,16 @@ export class InferenceServer {
         if (!isWireType(t.type)) throw new Error(`output ${name} has type ${t.type}`);
         tensors[name] = { type: t.type, dims: [...t.dims], data: t.data as WireTensor['data'] };
       }
-      const { header, body } = encodeTensors(tensors);
+      const { header, chunks, length } = encodeTensors(tensors);
       this.#counts.ok++;
       p.res.writeHead(200, {
         'content-type': 'application/octet-stream',
-        'content-length': body.length,
+        'content-length': length,
         [TENSORS_HEADER]: header,
         'x-run-ms': runMs.toFixed(3),
       });
-      p.res.end(body);
+      for (const chunk of chunks) p.res.write(chunk);
+      p.res.end();
     } catch (err) {
       this.#counts.failed++;
       json(p.res, 500, { code: 'failed', message: err instanceof Error ? err.message : String(err) });

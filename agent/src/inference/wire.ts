@@ -42,21 +42,29 @@ export function isWireType(type: string): type is WireType {
   return Object.hasOwn(ARRAYS, type);
 }
 
-/** The header value and body of named tensors (the body is a copy: the caller may reuse its arrays at once). */
-export function encodeTensors(tensors: Record<string, WireTensor>): { header: string; body: Buffer } {
+const PADDING = new Uint8Array(8);
+
+/**
+ * The header value and body of named tensors. The body is a list of views of the tensors' own
+ * memory (no copy; with the padding between them): like an onnxruntime run, the caller leaves its
+ * input arrays alone until the answer is back.
+ */
+export function encodeTensors(tensors: Record<string, WireTensor>): {
+  header: string;
+  chunks: Uint8Array[];
+  length: number;
+} {
   const described: Described[] = [];
-  let total = 0;
+  const chunks: Uint8Array[] = [];
+  let length = 0;
   for (const [name, t] of Object.entries(tensors)) {
-    described.push({ name, type: t.type, dims: [...t.dims], bytes: t.data.byteLength });
-    total += pad8(t.data.byteLength);
+    const bytes = t.data.byteLength;
+    described.push({ name, type: t.type, dims: [...t.dims], bytes });
+    if (bytes) chunks.push(new Uint8Array(t.data.buffer, t.data.byteOffset, bytes));
+    if (pad8(bytes) > bytes) chunks.push(PADDING.subarray(0, pad8(bytes) - bytes));
+    length += pad8(bytes);
   }
-  const body = Buffer.alloc(total);
-  let at = 0;
-  for (const t of Object.values(tensors)) {
-    body.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
-    at += pad8(t.data.byteLength);
-  }
-  return { header: JSON.stringify(described), body };
+  return { header: JSON.stringify(described), chunks, length };
 }
 
 /** The tensors of a header value and body; throws on a description that does not match the body. */
@@ -83,20 +91,21 @@ export function decodeTensors(header: string | undefined, body: ArrayBuffer): Re
 /** The whole body of a request or response in one fresh, 8-byte aligned buffer (at most `limit` bytes). */
 export async function readBody(msg: IncomingMessage, limit: number): Promise<ArrayBuffer> {
   const declared = Number(msg.headers['content-length']);
-  const chunks: Buffer[] = [];
+  if (declared > limit) throw new Error(`body over ${limit} bytes`);
+  // one buffer of the declared length, filled as the chunks arrive (no list of chunks to copy at the end)
+  let buf = new Uint8Array(Number.isFinite(declared) ? declared : 0);
   let got = 0;
   for await (const chunk of msg as AsyncIterable<Buffer>) {
+    if (got + chunk.length > buf.length) {
+      if (Number.isFinite(declared)) throw new Error('body longer than its length');
+      if (got + chunk.length > limit) throw new Error(`body over ${limit} bytes`);
+      const grown = new Uint8Array(Math.max(got + chunk.length, buf.length * 2));
+      grown.set(buf.subarray(0, got));
+      buf = grown;
+    }
+    buf.set(chunk, got);
     got += chunk.length;
-    if (got > limit) throw new Error(`body over ${limit} bytes`);
-    chunks.push(chunk);
   }
   if (Number.isFinite(declared) && declared !== got) throw new Error('body shorter than its length');
-  const buf = new ArrayBuffer(got);
-  const view = new Uint8Array(buf);
-  let at = 0;
-  for (const c of chunks) {
-    view.set(c, at);
-    at += c.length;
-  }
-  return buf;
+  return got === buf.length ? buf.buffer : buf.buffer.slice(0, got);
 }
