@@ -145,8 +145,11 @@ export class InferenceClient {
       this.#overheadMs += roundTrip - (Number(reply.headers['x-run-ms']) || 0);
       return out;
     } catch (err) {
-      if (err instanceof InferenceUnavailableError)
+      if (err instanceof InferenceUnavailableError) {
         this.#unavailable[err.reason] = (this.#unavailable[err.reason] ?? 0) + 1;
+        // a restarted service loads the model again: the next frame waits for that (without a deadline)
+        if (err.reason === 'unreachable') this.#ready.delete(model);
+      }
       throw err;
     }
   }
