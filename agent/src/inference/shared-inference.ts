@@ -1,8 +1,18 @@
 import { logger } from '../log.js';
 import { setOnnxSessionProvider } from '../vision/onnx-sessions.js';
-import { InferenceClient } from './client.js';
+import { InferenceClient, type InferenceClientStats } from './client.js';
 import { InferenceService } from './service.js';
 import type { InferenceSettings } from './settings.js';
+
+let current: InferenceClient | undefined;
+
+/**
+ * This job process's runs through the shared service (answered, and given up by reason: each a
+ * skipped frame), or undefined when its models run in the process.
+ */
+export function sharedInferenceStats(): InferenceClientStats | undefined {
+  return current?.stats();
+}
 
 /** How often the service's queue depth and memory are logged. */
 const STATS_EVERY_MS = 60_000;
@@ -53,6 +63,7 @@ export function useSharedInference(settings: InferenceSettings): InferenceClient
   if (settings.mode !== 'shared' || !settings.socket) return undefined;
   const client = new InferenceClient({ socket: settings.socket, deadlineMs: settings.deadlineMs });
   setOnnxSessionProvider(client.provider());
+  current = client;
   logger('vision-inference').debug({ socket: settings.socket }, 'vision models run in the shared service');
   return client;
 }
