@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -90,7 +91,10 @@ export class InferenceService {
     });
     this.#child = child;
     if (!this.#exitHook) {
-      this.#exitHook = () => this.#child?.kill('SIGKILL'); // never outlives this process
+      this.#exitHook = () => {
+        this.#child?.kill('SIGKILL'); // never outlives this process
+        rmSync(this.options.socket, { force: true });
+      };
       process.once('exit', this.#exitHook);
     }
     let stderr = '';
@@ -169,11 +173,13 @@ export class InferenceService {
     this.#stopped = true;
     if (this.#exitHook) process.off('exit', this.#exitHook);
     const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.options.socket, { force: true });
   }
 }
