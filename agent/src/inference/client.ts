@@ -1,9 +1,11 @@
 import { Agent, type IncomingMessage, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as ort from 'onnxruntime-node';
+import { logger } from '../log.js';
 import { ModelError, type ModelErrorCode } from '../vision/models.js';
 import {
   InferenceUnavailableError,
+  localOnnxSession,
   type OnnxOutput,
   type OnnxRunner,
   type OnnxSessionProvider,
@@ -27,12 +29,21 @@ export interface InferenceClientOptions {
   readyTimeoutMs: number;
   /** Connections kept open to the service. */
   maxSockets: number;
+  /**
+   * When the service does not answer within `readyTimeoutMs` while a model loads, run that model in
+   * this process instead (more memory, but the room is analysed); false: hand out the service's
+   * runner anyway (frames are skipped until the service is back).
+   */
+  fallbackToLocal: boolean;
+  /** Models directory of that fallback. */
+  modelsDir?: string;
 }
 
 export const defaultInferenceClientOptions: Omit<InferenceClientOptions, 'socket'> = {
   deadlineMs: 1000,
   readyTimeoutMs: 20_000,
   maxSockets: 4,
+  fallbackToLocal: true,
 };
 
 /** What one job process's client counted: runs answered and runs given up, by reason. */
@@ -40,6 +51,8 @@ export interface InferenceClientStats {
   ok: number;
   /** Frames given up, by {@link InferenceUnavailableError.reason}. */
   unavailable: Record<string, number>;
+  /** Models run in this process because the service did not answer when they were loaded. */
+  localFallbacks: string[];
   /** Mean round trip of an answered run, and the part spent outside onnxruntime (the hop and the queue), ms. */
   meanRoundTripMs: number;
   meanOverheadMs: number;
@@ -69,6 +82,7 @@ export class InferenceClient {
   #unavailable: Record<string, number> = {};
   #roundTripMs = 0;
   #overheadMs = 0;
+  #fallbacks = new Set<string>();
 
   constructor(opts: Partial<InferenceClientOptions> & Pick<InferenceClientOptions, 'socket'>) {
     this.options = { ...defaultInferenceClientOptions, ...opts };
@@ -83,8 +97,9 @@ export class InferenceClient {
   /**
    * The runner of `model`, once the service has loaded it. A missing or corrupt model rejects with
    * its `ModelError` (as an in-process session would). While the service cannot be reached it is
-   * asked again with backoff for up to `readyTimeoutMs`, then the runner is handed out anyway (its
-   * runs fail, frames are skipped, until the service is back).
+   * asked again with backoff for up to `readyTimeoutMs`; then the model is loaded in this process
+   * (`fallbackToLocal`), or the service's runner is handed out anyway (its runs fail, frames are
+   * skipped, until the service is back).
    */
   runner(model: string): Promise<OnnxRunner> {
     let ready = this.#ready.get(model);
@@ -108,14 +123,28 @@ export class InferenceClient {
           this.options.readyTimeoutMs,
         );
       } catch (err) {
-        if (performance.now() >= until) return runner;
         if (!(err instanceof InferenceUnavailableError)) throw err;
+        if (performance.now() >= until) return this.#fallback(model, runner);
         await sleep(Math.min(2000, 50 * 2 ** attempt));
         continue;
       }
       if (reply.status === 200) return runner;
       throw this.#error(model, reply);
     }
+  }
+
+  async #fallback(model: string, runner: OnnxRunner): Promise<OnnxRunner> {
+    if (!this.options.fallbackToLocal) return runner;
+    const local = await localOnnxSession(
+      model,
+      this.options.modelsDir ? { dir: this.options.modelsDir } : {},
+    );
+    this.#fallbacks.add(model);
+    logger('vision-inference').warn(
+      { model, socket: this.options.socket },
+      'inference service not reachable; this job runs the model in its own process',
+    );
+    return local;
   }
 
   /** Runs `model` on `feeds` in the service (the tensors are copied before this returns). */
@@ -160,6 +189,7 @@ export class InferenceClient {
     return {
       ok: this.#ok,
       unavailable: { ...this.#unavailable },
+      localFallbacks: [...this.#fallbacks],
       meanRoundTripMs: Number((this.#roundTripMs / n).toFixed(3)),
       meanOverheadMs: Number((this.#overheadMs / n).toFixed(3)),
     };

@@ -17,6 +17,7 @@ import {
 import { PoseLandmarker } from '../vision/pose-landmarks.js';
 import { ensureModels, photo } from '../vision/testing.js';
 import { InferenceClient } from './client.js';
+import { InferenceServer } from './server.js';
 import { InferenceService } from './service.js';
 
 let work: string;
@@ -129,25 +130,51 @@ describe('InferenceService', () => {
   }, 60_000);
 });
 
-describe('an analyser without its inference service', () => {
-  it('skips and counts the frames it cannot analyse, and goes on', async () => {
+describe('a job whose inference service cannot serve it', () => {
+  const frames = async function* (): AsyncIterable<VideoSample> {
+    const { rgb, width, height } = await photo('face-frontal-man.jpg', { width: 320, height: 240 });
+    for (let i = 0; i < 5; i++)
+      yield {
+        width,
+        height,
+        receivedAt: 1_000_000 + i * 1000,
+        timestampUs: BigInt(1_000_000 + i * 1000) * 1000n,
+        rgb: () => new VideoFrame(rgb, width, height, VideoBufferType.RGB24),
+      };
+  };
+
+  it('skips and counts the frames the service refuses, and the analyser goes on', async () => {
+    const full = new InferenceServer({
+      socket: join(work, 'full.sock'),
+      modelsDir: modelsDir(process.env),
+      maxQueue: 0,
+    });
+    await full.listen();
+    const refused = new InferenceClient({ socket: full.options.socket, deadlineMs: 30_000 });
+    clients.push(refused);
+    setOnnxSessionProvider(refused.provider());
+    try {
+      const signals = [];
+      for await (const s of new FaceAnalyser({ fps: 5 }).analyse(frames())) signals.push(s);
+      expect(signals).toEqual([]);
+      expect(refused.stats()).toMatchObject({ ok: 0, unavailable: { queue_full: 5 }, localFallbacks: [] });
+      expect(full.stats().requests.rejected).toBe(5);
+    } finally {
+      await full.close();
+    }
+  });
+
+  it('runs its models in its own process when no service answers while they load', async () => {
     const gone = new InferenceClient({ socket: join(work, 'nobody.sock'), readyTimeoutMs: 100 });
     clients.push(gone);
+    const { rgb, width, height } = await photo('face-frontal-man.jpg', { width: 640, height: 480 });
+    const local = await new FacePipeline().run({ data: rgb, width, height });
     setOnnxSessionProvider(gone.provider());
-    const { rgb, width, height } = await photo('face-frontal-man.jpg', { width: 320, height: 240 });
-    async function* frames(): AsyncIterable<VideoSample> {
-      for (let i = 0; i < 5; i++)
-        yield {
-          width,
-          height,
-          receivedAt: 1_000_000 + i * 1000,
-          timestampUs: BigInt(1_000_000 + i * 1000) * 1000n,
-          rgb: () => new VideoFrame(rgb, width, height, VideoBufferType.RGB24),
-        };
-    }
-    const signals = [];
-    for await (const s of new FaceAnalyser({ fps: 5 }).analyse(frames())) signals.push(s);
-    expect(signals.filter((s) => s.kind !== 'face-summary')).toEqual([]);
-    expect(gone.stats()).toMatchObject({ ok: 0, unavailable: { unreachable: 5 } });
+    const pipeline = new FacePipeline();
+    expect(await pipeline.ready()).toEqual({ landmarks: true, iris: true });
+    const fallback = await pipeline.run({ data: rgb, width, height });
+    expect({ ...fallback, busyMs: 0 }).toEqual({ ...local, busyMs: 0 });
+    expect(gone.stats()).toMatchObject({ ok: 0, unavailable: {} });
+    expect(gone.stats().localFallbacks.sort()).toEqual(['blazeface-front', 'face-landmark', 'iris-landmark']);
   });
 });

@@ -61,7 +61,11 @@ export function startSharedInference(
  */
 export function useSharedInference(settings: InferenceSettings): InferenceClient | undefined {
   if (settings.mode !== 'shared' || !settings.socket) return undefined;
-  const client = new InferenceClient({ socket: settings.socket, deadlineMs: settings.deadlineMs });
+  const client = new InferenceClient({
+    socket: settings.socket,
+    deadlineMs: settings.deadlineMs,
+    modelsDir: settings.modelsDir,
+  });
   setOnnxSessionProvider(client.provider());
   current = client;
   logger('vision-inference').debug({ socket: settings.socket }, 'vision models run in the shared service');
