@@ -71,11 +71,12 @@ export class FaceAnalyser implements Analyser<'video'> {
       if (sampler.take(t)) {
         const frame = sample.rgb();
         const ran = await orSkip(this.#pipeline.run(frame)); // a model not run this time: frame skipped
-        if (!ran) continue;
-        const [obs] = ran;
-        busyMs += obs.busyMs;
-        analysed++;
-        yield* episodes.observe(t, obs, { startedAt: ctx?.activity?.answerStartedAt });
+        if (ran) {
+          const [obs] = ran;
+          busyMs += obs.busyMs;
+          analysed++;
+          yield* episodes.observe(t, obs, { startedAt: ctx?.activity?.answerStartedAt });
+        }
       }
       if (this.#eyes && t - windowStart >= this.#opts.summaryMs) {
         const counts = sampler.window(t);
