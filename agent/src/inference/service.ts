@@ -44,7 +44,8 @@ const PACKAGE_DIR = resolve(import.meta.dirname, '../..');
  * The machine's inference service: one child process holding one onnxruntime session per vision
  * model (see {@link InferenceServer}), listening on a unix socket that every job process of the
  * worker connects to. Restarted on the same socket (backoff 0.2 s doubling to 5 s) whenever it
- * dies; requests in flight then fail and their frames are skipped by the analysers.
+ * dies (any exit but a clean one after SIGTERM); requests in flight then fail and their frames are
+ * skipped by the analysers.
  */
 export class InferenceService {
   readonly options: InferenceServiceOptions;
@@ -121,6 +122,11 @@ export class InferenceService {
     child.removeAllListeners('exit');
     child.once('exit', (code, signal) => {
       if (this.#stopped || this.#child !== child) return;
+      if (code === 0) {
+        // asked to stop (SIGTERM, e.g. to the whole process group as the worker shuts down): not a crash
+        this.#log.info({ pid: child.pid }, 'inference service stopped');
+        return;
+      }
       this.#log.warn(
         { code, signal, stderr: stderr.trim().slice(-300) },
         'inference service exited; restarting',
