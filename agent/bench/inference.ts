@@ -9,7 +9,7 @@
  *   sent by stand-in job processes for `BENCH_SECONDS` each: the service's CPU (cores), per-frame
  *   latency p50/p95 and frames skipped.
  *
- *   npm run bench:inference -w agent     (BENCH_ROOMS=1,4,8,16 BENCH_SECONDS=20 BENCH_THREADS=2)
+ *   npm run bench:inference -w agent     (BENCH_ROOMS=1,4,8,16 BENCH_SECONDS=20 BENCH_THREADS=1)
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ const RUNS = Number(process.env.BENCH_RUNS) || 200;
 const ROOMS = (process.env.BENCH_ROOMS ?? '1,4,8,16').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS) || 20;
 const FPS = Number(process.env.BENCH_FPS) || 2;
-const THREADS = Number(process.env.BENCH_THREADS) || 2;
+const THREADS = Number(process.env.BENCH_THREADS) || 1;
 const JOBS = 4;
 
 const failed = await ensureModels();

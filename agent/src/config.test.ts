@@ -55,7 +55,7 @@ describe('loadAgentConfig', () => {
       inference: {
         mode: 'shared',
         socket: undefined,
-        threads: 2,
+        threads: 1,
         queue: 64,
         deadlineMs: 1000,
         modelsDir: DEFAULT_MODELS_DIR,

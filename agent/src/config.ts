@@ -126,7 +126,7 @@ const envSchema = z
     // Vision inference: one service per worker shared by its job processes, or sessions in each job
     VISION_INFERENCE: z.enum(['shared', 'local']).default('shared'),
     VISION_INFERENCE_SOCKET: z.string().min(1).optional(),
-    VISION_INFERENCE_THREADS: int(1, 16).default(2),
+    VISION_INFERENCE_THREADS: int(1, 16).default(1),
     VISION_INFERENCE_QUEUE: int(1, 10_000).default(64),
     VISION_INFERENCE_DEADLINE_MS: int(50, 60_000).default(1000),
     CONDUCT_NOTES: z.enum(['on', 'off']).default('on'),

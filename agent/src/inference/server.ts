@@ -29,7 +29,8 @@ export interface InferenceServerOptions {
 }
 
 export const defaultInferenceServerOptions: Omit<InferenceServerOptions, 'socket' | 'modelsDir'> = {
-  intraOpThreads: 2,
+  // one: the service runs one model at a time, and the job processes need the other core (decoding, crops)
+  intraOpThreads: 1,
   maxQueue: 64,
   deadlineMs: 1000,
   maxBodyBytes: 16 * 1024 * 1024,

@@ -10,7 +10,7 @@ const { values } = parseArgs({
   options: {
     socket: { type: 'string' },
     'models-dir': { type: 'string' },
-    threads: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '1' },
     queue: { type: 'string', default: '64' },
     'deadline-ms': { type: 'string', default: '1000' },
   },
