@@ -1,6 +1,7 @@
 import { AutoSubscribe, defineAgent, type JobContext, type JobProcess } from '@livekit/agents';
 import { type Composition, composeInterview } from './compose.js';
 import { type AgentConfig, loadAgentConfig } from './config.js';
+import { useSharedInference } from './inference/shared-inference.js';
 import { logger } from './log.js';
 import { JobMetrics } from './metrics/job-metrics.js';
 import { AnalysisGapExtension } from './recovery/gap-extension.js';
@@ -35,6 +36,7 @@ export default defineAgent<ProcessData>({
   prewarm: (proc: JobProcess<ProcessData>) => {
     const config = loadAgentConfig();
     proc.userData.config = config;
+    useSharedInference(config.vision.inference); // the worker's model service, when it started one
     proc.userData.composition = composeInterview(config);
     // from fork to ready for a job: what a warm process saves a room
     logger('job').info({ startMs: Math.round(process.uptime() * 1000) }, 'job process ready');

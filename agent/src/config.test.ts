@@ -52,6 +52,14 @@ describe('loadAgentConfig', () => {
       poseFps: undefined,
       videoDimensions: { width: 640, height: 360 },
       modelsDir: DEFAULT_MODELS_DIR,
+      inference: {
+        mode: 'shared',
+        socket: undefined,
+        threads: 1,
+        queue: 64,
+        deadlineMs: 1000,
+        modelsDir: DEFAULT_MODELS_DIR,
+      },
     });
   });
 

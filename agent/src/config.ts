@@ -1,5 +1,6 @@
 import { triggerSettingsSchema } from '@interview-helper/protocol';
 import { z } from 'zod';
+import type { InferenceSettings } from './inference/settings.js';
 import type { MetricsSettings } from './metrics/worker.js';
 import { defaultVideoDimensions, type VideoDimensions } from './session/media.js';
 import type { AudioSettings } from './transcription/settings.js';
@@ -50,6 +51,8 @@ export interface AgentConfig {
     videoDimensions: VideoDimensions;
     /** Directory of the verified ONNX models. */
     modelsDir: string;
+    /** Where the models run: one shared service per worker, or in each job process (`VISION_INFERENCE*`). */
+    inference: InferenceSettings;
   };
   /** Private notes to each interviewer about their own conduct (`CONDUCT_NOTES`). */
   conduct: { enabled: boolean };
@@ -131,6 +134,12 @@ const envSchema = z
     VISION_VIDEO_WIDTH: videoSide.default(defaultVideoDimensions.width),
     VISION_VIDEO_HEIGHT: videoSide.default(defaultVideoDimensions.height),
     MODELS_DIR: z.string().min(1).optional(),
+    // Vision inference: one service per worker shared by its job processes, or sessions in each job
+    VISION_INFERENCE: z.enum(['shared', 'local']).default('shared'),
+    VISION_INFERENCE_SOCKET: z.string().min(1).optional(),
+    VISION_INFERENCE_THREADS: int(1, 16).default(1),
+    VISION_INFERENCE_QUEUE: int(1, 10_000).default(64),
+    VISION_INFERENCE_DEADLINE_MS: int(50, 60_000).default(1000),
     CONDUCT_NOTES: z.enum(['on', 'off']).default('on'),
     AGENT_METRICS: z.enum(['on', 'off']).default('on'),
     AGENT_METRICS_PORT: int(0, 65_535).default(8082),
@@ -231,6 +240,14 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       poseFps: e.VISION_POSE_FPS,
       videoDimensions: { width: e.VISION_VIDEO_WIDTH, height: e.VISION_VIDEO_HEIGHT },
       modelsDir: modelsDir({ MODELS_DIR: e.MODELS_DIR }),
+      inference: {
+        mode: e.VISION_INFERENCE,
+        socket: e.VISION_INFERENCE_SOCKET,
+        threads: e.VISION_INFERENCE_THREADS,
+        queue: e.VISION_INFERENCE_QUEUE,
+        deadlineMs: e.VISION_INFERENCE_DEADLINE_MS,
+        modelsDir: modelsDir({ MODELS_DIR: e.MODELS_DIR }),
+      },
     },
     conduct: { enabled: e.CONDUCT_NOTES === 'on' },
     metrics: {

@@ -3,6 +3,7 @@ import type { Analyser, AnalyserContext, SignalDraft, VideoSample } from '../ana
 import { withDefaults } from '../options.js';
 import { type FaceEpisodeOptions, FaceEpisodes } from './face-episodes.js';
 import { FacePipeline } from './face-pipeline.js';
+import { orSkip } from './onnx-sessions.js';
 import { FrameSampler, type FrameSamplerOptions, samplingOptions } from './sampler.js';
 
 /** Options of {@link FaceAnalyser}. */
@@ -69,10 +70,13 @@ export class FaceAnalyser implements Analyser<'video'> {
       if (windowStart < 0) windowStart = t;
       if (sampler.take(t)) {
         const frame = sample.rgb();
-        const obs = await this.#pipeline.run(frame);
-        busyMs += obs.busyMs;
-        analysed++;
-        yield* episodes.observe(t, obs, { startedAt: ctx?.activity?.answerStartedAt });
+        const ran = await orSkip(this.#pipeline.run(frame)); // a model not run this time: frame skipped
+        if (ran) {
+          const [obs] = ran;
+          busyMs += obs.busyMs;
+          analysed++;
+          yield* episodes.observe(t, obs, { startedAt: ctx?.activity?.answerStartedAt });
+        }
       }
       if (this.#eyes && t - windowStart >= this.#opts.summaryMs) {
         const counts = sampler.window(t);

@@ -1,5 +1,4 @@
 import * as ort from 'onnxruntime-node';
-import { logger } from '../log.js';
 import { DEFAULT_MODELS_DIR, loadManifest, ModelError, verifiedModelPath } from './models.js';
 
 /** Options of the process-wide ONNX sessions. */
@@ -18,20 +17,85 @@ export const defaultOnnxSessionOptions: OnnxSessionOptions = {
   dir: DEFAULT_MODELS_DIR,
 };
 
+/** One output tensor of a model run: what the model wrappers read (`out[name].data`). */
+export interface OnnxOutput {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: ort.Tensor.DataType;
+}
+
+/**
+ * What a model wrapper needs of a session: `run` with named input tensors, named outputs back. An
+ * `ort.InferenceSession` in this process is one; a client of a shared inference service is another.
+ */
+export interface OnnxRunner {
+  run(feeds: Record<string, ort.Tensor>): Promise<Readonly<Record<string, OnnxOutput>>>;
+}
+
+/** Where {@link onnxSession} gets the runner of a model when not in this process (see {@link setOnnxSessionProvider}). */
+export type OnnxSessionProvider = (name: string, opts: OnnxSessionOptions) => Promise<OnnxRunner>;
+
+/**
+ * A model could not be run this time (the shared inference service is down, restarting, over its
+ * queue or past the request's deadline): the caller skips this frame and goes on with the next.
+ */
+export class InferenceUnavailableError extends Error {
+  /** `unreachable`, `queue_full`, `deadline`, `failed` (the run itself failed in the service). */
+  readonly reason: string;
+  readonly model: string;
+  constructor(reason: string, model: string, message: string) {
+    super(message);
+    this.name = 'InferenceUnavailableError';
+    this.reason = reason;
+    this.model = model;
+  }
+}
+
+/**
+ * `[result]` of `work`, or undefined when a model could not be run this time
+ * ({@link InferenceUnavailableError}: the caller skips the frame); other errors pass.
+ */
+export async function orSkip<T>(work: Promise<T>): Promise<[T] | undefined> {
+  try {
+    return [await work];
+  } catch (err) {
+    if (err instanceof InferenceUnavailableError) return undefined;
+    throw err;
+  }
+}
+
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 const reported = new Set<string>();
+let provider: OnnxSessionProvider | undefined;
+
+/**
+ * Routes every later {@link onnxSession} call of this process to `next` (a shared inference
+ * service), or back to sessions in this process when undefined.
+ */
+export function setOnnxSessionProvider(next: OnnxSessionProvider | undefined): void {
+  provider = next;
+}
+
+/**
+ * The runner of model `name`: through the provider set by {@link setOnnxSessionProvider} when there
+ * is one, else this process's one session of the model ({@link localOnnxSession}).
+ */
+export function onnxSession(name: string, opts: Partial<OnnxSessionOptions> = {}): Promise<OnnxRunner> {
+  const o = { ...defaultOnnxSessionOptions, ...opts };
+  return provider ? provider(name, o) : localOnnxSession(name, o);
+}
 
 /**
  * The one `InferenceSession` of model `name` in this process, created on first use after its
  * checksum is verified, and reused by every room afterwards. A missing or corrupt model rejects
  * with a {@link ModelError} (logged once per model per process, naming the fix).
  */
-export function onnxSession(
+export function localOnnxSession(
   name: string,
   opts: Partial<OnnxSessionOptions> = {},
 ): Promise<ort.InferenceSession> {
   const o = { ...defaultOnnxSessionOptions, ...opts };
-  const key = `${o.dir}\0${name}`;
+  const key = `${o.dir}\0${name}\0${o.intraOpThreads}\0${o.interOpThreads}`;
   let session = sessions.get(key);
   if (!session) {
     session = create(name, o);
@@ -40,7 +104,10 @@ export function onnxSession(
       sessions.delete(key);
       if (err instanceof ModelError && !reported.has(key)) {
         reported.add(key);
-        logger('vision').error({ error: err.toJSON() }, err.message);
+        // loaded here, not at the top: a process that only serves models need not load the agents framework
+        void import('../log.js').then(({ logger }) =>
+          logger('vision').error({ error: err.toJSON() }, err.message),
+        );
       }
     });
   }
@@ -57,5 +124,7 @@ async function create(name: string, o: OnnxSessionOptions): Promise<ort.Inferenc
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    // idle pool threads sleep instead of spinning, so a shared session's threads cost nothing between runs
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
 }

@@ -2,6 +2,7 @@ import type { episodeFields, SignalKind, SignalValues } from '@interview-helper/
 import type { Analyser, AnalyserContext, SignalDraft, VideoSample } from '../analysers/analyser.js';
 import { withDefaults } from '../options.js';
 import { Episode } from './episode.js';
+import { orSkip } from './onnx-sessions.js';
 import { PoseLandmarker } from './pose-landmarks.js';
 import {
   defaultPoseMeasureOptions,
@@ -136,7 +137,9 @@ export class PoseAnalyser implements Analyser<'video'> {
       if (!sampler.take(t)) continue;
       const began = performance.now();
       const frame = sample.rgb();
-      const body = await this.#landmarker.landmarks(frame.data, frame.width, frame.height);
+      const ran = await orSkip(this.#landmarker.landmarks(frame.data, frame.width, frame.height));
+      if (!ran) continue; // a model not run this time: frame skipped
+      const [body] = ran;
       win.busyMs += performance.now() - began;
       win.analysed++;
       win.passes += body?.passes ?? 0;
