@@ -4,7 +4,8 @@ import { type AgentConfig, AgentConfigError, loadAgentConfig, shareWithJobProces
 import { startSharedRecognizer } from './transcription/shared-recognizer.js';
 
 /**
- * Agent worker entry: `tsx src/main.ts start` (production) or `dev`. Registers with the LiveKit
+ * Agent worker entry: `node --conditions=compiled dist/main.js start` (production, `npm start` after
+ * `npm run build`), `tsx src/main.ts start` from source, or `dev`. Registers with the LiveKit
  * server under AGENT_NAME for explicit dispatch; the token server's tokens dispatch it to every
  * interview room. The health server binds to 127.0.0.1 only. The whole configuration is checked
  * here, before anything starts: a bad value stops the process with a message naming the variable.
@@ -33,9 +34,14 @@ const { maxJobs } = config.worker;
 const recognizer = await startSharedRecognizer(config.audio);
 if (recognizer) shareWithJobProcesses({ STT_LOCAL_URL: recognizer.url });
 
+/** The job-process entry beside this file: `agent.js` when running compiled, `agent.ts` from source (tsx). */
+const jobEntry = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? './agent.ts' : './agent.js', import.meta.url),
+);
+
 cli.runApp(
   new ServerOptions({
-    agent: fileURLToPath(new URL('./agent.ts', import.meta.url)),
+    agent: jobEntry,
     agentName: config.worker.agentName,
     wsURL: config.livekit.url,
     apiKey: config.livekit.apiKey,
