@@ -42,7 +42,13 @@ async function httpOk(url: string): Promise<boolean> {
 }
 
 /** Starts the stack the way `npm run dev` does, on free ports, logging to test-artifacts/. */
-export async function startStack(opts: { agentEnv?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(
+  opts: {
+    agentEnv?: Record<string, string>;
+    /** `compiled` runs agent/dist (after `npm run build`) the way `npm start` does; default: the sources via tsx. */
+    agentRuntime?: 'source' | 'compiled';
+  } = {},
+): Promise<Stack> {
   const started: { stop(): Promise<unknown> }[] = [];
   // Each stack logs into its own folder, so a failure can still be read after later tests ran.
   const logs = join(artifactsDir(), `stack-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
@@ -86,8 +92,9 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
     const agent = await spawnService({
       name: 'agent',
       logFile: logFile('agent'),
-      cmd: TSX,
-      args: ['agent/src/main.ts', 'start'],
+      ...(opts.agentRuntime === 'compiled'
+        ? { cmd: process.execPath, args: ['--conditions=compiled', 'agent/dist/main.js', 'start'] }
+        : { cmd: TSX, args: ['agent/src/main.ts', 'start'] }),
       env: {
         ...common,
         AGENT_HEALTH_PORT: String(await freePort()),
