@@ -72,10 +72,11 @@ export function threadCpu(pid: number): Map<number, { comm: string; cpuS: number
  * The stage a thread of the job process works for, from its name: libwebrtc's and the Rust SDK's threads
  * (decoding, network, the FFI runtime), V8's helpers (concurrent GC and compilation), libuv's pool, the JS thread.
  */
-export function threadStage(comm: string, mainComm: string): string {
-  if (comm === mainComm) return 'js-main-thread';
-  if (/^V8 |^v8:/i.test(comm)) return 'v8-helpers (concurrent GC, compiler)';
-  if (/^libuv|^node/i.test(comm)) return 'libuv pool';
+export function threadStage(comm: string, main: boolean): string {
+  if (main) return 'js-main-thread';
+  // Node names neither V8's platform workers (concurrent marking and sweeping, compilers) nor libuv's pool
+  if (/^V8 |^v8:|^node$/i.test(comm)) return 'node helper threads (V8 concurrent GC/compiler, libuv pool)';
+  if (/^libuv/i.test(comm)) return 'libuv pool';
   if (/vips|sharp/i.test(comm)) return 'image resize (sharp/libvips)';
   if (/Decod|IncomingVideo|video_stream|VideoRecv/i.test(comm)) return 'video decode (libwebrtc)';
   if (/Audio|AudioDevice|audio_/i.test(comm)) return 'audio receive/decode (libwebrtc)';
@@ -90,16 +91,17 @@ export function threadShares(
   before: Map<number, { comm: string; cpuS: number }>,
   after: Map<number, { comm: string; cpuS: number }>,
   seconds: number,
-  mainComm: string,
+  pid: number,
 ): { byStage: Record<string, number>; byThreadName: Record<string, number> } {
   const byStage: Record<string, number> = {};
   const byThreadName: Record<string, number> = {};
   for (const [tid, t] of after) {
     const d = t.cpuS - (before.get(tid)?.cpuS ?? 0);
     if (d <= 0) continue;
-    const stage = threadStage(t.comm, mainComm);
+    const stage = threadStage(t.comm, tid === pid);
+    const name = tid === pid ? `${t.comm} (main)` : t.comm;
     byStage[stage] = (byStage[stage] ?? 0) + d / seconds;
-    byThreadName[t.comm] = (byThreadName[t.comm] ?? 0) + d / seconds;
+    byThreadName[name] = (byThreadName[name] ?? 0) + d / seconds;
   }
   return { byStage, byThreadName };
 }
