@@ -107,7 +107,6 @@ function visionRates(eventsFile: string) {
   const pose = values('pose-summary');
   const sum = (xs: Record<string, number>[], k: string) => xs.reduce((a, x) => a + (x[k] ?? 0), 0);
   const faceFrames = sum(face, 'framesAnalysed');
-  const poseFrames = sum(pose, 'framesAnalysed');
   const video = values('video-frames');
   return {
     agentVideoFps: video.length ? sum(video, 'fps') / video.length : undefined,
@@ -116,7 +115,6 @@ function visionRates(eventsFile: string) {
     irisShare: faceFrames ? sum(face, 'irisFrames') / faceFrames : 1,
     poseFps: pose.length ? sum(pose, 'analysedFps') / pose.length : undefined,
     poseRunsPerFrame: pose.length ? sum(pose, 'modelRunsPerFrame') / pose.length : 1,
-    framesSeenPerSecond: face.length ? sum(face, 'framesSeen') / (sum(face, 'framesSeen') / FPS) : undefined,
   };
 }
 
