@@ -123,7 +123,7 @@ async function measure(runtime: 'source' | 'compiled') {
   scenario.video = camera(Math.ceil(scenario.mediaMs / 1000));
   if (scenario.mediaMs / 1000 < WARMUP_S + WINDOW_S + PROFILE_S + 2)
     throw new Error('the scenario is shorter than the measurement windows');
-  const stack = await startStack({ agentRuntime: runtime });
+  const stack = await startStack({ runtime });
   try {
     const workerPid = stack.agent.pid;
     const idle = descendants(workerPid).filter((p) => p.cmdline.includes('job_proc_lazy_main'));
