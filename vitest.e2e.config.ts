@@ -7,6 +7,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/e2e/**/*.test.ts'],
+    // the stacks run the compiled agent and token server, as `npm start` does
+    globalSetup: ['test/e2e/harness/build.ts'],
+    env: { STACK_RUNTIME: 'compiled' },
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 180_000,

@@ -2,7 +2,9 @@
 /**
  * `npm run dev`: runs the whole stack with one command (plain Node, no dependencies).
  *
- * Starts, each in its own process group: the PGlite socket server (only when DATABASE_URL is unset),
+ * Builds the TypeScript workspaces first (`npm run build`: protocol, storage, agent, token-server to dist/), so
+ * every service runs compiled JavaScript, as in production. Then starts, each in its own process group: the PGlite
+ * socket server (only when DATABASE_URL is unset),
  * livekit-server with livekit.yaml, then the token server, the agent worker and the Vite web client. Waits until
  * each answers, prefixes every log line with the service name and prints the URLs to open. Ctrl-C (SIGINT) or
  * SIGTERM stops everything: SIGTERM to each process group, SIGKILL after a grace period, so the job and inference
@@ -10,7 +12,8 @@
  *
  * Environment (see README): LIVEKIT_URL, LIVEKIT_PUBLIC_URL, LIVEKIT_API_KEY/SECRET, LIVEKIT_SERVER_BIN,
  * DATABASE_URL, PGLITE_PORT, PGLITE_DIR, TOKEN_SERVER_HOST/PORT, WEB_PORT, AGENT_HEALTH_PORT, ANTHROPIC_API_KEY,
- * STT_ENGINE (default `local`: Whisper, one recognizer per machine), STT_LOCAL_MODEL; DEV_KILL_GRACE_MS (default 8000), DEV_READY_TIMEOUT_MS (default 120000).
+ * STT_ENGINE (default `local`: Whisper, one recognizer per machine), STT_LOCAL_MODEL; DEV_KILL_GRACE_MS (default 8000), DEV_READY_TIMEOUT_MS (default 120000),
+ * DEV_SKIP_BUILD=1 (run the dist/ already built).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -78,17 +81,16 @@ function buildStack(env) {
     WEB_PORT: String(webPort),
     AGENT_HEALTH_PORT: String(healthPort),
   };
-  const tsx = join(root, 'node_modules/.bin/tsx');
   const infra = [];
 
   if (!env.DATABASE_URL) {
-    const script = join(root, 'storage/src/pglite-server.ts');
-    if (!existsSync(script)) throw new Error(`DATABASE_URL unset and ${script} is missing`);
+    const script = join(root, 'storage/dist/pglite-server.js');
+    if (!existsSync(script)) throw new Error(`DATABASE_URL unset and ${script} is missing (npm run build)`);
     shared.DATABASE_URL = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
     infra.push({
       name: 'pglite',
-      cmd: tsx,
-      args: [script],
+      cmd: process.execPath,
+      args: ['--conditions=compiled', script],
       env: { PGLITE_PORT: String(pglitePort) },
       port: { host: '127.0.0.1', port: pglitePort },
       ready: () => portOpen('127.0.0.1', pglitePort),
@@ -161,7 +163,18 @@ function buildStack(env) {
   return { stages: [infra, apps].filter((stage) => stage.length > 0), urls };
 }
 
+/** Compiles the workspaces the services run (`npm run build`); false when the build failed. */
+function build() {
+  say('building (npm run build: protocol, storage, agent, token-server → dist/)');
+  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  return result.status === 0;
+}
+
 async function main() {
+  if (process.env.DEV_SKIP_BUILD !== '1' && !build()) {
+    console.error(paint(31, 'the build failed; nothing was started'));
+    return 1;
+  }
   let stack;
   try {
     stack = buildStack(process.env);

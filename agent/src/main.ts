@@ -8,7 +8,8 @@ import { startSharedRecognizer } from './transcription/shared-recognizer.js';
 import { startWorkerLoad } from './worker/worker-load.js';
 
 /**
- * Agent worker entry: `tsx src/main.ts start` (production) or `dev`. Registers with the LiveKit
+ * Agent worker entry: `node --conditions=compiled dist/main.js start` (production, `npm start` after
+ * `npm run build`), `tsx src/main.ts start` from source, or `dev`. Registers with the LiveKit
  * server under AGENT_NAME for explicit dispatch; the token server's tokens dispatch it to every
  * interview room. The health server binds to 127.0.0.1 only. The whole configuration is checked
  * here, before anything starts: a bad value stops the process with a message naming the variable.
@@ -42,9 +43,14 @@ const reaper = new JobReaper({ remove: livekitRemoveParticipant(config.livekit) 
 const inference = startSharedInference(config.vision.inference);
 if (inference) shareWithJobProcesses({ VISION_INFERENCE_SOCKET: inference.socket });
 
+/** The job-process entry beside this file: `agent.js` when running compiled, `agent.ts` from source (tsx). */
+const jobEntry = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? './agent.ts' : './agent.js', import.meta.url),
+);
+
 cli.runApp(
   new ServerOptions({
-    agent: fileURLToPath(new URL('./agent.ts', import.meta.url)),
+    agent: jobEntry,
     agentName: config.worker.agentName,
     wsURL: config.livekit.url,
     apiKey: config.livekit.apiKey,

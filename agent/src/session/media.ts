@@ -3,18 +3,11 @@ import {
   livekitFfiRequest,
   UpdateRemoteTrackPublicationDimensionRequest,
 } from '@livekit/rtc-ffi-bindings';
-import {
-  AudioStream,
-  type RemoteTrack,
-  type RemoteTrackPublication,
-  TrackKind,
-  VideoBufferType,
-  type VideoFrame,
-  VideoStream,
-} from '@livekit/rtc-node';
+import { AudioStream, type RemoteTrack, type RemoteTrackPublication, TrackKind } from '@livekit/rtc-node';
 import type { VideoSample } from '../analysers/analyser.js';
 import type { TrackRun } from '../analysers/runner.js';
 import type { RawAudio } from '../audio/front-end.js';
+import { DecodedVideoStream } from './video-stream.js';
 
 /** Options of the media pumps. */
 export interface MediaPumpOptions {
@@ -61,26 +54,6 @@ export function preferVideoDimensions(pub: RemoteTrackPublication, dims: VideoDi
   }
 }
 
-async function pump<T>(
-  stream: ReadableStream<T>,
-  signal: AbortSignal,
-  each: (item: T) => void,
-): Promise<void> {
-  const reader = stream.getReader();
-  const cancel = () => void reader.cancel().catch(() => {});
-  signal.addEventListener('abort', cancel, { once: true });
-  try {
-    while (!signal.aborted) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      each(value);
-    }
-  } finally {
-    signal.removeEventListener('abort', cancel);
-    reader.releaseLock();
-  }
-}
-
 /**
  * Decodes an audio track once, resampled by the SFU client to `audioSampleRate` mono, until it ends
  * or `signal` aborts. The session hands these chunks to the track's one audio front end.
@@ -110,24 +83,30 @@ export async function* decodeAudio(
 }
 
 /**
- * Decodes a video `track` and feeds every frame to the analysers of `run` until the track ends or
- * `signal` aborts. Frames are converted to RGB24 only when an analyser asks for pixels, and only
- * once per frame. (Audio goes through {@link decodeAudio} and the track's audio front end.)
+ * Feeds every decoded frame of a video `track` to the analysers of `run` until the track ends or `signal` aborts.
+ * Frames stay in the SFU client's native memory: one is copied into JavaScript only when an analyser asks for its
+ * pixels (`rgb()`, converted once to RGB24 straight from the native buffer), so frames the samplers skip cost no
+ * copy and no garbage. An analyser reads a frame's pixels before awaiting anything (the buffer of a frame is
+ * released once two newer frames were handed out). Closes `run` before the last buffers are released.
+ * (Audio goes through {@link decodeAudio} and the track's audio front end.)
  */
 export async function pumpVideo(track: RemoteTrack, run: TrackRun, signal: AbortSignal): Promise<void> {
   if (track.kind !== TrackKind.KIND_VIDEO) return;
-  await pump(new VideoStream(track), signal, ({ frame, timestampUs }) => {
-    let rgb: VideoFrame | undefined;
-    const sample: VideoSample = {
-      width: frame.width,
-      height: frame.height,
-      receivedAt: Date.now(),
-      timestampUs,
-      rgb: () => {
-        rgb ??= frame.type === VideoBufferType.RGB24 ? frame : frame.convert(VideoBufferType.RGB24);
-        return rgb;
-      },
-    };
-    run.push(sample);
-  });
+  const stream = new DecodedVideoStream(track);
+  try {
+    for await (const frame of stream.frames(signal)) {
+      const sample: VideoSample = {
+        width: frame.width,
+        height: frame.height,
+        receivedAt: Date.now(),
+        timestampUs: frame.timestampUs,
+        rgb: () => frame.rgb(),
+      };
+      run.push(sample);
+    }
+  } finally {
+    // the analysers finish (and read the pixels they still want) before the native buffers go
+    await run.close();
+    stream.close();
+  }
 }

@@ -22,8 +22,8 @@ export function meanLuma(rgb: Uint8Array, step = 7): number {
 
 /**
  * Measures the candidate's video: decoded frames per second, resolution, and the mean brightness
- * of the last frame of each window (proof that real pixels were decoded). Reports a resolution
- * change at once.
+ * of the first frame of each window (proof that real pixels were decoded; read as the frame
+ * arrives, the only pixels this analyser converts). Reports a resolution change at once.
  */
 export class FrameRateAnalyser implements Analyser<'video'> {
   readonly name = 'video-frames';
@@ -42,12 +42,12 @@ export class FrameRateAnalyser implements Analyser<'video'> {
     let total = 0;
     let last: VideoSample | undefined;
     let firstAt = 0;
+    let luma = 0;
 
     const flush = (end: number, reason: string): SignalDraft => {
       const seconds = Math.max(0.001, (end - windowStart) / 1000);
       const fps = Number((frames / seconds).toFixed(2));
       const sample = last as VideoSample;
-      const luma = Number(meanLuma(sample.rgb().data).toFixed(1));
       const draft: SignalDraft = {
         kind: 'video-frames',
         range: { start: windowStart, end },
@@ -57,7 +57,7 @@ export class FrameRateAnalyser implements Analyser<'video'> {
           totalFrames: total,
           width: sample.width,
           height: sample.height,
-          meanLuma: luma,
+          meanLuma: Number(luma.toFixed(1)),
           firstFrameAt: firstAt,
           reason,
         },
@@ -77,6 +77,7 @@ export class FrameRateAnalyser implements Analyser<'video'> {
         windowStart = sample.receivedAt;
         firstAt = sample.receivedAt;
       }
+      if (frames === 0) luma = meanLuma(sample.rgb().data);
       frames++;
       total++;
       last = sample;

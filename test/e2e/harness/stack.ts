@@ -43,8 +43,18 @@ async function httpOk(url: string): Promise<boolean> {
 
 /** Starts the stack the way `npm run dev` does, on free ports, logging to test-artifacts/. */
 export async function startStack(
-  opts: { agentEnv?: Record<string, string>; tokenServerEnv?: Record<string, string> } = {},
+  opts: {
+    agentEnv?: Record<string, string>;
+    tokenServerEnv?: Record<string, string>;
+    /**
+     * `compiled` runs the agent and the token server from dist/ (after `npm run build`) the way `npm start` does;
+     * `source` runs their TypeScript through tsx. Default: `STACK_RUNTIME`, else `source` (the e2e suite builds
+     * and sets `compiled`; the replay and benchmark scripts run the sources).
+     */
+    runtime?: 'source' | 'compiled';
+  } = {},
 ): Promise<Stack> {
+  const compiled = (opts.runtime ?? process.env.STACK_RUNTIME ?? 'source') === 'compiled';
   const started: { stop(): Promise<unknown> }[] = [];
   // Each stack logs into its own folder, so a failure can still be read after later tests ran.
   const logs = join(artifactsDir(), `stack-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
@@ -83,8 +93,9 @@ export async function startStack(
     const tokenServer = await spawnService({
       name: 'token-server',
       logFile: logFile('token-server'),
-      cmd: TSX,
-      args: ['token-server/src/main.ts'],
+      ...(compiled
+        ? { cmd: process.execPath, args: ['--conditions=compiled', 'token-server/dist/main.js'] }
+        : { cmd: TSX, args: ['token-server/src/main.ts'] }),
       env: {
         ...common,
         TOKEN_SERVER_HOST: '127.0.0.1',
@@ -97,8 +108,9 @@ export async function startStack(
     const agent = await spawnService({
       name: 'agent',
       logFile: logFile('agent'),
-      cmd: TSX,
-      args: ['agent/src/main.ts', 'start'],
+      ...(compiled
+        ? { cmd: process.execPath, args: ['--conditions=compiled', 'agent/dist/main.js', 'start'] }
+        : { cmd: TSX, args: ['agent/src/main.ts', 'start'] }),
       env: {
         ...common,
         AGENT_HEALTH_PORT: String(await freePort()),
