@@ -65,3 +65,14 @@ export type {
   Timestamp,
   TranscriptSegmentInput,
 } from './store-types.js';
+export {
+  defaultWriteBufferOptions,
+  isConnectionError,
+  WriteBuffer,
+  type WriteBufferLog,
+  type WriteBufferOptions,
+  type WriteBufferState,
+  type WriteBufferStatus,
+  type WriteRecovery,
+} from './write-buffer.js';
+export { applyWrite, rowsOf, type WriteOp, type WriteOpKind } from './write-ops.js';
