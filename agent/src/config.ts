@@ -51,6 +51,15 @@ export interface AgentConfig {
   };
   /** Private notes to each interviewer about their own conduct (`CONDUCT_NOTES`). */
   conduct: { enabled: boolean };
+  /** The write path while the database is unreachable (see `session/recorder.ts`). */
+  storage: {
+    /** Rows kept in memory per session before newer ones spill to `spillDir`. */
+    bufferRows: number;
+    /** Where writes past the buffer, and those still waiting when a session ends, are kept. */
+    spillDir: string;
+    /** Longest wait at the end of a session for waiting writes before they are left in `spillDir`. */
+    drainMs: number;
+  };
 }
 
 type TriggerSettings = z.infer<typeof triggerSettingsSchema>;
@@ -121,6 +130,9 @@ const envSchema = z
     VISION_VIDEO_HEIGHT: videoSide.default(defaultVideoDimensions.height),
     MODELS_DIR: z.string().min(1).optional(),
     CONDUCT_NOTES: z.enum(['on', 'off']).default('on'),
+    STORAGE_BUFFER_ROWS: int(10, 10_000_000).default(10_000),
+    STORAGE_SPILL_DIR: z.string().min(1).default('.data/spill'),
+    STORAGE_DRAIN_MS: int(0, 600_000).default(10_000),
   })
   .superRefine((e, ctx) => {
     if (e.STT_ENGINE === 'openai' && !e.OPENAI_API_KEY && !e.STT_BASE_URL)
@@ -209,6 +221,11 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       modelsDir: modelsDir({ MODELS_DIR: e.MODELS_DIR }),
     },
     conduct: { enabled: e.CONDUCT_NOTES === 'on' },
+    storage: {
+      bufferRows: e.STORAGE_BUFFER_ROWS,
+      spillDir: e.STORAGE_SPILL_DIR,
+      drainMs: e.STORAGE_DRAIN_MS,
+    },
   };
 }
 

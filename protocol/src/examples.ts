@@ -159,6 +159,13 @@ export const SIGNAL_EXAMPLES: { [K in SignalKind]: SignalValues<K> } = {
     timeShort: true,
     notAsked: 'sql-joins,testing',
   },
+  'storage-degraded': {
+    ...ep('storage-degraded', 0),
+    pendingRows: 10_000,
+    spilledRows: 12,
+    maxRows: 10_000,
+    droppedRows: 0,
+  },
 };
 
 /** Media of each kind's usual source. */
@@ -179,6 +186,7 @@ const MEDIA: Partial<Record<SignalKind, SignalMessage['media']>> = {
   'opt-out': 'text',
   'code-update': 'code',
   'plan-coverage': 'text',
+  'storage-degraded': 'text',
 };
 
 /**

@@ -8,6 +8,7 @@ export * from './plan.js';
 export * from './report.js';
 export * from './scorecard.js';
 export * from './signals.js';
+export * from './storage-status.js';
 export * from './text.js';
 export * from './topics.js';
 export * from './transcript.js';

@@ -4,6 +4,7 @@ import { conductMessageSchema } from './conduct.js';
 import { consentMessageSchema } from './consent.js';
 import { coverageMessageSchema, planMessageSchema, planUpdateMessageSchema } from './plan.js';
 import { signalMessageSchema } from './signals.js';
+import { storageStatusSchema } from './storage-status.js';
 import { transcriptionStatusSchema } from './transcription-status.js';
 
 export { PROTOCOL_VERSION, timeRangeSchema } from './common.js';
@@ -110,6 +111,8 @@ export const statsMessageSchema = z.object({
   analysers: z.array(analyserStatsSchema).max(64),
   /** Speech-to-text: whether the transcript keeps up, and the shared recognizer's queue and memory. */
   transcription: transcriptionStatusSchema.optional(),
+  /** The session's write path: whether records reach the database, and what waits. */
+  storage: storageStatusSchema.optional(),
 });
 export type StatsMessage = z.infer<typeof statsMessageSchema>;
 

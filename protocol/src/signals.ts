@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, timeRangeSchema, versionSchema } from './common.js';
 import { planCoverageValuesSchema } from './plan.js';
+import { storageDegradedValuesSchema } from './storage-status.js';
 
 /**
  * The signal catalogue: every kind of signal the agent sends, each with its own typed `values`.
@@ -234,6 +235,7 @@ export const SIGNAL_VALUES = {
     lines: count,
   }),
   'plan-coverage': planCoverageValuesSchema,
+  'storage-degraded': storageDegradedValuesSchema,
 } as const satisfies Record<string, z.ZodObject>;
 
 /** Every signal kind. */
@@ -278,6 +280,8 @@ export const SIGNAL_DESCRIPTIONS: Record<SignalKind, string> = {
   'opt-out': 'The candidate switched analysis groups off (or back on).',
   'code-update': 'A new code-pad revision from the candidate.',
   'plan-coverage': 'The interview plan: items not yet asked against the planned time left.',
+  'storage-degraded':
+    "The database has been unreachable long enough to fill the agent's write buffer; records are kept on disk.",
 };
 
 /** Where a signal came from. */

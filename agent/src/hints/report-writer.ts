@@ -16,6 +16,7 @@ export async function writeSessionReport(
   llm: ClaudeHintWriter | undefined,
   log: ReturnType<typeof logger>,
 ): Promise<void> {
+  await store.settled();
   const [stored, hints, transcript, participants] = await Promise.all([
     store.signals(),
     store.hints(),
