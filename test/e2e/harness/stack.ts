@@ -8,7 +8,7 @@ import { artifactsDir, repoRoot, type Service, spawnService } from './processes.
 /** Whole interview stack for end-to-end tests: livekit-server, embedded DB, token server, agent worker. */
 export interface Stack {
   livekit: Awaited<ReturnType<typeof startLivekitServer>>;
-  /** Postgres URL of the embedded PGlite server the token server and the agent share. */
+  /** Postgres URL the token server and the agent share (the embedded PGlite server unless one was given). */
   databaseUrl: string;
   tokenServerUrl: string;
   agentName: string;
@@ -42,7 +42,13 @@ async function httpOk(url: string): Promise<boolean> {
 }
 
 /** Starts the stack the way `npm run dev` does, on free ports, logging to test-artifacts/. */
-export async function startStack(opts: { agentEnv?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(
+  opts: {
+    agentEnv?: Record<string, string>;
+    /** A PostgreSQL URL to use instead of the embedded PGlite server. */
+    databaseUrl?: string;
+  } = {},
+): Promise<Stack> {
   const started: { stop(): Promise<unknown> }[] = [];
   // Each stack logs into its own folder, so a failure can still be read after later tests ran.
   const logs = join(artifactsDir(), `stack-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
@@ -52,17 +58,20 @@ export async function startStack(opts: { agentEnv?: Record<string, string> } = {
   try {
     const livekit = await startLivekitServer({ logFile: logFile('livekit-server') });
     started.push(livekit);
-    const pglitePort = await freePort();
-    const db = await spawnService({
-      name: 'pglite',
-      logFile: logFile('pglite'),
-      cmd: TSX,
-      args: ['storage/src/pglite-server.ts'],
-      env: { PGLITE_DIR: dataDir, PGLITE_PORT: String(pglitePort) },
-      readyWhen: () => tcpOpen(pglitePort),
-    });
-    started.push(db);
-    const databaseUrl = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
+    let databaseUrl = opts.databaseUrl;
+    if (!databaseUrl) {
+      const pglitePort = await freePort();
+      const db = await spawnService({
+        name: 'pglite',
+        logFile: logFile('pglite'),
+        cmd: TSX,
+        args: ['storage/src/pglite-server.ts'],
+        env: { PGLITE_DIR: dataDir, PGLITE_PORT: String(pglitePort) },
+        readyWhen: () => tcpOpen(pglitePort),
+      });
+      started.push(db);
+      databaseUrl = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
+    }
     const common = {
       LIVEKIT_URL: livekit.url,
       LIVEKIT_API_KEY: livekit.apiKey,
