@@ -375,8 +375,9 @@ export class WriteBuffer {
       // A coalesced signal batch is retried write by write first, so only the bad one is given up.
       if (batch.length > 1) return true;
       this.#done(1);
-      this.#attempts = 0;
       this.#status.rejectedRows += rows;
+      // the database answered: it is reachable
+      this.#succeeded(0);
       this.#o.log?.error(
         { op: batch[0]?.write.op, rows, err: this.#status.lastError },
         'the database refused a write: given up',
