@@ -5,8 +5,8 @@ import {
   type ConsentInput,
   ConsentStore,
   type Database,
+  type WriteBuffer,
 } from '@interview-helper/storage';
-import type { SessionWrites } from '../session/recorder-types.js';
 
 /** A consent state as last recorded for an identity. */
 export interface RecordedConsent {
@@ -29,7 +29,11 @@ export interface ConsentLog {
  * The consent log of a session in its database (`consent_events`, `audit_events`). With the session's `writes`,
  * events are queued there (in order, never waiting for the database).
  */
-export function databaseConsentLog(db: Database, sessionId: string, writes?: SessionWrites): ConsentLog {
+export function databaseConsentLog(
+  db: Database,
+  sessionId: string,
+  writes?: Pick<WriteBuffer, 'enqueue'>,
+): ConsentLog {
   const consents = new ConsentStore(db);
   const audit = new AuditStore(db);
   if (writes)

@@ -60,10 +60,10 @@ describe('StorageHealthExtension', () => {
     for (let i = 2; i < 6; i++) writes.enqueue({ op: 'insertSignals', signals: [signal(i)] });
     expect(health.stats().storage?.state).toBe('full');
     expect(emitted).toHaveLength(1);
-    const start = emitted[0]?.draft;
+    const start = emitted[0]?.draft as SignalDraft;
     expect(emitted[0]?.analyser).toBe('session');
-    expect(start?.kind).toBe('storage-degraded');
-    expect(SIGNAL_VALUES['storage-degraded'].parse(start?.values)).toMatchObject({
+    expect(start.kind).toBe('storage-degraded');
+    expect(SIGNAL_VALUES['storage-degraded'].parse(start.values)).toMatchObject({
       phase: 'start',
       maxRows: 3,
       pendingRows: 3,
@@ -75,7 +75,7 @@ describe('StorageHealthExtension', () => {
     await until('the episode to end', () => emitted.length === 2);
     expect(emitted[1]?.draft.values).toMatchObject({
       phase: 'end',
-      episodeId: (start?.values as { episodeId: string }).episodeId,
+      episodeId: (start.values as { episodeId: string }).episodeId,
     });
     expect(await writes.drain(10_000)).toBe(true);
     const after = storageStatusSchema.parse(health.stats().storage);
