@@ -25,6 +25,7 @@ export {
   SessionDeletion,
 } from './deletion.js';
 export { StorageError, type StorageErrorCode, sqlState } from './errors.js';
+export { type FlushedSpill, flushSpill } from './flush-spill.js';
 export { HintStore } from './hint-store.js';
 export { generateInvite, hashInvite, INVITE_BYTES, inviteMatches } from './invites.js';
 export { type PgliteServer, type PgliteServerOptions, startPgliteServer } from './pglite-server.js';

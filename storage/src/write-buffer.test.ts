@@ -8,6 +8,7 @@ import { AuditStore } from './audit-store.js';
 import { ConsentStore } from './consent-store.js';
 import { type OpenedDatabase, openDatabase } from './database.js';
 import { StorageError } from './errors.js';
+import { flushSpill } from './flush-spill.js';
 import { HintStore } from './hint-store.js';
 import { type PgliteServer, startPgliteServer } from './pglite-server.js';
 import { InterviewStore } from './store.js';
@@ -224,6 +225,29 @@ describe('WriteBuffer on an embedded database', () => {
     expect(await buffer.drain(10_000)).toBe(true);
     expect((await store.listSignals(session.id)).map((r) => r.id)).toEqual(sigIds(session.id, 0, 1, 2, 3, 4));
     expect(readdirSync(spillDir)).toEqual([]);
+  });
+
+  it('flushSpill writes what ended sessions left on disk and removes their directories', async () => {
+    const session = await newSession(store, 'left-room');
+    const parent = tempDir('ih-wb-left-');
+    const db = new Proxy(opened.db, {
+      get(target, key, receiver) {
+        if (key === 'insert')
+          throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const ended = new WriteBuffer(db, { spillDir: join(parent, session.id), retryMinMs: 5 });
+    for (let i = 0; i < 3; i++) ended.enqueue({ op: 'insertSignals', signals: [signal(session.id, i)] });
+    await until('a failed attempt', () => ended.status().failedAttempts > 0);
+    expect(await ended.close(0)).toBe(3);
+
+    const flushed = await flushSpill(opened.db, parent);
+    expect(flushed).toEqual([
+      { dir: join(parent, session.id), appliedRows: 3, rejectedRows: 0, leftRows: 0 },
+    ]);
+    expect((await store.listSignals(session.id)).map((r) => r.id)).toEqual(sigIds(session.id, 0, 1, 2));
+    expect(readdirSync(parent)).toEqual([]);
   });
 
   it('applies each write twice without a second row (a retry after a failure of unknown outcome)', async () => {
