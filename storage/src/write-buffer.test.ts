@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleSignal, type SignalMessage } from '@interview-helper/protocol';
@@ -225,6 +225,19 @@ describe('WriteBuffer on an embedded database', () => {
     expect(await buffer.drain(10_000)).toBe(true);
     expect((await store.listSignals(session.id)).map((r) => r.id)).toEqual(sigIds(session.id, 0, 1, 2, 3, 4));
     expect(readdirSync(spillDir)).toEqual([]);
+  });
+
+  it('works without spilling when its spill directory cannot be created', async () => {
+    const session = await newSession(store, 'no-spill-room');
+    const file = join(tempDir('ih-wb-file-'), 'not-a-dir');
+    writeFileSync(file, '');
+    const errors: string[] = [];
+    const log = { info: () => {}, warn: () => {}, error: (_: object, msg: string) => void errors.push(msg) };
+    buffer = new WriteBuffer(opened.db, { spillDir: join(file, 'spill'), log });
+    expect(errors).toEqual(['cannot use the spill directory: rows past the buffer will be dropped']);
+    buffer.enqueue({ op: 'insertSignals', signals: [signal(session.id, 0)] });
+    expect(await buffer.drain(10_000)).toBe(true);
+    expect((await store.listSignals(session.id)).map((r) => r.id)).toEqual(sigIds(session.id, 0));
   });
 
   it('flushSpill writes what ended sessions left on disk and removes their directories', async () => {

@@ -135,7 +135,7 @@ const messageOf = (err: unknown): string => {
 export class WriteBuffer {
   readonly #db: Database;
   readonly #o: WriteBufferOptions;
-  readonly #spill?: WriteSpill;
+  #spill?: WriteSpill;
   #memory: QueuedWrite[] = [];
   #memoryRows = 0;
   #seq = 0;
@@ -162,9 +162,17 @@ export class WriteBuffer {
       failedAttempts: 0,
     };
     if (this.#o.spillDir) {
-      this.#spill = new WriteSpill(this.#o.spillDir, Math.min(1000, this.#o.maxRows));
-      this.#seq = this.#spill.open() + 1;
-      if (!this.#spill.empty) {
+      try {
+        const spill = new WriteSpill(this.#o.spillDir, Math.min(1000, this.#o.maxRows));
+        this.#seq = spill.open() + 1;
+        this.#spill = spill;
+      } catch (err) {
+        this.#o.log?.error(
+          { dir: this.#o.spillDir, err: messageOf(err) },
+          'cannot use the spill directory: rows past the buffer will be dropped',
+        );
+      }
+      if (this.#spill && !this.#spill.empty) {
         this.#o.log?.warn(
           { rows: this.#spill.rows, dir: this.#o.spillDir },
           'found writes an earlier process could not store; applying them first',
