@@ -175,9 +175,19 @@ describe('WriteBuffer on an embedded database', () => {
     buffer.enqueue({ op: 'insertSignals', signals: [signal(session.id, 1)] });
     buffer.enqueue({ op: 'insertSignals', signals: [signal('ses_unknown', 2)] });
     buffer.enqueue({ op: 'insertSignals', signals: [signal(session.id, 3)] });
+    const results: unknown[] = [];
+    buffer.enqueue(
+      {
+        op: 'recordHintFeedback',
+        feedback: { sessionId: session.id, hintId: 'hint_none', useful: true, at: 1 },
+      },
+      (r) => results.push(r),
+    );
     expect(await buffer.drain(10_000)).toBe(true);
+    // the store method's answer reaches whoever asked for it: no such hint
+    expect(results).toEqual([false]);
     expect((await store.listSignals(session.id)).map((r) => r.id)).toEqual(sigIds(session.id, 1, 3));
-    expect(buffer.status()).toMatchObject({ rejectedRows: 1, appliedRows: 2, droppedRows: 0, state: 'ok' });
+    expect(buffer.status()).toMatchObject({ rejectedRows: 1, appliedRows: 3, droppedRows: 0, state: 'ok' });
   });
 
   it('without a spill directory, drops the newest writes past the bound and counts them', async () => {

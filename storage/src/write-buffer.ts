@@ -146,6 +146,7 @@ export class WriteBuffer {
   #wake?: () => void;
   #idle: (() => void)[] = [];
   #listeners = new Set<(s: WriteBufferStatus) => void>();
+  #callbacks = new Map<number, (result: unknown) => void>();
   #status: Omit<WriteBufferStatus, 'pendingRows' | 'spilledRows' | 'maxRows' | 'oldestAt'>;
   #outage?: { from: number; recoveredAt?: number; rows?: number };
 
@@ -183,14 +184,19 @@ export class WriteBuffer {
     }
   }
 
-  /** Queues a write; it is applied after every write queued before it. Never throws, never waits. */
-  enqueue(write: WriteOp): void {
+  /**
+   * Queues a write; it is applied after every write queued before it. Never throws, never waits. `applied`, if
+   * given, is called with the store method's result once the write is applied by this buffer (not for a write
+   * given up, dropped, or left in the spill directory at close).
+   */
+  enqueue(write: WriteOp, applied?: (result: unknown) => void): void {
     if (this.#closed) {
       this.#o.log?.error({ op: write.op }, 'write after the buffer closed: not stored');
       this.#status.droppedRows += rowsOf(write);
       return;
     }
     const item: QueuedWrite = { seq: this.#seq++, at: Date.now(), write: stamped(write) };
+    if (applied) this.#callbacks.set(item.seq, applied);
     const rows = rowsOf(item.write);
     const spilling = this.#spill && !this.#spill.empty;
     if (!spilling && this.#memoryRows + rows <= this.#o.maxRows) {
@@ -252,6 +258,7 @@ export class WriteBuffer {
     this.#closed = true;
     this.#wake?.();
     while (this.#running) await new Promise((r) => setTimeout(r, 20));
+    this.#callbacks.clear();
     const left = this.#memory;
     const rows = this.#memoryRows;
     this.#memory = [];
@@ -309,7 +316,14 @@ export class WriteBuffer {
   async #apply(batch: QueuedWrite[]): Promise<void> {
     const first = batch[0] as QueuedWrite;
     if (batch.length === 1) {
-      await applyWrite(this.#db, first.write);
+      const result = await applyWrite(this.#db, first.write);
+      const callback = this.#callbacks.get(first.seq);
+      this.#callbacks.delete(first.seq);
+      try {
+        callback?.(result);
+      } catch (err) {
+        this.#o.log?.error({ err: messageOf(err) }, 'write callback failed');
+      }
       return;
     }
     const signals = batch.flatMap((i) => (i.write.op === 'insertSignals' ? i.write.signals : []));
@@ -317,7 +331,10 @@ export class WriteBuffer {
   }
 
   #done(count: number): void {
-    for (const item of this.#memory.splice(0, count)) this.#memoryRows -= rowsOf(item.write);
+    for (const item of this.#memory.splice(0, count)) {
+      this.#memoryRows -= rowsOf(item.write);
+      this.#callbacks.delete(item.seq);
+    }
   }
 
   async #run(): Promise<void> {

@@ -83,10 +83,10 @@ export class HintLog {
     return this.#opened.db;
   }
 
-  /** Queues `write` when the session has a write path; runs `fn` otherwise. */
-  #write(write: WriteOp, fn: () => Promise<boolean>): Promise<boolean> {
+  /** Queues `write` when the session has a write path (`applied` sees its result later); runs `fn` otherwise. */
+  #write(write: WriteOp, fn: () => Promise<boolean>, applied?: (result: unknown) => void): Promise<boolean> {
     if (!this.#writes) return this.#try(write.op, fn, false);
-    this.#writes.enqueue(write);
+    this.#writes.enqueue(write, applied);
     return Promise.resolve(true);
   }
 
@@ -130,11 +130,18 @@ export class HintLog {
     );
   }
 
-  /** Stores an interviewer's verdict; with a write path the hint is not checked (always true). */
+  /**
+   * Stores an interviewer's verdict; false for an unknown hint. With a write path it is queued and reported as
+   * stored; a hint found unknown when it is written is logged then.
+   */
   feedback(hintId: string, useful: boolean, at: number): Promise<boolean> {
     const feedback = { sessionId: this.#sessionId, hintId, useful, at };
-    return this.#write({ op: 'recordHintFeedback', feedback }, () =>
-      this.#store.recordHintFeedback(feedback),
+    return this.#write(
+      { op: 'recordHintFeedback', feedback },
+      () => this.#store.recordHintFeedback(feedback),
+      (known) => {
+        if (known === false) this.#log.warn({ hintId }, 'feedback for unknown hint dropped');
+      },
     );
   }
 
