@@ -68,7 +68,6 @@ export type {
 } from './store-types.js';
 export {
   defaultWriteBufferOptions,
-  isConnectionError,
   WriteBuffer,
   type WriteBufferLog,
   type WriteBufferOptions,
@@ -76,4 +75,5 @@ export {
   type WriteBufferStatus,
   type WriteRecovery,
 } from './write-buffer.js';
+export { isConnectionError } from './write-errors.js';
 export { applyWrite, rowsOf, type WriteOp, type WriteOpKind } from './write-ops.js';

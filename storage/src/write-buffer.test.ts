@@ -13,7 +13,8 @@ import { HintStore } from './hint-store.js';
 import { type PgliteServer, startPgliteServer } from './pglite-server.js';
 import { InterviewStore } from './store.js';
 import { rowsOf } from './testing.js';
-import { isConnectionError, WriteBuffer, type WriteBufferState } from './write-buffer.js';
+import { WriteBuffer, type WriteBufferState } from './write-buffer.js';
+import { isConnectionError } from './write-errors.js';
 import { applyWrite, type WriteOp } from './write-ops.js';
 
 /** Signal ids are unique across sessions: each session's own. */
