@@ -51,6 +51,9 @@ export default defineAgent<ProcessData>({
         databaseUrl: config.databaseUrl,
         roomName,
         sessionId: sessionIdFromMetadata(ctx.job.metadata),
+        bufferRows: config.storage.bufferRows,
+        spillDir: config.storage.spillDir,
+        drainMs: config.storage.drainMs,
       }),
       ctx.connect(undefined, AutoSubscribe.SUBSCRIBE_NONE),
     ]);

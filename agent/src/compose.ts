@@ -14,6 +14,7 @@ import { ClaudePlanMatcher, FallbackMatcher } from './plan/claude-matcher.js';
 import { KeywordMatcher } from './plan/matcher.js';
 import { PlanExtension } from './plan/plan-extension.js';
 import type { SessionExtensionFactory } from './session/extension.js';
+import { StorageHealthExtension } from './session/recorder-health.js';
 import { TranscriptionExtension } from './transcription/extension.js';
 import { FaceAnalyser } from './vision/face-analyser.js';
 import { FaceDetector } from './vision/face-detector.js';
@@ -62,6 +63,7 @@ export function composeInterview(config: AgentConfig): Composition {
           : undefined,
       }),
     () => new TranscriptionExtension({ settings: audio, databaseUrl: config.databaseUrl }),
+    () => new StorageHealthExtension(),
     () =>
       new SessionLifecycle({
         idleEndMs: config.session.idleEndMinutes * 60_000,

@@ -62,6 +62,15 @@ export interface AgentConfig {
   inbox: { rate: { perSecond: number; burst: number } };
   /** Admission: when the worker takes a room, and how fast it starts one (see `worker/`). */
   admission: AdmissionSettings;
+  /** The write path while the database is unreachable (see `session/recorder.ts`). */
+  storage: {
+    /** Rows kept in memory per session before newer ones spill to `spillDir`. */
+    bufferRows: number;
+    /** Where writes past the buffer, and those still waiting when a session ends, are kept. */
+    spillDir: string;
+    /** Longest wait at the end of a session for waiting writes before they are left in `spillDir`. */
+    drainMs: number;
+  };
 }
 
 type TriggerSettings = z.infer<typeof triggerSettingsSchema>;
@@ -153,6 +162,9 @@ const envSchema = z
     AGENT_IDLE_PROCESSES: int(1, 64).optional(),
     AGENT_INIT_TIMEOUT_MS: int(1000, 600_000).default(60_000),
     AGENT_LAG_REPORT_PORT: int(1, 65_535).optional(),
+    STORAGE_BUFFER_ROWS: int(10, 10_000_000).default(10_000),
+    STORAGE_SPILL_DIR: z.string().min(1).default('.data/spill'),
+    STORAGE_DRAIN_MS: int(0, 600_000).default(10_000),
   })
   .superRefine((e, ctx) => {
     if (e.STT_ENGINE === 'openai' && !e.OPENAI_API_KEY && !e.STT_BASE_URL)
@@ -265,6 +277,11 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       idleProcesses: e.AGENT_IDLE_PROCESSES ?? Math.min(e.AGENT_MAX_JOBS, 4),
       initializeTimeoutMs: e.AGENT_INIT_TIMEOUT_MS,
       lagReportPort: e.AGENT_LAG_REPORT_PORT,
+    },
+    storage: {
+      bufferRows: e.STORAGE_BUFFER_ROWS,
+      spillDir: e.STORAGE_SPILL_DIR,
+      drainMs: e.STORAGE_DRAIN_MS,
     },
   };
 }

@@ -168,6 +168,13 @@ export const SIGNAL_EXAMPLES: { [K in SignalKind]: SignalValues<K> } = {
     codeRevision: 7,
     optOutGroups: '',
   },
+  'storage-degraded': {
+    ...ep('storage-degraded', 0),
+    pendingRows: 10_000,
+    spilledRows: 12,
+    maxRows: 10_000,
+    droppedRows: 0,
+  },
 };
 
 /** Media of each kind's usual source. */
@@ -189,6 +196,7 @@ const MEDIA: Partial<Record<SignalKind, SignalMessage['media']>> = {
   'code-update': 'code',
   'plan-coverage': 'text',
   'analysis-gap': 'text',
+  'storage-degraded': 'text',
 };
 
 /**

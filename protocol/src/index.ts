@@ -11,6 +11,7 @@ export * from './recovery.js';
 export * from './report.js';
 export * from './scorecard.js';
 export * from './signals.js';
+export * from './storage-status.js';
 export * from './text.js';
 export * from './topics.js';
 export * from './transcript.js';

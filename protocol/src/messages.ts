@@ -6,6 +6,7 @@ import { inboxStatsSchema } from './inbox.js';
 import { coverageMessageSchema, planMessageSchema, planUpdateMessageSchema } from './plan.js';
 import { analysisStatusMessageSchema } from './recovery.js';
 import { signalMessageSchema } from './signals.js';
+import { storageStatusSchema } from './storage-status.js';
 import { transcriptionStatusSchema } from './transcription-status.js';
 
 export { PROTOCOL_VERSION, timeRangeSchema } from './common.js';
@@ -114,6 +115,8 @@ export const statsMessageSchema = z.object({
   transcription: transcriptionStatusSchema.optional(),
   /** Client messages the agent received, accepted and dropped (malformed, forged, oversized, bursts). */
   inbox: inboxStatsSchema.optional(),
+  /** The session's write path: whether records reach the database, and what waits. */
+  storage: storageStatusSchema.optional(),
 });
 export type StatsMessage = z.infer<typeof statsMessageSchema>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { idSchema, timeRangeSchema, versionSchema } from './common.js';
 import { planCoverageValuesSchema } from './plan.js';
 import { analysisGapValuesSchema } from './recovery.js';
+import { storageDegradedValuesSchema } from './storage-status.js';
 
 /**
  * The signal catalogue: every kind of signal the agent sends, each with its own typed `values`.
@@ -236,6 +237,7 @@ export const SIGNAL_VALUES = {
   }),
   'plan-coverage': planCoverageValuesSchema,
   'analysis-gap': analysisGapValuesSchema,
+  'storage-degraded': storageDegradedValuesSchema,
 } as const satisfies Record<string, z.ZodObject>;
 
 /** Every signal kind. */
@@ -282,6 +284,8 @@ export const SIGNAL_DESCRIPTIONS: Record<SignalKind, string> = {
   'plan-coverage': 'The interview plan: items not yet asked against the planned time left.',
   'analysis-gap':
     'The session resumed in a new job after its job stopped; nothing was analysed from `from` to `to`.',
+  'storage-degraded':
+    "The database has been unreachable long enough to fill the agent's write buffer; records are kept on disk.",
 };
 
 /** Where a signal came from. */

@@ -25,6 +25,7 @@ export {
   SessionDeletion,
 } from './deletion.js';
 export { StorageError, type StorageErrorCode, sqlState } from './errors.js';
+export { type FlushedSpill, flushSpill } from './flush-spill.js';
 export { HintStore } from './hint-store.js';
 export { generateInvite, hashInvite, INVITE_BYTES, inviteMatches } from './invites.js';
 export { type PgliteServer, type PgliteServerOptions, startPgliteServer } from './pglite-server.js';
@@ -66,3 +67,14 @@ export type {
   Timestamp,
   TranscriptSegmentInput,
 } from './store-types.js';
+export {
+  defaultWriteBufferOptions,
+  WriteBuffer,
+  type WriteBufferLog,
+  type WriteBufferOptions,
+  type WriteBufferState,
+  type WriteBufferStatus,
+  type WriteRecovery,
+} from './write-buffer.js';
+export { isConnectionError } from './write-errors.js';
+export { applyWrite, rowsOf, type WriteOp, type WriteOpKind } from './write-ops.js';

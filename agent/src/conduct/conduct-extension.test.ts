@@ -109,6 +109,8 @@ describe('ConductExtension', () => {
       quote: 'Are you planning to have children soon?',
     });
     expect(got[0]?.note.rephrase).toMatch(/schedule/);
+    // the session's writes are queued; they reach the database right after
+    expect(await rec.writes?.drain(10_000)).toBe(true);
     const stored = await new ConductStore(rec.database as NonNullable<typeof rec.database>).list(
       rec.sessionId,
     );

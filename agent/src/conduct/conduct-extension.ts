@@ -4,6 +4,7 @@ import { ConductStore } from '@interview-helper/storage';
 import type { TranscriptEvent } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import type { SessionContext, SessionExtension } from '../session/extension.js';
+import { queuedConductStore } from '../session/recorder-writes.js';
 import type { ClaudeConductReviewer, ConductReview } from './claude-review.js';
 import { reviewUtterance } from './lexicon.js';
 import { type NoteDraft, questionNote, TOPIC_LABELS, talkNote } from './notes.js';
@@ -43,7 +44,7 @@ export class ConductExtension implements SessionExtension {
   #o: ConductOptions;
   #log = logger('conduct');
   #ctx?: SessionContext;
-  #store?: ConductStore;
+  #store?: Pick<ConductStore, 'upsert' | 'delivered'>;
   #sender?: PrivateNoteSender;
   #talk: TalkTracker;
   #questions = new Map<string, { closed: boolean[]; notedAt: number }>();
@@ -62,7 +63,8 @@ export class ConductExtension implements SessionExtension {
     this.#ctx = ctx;
     this.#sender = new PrivateNoteSender(ctx.room);
     const db = ctx.recorder.database;
-    if (db) this.#store = new ConductStore(db);
+    if (db)
+      this.#store = ctx.recorder.writes ? queuedConductStore(ctx.recorder.writes) : new ConductStore(db);
     else this.#log.warn('no database: conduct notes are sent but not stored');
     const talk = (found: ReturnType<TalkTracker['tick']>) => {
       for (const o of found) this.#note(talkNote(o));

@@ -5,6 +5,7 @@ import {
   type ConsentInput,
   ConsentStore,
   type Database,
+  type WriteBuffer,
 } from '@interview-helper/storage';
 
 /** A consent state as last recorded for an identity. */
@@ -24,24 +25,44 @@ export interface ConsentLog {
   audit(input: Omit<AuditInput, 'sessionId'>): Promise<void>;
 }
 
-/** The consent log of a session in its database (`consent_events`, `audit_events`). */
-export function databaseConsentLog(db: Database, sessionId: string): ConsentLog {
+/**
+ * The consent log of a session in its database (`consent_events`, `audit_events`). With the session's `writes`,
+ * events are queued there (in order, never waiting for the database).
+ */
+export function databaseConsentLog(
+  db: Database,
+  sessionId: string,
+  writes?: Pick<WriteBuffer, 'enqueue'>,
+): ConsentLog {
   const consents = new ConsentStore(db);
   const audit = new AuditStore(db);
+  if (writes)
+    return {
+      record: async (input) => writes.enqueue({ op: 'recordConsent', consent: { ...input, sessionId } }),
+      current: (identity) => current(consents, sessionId, identity),
+      audit: async (input) =>
+        writes.enqueue({ op: 'appendAudit', events: [{ ...input, sessionId, at: input.at ?? Date.now() }] }),
+    };
   return {
     record: async (input) => void (await consents.recordConsent({ ...input, sessionId })),
-    current: async (identity) => {
-      const row = await consents.currentConsent(sessionId, identity);
-      if (!row || (row.action !== 'given' && row.action !== 'withdrawn')) return undefined;
-      return {
-        action: row.action,
-        ...(row.disclosureVersion ? { disclosureVersion: row.disclosureVersion } : {}),
-        groups: row.groups as ConsentGroup[],
-        accommodations: row.accommodations as Accommodation[],
-        source: row.source,
-      };
-    },
+    current: (identity) => current(consents, sessionId, identity),
     audit: async (input) => void (await audit.appendAudit({ ...input, sessionId })),
+  };
+}
+
+async function current(
+  consents: ConsentStore,
+  sessionId: string,
+  identity: string,
+): Promise<RecordedConsent | undefined> {
+  const row = await consents.currentConsent(sessionId, identity);
+  if (!row || (row.action !== 'given' && row.action !== 'withdrawn')) return undefined;
+  return {
+    action: row.action,
+    ...(row.disclosureVersion ? { disclosureVersion: row.disclosureVersion } : {}),
+    groups: row.groups as ConsentGroup[],
+    accommodations: row.accommodations as Accommodation[],
+    source: row.source,
   };
 }
 

@@ -14,10 +14,15 @@ import {
   InterviewStore,
   type OpenedDatabase,
   openDatabase,
+  type WriteOp,
 } from '@interview-helper/storage';
 import type { logger } from '../log.js';
+import type { SessionWrites } from '../session/recorder-types.js';
 
 type Logger = ReturnType<typeof logger>;
+
+/** Longest wait for queued writes before the report reads the session's records. */
+const REPORT_DRAIN_MS = 5000;
 
 /**
  * Where the hint engine keeps hints, feedback and the report of one session. Every write is logged on
@@ -29,9 +34,11 @@ export class HintLog {
   #opened: OpenedDatabase;
   #sessionId: string;
   #log: Logger;
+  #writes?: SessionWrites;
 
-  private constructor(opened: OpenedDatabase, sessionId: string, log: Logger) {
+  private constructor(opened: OpenedDatabase, sessionId: string, log: Logger, writes?: SessionWrites) {
     this.#opened = opened;
+    this.#writes = writes;
     this.#store = new InterviewStore(opened.db);
     this.#hints = new HintStore(opened.db);
     this.#sessionId = sessionId;
@@ -63,16 +70,29 @@ export class HintLog {
 
   /**
    * The hint records of a session in the job's open database (the session recorder's, its one
-   * store); closing the log leaves that database open for its owner.
+   * store); closing the log leaves that database open for its owner. With the session's `writes`, every
+   * write is queued there (in order, never waiting for the database) and reported as done.
    */
-  static over(db: Database, sessionId: string, log: Logger): HintLog {
+  static over(db: Database, sessionId: string, log: Logger, writes?: SessionWrites): HintLog {
     const borrowed: OpenedDatabase = { db, kind: 'postgres', migrationMs: 0, close: async () => {} };
-    return new HintLog(borrowed, sessionId, log);
+    return new HintLog(borrowed, sessionId, log, writes);
   }
 
   /** The database the session's records are in (the plan section of the report reads it). */
   get database(): Database {
     return this.#opened.db;
+  }
+
+  /** Queues `write` when the session has a write path (`applied` sees its result later); runs `fn` otherwise. */
+  #write(write: WriteOp, fn: () => Promise<boolean>, applied?: (result: unknown) => void): Promise<boolean> {
+    if (!this.#writes) return this.#try(write.op, fn, false);
+    this.#writes.enqueue(write, applied);
+    return Promise.resolve(true);
+  }
+
+  /** Lets queued writes reach the database before the session's records are read (waits at most 5 s). */
+  async settled(): Promise<void> {
+    await this.#writes?.drain(REPORT_DRAIN_MS);
   }
 
   async #try<T>(what: string, fn: () => Promise<T>, fallback: T): Promise<T> {
@@ -85,32 +105,43 @@ export class HintLog {
   }
 
   insert(hint: HintInput): Promise<boolean> {
-    return this.#try('insertHint', () => this.#store.insertHint(hint), false);
+    return this.#write({ op: 'insertHint', hint }, () => this.#store.insertHint(hint));
   }
 
   merge(hintId: string, evidence: string[]): Promise<boolean> {
-    return this.#try('mergeIntoHint', () => this.#hints.mergeIntoHint(hintId, evidence), false);
+    return this.#write({ op: 'mergeIntoHint', hintId, evidence }, () =>
+      this.#hints.mergeIntoHint(hintId, evidence),
+    );
   }
 
   /** Replaces what a hint says with what was last sent (after a merge or a refresh at delivery). */
   update(hintId: string, update: Parameters<HintStore['updateHint']>[1]): Promise<boolean> {
-    return this.#try('updateHint', () => this.#hints.updateHint(hintId, update), false);
+    return this.#write({ op: 'updateHint', hintId, update }, () => this.#hints.updateHint(hintId, update));
   }
 
   /** Records interviewers a hint was dropped for, and why. */
   dropped(hintId: string, drops: HintDrop[]): Promise<boolean> {
-    return this.#try('addHintDrops', () => this.#hints.addHintDrops(hintId, drops), false);
+    return this.#write({ op: 'addHintDrops', hintId, drops }, () => this.#hints.addHintDrops(hintId, drops));
   }
 
   delivered(hintId: string, to: string[], at: number): Promise<boolean> {
-    return this.#try('addHintRecipients', () => this.#hints.addHintRecipients(hintId, to, at), false);
+    return this.#write({ op: 'addHintRecipients', hintId, identities: to, at }, () =>
+      this.#hints.addHintRecipients(hintId, to, at),
+    );
   }
 
+  /**
+   * Stores an interviewer's verdict; false for an unknown hint. With a write path it is queued and reported as
+   * stored; a hint found unknown when it is written is logged then.
+   */
   feedback(hintId: string, useful: boolean, at: number): Promise<boolean> {
-    return this.#try(
-      'recordHintFeedback',
-      () => this.#store.recordHintFeedback({ sessionId: this.#sessionId, hintId, useful, at }),
-      false,
+    const feedback = { sessionId: this.#sessionId, hintId, useful, at };
+    return this.#write(
+      { op: 'recordHintFeedback', feedback },
+      () => this.#store.recordHintFeedback(feedback),
+      (known) => {
+        if (known === false) this.#log.warn({ hintId }, 'feedback for unknown hint dropped');
+      },
     );
   }
 
@@ -157,14 +188,10 @@ export class HintLog {
   }
 
   saveReport(report: Record<string, unknown>): Promise<boolean> {
-    return this.#try(
-      'saveReport',
-      async () => {
-        await this.#store.saveReport(this.#sessionId, report);
-        return true;
-      },
-      false,
-    );
+    return this.#write({ op: 'saveReport', sessionId: this.#sessionId, report, at: Date.now() }, async () => {
+      await this.#store.saveReport(this.#sessionId, report);
+      return true;
+    });
   }
 
   close(): Promise<void> {

@@ -99,7 +99,7 @@ export class HintsExtension implements SessionExtension {
     // The session's one store; a recorder without a database (tests) gets a private in-memory one.
     const db = ctx.recorder.database;
     this.#store = db
-      ? HintLog.over(db, ctx.sessionId, this.#log)
+      ? HintLog.over(db, ctx.sessionId, this.#log, ctx.recorder.writes)
       : await HintLog.open(undefined, ctx.sessionId, this.#log);
     this.#pipeline = new HintPipeline({
       ctx,

@@ -18,6 +18,7 @@ export async function writeSessionReport(
   log: ReturnType<typeof logger>,
   stages?: StageLatency,
 ): Promise<void> {
+  await store.settled();
   const [stored, hints, transcript, participants] = await Promise.all([
     store.signals(),
     store.hints(),

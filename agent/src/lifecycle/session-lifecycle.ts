@@ -110,7 +110,9 @@ export class SessionLifecycle implements SessionExtension {
     clearTimeout(this.#timer);
     if (reason !== 'already-ended') {
       try {
-        await this.#store?.endSession(ctx.sessionId);
+        if (ctx.recorder.writes)
+          ctx.recorder.writes.enqueue({ op: 'endSession', sessionId: ctx.sessionId, at: Date.now() });
+        else await this.#store?.endSession(ctx.sessionId);
       } catch (err) {
         this.#log.error({ ...failure(err), sessionId: ctx.sessionId }, 'could not mark the session ended');
       }

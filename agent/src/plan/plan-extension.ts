@@ -217,6 +217,12 @@ export class PlanExtension implements SessionExtension {
     if (!tracker || !sessionId || !this.#store) return Promise.resolve();
     const snapshot = tracker.snapshot();
     const store = this.#store;
+    const writes = this.#ctx?.recorder.writes;
+    if (writes) {
+      const coverage = snapshot as unknown as Record<string, unknown>;
+      writes.enqueue({ op: 'savePlanCoverage', sessionId, coverage, at: Date.now() });
+      return this.#saved;
+    }
     this.#saved = this.#saved
       .then(() => store.saveCoverage(sessionId, snapshot as unknown as Record<string, unknown>))
       .catch((err: unknown) => this.#log.error({ err }, 'could not store the plan coverage'));

@@ -50,7 +50,7 @@ export interface SessionExtension {
   /** Called once when the session closes (after the last track ended); flush and release everything here. */
   close?(): void | Promise<void>;
   /** Its part of the session's periodic `stats` message (called for each one; must be quick). */
-  stats?(): Pick<StatsMessage, 'transcription'>;
+  stats?(): Pick<StatsMessage, 'transcription' | 'storage'>;
 }
 
 /** Creates the extensions of one session. */

@@ -138,7 +138,7 @@ export class InterviewSession {
     const db = this.#o.recorder.database;
     this.#consent = new ConsentGate({
       required: this.#o.requireConsent,
-      ...(db ? { log: databaseConsentLog(db, this.#o.sessionId) } : {}),
+      ...(db ? { log: databaseConsentLog(db, this.#o.sessionId, this.#o.recorder.writes) } : {}),
     });
     this.#bus = new SessionBus((err, event) =>
       this.#logger.error({ err, event: event.type }, 'session event listener failed; the session goes on'),

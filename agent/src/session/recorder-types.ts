@@ -1,5 +1,8 @@
 import type { Role, SignalMessage } from '@interview-helper/protocol';
-import type { Database, TranscriptSegmentInput } from '@interview-helper/storage';
+import type { Database, TranscriptSegmentInput, WriteBuffer } from '@interview-helper/storage';
+
+/** The session's ordered write path (see `WriteBuffer`): writes queued here never wait for the database. */
+export type SessionWrites = Pick<WriteBuffer, 'enqueue' | 'status' | 'onChange' | 'drain'>;
 
 /** Where a session keeps what it observes. Implementations must not throw for bad data. */
 export interface SessionRecorder {
@@ -15,5 +18,10 @@ export interface SessionRecorder {
    * records (hints, report). Extensions use it instead of opening their own.
    */
   database?: Database;
+  /**
+   * Where the session's other records (hints, consent, audit, conduct notes, plan coverage) are written
+   * when they must not wait for the database: queued in order, retried while it is unreachable.
+   */
+  writes?: SessionWrites;
   close(): Promise<void>;
 }

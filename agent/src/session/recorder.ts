@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { SignalMessage } from '@interview-helper/protocol';
-import { hashInvite, InterviewStore, openDatabase } from '@interview-helper/storage';
+import { join } from 'node:path';
+import { hashInvite, InterviewStore, openDatabase, WriteBuffer } from '@interview-helper/storage';
 import { logger } from '../log.js';
 import type { SessionRecorder } from './recorder-types.js';
 
@@ -11,8 +11,17 @@ export interface RecorderOptions {
   roomName: string;
   /** Session id from the dispatch metadata, when the token server dispatched the agent. */
   sessionId?: string;
-  /** Signals kept for retry while the database is unreachable; the oldest are dropped past it. */
-  maxPendingSignals?: number;
+  /** Rows kept in memory while the database is unreachable; newer ones spill to `spillDir`. */
+  bufferRows?: number;
+  /**
+   * Parent of the session's spill directory (`<spillDir>/<sessionId>`): writes past the buffer, and those
+   * still waiting at the end of the session. Without it, rows past the buffer are dropped (and counted).
+   */
+  spillDir?: string;
+  /** Longest wait at close for waiting writes before they are left in the spill directory. */
+  drainMs?: number;
+  /** Postgres connect timeout (seconds) of the job's connection pool. */
+  connectTimeoutSeconds?: number;
 }
 
 /** A recorder bound to one session, plus the id of that session. */
@@ -21,15 +30,22 @@ export type BoundRecorder = SessionRecorder & { sessionId: string };
 /**
  * Opens the database for one job and resolves the interview session it records: the id from the
  * dispatch metadata, else the session of the room, else a new session row for a room the token
- * server did not create (its invites are random, unusable hashes). Writes that fail are logged and
- * retried with the next batch; nothing here throws into the session.
+ * server did not create (its invites are random, unusable hashes).
+ *
+ * Every write of the session then goes through one {@link WriteBuffer}: nothing here waits for the
+ * database or throws into the session. While the database is unreachable, writes wait in order (in
+ * memory, then in spill files) and are written when it is back; a write the database refuses is
+ * logged and given up.
  */
 export async function openRecorder(opts: RecorderOptions): Promise<BoundRecorder> {
   const log = logger('recorder');
   if (!opts.databaseUrl) {
     log.warn('DATABASE_URL is not set: this job records into an in-memory database that ends with the job');
   }
-  const opened = await openDatabase({ url: opts.databaseUrl });
+  const opened = await openDatabase({
+    url: opts.databaseUrl,
+    connectTimeoutSeconds: opts.connectTimeoutSeconds,
+  });
   const store = new InterviewStore(opened.db);
   const byId = opts.sessionId ? await store.getSession(opts.sessionId) : undefined;
   const session =
@@ -46,60 +62,49 @@ export async function openRecorder(opts: RecorderOptions): Promise<BoundRecorder
       { room: opts.roomName, sessionId: session.id },
       'room has no dispatch session id; using the room',
     );
-  const maxPending = opts.maxPendingSignals ?? 20_000;
-  let pending: SignalMessage[] = [];
+  const writes = new WriteBuffer(opened.db, {
+    ...(opts.bufferRows !== undefined ? { maxRows: opts.bufferRows } : {}),
+    // an in-memory database outlives nothing: its writes are not kept on disk
+    ...(opts.spillDir && opts.databaseUrl ? { spillDir: join(opts.spillDir, session.id) } : {}),
+    log,
+  });
+  const sessionId = session.id;
 
   return {
-    sessionId: session.id,
+    sessionId,
     database: opened.db,
+    writes,
     presence: async (e) => {
-      try {
-        if (e.joined)
-          await store.recordJoin({
-            sessionId: session.id,
-            identity: e.identity,
-            role: e.role,
-            name: e.name,
-            at: e.at,
-          });
-        else await store.recordLeave({ sessionId: session.id, identity: e.identity, at: e.at });
-      } catch (err) {
-        log.error({ err, identity: e.identity }, 'could not record presence');
-      }
+      if (e.joined)
+        writes.enqueue({
+          op: 'recordJoin',
+          join: { sessionId, identity: e.identity, role: e.role, name: e.name, at: e.at.getTime() },
+        });
+      else writes.enqueue({ op: 'recordLeave', sessionId, identity: e.identity, at: e.at.getTime() });
     },
     signals: async (batch) => {
-      pending = pending.concat(batch);
-      if (pending.length > maxPending) {
-        log.error(
-          { dropped: pending.length - maxPending },
-          'database unreachable for long: oldest signals dropped',
-        );
-        pending = pending.slice(-maxPending);
-      }
-      try {
-        await store.insertSignals(pending);
-        pending = [];
-      } catch (err) {
-        log.error({ err, pending: pending.length }, 'could not store signals; will retry');
-      }
+      if (batch.length > 0) writes.enqueue({ op: 'insertSignals', signals: batch });
     },
-    insertTranscriptSegment: (segment) => store.insertTranscriptSegment(segment),
+    insertTranscriptSegment: async (segment) => {
+      writes.enqueue({ op: 'insertTranscriptSegment', segment });
+      return true;
+    },
     hintFeedback: async (hintId, useful, at) => {
-      try {
-        return await store.recordHintFeedback({ sessionId: session.id, hintId, useful, at });
-      } catch (err) {
-        log.error({ err, hintId }, 'could not record hint feedback');
-        return false;
-      }
+      writes.enqueue({ op: 'recordHintFeedback', feedback: { sessionId, hintId, useful, at: at.getTime() } });
+      return true;
     },
     settings: async () => {
       try {
-        return (await store.getSession(session.id))?.settings ?? session.settings;
+        return (await store.getSession(sessionId))?.settings ?? session.settings;
       } catch (err) {
         log.error({ err }, 'could not read the session settings; using those read at start');
         return session.settings;
       }
     },
-    close: () => opened.close(),
+    close: async () => {
+      const left = await writes.close(opts.drainMs);
+      if (left > 0) log.error({ rows: left }, 'session closed with writes still waiting for the database');
+      await opened.close().catch((err: unknown) => log.warn({ err }, 'could not close the database'));
+    },
   };
 }

@@ -8,7 +8,7 @@ import { artifactsDir, repoRoot, type Service, spawnService } from './processes.
 /** Whole interview stack for end-to-end tests: livekit-server, embedded DB, token server, agent worker. */
 export interface Stack {
   livekit: Awaited<ReturnType<typeof startLivekitServer>>;
-  /** Postgres URL of the embedded PGlite server the token server and the agent share. */
+  /** Postgres URL the token server and the agent share (the embedded PGlite server unless one was given). */
   databaseUrl: string;
   tokenServerUrl: string;
   agentName: string;
@@ -52,6 +52,8 @@ export async function startStack(
      * and sets `compiled`; the replay and benchmark scripts run the sources).
      */
     runtime?: 'source' | 'compiled';
+    /** A PostgreSQL URL to use instead of the embedded PGlite server. */
+    databaseUrl?: string;
   } = {},
 ): Promise<Stack> {
   const compiled = (opts.runtime ?? process.env.STACK_RUNTIME ?? 'source') === 'compiled';
@@ -70,17 +72,20 @@ export async function startStack(
       overrides: { 'webhook.urls': [`${tokenServerUrl}/api/livekit/webhook`] },
     });
     started.push(livekit);
-    const pglitePort = await freePort();
-    const db = await spawnService({
-      name: 'pglite',
-      logFile: logFile('pglite'),
-      cmd: TSX,
-      args: ['storage/src/pglite-server.ts'],
-      env: { PGLITE_DIR: dataDir, PGLITE_PORT: String(pglitePort) },
-      readyWhen: () => tcpOpen(pglitePort),
-    });
-    started.push(db);
-    const databaseUrl = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
+    let databaseUrl = opts.databaseUrl;
+    if (!databaseUrl) {
+      const pglitePort = await freePort();
+      const db = await spawnService({
+        name: 'pglite',
+        logFile: logFile('pglite'),
+        cmd: TSX,
+        args: ['storage/src/pglite-server.ts'],
+        env: { PGLITE_DIR: dataDir, PGLITE_PORT: String(pglitePort) },
+        readyWhen: () => tcpOpen(pglitePort),
+      });
+      started.push(db);
+      databaseUrl = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
+    }
     const common = {
       LIVEKIT_URL: livekit.url,
       LIVEKIT_API_KEY: livekit.apiKey,
