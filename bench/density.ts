@@ -21,6 +21,7 @@ import { ROOT } from '../test/fixtures/paths.js';
 import { suiteScenarios } from '../test/replay/bench.js';
 import { clientBinary } from '../test/replay/client.js';
 import { loadScenario, type Scenario } from '../test/replay/load.js';
+import { expectedSchema, readJson } from '../test/replay/scenario.js';
 import { playRooms, type RoomResult } from './density-rooms.js';
 import { largestOnTime, levelOnTime, parseLevels, percentile } from './density-stats.js';
 import { byRole, ProcessSampler, type ProcUsage } from './proc-sampler.js';
@@ -30,9 +31,12 @@ const NEEDS_STT = new Set(['transcript', 'coverage', 'plan']);
 
 /** The scenarios a run plays: those given, or every suite scenario that can pass with the chosen STT setting. */
 export async function densityScenarios(dirs: string[], stt: boolean): Promise<Scenario[]> {
-  const all = await Promise.all((dirs.length ? dirs : suiteScenarios()).map((d) => loadScenario(d)));
-  if (dirs.length || stt) return all;
-  return all.filter((s) => !s.expected.events.some((e) => NEEDS_STT.has(e.type)));
+  const needsStt = (dir: string) =>
+    readJson(join(dir, 'expected.json'), expectedSchema).events.some((e) => NEEDS_STT.has(e.type));
+  const chosen = dirs.length ? dirs : suiteScenarios().filter((d) => stt || !needsStt(d));
+  const out: Scenario[] = [];
+  for (const dir of chosen) out.push(await loadScenario(dir));
+  return out;
 }
 
 /** Starts the stack for a benchmark: one worker that takes `maxJobs` rooms, speech-to-text on or off. */
