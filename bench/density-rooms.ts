@@ -29,6 +29,9 @@ export interface RoomResult {
   sessionId?: string;
   /** From asking for the session until t0 (the agent had joined and its analysers were running), ms. */
   readyMs?: number;
+  /** When its media started (ms since the epoch) and how long it played. */
+  t0?: number;
+  mediaMs: number;
   verdict: RoomVerdict;
   signals?: LatencySummary;
   hints?: LatencySummary;
@@ -100,6 +103,8 @@ export function summariseRoom(
     scenario: scenario.name,
     sessionId: run.sessionId,
     readyMs: Math.round(run.t0 - startedAt),
+    t0: run.t0,
+    mediaMs: scenario.mediaMs,
     verdict: roomVerdict(run),
     signals: group('signal'),
     hints: group('hint'),
@@ -146,6 +151,7 @@ export async function playRooms(o: PlayRoomsOptions): Promise<RoomResult[]> {
       result = {
         room: i + 1,
         scenario: scenario.name,
+        mediaMs: scenario.mediaMs,
         verdict: roomVerdict({ error }),
         problems: [],
         forbidden: 0,

@@ -11,6 +11,7 @@ import {
   percentile,
   roomVerdict,
   type StatsPoint,
+  steadySpan,
 } from './density-stats.js';
 
 const event = (
@@ -154,5 +155,23 @@ describe('growthPercent', () => {
     expect(growthPercent(400, 440)).toBe(10);
     expect(growthPercent(400, 380)).toBe(-5);
     expect(growthPercent(0, 10)).toBeNull();
+  });
+});
+
+describe('steadySpan', () => {
+  it('is where every room plays at once', () => {
+    expect(
+      steadySpan([
+        { t0: 1_000, mediaMs: 50_000 },
+        { t0: 5_000, mediaMs: 30_000 },
+      ]),
+    ).toEqual({ from: 5_000, to: 35_000 });
+    expect(
+      steadySpan([
+        { t0: 0, mediaMs: 1_000 },
+        { t0: 2_000, mediaMs: 1_000 },
+      ]),
+    ).toBeNull();
+    expect(steadySpan([])).toBeNull();
   });
 });

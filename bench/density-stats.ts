@@ -161,3 +161,16 @@ export function growthPercent(start: number, end: number): number | null {
   if (!(start > 0)) return null;
   return Math.round(((end - start) / start) * 1000) / 10;
 }
+
+/**
+ * The span in which every room played its media at once: from the last room's t0 to the first room's media end
+ * (ms since the epoch). `null` when the rooms never overlapped (or none played).
+ */
+export function steadySpan(
+  plays: readonly { t0: number; mediaMs: number }[],
+): { from: number; to: number } | null {
+  if (!plays.length) return null;
+  const from = Math.max(...plays.map((p) => p.t0));
+  const to = Math.min(...plays.map((p) => p.t0 + p.mediaMs));
+  return to > from ? { from, to } : null;
+}

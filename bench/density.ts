@@ -23,7 +23,7 @@ import { clientBinary } from '../test/replay/client.js';
 import { loadScenario, type Scenario } from '../test/replay/load.js';
 import { expectedSchema, readJson } from '../test/replay/scenario.js';
 import { playRooms, type RoomResult } from './density-rooms.js';
-import { largestOnTime, levelOnTime, parseLevels, percentile } from './density-stats.js';
+import { largestOnTime, levelOnTime, parseLevels, percentile, steadySpan } from './density-stats.js';
 import { byRole, ProcessSampler, type ProcUsage } from './proc-sampler.js';
 
 /** Expected event types that need speech-to-text: scenarios expecting them are left out with STT off. */
@@ -74,12 +74,20 @@ const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 10
 export function summariseLevel(
   n: number,
   rooms: RoomResult[],
-  usage: ProcUsage[],
+  usage: { whole: ProcUsage[]; steady: ProcUsage[] | null },
   seconds: number,
   load: number[][],
 ) {
-  const agent = usage.filter((u) => AGENT_ROLES.has(u.role));
-  const jobs = agent.filter((u) => u.role === 'job');
+  const cpu = (u: ProcUsage[]) => {
+    const agent = u.filter((x) => AGENT_ROLES.has(x.role));
+    const jobs = agent.filter((x) => x.role === 'job');
+    return {
+      agentCores: sum(agent.map((x) => x.cores)),
+      jobCoresPerRoom: Math.round((sum(jobs.map((x) => x.cores)) / n) * 1000) / 1000,
+      byRole: byRole(u),
+    };
+  };
+  const agent = usage.whole.filter((u) => AGENT_ROLES.has(u.role));
   const p95s = (g: 'signals' | 'hints') =>
     rooms.flatMap((r) => (r[g]?.p95 == null ? [] : [r[g].p95 as number]));
   const lat = (g: 'signals' | 'hints') =>
@@ -103,14 +111,11 @@ export function summariseLevel(
     ),
     seconds: Math.round(seconds),
     loadAverage: { start: load[0], end: load[1] },
-    cpu: {
-      agentCores: sum(agent.map((u) => u.cores)),
-      jobCoresPerRoom: Math.round((sum(jobs.map((u) => u.cores)) / n) * 1000) / 1000,
-      byRole: byRole(usage),
-    },
+    /** Over the whole level (joins and model loading included), and while every room played at once. */
+    cpu: { whole: cpu(usage.whole), steady: usage.steady ? cpu(usage.steady) : null },
     rss: {
       agentTotalMB: Math.round(sum(agent.map((u) => u.rssMaxMB))),
-      perProcess: usage.map(({ pid, role, cores, rssMaxMB, rssStartMB, rssEndMB }) => ({
+      perProcess: usage.whole.map(({ pid, role, cores, rssMaxMB, rssStartMB, rssEndMB }) => ({
         pid,
         role,
         cores,
@@ -199,11 +204,16 @@ async function main(): Promise<number> {
       const to = Date.now();
       sampler.sample();
       load.push(loadavg().map((x) => Math.round(x * 100) / 100));
-      const level = summariseLevel(n, rooms, sampler.usage(from, to), (to - from) / 1000, load);
+      const steady = steadySpan(rooms.flatMap((r) => (r.t0 ? [{ t0: r.t0, mediaMs: r.mediaMs }] : [])));
+      const usage = {
+        whole: sampler.usage(from, to),
+        steady: steady ? sampler.usage(steady.from, steady.to) : null,
+      };
+      const level = summariseLevel(n, rooms, usage, (to - from) / 1000, load);
       results.push(level);
       console.log(
-        `N=${n}: ${level.onTime ? 'ON TIME' : 'NOT on time'}; agent ${level.cpu.agentCores} cores` +
-          ` (jobs ${level.cpu.jobCoresPerRoom}/room), RSS ${level.rss.agentTotalMB} MB;` +
+        `N=${n}: ${level.onTime ? 'ON TIME' : 'NOT on time'}; agent ${level.cpu.whole.agentCores} cores` +
+          ` (all rooms playing: agent ${fmt(level.cpu.steady?.agentCores)}, jobs ${fmt(level.cpu.steady?.jobCoresPerRoom)}/room), RSS ${level.rss.agentTotalMB} MB;` +
           ` p95 signal ${fmt(level.latency.signalP95MaxOverRooms, ' ms')} hint ${fmt(level.latency.hintP95MaxOverRooms, ' ms')};` +
           ` video ${level.media.videoRatio} audio ${level.media.audioRatio}; missed ${level.missedExpected}; load ${load[1]?.join(' ')}`,
       );
