@@ -95,9 +95,10 @@ async function main(): Promise<number> {
     (s) => positionals.length || !s.expected.events.some((e) => ONCE_PER_SESSION.has(e.type)),
   );
   if (!bases.length) throw new Error('no scenario to play');
-  const scenarios = bases.map((b) =>
-    loopScenario(b, { durationMs: minutes * 60_000, fps: cameraFps(b.video) }),
-  );
+  // only the scenarios some room plays are built (room i plays scenario i mod count)
+  const scenarios = bases
+    .slice(0, rooms)
+    .map((b) => loopScenario(b, { durationMs: minutes * 60_000, fps: cameraFps(b.video) }));
   clientBinary();
   console.log(
     `soak: ${rooms} rooms × ${minutes} min; STT ${stt ? 'local' : 'off'}; ${scenarios.map((s) => `${s.name} (${Math.round(s.mediaMs / 1000)} s)`).join(', ')}`,
