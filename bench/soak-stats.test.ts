@@ -2,7 +2,7 @@ import { TOPICS, TRANSCRIPTION_TOPIC } from '@interview-helper/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ClientLine } from '../test/replay/match.js';
 import type { ProcTrack } from './proc-sampler.js';
-import { addReconciliations, receivedIds, reconcile, rssGrowth } from './soak-stats.js';
+import { addReconciliations, receivedIds, reconcile, rssGrowth, soakVerdict } from './soak-stats.js';
 
 const sessionId = 'a1b2c3d4-0000-4000-8000-000000000001';
 const hint = (id: string) =>
@@ -77,5 +77,31 @@ describe('rssGrowth', () => {
     expect(rssGrowth(tracks, 10_000, 30_000, 2_000)).toEqual([
       { pid: 1, role: 'job', startMB: 400, endMB: 420, maxMB: 450, growthPercent: 5 },
     ]);
+  });
+});
+
+describe('soakVerdict', () => {
+  const none = { received: 5, stored: 5, notStored: 0, notReceived: 0 };
+  const base = { worstGrowthPercent: 4, steady: true, failedRooms: 0, missed: 0, lost: { hints: none } };
+  it('passes with growth under 10 % and nothing lost', () => {
+    expect(soakVerdict(base)).toEqual({ pass: true, reasons: [] });
+  });
+  it('names every failed target', () => {
+    const v = soakVerdict({
+      ...base,
+      worstGrowthPercent: 10,
+      failedRooms: 1,
+      missed: 2,
+      lost: { hints: { ...none, notStored: 1 }, signals: { ...none, notReceived: 3 } },
+    });
+    expect(v.pass).toBe(false);
+    expect(v.reasons).toEqual([
+      '1 room(s) did not run',
+      'a process grew by 10 % (target < 10 %)',
+      '2 expected event(s) never arrived',
+      '1 hints received but not stored',
+      '3 signals stored as delivered but not received',
+    ]);
+    expect(soakVerdict({ ...base, steady: false, worstGrowthPercent: null }).pass).toBe(false);
   });
 });

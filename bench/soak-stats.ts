@@ -111,3 +111,28 @@ export function rssGrowth(
   }
   return out;
 }
+
+/** The soak's targets: RSS growth below this (%), and nothing lost. */
+export const SOAK_MAX_RSS_GROWTH_PERCENT = 10;
+
+/** Whether a soak met its targets, and every reason it did not. */
+export function soakVerdict(r: {
+  worstGrowthPercent: number | null;
+  /** Whether the rooms overlapped long enough to measure growth at all. */
+  steady: boolean;
+  failedRooms: number;
+  missed: number;
+  lost: Record<string, Reconciliation>;
+}): { pass: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  if (r.failedRooms) reasons.push(`${r.failedRooms} room(s) did not run`);
+  if (!r.steady) reasons.push('no steady part to measure memory growth over');
+  if (r.worstGrowthPercent !== null && r.worstGrowthPercent >= SOAK_MAX_RSS_GROWTH_PERCENT)
+    reasons.push(`a process grew by ${r.worstGrowthPercent} % (target < ${SOAK_MAX_RSS_GROWTH_PERCENT} %)`);
+  if (r.missed) reasons.push(`${r.missed} expected event(s) never arrived`);
+  for (const [kind, x] of Object.entries(r.lost)) {
+    if (x.notStored) reasons.push(`${x.notStored} ${kind} received but not stored`);
+    if (x.notReceived) reasons.push(`${x.notReceived} ${kind} stored as delivered but not received`);
+  }
+  return { pass: reasons.length === 0, reasons };
+}

@@ -25,7 +25,14 @@ import { densityScenarios, stackSampler, startBenchStack } from './density.js';
 import { cameraFps, playRooms, type RoomResult } from './density-rooms.js';
 import { byRole } from './proc-sampler.js';
 import { loopScenario } from './soak-scenario.js';
-import { addReconciliations, type Reconciliation, receivedIds, reconcile, rssGrowth } from './soak-stats.js';
+import {
+  addReconciliations,
+  type Reconciliation,
+  receivedIds,
+  reconcile,
+  rssGrowth,
+  soakVerdict,
+} from './soak-stats.js';
 
 /** Expectations made once per session (a plan's coverage): they cannot repeat in a looped interview. */
 const ONCE_PER_SESSION = new Set(['plan', 'coverage']);
@@ -133,9 +140,13 @@ async function main(): Promise<number> {
     const s = scenarios.find((x) => x.name === r.scenario);
     return r.run && s ? [r.run.t0 + s.mediaMs] : [];
   });
-  const steadyFrom = (t0s.length ? Math.max(...t0s) : from) + Number(values['warmup-s']) * 1000;
-  const steadyTo = mediaEnd.length ? Math.min(...mediaEnd) : to;
-  const growth = rssGrowth(sampler.tracks(), steadyFrom, steadyTo, Number(values['sample-ms']) * 2);
+  const steadyFrom = Math.max(...t0s) + Number(values['warmup-s']) * 1000;
+  const steadyTo = Math.min(...mediaEnd);
+  // no steady part when no room played (or the warm-up outlasted the shortest room)
+  const steady = t0s.length && steadyTo > steadyFrom;
+  const growth = steady
+    ? rssGrowth(sampler.tracks(), steadyFrom, steadyTo, Number(values['sample-ms']) * 2)
+    : [];
 
   const opened = await openDatabase({ url: stack.databaseUrl, migrate: false });
   const perRoom: {
@@ -158,6 +169,13 @@ async function main(): Promise<number> {
     (m, g) => (g.growthPercent === null ? m : Math.max(m ?? g.growthPercent, g.growthPercent)),
     null,
   );
+  const expected = {
+    events: results.reduce((a, r) => a + (r.run?.events.length ?? 0), 0),
+    missed: results.reduce((a, r) => a + r.verdict.missed, 0),
+    late: results.reduce((a, r) => a + r.verdict.late, 0),
+    failedRooms: results.filter((r) => r.verdict.error).length,
+  };
+  const lost = { signals: total('signals'), hints: total('hints'), transcriptSegments: total('transcripts') };
   const out = {
     benchmark: 'soak',
     at: new Date().toISOString(),
@@ -171,16 +189,12 @@ async function main(): Promise<number> {
       expected: s.expected.events.length,
     })),
     loadAverage: { start: load[0], end: load[1] },
-    steadySpanSeconds: Math.round((steadyTo - steadyFrom) / 1000),
+    steadySpanSeconds: steady ? Math.round((steadyTo - steadyFrom) / 1000) : null,
     rss: { worstGrowthPercent: worst, perProcess: growth },
     cpu: byRole(sampler.usage(from, to)),
-    expected: {
-      events: results.reduce((a, r) => a + (r.run?.events.length ?? 0), 0),
-      missed: results.reduce((a, r) => a + r.verdict.missed, 0),
-      late: results.reduce((a, r) => a + r.verdict.late, 0),
-      failedRooms: results.filter((r) => r.verdict.error).length,
-    },
-    lost: { signals: total('signals'), hints: total('hints'), transcriptSegments: total('transcripts') },
+    verdict: soakVerdict({ worstGrowthPercent: worst, steady: Boolean(steady), ...expected, lost }),
+    expected,
+    lost,
     roomResults: results.map(({ run, ...r }) => ({
       ...r,
       reconciliation: perRoom.find((p) => p.room === r.room),
@@ -190,7 +204,7 @@ async function main(): Promise<number> {
   writeFileSync(values.out, `${JSON.stringify(out, null, 2)}\n`);
   console.log(
     JSON.stringify(
-      { rss: out.rss, expected: out.expected, lost: out.lost, loadAverage: out.loadAverage },
+      { verdict: out.verdict, rss: out.rss, expected, lost, loadAverage: out.loadAverage },
       null,
       2,
     ),
