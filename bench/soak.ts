@@ -18,7 +18,6 @@ import { openDatabase } from '@interview-helper/storage';
 import { rowsOf } from '@interview-helper/storage/testing';
 import { sql } from 'drizzle-orm';
 import { ROOT } from '../test/fixtures/paths.js';
-import { suiteScenarios } from '../test/replay/bench.js';
 import { clientBinary } from '../test/replay/client.js';
 import type { ClientLine } from '../test/replay/match.js';
 import { densityScenarios, stackSampler, startBenchStack } from './density.js';
@@ -97,8 +96,7 @@ async function main(): Promise<number> {
   if (!Number.isInteger(rooms) || rooms < 1) throw new Error(`--rooms must be a positive integer`);
   if (!(minutes > 0)) throw new Error(`--minutes must be positive`);
   const stt = !values['no-stt'];
-  const dirs = positionals.length ? positionals : suiteScenarios();
-  const bases = (await densityScenarios(dirs, stt)).filter(
+  const bases = (await densityScenarios(positionals, stt)).filter(
     (s) => positionals.length || !s.expected.events.some((e) => ONCE_PER_SESSION.has(e.type)),
   );
   if (!bases.length) throw new Error('no scenario to play');
