@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventResult } from '../test/replay/match.js';
 import {
+  agentLogCounts,
   growthPercent,
   largestOnTime,
   latencyGroup,
@@ -173,5 +174,17 @@ describe('steadySpan', () => {
       ]),
     ).toBeNull();
     expect(steadySpan([])).toBeNull();
+  });
+});
+
+describe('agentLogCounts', () => {
+  it('counts job processes that timed out initialising or failed', () => {
+    const log = [
+      '{"level":40,"error":{"message":"runner initialization timed out"},"msg":"supervised process run failed"}',
+      '{"level":30,"msg":"received job request"}',
+      '{"level":40,"error":{"message":"runner initialization timed out"},"msg":"supervised process run failed"}',
+    ].join('\n');
+    expect(agentLogCounts(log)).toEqual({ initTimeouts: 2, processFailures: 2 });
+    expect(agentLogCounts('')).toEqual({ initTimeouts: 0, processFailures: 0 });
   });
 });

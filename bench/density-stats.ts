@@ -174,3 +174,14 @@ export function steadySpan(
   const to = Math.min(...plays.map((p) => p.t0 + p.mediaMs));
   return to > from ? { from, to } : null;
 }
+
+/**
+ * Job processes that could not start, from the worker's log: a process that does not initialise within the
+ * framework's timeout is replaced, and a room given to it may never get its agent.
+ */
+export function agentLogCounts(log: string) {
+  return {
+    initTimeouts: log.match(/runner initialization timed out/g)?.length ?? 0,
+    processFailures: log.match(/supervised process run failed/g)?.length ?? 0,
+  };
+}

@@ -23,7 +23,14 @@ import { clientBinary } from '../test/replay/client.js';
 import { loadScenario, type Scenario } from '../test/replay/load.js';
 import { expectedSchema, readJson } from '../test/replay/scenario.js';
 import { playRooms, type RoomResult } from './density-rooms.js';
-import { largestOnTime, levelOnTime, parseLevels, percentile, steadySpan } from './density-stats.js';
+import {
+  agentLogCounts,
+  largestOnTime,
+  levelOnTime,
+  parseLevels,
+  percentile,
+  steadySpan,
+} from './density-stats.js';
 import { byRole, ProcessSampler, type ProcUsage } from './proc-sampler.js';
 
 /** Expected event types that need speech-to-text: scenarios expecting them are left out with STT off. */
@@ -182,12 +189,13 @@ async function main(): Promise<number> {
   const stack = await startBenchStack(Math.max(...levels), stt);
   const sampler = stackSampler(stack, 1000);
   sampler.start();
-  const results: ReturnType<typeof summariseLevel>[] = [];
+  const results: (ReturnType<typeof summariseLevel> & { agentLog: ReturnType<typeof agentLogCounts> })[] = [];
   try {
     for (const [i, n] of levels.entries()) {
       await waitForJobsToEnd(sampler, 1, 120_000);
       const load = [loadavg().map((x) => Math.round(x * 100) / 100)];
       const from = Date.now();
+      const logBefore = agentLogCounts(stack.agent.output());
       const rooms = await playRooms({
         server: { url: stack.tokenServerUrl },
         scenarios,
@@ -210,12 +218,20 @@ async function main(): Promise<number> {
         steady: steady ? sampler.usage(steady.from, steady.to) : null,
       };
       const level = summariseLevel(n, rooms, usage, (to - from) / 1000, load);
-      results.push(level);
+      const logAfter = agentLogCounts(stack.agent.output());
+      results.push({
+        ...level,
+        agentLog: {
+          initTimeouts: logAfter.initTimeouts - logBefore.initTimeouts,
+          processFailures: logAfter.processFailures - logBefore.processFailures,
+        },
+      });
       console.log(
         `N=${n}: ${level.onTime ? 'ON TIME' : 'NOT on time'}; agent ${level.cpu.whole.agentCores} cores` +
           ` (all rooms playing: agent ${fmt(level.cpu.steady?.agentCores)}, jobs ${fmt(level.cpu.steady?.jobCoresPerRoom)}/room), RSS ${level.rss.agentTotalMB} MB;` +
           ` p95 signal ${fmt(level.latency.signalP95MaxOverRooms, ' ms')} hint ${fmt(level.latency.hintP95MaxOverRooms, ' ms')};` +
-          ` video ${level.media.videoRatio} audio ${level.media.audioRatio}; missed ${level.missedExpected}; load ${load[1]?.join(' ')}`,
+          ` video ${level.media.videoRatio} audio ${level.media.audioRatio}; missed ${level.missedExpected};` +
+          ` job processes that failed to start ${logAfter.processFailures - logBefore.processFailures}; load ${load[1]?.join(' ')}`,
       );
       if (!level.onTime && !values['keep-going']) break;
     }

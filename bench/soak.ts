@@ -22,6 +22,7 @@ import { clientBinary } from '../test/replay/client.js';
 import type { ClientLine } from '../test/replay/match.js';
 import { densityScenarios, stackSampler, startBenchStack } from './density.js';
 import { cameraFps, playRooms, type RoomResult } from './density-rooms.js';
+import { agentLogCounts } from './density-stats.js';
 import { byRole } from './proc-sampler.js';
 import { loopScenario } from './soak-scenario.js';
 import {
@@ -132,6 +133,7 @@ async function main(): Promise<number> {
   }
   load.push(loadavg());
   const to = Date.now();
+  const agentLog = agentLogCounts(stack.agent.output());
   // the steady part: from `warmup` after the last room started playing until the first room's media ended
   const t0s = results.flatMap((r) => (r.run ? [r.run.t0] : []));
   const mediaEnd = results.flatMap((r) => {
@@ -187,6 +189,7 @@ async function main(): Promise<number> {
       expected: s.expected.events.length,
     })),
     loadAverage: { start: load[0], end: load[1] },
+    agentLog,
     steadySpanSeconds: steady ? Math.round((steadyTo - steadyFrom) / 1000) : null,
     rss: { worstGrowthPercent: worst, perProcess: growth },
     cpu: byRole(sampler.usage(from, to)),
@@ -202,7 +205,7 @@ async function main(): Promise<number> {
   writeFileSync(values.out, `${JSON.stringify(out, null, 2)}\n`);
   console.log(
     JSON.stringify(
-      { verdict: out.verdict, rss: out.rss, expected, lost, loadAverage: out.loadAverage },
+      { verdict: out.verdict, rss: out.rss, expected, lost, loadAverage: out.loadAverage, agentLog },
       null,
       2,
     ),
