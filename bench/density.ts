@@ -31,7 +31,7 @@ import {
   percentile,
   steadySpan,
 } from './density-stats.js';
-import { byRole, ProcessSampler, type ProcUsage } from './proc-sampler.js';
+import { byRole, coresOver, ProcessSampler, type ProcUsage } from './proc-sampler.js';
 
 /** Expected event types that need speech-to-text: scenarios expecting them are left out with STT off. */
 const NEEDS_STT = new Set(['transcript', 'coverage', 'plan']);
@@ -77,24 +77,31 @@ const AGENT_ROLES = new Set(['worker', 'job', 'inference', 'stt', 'agent-other']
 const sum = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) * 1000) / 1000;
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
 
+/** What the processes used over a span of time. */
+export interface UsageSpan {
+  usage: ProcUsage[];
+  seconds: number;
+}
+
 /** The figures of one level. */
 export function summariseLevel(
   n: number,
   rooms: RoomResult[],
-  usage: { whole: ProcUsage[]; steady: ProcUsage[] | null },
-  seconds: number,
+  usage: { whole: UsageSpan; steady: UsageSpan | null },
   load: number[][],
 ) {
-  const cpu = (u: ProcUsage[]) => {
+  const cpu = ({ usage: u, seconds }: UsageSpan) => {
     const agent = u.filter((x) => AGENT_ROLES.has(x.role));
     const jobs = agent.filter((x) => x.role === 'job');
     return {
-      agentCores: sum(agent.map((x) => x.cores)),
-      jobCoresPerRoom: Math.round((sum(jobs.map((x) => x.cores)) / n) * 1000) / 1000,
-      byRole: byRole(u),
+      seconds: Math.round(seconds),
+      agentCores: coresOver(agent, seconds),
+      jobCoresPerRoom: Math.round((coresOver(jobs, seconds) / n) * 1000) / 1000,
+      byRole: byRole(u, seconds),
     };
   };
-  const agent = usage.whole.filter((u) => AGENT_ROLES.has(u.role));
+  const seconds = usage.whole.seconds;
+  const agent = usage.whole.usage.filter((u) => AGENT_ROLES.has(u.role));
   const p95s = (g: 'signals' | 'hints') =>
     rooms.flatMap((r) => (r[g]?.p95 == null ? [] : [r[g].p95 as number]));
   const lat = (g: 'signals' | 'hints') =>
@@ -122,7 +129,7 @@ export function summariseLevel(
     cpu: { whole: cpu(usage.whole), steady: usage.steady ? cpu(usage.steady) : null },
     rss: {
       agentTotalMB: Math.round(sum(agent.map((u) => u.rssMaxMB))),
-      perProcess: usage.whole.map(({ pid, role, cores, rssMaxMB, rssStartMB, rssEndMB }) => ({
+      perProcess: usage.whole.usage.map(({ pid, role, cores, rssMaxMB, rssStartMB, rssEndMB }) => ({
         pid,
         role,
         cores,
@@ -214,10 +221,12 @@ async function main(): Promise<number> {
       load.push(loadavg().map((x) => Math.round(x * 100) / 100));
       const steady = steadySpan(rooms.flatMap((r) => (r.t0 ? [{ t0: r.t0, mediaMs: r.mediaMs }] : [])));
       const usage = {
-        whole: sampler.usage(from, to),
-        steady: steady ? sampler.usage(steady.from, steady.to) : null,
+        whole: { usage: sampler.usage(from, to), seconds: (to - from) / 1000 },
+        steady: steady
+          ? { usage: sampler.usage(steady.from, steady.to), seconds: (steady.to - steady.from) / 1000 }
+          : null,
       };
-      const level = summariseLevel(n, rooms, usage, (to - from) / 1000, load);
+      const level = summariseLevel(n, rooms, usage, load);
       const logAfter = agentLogCounts(stack.agent.output());
       results.push({
         ...level,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   agentRole,
   byRole,
+  coresOver,
   descendsFrom,
   type ProcTrack,
   parseRss,
@@ -78,15 +79,40 @@ describe('usageOver and byRole', () => {
     });
     expect(usageOver(track(1, 'job', [0], [1]), 5_000, 6_000, 100)).toBeNull();
   });
-  it('sums cores and peak RSS per role', () => {
-    const usage = [
-      usageOver(track(1, 'job', [0, 100], [200, 300]), 0, 1_000, 100),
-      usageOver(track(2, 'job', [0, 20], [250, 250]), 0, 1_000, 100),
-      usageOver(track(3, 'worker', [0, 5], [90, 95]), 0, 1_000, 100),
-    ].flatMap((u) => (u ? [u] : []));
-    expect(byRole(usage)).toEqual({
-      job: { processes: 2, cores: 1.2, rssMB: 550 },
+  it('counts the CPU time of a process born inside the span from zero', () => {
+    const born: ProcTrack = {
+      pid: 9,
+      role: 'job',
+      cmd: 'job',
+      samples: [
+        { t: 2_000, ticks: 40, rssBytes: MB },
+        { t: 3_000, ticks: 90, rssBytes: MB },
+      ],
+    };
+    expect(usageOver(born, 1_000, 4_000, 100)?.cpuSeconds).toBe(0.9);
+    expect(usageOver(born, 2_000, 4_000, 100)?.cpuSeconds).toBe(0.5);
+  });
+  it('per role, divides the CPU time of every process by the span, so processes one after another do not add up', () => {
+    const at = (start: number) => (i: number) => start + 1_000 * i;
+    const seq = (pid: number, start: number): ProcTrack => ({
+      pid,
+      role: 'job',
+      cmd: 'job',
+      // one core for one second, one after the other
+      samples: [0, 1].map((i) => ({ t: at(start)(i), ticks: 100 * i, rssBytes: 200 * MB })),
+    });
+    const usage = [seq(1, 0), seq(2, 2_000), seq(3, 4_000)].flatMap((t) => usageOver(t, 0, 5_000, 100) ?? []);
+    const worker = usageOver(
+      track(4, 'worker', [0, 5, 10, 15, 20, 25], [90, 95, 95, 95, 95, 95]),
+      0,
+      5_000,
+      100,
+    );
+    expect(byRole([...usage, ...(worker ? [worker] : [])], 5)).toEqual({
+      job: { processes: 3, cores: 0.6, rssMB: 600 },
       worker: { processes: 1, cores: 0.05, rssMB: 95 },
     });
+    expect(coresOver(usage, 5)).toBe(0.6);
+    expect(coresOver(usage, 0)).toBe(0);
   });
 });

@@ -103,7 +103,9 @@ export function usageOver(
   const last = s[s.length - 1];
   if (!first || !last) return null;
   const seconds = (last.t - first.t) / 1000;
-  const cpuSeconds = (last.ticks - first.ticks) / ticksPerSecond;
+  // a process first seen inside the span was born in it: count its CPU time from zero
+  const bornInside = track.samples[0] === first && first.t > from;
+  const cpuSeconds = (last.ticks - (bornInside ? 0 : first.ticks)) / ticksPerSecond;
   return {
     pid: track.pid,
     role: track.role,
@@ -117,17 +119,25 @@ export function usageOver(
   };
 }
 
-/** Per role: processes, summed cores and summed peak RSS. */
+/** Average cores `usage` used together over a span of `spanSeconds` (processes that came and went included). */
+export function coresOver(usage: readonly ProcUsage[], spanSeconds: number): number {
+  if (!(spanSeconds > 0)) return 0;
+  return round(usage.reduce((a, u) => a + u.cpuSeconds, 0) / spanSeconds, 3);
+}
+
+/** Per role over a span of `spanSeconds`: processes seen, average cores used together, summed peak RSS. */
 export function byRole(
   usage: readonly ProcUsage[],
+  spanSeconds: number,
 ): Record<string, { processes: number; cores: number; rssMB: number }> {
   const out: Record<string, { processes: number; cores: number; rssMB: number }> = {};
-  for (const u of usage) {
-    const r = out[u.role] ?? { processes: 0, cores: 0, rssMB: 0 };
-    out[u.role] = r;
-    r.processes++;
-    r.cores = round(r.cores + u.cores, 3);
-    r.rssMB = round(r.rssMB + u.rssMaxMB);
+  for (const role of new Set(usage.map((u) => u.role))) {
+    const mine = usage.filter((u) => u.role === role);
+    out[role] = {
+      processes: mine.length,
+      cores: coresOver(mine, spanSeconds),
+      rssMB: round(mine.reduce((a, u) => a + u.rssMaxMB, 0)),
+    };
   }
   return out;
 }

@@ -192,7 +192,7 @@ async function main(): Promise<number> {
     agentLog,
     steadySpanSeconds: steady ? Math.round((steadyTo - steadyFrom) / 1000) : null,
     rss: { worstGrowthPercent: worst, perProcess: growth },
-    cpu: byRole(sampler.usage(from, to)),
+    cpu: byRole(sampler.usage(from, to), (to - from) / 1000),
     verdict: soakVerdict({ worstGrowthPercent: worst, steady: Boolean(steady), ...expected, lost }),
     expected,
     lost,
