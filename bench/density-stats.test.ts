@@ -3,6 +3,7 @@ import type { EventResult } from '../test/replay/match.js';
 import {
   agentLogCounts,
   growthPercent,
+  jobPids,
   largestOnTime,
   latencyGroup,
   latencySummary,
@@ -186,5 +187,17 @@ describe('agentLogCounts', () => {
     ].join('\n');
     expect(agentLogCounts(log)).toEqual({ initTimeouts: 2, processFailures: 2 });
     expect(agentLogCounts('')).toEqual({ initTimeouts: 0, processFailures: 0 });
+  });
+});
+
+describe('jobPids', () => {
+  it('collects the pids of log lines about a job', () => {
+    const log = [
+      '{"level":30,"pid":100,"msg":"registered worker"}',
+      '{"level":40,"pid":211,"hostname":"vm","pid":211,"jobID":"AJ_x","msg":"VAD inference is slower than realtime"}',
+      '{"level":30,"pid":305,"jobID":"AJ_y","msg":"analysing candidate track"}',
+      'not json',
+    ].join('\n');
+    expect([...jobPids(log)].sort()).toEqual([211, 305]);
   });
 });

@@ -185,3 +185,14 @@ export function agentLogCounts(log: string) {
     processFailures: log.match(/supervised process run failed/g)?.length ?? 0,
   };
 }
+
+/** Pids of the job processes that ran a job, from the worker's log (its job lines carry `pid` and `jobID`). */
+export function jobPids(log: string): Set<number> {
+  const pids = new Set<number>();
+  for (const line of log.split('\n')) {
+    if (!line.includes('"jobID"')) continue;
+    const m = /"pid":(\d+)/.exec(line);
+    if (m) pids.add(Number(m[1]));
+  }
+  return pids;
+}

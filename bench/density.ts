@@ -25,6 +25,7 @@ import { expectedSchema, readJson } from '../test/replay/scenario.js';
 import { playRooms, type RoomResult } from './density-rooms.js';
 import {
   agentLogCounts,
+  jobPids,
   largestOnTime,
   levelOnTime,
   parseLevels,
@@ -73,7 +74,11 @@ export function stackSampler(stack: Stack, intervalMs: number): ProcessSampler {
   });
 }
 
-const AGENT_ROLES = new Set(['worker', 'job', 'inference', 'stt', 'agent-other']);
+const AGENT_ROLES = new Set(['worker', 'job', 'job-warm', 'inference', 'stt', 'agent-other']);
+
+/** Tells the job processes that ran a room from warm ones that never did (by the worker's log). */
+const withWarm = (usage: ProcUsage[], ran: Set<number>): ProcUsage[] =>
+  usage.map((u) => (u.role === 'job' && !ran.has(u.pid) ? { ...u, role: 'job-warm' } : u));
 const sum = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) * 1000) / 1000;
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
 
@@ -220,10 +225,14 @@ async function main(): Promise<number> {
       sampler.sample();
       load.push(loadavg().map((x) => Math.round(x * 100) / 100));
       const steady = steadySpan(rooms.flatMap((r) => (r.t0 ? [{ t0: r.t0, mediaMs: r.mediaMs }] : [])));
+      const ran = jobPids(stack.agent.output());
       const usage = {
-        whole: { usage: sampler.usage(from, to), seconds: (to - from) / 1000 },
+        whole: { usage: withWarm(sampler.usage(from, to), ran), seconds: (to - from) / 1000 },
         steady: steady
-          ? { usage: sampler.usage(steady.from, steady.to), seconds: (steady.to - steady.from) / 1000 }
+          ? {
+              usage: withWarm(sampler.usage(steady.from, steady.to), ran),
+              seconds: (steady.to - steady.from) / 1000,
+            }
           : null,
       };
       const level = summariseLevel(n, rooms, usage, load);

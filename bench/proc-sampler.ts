@@ -10,6 +10,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 export type ProcessRole =
   | 'worker'
   | 'job'
+  /** A job process that never ran a job (warm, or replaced before it initialised). */
+  | 'job-warm'
   | 'inference'
   | 'stt'
   | 'agent-other'
