@@ -40,25 +40,33 @@ const ONCE_PER_SESSION = new Set(['plan', 'coverage']);
 type Db = Awaited<ReturnType<typeof openDatabase>>['db'];
 
 /** What the database kept of one session: signal ids, hints delivered to `interviewer`, final segments. */
-async function storedIds(db: Db, sessionId: string, interviewer: string) {
-  const signals = await rowsOf<{ id: string }>(
+async function storedIds(db: Db, sessionId: string, interviewer: string, until: number) {
+  const signals = await rowsOf<Row>(
     db,
-    sql`select id from signals where session_id = ${sessionId}`,
+    sql`select id, created_at from signals where session_id = ${sessionId}`,
   );
-  const hints = await rowsOf<{ id: string; recipients: string[] }>(
+  const hints = await rowsOf<Row & { recipients: string[] }>(
     db,
-    sql`select id, recipients from hints where session_id = ${sessionId}`,
+    sql`select id, created_at, recipients from hints where session_id = ${sessionId}`,
   );
-  const segments = await rowsOf<{ id: string }>(
+  const segments = await rowsOf<Row>(
     db,
-    sql`select id from transcript_segments where session_id = ${sessionId} and final = true`,
+    sql`select id, created_at from transcript_segments where session_id = ${sessionId} and final = true`,
   );
+  // rows written after the client stopped listening could not have reached it
+  const listened = (r: Row) => new Date(r.created_at).getTime() < until;
+  const all = [...signals, ...hints, ...segments];
   return {
-    signals: new Set(signals.map((r) => r.id)),
-    hints: new Set(hints.filter((h) => (h.recipients ?? []).includes(interviewer)).map((h) => h.id)),
-    transcripts: new Set(segments.map((r) => r.id)),
+    signals: new Set(signals.filter(listened).map((r) => r.id)),
+    hints: new Set(
+      hints.filter((h) => listened(h) && (h.recipients ?? []).includes(interviewer)).map((h) => h.id),
+    ),
+    transcripts: new Set(segments.filter(listened).map((r) => r.id)),
+    afterClientLeft: all.length - all.filter(listened).length,
   };
 }
+
+type Row = { id: string; created_at: string | Date };
 
 async function reconcileRoom(db: Db, room: RoomResult) {
   if (!room.run || !room.sessionId) return undefined;
@@ -71,8 +79,11 @@ async function reconcileRoom(db: Db, room: RoomResult) {
     interviewer: { identity: string };
   };
   const got = receivedIds(lines);
-  const kept = await storedIds(db, room.sessionId, plan.interviewer.identity);
+  // the client's last line marks when it stopped listening; 1 s for what was still on its way
+  const until = (lines.find((l) => l.event === 'end')?.at ?? Number.POSITIVE_INFINITY) - 1000;
+  const kept = await storedIds(db, room.sessionId, plan.interviewer.identity, until);
   return {
+    storedAfterClientLeft: kept.afterClientLeft,
     signals: reconcile(got.signals, kept.signals),
     hints: reconcile(got.hints, kept.hints),
     transcripts: reconcile(got.transcripts, kept.transcripts),
@@ -151,6 +162,7 @@ async function main(): Promise<number> {
   const opened = await openDatabase({ url: stack.databaseUrl, migrate: false });
   const perRoom: {
     room: number;
+    storedAfterClientLeft: number;
     signals: Reconciliation;
     hints: Reconciliation;
     transcripts: Reconciliation;
