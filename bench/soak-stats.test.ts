@@ -58,6 +58,11 @@ describe('reconcile', () => {
     expect(addReconciliations([r, r])).toEqual({ received: 6, stored: 8, notStored: 2, notReceived: 4 });
     expect(addReconciliations([])).toEqual({ received: 0, stored: 0, notStored: 0, notReceived: 0 });
   });
+  it('expects only the rows due to arrive, but finds a received id among all stored ones', () => {
+    // 'c' was written in the client's last second and arrived; 'd' was written after it left
+    const r = reconcile(new Set(['a', 'b', 'c']), new Set(['a', 'b', 'c', 'd']), new Set(['a', 'b']));
+    expect(r).toEqual({ received: 3, stored: 4, notStored: 0, notReceived: 0 });
+  });
 });
 
 describe('rssGrowth', () => {

@@ -48,12 +48,19 @@ export interface Reconciliation {
   notReceived: number;
 }
 
-/** Compares what was received with what was stored (each counted once). */
-export function reconcile(received: ReadonlySet<string>, stored: ReadonlySet<string>): Reconciliation {
+/**
+ * Compares what was received with what was stored (each counted once). `due` is the part of `stored` that had to
+ * arrive (written while the client listened); a received id counts as stored if it is anywhere in `stored`.
+ */
+export function reconcile(
+  received: ReadonlySet<string>,
+  stored: ReadonlySet<string>,
+  due: ReadonlySet<string> = stored,
+): Reconciliation {
   let notStored = 0;
   for (const id of received) if (!stored.has(id)) notStored++;
   let notReceived = 0;
-  for (const id of stored) if (!received.has(id)) notReceived++;
+  for (const id of due) if (!received.has(id)) notReceived++;
   return { received: received.size, stored: stored.size, notStored, notReceived };
 }
 

@@ -55,13 +55,16 @@ async function storedIds(db: Db, sessionId: string, interviewer: string, until: 
   );
   // rows written after the client stopped listening could not have reached it
   const listened = (r: Row) => new Date(r.created_at).getTime() < until;
+  const ids = (rows: Row[]) => new Set(rows.map((r) => r.id));
+  const delivered = hints.filter((h) => (h.recipients ?? []).includes(interviewer));
   const all = [...signals, ...hints, ...segments];
   return {
-    signals: new Set(signals.filter(listened).map((r) => r.id)),
-    hints: new Set(
-      hints.filter((h) => listened(h) && (h.recipients ?? []).includes(interviewer)).map((h) => h.id),
-    ),
-    transcripts: new Set(segments.filter(listened).map((r) => r.id)),
+    all: { signals: ids(signals), hints: ids(delivered), transcripts: ids(segments) },
+    due: {
+      signals: ids(signals.filter(listened)),
+      hints: ids(delivered.filter(listened)),
+      transcripts: ids(segments.filter(listened)),
+    },
     afterClientLeft: all.length - all.filter(listened).length,
   };
 }
@@ -84,9 +87,9 @@ async function reconcileRoom(db: Db, room: RoomResult) {
   const kept = await storedIds(db, room.sessionId, plan.interviewer.identity, until);
   return {
     storedAfterClientLeft: kept.afterClientLeft,
-    signals: reconcile(got.signals, kept.signals),
-    hints: reconcile(got.hints, kept.hints),
-    transcripts: reconcile(got.transcripts, kept.transcripts),
+    signals: reconcile(got.signals, kept.all.signals, kept.due.signals),
+    hints: reconcile(got.hints, kept.all.hints, kept.due.hints),
+    transcripts: reconcile(got.transcripts, kept.all.transcripts, kept.due.transcripts),
   };
 }
 
