@@ -14,6 +14,8 @@ export default defineConfig({
       })),
       // the replay harness's own checks (file validation, matching); its scenarios run in the e2e suite
       { extends: true as const, test: { name: 'replay', root: './test/replay', include: ['*.test.ts'] } },
+      // the benchmarks' pure logic (percentiles, verdicts, /proc parsing); the benchmarks themselves run by hand
+      { extends: true as const, test: { name: 'bench', root: './bench', include: ['*.test.ts'] } },
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { Expected, Timeline } from '../test/replay/scenario.js';
+import { loopExpected, loopPeriodMs, loopsFor } from './soak-scenario.js';
+
+describe('loopPeriodMs and loopsFor', () => {
+  it('rounds the period up to whole 200 ms steps and fills the duration', () => {
+    expect(loopPeriodMs(41_234, 8_000)).toBe(49_400);
+    expect(loopPeriodMs(40_000, 0)).toBe(40_000);
+    expect(loopsFor(600_000, 49_400)).toBe(13);
+    expect(loopsFor(10_000, 49_400)).toBe(1);
+  });
+});
+
+describe('loopExpected', () => {
+  const timeline: Timeline = { pause: { start: 10_000, end: 20_000 }, media: { start: 0, end: 30_000 } };
+  const expected: Expected = {
+    events: [
+      {
+        name: 'long pause',
+        type: 'hint',
+        kind: 'long-pause',
+        window: { fromMs: 'pause.start+7500', toMs: 'pause.end' },
+        to: 'interviewer',
+      },
+      {
+        type: 'signal',
+        kind: 'no-face',
+        window: { fromMs: 1_000, toMs: 2_000 },
+        triggerMs: 500,
+        to: 'interviewer',
+      },
+    ],
+    forbidden: [
+      { name: 'nothing for the candidate', type: 'any', to: 'candidate' },
+      { type: 'hint', kind: 'stuck', window: { fromMs: 0, toMs: 'pause.start' }, to: 'interviewer' },
+    ],
+    holdLookbackMs: 15_000,
+  };
+  it('repeats every windowed event once per loop, shifted by the period, with resolved times', () => {
+    const e = loopExpected({ expected, timeline }, 3, 40_000);
+    expect(e.events.map((x) => [x.name, x.window.fromMs, x.window.toMs, x.triggerMs])).toEqual([
+      ['long pause #1', 17_500, 20_000, undefined],
+      ['signal no-face #1', 1_000, 2_000, 500],
+      ['long pause #2', 57_500, 60_000, undefined],
+      ['signal no-face #2', 41_000, 42_000, 40_500],
+      ['long pause #3', 97_500, 100_000, undefined],
+      ['signal no-face #3', 81_000, 82_000, 80_500],
+    ]);
+    expect(e.forbidden.filter((f) => !f.window)).toHaveLength(1);
+    expect(e.forbidden.filter((f) => f.window).map((f) => f.window)).toEqual([
+      { fromMs: 0, toMs: 10_000 },
+      { fromMs: 40_000, toMs: 50_000 },
+      { fromMs: 80_000, toMs: 90_000 },
+    ]);
+  });
+});
