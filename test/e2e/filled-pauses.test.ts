@@ -46,10 +46,21 @@ describe('filled pauses through a real room', () => {
       (s) => s.range.start >= whole.range.start && s.range.end <= whole.range.end,
     );
     expect(inAnswer).toHaveLength(Number(whole.values.filledPauses));
-    for (const s of inAnswer) {
-      expect(s.analyser).toBe('delivery');
-      expect(Number(s.values.seconds)).toBeGreaterThanOrEqual(0.25);
-    }
+    for (const s of inAnswer) expect(s.analyser).toBe('delivery');
+    // Each detection lies on a scripted "um"/"uh" (seconds from the answer's start; the answer starts where the
+    // first word's sound does, a little after the file's start). Packets lost on a loaded machine may shorten or
+    // split one filler or add one stray detection, so the count may be off by one in total, never more.
+    const detected = inAnswer.map((s) => ({
+      start: (s.range.start - whole.range.start) / 1000,
+      end: (s.range.end - whole.range.start) / 1000,
+      seconds: Number(s.values.seconds),
+    }));
+    const overlaps = (d: { start: number; end: number }, f: { start: number; end: number }) =>
+      d.start < f.end + 0.4 && d.end > f.start - 0.4;
+    const found = answer.filledPauses.filter((f) => detected.some((d) => overlaps(d, f)));
+    const stray = detected.filter((d) => !answer.filledPauses.some((f) => overlaps(d, f)));
+    const where = `scripted ${answer.filledPauses.map((f) => `${f.start.toFixed(2)}–${f.end.toFixed(2)}`).join(', ')} s; detected ${detected.map((d) => `${d.start.toFixed(2)}–${d.end.toFixed(2)} (${d.seconds} s)`).join(', ')}`;
+    expect(answer.filledPauses.length - found.length + stray.length, where).toBeLessThanOrEqual(1);
     // The transcript's segments of that answer: hesitations = max(transcript "um/uh", acoustic) per segment.
     const inRange = (s: { range: { start: number; end: number } }) =>
       s.range.start >= whole.range.start - 1000 && s.range.end <= whole.range.end + 1000;
@@ -65,7 +76,7 @@ describe('filled pauses through a real room', () => {
     expect(Math.abs(total('fillers') - (answer.filledPauses.length + 2))).toBeLessThanOrEqual(1);
     expect(candidate.messages).toHaveLength(0);
     console.log(
-      `[measure] filled pauses through Opus: ${whole.values.filledPauses} of ${answer.filledPauses.length} at ${whole.values.filledPausesAt} s; pauses ${whole.values.pauses}; speech-rate over ${rates.length} segments: hesitations ${total('hesitations')} (transcript ${total('transcriptHesitations')}, acoustic ${total('filledPauses')}), fillers ${total('fillers')}`,
+      `[measure] filled pauses through Opus: ${whole.values.filledPauses} of ${answer.filledPauses.length} at ${whole.values.filledPausesAt} s; pauses ${whole.values.pauses}; speech-rate over ${rates.length} segments: hesitations ${total('hesitations')} (transcript ${total('transcriptHesitations')}, acoustic ${total('filledPauses')}), fillers ${total('fillers')}; ${where}`,
     );
     await candidate.leave();
     await interviewer.leave();
