@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { stt } from '@livekit/agents';
+import { type AudioBuffer, stt } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
 import { afterAll, beforeAll } from 'vitest';
 import { chunks } from '../../../test/fixtures/audio.js';
@@ -45,14 +45,55 @@ export function localStt(baseURL: string): stt.STT {
   return new LocalRecognizerSTT({ baseURL, language: 'en', service: { model: TEST_MODEL } });
 }
 
-/** 20 ms frames at `speed` times real time, as a microphone would send them (speed 2: twice as fast). */
-export async function* paced(pcm: Pcm16, speed = 1) {
+/**
+ * 20 ms frames at `speed` times real time, as a microphone would send them (speed 2: twice as fast).
+ * With `keepUp`, each frame waits for it first (e.g. {@link InFlightSTT.idle}) and the clock moves on
+ * by the wait: the audio of a recognizer that keeps up, whatever the machine's load.
+ */
+export async function* paced(pcm: Pcm16, speed = 1, keepUp?: () => Promise<void>) {
   const n = pcm.sampleRate / 50;
-  const started = Date.now();
+  let started = Date.now();
   for (let i = 0, k = 1; i + n <= pcm.samples.length; i += n, k++) {
+    if (keepUp) {
+      const waited = Date.now();
+      await keepUp();
+      started += Date.now() - waited;
+    }
     const at = started + (k * 20) / speed;
     yield { frame: new AudioFrame(pcm.samples.slice(i, i + n), pcm.sampleRate, 1, n), receivedAt: at };
     await sleep(Math.max(0, at - Date.now()));
+  }
+}
+
+/** A batch STT passed through, which knows when none of its requests is in flight. */
+export class InFlightSTT extends stt.STT {
+  label = 'in-flight';
+  #inner: stt.STT;
+  #inFlight = 0;
+  #waiting: (() => void)[] = [];
+
+  constructor(inner: stt.STT) {
+    super({ streaming: false, interimResults: false });
+    this.#inner = inner;
+  }
+
+  /** Resolves once no request is in flight. */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  protected async _recognize(buffer: AudioBuffer, signal?: AbortSignal): Promise<stt.SpeechEvent> {
+    this.#inFlight++;
+    try {
+      return await this.#inner.recognize(buffer, signal);
+    } finally {
+      if (--this.#inFlight === 0) for (const resolve of this.#waiting.splice(0)) resolve();
+    }
+  }
+
+  stream(): stt.SpeechStream {
+    throw new Error('no stream');
   }
 }
 
@@ -66,6 +107,7 @@ export async function transcribeClip(
   options: Partial<TranscriberOptions> = {},
   mode: 'batch' | 'realtime' = 'batch',
   speed?: number,
+  keepUp?: () => Promise<void>,
 ) {
   const segments: TranscriptSegment[] = [];
   const boundaries: string[] = [];
@@ -86,6 +128,6 @@ export async function transcribeClip(
     onOverload: (e) => overloads.push(e),
     options,
   });
-  await t.run(speed ? paced(pcm, speed) : chunks(pcm));
+  await t.run(speed ? paced(pcm, speed, keepUp) : chunks(pcm));
   return { segments, boundaries, interims, overloads };
 }

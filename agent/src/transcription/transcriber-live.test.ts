@@ -5,7 +5,7 @@ import { concat, librivoxClips, silence } from '../../../test/fixtures/audio.js'
 import { type Pcm16, readWav } from '../../../test/fixtures/wav.js';
 import { loadSilero } from '../audio/speech.js';
 import { type Caption, InterimCaptions } from './sink-interim.js';
-import { localStt, localSttServer, paced } from './testing.js';
+import { InFlightSTT, localStt, localSttServer, paced } from './testing.js';
 import { SpeakerTranscriber, STT_VAD_SETTINGS, type TranscriberOptions } from './transcriber.js';
 
 const speaker = { identity: 'cand', role: 'candidate' as const, trackSid: 'TR_c' };
@@ -36,7 +36,7 @@ describe('interim captions from the local recognizer (chunked decoding at short 
   async function captionsOf(
     pcm: Pcm16,
     options: Partial<TranscriberOptions> = {},
-    s: stt.STT = localStt(local.baseURL),
+    s: stt.STT = new InFlightSTT(localStt(local.baseURL)),
   ) {
     const sent: Caption[] = [];
     const captions = new InterimCaptions(async (c) => {
@@ -56,7 +56,8 @@ describe('interim captions from the local recognizer (chunked decoding at short 
       onDiscard: (id) => finish(id, '', 'ok'),
       options,
     });
-    await transcriber.run(paced(pcm, 1.5));
+    // A recognizer that keeps up: each frame waits until no request is in flight (see `paced`).
+    await transcriber.run(paced(pcm, 1.5, s instanceof InFlightSTT ? () => s.idle() : undefined));
     await sleep(50); // discards are delivered asynchronously
     expect(captions.open).toBe(0);
     return sent;
@@ -96,7 +97,11 @@ describe('interim captions from the local recognizer (chunked decoding at short 
 
   it('closes the interim captions of a failed segment with an empty final caption', async () => {
     // The first chunk is transcribed, every later request fails: the segment's only attempt fails.
-    const sent = await captionsOf(clip(), { maxAttempts: 1 }, new FailsAfter(localStt(local.baseURL), 1));
+    const sent = await captionsOf(
+      clip(),
+      { maxAttempts: 1 },
+      new InFlightSTT(new FailsAfter(localStt(local.baseURL), 1)),
+    );
     const interims = sent.filter((c) => !c.final);
     expect(interims.length).toBeGreaterThan(0);
     for (const id of new Set(interims.map((c) => c.id)))

@@ -15,7 +15,7 @@ import {
   writeWav,
 } from '../../../test/fixtures/audio.js';
 import { type Pcm16, readWav } from '../../../test/fixtures/wav.js';
-import { localStt, localSttServer, transcribeClip } from './testing.js';
+import { InFlightSTT, localStt, localSttServer, transcribeClip } from './testing.js';
 import { wordErrorRate, wordErrors } from './wer.js';
 
 /** A real HTTP server that misbehaves the way a broken STT endpoint does. */
@@ -61,7 +61,12 @@ describe('SpeakerTranscriber with the local Whisper recognizer', () => {
     // Three sentences back to back: their pauses are shorter than the VAD's 0.8 s, so one segment.
     const clips = librivoxClips().slice(0, 3);
     const answer = concat(...clips.map((c) => readWav(c.path)), silence(1.2));
-    const { segments, interims } = await transcribeClip(localStt(local.baseURL), answer, {}, 'realtime', 1.5);
+    // The clip waits for the recognizer between frames: on a loaded machine decoding may fall behind the speech,
+    // and the property here is what a recognizer that keeps up shows (latency is measured by the benchmarks).
+    const recognizer = new InFlightSTT(localStt(local.baseURL));
+    const { segments, interims } = await transcribeClip(recognizer, answer, {}, 'realtime', 1.5, () =>
+      recognizer.idle(),
+    );
     expect(segments).toHaveLength(1);
     const reference = clips.map((c) => c.reference).join(' ');
     expect(segments[0]).toMatchObject({ status: 'ok', attempts: 1 });
