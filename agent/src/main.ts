@@ -5,6 +5,7 @@ import { startSharedInference } from './inference/shared-inference.js';
 import { startWorkerMetrics } from './metrics/worker.js';
 import { JobReaper, livekitRemoveParticipant } from './recovery/job-reaper.js';
 import { startSharedRecognizer } from './transcription/shared-recognizer.js';
+import { skipFrameworkTurnDetector } from './worker/framework-turn-detector.js';
 import { startWorkerLoad } from './worker/worker-load.js';
 
 /**
@@ -48,6 +49,8 @@ const jobEntry = fileURLToPath(
   new URL(import.meta.url.endsWith('.ts') ? './agent.ts' : './agent.js', import.meta.url),
 );
 
+// No idle framework inference process: the agent's turns come from its own turn model.
+skipFrameworkTurnDetector();
 cli.runApp(
   new ServerOptions({
     agent: jobEntry,
