@@ -286,7 +286,9 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
       this.#m.queue.set({ room: this.#o.room, analyser: name }, a.queue);
       this.#m.lag.set({ room: this.#o.room, analyser: name }, (a.lagMs ?? 0) / 1000);
     }
-    if (this.#o.analysisLag) this.#m.analysisLag.set(labels, Math.max(0, this.#o.analysisLag()) / 1000);
+    const analysisLagMs = this.#o.analysisLag?.();
+    if (analysisLagMs !== undefined && Number.isFinite(analysisLagMs))
+      this.#m.analysisLag.set(labels, Math.max(0, analysisLagMs) / 1000);
     this.#m.rss.set(labels, room.process.rssBytes);
     const cpuDelta = room.process.cpuSeconds - this.#cpuReported;
     if (cpuDelta > 0) {
