@@ -8,7 +8,7 @@ import { AnalysisGapExtension } from './recovery/gap-extension.js';
 import { dispatchMetadata, SessionResume } from './recovery/resume.js';
 import { InterviewSession } from './session/interview-session.js';
 import { openRecorder } from './session/recorder.js';
-import { startJobLag } from './worker/job-lag.js';
+import { AnalysisLag } from './worker/analysis-lag.js';
 
 /** Reads the session id the token server put in the dispatch metadata. */
 export function sessionIdFromMetadata(metadata: string | undefined): string | undefined {
@@ -64,21 +64,22 @@ export default defineAgent<ProcessData>({
           return undefined;
         })
       : undefined;
+    // how far behind real time the analysis runs: pushed with the metrics, read by the worker's admission
+    const lag = new AnalysisLag();
+    ctx.addShutdownCallback(async () => lag.close());
     const metrics = new JobMetrics({
       room: roomName,
       sessionId: recorder.sessionId,
       jobId: ctx.job.id,
       url: config.metrics.url,
       pushMs: config.metrics.pushMs,
+      analysisLag: () => lag.sustainedMs(),
     });
-    // how far behind real time the analysis runs, reported to the worker's admission
-    const lag = startJobLag(config.admission, ctx.job.id);
-    ctx.addShutdownCallback(async () => lag.close());
     const session = new InterviewSession({
       sessionId: recorder.sessionId,
       room: ctx.room,
-      analysers: lag.wrap(composition.analysers),
-      accommodate: (a) => lag.wrap(composition.accommodate(a)),
+      analysers: lag.wrapAll(composition.analysers),
+      accommodate: (a) => lag.wrapAll(composition.accommodate(a)),
       extensions: [
         ...composition.extensions,
         () => metrics,

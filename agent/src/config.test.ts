@@ -210,7 +210,6 @@ describe('admission settings', () => {
       lagLimitMs: 1500,
       idleProcesses: 4,
       initializeTimeoutMs: 60_000,
-      lagReportPort: undefined,
     });
     expect(loadAgentConfig({ AGENT_MAX_JOBS: '2' }).admission.idleProcesses).toBe(2);
     expect(loadAgentConfig({ AGENT_MAX_JOBS: '16' }).admission.idleProcesses).toBe(4);

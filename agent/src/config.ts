@@ -161,7 +161,6 @@ const envSchema = z
     AGENT_LAG_LIMIT_MS: int(100, 600_000).default(1500),
     AGENT_IDLE_PROCESSES: int(1, 64).optional(),
     AGENT_INIT_TIMEOUT_MS: int(1000, 600_000).default(60_000),
-    AGENT_LAG_REPORT_PORT: int(1, 65_535).optional(),
     STORAGE_BUFFER_ROWS: int(10, 10_000_000).default(10_000),
     STORAGE_SPILL_DIR: z.string().min(1).default('.data/spill'),
     STORAGE_DRAIN_MS: int(0, 600_000).default(10_000),
@@ -276,7 +275,6 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       // a burst of rooms up to the slots (at most 4) starts on processes that are already initialised
       idleProcesses: e.AGENT_IDLE_PROCESSES ?? Math.min(e.AGENT_MAX_JOBS, 4),
       initializeTimeoutMs: e.AGENT_INIT_TIMEOUT_MS,
-      lagReportPort: e.AGENT_LAG_REPORT_PORT,
     },
     storage: {
       bufferRows: e.STORAGE_BUFFER_ROWS,

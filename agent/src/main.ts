@@ -26,17 +26,17 @@ function configOrExit(): AgentConfig {
 
 const config = configOrExit();
 
-// Admission: load from the CPU of the worker's process tree, its rooms' analysis lag and its job slots; a job
-// offered while at capacity is declined (livekit-server offers it to another worker); warm job processes.
-const load = await startWorkerLoad(config.admission, config.worker.maxJobs);
-shareWithJobProcesses(load.jobEnv);
-
 // One local speech recognizer per machine, shared by every job process (STT_ENGINE=local, the default).
 const recognizer = await startSharedRecognizer(config.audio);
 if (recognizer) shareWithJobProcesses({ STT_LOCAL_URL: recognizer.url });
 // Prometheus /metrics and /api/health/processing on 127.0.0.1; every job process pushes its room's metrics here.
 const metrics = await startWorkerMetrics(config.metrics, recognizer?.service);
-if (metrics) shareWithJobProcesses({ AGENT_METRICS_PUSH_URL: metrics.pushUrl });
+shareWithJobProcesses({ AGENT_METRICS_PUSH_URL: metrics.pushUrl });
+
+// Admission: load from the CPU of the worker's process tree, its rooms' analysis lag and its job slots; a job
+// offered while at capacity is declined (livekit-server offers it to another worker); warm job processes. The lag
+// comes with each job's metrics push (the one job→worker channel; pushes go on with AGENT_METRICS=off).
+const load = startWorkerLoad(config.admission, config.worker.maxJobs, metrics.aggregator);
 
 // A job process that dies leaves its room at once, so the token server re-dispatches the agent (recovery/).
 const reaper = new JobReaper({ remove: livekitRemoveParticipant(config.livekit) });

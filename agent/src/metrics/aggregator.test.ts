@@ -27,6 +27,17 @@ async function jobPush(
   return m.push(final);
 }
 
+/** A push of a job whose analysis runs `lagMs` behind real time (what the worker's admission reads). */
+function lagPush(jobId: string, lagMs: number, final = false): Promise<MetricsPush> {
+  const m = new JobMetrics({
+    room: `room-${jobId}`,
+    sessionId: `sess-${jobId}`,
+    jobId,
+    analysisLag: () => lagMs,
+  });
+  return m.push(final);
+}
+
 /** The value of one line of Prometheus text (`name{labels} value`). */
 function sample(text: string, line: RegExp): number | undefined {
   const found = text.split('\n').find((l) => line.test(l));
@@ -135,5 +146,41 @@ describe('MetricsAggregator', () => {
     expect(sample(text, /^interview_agent_stt_queue_depth /)).toBe(3);
     expect(sample(text, /^interview_agent_stt_recognizer_requests\{outcome="rejected"\}/)).toBe(2);
     expect((await agg.health()).worker.stt).toEqual({ queueDepth: 3, maxQueue: 16, inFlight: 1 });
+  });
+
+  describe('analysis lag for admission', () => {
+    it('keeps the lag each live job last pushed, and shows it per room in /metrics', async () => {
+      const agg = new MetricsAggregator();
+      agg.accept(await lagPush('a', 300));
+      agg.accept(await lagPush('b', 2500));
+      agg.accept(await jobPush('room-c', 'c', 1, 0)); // a job that does not measure it: not listed
+      expect(agg.jobLags()).toEqual([
+        { jobId: 'a', lagMs: 300 },
+        { jobId: 'b', lagMs: 2500 },
+      ]);
+      expect(sample(await agg.metrics(), /^interview_agent_analysis_lag_seconds\{room="room-b"\}/)).toBe(2.5);
+      agg.accept(await lagPush('a', 40));
+      expect(agg.jobLags()).toContainEqual({ jobId: 'a', lagMs: 40 });
+    });
+
+    it('drops a job that stopped pushing, counts it again when it pushes again, and forgets an ended one', async () => {
+      let now = 0;
+      const agg = new MetricsAggregator({ now: () => now, staleAfterMs: 10_000 });
+      agg.accept(await lagPush('slow', 4000));
+      now = 10_000;
+      expect(agg.jobLags()).toEqual([{ jobId: 'slow', lagMs: 4000 }]); // still within its freshness
+      now = 10_001;
+      expect(agg.jobLags()).toEqual([]); // silent too long: its load no longer holds the worker
+      expect((await agg.health()).worker.jobsLost).toBe(1);
+      // it was only late (a saturated process): alive and lagging, it counts again
+      agg.accept(await lagPush('slow', 5000));
+      expect(agg.jobLags()).toEqual([{ jobId: 'slow', lagMs: 5000 }]);
+      expect((await agg.health()).worker.activeRooms).toBe(0); // its room statistics stay retired
+      // the job ends: its lag goes with its final push, and a late push does not bring it back
+      agg.accept(await lagPush('slow', 5000, true));
+      expect(agg.jobLags()).toEqual([]);
+      agg.accept(await lagPush('slow', 5000));
+      expect(agg.jobLags()).toEqual([]);
+    });
   });
 });

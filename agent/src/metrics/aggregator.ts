@@ -19,7 +19,10 @@ export interface RecognizerLoad {
 
 /** Options of a {@link MetricsAggregator}. */
 export interface MetricsAggregatorOptions {
-  /** A job that has not pushed for this long counts as lost (its process died or hung). */
+  /**
+   * A job that has not pushed for this long counts as lost (its process died or hung), and its analysis lag no
+   * longer counts for admission until it pushes again.
+   */
   staleAfterMs: number;
   /** Sessions remembered to recognise one that comes back in a new job. */
   rememberSessions: number;
@@ -44,6 +47,7 @@ const JOB_METRICS: ReadonlySet<string> = new Set([
   METRIC.analyserDropped,
   METRIC.analyserQueue,
   METRIC.analyserLag,
+  METRIC.analysisLag,
   METRIC.hintLatency,
   METRIC.sttLatency,
   METRIC.jobRss,
@@ -53,6 +57,12 @@ const JOB_METRICS: ReadonlySet<string> = new Set([
 interface Job {
   push: MetricsPush;
   at: number;
+}
+
+/** The analysis lag a push carries, ms (undefined when the job does not measure it). */
+function analysisLagMs(push: MetricsPush): number | undefined {
+  const value = push.metrics.find((m) => m.name === METRIC.analysisLag)?.values[0]?.value;
+  return value === undefined ? undefined : Math.max(0, value * 1000);
 }
 
 const valueKey = (v: PromMetricJson['values'][number]) =>
@@ -90,12 +100,16 @@ function foldTotals(into: Map<string, PromMetricJson>, from: PromMetricJson[]): 
  * ({@link MetricsPush}); this keeps the latest push of every live job and renders `GET /metrics` (the jobs'
  * metrics summed by label set, the totals of ended jobs kept so counters never go down, the worker's own:
  * active rooms, job restarts, lost jobs, the shared recognizer's queue) and `GET /api/health/processing`.
+ * It is also the worker admission's view of its jobs' analysis lag ({@link jobLags}): the job→worker channel is
+ * this push, and nothing else.
  */
 export class MetricsAggregator {
   #o: MetricsAggregatorOptions;
   #log = logger('metrics');
   #jobs = new Map<string, Job>();
-  #ended = new Set<string>();
+  /** Jobs that ended: by their final push, or counted lost (silent; their lag counts again if they push again). */
+  #ended = new Map<string, 'final' | 'lost'>();
+  #lags = new Map<string, { lagMs: number; at: number }>();
   #sessions = new Map<string, string>();
   #retired = new Map<string, PromMetricJson>();
   #retiredTotals = { frames: 0, dropped: 0, hints: 0 };
@@ -159,7 +173,17 @@ export class MetricsAggregator {
     const push = parsed.data;
     push.metrics = push.metrics.filter((m) => JOB_METRICS.has(m.name));
     const { jobId, sessionId } = push.room;
-    if (this.#ended.has(jobId)) return { ok: true };
+    const ended = this.#ended.get(jobId);
+    if (ended === 'final') return { ok: true };
+    const now = this.#o.now();
+    const lagMs = analysisLagMs(push);
+    if (push.final || lagMs === undefined) this.#lags.delete(jobId);
+    else this.#lags.set(jobId, { lagMs, at: now });
+    if (ended === 'lost') {
+      // its metrics were folded into the totals when it was counted lost: a late push changes none of them
+      if (push.final) this.#ended.set(jobId, 'final');
+      return { ok: true };
+    }
     if (!this.#jobs.has(jobId)) {
       const before = this.#sessions.get(sessionId);
       if (before !== undefined && before !== jobId) {
@@ -173,15 +197,15 @@ export class MetricsAggregator {
         if (oldest !== undefined) this.#sessions.delete(oldest);
       }
     }
-    const now = this.#o.now();
     this.#jobs.set(jobId, { push, at: now });
-    if (push.final) this.#retire(jobId);
+    if (push.final) this.#retire(jobId, 'final');
     this.sweep(now);
     return { ok: true };
   }
 
   /** Jobs silent for longer than `staleAfterMs` count as lost and leave the active rooms. */
   sweep(now = this.#o.now()): void {
+    for (const [jobId, lag] of this.#lags) if (now - lag.at > this.#o.staleAfterMs) this.#lags.delete(jobId);
     for (const [jobId, job] of this.#jobs) {
       if (now - job.at > this.#o.staleAfterMs) {
         this.#m.lost.inc();
@@ -189,18 +213,18 @@ export class MetricsAggregator {
           { jobId, room: job.push.room.room, silentMs: now - job.at },
           'a job stopped reporting; counted as lost',
         );
-        this.#retire(jobId);
+        this.#retire(jobId, 'lost');
       }
     }
   }
 
-  #retire(jobId: string): void {
+  #retire(jobId: string, how: 'final' | 'lost'): void {
     const job = this.#jobs.get(jobId);
     if (!job) return;
     this.#jobs.delete(jobId);
-    this.#ended.add(jobId);
+    this.#ended.set(jobId, how);
     if (this.#ended.size > this.#o.rememberSessions) {
-      const oldest = this.#ended.values().next().value;
+      const oldest = this.#ended.keys().next().value;
       if (oldest !== undefined) this.#ended.delete(oldest);
     }
     foldTotals(this.#retired, job.push.metrics);
@@ -216,6 +240,16 @@ export class MetricsAggregator {
       dropped: r.analysers.reduce((n, a) => n + a.framesDropped, 0),
       hints: r.hints.sent,
     };
+  }
+
+  /**
+   * The analysis lag of each job that pushed within `staleAfterMs` and has not ended, as its last push carried it
+   * (what the worker's admission reads). A job that stopped pushing drops out; one counted lost that pushes again
+   * counts again.
+   */
+  jobLags(): { jobId: string; lagMs: number }[] {
+    this.sweep();
+    return [...this.#lags].map(([jobId, l]) => ({ jobId, lagMs: l.lagMs }));
   }
 
   /** The latest statistics of every active room, oldest job first. */

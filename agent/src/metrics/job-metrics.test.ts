@@ -138,4 +138,14 @@ describe('JobMetrics', () => {
     await expect(metrics.close()).resolves.toBeUndefined();
     expect(tries).toBe(1);
   });
+
+  it("pushes the room's analysis lag for the worker's admission, when it is given one", async () => {
+    let lagMs = 1800;
+    const metrics = new JobMetrics({ room: 'r4', sessionId: 's4', jobId: 'j4', analysisLag: () => lagMs });
+    expect(metricValue(await metrics.push(false), METRIC.analysisLag, { room: 'r4' })).toBeCloseTo(1.8);
+    lagMs = 12;
+    expect(metricValue(await metrics.push(false), METRIC.analysisLag, { room: 'r4' })).toBeCloseTo(0.012);
+    const without = new JobMetrics({ room: 'r5', sessionId: 's5', jobId: 'j5' });
+    expect(metricValue(await without.push(false), METRIC.analysisLag, { room: 'r5' })).toBeUndefined();
+  });
 });

@@ -15,6 +15,11 @@ export interface JobMetricsOptions {
   url?: string;
   /** How often the room's statistics go to the worker (and to the session's report). */
   pushMs: number;
+  /**
+   * How far behind real time the room's analysis runs, as the worker's admission counts it (ms, e.g.
+   * `AnalysisLag.sustainedMs`): pushed as `interview_agent_analysis_lag_seconds`.
+   */
+  analysisLag?: () => number;
   /** Recent values kept per stage for its p50 and p95. */
   window: number;
   now: () => number;
@@ -57,9 +62,10 @@ interface AnalyserState {
 /**
  * The measurements of one room's job process: each analyser's processing time, queue and lag (as the
  * session's {@link AnalyserProbe}), speech-to-text latency (end of speech → final transcript) and hint latency
- * (triggering event → first delivery, per trigger) from the session's bus, the process's memory and CPU. Every
- * `pushMs` it sends its Prometheus metrics and the room's statistics to the worker's metrics server and puts
- * the latency of each stage on the bus (the session report reads it there); a final push when the session closes.
+ * (triggering event → first delivery, per trigger) from the session's bus, the process's memory and CPU, and the
+ * room's analysis lag for the worker's admission. Every `pushMs` it sends its Prometheus metrics and the room's
+ * statistics to the worker's metrics server and puts the latency of each stage on the bus (the session report
+ * reads it there); a final push when the session closes.
  */
 export class JobMetrics implements AnalyserProbe, SessionExtension {
   readonly name = 'metrics';
@@ -116,6 +122,12 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
         name: METRIC.analyserLag,
         help: 'How far an analyser is behind real time (now minus the arrival of the sample it finished last).',
         labelNames: ['room', 'analyser'],
+        registers,
+      }),
+      analysisLag: new Gauge({
+        name: METRIC.analysisLag,
+        help: "How far behind real time the room's analysis runs, as the worker's admission counts it.",
+        labelNames: ['room'],
         registers,
       }),
       hint: new Histogram({
@@ -274,6 +286,9 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
       this.#m.queue.set({ room: this.#o.room, analyser: name }, a.queue);
       this.#m.lag.set({ room: this.#o.room, analyser: name }, (a.lagMs ?? 0) / 1000);
     }
+    const analysisLagMs = this.#o.analysisLag?.();
+    if (analysisLagMs !== undefined && Number.isFinite(analysisLagMs))
+      this.#m.analysisLag.set(labels, Math.max(0, analysisLagMs) / 1000);
     this.#m.rss.set(labels, room.process.rssBytes);
     const cpuDelta = room.process.cpuSeconds - this.#cpuReported;
     if (cpuDelta > 0) {

@@ -5,6 +5,7 @@ export const METRIC = {
   analyserDropped: 'interview_agent_analyser_frames_dropped_total',
   analyserQueue: 'interview_agent_analyser_queue_depth',
   analyserLag: 'interview_agent_analyser_lag_seconds',
+  analysisLag: 'interview_agent_analysis_lag_seconds',
   hintLatency: 'interview_agent_hint_latency_seconds',
   sttLatency: 'interview_agent_stt_latency_seconds',
   jobRss: 'interview_agent_job_resident_memory_bytes',

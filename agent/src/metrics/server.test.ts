@@ -68,7 +68,6 @@ describe('worker metrics over loopback', () => {
 
   it('a job pushes to the worker server and a scrape sees its room until it ends', async () => {
     worker = await startWorkerMetrics({ enabled: true, port: 0, pushMs: 60_000 });
-    if (!worker) throw new Error('metrics are on');
     expect(worker.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const job = new JobMetrics({
       room: 'room-9',
@@ -101,18 +100,29 @@ describe('worker metrics over loopback', () => {
 
   it('serves on a free port when the configured one is taken (a second worker never fails to start)', async () => {
     worker = await startWorkerMetrics({ enabled: true, port: 0, pushMs: 2000 });
-    const port = Number(new URL(worker?.url ?? '').port);
+    const port = Number(new URL(worker.url).port);
     const second = await startWorkerMetrics({ enabled: true, port, pushMs: 2000 });
     try {
-      expect(second?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(second?.url).not.toBe(worker?.url);
-      expect((await fetch(`${second?.url}/metrics`)).status).toBe(200);
+      expect(second.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(second.url).not.toBe(worker.url);
+      expect((await fetch(`${second.url}/metrics`)).status).toBe(200);
     } finally {
-      await second?.server.close();
+      await second.server.close();
     }
   });
 
-  it('is off when the configuration says so', async () => {
-    expect(await startWorkerMetrics({ enabled: false, port: 0, pushMs: 2000 })).toBeUndefined();
+  it('off, serves no /metrics but still takes the pushes the admission reads, on a free port', async () => {
+    worker = await startWorkerMetrics({ enabled: false, port: 9, pushMs: 60_000 });
+    expect(worker.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(worker.url).not.toBe('http://127.0.0.1:9');
+    expect((await fetch(`${worker.url}/metrics`)).status).toBe(404);
+    expect((await fetch(`${worker.url}/api/health/processing`)).status).toBe(404);
+    const job = new JobMetrics({ room: 'room-8', sessionId: 's-8', jobId: 'job-8', analysisLag: () => 2000 });
+    const pushed = await fetch(worker.pushUrl, {
+      method: 'POST',
+      body: JSON.stringify(await job.push(false)),
+    });
+    expect(pushed.status).toBe(204);
+    expect(worker.aggregator.jobLags()).toEqual([{ jobId: 'job-8', lagMs: 2000 }]);
   });
 });

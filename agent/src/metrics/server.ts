@@ -11,10 +11,16 @@ export interface MetricsServerOptions {
   aggregator: MetricsAggregator;
   /** Largest push accepted. */
   maxBodyBytes: number;
+  /**
+   * Serve `GET /metrics` and `GET /api/health/processing`; false (`AGENT_METRICS=off`): only the job processes'
+   * pushes, which the worker's admission reads.
+   */
+  scrape: boolean;
 }
 
 export const defaultMetricsServerOptions = {
   maxBodyBytes: 1024 * 1024,
+  scrape: true,
 } satisfies Partial<MetricsServerOptions>;
 
 const json = (body: unknown, status = 200) =>
@@ -22,8 +28,8 @@ const json = (body: unknown, status = 200) =>
 
 /**
  * The worker's metrics server on 127.0.0.1: `GET /metrics` (Prometheus text), `GET /api/health/processing`
- * (JSON, per-room load and latency) and `POST /internal/metrics` (the job processes' pushes). {@link handle}
- * answers a fetch `Request`, so the routes are tested without a socket.
+ * (JSON, per-room load and latency) and `POST /internal/metrics` (the job processes' pushes; the only route when
+ * `scrape` is off). {@link handle} answers a fetch `Request`, so the routes are tested without a socket.
  */
 export class MetricsServer {
   #o: MetricsServerOptions;
@@ -38,6 +44,8 @@ export class MetricsServer {
   async handle(req: Request): Promise<Response> {
     const { pathname } = new URL(req.url);
     const agg = this.#o.aggregator;
+    const routes = this.#o.scrape ? ['/metrics', '/api/health/processing', PUSH_PATH] : [PUSH_PATH];
+    if (!routes.includes(pathname)) return json({ error: 'not found' }, 404);
     if (pathname === '/metrics' && req.method === 'GET')
       return new Response(await agg.metrics(), { headers: { 'content-type': agg.contentType } });
     if (pathname === '/api/health/processing' && req.method === 'GET') return json(await agg.health());
@@ -59,9 +67,7 @@ export class MetricsServer {
       }
       return new Response(null, { status: 204 });
     }
-    if (['/metrics', '/api/health/processing', PUSH_PATH].includes(pathname))
-      return json({ error: 'method not allowed' }, 405);
-    return json({ error: 'not found' }, 404);
+    return json({ error: 'method not allowed' }, 405);
   }
 
   /** Listens on 127.0.0.1:`port` (0: any free port); returns the server's base URL. */

@@ -4,6 +4,10 @@ import { MetricsServer, PUSH_PATH } from './server.js';
 
 /** The metrics settings of the agent configuration (`AGENT_METRICS*`). */
 export interface MetricsSettings {
+  /**
+   * Serve `GET /metrics` and `GET /api/health/processing` on `port`. Off, job processes still push to the worker
+   * (on a free loopback port): its admission reads their analysis lag there.
+   */
   enabled: boolean;
   /** Port of the worker's metrics server on 127.0.0.1 (0: any free port). */
   port: number;
@@ -24,33 +28,32 @@ export interface WorkerMetrics {
 }
 
 /**
- * Starts the worker's metrics server (`GET /metrics`, `GET /api/health/processing`) before any job process
- * exists; `recognizer` is the shared local speech recognizer when this worker runs it. Undefined when off. When
- * the port is taken (a second worker on this machine), it serves on a free port instead and logs it: metrics never
- * keep a worker from starting.
+ * Starts the worker's metrics server before any job process exists: the one channel from the job processes to
+ * the worker (their pushes, read by `/metrics`, `/api/health/processing` and the admission); `recognizer` is the
+ * shared local speech recognizer when this worker runs it. When the port is taken (a second worker on this
+ * machine), it serves on a free port instead and logs it: metrics never keep a worker from starting. With metrics
+ * off it takes only the pushes, on a free port.
  */
 export async function startWorkerMetrics(
   settings: MetricsSettings,
   recognizer?: { stats(signal?: AbortSignal): Promise<RecognizerLoad> },
-): Promise<WorkerMetrics | undefined> {
-  if (!settings.enabled) return undefined;
+): Promise<WorkerMetrics> {
   const aggregator = new MetricsAggregator({
     // three pushes missed, and never less than 10 s (a busy job process may push late)
     staleAfterMs: Math.max(10_000, 3 * settings.pushMs),
-    processMetrics: true,
+    processMetrics: settings.enabled,
     ...(recognizer ? { recognizer: () => recognizer.stats(AbortSignal.timeout(1000)) } : {}),
   });
-  const server = new MetricsServer({ aggregator });
+  const server = new MetricsServer({ aggregator, scrape: settings.enabled });
   const log = logger('metrics');
-  const url = await server.listen(settings.port).catch(async (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EADDRINUSE' || settings.port === 0) throw err;
+  const port = settings.enabled ? settings.port : 0;
+  const url = await server.listen(port).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE' || port === 0) throw err;
     const other = await server.listen(0);
-    log.warn(
-      { port: settings.port, url: other },
-      'AGENT_METRICS_PORT is taken; metrics served on a free port',
-    );
+    log.warn({ port, url: other }, 'AGENT_METRICS_PORT is taken; metrics served on a free port');
     return other;
   });
-  log.info({ url }, 'metrics: GET /metrics and /api/health/processing');
+  if (settings.enabled) log.info({ url }, 'metrics: GET /metrics and /api/health/processing');
+  else log.info({ url }, 'metrics off: no /metrics; job processes push only for the admission');
   return { url, pushUrl: `${url}${PUSH_PATH}`, aggregator, server };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AdmissionRequest, WorkerAdmission } from './admission.js';
+import { type AdmissionRequest, type JobLag, WorkerAdmission } from './admission.js';
 import { LoadModel } from './load-model.js';
 
 /** A job request that records how it was answered; `accept` resolves when `launched` is called. */
@@ -24,12 +24,12 @@ function request(id: string) {
   return r;
 }
 
-function admission(opts: { maxJobs?: number; cpu?: number; lag?: number; now?: () => number } = {}) {
-  const m = { cpu: opts.cpu ?? 0, lag: opts.lag ?? 0 };
+function admission(opts: { maxJobs?: number; now?: () => number } = {}) {
+  const m = { cpu: 0, lags: [] as JobLag[] };
   const a = new WorkerAdmission({
     model: new LoadModel({ maxJobs: opts.maxJobs ?? 2, cores: 2, cpuLimit: 0.8, lagLimitMs: 1000 }),
     cpuCores: () => m.cpu,
-    lagMs: () => m.lag,
+    lags: { jobLags: () => m.lags },
     ...(opts.now ? { now: opts.now } : {}),
   });
   return { a, m };
@@ -82,24 +82,41 @@ describe('WorkerAdmission', () => {
     expect(hot.answer).toBe('reject');
 
     m.cpu = 0.4;
-    m.lag = 2500;
-    await a.loadFunc(worker());
+    m.lags = [{ jobId: 'x', lagMs: 2500 }];
+    expect(await a.loadFunc(worker('x'))).toBeCloseTo(0.7);
     const late = request('b');
     await a.requestFunc(late.req);
     expect(late.answer).toBe('reject');
 
-    m.lag = 50;
-    expect(await a.loadFunc(worker())).toBeCloseTo(0.7 * 0.25);
+    m.lags = [{ jobId: 'x', lagMs: 50 }];
+    expect(await a.loadFunc(worker('x'))).toBeCloseTo(0.7 * 0.25);
     const ok = request('c');
     void a.requestFunc(ok.req);
     expect(ok.answer).toBe('accept');
+  });
+
+  it('counts the worst lag of the jobs it runs: a job whose process is gone stops counting at once', async () => {
+    const { a, m } = admission({ maxJobs: 4 });
+    m.lags = [
+      { jobId: 'x', lagMs: 300 },
+      { jobId: 'y', lagMs: 800 },
+    ];
+    const w = worker('x', 'y');
+    await a.loadFunc(w);
+    expect(a.state().lagMs).toBe(800);
+    // y's process exited: the framework no longer lists it, though its last report is still fresh
+    w.activeJobs.pop();
+    expect(a.state().lagMs).toBe(300);
+    // a report of a job this worker does not run (another worker's, or one long gone) never counts
+    m.lags = [{ jobId: 'z', lagMs: 5000 }];
+    expect(a.state().lagMs).toBe(0);
   });
 
   it('tells listeners why it declined', async () => {
     const { a, m } = admission({ maxJobs: 1 });
     const seen: string[][] = [];
     a.onDecision((d) => seen.push(d.refusedBy));
-    m.lag = 5000;
+    m.lags = [{ jobId: 'x', lagMs: 5000 }];
     await a.loadFunc(worker('x'));
     await a.requestFunc(request('a').req);
     expect(seen).toEqual([['slots', 'lag']]);

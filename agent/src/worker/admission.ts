@@ -7,6 +7,20 @@ export interface WorkerJobs {
   activeJobs: readonly { job: { id: string } }[];
 }
 
+/** The analysis lag one job process last reported (see `AnalysisLag.sustainedMs`). */
+export interface JobLag {
+  jobId: string;
+  lagMs: number;
+}
+
+/**
+ * Where the admission reads the analysis lag of the worker's job processes: the worker's metrics aggregator, fed
+ * by each job's metrics push. It lists only fresh reports (a job that stopped pushing drops out).
+ */
+export interface JobLagSource {
+  jobLags(): readonly JobLag[];
+}
+
 /** The part of a job request the admission answers. */
 export type AdmissionRequest = Pick<JobRequest, 'id' | 'room' | 'accept' | 'reject'>;
 
@@ -15,16 +29,17 @@ export interface WorkerAdmissionOptions {
   model: LoadModel;
   /** Cores used by the worker's process tree since the previous call (see `ProcessTreeCpu`). */
   cpuCores: () => number;
-  /** Worst analysis lag of its job processes now, ms (see `LagReportServer`). */
-  lagMs: () => number;
+  /**
+   * The analysis lag its job processes report; the worst of those running a job of this worker counts (a process
+   * that exited stops counting at once, even before its last report goes stale).
+   */
+  lags: JobLagSource;
   /**
    * Longest an accepted job holds its slot while it is not yet running: accepting waits for livekit-server's
    * assignment and for a ready job process (several process starts in a row on a busy host). Past it the slot is
    * freed (the assignment never came).
    */
   reservationMs: number;
-  /** More to log with each decision (e.g. how many job processes report their lag). */
-  context?: () => Record<string, unknown>;
   now: () => number;
 }
 
@@ -60,7 +75,7 @@ export class WorkerAdmission {
   #decisions: ((d: AdmissionDecision) => void)[] = [];
 
   constructor(
-    opts: Pick<WorkerAdmissionOptions, 'model' | 'cpuCores' | 'lagMs'> & Partial<WorkerAdmissionOptions>,
+    opts: Pick<WorkerAdmissionOptions, 'model' | 'cpuCores' | 'lags'> & Partial<WorkerAdmissionOptions>,
   ) {
     this.#o = { ...defaultWorkerAdmissionOptions, ...opts };
   }
@@ -80,9 +95,16 @@ export class WorkerAdmission {
     return running.size + this.#reserved.size;
   }
 
+  /** The worst analysis lag of the running jobs now, ms, and how many of them report it. */
+  #lag(): { lagMs: number; reports: number } {
+    const running = new Set(this.#worker?.activeJobs.map((j) => j.job.id));
+    const lags = this.#o.lags.jobLags().filter((l) => running.has(l.jobId));
+    return { lagMs: lags.reduce((max, l) => Math.max(max, l.lagMs), 0), reports: lags.length };
+  }
+
   /** The capacity now, from the last measurement of CPU and the current jobs and lag. */
   state(): LoadState {
-    return this.#o.model.state({ jobs: this.jobs, cpuCores: this.#cpuCores, lagMs: this.#o.lagMs() });
+    return this.#o.model.state({ jobs: this.jobs, cpuCores: this.#cpuCores, lagMs: this.#lag().lagMs });
   }
 
   /** The agents framework's `loadFunc`: measures the worker, returns the load to report. */
@@ -95,7 +117,8 @@ export class WorkerAdmission {
   /** The agents framework's `requestFunc`: accepts a job that fits, declines one that does not. */
   readonly requestFunc = async (req: AdmissionRequest): Promise<void> => {
     const jobs = this.jobs;
-    const sample = { jobs, cpuCores: this.#cpuCores, lagMs: this.#o.lagMs() };
+    const lag = this.#lag();
+    const sample = { jobs, cpuCores: this.#cpuCores, lagMs: lag.lagMs };
     const refusedBy = this.#o.model.refuses(sample);
     const state = this.#o.model.state(sample);
     const decision: AdmissionDecision = {
@@ -111,7 +134,7 @@ export class WorkerAdmission {
       jobs,
       cpuCores: Number(sample.cpuCores.toFixed(2)),
       lagMs: Math.round(sample.lagMs),
-      ...this.#o.context?.(),
+      lagReports: lag.reports,
     };
     for (const listener of this.#decisions) listener(decision);
     if (!decision.accepted) {

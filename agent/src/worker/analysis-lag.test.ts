@@ -15,6 +15,37 @@ describe('AnalysisLag', () => {
     expect(lag.lagMs()).toBe(0);
   });
 
+  it('counts a lag once its last three readings all show it', () => {
+    let now = 0;
+    // a window shorter than a second: each reading sees only the samples taken since the previous one
+    const lag = new AnalysisLag({ eventLoop: false, readingMs: 0, windowMs: 900, now: () => now });
+    expect(lag.sustainedMs()).toBe(0); // no reading yet
+    /** One reading a second, the analysers having taken samples `ageMs` old meanwhile. */
+    const second = (ageMs: number) => {
+      now += 1000;
+      for (let i = 0; i < 10; i++) lag.record(now - ageMs);
+      return lag.read();
+    };
+    expect(second(3000)).toBe(3000); // one slow second
+    expect(lag.sustainedMs()).toBe(3000);
+    second(20);
+    second(2500);
+    expect(lag.sustainedMs()).toBe(20);
+    second(2600); // then three slow seconds in a row
+    expect(lag.sustainedMs()).toBe(20);
+    second(2700);
+    expect(lag.sustainedMs()).toBe(2500);
+  });
+
+  it('takes a reading every readingMs by itself until closed', async () => {
+    const lag = new AnalysisLag({ eventLoop: false, readingMs: 10 });
+    lag.record(Date.now() - 400);
+    const deadline = Date.now() + 10_000;
+    while (lag.sustainedMs() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(lag.sustainedMs()).toBeGreaterThanOrEqual(400);
+    lag.close();
+  });
+
   it('measures the samples an analyser takes, leaving what it does unchanged', async () => {
     let now = 1000;
     const lag = new AnalysisLag({ eventLoop: false, now: () => now });
@@ -87,7 +118,7 @@ describe('AnalysisLag', () => {
   });
 
   it('counts a blocked event loop as lag', async () => {
-    const lag = new AnalysisLag();
+    const lag = new AnalysisLag({ readingMs: 0 });
     await new Promise((r) => setTimeout(r, 100)); // the monitor's first ticks
     const end = Date.now() + 300;
     while (Date.now() < end) {
@@ -100,7 +131,7 @@ describe('AnalysisLag', () => {
   });
 
   it('is 0 without samples: a job without media has no analysis to fall behind', async () => {
-    const lag = new AnalysisLag();
+    const lag = new AnalysisLag({ readingMs: 0 });
     await new Promise((r) => setTimeout(r, 100));
     const end = Date.now() + 300;
     while (Date.now() < end) {

@@ -9,6 +9,13 @@ export interface AnalysisLagOptions {
   quantile: number;
   /** Measure the process's event-loop delay too (off in unit tests). */
   eventLoop: boolean;
+  /** How often the lag is read into {@link AnalysisLag.sustainedMs}, ms (0: only by {@link AnalysisLag.read}). */
+  readingMs: number;
+  /**
+   * Readings that must all show a lag for it to count: the least of the last `sustained` readings is the sustained
+   * lag, so one slow second (a GC pause, a burst of work) does not turn rooms away.
+   */
+  sustained: number;
   now: () => number;
 }
 
@@ -16,6 +23,8 @@ export const defaultAnalysisLagOptions: AnalysisLagOptions = {
   windowMs: 5000,
   quantile: 0.9,
   eventLoop: true,
+  readingMs: 1000,
+  sustained: 3,
   now: Date.now,
 };
 
@@ -24,18 +33,25 @@ export const defaultAnalysisLagOptions: AnalysisLagOptions = {
  * frame, stamped when the media front end received it) when an analyser takes it off its queue, as a quantile
  * over the last few seconds, or the process's event-loop delay when that is larger (a saturated process stamps
  * samples late, so their age alone would hide it) while samples flow. A room on time shows a few ms; a process
- * that cannot keep up shows its queues filling, in seconds.
+ * that cannot keep up shows its queues filling, in seconds. It is read once a second; {@link sustainedMs} is what
+ * the job pushes to its worker with its metrics, for the worker's admission.
  */
 export class AnalysisLag {
   #o: AnalysisLagOptions;
   #ages: { at: number; ageMs: number }[] = [];
   #loop?: IntervalHistogram;
+  #readings: number[] = [];
+  #timer?: NodeJS.Timeout;
 
   constructor(opts: Partial<AnalysisLagOptions> = {}) {
     this.#o = { ...defaultAnalysisLagOptions, ...opts };
     if (this.#o.eventLoop) {
       this.#loop = monitorEventLoopDelay({ resolution: 20 });
       this.#loop.enable();
+    }
+    if (this.#o.readingMs > 0) {
+      this.#timer = setInterval(() => this.read(), this.#o.readingMs);
+      this.#timer.unref();
     }
   }
 
@@ -73,6 +89,18 @@ export class AnalysisLag {
     return Math.max(q, loop);
   }
 
+  /** Reads the lag now ({@link lagMs}) into the last readings; returns it. */
+  read(): number {
+    const lag = this.lagMs();
+    this.#readings = [...this.#readings, lag].slice(-this.#o.sustained);
+    return lag;
+  }
+
+  /** The lag that lasted: the least of the last `sustained` readings, ms (0 before the first one). */
+  sustainedMs(): number {
+    return this.#readings.length === 0 ? 0 : Math.min(...this.#readings);
+  }
+
   /** `factory` with every sample its analysers take recorded here. */
   wrap(factory: AnalyserFactory): AnalyserFactory {
     return () => measured(factory(), this);
@@ -84,6 +112,7 @@ export class AnalysisLag {
   }
 
   close(): void {
+    clearInterval(this.#timer);
     this.#loop?.disable();
   }
 }

@@ -10,6 +10,4 @@ export interface AdmissionSettings {
   idleProcesses: number;
   /** Longest start of a job process before it is killed and started again, ms. */
   initializeTimeoutMs: number;
-  /** Port of the worker's lag collector (set by the worker for its job processes). */
-  lagReportPort?: number;
 }

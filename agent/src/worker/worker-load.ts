@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { WorkerAdmission } from './admission.js';
+import { type JobLagSource, WorkerAdmission } from './admission.js';
 import { ProcessTreeCpu } from './cpu-meter.js';
-import { LagReportServer } from './lag-report.js';
 import { LoadModel } from './load-model.js';
 import type { AdmissionSettings } from './settings.js';
 
@@ -14,23 +13,22 @@ export interface AdmissionServerOptions {
   initializeProcessTimeout: number;
 }
 
-/** A started admission: its options for the worker and the environment its job processes need. */
+/** A started admission and its options for the worker. */
 export interface WorkerLoad {
   admission: WorkerAdmission;
   serverOptions: AdmissionServerOptions;
-  /** Variables for the job processes (the lag collector's port). */
-  jobEnv: Record<string, string>;
-  close(): Promise<void>;
 }
 
 /**
- * Starts the worker's admission: a lag collector on loopback for its job processes, the CPU meter of its process
- * tree (Linux `/proc`; elsewhere CPU is left out and slots and lag decide) and the load model over both and the
- * job slots.
+ * Starts the worker's admission: the CPU meter of its process tree (Linux `/proc`; elsewhere CPU is left out and
+ * slots and lag decide), the analysis lag its job processes push with their metrics (`lags`: the worker's
+ * metrics aggregator) and the load model over both and the job slots.
  */
-export async function startWorkerLoad(settings: AdmissionSettings, maxJobs: number): Promise<WorkerLoad> {
-  const lag = new LagReportServer();
-  const port = await lag.listen();
+export function startWorkerLoad(
+  settings: AdmissionSettings,
+  maxJobs: number,
+  lags: JobLagSource,
+): WorkerLoad {
   const tree = ProcessTreeCpu.available() ? new ProcessTreeCpu() : undefined;
   const model = new LoadModel({
     maxJobs,
@@ -39,12 +37,7 @@ export async function startWorkerLoad(settings: AdmissionSettings, maxJobs: numb
     lagLimitMs: settings.lagLimitMs,
   });
   tree?.sample();
-  const admission = new WorkerAdmission({
-    model,
-    cpuCores: () => tree?.sample() ?? 0,
-    lagMs: () => lag.lagMs(),
-    context: () => ({ lagReports: lag.reports().length }),
-  });
+  const admission = new WorkerAdmission({ model, cpuCores: () => tree?.sample() ?? 0, lags });
   return {
     admission,
     serverOptions: {
@@ -54,7 +47,5 @@ export async function startWorkerLoad(settings: AdmissionSettings, maxJobs: numb
       numIdleProcesses: settings.idleProcesses,
       initializeProcessTimeout: settings.initializeTimeoutMs,
     },
-    jobEnv: { AGENT_LAG_REPORT_PORT: String(port) },
-    close: () => lag.close(),
   };
 }
