@@ -1,4 +1,4 @@
-import type { ConductStore, StoredPlan } from '@interview-helper/storage';
+import type { ConductStore } from '@interview-helper/storage';
 import type { SessionWrites } from './recorder-types.js';
 
 /** Conduct notes written through the session's write path (queued in order; never waits, never throws). */
@@ -21,16 +21,9 @@ export interface PlanEdit {
 /**
  * Queues an interviewer's plan edit on the session's write path, in order with the session's other writes: while
  * the database is unreachable it waits (in memory or spill files) and is stored when the database is back, as a
- * new revision. Never waits, never throws; `applied` gets the stored plan (with its revision) once written.
+ * new revision. Never waits, never throws.
  */
-export function queuePlanEdit(
-  writes: SessionWrites,
-  edit: PlanEdit,
-  applied?: (stored: StoredPlan) => void,
-): void {
+export function queuePlanEdit(writes: SessionWrites, edit: PlanEdit): void {
   const { sessionId, plan, by, at = Date.now() } = edit;
-  writes.enqueue(
-    { op: 'setPlan', sessionId, plan, by, at },
-    applied ? (result) => applied(result as StoredPlan) : undefined,
-  );
+  writes.enqueue({ op: 'setPlan', sessionId, plan, by, at });
 }
