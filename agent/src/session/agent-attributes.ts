@@ -7,6 +7,7 @@ export interface AgentAttributesOptions {
   timeoutMs: number;
 }
 
+/** Defaults of {@link AgentAttributesOptions}. */
 export const defaultAgentAttributesOptions: AgentAttributesOptions = { timeoutMs: 5000 };
 
 /**

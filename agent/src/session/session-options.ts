@@ -57,6 +57,7 @@ export interface InterviewSessionOptions {
   restore?: { optOutGroups: readonly OptOutGroup[] };
 }
 
+/** Defaults of {@link InterviewSessionOptions}. */
 export const defaultInterviewSessionOptions = {
   statsIntervalMs: 2000,
   extensions: [] as SessionExtensionFactory[],
