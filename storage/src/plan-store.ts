@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from './database.js';
 import { StorageError, storageCall } from './errors.js';
 import { type SessionPlanRow, sessionPlans } from './schema.js';
@@ -80,6 +80,32 @@ export class PlanStore {
         .returning();
       if (!row) throw new StorageError('conflict', `the plan is no longer at revision ${expected}`);
       return stored(row);
+    });
+  }
+
+  /**
+   * {@link setPlan} that can be applied twice (a queued write retried after a failure whose outcome is unknown):
+   * when the current plan is already this edit (same author and time), it is returned instead of a new revision.
+   */
+  setPlanOnce(
+    sessionId: string,
+    plan: Record<string, unknown>,
+    by: string,
+    at: Timestamp,
+  ): Promise<StoredPlan> {
+    return storageCall('setPlan', async () => {
+      const [row] = await this.#db
+        .select()
+        .from(sessionPlans)
+        .where(
+          and(
+            eq(sessionPlans.sessionId, sessionId),
+            eq(sessionPlans.updatedBy, by),
+            eq(sessionPlans.updatedAt, toDate(at, 'at')),
+          ),
+        )
+        .limit(1);
+      return row ? stored(row) : this.setPlan(sessionId, plan, by, { at });
     });
   }
 

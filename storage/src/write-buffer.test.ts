@@ -11,6 +11,7 @@ import { StorageError } from './errors.js';
 import { flushSpill } from './flush-spill.js';
 import { HintStore } from './hint-store.js';
 import { type PgliteServer, startPgliteServer } from './pglite-server.js';
+import { PlanStore } from './plan-store.js';
 import { InterviewStore } from './store.js';
 import { rowsOf } from './testing.js';
 import { WriteBuffer, type WriteBufferState } from './write-buffer.js';
@@ -152,6 +153,37 @@ describe('WriteBuffer against a database server that goes away and comes back', 
     expect((await store.listTranscript(session.id)).map((t) => t.text)).toEqual(['I would use a queue']);
     expect((await new AuditStore(opened.db).listAudit(session.id)).map((a) => a.kind)).toEqual(['settings']);
     expect(readdirSync(spillDir)).toEqual([]);
+    await buffer.close();
+  });
+
+  it("stores an interviewer's plan edit made while the server is down once it is back, with the coverage queued after it", async () => {
+    const store = new InterviewStore(opened.db);
+    const plans = new PlanStore(opened.db);
+    const session = await newSession(store, 'plan-outage-room');
+    await plans.setPlan(session.id, { title: 'first', items: [] }, 'create', { at: 1000 });
+    const buffer = new WriteBuffer(opened.db, { retryMinMs: 20, retryMaxMs: 200 });
+
+    await server?.stop();
+    server = undefined;
+    const edited = { title: 'edited live', items: [{ id: 'q1', text: 'Tell me about queues' }] };
+    const applied: unknown[] = [];
+    buffer.enqueue({ op: 'setPlan', sessionId: session.id, plan: edited, by: 'ivy', at: 5000 }, (r) =>
+      applied.push(r),
+    );
+    const coverage = { revision: 2, items: { q1: 'asked' } };
+    buffer.enqueue({ op: 'savePlanCoverage', sessionId: session.id, coverage, at: 6000 });
+    await until('the buffer to retry', () => buffer.status().failedAttempts > 0);
+    expect(buffer.status()).toMatchObject({ state: 'retrying', pendingRows: 2 });
+    expect(applied).toEqual([]);
+
+    server = await startPgliteServer({ dataDir, port, migrate: false });
+    expect(await buffer.drain(60_000)).toBe(true);
+    expect(buffer.status()).toMatchObject({ state: 'ok', rejectedRows: 0, droppedRows: 0 });
+    const stored = await plans.getPlan(session.id);
+    expect(stored).toMatchObject({ revision: 2, plan: edited, updatedBy: 'ivy' });
+    expect(stored?.updatedAt.getTime()).toBe(5000);
+    expect(applied).toMatchObject([{ revision: 2, updatedBy: 'ivy' }]);
+    expect((await plans.getCoverage(session.id))?.coverage).toEqual(coverage);
     await buffer.close();
   });
 });
@@ -302,6 +334,7 @@ describe('WriteBuffer on an embedded database', () => {
       { op: 'appendAudit', events: [{ sessionId: session.id, kind: 'settings', actor: 'ivy', at: 1600 }] },
       { op: 'addHintDrops', hintId: 'hint_twice', drops: [{ identity: 'ian', reason: 'cadence', at: 1700 }] },
       { op: 'addHintRecipients', hintId: 'hint_twice', identities: ['ivy'], at: 1800 },
+      { op: 'setPlan', sessionId: session.id, plan: { items: [] }, by: 'ivy', at: 1900 },
     ];
     for (const w of [...writes, ...writes]) await applyWrite(opened.db, w);
     const count = async (table: string) =>
@@ -314,6 +347,7 @@ describe('WriteBuffer on an embedded database', () => {
     expect(await count('signals')).toBe(1);
     expect(await count('participants')).toBe(1);
     expect(await count('consent_events')).toBe(1);
+    expect((await new PlanStore(opened.db).getPlan(session.id))?.revision).toBe(1);
     // the consent's own audit event and the settings event
     expect(await count('audit_events')).toBe(2);
     expect((await new ConsentStore(opened.db).listConsents(session.id)).length).toBe(1);

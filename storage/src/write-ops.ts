@@ -40,6 +40,7 @@ export type WriteOp =
   | { op: 'appendAudit'; events: AuditInput[] }
   | { op: 'upsertConductNote'; note: ConductNoteInput }
   | { op: 'conductNoteDelivered'; id: string; at: Timestamp }
+  | { op: 'setPlan'; sessionId: string; plan: Record<string, unknown>; by: string; at: Timestamp }
   | { op: 'savePlanCoverage'; sessionId: string; coverage: Record<string, unknown>; at: Timestamp };
 
 /** Kind of a {@link WriteOp}. */
@@ -99,6 +100,9 @@ export async function applyWrite(db: Database, write: WriteOp): Promise<unknown>
       return new ConductStore(db).upsert(write.note);
     case 'conductNoteDelivered':
       return new ConductStore(db).delivered(write.id, write.at);
+    case 'setPlan':
+      // the edit's time is fixed when queued: a plan already stored by this author at this time is this write
+      return new PlanStore(db).setPlanOnce(write.sessionId, write.plan, write.by, write.at);
     case 'savePlanCoverage':
       return new PlanStore(db).saveCoverage(write.sessionId, write.coverage, write.at);
   }

@@ -11,7 +11,7 @@ import { h } from './dom.js';
 import { type HintAction, HintsPanel, SignalIndex } from './hints-panel.js';
 import { findAgent, findCandidate } from './participants.js';
 import { PlanPanel } from './plan-panel.js';
-import { AnalysisStatusBanner } from './recovery-panel.js';
+import { AnalysisStatusBanner, StorageStatusLine } from './recovery-panel.js';
 import { sendToAgent } from './send.js';
 import { onAgentPayload } from './session.js';
 import { onTranscript } from './transcript.js';
@@ -34,6 +34,7 @@ export class InterviewerView {
   readonly #transcript = new TranscriptPanel();
   readonly #transcriptionStatus = new TranscriptionStatusBanner();
   readonly #analysis = new AnalysisStatusBanner();
+  readonly #storage = new StorageStatusLine();
   readonly #conduct = new ConductPanel();
   readonly #plan = new PlanPanel((plan) =>
     sendToAgent(this.#room, { v: PROTOCOL_VERSION, type: 'plan-update', plan }),
@@ -82,6 +83,7 @@ export class InterviewerView {
           { className: 'agent' },
           h('h2', {}, 'Interview assistant'),
           this.#analysis.element,
+          this.#storage.element,
           h(
             'dl',
             {},
@@ -134,6 +136,7 @@ export class InterviewerView {
       this.#charts.add(result.message);
     }
     if (result.ok) this.#analysis.update(result.message);
+    if (result.ok) this.#storage.update(result.message);
     if (result.ok && result.message.type === 'stats')
       this.#transcriptionStatus.update(result.message.transcription);
     if (result.ok && result.message.type === 'conduct')

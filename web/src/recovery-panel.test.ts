@@ -5,10 +5,11 @@ import {
   encodeAgentMessage,
   exampleSignal,
   PROTOCOL_VERSION,
+  type StorageStatus,
   withAnalysisStatus,
 } from '@interview-helper/protocol';
 import { describe, expect, it } from 'vitest';
-import { analysisNotice } from './recovery-panel.js';
+import { analysisNotice, type StorageUpdate, storageNotice, storageUpdate } from './recovery-panel.js';
 
 const unavailable: AnalysisStatusMessage = {
   v: PROTOCOL_VERSION,
@@ -54,5 +55,105 @@ describe('analysis status notice', () => {
       analysisStatusFromRoomMetadata(JSON.stringify({ 'interview-helper.analysis': { v: 1 } })),
     ).toBeUndefined();
     expect(analysisStatusFromRoomMetadata(withAnalysisStatus('not json', unavailable))).toEqual(unavailable);
+  });
+});
+
+const T0 = 1763700000000;
+const storage = (s: Partial<StorageStatus>): StorageStatus => ({
+  state: 'ok',
+  since: T0,
+  pendingRows: 0,
+  spilledRows: 0,
+  maxRows: 10_000,
+  appliedRows: 120,
+  droppedRows: 0,
+  rejectedRows: 0,
+  ...s,
+});
+const stats = (s: Partial<StorageStatus>, at = T0) =>
+  received({
+    v: PROTOCOL_VERSION,
+    type: 'stats',
+    sessionId: 'session-1',
+    at,
+    candidate: 'cand',
+    invalidSignals: 0,
+    analysers: [],
+    storage: storage(s),
+  });
+
+describe('storage status line', () => {
+  it('says nothing while records reach the database', () => {
+    expect(storageNotice(undefined)).toBeUndefined();
+    expect(storageUpdate(stats({}), false)).toEqual({ notice: undefined, degraded: false });
+    // a few records in flight are normal
+    expect(storageUpdate(stats({ pendingRows: 3 }), false)?.notice).toBeUndefined();
+    // other messages say nothing about storage
+    expect(storageUpdate(received(exampleSignal('audio-level')), true)).toBeUndefined();
+  });
+
+  it('follows an outage from buffered records to a full buffer, the recovery and the flush', () => {
+    const seen: StorageUpdate[] = [];
+    let degraded = false;
+    const step = (m: ReturnType<typeof received>) => {
+      const next = storageUpdate(m, degraded);
+      if (!next) throw new Error('no storage update');
+      degraded = next.degraded;
+      seen.push(next);
+      return next.notice;
+    };
+    const retrying = step(stats({ state: 'retrying', pendingRows: 42 }));
+    expect(retrying).toMatchObject({ state: 'retrying', title: 'Storage unavailable' });
+    expect(retrying?.detail).toContain('42 records wait');
+    expect(retrying?.detail).toContain('None lost');
+
+    const full = step(
+      received(
+        exampleSignal('storage-degraded', {
+          phase: 'start',
+          pendingRows: 10_000,
+          spilledRows: 12,
+          maxRows: 10_000,
+        }),
+      ),
+    );
+    expect(full).toMatchObject({ state: 'full', title: 'Storage buffer full' });
+    expect(full?.detail).toContain('10000 records waiting, 12 of them on the assistant');
+
+    const dropping = step(stats({ state: 'full', pendingRows: 10_000, spilledRows: 400, droppedRows: 7 }));
+    expect(dropping).toMatchObject({ state: 'full', title: 'Storage buffer full: records dropped' });
+    expect(dropping?.detail).toContain('7 records could not be kept and are lost');
+
+    const back = step(
+      received(exampleSignal('storage-degraded', { phase: 'end', durationMs: 62_000, droppedRows: 7 })),
+    );
+    expect(back).toMatchObject({ state: 'recovering', title: 'Storage reachable again' });
+    expect(back?.detail).toContain('after 62 s');
+
+    const flushing = step(stats({ pendingRows: 5_000, droppedRows: 7 }));
+    expect(flushing).toMatchObject({ state: 'recovering' });
+    expect(flushing?.detail).toContain('5000 records kept during the outage are being written');
+
+    const done = step(
+      stats({ droppedRows: 7, lastRecovery: { outageMs: 63_400, rows: 10_407, flushMs: 1_250 } }),
+    );
+    expect(done).toMatchObject({ state: 'recovered', title: 'Storage recovered' });
+    expect(done?.detail).toContain('unreachable for 63.4 s');
+    expect(done?.detail).toContain('10407 records kept meanwhile were written in 1.3 s');
+    expect(done?.detail).toContain('7 records could not be kept');
+    expect(seen.map((u) => u.degraded)).toEqual([true, true, true, true, true, false]);
+
+    // records in flight after the recovery are not a new outage
+    const later = step(
+      stats({ pendingRows: 2, lastRecovery: { outageMs: 63_400, rows: 10_407, flushMs: 1_250 } }),
+    );
+    expect(later).toMatchObject({ state: 'recovered' });
+    expect(later?.detail).toContain('Nothing was lost');
+  });
+
+  it('tells a late joiner of an outage that already ended', () => {
+    const notice = storageNotice(storage({ lastRecovery: { outageMs: 60_000, rows: 1, flushMs: 80 } }));
+    expect(notice).toMatchObject({ state: 'recovered' });
+    expect(notice?.detail).toContain('the 1 record kept meanwhile');
   });
 });

@@ -3,6 +3,7 @@ import {
   type AnalysisStatusMessage,
   analysisStatusFromRoomMetadata,
   isSignalKind,
+  type StorageStatus,
 } from '@interview-helper/protocol';
 import { type Room, RoomEvent } from 'livekit-client';
 import { h } from './dom.js';
@@ -66,6 +67,121 @@ export class AnalysisStatusBanner {
     const available = message.type === 'analysis-status' && message.status === 'available';
     const notice = analysisNotice(message);
     if (!notice && !available) return;
+    this.element.hidden = !notice;
+    this.element.dataset.state = notice?.state ?? 'ok';
+    this.element.replaceChildren(...(notice ? [h('strong', {}, notice.title), ' ', notice.detail] : []));
+  }
+}
+
+/** What the interviewer is told about the session's records (the agent's storage), or nothing while it is well. */
+export interface StorageNotice {
+  state: 'retrying' | 'full' | 'recovering' | 'recovered';
+  title: string;
+  detail: string;
+}
+
+const records = (n: number) => `${n} ${n === 1 ? 'record' : 'records'}`;
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+const lost = (dropped: number) =>
+  dropped > 0 ? ` ${records(dropped)} could not be kept and are lost.` : ' None lost so far.';
+
+/**
+ * The notice for the agent's storage status (the `storage` of its `stats` messages). `degraded` says whether this
+ * interviewer saw storage degraded earlier in the session: the records still waiting once the database is back are
+ * then announced as being written. Undefined while the records reach the database and no outage happened.
+ */
+export function storageNotice(
+  status: StorageStatus | undefined,
+  degraded = false,
+): StorageNotice | undefined {
+  if (!status) return undefined;
+  const { pendingRows, spilledRows, droppedRows } = status;
+  if (status.state === 'retrying')
+    return {
+      state: 'retrying',
+      title: 'Storage unavailable',
+      detail: `The database cannot be reached since ${time(status.since)}: ${records(pendingRows)} wait in the assistant's memory and are written in order when it is back. Analysis and hints go on.${lost(droppedRows)}`,
+    };
+  if (status.state === 'full')
+    return {
+      state: 'full',
+      title: droppedRows > 0 ? 'Storage buffer full: records dropped' : 'Storage buffer full',
+      detail: `The database cannot be reached and the memory buffer (${records(status.maxRows)}) is full since ${time(status.since)}: ${records(pendingRows)} waiting, ${spilledRows} of them on the assistant's disk.${lost(droppedRows)}`,
+    };
+  if (degraded && pendingRows > 0)
+    return {
+      state: 'recovering',
+      title: 'Storage reachable again',
+      detail: `The database is back: ${records(pendingRows)} kept during the outage are being written.${lost(droppedRows)}`,
+    };
+  const last = status.lastRecovery;
+  if (!last) return undefined;
+  return {
+    state: 'recovered',
+    title: 'Storage recovered',
+    detail: `The database was unreachable for ${seconds(last.outageMs)}; the ${records(last.rows)} kept meanwhile were written in ${seconds(last.flushMs)}.${droppedRows > 0 ? ` ${records(droppedRows)} could not be kept and are lost.` : ' Nothing was lost.'}`,
+  };
+}
+
+/** What to show after a message about storage, and whether storage counts as degraded from then on. */
+export interface StorageUpdate {
+  notice: StorageNotice | undefined;
+  degraded: boolean;
+}
+
+/**
+ * Follows one agent message: the `storage` of its `stats` messages, and its `storage-degraded` episodes (whose end
+ * comes before the next stats). `degraded` is what the previous update returned. Undefined for a message that says
+ * nothing about storage.
+ */
+export function storageUpdate(message: AgentMessage, degraded: boolean): StorageUpdate | undefined {
+  if (message.type === 'stats' && message.storage) {
+    const notice = storageNotice(message.storage, degraded);
+    return { notice, degraded: notice !== undefined && notice.state !== 'recovered' };
+  }
+  if (message.type !== 'signal' || !isSignalKind(message, 'storage-degraded')) return undefined;
+  const v = message.values;
+  if (v.phase !== 'end') {
+    const status = {
+      ...v,
+      state: 'full' as const,
+      since: message.range.start,
+      appliedRows: 0,
+      rejectedRows: 0,
+    };
+    return { notice: storageNotice(status), degraded: true };
+  }
+  return {
+    notice: {
+      state: 'recovering',
+      title: 'Storage reachable again',
+      detail: `The database is back after ${seconds(v.durationMs)}: the records kept during the outage are being written.${lost(v.droppedRows)}`,
+    },
+    degraded: true,
+  };
+}
+
+/**
+ * A line in the assistant panel (`data-testid="storage-status"`, `data-state`) on the session's records: hidden
+ * while they reach the database, else says the database is unreachable (records buffered), the buffer is full
+ * (records on disk, or dropped), the buffered records are being written, or storage recovered after an outage
+ * (see {@link storageUpdate}).
+ */
+export class StorageStatusLine {
+  readonly element = h('div', {
+    className: 'storage-status',
+    testid: 'storage-status',
+    hidden: true,
+    attrs: { role: 'status', 'data-state': 'ok' },
+  });
+  #degraded = false;
+
+  /** Shows what `message` says about storage; other messages change nothing. */
+  update(message: AgentMessage): void {
+    const next = storageUpdate(message, this.#degraded);
+    if (!next) return;
+    this.#degraded = next.degraded;
+    const notice = next.notice;
     this.element.hidden = !notice;
     this.element.dataset.state = notice?.state ?? 'ok';
     this.element.replaceChildren(...(notice ? [h('strong', {}, notice.title), ' ', notice.detail] : []));

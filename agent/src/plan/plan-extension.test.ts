@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   PROTOCOL_VERSION,
   planReportSchema,
@@ -9,7 +12,10 @@ import {
   InterviewStore,
   type OpenedDatabase,
   openDatabase,
+  type PgliteServer,
   PlanStore,
+  startPgliteServer,
+  WriteBuffer,
 } from '@interview-helper/storage';
 import type { Room } from '@livekit/rtc-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -207,5 +213,86 @@ describe('PlanExtension', () => {
     ]);
     expect(accepted.map((m) => m.sender.identity)).toEqual(['interviewer-1']);
     inbox.stop();
+  });
+});
+
+describe('PlanExtension while the database is down', () => {
+  it("keeps an interviewer's plan edit on the session's write path and stores it when the database is back", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ih-plan-outage-'));
+    let server: PgliteServer | undefined = await startPgliteServer({ dataDir, port: 0 });
+    const port = server.port;
+    const opened = await openDatabase({ url: server.url, migrate: false, connectTimeoutSeconds: 2 });
+    const writes = new WriteBuffer(opened.db, { retryMinMs: 20, retryMaxMs: 200 });
+    const room = new FakeRoom();
+    const ext = new PlanExtension({ tickMs: 50, pollMs: 100 });
+    try {
+      const { id: sessionId } = await new InterviewStore(opened.db).createSession({
+        roomName: 'room-plan-outage',
+        candidateInviteHash: hashInvite('c'),
+        interviewerInviteHash: hashInvite('i'),
+      });
+      await new PlanStore(opened.db).setPlan(sessionId, plan, 'create');
+      room.join('interviewer-1', 'interviewer');
+      const bus = new SessionBus((err) => {
+        throw err;
+      });
+      await ext.start({
+        sessionId,
+        room: room as unknown as Room,
+        publisher: new InterviewerPublisher(room as unknown as Room),
+        recorder: {
+          presence: async () => {},
+          signals: async () => {},
+          hintFeedback: async () => false,
+          close: async () => {},
+          database: opened.db,
+          writes,
+        },
+        bus,
+        turns: { watchPause: () => () => {} },
+        candidate: () => undefined,
+        emitSignal: () => {
+          throw new Error('no signal expected');
+        },
+      });
+      const plans = () => room.agentMessages().filter((m) => m.message.type === 'plan');
+      await until('plan sent', () => plans()[0]);
+
+      await server.stop();
+      server = undefined;
+      const edited = { ...plan, durationMinutes: 20 };
+      bus.emit({
+        type: 'client-message',
+        message: {
+          message: { v: PROTOCOL_VERSION, type: 'plan-update', plan: edited },
+          sender: { identity: 'interviewer-1', role: 'interviewer' },
+        },
+      });
+      // the interviewers get the edit at once; storing it waits for the database
+      const sent = await until('edited plan sent', () => plans().find((m) => m.message.revision === 2));
+      expect(sent.message).toMatchObject({ updatedBy: 'interviewer-1', plan: { durationMinutes: 20 } });
+      await until('the edit to wait for the database', () => writes.status().failedAttempts > 0);
+      expect(writes.status().pendingRows).toBeGreaterThan(0);
+
+      server = await startPgliteServer({ dataDir, port, migrate: false });
+      expect(await writes.drain(60_000)).toBe(true);
+      const stored = await new PlanStore(opened.db).getPlan(sessionId);
+      expect(stored).toMatchObject({
+        revision: 2,
+        updatedBy: 'interviewer-1',
+        plan: { durationMinutes: 20 },
+      });
+      expect(writes.status().rejectedRows).toBe(0);
+      // the stored revision is the one the interviewers have, and no stale plan was read back meanwhile
+      const all = plans().map((m) => m.message as { revision: number; plan: { durationMinutes: number } });
+      const after = all.slice(all.findIndex((m) => m.revision === 2));
+      expect(after.every((m) => m.revision === 2 && m.plan.durationMinutes === 20)).toBe(true);
+    } finally {
+      await ext.close();
+      await writes.close(1000);
+      await opened.close();
+      await server?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

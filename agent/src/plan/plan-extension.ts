@@ -9,6 +9,7 @@ import type { TranscriptEvent } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import type { InboxMessage } from '../messaging/inbox.js';
 import type { SessionContext, SessionExtension } from '../session/extension.js';
+import { queuePlanEdit } from '../session/recorder-writes.js';
 import { type CoverageOptions, type CoverageSnapshot, CoverageTracker, type TimeStatus } from './coverage.js';
 import { KeywordMatcher, type PlanMatcher } from './matcher.js';
 
@@ -117,10 +118,15 @@ export class PlanExtension implements SessionExtension {
       return;
     }
     const sessionId = this.#ctx?.sessionId ?? '';
-    const stored = await this.#store?.setPlan(sessionId, plan.data, sender.identity).catch((err: unknown) => {
-      this.#log.error({ err }, 'could not store the edited plan; it applies to this session only');
-      return undefined;
-    });
+    const writes = this.#ctx?.recorder.writes;
+    // queued with the session's other writes (kept while the database is down); the revision is known locally
+    if (writes) queuePlanEdit(writes, { sessionId, plan: plan.data, by: sender.identity });
+    const stored = writes
+      ? undefined
+      : await this.#store?.setPlan(sessionId, plan.data, sender.identity).catch((err: unknown) => {
+          this.#log.error({ err }, 'could not store the edited plan; it applies to this session only');
+          return undefined;
+        });
     this.#apply(
       plan.data,
       stored?.revision ?? (this.#tracker?.revision ?? 0) + 1,
@@ -154,7 +160,8 @@ export class PlanExtension implements SessionExtension {
       return undefined;
     });
     this.#lastPoll = Date.now();
-    if (!stored || stored.revision === this.#tracker?.revision) return;
+    // an older revision is one read before a queued edit was written
+    if (!stored || (this.#tracker && stored.revision <= this.#tracker.revision)) return;
     const plan = interviewPlanSchema.safeParse(stored.plan);
     if (!plan.success) {
       this.#log.warn({ revision: stored.revision }, 'stored plan does not match the schema; ignored');

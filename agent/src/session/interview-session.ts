@@ -4,95 +4,43 @@ import {
   AGENT_ANALYSERS_ATTRIBUTE,
   AGENT_CANDIDATE_ATTRIBUTE,
   AGENT_STATE_ATTRIBUTE,
-  type OptOutGroup,
   PROTOCOL_VERSION,
-  type SignalKind,
   type SignalMessage,
   signalMessageSchema,
 } from '@interview-helper/protocol';
-import type { VAD } from '@livekit/agents';
-import { type RemoteParticipant, type RemoteTrack, type Room, TrackKind } from '@livekit/rtc-node';
+import { type RemoteParticipant, type RemoteTrack, TrackKind } from '@livekit/rtc-node';
 import { CandidateActivity } from '../analysers/activity.js';
-import type { AnalyserFactory, MediaKind, SignalDraft, TrackInfo } from '../analysers/analyser.js';
-import { type AnalyserProbe, AnalyserRunner } from '../analysers/runner.js';
-import type { RawAudio } from '../audio/front-end.js';
-import { loadSilero } from '../audio/speech.js';
-import { TurnModel, type TurnModelOptions } from '../audio/turn-model.js';
+import type { MediaKind, SignalDraft, TrackInfo } from '../analysers/analyser.js';
+import { AnalyserRunner } from '../analysers/runner.js';
+import { TurnModel } from '../audio/turn-model.js';
 import { SessionBus, type Speaker } from '../bus/session-bus.js';
 import { ConsentGate } from '../consent/consent-gate.js';
 import { databaseConsentLog } from '../consent/consent-log.js';
 import { logger } from '../log.js';
-import { ClientInbox, type ClientInboxOptions, type InboxMessage } from '../messaging/inbox.js';
+import { ClientInbox } from '../messaging/inbox.js';
 import { InterviewerPublisher } from '../messaging/publisher.js';
+import { AgentAttributes } from './agent-attributes.js';
 import { CandidateTracker } from './candidate-tracker.js';
+import { ClientMessages } from './client-messages.js';
 import { ConsentFlow } from './consent-flow.js';
-import type { SessionContext, SessionExtension, SessionExtensionFactory } from './extension.js';
+import type { SessionContext, SessionExtension } from './extension.js';
 import { InterviewerAudio } from './interviewer-audio.js';
-import { decodeAudio, type VideoDimensions } from './media.js';
 import { OptOutFilter } from './opt-out.js';
-import type { SessionRecorder } from './recorder-types.js';
+import {
+  type AgentState,
+  defaultInterviewSessionOptions,
+  type InterviewSessionOptions,
+} from './session-options.js';
 import { SessionTracks } from './tracks.js';
 
 export type { SessionRecorder } from './recorder-types.js';
 
-/** Agent state published as a participant attribute. */
-export type AgentState =
-  | 'starting'
-  | 'waiting-for-candidate'
-  | 'waiting-for-consent'
-  | 'analysing'
-  | 'closing';
-
-/** Signal kinds the session itself emits (a second candidate, the candidate's opt-out notice). */
-export const SESSION_SIGNAL_KINDS = ['extra-candidate', 'opt-out'] as const satisfies readonly SignalKind[];
-
-/** Options of an {@link InterviewSession}. */
-export interface InterviewSessionOptions {
-  sessionId: string;
-  room: Room;
-  analysers: AnalyserFactory[];
-  recorder: SessionRecorder;
-  /** Whole-session capabilities (speech-to-text, hints, …); see {@link SessionExtension}. */
-  extensions: SessionExtensionFactory[];
-  /** How often stats go to interviewers and the analysers attribute is refreshed. */
-  statsIntervalMs: number;
-  /** Size asked of the SFU for the candidate's camera (default 640×360). */
-  videoDimensions?: VideoDimensions;
-  /** The turn model's thresholds (long pause, answer gap). */
-  turns: Partial<TurnModelOptions>;
-  /** Decode the interviewers' microphones too (turn taking, their transcript). */
-  interviewerAudio: boolean;
-  /** The Silero model of every audio front end. */
-  vad: () => Promise<VAD>;
-  /** Decodes an audio track once (the room's decoder; tests hand in recorded audio). */
-  decodeAudio: (track: RemoteTrack, signal: AbortSignal) => AsyncIterable<RawAudio>;
-  /**
-   * Whether nothing of the candidate is analysed before they consent (see `consent/`). Always on in the agent;
-   * unit tests of other parts switch it off.
-   */
-  requireConsent: boolean;
-  /** Bounds of the client-message inbox (rate per sender, stream size and time). */
-  inbox?: Partial<ClientInboxOptions>;
-  /** The analysers of a candidate with accommodations (default: `analysers` without the suppressed ones). */
-  accommodate?: (accommodations: readonly Accommodation[]) => AnalyserFactory[];
-  /** Watches the analysers' processing time, queues and lag (the job's metrics). */
-  probe?: AnalyserProbe;
-  /** State a resumed session restores from storage (`recovery/`): the candidate's opt-out groups. */
-  restore?: { optOutGroups: readonly OptOutGroup[] };
-}
-
-export const defaultInterviewSessionOptions = {
-  statsIntervalMs: 2000,
-  extensions: [] as SessionExtensionFactory[],
-  turns: {},
-  interviewerAudio: true,
-  requireConsent: true,
-  vad: () => loadSilero(),
-  decodeAudio,
-} satisfies Partial<InterviewSessionOptions>;
-
-/** Longest wait for the room to confirm an attribute update. */
-const ATTRIBUTES_TIMEOUT_MS = 5000;
+export {
+  type AgentState,
+  defaultInterviewSessionOptions,
+  type InterviewSessionOptions,
+  SESSION_SIGNAL_KINDS,
+} from './session-options.js';
 
 /**
  * One interview seen by the agent: follows the candidate, decodes every participant's audio once
@@ -119,13 +67,11 @@ export class InterviewSession {
   #pendingSignals: SignalMessage[] = [];
   /** Session and extension signals dropped for not matching the catalogue. */
   #invalidSignals = 0;
-  #attributes: Record<string, string> = {};
-  #attributesSent: Promise<void> = Promise.resolve();
-  #attributesLast = '';
-  #latestCode?: { revision: number; language: string; bytes: number };
+  #attributes: AgentAttributes;
   #optOut = new OptOutFilter();
   #consent: ConsentGate;
   #flow: ConsentFlow;
+  #messages: ClientMessages;
 
   #extensions: SessionExtension[];
 
@@ -160,6 +106,7 @@ export class InterviewSession {
       onSignal: (draft, analyser, track) => void this.#signal(draft, analyser.name, track.media),
     });
     this.#publisher = new InterviewerPublisher(this.#o.room);
+    this.#attributes = new AgentAttributes(this.#o.room);
     this.#tracker = new CandidateTracker(
       this.#o.room,
       {
@@ -190,13 +137,18 @@ export class InterviewSession {
       analysers: this.#o.analysers,
       ...(this.#o.accommodate ? { accommodate: this.#o.accommodate } : {}),
     });
+    this.#messages = new ClientMessages({
+      consent: this.#consent,
+      flow: this.#flow,
+      optOut: () => this.#optOut,
+      emit: (draft) => void this.#signal(draft, 'session', 'text'),
+    });
     this.#inbox = new ClientInbox(
       this.#o.room,
       {
         onMessage: (m) => {
-          // the code pad is the candidate's too: not read before they consent
-          if (m.message.type === 'code' && !this.#consent.consented(m.sender.identity)) return;
-          void this.#onClientMessage(m);
+          if (!this.#messages.accepts(m)) return;
+          void this.#messages.handle(m);
           this.#bus.emit({ type: 'client-message', message: m });
         },
       },
@@ -316,52 +268,6 @@ export class InterviewSession {
     return message;
   }
 
-  async #onClientMessage({ message, sender }: InboxMessage): Promise<void> {
-    switch (message.type) {
-      case 'code':
-        this.#latestCode = {
-          revision: message.revision,
-          language: message.language,
-          bytes: Buffer.byteLength(message.text),
-        };
-        this.#logger.debug({ sender: sender.identity, ...this.#latestCode }, 'code pad updated');
-        break;
-      case 'hint-feedback':
-        // Stored by the hints extension (agent/src/hints/), which knows the session's hints; audited here.
-        await this.#consent.audit({
-          kind: 'hint.feedback',
-          actor: sender.identity,
-          subject: message.hintId,
-          data: { useful: message.useful },
-        });
-        break;
-      case 'consent':
-        await this.#flow.message(message, sender);
-        break;
-      case 'settings':
-        this.#logger.info(
-          { sender: sender.identity, detail: message.detail },
-          'interviewer settings changed',
-        );
-        // trigger thresholds change what the hint engine decides: audited
-        await this.#consent.audit({ kind: 'settings', actor: sender.identity, data: { ...message } });
-        break;
-      case 'opt-out': {
-        const change = this.#optOut.apply(message.groups);
-        if (change.status === 'not-allowed') {
-          this.#logger.warn(
-            { sender: sender.identity, groups: message.groups },
-            'opt-out ignored: this session does not allow it',
-          );
-        } else if (change.status === 'changed') {
-          this.#logger.info({ sender: sender.identity, groups: change.groups }, 'candidate opt-out changed');
-          this.#signal(this.#optOut.notice(Date.now()), 'session', 'text');
-        }
-        break;
-      }
-    }
-  }
-
   async #tick(): Promise<void> {
     const stats = this.#runner.stats();
     // Storing must not wait for the room (publishing or attribute updates can be slow).
@@ -385,7 +291,7 @@ export class InterviewSession {
       })),
       ...Object.assign({}, ...this.#extensions.map((x) => x.stats?.())),
     });
-    await this.#setAttributes({
+    await this.#attributes.set({
       [AGENT_ANALYSERS_ATTRIBUTE]: JSON.stringify(stats.map((s) => ({ name: s.name, status: s.status }))),
     });
     await flushed;
@@ -401,35 +307,9 @@ export class InterviewSession {
   async #setState(state: AgentState, candidate: string | undefined): Promise<void> {
     if (this.#state === 'closing') return;
     this.#state = state;
-    await this.#setAttributes({
+    await this.#attributes.set({
       [AGENT_STATE_ATTRIBUTE]: state,
       [AGENT_CANDIDATE_ATTRIBUTE]: candidate ?? '',
     });
-  }
-
-  /**
-   * Publishes the agent's attributes. Updates are merged into one map and sent whole, one at a time, so a
-   * slow update can never overwrite a newer state with an older one; an unchanged map is not sent again,
-   * and each update gets at most ATTRIBUTES_TIMEOUT_MS so one lost answer cannot stall the ones after it.
-   */
-  #setAttributes(attributes: Record<string, string>): Promise<void> {
-    Object.assign(this.#attributes, attributes);
-    this.#attributesSent = this.#attributesSent.then(async () => {
-      const next = JSON.stringify(this.#attributes);
-      if (next === this.#attributesLast) return;
-      this.#attributesLast = next;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('no answer from the room')), ATTRIBUTES_TIMEOUT_MS);
-      });
-      try {
-        await Promise.race([this.#o.room.localParticipant?.setAttributes({ ...this.#attributes }), timeout]);
-      } catch (err) {
-        this.#logger.warn({ err }, 'could not publish agent attributes');
-      } finally {
-        clearTimeout(timer);
-      }
-    });
-    return this.#attributesSent;
   }
 }

@@ -117,7 +117,7 @@ export class StorageHealthExtension implements SessionExtension {
         summary:
           phase === 'end'
             ? 'The database is reachable again; the buffered records are being written'
-            : `The database is unreachable and the write buffer is full: ${pending}, none lost`,
+            : `The database is unreachable and the write buffer is full: ${pending}, ${s.droppedRows > 0 ? `${s.droppedRows} lost` : 'none lost'}`,
       },
       { analyser: 'session', media: 'text' },
     );
