@@ -201,5 +201,6 @@ describe('pglite-server.ts as a program', () => {
       child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
-  });
+    // a program started through tsx that opens and migrates a database: slow on a loaded machine
+  }, 90_000);
 });

@@ -42,18 +42,18 @@ describe('openRecorder without DATABASE_URL', () => {
         }),
       ).toBe(true);
       // writes never wait for the database: they are queued in order and applied behind the caller
-      expect(await rec.writes?.drain(10_000)).toBe(true);
+      expect(await rec.writes?.drain(60_000)).toBe(true);
       expect((await store.listSignals(rec.sessionId)).map((s) => s.id)).toEqual(['sig_1', 'sig_2']);
       expect((await store.listTranscript(rec.sessionId)).map((t) => t.text)).toEqual(['I would use a queue']);
       expect((await store.listParticipants(rec.sessionId)).map((p) => p.identity)).toEqual(['cam']);
       expect(await rec.settings?.()).toMatchObject({ createdBy: 'agent' });
       await rec.hintFeedback('hint_missing', true, new Date());
-      expect(await rec.writes?.drain(10_000)).toBe(true);
+      expect(await rec.writes?.drain(60_000)).toBe(true);
       expect(rec.writes?.status()).toMatchObject({ state: 'ok', pendingRows: 0, droppedRows: 0 });
     } finally {
       await rec.close();
     }
-  });
+  }, 90_000);
 
   it('gives up a signal batch the database refuses and stores the ones after it', async () => {
     const rec = await openRecorder({ roomName: 'room-2' });
@@ -63,7 +63,7 @@ describe('openRecorder without DATABASE_URL', () => {
       await rec.signals([signal('ses_unknown', 'sig_bad')]);
       await rec.signals([signal(rec.sessionId, 'sig_ok')]);
       for (let i = 0; i < 3; i++) await rec.signals([signal(rec.sessionId, `sig_${i}`)]);
-      expect(await rec.writes?.drain(10_000)).toBe(true);
+      expect(await rec.writes?.drain(60_000)).toBe(true);
       // (the batches are written in one statement; rows of one statement list by time range, then id)
       expect((await store.listSignals(rec.sessionId)).map((s) => s.id).sort()).toEqual([
         'sig_0',
@@ -75,5 +75,5 @@ describe('openRecorder without DATABASE_URL', () => {
     } finally {
       await rec.close();
     }
-  });
+  }, 90_000);
 });
