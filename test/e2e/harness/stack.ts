@@ -1,7 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { freePort as freePortOn, startLivekitServer } from './livekit.js';
 import { artifactsDir, repoRoot, type Service, spawnService } from './processes.js';
 
@@ -16,6 +26,11 @@ export interface Stack {
   tokenServer: Service;
   /** POSTs JSON to the token server and returns the parsed body; throws on a non-2xx answer. */
   post<T>(path: string, body: unknown): Promise<T>;
+  /**
+   * Starts one more agent worker on this stack (same livekit-server, database, agent name and runtime); `env`
+   * goes over the stack's agent environment. It stops with the stack, or earlier by its own `stop()`.
+   */
+  startWorker(opts: { name: string; env?: Record<string, string> }): Promise<Service>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +56,65 @@ async function httpOk(url: string): Promise<boolean> {
   return res?.ok ?? false;
 }
 
+/** Starts the PGlite server on `dataDir` (compiled or through tsx), ready once it accepts connections. */
+async function spawnPglite(dataDir: string, logFile: string, compiled: boolean) {
+  const port = await freePort();
+  const service = await spawnService({
+    name: 'pglite',
+    logFile,
+    ...(compiled
+      ? { cmd: process.execPath, args: ['--conditions=compiled', 'storage/dist/pglite-server.js'] }
+      : { cmd: TSX, args: ['storage/src/pglite-server.ts'] }),
+    env: { PGLITE_DIR: dataDir, PGLITE_PORT: String(port) },
+    readyWhen: () => tcpOpen(port),
+  });
+  return { service, url: `postgres://postgres@127.0.0.1:${port}/postgres` };
+}
+
+/** The migrations and the PGlite version: a data directory made with other ones is not reused. */
+function pgliteTemplateKey(): string {
+  const hash = createHash('sha256');
+  const drizzle = join(repoRoot, 'storage/drizzle');
+  const files = (readdirSync(drizzle, { recursive: true }) as string[]).map((f) => join(drizzle, f)).sort();
+  for (const file of files) {
+    if (file.endsWith('.sql') || file.endsWith('.json'))
+      hash.update(relative(drizzle, file)).update(readFileSync(file));
+  }
+  hash.update(readFileSync(join(repoRoot, 'node_modules/@electric-sql/pglite/package.json')));
+  return hash.digest('hex').slice(0, 16);
+}
+
+const PGLITE_TEMPLATES = join(repoRoot, '.cache/e2e');
+
+/**
+ * A fresh PGlite data directory (initdb and the migrations take seconds on a busy machine) is made once per
+ * migration set under `.cache/e2e/` and copied for each stack; the copy starts in a fraction of a second.
+ */
+async function pgliteDataDir(logFile: string, compiled: boolean): Promise<string> {
+  const template = join(PGLITE_TEMPLATES, `pglite-${pgliteTemplateKey()}`);
+  if (!existsSync(join(template, 'PG_VERSION'))) {
+    mkdirSync(PGLITE_TEMPLATES, { recursive: true });
+    const building = mkdtempSync(join(PGLITE_TEMPLATES, 'building-'));
+    try {
+      // the server applies the migrations, then closes the database cleanly on SIGTERM
+      const { service } = await spawnPglite(building, logFile, compiled);
+      const exit = await service.stop();
+      if (exit.code !== 0) throw new Error(`the PGlite server exited with ${JSON.stringify(exit)}`);
+      // other migration sets are stale: keep only this one
+      for (const old of readdirSync(PGLITE_TEMPLATES).filter((n) => n.startsWith('pglite-')))
+        rmSync(join(PGLITE_TEMPLATES, old), { recursive: true, force: true });
+      renameSync(building, template);
+    } catch (err) {
+      rmSync(building, { recursive: true, force: true });
+      // a concurrent run may have made it first
+      if (!existsSync(join(template, 'PG_VERSION'))) throw err;
+    }
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'ih-e2e-pglite-'));
+  cpSync(template, dataDir, { recursive: true });
+  return dataDir;
+}
+
 /** Starts the stack the way `npm run dev` does, on free ports, logging to test-artifacts/. */
 export async function startStack(
   opts: {
@@ -62,7 +136,7 @@ export async function startStack(
   const logs = join(artifactsDir(), `stack-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
   mkdirSync(logs, { recursive: true });
   const logFile = (name: string) => join(logs, `${name}.log`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'ih-e2e-pglite-'));
+  let dataDir: string | undefined;
   try {
     const tokenPort = await freePort();
     const tokenServerUrl = `http://127.0.0.1:${tokenPort}`;
@@ -74,17 +148,10 @@ export async function startStack(
     started.push(livekit);
     let databaseUrl = opts.databaseUrl;
     if (!databaseUrl) {
-      const pglitePort = await freePort();
-      const db = await spawnService({
-        name: 'pglite',
-        logFile: logFile('pglite'),
-        cmd: TSX,
-        args: ['storage/src/pglite-server.ts'],
-        env: { PGLITE_DIR: dataDir, PGLITE_PORT: String(pglitePort) },
-        readyWhen: () => tcpOpen(pglitePort),
-      });
-      started.push(db);
-      databaseUrl = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
+      dataDir = await pgliteDataDir(logFile('pglite-template'), compiled);
+      const db = await spawnPglite(dataDir, logFile('pglite'), compiled);
+      started.push(db.service);
+      databaseUrl = db.url;
     }
     const common = {
       LIVEKIT_URL: livekit.url,
@@ -110,25 +177,27 @@ export async function startStack(
       readyWhen: () => httpOk(`${tokenServerUrl}/api/health`),
     });
     started.push(tokenServer);
-    const agent = await spawnService({
-      name: 'agent',
-      logFile: logFile('agent'),
-      ...(compiled
-        ? { cmd: process.execPath, args: ['--conditions=compiled', 'agent/dist/main.js', 'start'] }
-        : { cmd: TSX, args: ['agent/src/main.ts', 'start'] }),
-      env: {
-        ...common,
-        AGENT_HEALTH_PORT: String(await freePort()),
-        AGENT_STATS_INTERVAL_MS: '1000',
-        // Speech-to-text (on by default in production) only where a test asks for it.
-        STT_ENGINE: 'none',
-        // One warm job process (tests open one room at a time): the default four would start in the background.
-        AGENT_IDLE_PROCESSES: '1',
-        ...opts.agentEnv,
-      },
-      readyWhen: /registered worker/i,
-      readyTimeoutMs: 90_000,
-    });
+    const agentEnv = {
+      ...common,
+      AGENT_STATS_INTERVAL_MS: '1000',
+      // Speech-to-text (on by default in production) only where a test asks for it.
+      STT_ENGINE: 'none',
+      // One warm job process (tests open one room at a time): the default four would start in the background.
+      AGENT_IDLE_PROCESSES: '1',
+      ...opts.agentEnv,
+    };
+    const spawnAgent = async (name: string, env: Record<string, string | undefined>) =>
+      spawnService({
+        name,
+        logFile: logFile(name),
+        ...(compiled
+          ? { cmd: process.execPath, args: ['--conditions=compiled', 'agent/dist/main.js', 'start'] }
+          : { cmd: TSX, args: ['agent/src/main.ts', 'start'] }),
+        env,
+        readyWhen: /registered worker/i,
+        readyTimeoutMs: 90_000,
+      });
+    const agent = await spawnAgent('agent', { AGENT_HEALTH_PORT: String(await freePort()), ...agentEnv });
     started.push(agent);
     return {
       livekit,
@@ -147,14 +216,24 @@ export async function startStack(
         if (!res.ok) throw new Error(`POST ${path} → ${res.status} ${JSON.stringify(json)}`);
         return json;
       },
+      // its own health port (the first worker's is taken) unless `env` names one
+      startWorker: async ({ name, env }) => {
+        const worker = await spawnAgent(name, {
+          ...agentEnv,
+          AGENT_HEALTH_PORT: String(await freePort()),
+          ...env,
+        });
+        started.push(worker);
+        return worker;
+      },
       stop: async () => {
-        for (const s of started.reverse()) await s.stop().catch(() => {});
-        rmSync(dataDir, { recursive: true, force: true });
+        for (const s of [...started].reverse()) await s.stop().catch(() => {});
+        if (dataDir) rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (err) {
-    for (const s of started.reverse()) await s.stop().catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const s of [...started].reverse()) await s.stop().catch(() => {});
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
 }
