@@ -57,11 +57,13 @@ async function storedSignals(stack: Stack, sessionId: string) {
 
 describe('crash recovery: a lost agent is replaced, a room nobody can take is announced', () => {
   let stack: Stack;
+  let noWorker: Stack | undefined;
   beforeAll(async () => {
     // Two re-dispatches at most (default 4): the second case waits for the supervisor to give up.
     stack = await startStack({ tokenServerEnv: { AGENT_DISPATCH_ATTEMPTS: '2' } });
   });
   afterAll(async () => {
+    await noWorker?.stop();
     await stack?.stop();
   });
 
@@ -154,9 +156,15 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
   }, 300_000);
 
   it('tells the interviewers "analysis unavailable" when no agent can take the room, never silence', async () => {
-    // No worker at all: livekit-server cannot dispatch the agent, nor the supervisor's retry.
-    await stack.agent.stop();
-    const interview = await startInterview(stack);
+    // No worker at all: livekit-server cannot dispatch the agent, nor the supervisor's retry. No agent can come,
+    // so the supervisor's wait for one (12 s per attempt by default) is shortened: it guards nothing here.
+    await stack.stop();
+    const alone = await startStack({
+      tokenServerEnv: { AGENT_DISPATCH_ATTEMPTS: '2', AGENT_ARRIVAL_TIMEOUT_SECONDS: '4' },
+    });
+    noWorker = alone;
+    await alone.agent.stop();
+    const interview = await startInterview(alone);
     const { created, interviewer, candidate } = interview;
     const status = await waitFor(
       'the analysis-status message',
@@ -172,7 +180,7 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
     });
     expect(status.type === 'analysis-status' && status.text).toMatch(/analysis unavailable/i);
     // An interviewer who joins later finds it in the room metadata; the candidate is never told.
-    const late = await joinRoom(stack, created, 'interviewer', 'Late Interviewer');
+    const late = await joinRoom(alone, created, 'interviewer', 'Late Interviewer');
     const kept = await waitFor('the status in the room metadata', () =>
       analysisStatusFromRoomMetadata(late.room.metadata),
     );
