@@ -31,6 +31,15 @@ export interface Stack {
    * goes over the stack's agent environment. It stops with the stack, or earlier by its own `stop()`.
    */
   startWorker(opts: { name: string; env?: Record<string, string> }): Promise<Service>;
+  /**
+   * Starts one more token server on this stack (same livekit-server, database and agent name, not the webhook
+   * receiver); `env` goes over the stack's token server environment (a value of `undefined` removes a variable).
+   * It stops with the stack, or earlier by its own `stop()`.
+   */
+  startTokenServer(opts: {
+    name: string;
+    env?: Record<string, string | undefined>;
+  }): Promise<{ service: Service; url: string }>;
   stop(): Promise<void>;
 }
 
@@ -162,20 +171,17 @@ export async function startStack(
       // Abandoned rooms close 15 s after everyone left (not the default 10 min), so their jobs free worker slots.
       SESSION_IDLE_END_MINUTES: '0.25',
     };
-    const tokenServer = await spawnService({
-      name: 'token-server',
-      logFile: logFile('token-server'),
-      ...(compiled
-        ? { cmd: process.execPath, args: ['--conditions=compiled', 'token-server/dist/main.js'] }
-        : { cmd: TSX, args: ['token-server/src/main.ts'] }),
-      env: {
-        ...common,
-        TOKEN_SERVER_HOST: '127.0.0.1',
-        TOKEN_SERVER_PORT: String(tokenPort),
-        ...opts.tokenServerEnv,
-      },
-      readyWhen: () => httpOk(`${tokenServerUrl}/api/health`),
-    });
+    const spawnTokenServer = (name: string, port: number, env: Record<string, string | undefined>) =>
+      spawnService({
+        name,
+        logFile: logFile(name),
+        ...(compiled
+          ? { cmd: process.execPath, args: ['--conditions=compiled', 'token-server/dist/main.js'] }
+          : { cmd: TSX, args: ['token-server/src/main.ts'] }),
+        env: { ...common, TOKEN_SERVER_HOST: '127.0.0.1', TOKEN_SERVER_PORT: String(port), ...env },
+        readyWhen: () => httpOk(`http://127.0.0.1:${port}/api/health`),
+      });
+    const tokenServer = await spawnTokenServer('token-server', tokenPort, { ...opts.tokenServerEnv });
     started.push(tokenServer);
     const agentEnv = {
       ...common,
@@ -217,6 +223,12 @@ export async function startStack(
         return json;
       },
       // its own health port (the first worker's is taken) unless `env` names one
+      startTokenServer: async ({ name, env }) => {
+        const port = await freePort();
+        const service = await spawnTokenServer(name, port, { ...env });
+        started.push(service);
+        return { service, url: `http://127.0.0.1:${port}` };
+      },
       startWorker: async ({ name, env }) => {
         const worker = await spawnAgent(name, {
           ...agentEnv,
