@@ -124,6 +124,25 @@ async function pgliteDataDir(logFile: string, compiled: boolean): Promise<string
   return dataDir;
 }
 
+type Stoppable = { stop(): Promise<unknown> };
+
+/**
+ * Awaits services started together: each one that started is added to `started` (in the order given, so that
+ * they stop in reverse), then the first failure is thrown.
+ */
+async function settled<const T extends readonly (Promise<Stoppable | undefined> | undefined)[]>(
+  started: Stoppable[],
+  starts: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(starts);
+  for (const r of results) if (r.status === 'fulfilled' && r.value) started.push(r.value);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
 /** Starts the stack the way `npm run dev` does, on free ports, logging to test-artifacts/. */
 export async function startStack(
   opts: {
@@ -140,7 +159,7 @@ export async function startStack(
   } = {},
 ): Promise<Stack> {
   const compiled = (opts.runtime ?? process.env.STACK_RUNTIME ?? 'source') === 'compiled';
-  const started: { stop(): Promise<unknown> }[] = [];
+  const started: Stoppable[] = [];
   // Each stack logs into its own folder, so a failure can still be read after later tests ran.
   const logs = join(artifactsDir(), `stack-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
   mkdirSync(logs, { recursive: true });
@@ -148,20 +167,24 @@ export async function startStack(
   let dataDir: string | undefined;
   try {
     const tokenPort = await freePort();
+    const agentHealthPort = await freePort();
     const tokenServerUrl = `http://127.0.0.1:${tokenPort}`;
-    const livekit = await startLivekitServer({
-      logFile: logFile('livekit-server'),
-      // webhooks to this stack's token server (its agent supervisor), signed with the stack's API key
-      overrides: { 'webhook.urls': [`${tokenServerUrl}/api/livekit/webhook`] },
-    });
-    started.push(livekit);
-    let databaseUrl = opts.databaseUrl;
-    if (!databaseUrl) {
-      dataDir = await pgliteDataDir(logFile('pglite-template'), compiled);
-      const db = await spawnPglite(dataDir, logFile('pglite'), compiled);
-      started.push(db.service);
-      databaseUrl = db.url;
-    }
+    // livekit-server and the database do not need each other: they start together
+    const [livekit, db] = await settled(started, [
+      startLivekitServer({
+        logFile: logFile('livekit-server'),
+        // webhooks to this stack's token server (its agent supervisor), signed with the stack's API key
+        overrides: { 'webhook.urls': [`${tokenServerUrl}/api/livekit/webhook`] },
+      }),
+      opts.databaseUrl
+        ? undefined
+        : (async () => {
+            dataDir = await pgliteDataDir(logFile('pglite-template'), compiled);
+            const pglite = await spawnPglite(dataDir, logFile('pglite'), compiled);
+            return { url: pglite.url, stop: () => pglite.service.stop() };
+          })(),
+    ]);
+    const databaseUrl = opts.databaseUrl ?? (db?.url as string);
     const common = {
       LIVEKIT_URL: livekit.url,
       LIVEKIT_API_KEY: livekit.apiKey,
@@ -181,8 +204,6 @@ export async function startStack(
         env: { ...common, TOKEN_SERVER_HOST: '127.0.0.1', TOKEN_SERVER_PORT: String(port), ...env },
         readyWhen: () => httpOk(`http://127.0.0.1:${port}/api/health`),
       });
-    const tokenServer = await spawnTokenServer('token-server', tokenPort, { ...opts.tokenServerEnv });
-    started.push(tokenServer);
     const agentEnv = {
       ...common,
       AGENT_STATS_INTERVAL_MS: '1000',
@@ -203,8 +224,11 @@ export async function startStack(
         readyWhen: /registered worker/i,
         readyTimeoutMs: 90_000,
       });
-    const agent = await spawnAgent('agent', { AGENT_HEALTH_PORT: String(await freePort()), ...agentEnv });
-    started.push(agent);
+    // the worker needs livekit-server only (its jobs open the database): it starts with the token server
+    const [tokenServer, agent] = await settled(started, [
+      spawnTokenServer('token-server', tokenPort, { ...opts.tokenServerEnv }),
+      spawnAgent('agent', { AGENT_HEALTH_PORT: String(agentHealthPort), ...agentEnv }),
+    ]);
     return {
       livekit,
       databaseUrl,
