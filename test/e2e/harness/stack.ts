@@ -12,12 +12,14 @@ import {
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { freePort as freePortOn, startLivekitServer } from './livekit.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RoomServiceClient } from 'livekit-server-sdk';
+import { freePort as freePortOn, type LivekitServer, startLivekitServer } from './livekit.js';
 import { artifactsDir, repoRoot, type Service, spawnService } from './processes.js';
 
 /** Whole interview stack for end-to-end tests: livekit-server, embedded DB, token server, agent worker. */
 export interface Stack {
-  livekit: Awaited<ReturnType<typeof startLivekitServer>>;
+  livekit: LivekitServer;
   /** Postgres URL the token server and the agent share (the embedded PGlite server unless one was given). */
   databaseUrl: string;
   tokenServerUrl: string;
@@ -125,6 +127,13 @@ async function pgliteDataDir(logFile: string, compiled: boolean): Promise<string
 }
 
 type Stoppable = { stop(): Promise<unknown> };
+
+/** Deletes every room of `livekit` (its participants are disconnected, agents' jobs end). */
+async function closeRooms(livekit: LivekitServer): Promise<void> {
+  const api = new RoomServiceClient(livekit.httpUrl, livekit.apiKey, livekit.apiSecret);
+  const rooms = await api.listRooms();
+  await Promise.all(rooms.map((r) => api.deleteRoom(r.name).catch(() => {})));
+}
 
 /**
  * Awaits services started together: each one that started is added to `started` (in the order given, so that
@@ -263,6 +272,9 @@ export async function startStack(
         return worker;
       },
       stop: async () => {
+        // Every room is closed first, as at the end of an interview: its job ends, so the worker's drain on
+        // SIGTERM completes instead of waiting for the idle rooms to time out.
+        await Promise.race([closeRooms(livekit).catch(() => {}), sleep(5_000)]);
         for (const s of [...started].reverse()) await s.stop().catch(() => {});
         if (dataDir) rmSync(dataDir, { recursive: true, force: true });
       },
