@@ -274,7 +274,7 @@ export async function startStack(
       stop: async () => {
         // Every room is closed first, as at the end of an interview: its job ends, so the worker's drain on
         // SIGTERM completes instead of waiting for the idle rooms to time out.
-        await Promise.race([closeRooms(livekit).catch(() => {}), sleep(5_000)]);
+        await Promise.race([closeRooms(livekit).catch(() => {}), sleep(5_000, undefined, { ref: false })]);
         for (const s of [...started].reverse()) await s.stop().catch(() => {});
         if (dataDir) rmSync(dataDir, { recursive: true, force: true });
       },
