@@ -1,166 +1,47 @@
 /// <reference lib="dom" />
-import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { AGENT_CANDIDATE_ATTRIBUTE, type SignalMessage } from '@interview-helper/protocol';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserMedia, browserMedia } from '../fixtures/browser-media.js';
-import { ARTIFACTS_DIR, ROOT } from '../fixtures/paths.js';
+import { ROOT } from '../fixtures/paths.js';
+import { pasteText, treeBytes } from './clients/browser.js';
+import type { CreatedSession } from './clients/participant.js';
 import {
-  explainFailure,
-  INDEPENDENT_CLIENT_HTML,
-  launchChromium,
-  pasteText,
-  type StaticServer,
-  startStaticServer,
-  treeBytes,
-} from './clients/browser.js';
-import {
-  agentOf,
-  type CreatedSession,
-  createSession,
-  FULL_CONSENT,
-  join as joinRoom,
-  meanDbfs,
-  signalsOf,
-  type TestParticipant,
-  waitFor,
-} from './clients/participant.js';
+  type BrowserRig,
+  explain,
+  joinAsInterviewer,
+  openWebPage,
+  SCREENSHOTS,
+  startBrowserRig,
+  WEB_DIST,
+} from './clients/web-app.js';
 import { verifyCapture } from './harness/livekit.js';
-import { dispatchHint, type Stack, startStackWithLocalStt } from './harness/stack.js';
+import { dispatchHint, startStackWithLocalStt } from './harness/stack.js';
 
-const run = promisify(execFile);
-const SCREENSHOTS = join(ARTIFACTS_DIR, 'screenshots');
-const explain = <T>(page: Page, what: string, wait: () => Promise<T>, hint = '') =>
-  explainFailure(SCREENSHOTS, page, what, wait, hint);
-const MIN_FRAMES = 60;
-const MIN_AUDIO_SECONDS = 5;
-
-type Grant = { token: string; url: string; identity: string };
-const num = (s: SignalMessage | undefined, key: string) =>
-  Number((s?.values as Record<string, unknown> | undefined)?.[key]);
-
-const agentCandidate = (p: TestParticipant) => agentOf(p)?.attributes[AGENT_CANDIDATE_ATTRIBUTE];
-
-describe('real Chromium clients against the whole stack', () => {
-  let stack: Stack | undefined;
-  let browser: Browser | undefined;
-  let media: BrowserMedia;
-  const servers: StaticServer[] = [];
-  const participants: TestParticipant[] = [];
-  let live: { interviewer: Page; candidate: Page; created: CreatedSession; server: StaticServer } | undefined;
-
-  const dist = join(ROOT, 'web/dist');
+/** Our web client (its production build) in real Chromium: an interviewer's page and a candidate's page. */
+describe('our web client in real Chromium against the whole stack', () => {
+  let rig: BrowserRig | undefined;
+  let live: { interviewer: Page; candidate: Page; created: CreatedSession } | undefined;
 
   beforeAll(async () => {
-    // the production build of our web client, served as is in the second case
-    await run(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], {
-      cwd: join(ROOT, 'web'),
-    });
-    const [m, s] = await Promise.all([
-      browserMedia(),
-      // speech-to-text through the agent's OpenAI-plugin path, against the local PocketSphinx stand-in
-      startStackWithLocalStt(),
-    ]);
-    media = m;
-    stack = s;
-    browser = await launchChromium(media);
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    // speech-to-text through the agent's local engine, for the transcript and the captions
+    rig = await startBrowserRig({ startStack: () => startStackWithLocalStt(), web: true });
   });
   afterAll(async () => {
-    await browser?.close().catch(() => {});
-    for (const p of participants) await p.leave().catch(() => {});
-    for (const s of servers) await s.close().catch(() => {});
-    await stack?.stop();
+    await rig?.close();
   });
 
-  const requireStack = () => stack ?? expect.unreachable('stack did not start');
-  const requireBrowser = () => browser ?? expect.unreachable('browser did not start');
-
-  it('an independent page using only stock livekit-client is analysed by the agent', async () => {
-    const started = Date.now();
-    const stack = requireStack();
-    const server = await startStaticServer({
-      files: {
-        '/': { body: INDEPENDENT_CLIENT_HTML, type: 'text/html; charset=utf-8' },
-        '/livekit-client.umd.js': {
-          path: join(ROOT, 'node_modules/livekit-client/dist/livekit-client.umd.js'),
-        },
-      },
-    });
-    servers.push(server);
-    const created = await createSession(stack);
-    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
-    participants.push(interviewer);
-    const grant = await stack.post<Grant>('/api/token', {
-      session: created.session.id,
-      role: 'candidate',
-      name: 'Browser Candidate',
-      invite: created.invites.candidate,
-      consent: FULL_CONSENT,
-    });
-
-    const page = await requireBrowser().newPage();
-    page.on('pageerror', (error) => console.log(`[independent page] ${error.message}`));
-    await page.goto(server.url);
-    const published = await page.evaluate(
-      ([url, token]) =>
-        (window as unknown as { publish(u: string, t: string): Promise<unknown> }).publish(url, token),
-      [grant.url, grant.token] as const,
-    );
-    expect(published).toMatchObject({ identity: grant.identity, width: 640, height: 480 });
-    expect((published as { sources: string[] }).sources.sort()).toEqual(['camera', 'microphone']);
-
-    await waitFor('the agent to pick the browser as candidate', () =>
-      agentCandidate(interviewer) === grant.identity ? true : undefined,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}${dispatchHint(stack)}`);
-    });
-    const video = await waitFor('60 decoded frames', () => {
-      const s = signalsOf(interviewer, 'video-frames').at(-1);
-      return num(s, 'totalFrames') >= MIN_FRAMES ? s : undefined;
-    });
-    const audio = await waitFor('5 s of decoded audio', () => {
-      const s = signalsOf(interviewer, 'audio-level').at(-1);
-      return num(s, 'totalSeconds') >= MIN_AUDIO_SECONDS ? s : undefined;
-    });
-    const sender = await page.evaluate(() =>
-      (window as unknown as { senderStats(): Promise<unknown> }).senderStats(),
-    );
-
-    expect(video.values).toMatchObject({ width: 640, height: 480 });
-    expect(num(video, 'fps')).toBeGreaterThan(8);
-    const level = meanDbfs(signalsOf(interviewer, 'audio-level'));
-    expect(level).toBeGreaterThan(-50);
-    expect(level).toBeLessThan(-3);
-    expect(audio.values).toMatchObject({ channels: 1 });
-    expect(interviewer.invalid).toBe(0);
-    console.log(
-      `[measure] independent client: frames=${num(video, 'totalFrames')} ${video.values.width}x${video.values.height} ` +
-        `fps=${num(video, 'fps')} audio=${num(audio, 'totalSeconds')} s at ${level.toFixed(1)} dBFS, ` +
-        `sender=${JSON.stringify(sender)}, case ${Date.now() - started} ms`,
-    );
-    await page.close();
-    await interviewer.leave();
-    expect(verifyCapture({ expectMedia: true }).failures).toEqual([]);
-  });
+  const requireRig = () => rig ?? expect.unreachable('the stack or the browser did not start');
 
   it('our web client: the interviewer sees the candidate and the agent messages, the candidate none', async () => {
     const started = Date.now();
-    const stack = requireStack();
-    const mainJs = readdirSync(join(dist, 'assets')).filter((n) => n.endsWith('.js'));
-    const gzip = mainJs.map((n) => `${n}=${gzipSync(readFileSync(join(dist, 'assets', n))).length}`);
-    console.log(`[measure] web/dist ${treeBytes(dist)} bytes; gzip of JS: ${gzip.join(', ')}`);
+    const { stack, browser, web } = requireRig();
+    const server = web ?? expect.unreachable('the web client is not served');
+    const mainJs = readdirSync(join(WEB_DIST, 'assets')).filter((n) => n.endsWith('.js'));
+    const gzip = mainJs.map((n) => `${n}=${gzipSync(readFileSync(join(WEB_DIST, 'assets', n))).length}`);
+    console.log(`[measure] web/dist ${treeBytes(WEB_DIST)} bytes; gzip of JS: ${gzip.join(', ')}`);
 
-    const server = await startStaticServer({
-      root: dist,
-      spaFallback: true,
-      apiTarget: stack.tokenServerUrl,
-    });
-    servers.push(server);
     const created = await stack.post<CreatedSession & { links: Record<'candidate' | 'interviewer', string> }>(
       '/api/sessions',
       {
@@ -168,27 +49,17 @@ describe('real Chromium clients against the whole stack', () => {
         plan: JSON.parse(readFileSync(join(ROOT, 'plans/backend-coding.json'), 'utf8')),
       },
     );
-    const local = (link: string) => {
-      const url = new URL(link);
-      expect(url.pathname).toBe('/join');
-      return `${server.url}${url.pathname}${url.search}`;
-    };
-    const browser = requireBrowser();
-    const open = async (link: string): Promise<{ page: Page; loadMs: number }> => {
-      const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-      page.on('pageerror', (error) => console.log(`[web page] ${error.message}`));
-      const t0 = Date.now();
-      await page.goto(local(link), { waitUntil: 'load' });
-      return { page, loadMs: Date.now() - t0 };
+    // the token server's links lead to the join page, opened here on the served build
+    const open = (link: string) => {
+      expect(new URL(link).pathname).toBe('/join');
+      return openWebPage(browser, server, link);
     };
 
     const { page: interviewer, loadMs } = await open(created.links.interviewer);
     const navigation = await interviewer.evaluate(() =>
       performance.getEntriesByType('navigation')[0]?.toJSON(),
     );
-    await interviewer.getByTestId('name').fill('Ivy Interviewer');
-    await interviewer.getByTestId('join').click();
-    await interviewer.getByTestId('interviewer-view').waitFor();
+    await joinAsInterviewer(interviewer, 'Ivy Interviewer');
 
     const { page: candidate } = await open(created.links.candidate);
     await expect(candidate.getByTestId('disclosure').textContent()).resolves.toMatch(/never infers emotions/);
@@ -309,7 +180,7 @@ describe('real Chromium clients against the whole stack', () => {
     await refused.getByTestId('consent').check();
     await refused.getByTestId('join').click();
     await refused.waitForSelector('[data-testid="error"][data-code="invalid_invite"]', { timeout: 10_000 });
-    const { page: bare } = await open(`${server.url}/join`);
+    const { page: bare } = await openWebPage(browser, server, `${server.url}/join`);
     await bare.waitForSelector('[data-testid="error"][data-code="missing_invite"]', { timeout: 10_000 });
     await refused.close();
     await bare.close();
@@ -318,7 +189,7 @@ describe('real Chromium clients against the whole stack', () => {
       `[measure] web client: first load ${loadMs} ms (navigation→load ${Math.round(Number((navigation as { loadEventEnd?: number })?.loadEventEnd ?? -1))} ms), ` +
         `candidate video ${video}, ${received} agent payloads / ${shown} shown, case ${Date.now() - started} ms`,
     );
-    live = { interviewer, candidate, created, server };
+    live = { interviewer, candidate, created };
   });
 
   it('code pad, hints with evidence and feedback, transcript and captions, charts: interviewer only', async () => {

@@ -1,24 +1,24 @@
 /// <reference lib="dom" />
-import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concat, espeak, silence, writeWav } from '../fixtures/audio.js';
-import { browserMedia } from '../fixtures/browser-media.js';
-import { ARTIFACTS_DIR, ROOT } from '../fixtures/paths.js';
-import { explainFailure, launchChromium, type StaticServer, startStaticServer } from './clients/browser.js';
+import { ARTIFACTS_DIR } from '../fixtures/paths.js';
 import {
   type CreatedSession,
   join as joinRoom,
   type TestParticipant,
   waitFor,
 } from './clients/participant.js';
-import { type Stack, startStackWithLocalStt } from './harness/stack.js';
+import {
+  type BrowserRig,
+  explain,
+  joinAsInterviewer,
+  openWebPage,
+  startBrowserRig,
+} from './clients/web-app.js';
+import { startStackWithLocalStt } from './harness/stack.js';
 
-const run = promisify(execFile);
-const SCREENSHOTS = join(ARTIFACTS_DIR, 'screenshots');
 const QUESTION = 'Are you planning to have children soon?';
 
 /**
@@ -27,42 +27,31 @@ const QUESTION = 'Are you planning to have children soon?';
  * clients) get no conduct note.
  */
 describe('conduct notes in the web client', () => {
-  let stack: Stack | undefined;
-  let browser: Browser | undefined;
-  let server: StaticServer | undefined;
+  let rig: BrowserRig | undefined;
   const others: TestParticipant[] = [];
 
   beforeAll(async () => {
-    await run(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], {
-      cwd: join(ROOT, 'web'),
-    });
     const dir = join(ARTIFACTS_DIR, 'media');
     mkdirSync(dir, { recursive: true });
     const speech = writeWav(join(dir, 'conduct-question.wav'), concat(silence(1), espeak(QUESTION)));
-    const [media, s] = await Promise.all([
-      browserMedia({ speech, trailingSilenceSeconds: 4 }),
-      startStackWithLocalStt(),
-    ]);
-    stack = s;
-    browser = await launchChromium(media);
-    server = await startStaticServer({
-      root: join(ROOT, 'web/dist'),
-      spaFallback: true,
-      apiTarget: s.tokenServerUrl,
+    rig = await startBrowserRig({
+      startStack: () => startStackWithLocalStt(),
+      media: { speech, trailingSilenceSeconds: 4 },
+      web: true,
     });
-    mkdirSync(SCREENSHOTS, { recursive: true });
   });
   afterAll(async () => {
-    await browser?.close().catch(() => {});
     for (const p of others) await p.leave().catch(() => {});
-    await server?.close().catch(() => {});
-    await stack?.stop();
+    await rig?.close();
   });
 
   it('shows the protected-topic warning with a lawful rephrase to the asking interviewer only', async () => {
-    const s = stack ?? expect.unreachable('stack did not start');
-    const b = browser ?? expect.unreachable('browser did not start');
-    const web = server ?? expect.unreachable('no static server');
+    const {
+      stack: s,
+      browser: b,
+      web: served,
+    } = rig ?? expect.unreachable('the stack or the browser did not start');
+    const web = served ?? expect.unreachable('no static server');
     const created = await s.post<CreatedSession & { links: Record<'candidate' | 'interviewer', string> }>(
       '/api/sessions',
       { title: 'conduct e2e' },
@@ -71,18 +60,12 @@ describe('conduct notes in the web client', () => {
     const second = await joinRoom(s, created, 'interviewer', 'Ola Interviewer');
     others.push(candidate, second);
 
-    const link = new URL(created.links.interviewer);
-    const page: Page = await (await b.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    page.on('pageerror', (error) => console.log(`[web page] ${error.message}`));
-    await page.goto(`${web.url}${link.pathname}${link.search}`, { waitUntil: 'load' });
-    await page.getByTestId('name').fill('Ivy Interviewer');
-    await page.getByTestId('join').click();
-    await page.getByTestId('interviewer-view').waitFor();
+    const { page } = await openWebPage(b, web, created.links.interviewer);
+    await joinAsInterviewer(page, 'Ivy Interviewer');
     await expect(page.getByTestId('conduct-panel').isHidden()).resolves.toBe(true);
 
     // The fake microphone asks the question in a loop; the agent transcribes it and warns this interviewer.
-    const note = await explainFailure(
-      SCREENSHOTS,
+    const note = await explain(
       page,
       'the protected-topic warning in the conduct panel',
       () =>

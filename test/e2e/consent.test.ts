@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   ACCOMMODATIONS,
   AGENT_STATE_ATTRIBUTE,
@@ -14,19 +13,16 @@ import { openDatabase, schema } from '@interview-helper/storage';
 import type { Room } from '@livekit/rtc-node';
 import { and, eq, gt, lt, ne } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIBRIVOX_DIR } from '../fixtures/paths.js';
-import { namedPhotoFrames, publishCamera, publishMicrophone } from './clients/media.js';
-import {
-  agentOf,
-  type CreatedSession,
-  join as joinRoom,
-  signalsOf,
-  type TestParticipant,
-  waitFor,
-} from './clients/participant.js';
+import { agentOf, signalsOf, type TestParticipant, waitFor } from './clients/participant.js';
+import { type InterviewOptions, SPEECH_WAV, startInterview } from './harness/interview.js';
 import { dispatchHint, type Stack, startStack } from './harness/stack.js';
 
-const SPEECH = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav');
+/** The candidate's media in both cases: one frontal face photo and real speech. */
+const MEDIA = {
+  interviewerName: 'Ivy',
+  camera: { photo: 'face-frontal-man.jpg', fps: 10 },
+  microphone: { wav: SPEECH_WAV },
+} satisfies InterviewOptions;
 
 async function send(room: Room, message: ClientMessage): Promise<void> {
   const encoded = encodeClientMessage(message);
@@ -52,26 +48,14 @@ describe('consent and accommodations through the real stack', () => {
     await stack?.stop();
   });
 
-  async function candidateWithoutConsent(created: CreatedSession) {
-    const candidate = await joinRoom(stack, created, 'candidate', 'Cam', { consent: false });
-    const [photo] = await namedPhotoFrames(320, 240, 'face-frontal-man.jpg');
-    if (!photo) throw new Error('no photo');
-    const camera = await publishCamera(candidate.room, [photo], { fps: 10 });
-    const mic = await publishMicrophone(candidate.room, SPEECH);
-    return {
-      candidate,
-      stop: async () => {
-        await camera.stop();
-        await mic.stop();
-        await candidate.leave();
-      },
-    };
-  }
-
   it('analyses nothing before consent, refuses consent from others, and stops at withdrawal', async () => {
-    const created = await stack.post<CreatedSession>('/api/sessions', { title: 'consent e2e' });
-    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy');
-    const { candidate, stop } = await candidateWithoutConsent(created);
+    const interview = await startInterview(stack, {
+      ...MEDIA,
+      session: { title: 'consent e2e' },
+      candidateName: 'Cam',
+      consent: false,
+    });
+    const { created, interviewer, candidate } = interview;
     await waitFor('the agent waiting for consent', () =>
       agentState(interviewer) === 'waiting-for-consent' ? true : undefined,
     ).catch((error: Error) => {
@@ -117,8 +101,7 @@ describe('consent and accommodations through the real stack', () => {
     const after = await statsTicks(interviewer, 3);
     const frames = (s: StatsMessage) => s.analysers.reduce((n, a) => n + a.framesIn, 0);
     expect(frames((await statsTicks(interviewer, 2)) as StatsMessage)).toBe(frames(after));
-    await stop();
-    await interviewer.leave();
+    await interview.end();
 
     const db = await openDatabase({ url: stack.databaseUrl });
     try {
@@ -159,23 +142,18 @@ describe('consent and accommodations through the real stack', () => {
   });
 
   it('never computes the kinds an accommodation switches off, and those analysers do no work', async () => {
-    const created = await stack.post<CreatedSession>('/api/sessions', {
-      title: 'accommodations e2e',
-      accommodations: ['gaze', 'posture'],
-    });
-    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy');
-    // The candidate adds their own with the consent given on the join page (token request).
-    const consented = await joinRoom(stack, created, 'candidate', 'Cam again', {
+    const interview = await startInterview(stack, {
+      ...MEDIA,
+      session: { title: 'accommodations e2e', accommodations: ['gaze', 'posture'] },
+      candidateName: 'Cam again',
+      // The candidate adds their own with the consent given on the join page (token request).
       consent: {
         disclosureVersion: DISCLOSURE.version,
         groups: ['voice', 'camera'],
         accommodations: ['delivery-pace'],
       },
     });
-    const [photo] = await namedPhotoFrames(320, 240, 'face-frontal-man.jpg');
-    if (!photo) throw new Error('no photo');
-    const camera = await publishCamera(consented.room, [photo], { fps: 10 });
-    const mic = await publishMicrophone(consented.room, SPEECH);
+    const { created, interviewer } = interview;
     const running = (s: StatsMessage | undefined, name: string) =>
       s?.analysers.find((a) => a.name === name && a.framesIn > 0);
     // Long enough for every analyser to have worked: face presence on 20 frames, 5 s of audio through VAD.
@@ -185,10 +163,7 @@ describe('consent and accommodations through the real stack', () => {
         ? s
         : undefined;
     });
-    await camera.stop();
-    await mic.stop();
-    await consented.leave();
-    await interviewer.leave();
+    await interview.end();
 
     const off = new Set<string>([
       ...ACCOMMODATIONS.gaze.kinds,

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   AGENT_STATE_ATTRIBUTE,
   analysisStatusFromRoomMetadata,
@@ -9,12 +8,9 @@ import { openDatabase } from '@interview-helper/storage';
 import { rowsOf } from '@interview-helper/storage/testing';
 import { RoomEvent } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIBRIVOX_DIR } from '../fixtures/paths.js';
-import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';
-import { agentOf, createSession, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
+import { agentOf, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
+import { SPEECH_WAV, startInterview, until as untilAsync } from './harness/interview.js';
 import { dispatchHint, type Stack, startStack } from './harness/stack.js';
-
-const SPEECH = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav');
 
 /** The pid of the process that logged `interview session started` for `room` (the room's job process). */
 function jobPidOf(stack: Stack, room: string): number | undefined {
@@ -42,16 +38,9 @@ function workerPid(stack: Stack): number | undefined {
   return line ? Number(/"pid":(\d+)/.exec(line)?.[1]) : undefined;
 }
 
-/** Polls an async `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Polls an async `check` every 200 ms until it returns a value other than undefined. */
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000) =>
+  untilAsync(what, check, timeoutMs, { intervalMs: 200 });
 
 async function storedSignals(stack: Stack, sessionId: string) {
   const db = await openDatabase({ url: stack.databaseUrl });
@@ -68,22 +57,20 @@ async function storedSignals(stack: Stack, sessionId: string) {
 
 describe('crash recovery: a lost agent is replaced, a room nobody can take is announced', () => {
   let stack: Stack;
+  let noWorker: Stack | undefined;
   beforeAll(async () => {
     // Two re-dispatches at most (default 4): the second case waits for the supervisor to give up.
     stack = await startStack({ tokenServerEnv: { AGENT_DISPATCH_ATTEMPTS: '2' } });
   });
   afterAll(async () => {
+    await noWorker?.stop();
     await stack?.stop();
   });
 
   it('re-dispatches the agent, which resumes the same session and names the gap to the interviewer', async () => {
-    const created = await createSession(stack);
+    const interview = await startInterview(stack, { camera: { fps: 10 }, microphone: { wav: SPEECH_WAV } });
+    const { created, interviewer, candidate } = interview;
     const roomName = created.session.roomName;
-    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
-    const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
-    const frames = await photoFrames(320, 240);
-    const camera = await publishCamera(candidate.room, frames.slice(0, 1), { fps: 10 });
-    const mic = await publishMicrophone(candidate.room, SPEECH);
 
     // On a loaded machine the first job may need the supervisor's retries: wait through them.
     const first = await waitFor('the agent to join', () => agentOf(interviewer), 120_000).catch(
@@ -165,18 +152,20 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
         `killedToNewAgentMs=${newAgentAt - killedAt} killedToGapSignalMs=${gapAt - killedAt} ` +
         `killedToSignalsMs=${resumedAt - killedAt} gapSeconds=${gap.values.seconds}`,
     );
-    await camera.stop();
-    await mic.stop();
-    await candidate.leave();
-    await interviewer.leave();
+    await interview.end();
   }, 300_000);
 
   it('tells the interviewers "analysis unavailable" when no agent can take the room, never silence', async () => {
-    // No worker at all: livekit-server cannot dispatch the agent, nor the supervisor's retry.
-    await stack.agent.stop();
-    const created = await createSession(stack);
-    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
-    const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
+    // No worker at all: livekit-server cannot dispatch the agent, nor the supervisor's retry. No agent can come,
+    // so the supervisor's wait for one (12 s per attempt by default) is shortened: it guards nothing here.
+    await stack.stop();
+    const alone = await startStack({
+      tokenServerEnv: { AGENT_DISPATCH_ATTEMPTS: '2', AGENT_ARRIVAL_TIMEOUT_SECONDS: '4' },
+    });
+    noWorker = alone;
+    await alone.agent.stop();
+    const interview = await startInterview(alone);
+    const { created, interviewer, candidate } = interview;
     const status = await waitFor(
       'the analysis-status message',
       () => interviewer.messages.find((m) => m.type === 'analysis-status'),
@@ -191,7 +180,7 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
     });
     expect(status.type === 'analysis-status' && status.text).toMatch(/analysis unavailable/i);
     // An interviewer who joins later finds it in the room metadata; the candidate is never told.
-    const late = await joinRoom(stack, created, 'interviewer', 'Late Interviewer');
+    const late = await joinRoom(alone, created, 'interviewer', 'Late Interviewer');
     const kept = await waitFor('the status in the room metadata', () =>
       analysisStatusFromRoomMetadata(late.room.metadata),
     );
@@ -199,7 +188,6 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
     expect(candidate.messages).toHaveLength(0);
     expect(interviewer.invalid).toBe(0);
     await late.leave();
-    await candidate.leave();
-    await interviewer.leave();
+    await interview.end();
   }, 180_000);
 });

@@ -1,31 +1,20 @@
-import { join } from 'node:path';
 import { type OpenedDatabase, openDatabase } from '@interview-helper/storage';
 import { rowsMentioning, rowsOf } from '@interview-helper/storage/testing';
 import { RoomEvent } from '@livekit/rtc-node';
 import { sql } from 'drizzle-orm';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIBRIVOX_DIR } from '../fixtures/paths.js';
-import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';
-import { createSession, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
-import { repoRoot, type Service, spawnService } from './harness/processes.js';
-import { freePort, type Stack, startStack } from './harness/stack.js';
+import { SPEECH_WAV, startInterview, until as untilValue, waitForSignals } from './harness/interview.js';
+import { type Stack, startStack } from './harness/stack.js';
 
-const SPEECH = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav');
 const ADMIN_TOKEN = 'e2e-admin-token-for-deletion';
 
 /** Polls an async condition every 200 ms until it holds, or fails after `timeoutMs`. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) =>
+  untilValue(what, async () => ((await check()) ? true : undefined), timeoutMs, { intervalMs: 200 });
 
 describe('data lifecycle: deleting an interview that ran through the real stack', () => {
   let stack: Stack;
-  let admin: Service;
   let adminUrl: string;
   let db: OpenedDatabase;
 
@@ -33,31 +22,15 @@ describe('data lifecycle: deleting an interview that ran through the real stack'
     stack = await startStack();
     // A second token server with ADMIN_TOKEN set, on the same database and livekit-server (the stack's own one
     // runs without an admin token, so its data routes refuse everything).
-    const port = await freePort();
-    adminUrl = `http://127.0.0.1:${port}`;
-    admin = await spawnService({
+    const admin = await stack.startTokenServer({
       name: 'token-server-admin',
-      cmd: join(repoRoot, 'node_modules/.bin/tsx'),
-      args: ['token-server/src/main.ts'],
-      cwd: repoRoot,
-      env: {
-        LIVEKIT_URL: stack.livekit.url,
-        LIVEKIT_API_KEY: stack.livekit.apiKey,
-        LIVEKIT_API_SECRET: stack.livekit.apiSecret,
-        DATABASE_URL: stack.databaseUrl,
-        AGENT_NAME: stack.agentName,
-        TOKEN_SERVER_HOST: '127.0.0.1',
-        TOKEN_SERVER_PORT: String(port),
-        ADMIN_TOKEN,
-        RETENTION_DAYS: undefined,
-      },
-      readyWhen: /token server listening/,
+      env: { ADMIN_TOKEN, RETENTION_DAYS: undefined },
     });
+    adminUrl = admin.url;
     db = await openDatabase({ url: stack.databaseUrl, migrate: false });
   });
   afterAll(async () => {
     await db?.close();
-    await admin?.stop();
     await stack?.stop();
   });
 
@@ -68,24 +41,12 @@ describe('data lifecycle: deleting an interview that ran through the real stack'
     });
 
   it('closes the live room, deletes every row but the receipt, and answers a second request with it', async () => {
-    const created = await createSession(stack);
+    const interview = await startInterview(stack, { camera: { fps: 10 }, microphone: { wav: SPEECH_WAV } });
+    const { created, interviewer, candidate } = interview;
     const id = created.session.id;
-    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
-    const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
-    const frames = await photoFrames(320, 240);
-    const camera = await publishCamera(candidate.room, frames.slice(0, 1), { fps: 10 });
-    const mic = await publishMicrophone(candidate.room, SPEECH);
     try {
       // The agent is dispatched when the first participant joins; on a loaded machine its job can take a while.
-      await waitFor(
-        'audio and video signals',
-        () =>
-          signalsOf(interviewer, 'audio-level').length > 0 &&
-          signalsOf(interviewer, 'video-frames').length > 0
-            ? true
-            : undefined,
-        120_000,
-      );
+      await waitForSignals(interviewer, ['audio-level', 'video-frames'], 120_000);
       await until('signals stored', async () => {
         const [row] = await rowsOf<{ n: number }>(
           db.db,
@@ -155,10 +116,7 @@ describe('data lifecycle: deleting an interview that ran through the real stack'
       expect((await call('DELETE', '/api/sessions/never-created')).status).toBe(404);
       console.log(`[measure] deleted rows ${JSON.stringify(body.receipt.rows)}`);
     } finally {
-      await camera.stop();
-      await mic.stop();
-      await candidate.leave().catch(() => {});
-      await interviewer.leave().catch(() => {});
+      await interview.end().catch(() => {});
     }
   });
 });

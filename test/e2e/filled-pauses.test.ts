@@ -4,8 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concat, scriptedFillerAnswer, silence, writeWav } from '../fixtures/audio.js';
 import { ARTIFACTS_DIR } from '../fixtures/paths.js';
 import { publishMicrophone } from './clients/media.js';
-import { createSession, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
+import { signalsOf, waitFor } from './clients/participant.js';
+import { startInterview, waitForAnalysis } from './harness/interview.js';
 import { type Stack, startStackWithLocalStt } from './harness/stack.js';
+
+/**
+ * Silence before the answer in the looped file: the agent subscribes to the microphone while it plays, so the
+ * first answer usually reaches it whole (otherwise the test waits for the next loop).
+ */
+const LEAD_SECONDS = 3;
 
 /**
  * Filled pauses survive the real path: the candidate's microphone through Opus, livekit-server and
@@ -27,14 +34,15 @@ describe('filled pauses through a real room', () => {
     mkdirSync(dir, { recursive: true });
     const answer = scriptedFillerAnswer(1);
     // 5 s of silence after the answer: longer than the delivery analyser's 4 s answer gap, so each loop ends an answer.
-    const wav = writeWav(join(dir, 'answer.wav'), concat(answer.pcm, silence(5)));
+    const wav = writeWav(join(dir, 'answer.wav'), concat(silence(LEAD_SECONDS), answer.pcm, silence(5)));
     const seconds = answer.pcm.samples.length / 16000;
 
-    const created = await createSession(stack);
-    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
-    const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
+    const interview = await startInterview(stack);
+    const { interviewer, candidate } = interview;
+    // The agent is in the room and has picked the candidate before the microphone starts.
+    await waitForAnalysis(stack, interview, 120_000);
     const mic = await publishMicrophone(candidate.room, wav);
-    // The first answer may be cut where the agent started listening: wait for a whole one.
+    // The first answer may still be cut where the agent started listening: wait for a whole one.
     const whole = await waitFor(
       'a delivery signal of a whole answer',
       () => signalsOf(interviewer, 'delivery').find((s) => Number(s.values.seconds) > seconds - 1.5),
@@ -78,7 +86,6 @@ describe('filled pauses through a real room', () => {
     console.log(
       `[measure] filled pauses through Opus: ${whole.values.filledPauses} of ${answer.filledPauses.length} at ${whole.values.filledPausesAt} s; pauses ${whole.values.pauses}; speech-rate over ${rates.length} segments: hesitations ${total('hesitations')} (transcript ${total('transcriptHesitations')}, acoustic ${total('filledPauses')}), fillers ${total('fillers')}; ${where}`,
     );
-    await candidate.leave();
-    await interviewer.leave();
+    await interview.end();
   }, 240_000);
 });

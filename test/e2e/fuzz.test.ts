@@ -12,21 +12,11 @@ import { openDatabase } from '@interview-helper/storage';
 import { rowsOf } from '@interview-helper/storage/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS_DIR, LIBRIVOX_DIR } from '../fixtures/paths.js';
+import { ARTIFACTS_DIR } from '../fixtures/paths.js';
 import { runFuzz } from '../replay/fuzz.js';
-import { publishMicrophone } from './clients/media.js';
-import {
-  agentOf,
-  type CreatedSession,
-  FULL_CONSENT,
-  join as joinRoom,
-  signalsOf,
-  type TestParticipant,
-  waitFor,
-} from './clients/participant.js';
+import { agentOf, FULL_CONSENT, signalsOf, type TestParticipant, waitFor } from './clients/participant.js';
+import { type Interview, SPEECH_WAV, startInterview, waitForSignals } from './harness/interview.js';
 import { dispatchHint, type Stack, startStack } from './harness/stack.js';
-
-const SPEECH = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav');
 
 const stats = (p: TestParticipant) => p.messages.filter((m): m is StatsMessage => m.type === 'stats');
 
@@ -43,30 +33,25 @@ function inboxStats(p: TestParticipant): InboxStats | undefined {
  */
 describe('fuzzed client messages', () => {
   let stack: Stack;
-  const joined: TestParticipant[] = [];
+  let interview: Interview | undefined;
   beforeAll(async () => {
     // a rate limit high enough that most of the corpus reaches the decoder; the tight burst still exceeds it
     stack = await startStack({ agentEnv: { INBOX_RATE_PER_SECOND: '2000', INBOX_RATE_BURST: '400' } });
   });
   afterAll(async () => {
-    for (const p of joined) await p.leave().catch(() => {});
+    await interview?.end().catch(() => {});
     await stack?.stop();
   });
 
   it('survives them, counts and logs each rejection, and the session keeps working', async () => {
-    const session = await stack.post<CreatedSession>('/api/sessions', {
-      title: 'fuzz e2e',
-      allowOptOut: true,
+    interview = await startInterview(stack, {
+      session: { title: 'fuzz e2e', allowOptOut: true },
+      interviewerName: 'Ivy',
+      candidateName: 'Cam',
+      microphone: { wav: SPEECH_WAV },
     });
-    const interviewer = await joinRoom(stack, session, 'interviewer', 'Ivy');
-    const candidate = await joinRoom(stack, session, 'candidate', 'Cam');
-    joined.push(interviewer, candidate);
-    const mic = await publishMicrophone(candidate.room, SPEECH);
-    await waitFor(
-      'audio-level signals',
-      () => (signalsOf(interviewer, 'audio-level').length > 0 ? true : undefined),
-      120_000,
-    ).catch((err: Error) => {
+    const { created: session, interviewer, candidate } = interview;
+    await waitForSignals(interviewer, ['audio-level'], 120_000).catch((err: Error) => {
       // name why no job ran, when the logs say it (a refused dispatch, a job process that never started)
       const started = /runner initialization timed out/.test(stack.agent.output())
         ? '\nthe job process did not start (runner initialization timed out; see agent.log under test-artifacts/)'
@@ -175,7 +160,7 @@ describe('fuzzed client messages', () => {
       const s = stats(interviewer).at(-1);
       return s && s.at > notice.range.end ? true : undefined;
     });
-    await mic.stop();
+    await interview.mic?.stop();
     await db.close();
   }, 900_000);
 });

@@ -1,5 +1,4 @@
 import {
-  AGENT_CANDIDATE_ATTRIBUTE,
   encodeClientMessage,
   type HintMessage,
   PROTOCOL_VERSION,
@@ -10,14 +9,9 @@ import { InterviewStore, openDatabase } from '@interview-helper/storage';
 import type { Room } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnthropicStandIn, startAnthropicStandIn } from '../anthropic-stand-in/server.js';
-import {
-  type CreatedSession,
-  createSession,
-  join as joinRoom,
-  type TestParticipant,
-  waitFor,
-} from './clients/participant.js';
+import { type CreatedSession, type TestParticipant, waitFor } from './clients/participant.js';
 import { publishTalkThenPause } from './clients/talk-pause.js';
+import { startInterview, until, waitForAnalysis } from './harness/interview.js';
 import { type Stack, startStack } from './harness/stack.js';
 
 const PAUSE_SECONDS = 3;
@@ -52,18 +46,11 @@ async function withStore<T>(stack: Stack, fn: (store: InterviewStore) => Promise
   }
 }
 
+/** An interviewer and a candidate in a new session, the agent analysing the candidate (no media yet). */
 async function start(stack: Stack) {
-  const created = await createSession(stack);
-  const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
-  const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
-  await waitFor('the agent to analyse the candidate', () =>
-    [...interviewer.room.remoteParticipants.values()].some(
-      (p) => p.attributes[AGENT_CANDIDATE_ATTRIBUTE] === candidate.identity,
-    )
-      ? true
-      : undefined,
-  );
-  return { created, interviewer, candidate };
+  const interview = await startInterview(stack);
+  await waitForAnalysis(stack, interview);
+  return interview;
 }
 
 function expectGrounded(interviewer: TestParticipant, hint: HintMessage, silenceStarts: number[]) {
@@ -168,12 +155,15 @@ describe('hints without an LLM key: rule hints end to end', () => {
 
     // Stored with its timeline, recipients and feedback (the feedback is stored apart from the hints that
     // arrived since: wait for it rather than read the row once).
-    const row = await waitForAsync('the feedback stored with the hint', () =>
-      withStore(stack, async (store) =>
-        (await store.listHints(created.session.id)).find(
-          (h) => h.id === first.id && h.feedbackUseful !== null,
+    const row = await until(
+      'the feedback stored with the hint',
+      () =>
+        withStore(stack, async (store) =>
+          (await store.listHints(created.session.id)).find(
+            (h) => h.id === first.id && h.feedbackUseful !== null,
+          ),
         ),
-      ),
+      30_000,
     );
     expect(row).toMatchObject({
       kind: 'long-pause',
@@ -213,21 +203,6 @@ interface ReportBody {
   hints: { id: string; feedback: { useful: boolean } | null }[];
   metrics: { hints: { bySource: Record<string, number> } };
   timeline: { kind: string }[];
-}
-
-/** Polls an async probe every 250 ms until it returns a value, or fails after `timeoutMs`. */
-async function waitForAsync<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 async function fetchReport(stack: Stack, created: CreatedSession, timeoutMs: number): Promise<ReportBody> {

@@ -1,34 +1,18 @@
 import {
-  AGENT_CANDIDATE_ATTRIBUTE,
   type ProcessingHealth,
   processingHealthSchema,
   type RoomProcessing,
   sessionReportSchema,
 } from '@interview-helper/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { photoFrames, publishCamera } from './clients/media.js';
-import { createSession, join as joinRoom, waitFor } from './clients/participant.js';
-import { publishTalkThenPause } from './clients/talk-pause.js';
+import { startInterview, until as untilAsync, waitForAnalysis } from './harness/interview.js';
 import { freePort, type Stack, startStack } from './harness/stack.js';
 
 const PAUSE_SECONDS = 3;
 
-/** Asks `check` again until it gives a value (the scrape is async), at most `timeoutMs`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Asks `check` again until it gives a value (the scrape is async, and may fail while the server starts). */
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000) =>
+  untilAsync(what, check, timeoutMs, { retryErrors: true });
 
 /** The value of the first line of Prometheus text matching `line` (`name{labels} value`). */
 function sample(text: string, line: RegExp): number | undefined {
@@ -65,23 +49,13 @@ describe('observability: the worker reports each room it analyses', () => {
     processingHealthSchema.parse(await (await fetch(`${metricsUrl}/api/health/processing`)).json());
 
   it('a real interview shows up in /metrics and /api/health/processing, and its report carries stage latency', async () => {
-    const created = await createSession(stack);
+    const interview = await startInterview(stack, {
+      camera: { fps: 10 },
+      talk: { speechMs: 4000, pauseMs: 5000 },
+    });
+    const { created } = interview;
     const room = created.session.roomName;
-    const interviewer = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
-    const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
-    const frames = await photoFrames(320, 240);
-    const camera = await publishCamera(candidate.room, frames.slice(0, 1), { fps: 10 });
-    const mic = await publishTalkThenPause(candidate.room, 4000, 5000);
-    await waitFor(
-      'the agent to analyse the candidate',
-      () =>
-        [...interviewer.room.remoteParticipants.values()].some(
-          (p) => p.attributes[AGENT_CANDIDATE_ATTRIBUTE] === candidate.identity,
-        )
-          ? true
-          : undefined,
-      240_000,
-    );
+    await waitForAnalysis(stack, interview, 240_000);
 
     // The room's job pushes: audio and video analysed, and a long-pause hint delivered, for this session.
     const busy = (r: RoomProcessing) =>
@@ -138,10 +112,7 @@ describe('observability: the worker reports each room it analyses', () => {
     // Everyone leaves: the job ends, its room leaves the statistics, its frames stay in the worker's totals.
     const framesBefore =
       sample(text, /^interview_agent_analyser_frames_total\{analyser="[^"]+",media="video"\}/) ?? 0;
-    await camera.stop();
-    await mic.stop();
-    await candidate.leave();
-    await interviewer.leave();
+    await interview.end();
     const after = await until(
       'the ended room to leave /api/health/processing',
       async () => {

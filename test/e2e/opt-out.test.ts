@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   type ClientMessage,
   encodeClientMessage,
@@ -11,18 +10,10 @@ import { openDatabase, schema } from '@interview-helper/storage';
 import type { Room } from '@livekit/rtc-node';
 import { and, count as countRows, eq, gt, inArray, lt, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIBRIVOX_DIR } from '../fixtures/paths.js';
-import { photoFrames, publishCamera, publishMicrophone } from './clients/media.js';
-import {
-  type CreatedSession,
-  join as joinRoom,
-  signalsOf,
-  type TestParticipant,
-  waitFor,
-} from './clients/participant.js';
+import { type CreatedSession, signalsOf, type TestParticipant, waitFor } from './clients/participant.js';
+import { SPEECH_WAV, startInterview, waitForSignals } from './harness/interview.js';
 import { type Stack, startStack } from './harness/stack.js';
 
-const SPEECH = join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0870.wav');
 const VOICE: readonly string[] = OPT_OUT_GROUPS.voice.analysers;
 
 async function send(room: Room, message: ClientMessage): Promise<void> {
@@ -37,7 +28,6 @@ const voiceAfter = (p: TestParticipant, at: number) =>
 
 describe('candidate opt-out', () => {
   let stack: Stack;
-  const created: CreatedSession[] = [];
   beforeAll(async () => {
     stack = await startStack();
   });
@@ -46,37 +36,17 @@ describe('candidate opt-out', () => {
   });
 
   async function interview(allowOptOut: boolean) {
-    const session = await stack.post<CreatedSession & { session: { allowOptOut: boolean } }>(
-      '/api/sessions',
-      {
-        title: 'opt-out e2e',
-        ...(allowOptOut ? { allowOptOut } : {}),
-      },
-    );
+    const started = await startInterview<CreatedSession & { session: { allowOptOut: boolean } }>(stack, {
+      session: { title: 'opt-out e2e', ...(allowOptOut ? { allowOptOut } : {}) },
+      interviewerName: 'Ivy',
+      candidateName: 'Cam',
+      camera: { fps: 10 },
+      microphone: { wav: SPEECH_WAV },
+    });
+    const { created: session, interviewer, candidate } = started;
     expect(session.session.allowOptOut).toBe(allowOptOut);
-    created.push(session);
-    const interviewer = await joinRoom(stack, session, 'interviewer', 'Ivy');
-    const candidate = await joinRoom(stack, session, 'candidate', 'Cam');
-    const [photo] = await photoFrames(320, 240);
-    if (!photo) throw new Error('no photos');
-    const camera = await publishCamera(candidate.room, [photo], { fps: 10 });
-    const mic = await publishMicrophone(candidate.room, SPEECH);
-    await waitFor('audio-level and video-frames signals', () =>
-      signalsOf(interviewer, 'audio-level').length > 0 && signalsOf(interviewer, 'video-frames').length > 0
-        ? true
-        : undefined,
-    );
-    return {
-      session,
-      interviewer,
-      candidate,
-      stop: async () => {
-        await camera.stop();
-        await mic.stop();
-        await candidate.leave();
-        await interviewer.leave();
-      },
-    };
+    await waitForSignals(interviewer, ['audio-level', 'video-frames']);
+    return { session, interviewer, candidate, stop: started.end };
   }
 
   it('drops the opted-out group (published and stored), tells the interviewer, and switches back on', async () => {

@@ -1,4 +1,3 @@
-import { join as joinPath } from 'node:path';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,7 +8,8 @@ import {
   type TestParticipant,
   waitFor,
 } from './clients/participant.js';
-import { artifactsDir, repoRoot, type Service, spawnService } from './harness/processes.js';
+import { until as untilAsync } from './harness/interview.js';
+import type { Service } from './harness/processes.js';
 import { dispatchHint, freePort, type Stack, startStack } from './harness/stack.js';
 
 /** What a worker's log says it did with the job of `room`. */
@@ -63,16 +63,9 @@ async function activeJobs(port: number): Promise<number | undefined> {
   return ((await res.json()) as { active_jobs?: number }).active_jobs;
 }
 
-/** Polls an async check until it gives a value (no fixed sleeps). */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Polls an async check every 200 ms until it gives a value (no fixed sleeps). */
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000) =>
+  untilAsync(what, check, timeoutMs, { intervalMs: 200 });
 
 /** An interview room with its interviewer in it, and when that interviewer asked to join. */
 interface OpenRoom {
@@ -143,25 +136,10 @@ describe('scale-out: two workers, one livekit-server', () => {
       (await activeJobs(firstHealthPort)) === 1 ? true : undefined,
     );
 
-    second = await spawnService({
+    // same livekit-server, database and agent name; more slots and warm processes
+    second = await stack.startWorker({
       name: 'agent-2',
-      logFile: joinPath(artifactsDir(), `scale-out-agent-2-${process.pid}.log`),
-      cmd: joinPath(repoRoot, 'node_modules/.bin/tsx'),
-      args: ['agent/src/main.ts', 'start'],
-      env: {
-        LIVEKIT_URL: stack.livekit.url,
-        LIVEKIT_API_KEY: stack.livekit.apiKey,
-        LIVEKIT_API_SECRET: stack.livekit.apiSecret,
-        DATABASE_URL: stack.databaseUrl,
-        AGENT_NAME: stack.agentName,
-        AGENT_HEALTH_PORT: String(await freePort()),
-        AGENT_MAX_JOBS: '6',
-        AGENT_IDLE_PROCESSES: '4',
-        SESSION_IDLE_END_MINUTES: '0.25',
-        STT_ENGINE: 'none',
-      },
-      readyWhen: /registered worker/i,
-      readyTimeoutMs: 90_000,
+      env: { AGENT_MAX_JOBS: '6', AGENT_IDLE_PROCESSES: '4' },
     });
     await warm(second, 4);
 

@@ -1,25 +1,13 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AGENT_CANDIDATE_ATTRIBUTE,
-  type HintMessage,
-  type SignalMessage,
-  type StatsMessage,
-} from '@interview-helper/protocol';
+import type { HintMessage, SignalMessage, StatsMessage } from '@interview-helper/protocol';
 import { type OpenedDatabase, openDatabase } from '@interview-helper/storage';
 import { rowsOf } from '@interview-helper/storage/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { photoFrames, publishCamera } from './clients/media.js';
-import {
-  createSession,
-  join as joinRoom,
-  signalsOf,
-  type TestParticipant,
-  waitFor,
-} from './clients/participant.js';
-import { publishTalkThenPause } from './clients/talk-pause.js';
+import { signalsOf, waitFor } from './clients/participant.js';
+import { startInterview, until as untilAsync, waitForAnalysis } from './harness/interview.js';
 import { type OwnPostgres, startOwnPostgres } from './harness/postgres.js';
 import { artifactsDir } from './harness/processes.js';
 import { type Stack, startStack } from './harness/stack.js';
@@ -36,16 +24,9 @@ const hintsIn = (msgs: readonly unknown[]) =>
 const statsIn = (msgs: readonly unknown[]) =>
   msgs.filter((m): m is StatsMessage => (m as { type?: string }).type === 'stats');
 
-/** Polls an async condition every 500 ms until it returns a value, or fails after `timeoutMs`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/** Polls an async condition every 500 ms (the database may refuse while it restarts) until it gives a value. */
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number) =>
+  untilAsync(what, check, timeoutMs, { intervalMs: 500, retryErrors: true });
 
 describe('storage outage: PostgreSQL stopped for 60 s mid-interview', () => {
   let pg: OwnPostgres;
@@ -75,25 +56,14 @@ describe('storage outage: PostgreSQL stopped for 60 s mid-interview', () => {
   });
 
   it('loses no row: what interviewers saw during the outage is in the database afterwards, in order', async () => {
-    const created = await createSession(stack);
-    const sessionId = created.session.id;
-    const interviewer: TestParticipant = await joinRoom(stack, created, 'interviewer', 'Ivy Interviewer');
-    const candidate = await joinRoom(stack, created, 'candidate', 'Cam Candidate');
-    const camera = await publishCamera(candidate.room, (await photoFrames(320, 240)).slice(0, 1), {
-      fps: 10,
+    const interview = await startInterview(stack, {
+      camera: { fps: 10 },
+      talk: { speechMs: 4000, pauseMs: 5000 },
     });
-    const mic = await publishTalkThenPause(candidate.room, 4000, 5000);
+    const { created, interviewer } = interview;
+    const sessionId = created.session.id;
     try {
-      await waitFor(
-        'the agent to analyse the candidate',
-        () =>
-          [...interviewer.room.remoteParticipants.values()].some(
-            (p) => p.attributes[AGENT_CANDIDATE_ATTRIBUTE] === candidate.identity,
-          )
-            ? true
-            : undefined,
-        120_000,
-      );
+      await waitForAnalysis(stack, interview, 120_000);
       await waitFor('a first hint', () => hintsIn(interviewer.messages)[0], 60_000);
       db = await openDatabase({ url: pg.url, migrate: false, maxConnections: 1 });
       const reader = db.db;
@@ -218,10 +188,7 @@ describe('storage outage: PostgreSQL stopped for 60 s mid-interview', () => {
       mkdirSync(artifactsDir(), { recursive: true });
       writeFileSync(join(artifactsDir(), 'storage-outage.json'), `${JSON.stringify(figures, null, 2)}\n`);
     } finally {
-      await mic.stop();
-      await camera.stop();
-      await candidate.leave();
-      await interviewer.leave();
+      await interview.end();
     }
   }, 600_000);
 });

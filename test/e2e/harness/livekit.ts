@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { artifactsDir, repoRoot, type Service, spawnService } from './processes.js';
 
 /** The e2e network namespace created by scripts/netns-run.sh. */
@@ -228,7 +229,19 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
     logFile: service.logFile,
     service,
     stop: () => {
-      stopped ??= service.stop().then(() => rmSync(dir, { recursive: true, force: true }));
+      stopped ??= (async () => {
+        // livekit-server waits for the participants still listed to leave (checking every 5 s) unless a second
+        // signal forces the exit: a test server ends with its test, so it gets two (the second from stop()).
+        try {
+          process.kill(service.pid, 'SIGTERM');
+          const deadline = Date.now() + 2_000;
+          while (!/exit requested/.test(service.output()) && Date.now() < deadline) await sleep(20);
+        } catch {
+          // already gone
+        }
+        await service.stop();
+        rmSync(dir, { recursive: true, force: true });
+      })();
       return stopped;
     },
   };
