@@ -60,9 +60,14 @@ function expectGrounded(interviewer: TestParticipant, hint: HintMessage, silence
   expect(evidence?.kind === 'long-pause' && evidence.values.silenceSeconds).toBeGreaterThanOrEqual(
     PAUSE_SECONDS,
   );
-  // The trigger is dated at the moment the silence became long, measured from the candidate's media.
-  const offsets = silenceStarts.map((s) => Math.abs((hint.triggerAt ?? 0) - (s + PAUSE_SECONDS * 1000)));
-  expect(Math.min(...offsets)).toBeLessThan(600);
+  // The trigger is dated at the moment the silence became long: the silence's start in the candidate's media plus
+  // the threshold (not when the agent got round to it)…
+  const silenceStart = evidence?.range.start ?? Number.NaN;
+  expect(Math.abs((hint.triggerAt ?? 0) - (silenceStart + PAUSE_SECONDS * 1000))).toBeLessThanOrEqual(1);
+  // …and that silence is one the microphone made: it starts within 1 s of a silence at the source (the cut may fall
+  // in a gap between words, and arrival at the agent jitters on a loaded machine).
+  const offsets = silenceStarts.map((s) => Math.abs(silenceStart - s));
+  expect(Math.min(...offsets)).toBeLessThan(1000);
 }
 
 /** The hint says why it was given, and was sent inside its validity window with the silence counted then. */
