@@ -1,11 +1,11 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { logger } from '../log.js';
+import { SupervisedProcess } from '../process/supervised-process.js';
 import { DEFAULT_MODELS_DIR } from '../vision/models.js';
 import { defaultInferenceServerOptions, type InferenceStats } from './server.js';
 
@@ -49,15 +49,29 @@ const PACKAGE_DIR = resolve(import.meta.dirname, '../..');
  */
 export class InferenceService {
   readonly options: InferenceServiceOptions;
-  #child?: ChildProcess;
-  #stopped = false;
-  #restarts = 0;
-  #ready?: Promise<void>;
-  #exitHook?: () => void;
-  #log = logger('vision-inference');
+  #process: SupervisedProcess;
 
   constructor(opts: Partial<InferenceServiceOptions> = {}) {
-    this.options = { ...defaultInferenceServiceOptions, ...opts };
+    const o = { ...defaultInferenceServiceOptions, ...opts };
+    this.options = o;
+    const args = ['--socket', o.socket, '--models-dir', o.modelsDir, '--threads', String(o.intraOpThreads)];
+    args.push('--queue', String(o.maxQueue), '--deadline-ms', String(o.deadlineMs));
+    this.#process = new SupervisedProcess({
+      name: 'inference service',
+      component: 'vision-inference',
+      spawn: () =>
+        fork(ENTRY, args, {
+          cwd: PACKAGE_DIR,
+          execArgv: ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : [],
+          stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+        }),
+      ready: (child) => once(child, 'message'), // `{ listening }` (service-main.ts)
+      readyTimeoutMs: o.readyTimeoutMs,
+      restartDelayMs: 200,
+      maxRestartDelayMs: 5000,
+      describe: () => ({ socket: o.socket }),
+      cleanup: () => rmSync(o.socket, { force: true }),
+    });
   }
 
   /** The socket job processes connect to (known before the service runs). */
@@ -67,87 +81,17 @@ export class InferenceService {
 
   /** The service's process id (changes on restart). */
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#process.pid;
   }
 
   /** How often the service was restarted after dying. */
   get restarts(): number {
-    return this.#restarts;
+    return this.#process.restarts;
   }
 
   /** Launches the service; resolves once it listens. */
   start(): Promise<void> {
-    this.#ready ??= this.#launch();
-    return this.#ready;
-  }
-
-  async #launch(): Promise<void> {
-    const o = this.options;
-    const args = ['--socket', o.socket, '--models-dir', o.modelsDir, '--threads', String(o.intraOpThreads)];
-    args.push('--queue', String(o.maxQueue), '--deadline-ms', String(o.deadlineMs));
-    const child = fork(ENTRY, args, {
-      cwd: PACKAGE_DIR,
-      execArgv: ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : [],
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    });
-    this.#child = child;
-    if (!this.#exitHook) {
-      this.#exitHook = () => {
-        this.#child?.kill('SIGKILL'); // never outlives this process
-        rmSync(this.options.socket, { force: true });
-      };
-      process.once('exit', this.#exitHook);
-    }
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => fail(new Error(`not listening after ${o.readyTimeoutMs} ms`)),
-        o.readyTimeoutMs,
-      );
-      const fail = (err: Error) => {
-        clearTimeout(timer);
-        child.kill('SIGKILL');
-        reject(new Error(`inference service did not start: ${err.message}; ${stderr.trim().slice(-600)}`));
-      };
-      child.once('message', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.once('error', fail);
-      child.once('exit', (code, sig) => fail(new Error(`exited (code ${code}, signal ${sig})`)));
-    });
-    child.removeAllListeners('exit');
-    child.once('exit', (code, signal) => {
-      if (this.#stopped || this.#child !== child) return;
-      if (code === 0) {
-        // asked to stop (SIGTERM, e.g. to the whole process group as the worker shuts down): not a crash
-        this.#log.info({ pid: child.pid }, 'inference service stopped');
-        return;
-      }
-      this.#log.warn(
-        { code, signal, stderr: stderr.trim().slice(-300) },
-        'inference service exited; restarting',
-      );
-      void this.#restart();
-    });
-    this.#log.info({ pid: child.pid, socket: o.socket }, 'inference service ready');
-  }
-
-  async #restart(): Promise<void> {
-    for (let attempt = 0; !this.#stopped; attempt++) {
-      await sleep(Math.min(5000, 200 * 2 ** attempt));
-      if (this.#stopped) return;
-      try {
-        await this.#launch();
-        this.#restarts++;
-        return;
-      } catch (err) {
-        this.#log.error({ err, attempt }, 'inference service restart failed');
-      }
-    }
+    return this.#process.start();
   }
 
   /** Queue depth, counters, CPU and memory of the service (`GET /stats`). */
@@ -174,18 +118,8 @@ export class InferenceService {
     });
   }
 
-  /** Stops the service for good. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#exitHook) process.off('exit', this.#exitHook);
-    const child = this.#child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(this.options.socket, { force: true });
+  /** Stops the service for good (and removes its socket). */
+  stop(): Promise<void> {
+    return this.#process.stop();
   }
 }

@@ -1,4 +1,5 @@
 import { logger } from '../log.js';
+import { startInBackground } from '../process/supervised-process.js';
 import { setOnnxSessionProvider } from '../vision/onnx-sessions.js';
 import { InferenceClient, type InferenceClientStats } from './client.js';
 import { InferenceService } from './service.js';
@@ -14,9 +15,6 @@ export function sharedInferenceStats(): InferenceClientStats | undefined {
   return current?.stats();
 }
 
-/** How often the service's queue depth and memory are logged. */
-const STATS_EVERY_MS = 60_000;
-
 /**
  * Starts the machine's one inference service in the agent worker's main process, before any job
  * process exists, and returns its socket at once (the caller hands it to the job processes as
@@ -28,29 +26,18 @@ export function startSharedInference(
   settings: InferenceSettings,
 ): { socket: string; service: InferenceService } | undefined {
   if (settings.mode !== 'shared' || settings.socket) return undefined;
-  const log = logger('vision-inference');
   const service = new InferenceService({
     modelsDir: settings.modelsDir,
     intraOpThreads: settings.threads,
     maxQueue: settings.queue,
     deadlineMs: settings.deadlineMs,
   });
-  service.start().then(
-    () => {
-      const timer = setInterval(() => {
-        service.stats().then(
-          (s) => log.info({ inference: s }, 'inference service stats'),
-          () => {},
-        );
-      }, STATS_EVERY_MS);
-      timer.unref();
-    },
-    (err: unknown) =>
-      log.error(
-        { err: err instanceof Error ? err.message : String(err) },
-        'inference service did not start; vision frames are skipped until it does',
-      ),
-  );
+  startInBackground(service, {
+    component: 'vision-inference',
+    name: 'inference service',
+    statsField: 'inference',
+    failure: 'inference service did not start; vision frames are skipped until it does',
+  });
   return { socket: service.socket, service };
 }
 

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { logger } from '../log.js';
+import { printed, SupervisedProcess } from '../process/supervised-process.js';
 import { STT_FETCH_COMMAND, sttModelPath, sttPython } from './stt-models.js';
 
 /** Path of the recognizer server (OpenAI transcription API over faster-whisper or PocketSphinx). */
@@ -85,16 +84,23 @@ export function freePort(): Promise<number> {
  */
 export class RecognizerService {
   readonly options: RecognizerServiceOptions;
-  #child?: ChildProcess;
   #port = 0;
-  #stopped = false;
-  #restarts = 0;
   #ready?: Promise<void>;
-  #exitHook?: () => void;
-  #log = logger('stt-recognizer');
+  #process: SupervisedProcess;
 
   constructor(opts: Partial<RecognizerServiceOptions> = {}) {
     this.options = { ...defaultRecognizerServiceOptions, ...opts };
+    this.#process = new SupervisedProcess({
+      name: 'speech recognizer',
+      component: 'stt-recognizer',
+      // The server sets HF_HUB_OFFLINE and OMP_NUM_THREADS (from --threads) itself, before its imports.
+      spawn: () => spawn(...this.#command(), { stdio: ['ignore', 'pipe', 'pipe'] }),
+      ready: (child) => printed(child, /listening on http:\/\//),
+      readyTimeoutMs: this.options.readyTimeoutMs,
+      restartDelayMs: 500,
+      maxRestartDelayMs: 10_000,
+      describe: () => ({ url: this.baseURL, model: this.options.model }),
+    });
   }
 
   /** `http://127.0.0.1:PORT/v1` once `start` has chosen the port. */
@@ -104,12 +110,12 @@ export class RecognizerService {
 
   /** The server's process id (changes on restart), for tests and diagnostics. */
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#process.pid;
   }
 
   /** How often the server was restarted after dying. */
   get restarts(): number {
-    return this.#restarts;
+    return this.#process.restarts;
   }
 
   /** Chooses the port (before the server runs, so others can be told where it will be); the base URL. */
@@ -122,12 +128,12 @@ export class RecognizerService {
   start(): Promise<void> {
     this.#ready ??= (async () => {
       await this.reservePort();
-      await this.#launch();
+      await this.#process.start();
     })();
     return this.#ready;
   }
 
-  #args(): { python: string; args: string[] } {
+  #command(): [string, string[]] {
     const o = this.options;
     const python = o.python ?? sttPython(o.modelsDir);
     if (!o.python && !existsSync(python))
@@ -138,71 +144,7 @@ export class RecognizerService {
     if (o.backend === 'whisper') args.push('--model-dir', sttModelPath(o.model, o.modelsDir));
     args.push('--workers', String(o.workers), '--threads', String(o.threads), '--queue', String(o.queue));
     args.push('--deadline-ms', String(o.deadlineMs), '--window', o.window, '--quiet', ...o.extraArgs);
-    return { python, args };
-  }
-
-  async #launch(): Promise<void> {
-    const { python, args } = this.#args();
-    // The server sets HF_HUB_OFFLINE and OMP_NUM_THREADS (from --threads) itself, before its imports.
-    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.#child = child;
-    if (!this.#exitHook) {
-      // The server never outlives this process.
-      this.#exitHook = () => this.#child?.kill('SIGKILL');
-      process.once('exit', this.#exitHook);
-    }
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => fail(new Error(`not ready after ${this.options.readyTimeoutMs} ms`)),
-        this.options.readyTimeoutMs,
-      );
-      const fail = (err: Error) => {
-        clearTimeout(timer);
-        child.kill('SIGKILL');
-        reject(new Error(`speech recognizer did not start: ${err.message}; ${stderr.trim().slice(-600)}`));
-      };
-      let out = '';
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (/listening on http:\/\//.test(out)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('error', fail);
-      child.once('exit', (code, sig) => fail(new Error(`exited (code ${code}, signal ${sig})`)));
-    });
-    child.removeAllListeners('exit');
-    child.once('exit', (code, signal) => {
-      if (this.#stopped || this.#child !== child) return;
-      this.#log.warn(
-        { code, signal, stderr: stderr.trim().slice(-300) },
-        'speech recognizer exited; restarting',
-      );
-      void this.#restart();
-    });
-    this.#log.info(
-      { pid: child.pid, url: this.baseURL, model: this.options.model },
-      'speech recognizer ready',
-    );
-  }
-
-  async #restart(): Promise<void> {
-    for (let attempt = 0; !this.#stopped; attempt++) {
-      await sleep(Math.min(10_000, 500 * 2 ** attempt));
-      if (this.#stopped) return;
-      try {
-        await this.#launch();
-        this.#restarts++;
-        return;
-      } catch (err) {
-        this.#log.error({ err, attempt }, 'speech recognizer restart failed');
-      }
-    }
+    return [python, args];
   }
 
   /** The server's queue depth, decodes, memory (`GET /stats`). */
@@ -213,15 +155,7 @@ export class RecognizerService {
   }
 
   /** Stops the server for good. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#exitHook) process.off('exit', this.#exitHook);
-    const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return this.#process.stop();
   }
 }
