@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -7,23 +7,16 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SupervisedProcess } from '../process/supervised-process.js';
 import { DEFAULT_MODELS_DIR } from '../vision/models.js';
-import { defaultInferenceServerOptions, type InferenceStats } from './server.js';
+import { defaultInferenceServerOptions, type InferenceServerOptions, type InferenceStats } from './server.js';
+import { readBody } from './wire.js';
 
-/** Options of {@link InferenceService}. */
-export interface InferenceServiceOptions {
-  /** Unix socket path (kept across restarts). */
-  socket: string;
-  /** Directory of the verified ONNX models. */
-  modelsDir: string;
-  /** onnxruntime threads inside one operator, per session. */
-  intraOpThreads: number;
-  /** Requests waiting at most in the service. */
-  maxQueue: number;
-  /** Deadline of a request that names none, ms. */
-  deadlineMs: number;
-  /** Time allowed for the process to start listening. */
+/**
+ * Options of {@link InferenceService}: those of the {@link InferenceServer} it runs (its socket is kept across
+ * restarts), and the time allowed for it to start listening (ms).
+ */
+export type InferenceServiceOptions = Omit<InferenceServerOptions, 'maxBodyBytes'> & {
   readyTimeoutMs: number;
-}
+};
 
 export const defaultInferenceServiceOptions: InferenceServiceOptions = {
   socket: join(tmpdir(), `interview-helper-inference-${process.pid}.sock`),
@@ -47,31 +40,19 @@ const PACKAGE_DIR = resolve(import.meta.dirname, '../..');
  * dies (any exit but a clean one after SIGTERM); requests in flight then fail and their frames are
  * skipped by the analysers.
  */
-export class InferenceService {
+export class InferenceService extends SupervisedProcess {
   readonly options: InferenceServiceOptions;
-  #process: SupervisedProcess;
 
   constructor(opts: Partial<InferenceServiceOptions> = {}) {
     const o = { ...defaultInferenceServiceOptions, ...opts };
-    this.options = o;
-    const args = ['--socket', o.socket, '--models-dir', o.modelsDir, '--threads', String(o.intraOpThreads)];
-    args.push('--queue', String(o.maxQueue), '--deadline-ms', String(o.deadlineMs));
-    this.#process = new SupervisedProcess({
+    super({
       name: 'inference service',
       component: 'vision-inference',
-      spawn: () =>
-        fork(ENTRY, args, {
-          cwd: PACKAGE_DIR,
-          execArgv: ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : [],
-          stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-        }),
-      ready: (child) => once(child, 'message'), // `{ listening }` (service-main.ts)
       readyTimeoutMs: o.readyTimeoutMs,
       restartDelayMs: 200,
       maxRestartDelayMs: 5000,
-      describe: () => ({ socket: o.socket }),
-      cleanup: () => rmSync(o.socket, { force: true }),
     });
+    this.options = o;
   }
 
   /** The socket job processes connect to (known before the service runs). */
@@ -79,47 +60,44 @@ export class InferenceService {
     return this.options.socket;
   }
 
-  /** The service's process id (changes on restart). */
-  get pid(): number | undefined {
-    return this.#process.pid;
+  protected spawnChild(): ChildProcess {
+    const o = this.options;
+    const args = ['--socket', o.socket, '--models-dir', o.modelsDir, '--threads', String(o.intraOpThreads)];
+    args.push('--queue', String(o.maxQueue), '--deadline-ms', String(o.deadlineMs));
+    return fork(ENTRY, args, {
+      cwd: PACKAGE_DIR,
+      execArgv: ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    });
   }
 
-  /** How often the service was restarted after dying. */
-  get restarts(): number {
-    return this.#process.restarts;
+  /** Listening: it says so over the IPC channel (`service-main.ts`). */
+  protected isReady(child: ChildProcess): Promise<unknown> {
+    return once(child, 'message');
   }
 
-  /** Launches the service; resolves once it listens. */
-  start(): Promise<void> {
-    return this.#process.start();
+  protected override describe(): Record<string, unknown> {
+    return { socket: this.options.socket };
+  }
+
+  protected override cleanup(): void {
+    rmSync(this.options.socket, { force: true });
   }
 
   /** Queue depth, counters, CPU and memory of the service (`GET /stats`). */
   stats(timeoutMs = 2000): Promise<InferenceStats> {
     return new Promise((resolve, reject) => {
       const req = request({ socketPath: this.options.socket, path: '/stats', timeout: timeoutMs }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          body += d;
-        });
-        res.on('end', () => {
-          try {
+        readBody(res, 1 << 20)
+          .then((body) => {
             if (res.statusCode !== 200) throw new Error(`inference stats: HTTP ${res.statusCode}`);
-            resolve(JSON.parse(body) as InferenceStats);
-          } catch (err) {
-            reject(err);
-          }
-        });
+            resolve(JSON.parse(Buffer.from(body).toString('utf8')) as InferenceStats);
+          })
+          .catch(reject);
       });
       req.on('timeout', () => req.destroy(new Error('inference stats: timed out')));
       req.on('error', reject);
       req.end();
     });
-  }
-
-  /** Stops the service for good (and removes its socket). */
-  stop(): Promise<void> {
-    return this.#process.stop();
   }
 }

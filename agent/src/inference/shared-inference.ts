@@ -1,5 +1,4 @@
 import { logger } from '../log.js';
-import { startInBackground } from '../process/supervised-process.js';
 import { setOnnxSessionProvider } from '../vision/onnx-sessions.js';
 import { InferenceClient, type InferenceClientStats } from './client.js';
 import { InferenceService } from './service.js';
@@ -32,12 +31,10 @@ export function startSharedInference(
     maxQueue: settings.queue,
     deadlineMs: settings.deadlineMs,
   });
-  startInBackground(service, {
-    component: 'vision-inference',
-    name: 'inference service',
-    statsField: 'inference',
-    failure: 'inference service did not start; vision frames are skipped until it does',
-  });
+  service.startInBackground(
+    'inference service did not start; vision frames are skipped until it does',
+    'inference',
+  );
   return { socket: service.socket, service };
 }
 

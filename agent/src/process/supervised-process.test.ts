@@ -11,19 +11,47 @@ const node = (script: string): ChildProcess =>
 /** Prints `ready` at once, then stays up until it is killed. */
 const SERVER = "console.log('ready'); setInterval(() => {}, 1000);";
 
+type ScriptHooks = { spawn?: () => ChildProcess; cleanup?: () => void };
+
+/** A supervised node script: `spawn` is its command line, ready once it prints `ready`. */
+class ScriptService extends SupervisedProcess {
+  #spawn: () => ChildProcess;
+  #cleanup?: () => void;
+
+  constructor({ spawn, cleanup, ...o }: Partial<SupervisedProcessOptions> & ScriptHooks = {}) {
+    super({
+      name: 'test service',
+      component: 'process-test',
+      readyTimeoutMs: 20_000, // generous: a loaded machine must not fail these starts
+      restartDelayMs: 10,
+      maxRestartDelayMs: 40,
+      killAfterMs: 10_000,
+      ...o,
+    });
+    this.#spawn = spawn ?? (() => node(SERVER));
+    this.#cleanup = cleanup;
+  }
+
+  protected spawnChild(): ChildProcess {
+    return this.#spawn();
+  }
+
+  protected isReady(child: ChildProcess): Promise<unknown> {
+    return printed(child, /^ready$/m);
+  }
+
+  protected override cleanup(): void {
+    this.#cleanup?.();
+  }
+
+  async stats(): Promise<{ pid?: number }> {
+    return { pid: this.pid };
+  }
+}
+
 const supervised: SupervisedProcess[] = [];
-function supervise(opts: Partial<SupervisedProcessOptions> = {}): SupervisedProcess {
-  const p = new SupervisedProcess({
-    name: 'test service',
-    component: 'process-test',
-    spawn: () => node(SERVER),
-    ready: (child) => printed(child, /^ready$/m),
-    readyTimeoutMs: 20_000, // generous: a loaded machine must not fail these starts
-    restartDelayMs: 10,
-    maxRestartDelayMs: 40,
-    killAfterMs: 10_000,
-    ...opts,
-  });
+function supervise(opts: ConstructorParameters<typeof ScriptService>[0] = {}): SupervisedProcess {
+  const p = new ScriptService(opts);
   supervised.push(p);
   return p;
 }

@@ -8,25 +8,13 @@ export interface SupervisedProcessOptions {
   name: string;
   /** Log component of those lines (`vision-inference`). */
   component: string;
-  /**
-   * Starts the process (on `start` and on each restart). Pipe its stderr to have the tail of it in
-   * the errors and warnings. May throw: the start or restart then fails with that error.
-   */
-  spawn: () => ChildProcess;
-  /** Resolves once the process serves (an IPC message, a line on its stdout: see {@link printed}). */
-  ready: (child: ChildProcess) => Promise<unknown>;
-  /** Time allowed for `ready`, ms; past it the process is killed and the start fails. */
+  /** Time allowed to become ready, ms; past it the process is killed and the start fails. */
   readyTimeoutMs: number;
-  /** Wait before restarting a process that died, ms; doubled after each failed restart. */
+  /** Wait before restarting a process that died, ms; doubled after each failed attempt up to `maxRestartDelayMs`. */
   restartDelayMs: number;
-  /** Longest wait between restart attempts, ms. */
   maxRestartDelayMs: number;
   /** Time the process has to exit after SIGTERM on `stop` before it is killed (SIGKILL), ms. */
   killAfterMs: number;
-  /** Fields added to the `ready` log line (where it listens). */
-  describe?: () => Record<string, unknown>;
-  /** Runs once the process is gone for good (`stop`, or this process exiting), e.g. to remove its socket. */
-  cleanup?: () => void;
 }
 
 export const defaultSupervisedProcessOptions = {
@@ -42,18 +30,19 @@ export const defaultSupervisedProcessOptions = {
  */
 export type SupervisedStatus = 'idle' | 'starting' | 'ready' | 'restarting' | 'stopped' | 'failed';
 
-/** How much of the process's stderr is kept for errors and warnings. */
-const STDERR_KEPT = 4000;
+/** How much of the process's output is kept (the end of its stderr for errors and warnings). */
+const KEPT_CHARS = 4000;
 
 /**
- * One child process kept running for this process: started once, ready when its `ready` probe
- * says so (or killed after `readyTimeoutMs`), restarted with a doubling back-off whenever it dies
- * (any exit but a clean one, code 0, which is logged as a stop), stopped with SIGTERM then
- * SIGKILL, and killed when this process exits, so it never outlives it. The last 4 kB of its stderr
- * go into the error of a failed start and the warning of a crash.
+ * A service in a child process, kept running for this process: started once and ready when
+ * {@link isReady} says so (killed after `readyTimeoutMs` otherwise), restarted with a doubling
+ * back-off whenever it dies (any exit but a clean one, code 0, which is logged as a stop), stopped
+ * with SIGTERM then SIGKILL, and killed when this process exits, so it never outlives it. The end of
+ * its stderr (when piped) goes into the error of a failed start and the warning of a crash. A
+ * service adds its command line ({@link spawnChild}), its readiness probe and its `stats`.
  */
-export class SupervisedProcess {
-  readonly options: SupervisedProcessOptions;
+export abstract class SupervisedProcess {
+  #o: SupervisedProcessOptions;
   #child?: ChildProcess;
   #stopped = false;
   #restarts = 0;
@@ -63,12 +52,28 @@ export class SupervisedProcess {
   #log;
 
   constructor(
-    opts: Partial<SupervisedProcessOptions> &
-      Pick<SupervisedProcessOptions, 'name' | 'component' | 'spawn' | 'ready'>,
+    opts: Partial<SupervisedProcessOptions> & Pick<SupervisedProcessOptions, 'name' | 'component'>,
   ) {
-    this.options = { ...defaultSupervisedProcessOptions, ...opts };
-    this.#log = logger(this.options.component);
+    this.#o = { ...defaultSupervisedProcessOptions, ...opts };
+    this.#log = logger(this.#o.component);
   }
+
+  /** Starts the process (on `start` and on each restart). May throw: that start or restart fails. */
+  protected abstract spawnChild(): ChildProcess | Promise<ChildProcess>;
+
+  /** Resolves once the process serves (an IPC message; a line on its stdout: see {@link printed}). */
+  protected abstract isReady(child: ChildProcess): Promise<unknown>;
+
+  /** Queue depth, memory and the like, asked of the running process. */
+  abstract stats(): Promise<unknown>;
+
+  /** Fields of the `ready` log line (where it listens). */
+  protected describe(): Record<string, unknown> {
+    return {};
+  }
+
+  /** Runs once the process is gone for good (`stop`, or this process exiting), e.g. to remove its socket. */
+  protected cleanup(): void {}
 
   /** The process id (changes on restart). */
   get pid(): number | undefined {
@@ -94,20 +99,40 @@ export class SupervisedProcess {
     return this.#ready;
   }
 
+  /**
+   * Starts without waiting (a worker's shared service: its job processes wait or retry until it
+   * serves). Once it serves, its `stats()` are logged every `statsEveryMs` under `statsField`; if it
+   * does not start, `failure` (what that means for the jobs) is logged with the reason.
+   */
+  startInBackground(failure: string, statsField: string, statsEveryMs = 60_000): void {
+    this.start().then(
+      () => {
+        const timer = setInterval(() => {
+          this.stats().then(
+            (s) => this.#log.info({ [statsField]: s }, `${this.#o.name} stats`),
+            () => {},
+          );
+        }, statsEveryMs);
+        timer.unref();
+      },
+      (err: unknown) => this.#log.error({ err: err instanceof Error ? err.message : String(err) }, failure),
+    );
+  }
+
   async #launch(): Promise<void> {
-    const o = this.options;
-    const child = o.spawn();
+    const o = this.#o;
+    const child = await this.spawnChild();
     this.#child = child;
     if (!this.#exitHook) {
       this.#exitHook = () => {
         this.#child?.kill('SIGKILL'); // never outlives this process
-        o.cleanup?.();
+        this.cleanup();
       };
       process.once('exit', this.#exitHook);
     }
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-STDERR_KEPT);
+      stderr = (stderr + d.toString()).slice(-KEPT_CHARS);
     });
     let state: 'starting' | 'up' | 'failed' = 'starting';
     let timer: NodeJS.Timeout | undefined;
@@ -124,12 +149,12 @@ export class SupervisedProcess {
           else fail(err);
         });
         child.once('exit', (code, signal) => {
-          if (state === 'up') return this.#exited(child, code, signal, stderr.trim().slice(-300));
+          if (state === 'up') return void this.#restart(child, code, signal, stderr.trim().slice(-300));
           const exited = () => fail(new Error(`exited (code ${code}, signal ${signal})`));
           child.once('close', exited); // once its last words on stderr are read
           setTimeout(exited, 1000).unref();
         });
-        o.ready(child).then(() => {
+        this.isReady(child).then(() => {
           if (state !== 'starting' || child.exitCode !== null || child.signalCode !== null) return;
           state = 'up';
           resolve();
@@ -144,24 +169,19 @@ export class SupervisedProcess {
       clearTimeout(timer);
     }
     if (!this.#stopped) this.#status = 'ready';
-    this.#log.info({ pid: child.pid, ...o.describe?.() }, `${o.name} ready`);
+    this.#log.info({ pid: child.pid, ...this.describe() }, `${o.name} ready`);
   }
 
-  #exited(child: ChildProcess, code: number | null, signal: string | null, stderr: string): void {
+  async #restart(child: ChildProcess, code: number | null, signal: string | null, stderr: string) {
+    const o = this.#o;
     if (this.#stopped || this.#child !== child) return;
     if (code === 0) {
-      this.#status = 'stopped';
       // asked to stop (SIGTERM, e.g. to the whole process group as the worker shuts down): not a crash
-      this.#log.info({ pid: child.pid }, `${this.options.name} stopped`);
-      return;
+      this.#status = 'stopped';
+      return this.#log.info({ pid: child.pid }, `${o.name} stopped`);
     }
-    this.#log.warn({ code, signal, stderr }, `${this.options.name} exited; restarting`);
+    this.#log.warn({ code, signal, stderr }, `${o.name} exited; restarting`);
     this.#status = 'restarting';
-    void this.#restart();
-  }
-
-  async #restart(): Promise<void> {
-    const o = this.options;
     for (let attempt = 0; !this.#stopped; attempt++) {
       await sleep(Math.min(o.maxRestartDelayMs, o.restartDelayMs * 2 ** attempt));
       if (this.#stopped) return;
@@ -184,11 +204,11 @@ export class SupervisedProcess {
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), this.options.killAfterMs);
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.#o.killAfterMs);
       await exited;
       clearTimeout(timer);
     }
-    this.options.cleanup?.();
+    this.cleanup();
   }
 }
 
@@ -197,51 +217,11 @@ export function printed(child: ChildProcess, pattern: RegExp): Promise<void> {
   return new Promise((resolve) => {
     let out = '';
     const watch = (d: Buffer) => {
-      out = (out + d.toString()).slice(-STDERR_KEPT);
+      out = (out + d.toString()).slice(-KEPT_CHARS);
       if (!pattern.test(out)) return;
       child.stdout?.off('data', watch); // the stream keeps flowing: the rest of its output is dropped
       resolve();
     };
     child.stdout?.on('data', watch);
   });
-}
-
-/** A started service that answers with its stats (queue depth, memory). */
-export interface ServiceWithStats {
-  start(): Promise<void>;
-  stats(): Promise<unknown>;
-}
-
-/** Options of {@link startInBackground}. */
-export interface BackgroundStartOptions {
-  /** Log component and name of the service, as in {@link SupervisedProcessOptions}. */
-  component: string;
-  name: string;
-  /** Field of the stats in their log line. */
-  statsField: string;
-  /** What a failed start means for the jobs, logged with its reason. */
-  failure: string;
-  /** How often the stats are logged, ms. */
-  statsEveryMs?: number;
-}
-
-/**
- * Starts a worker's shared service without waiting for it (its job processes wait or retry until it
- * serves); once it does, logs its stats every minute (`<name> stats`), or logs `failure` with the
- * reason it did not start.
- */
-export function startInBackground(service: ServiceWithStats, o: BackgroundStartOptions): void {
-  const log = logger(o.component);
-  service.start().then(
-    () => {
-      const timer = setInterval(() => {
-        service.stats().then(
-          (s) => log.info({ [o.statsField]: s }, `${o.name} stats`),
-          () => {},
-        );
-      }, o.statsEveryMs ?? 60_000);
-      timer.unref();
-    },
-    (err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, o.failure),
-  );
 }

@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { printed, SupervisedProcess } from '../process/supervised-process.js';
 import { STT_FETCH_COMMAND, sttModelPath, sttPython } from './stt-models.js';
@@ -65,57 +66,34 @@ export interface RecognizerStats {
 }
 
 /** A free loopback TCP port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const { port } = s.address() as AddressInfo;
+  await new Promise((closed) => s.close(closed));
+  return port;
 }
 
 /**
  * The machine's local recognizer: one `stt_server.py` process on loopback, started once and
- * restarted (same port, backoff 0.5 s doubling to 10 s) whenever it dies, so requests in flight
- * fail and are retried by their transcriber while the VAD and the other analysers go on.
+ * restarted (same port, backoff 0.5 s doubling to 10 s) whenever it dies (any exit but a clean
+ * one), so requests in flight fail and are retried by their transcriber while the VAD and the
+ * other analysers go on.
  * `baseURL` (`http://127.0.0.1:PORT/v1`) is known before the model has loaded.
  */
-export class RecognizerService {
+export class RecognizerService extends SupervisedProcess {
   readonly options: RecognizerServiceOptions;
   #port = 0;
-  #ready?: Promise<void>;
-  #process: SupervisedProcess;
 
   constructor(opts: Partial<RecognizerServiceOptions> = {}) {
-    this.options = { ...defaultRecognizerServiceOptions, ...opts };
-    this.#process = new SupervisedProcess({
-      name: 'speech recognizer',
-      component: 'stt-recognizer',
-      // The server sets HF_HUB_OFFLINE and OMP_NUM_THREADS (from --threads) itself, before its imports.
-      spawn: () => spawn(...this.#command(), { stdio: ['ignore', 'pipe', 'pipe'] }),
-      ready: (child) => printed(child, /listening on http:\/\//),
-      readyTimeoutMs: this.options.readyTimeoutMs,
-      restartDelayMs: 500,
-      maxRestartDelayMs: 10_000,
-      describe: () => ({ url: this.baseURL, model: this.options.model }),
-    });
+    const o = { ...defaultRecognizerServiceOptions, ...opts };
+    super({ name: 'speech recognizer', component: 'stt-recognizer', readyTimeoutMs: o.readyTimeoutMs });
+    this.options = o;
   }
 
   /** `http://127.0.0.1:PORT/v1` once `start` has chosen the port. */
   get baseURL(): string {
     return `http://127.0.0.1:${this.#port}/v1`;
-  }
-
-  /** The server's process id (changes on restart), for tests and diagnostics. */
-  get pid(): number | undefined {
-    return this.#process.pid;
-  }
-
-  /** How often the server was restarted after dying. */
-  get restarts(): number {
-    return this.#process.restarts;
   }
 
   /** Chooses the port (before the server runs, so others can be told where it will be); the base URL. */
@@ -124,16 +102,9 @@ export class RecognizerService {
     return this.baseURL;
   }
 
-  /** Chooses the port and launches the server; resolves once it answers. */
-  start(): Promise<void> {
-    this.#ready ??= (async () => {
-      await this.reservePort();
-      await this.#process.start();
-    })();
-    return this.#ready;
-  }
-
-  #command(): [string, string[]] {
+  /** Chooses the port (on the first start) and launches the server. */
+  protected async spawnChild(): Promise<ChildProcess> {
+    await this.reservePort();
     const o = this.options;
     const python = o.python ?? sttPython(o.modelsDir);
     if (!o.python && !existsSync(python))
@@ -144,7 +115,17 @@ export class RecognizerService {
     if (o.backend === 'whisper') args.push('--model-dir', sttModelPath(o.model, o.modelsDir));
     args.push('--workers', String(o.workers), '--threads', String(o.threads), '--queue', String(o.queue));
     args.push('--deadline-ms', String(o.deadlineMs), '--window', o.window, '--quiet', ...o.extraArgs);
-    return [python, args];
+    // The server sets HF_HUB_OFFLINE and OMP_NUM_THREADS (from --threads) itself, before its imports.
+    return spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** Loaded and listening: it prints `listening on http://HOST:PORT`. */
+  protected isReady(child: ChildProcess): Promise<unknown> {
+    return printed(child, /listening on http:\/\//);
+  }
+
+  protected override describe(): Record<string, unknown> {
+    return { url: this.baseURL, model: this.options.model };
   }
 
   /** The server's queue depth, decodes, memory (`GET /stats`). */
@@ -152,10 +133,5 @@ export class RecognizerService {
     const res = await fetch(`http://127.0.0.1:${this.#port}/stats`, { signal });
     if (!res.ok) throw new Error(`recognizer stats: HTTP ${res.status}`);
     return (await res.json()) as RecognizerStats;
-  }
-
-  /** Stops the server for good. */
-  stop(): Promise<void> {
-    return this.#process.stop();
   }
 }

@@ -1,4 +1,3 @@
-import { startInBackground } from '../process/supervised-process.js';
 import { RecognizerService } from './recognizer-service.js';
 import type { AudioSettings } from './settings.js';
 
@@ -24,11 +23,9 @@ export async function startSharedRecognizer(
     deadlineMs: settings.timeoutMs,
   });
   const url = await service.reservePort();
-  startInBackground(service, {
-    component: 'stt-recognizer',
-    name: 'speech recognizer',
-    statsField: 'recognizer',
-    failure: 'speech recognizer did not start; transcripts will be stored as failed',
-  });
+  service.startInBackground(
+    'speech recognizer did not start; transcripts will be stored as failed',
+    'recognizer',
+  );
   return { url, service };
 }
