@@ -11,11 +11,11 @@ const node = (script: string): ChildProcess =>
 /** Prints `ready` at once, then stays up until it is killed. */
 const SERVER = "console.log('ready'); setInterval(() => {}, 1000);";
 
-type ScriptHooks = { spawn?: () => ChildProcess; cleanup?: () => void };
+type ScriptHooks = { spawn?: () => ChildProcess | Promise<ChildProcess>; cleanup?: () => void };
 
 /** A supervised node script: `spawn` is its command line, ready once it prints `ready`. */
 class ScriptService extends SupervisedProcess {
-  #spawn: () => ChildProcess;
+  #spawn: () => ChildProcess | Promise<ChildProcess>;
   #cleanup?: () => void;
 
   constructor({ spawn, cleanup, ...o }: Partial<SupervisedProcessOptions> & ScriptHooks = {}) {
@@ -32,7 +32,7 @@ class ScriptService extends SupervisedProcess {
     this.#cleanup = cleanup;
   }
 
-  protected spawnChild(): ChildProcess {
+  protected spawnChild(): ChildProcess | Promise<ChildProcess> {
     return this.#spawn();
   }
 
@@ -159,6 +159,22 @@ describe('SupervisedProcess', () => {
     await stubborn.stop();
     expect(alive(stubbornPid)).toBe(false);
     expect(stubborn.restarts).toBe(0);
+  });
+
+  it('leaves no process behind when stopped while the process is being spawned', async () => {
+    let child: ChildProcess | undefined;
+    const p = supervise({
+      spawn: async () => {
+        await null; // spawned after `stop` below
+        child = node(SERVER);
+        return child;
+      },
+    });
+    const started = p.start().catch((e: unknown) => e);
+    await p.stop();
+    expect(await started).toBeInstanceOf(Error);
+    expect(child?.signalCode).toBe('SIGKILL');
+    expect(p.status).toBe('stopped');
   });
 
   it('fails the start with a clear error when the process is not ready in time, and kills it', async () => {

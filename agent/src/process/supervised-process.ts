@@ -123,6 +123,7 @@ export abstract class SupervisedProcess {
     const o = this.#o;
     const child = await this.spawnChild();
     this.#child = child;
+    if (this.#stopped) child.kill('SIGKILL'); // stopped while it was being spawned: its start fails
     if (!this.#exitHook) {
       this.#exitHook = () => {
         this.#child?.kill('SIGKILL'); // never outlives this process
