@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,17 +87,16 @@ export class InferenceService extends SupervisedProcess {
   /** Queue depth, counters, CPU and memory of the service (`GET /stats`). */
   stats(timeoutMs = 2000): Promise<InferenceStats> {
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.options.socket, path: '/stats', timeout: timeoutMs }, (res) => {
+      const req = get({ socketPath: this.options.socket, path: '/stats', timeout: timeoutMs }, (res) => {
+        const parse = (body: ArrayBuffer) => {
+          if (res.statusCode !== 200) throw new Error(`inference stats: HTTP ${res.statusCode}`);
+          resolve(JSON.parse(Buffer.from(body).toString('utf8')) as InferenceStats);
+        };
         readBody(res, 1 << 20)
-          .then((body) => {
-            if (res.statusCode !== 200) throw new Error(`inference stats: HTTP ${res.statusCode}`);
-            resolve(JSON.parse(Buffer.from(body).toString('utf8')) as InferenceStats);
-          })
+          .then(parse)
           .catch(reject);
       });
-      req.on('timeout', () => req.destroy(new Error('inference stats: timed out')));
-      req.on('error', reject);
-      req.end();
+      req.on('timeout', () => req.destroy(new Error('inference stats: timed out'))).on('error', reject);
     });
   }
 }

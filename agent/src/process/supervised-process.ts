@@ -24,14 +24,8 @@ export const defaultSupervisedProcessOptions = {
   killAfterMs: 3000,
 } satisfies Partial<SupervisedProcessOptions>;
 
-/**
- * Where a {@link SupervisedProcess} is: not started yet, starting, serving, waiting to restart or
- * restarting after it died, stopped (by `stop` or a clean exit), or its first start failed.
- */
+/** Where a {@link SupervisedProcess} is (`stopped`: by `stop` or a clean exit; `failed`: its first start). */
 export type SupervisedStatus = 'idle' | 'starting' | 'ready' | 'restarting' | 'stopped' | 'failed';
-
-/** How much of the process's output is kept (the end of its stderr for errors and warnings). */
-const KEPT_CHARS = 4000;
 
 /**
  * A service in a child process, kept running for this process: started once and ready when
@@ -92,10 +86,8 @@ export abstract class SupervisedProcess {
 
   /** Launches the process; resolves once it is ready (the same promise on every call). */
   start(): Promise<void> {
-    this.#ready ??= (() => {
-      this.#status = 'starting';
-      return this.#launch();
-    })();
+    if (!this.#ready) this.#status = 'starting';
+    this.#ready ??= this.#launch();
     return this.#ready;
   }
 
@@ -105,16 +97,13 @@ export abstract class SupervisedProcess {
    * does not start, `failure` (what that means for the jobs) is logged with the reason.
    */
   startInBackground(failure: string, statsField: string, statsEveryMs = 60_000): void {
+    const logStats = () =>
+      this.stats().then(
+        (s) => this.#log.info({ [statsField]: s }, `${this.#o.name} stats`),
+        () => {},
+      );
     this.start().then(
-      () => {
-        const timer = setInterval(() => {
-          this.stats().then(
-            (s) => this.#log.info({ [statsField]: s }, `${this.#o.name} stats`),
-            () => {},
-          );
-        }, statsEveryMs);
-        timer.unref();
-      },
+      () => setInterval(logStats, statsEveryMs).unref(),
       (err: unknown) => this.#log.error({ err: err instanceof Error ? err.message : String(err) }, failure),
     );
   }
@@ -133,7 +122,7 @@ export abstract class SupervisedProcess {
     }
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-KEPT_CHARS);
+      stderr = (stderr + d.toString()).slice(-4000);
     });
     let state: 'starting' | 'up' | 'failed' = 'starting';
     let timer: NodeJS.Timeout | undefined;
@@ -218,7 +207,7 @@ export function printed(child: ChildProcess, pattern: RegExp): Promise<void> {
   return new Promise((resolve) => {
     let out = '';
     const watch = (d: Buffer) => {
-      out = (out + d.toString()).slice(-KEPT_CHARS);
+      out = (out + d.toString()).slice(-4000);
       if (!pattern.test(out)) return;
       child.stdout?.off('data', watch); // the stream keeps flowing: the rest of its output is dropped
       resolve();
