@@ -10,7 +10,7 @@ export interface SupervisedProcessOptions {
   component: string;
   /** Time allowed to become ready, ms; past it the process is killed and the start fails. */
   readyTimeoutMs: number;
-  /** Wait before restarting a process that died, ms; doubled after each failed attempt up to `maxRestartDelayMs`. */
+  /** Wait before restarting a process that died, ms; doubled after each failed attempt, up to the max. */
   restartDelayMs: number;
   maxRestartDelayMs: number;
   /** Time the process has to exit after SIGTERM on `stop` before it is killed (SIGKILL), ms. */
@@ -28,12 +28,11 @@ export const defaultSupervisedProcessOptions = {
 export type SupervisedStatus = 'idle' | 'starting' | 'ready' | 'restarting' | 'stopped' | 'failed';
 
 /**
- * A service in a child process, kept running for this process: started once and ready when
- * {@link isReady} says so (killed after `readyTimeoutMs` otherwise), restarted with a doubling
- * back-off whenever it dies (any exit but a clean one, code 0, which is logged as a stop), stopped
- * with SIGTERM then SIGKILL, and killed when this process exits, so it never outlives it. The end of
- * its stderr (when piped) goes into the error of a failed start and the warning of a crash. A
- * service adds its command line ({@link spawnChild}), its readiness probe and its `stats`.
+ * A service in a child process, kept running: ready when {@link isReady} says so (killed after
+ * `readyTimeoutMs` otherwise), restarted with a doubling back-off whenever it dies (any exit but a clean one,
+ * code 0, logged as a stop), stopped with SIGTERM then SIGKILL, and killed when this process exits, so it
+ * never outlives it. The end of its stderr goes into the error of a failed start and the warning of a crash.
+ * A subclass adds the command line ({@link spawnChild}), the readiness probe and `stats`.
  */
 export abstract class SupervisedProcess {
   #o: SupervisedProcessOptions;
@@ -42,7 +41,10 @@ export abstract class SupervisedProcess {
   #restarts = 0;
   #status: SupervisedStatus = 'idle';
   #ready?: Promise<void>;
-  #exitHook?: () => void;
+  #exitHook = () => {
+    this.#child?.kill('SIGKILL');
+    this.cleanup();
+  };
   #log;
 
   constructor(
@@ -86,8 +88,10 @@ export abstract class SupervisedProcess {
 
   /** Launches the process; resolves once it is ready (the same promise on every call). */
   start(): Promise<void> {
-    if (!this.#ready) this.#status = 'starting';
-    this.#ready ??= this.#launch();
+    if (this.#ready) return this.#ready;
+    this.#status = 'starting';
+    process.once('exit', this.#exitHook); // the process never outlives this one
+    this.#ready = this.#launch();
     return this.#ready;
   }
 
@@ -113,13 +117,6 @@ export abstract class SupervisedProcess {
     const child = await this.spawnChild();
     this.#child = child;
     if (this.#stopped) child.kill('SIGKILL'); // stopped while it was being spawned: its start fails
-    if (!this.#exitHook) {
-      this.#exitHook = () => {
-        this.#child?.kill('SIGKILL'); // never outlives this process
-        this.cleanup();
-      };
-      process.once('exit', this.#exitHook);
-    }
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
@@ -134,10 +131,7 @@ export abstract class SupervisedProcess {
           reject(err);
         };
         timer = setTimeout(() => fail(new Error(`not ready after ${o.readyTimeoutMs} ms`)), o.readyTimeoutMs);
-        child.on('error', (err) => {
-          if (state === 'up') this.#log.warn({ err, pid: child.pid }, `${o.name} process error`);
-          else fail(err);
-        });
+        child.on('error', fail); // once it is up, an error (a failed kill) changes nothing
         child.once('exit', (code, signal) => {
           if (state === 'up') return void this.#restart(child, code, signal, stderr.trim().slice(-300));
           const exited = () => fail(new Error(`exited (code ${code}, signal ${signal})`));
@@ -189,7 +183,7 @@ export abstract class SupervisedProcess {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#status = 'stopped';
-    if (this.#exitHook) process.off('exit', this.#exitHook);
+    process.off('exit', this.#exitHook);
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
