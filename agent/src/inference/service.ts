@@ -1,29 +1,22 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
 import { rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { logger } from '../log.js';
+import { SupervisedProcess } from '../process/supervised-process.js';
 import { DEFAULT_MODELS_DIR } from '../vision/models.js';
-import { defaultInferenceServerOptions, type InferenceStats } from './server.js';
+import { defaultInferenceServerOptions, type InferenceServerOptions, type InferenceStats } from './server.js';
+import { readBody } from './wire.js';
 
-/** Options of {@link InferenceService}. */
-export interface InferenceServiceOptions {
-  /** Unix socket path (kept across restarts). */
-  socket: string;
-  /** Directory of the verified ONNX models. */
-  modelsDir: string;
-  /** onnxruntime threads inside one operator, per session. */
-  intraOpThreads: number;
-  /** Requests waiting at most in the service. */
-  maxQueue: number;
-  /** Deadline of a request that names none, ms. */
-  deadlineMs: number;
-  /** Time allowed for the process to start listening. */
+/**
+ * Options of {@link InferenceService}: those of the {@link InferenceServer} it runs (its socket is kept across
+ * restarts), and the time allowed for it to start listening (ms).
+ */
+export type InferenceServiceOptions = Omit<InferenceServerOptions, 'maxBodyBytes'> & {
   readyTimeoutMs: number;
-}
+};
 
 export const defaultInferenceServiceOptions: InferenceServiceOptions = {
   socket: join(tmpdir(), `interview-helper-inference-${process.pid}.sock`),
@@ -47,17 +40,19 @@ const PACKAGE_DIR = resolve(import.meta.dirname, '../..');
  * dies (any exit but a clean one after SIGTERM); requests in flight then fail and their frames are
  * skipped by the analysers.
  */
-export class InferenceService {
+export class InferenceService extends SupervisedProcess {
   readonly options: InferenceServiceOptions;
-  #child?: ChildProcess;
-  #stopped = false;
-  #restarts = 0;
-  #ready?: Promise<void>;
-  #exitHook?: () => void;
-  #log = logger('vision-inference');
 
   constructor(opts: Partial<InferenceServiceOptions> = {}) {
-    this.options = { ...defaultInferenceServiceOptions, ...opts };
+    const o = { ...defaultInferenceServiceOptions, ...opts };
+    super({
+      name: 'inference service',
+      component: 'vision-inference',
+      readyTimeoutMs: o.readyTimeoutMs,
+      restartDelayMs: 200,
+      maxRestartDelayMs: 5000,
+    });
+    this.options = o;
   }
 
   /** The socket job processes connect to (known before the service runs). */
@@ -65,127 +60,43 @@ export class InferenceService {
     return this.options.socket;
   }
 
-  /** The service's process id (changes on restart). */
-  get pid(): number | undefined {
-    return this.#child?.pid;
-  }
-
-  /** How often the service was restarted after dying. */
-  get restarts(): number {
-    return this.#restarts;
-  }
-
-  /** Launches the service; resolves once it listens. */
-  start(): Promise<void> {
-    this.#ready ??= this.#launch();
-    return this.#ready;
-  }
-
-  async #launch(): Promise<void> {
+  protected spawnChild(): ChildProcess {
     const o = this.options;
     const args = ['--socket', o.socket, '--models-dir', o.modelsDir, '--threads', String(o.intraOpThreads)];
     args.push('--queue', String(o.maxQueue), '--deadline-ms', String(o.deadlineMs));
-    const child = fork(ENTRY, args, {
+    return fork(ENTRY, args, {
       cwd: PACKAGE_DIR,
       execArgv: ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : [],
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
-    this.#child = child;
-    if (!this.#exitHook) {
-      this.#exitHook = () => {
-        this.#child?.kill('SIGKILL'); // never outlives this process
-        rmSync(this.options.socket, { force: true });
-      };
-      process.once('exit', this.#exitHook);
-    }
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => fail(new Error(`not listening after ${o.readyTimeoutMs} ms`)),
-        o.readyTimeoutMs,
-      );
-      const fail = (err: Error) => {
-        clearTimeout(timer);
-        child.kill('SIGKILL');
-        reject(new Error(`inference service did not start: ${err.message}; ${stderr.trim().slice(-600)}`));
-      };
-      child.once('message', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.once('error', fail);
-      child.once('exit', (code, sig) => fail(new Error(`exited (code ${code}, signal ${sig})`)));
-    });
-    child.removeAllListeners('exit');
-    child.once('exit', (code, signal) => {
-      if (this.#stopped || this.#child !== child) return;
-      if (code === 0) {
-        // asked to stop (SIGTERM, e.g. to the whole process group as the worker shuts down): not a crash
-        this.#log.info({ pid: child.pid }, 'inference service stopped');
-        return;
-      }
-      this.#log.warn(
-        { code, signal, stderr: stderr.trim().slice(-300) },
-        'inference service exited; restarting',
-      );
-      void this.#restart();
-    });
-    this.#log.info({ pid: child.pid, socket: o.socket }, 'inference service ready');
   }
 
-  async #restart(): Promise<void> {
-    for (let attempt = 0; !this.#stopped; attempt++) {
-      await sleep(Math.min(5000, 200 * 2 ** attempt));
-      if (this.#stopped) return;
-      try {
-        await this.#launch();
-        this.#restarts++;
-        return;
-      } catch (err) {
-        this.#log.error({ err, attempt }, 'inference service restart failed');
-      }
-    }
+  /** Listening: it says so over the IPC channel (`service-main.ts`). */
+  protected isReady(child: ChildProcess): Promise<unknown> {
+    return once(child, 'message');
+  }
+
+  protected override describe(): Record<string, unknown> {
+    return { socket: this.options.socket };
+  }
+
+  protected override cleanup(): void {
+    rmSync(this.options.socket, { force: true });
   }
 
   /** Queue depth, counters, CPU and memory of the service (`GET /stats`). */
   stats(timeoutMs = 2000): Promise<InferenceStats> {
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.options.socket, path: '/stats', timeout: timeoutMs }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          body += d;
-        });
-        res.on('end', () => {
-          try {
-            if (res.statusCode !== 200) throw new Error(`inference stats: HTTP ${res.statusCode}`);
-            resolve(JSON.parse(body) as InferenceStats);
-          } catch (err) {
-            reject(err);
-          }
-        });
+      const req = get({ socketPath: this.options.socket, path: '/stats', timeout: timeoutMs }, (res) => {
+        const parse = (body: ArrayBuffer) => {
+          if (res.statusCode !== 200) throw new Error(`inference stats: HTTP ${res.statusCode}`);
+          resolve(JSON.parse(Buffer.from(body).toString('utf8')) as InferenceStats);
+        };
+        readBody(res, 1 << 20)
+          .then(parse)
+          .catch(reject);
       });
-      req.on('timeout', () => req.destroy(new Error('inference stats: timed out')));
-      req.on('error', reject);
-      req.end();
+      req.on('timeout', () => req.destroy(new Error('inference stats: timed out'))).on('error', reject);
     });
-  }
-
-  /** Stops the service for good. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#exitHook) process.off('exit', this.#exitHook);
-    const child = this.#child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(this.options.socket, { force: true });
   }
 }

@@ -14,9 +14,6 @@ export function sharedInferenceStats(): InferenceClientStats | undefined {
   return current?.stats();
 }
 
-/** How often the service's queue depth and memory are logged. */
-const STATS_EVERY_MS = 60_000;
-
 /**
  * Starts the machine's one inference service in the agent worker's main process, before any job
  * process exists, and returns its socket at once (the caller hands it to the job processes as
@@ -28,28 +25,15 @@ export function startSharedInference(
   settings: InferenceSettings,
 ): { socket: string; service: InferenceService } | undefined {
   if (settings.mode !== 'shared' || settings.socket) return undefined;
-  const log = logger('vision-inference');
   const service = new InferenceService({
     modelsDir: settings.modelsDir,
     intraOpThreads: settings.threads,
     maxQueue: settings.queue,
     deadlineMs: settings.deadlineMs,
   });
-  service.start().then(
-    () => {
-      const timer = setInterval(() => {
-        service.stats().then(
-          (s) => log.info({ inference: s }, 'inference service stats'),
-          () => {},
-        );
-      }, STATS_EVERY_MS);
-      timer.unref();
-    },
-    (err: unknown) =>
-      log.error(
-        { err: err instanceof Error ? err.message : String(err) },
-        'inference service did not start; vision frames are skipped until it does',
-      ),
+  service.startInBackground(
+    'inference service did not start; vision frames are skipped until it does',
+    'inference',
   );
   return { socket: service.socket, service };
 }

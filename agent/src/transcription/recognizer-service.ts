@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { logger } from '../log.js';
+import { printed, SupervisedProcess } from '../process/supervised-process.js';
 import { STT_FETCH_COMMAND, sttModelPath, sttPython } from './stt-models.js';
 
 /** Path of the recognizer server (OpenAI transcription API over faster-whisper or PocketSphinx). */
@@ -66,50 +66,34 @@ export interface RecognizerStats {
 }
 
 /** A free loopback TCP port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const { port } = s.address() as AddressInfo;
+  await new Promise((closed) => s.close(closed));
+  return port;
 }
 
 /**
  * The machine's local recognizer: one `stt_server.py` process on loopback, started once and
- * restarted (same port, backoff 0.5 s doubling to 10 s) whenever it dies, so requests in flight
- * fail and are retried by their transcriber while the VAD and the other analysers go on.
+ * restarted (same port, backoff 0.5 s doubling to 10 s) whenever it dies (any exit but a clean
+ * one), so requests in flight fail and are retried by their transcriber while the VAD and the
+ * other analysers go on.
  * `baseURL` (`http://127.0.0.1:PORT/v1`) is known before the model has loaded.
  */
-export class RecognizerService {
+export class RecognizerService extends SupervisedProcess {
   readonly options: RecognizerServiceOptions;
-  #child?: ChildProcess;
   #port = 0;
-  #stopped = false;
-  #restarts = 0;
-  #ready?: Promise<void>;
-  #exitHook?: () => void;
-  #log = logger('stt-recognizer');
 
   constructor(opts: Partial<RecognizerServiceOptions> = {}) {
-    this.options = { ...defaultRecognizerServiceOptions, ...opts };
+    const o = { ...defaultRecognizerServiceOptions, ...opts };
+    super({ name: 'speech recognizer', component: 'stt-recognizer', readyTimeoutMs: o.readyTimeoutMs });
+    this.options = o;
   }
 
   /** `http://127.0.0.1:PORT/v1` once `start` has chosen the port. */
   get baseURL(): string {
     return `http://127.0.0.1:${this.#port}/v1`;
-  }
-
-  /** The server's process id (changes on restart), for tests and diagnostics. */
-  get pid(): number | undefined {
-    return this.#child?.pid;
-  }
-
-  /** How often the server was restarted after dying. */
-  get restarts(): number {
-    return this.#restarts;
   }
 
   /** Chooses the port (before the server runs, so others can be told where it will be); the base URL. */
@@ -118,16 +102,9 @@ export class RecognizerService {
     return this.baseURL;
   }
 
-  /** Chooses the port and launches the server; resolves once it answers. */
-  start(): Promise<void> {
-    this.#ready ??= (async () => {
-      await this.reservePort();
-      await this.#launch();
-    })();
-    return this.#ready;
-  }
-
-  #args(): { python: string; args: string[] } {
+  /** Chooses the port (on the first start) and launches the server. */
+  protected async spawnChild(): Promise<ChildProcess> {
+    await this.reservePort();
     const o = this.options;
     const python = o.python ?? sttPython(o.modelsDir);
     if (!o.python && !existsSync(python))
@@ -138,71 +115,17 @@ export class RecognizerService {
     if (o.backend === 'whisper') args.push('--model-dir', sttModelPath(o.model, o.modelsDir));
     args.push('--workers', String(o.workers), '--threads', String(o.threads), '--queue', String(o.queue));
     args.push('--deadline-ms', String(o.deadlineMs), '--window', o.window, '--quiet', ...o.extraArgs);
-    return { python, args };
-  }
-
-  async #launch(): Promise<void> {
-    const { python, args } = this.#args();
     // The server sets HF_HUB_OFFLINE and OMP_NUM_THREADS (from --threads) itself, before its imports.
-    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.#child = child;
-    if (!this.#exitHook) {
-      // The server never outlives this process.
-      this.#exitHook = () => this.#child?.kill('SIGKILL');
-      process.once('exit', this.#exitHook);
-    }
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => fail(new Error(`not ready after ${this.options.readyTimeoutMs} ms`)),
-        this.options.readyTimeoutMs,
-      );
-      const fail = (err: Error) => {
-        clearTimeout(timer);
-        child.kill('SIGKILL');
-        reject(new Error(`speech recognizer did not start: ${err.message}; ${stderr.trim().slice(-600)}`));
-      };
-      let out = '';
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (/listening on http:\/\//.test(out)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('error', fail);
-      child.once('exit', (code, sig) => fail(new Error(`exited (code ${code}, signal ${sig})`)));
-    });
-    child.removeAllListeners('exit');
-    child.once('exit', (code, signal) => {
-      if (this.#stopped || this.#child !== child) return;
-      this.#log.warn(
-        { code, signal, stderr: stderr.trim().slice(-300) },
-        'speech recognizer exited; restarting',
-      );
-      void this.#restart();
-    });
-    this.#log.info(
-      { pid: child.pid, url: this.baseURL, model: this.options.model },
-      'speech recognizer ready',
-    );
+    return spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
-  async #restart(): Promise<void> {
-    for (let attempt = 0; !this.#stopped; attempt++) {
-      await sleep(Math.min(10_000, 500 * 2 ** attempt));
-      if (this.#stopped) return;
-      try {
-        await this.#launch();
-        this.#restarts++;
-        return;
-      } catch (err) {
-        this.#log.error({ err, attempt }, 'speech recognizer restart failed');
-      }
-    }
+  /** Loaded and listening: it prints `listening on http://HOST:PORT`. */
+  protected isReady(child: ChildProcess): Promise<unknown> {
+    return printed(child, /listening on http:\/\//);
+  }
+
+  protected override describe(): Record<string, unknown> {
+    return { url: this.baseURL, model: this.options.model };
   }
 
   /** The server's queue depth, decodes, memory (`GET /stats`). */
@@ -210,18 +133,5 @@ export class RecognizerService {
     const res = await fetch(`http://127.0.0.1:${this.#port}/stats`, { signal });
     if (!res.ok) throw new Error(`recognizer stats: HTTP ${res.status}`);
     return (await res.json()) as RecognizerStats;
-  }
-
-  /** Stops the server for good. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#exitHook) process.off('exit', this.#exitHook);
-    const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
   }
 }

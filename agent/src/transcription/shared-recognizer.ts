@@ -1,9 +1,5 @@
-import { logger } from '../log.js';
 import { RecognizerService } from './recognizer-service.js';
 import type { AudioSettings } from './settings.js';
-
-/** How often the shared recognizer's queue depth and memory are logged. */
-const STATS_EVERY_MS = 60_000;
 
 /**
  * Starts the machine's one local recognizer in the agent worker's main process, before any job
@@ -17,7 +13,6 @@ export async function startSharedRecognizer(
   settings: AudioSettings,
 ): Promise<{ url: string; service: RecognizerService } | undefined> {
   if (settings.engine !== 'local' || settings.localURL) return undefined;
-  const log = logger('stt-recognizer');
   const service = new RecognizerService({
     model: settings.localModel,
     python: settings.python,
@@ -28,21 +23,9 @@ export async function startSharedRecognizer(
     deadlineMs: settings.timeoutMs,
   });
   const url = await service.reservePort();
-  service.start().then(
-    () => {
-      const timer = setInterval(() => {
-        service.stats().then(
-          (s) => log.info({ recognizer: s }, 'speech recognizer stats'),
-          () => {},
-        );
-      }, STATS_EVERY_MS);
-      timer.unref();
-    },
-    (err: unknown) =>
-      log.error(
-        { err: err instanceof Error ? err.message : String(err) },
-        'speech recognizer did not start; transcripts will be stored as failed',
-      ),
+  service.startInBackground(
+    'speech recognizer did not start; transcripts will be stored as failed',
+    'recognizer',
   );
   return { url, service };
 }
