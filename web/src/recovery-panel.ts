@@ -6,7 +6,7 @@ import {
   type StorageStatus,
 } from '@interview-helper/protocol';
 import { type Room, RoomEvent } from 'livekit-client';
-import { h } from './dom.js';
+import { StatusNotice } from './status-notice.js';
 
 /** What the interviewer is told about the live analysis, or nothing while it runs normally. */
 export interface AnalysisNotice {
@@ -43,13 +43,10 @@ export function analysisNotice(message: AgentMessage | AnalysisStatusMessage): A
  * "Analysis unavailable" when no assistant could be started for the room (from the token server's message or the
  * room metadata, so a late joiner sees it too), "Analysis resumed" naming the gap after a restart.
  */
-export class AnalysisStatusBanner {
-  readonly element = h('div', {
-    className: 'analysis-status',
-    testid: 'analysis-status',
-    hidden: true,
-    attrs: { role: 'status', 'data-state': 'ok' },
-  });
+export class AnalysisStatusBanner extends StatusNotice {
+  constructor() {
+    super('analysis-status');
+  }
 
   /** Follows the analysis status kept in the room metadata. */
   attach(room: Room): void {
@@ -67,9 +64,7 @@ export class AnalysisStatusBanner {
     const available = message.type === 'analysis-status' && message.status === 'available';
     const notice = analysisNotice(message);
     if (!notice && !available) return;
-    this.element.hidden = !notice;
-    this.element.dataset.state = notice?.state ?? 'ok';
-    this.element.replaceChildren(...(notice ? [h('strong', {}, notice.title), ' ', notice.detail] : []));
+    this.show(notice);
   }
 }
 
@@ -167,23 +162,18 @@ export function storageUpdate(message: AgentMessage, degraded: boolean): Storage
  * (records on disk, or dropped), the buffered records are being written, or storage recovered after an outage
  * (see {@link storageUpdate}).
  */
-export class StorageStatusLine {
-  readonly element = h('div', {
-    className: 'storage-status',
-    testid: 'storage-status',
-    hidden: true,
-    attrs: { role: 'status', 'data-state': 'ok' },
-  });
+export class StorageStatusLine extends StatusNotice {
   #degraded = false;
+
+  constructor() {
+    super('storage-status');
+  }
 
   /** Shows what `message` says about storage; other messages change nothing. */
   update(message: AgentMessage): void {
     const next = storageUpdate(message, this.#degraded);
     if (!next) return;
     this.#degraded = next.degraded;
-    const notice = next.notice;
-    this.element.hidden = !notice;
-    this.element.dataset.state = notice?.state ?? 'ok';
-    this.element.replaceChildren(...(notice ? [h('strong', {}, notice.title), ' ', notice.detail] : []));
+    this.show(next.notice);
   }
 }

@@ -1,5 +1,5 @@
 import type { TranscriptionStatus } from '@interview-helper/protocol';
-import { h } from './dom.js';
+import { StatusNotice } from './status-notice.js';
 
 /** What the interviewer is told about the transcript, or nothing while it keeps up. */
 export interface TranscriptionNotice {
@@ -36,18 +36,13 @@ export function transcriptionNotice(
  * A notice above the transcript (`data-testid="transcription-status"`, `data-state`): hidden while the transcript
  * keeps up, else says it is delayed or interrupted and why.
  */
-export class TranscriptionStatusBanner {
-  readonly element = h('div', {
-    className: 'transcription-status',
-    testid: 'transcription-status',
-    hidden: true,
-    attrs: { role: 'status', 'data-state': 'ok' },
-  });
+export class TranscriptionStatusBanner extends StatusNotice {
+  constructor() {
+    super('transcription-status');
+  }
 
+  /** Shows the notice for `status`, or hides the banner while the transcript keeps up. */
   update(status: TranscriptionStatus | undefined): void {
-    const notice = transcriptionNotice(status);
-    this.element.hidden = !notice;
-    this.element.dataset.state = notice?.state ?? 'ok';
-    this.element.replaceChildren(...(notice ? [h('strong', {}, notice.title), ' ', notice.detail] : []));
+    this.show(transcriptionNotice(status));
   }
 }
