@@ -19,7 +19,7 @@ import { AudioLevelAnalyser } from '../src/audio/audio-level.js';
 import { DeliveryAnalyser } from '../src/audio/delivery.js';
 import { FilledPauseDetector } from '../src/audio/filled-pause.js';
 import { AudioFrontEnd } from '../src/audio/front-end.js';
-import { PitchAnalyser } from '../src/audio/pitch.js';
+import { PitchAnalyser, PitchTracker } from '../src/audio/pitch.js';
 import { loadSilero } from '../src/audio/speech.js';
 import { TurnModel } from '../src/audio/turn-model.js';
 import { VadAnalyser } from '../src/audio/vad.js';
@@ -91,6 +91,11 @@ async function cpu() {
     // Per track: speech segments regrouped for speech-to-text (no second VAD).
     sttGrouping: await measure(async () => {
       for await (const _ of sttSegments(replay(analysed)));
+    }),
+    // For reference: the YIN pitch track on its own (inside the candidate's front end).
+    pitchTrack: await measure(async () => {
+      const tracker = new PitchTracker();
+      for (let i = 0; i < speech.samples.length; i += 160) tracker.push(speech.samples.subarray(i, i + 160));
     }),
     // For reference: the filled-pause detector on its own (inside delivery, reading the shared pitch).
     filledPauseDetector: await measure(async () => {

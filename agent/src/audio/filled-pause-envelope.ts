@@ -102,7 +102,7 @@ export class Periodicity {
     this.#fft = new FFT(size);
     this.#input = new Array<number>(size).fill(0);
     this.#spectrum = this.#fft.createComplexArray() as number[];
-    this.#power = this.#fft.createComplexArray() as number[];
+    this.#power = new Array<number>(size).fill(0);
     this.#acf = this.#fft.createComplexArray() as number[];
     this.#hann = Float64Array.from(
       { length: windowSamples },
@@ -130,17 +130,21 @@ export class Periodicity {
     for (let i = 0; i < n; i++)
       this.#input[i] = ((buf[offset + i] as number) - mean) * (this.#hann[i] as number);
     this.#fft.realTransform(this.#spectrum, this.#input);
-    this.#fft.completeSpectrum(this.#spectrum);
+    // The power spectrum is real and even, so its inverse transform is its forward real transform
+    // divided by the size (the division cancels in the ratios to lag 0); only lags up to the
+    // window's half are read, which the half spectrum holds.
     const p = this.#power;
-    for (let k = 0; k < p.length; k += 2) {
-      const re = this.#spectrum[k] as number;
-      const im = this.#spectrum[k + 1] as number;
+    const size = p.length;
+    const spectrum = this.#spectrum;
+    for (let k = 0; k <= size >> 1; k++) {
+      const re = spectrum[2 * k] as number;
+      const im = spectrum[2 * k + 1] as number;
       p[k] = re * re + im * im;
-      p[k + 1] = 0;
     }
-    this.#fft.inverseTransform(this.#acf, p);
+    for (let k = 1; k < size >> 1; k++) p[size - k] = p[k] as number;
+    this.#fft.realTransform(this.#acf, p);
     const r0 = this.#acf[0] as number;
-    if (!(r0 > 1e-10)) return 0;
+    if (!(r0 > 1e-10 * size)) return 0;
     let best = 0;
     for (let lag = this.#minLag; lag <= this.#maxLag; lag++) {
       const r = (this.#acf[2 * lag] as number) / r0 / (this.#window[lag] as number);
@@ -166,6 +170,10 @@ export class Formants {
   #out = this.#fft.createComplexArray() as number[];
   #x: Float64Array;
   #hamming: Float64Array;
+  #r = new Float64Array(Formants.ORDER + 1);
+  #a = new Float64Array(Formants.ORDER + 1);
+  #prev = new Float64Array(Formants.ORDER + 1);
+  #mag = new Float64Array(513);
 
   constructor(windowSamples = 512) {
     this.#n = windowSamples;
@@ -185,7 +193,7 @@ export class Formants {
       const s = (buf[offset + i] as number) - 0.97 * (i > 0 ? (buf[offset + i - 1] as number) : 0);
       x[i] = s * (this.#hamming[i] as number);
     }
-    const r = new Float64Array(p + 1);
+    const r = this.#r;
     for (let lag = 0; lag <= p; lag++) {
       let s = 0;
       for (let i = lag; i < n; i++) s += (x[i] as number) * (x[i - lag] as number);
@@ -194,14 +202,15 @@ export class Formants {
     if (!((r[0] as number) > 1e-9)) return [0, 0];
     r[0] = (r[0] as number) * (1 + 1e-6);
     // Levinson–Durbin
-    const a = new Float64Array(p + 1);
+    const a = this.#a.fill(0);
+    const prev = this.#prev;
     a[0] = 1;
     let err = r[0] as number;
     for (let i = 1; i <= p; i++) {
       let acc = r[i] as number;
       for (let j = 1; j < i; j++) acc += (a[j] as number) * (r[i - j] as number);
       const k = -acc / err;
-      const prev = a.slice();
+      prev.set(a);
       for (let j = 1; j < i; j++) a[j] = (prev[j] as number) + k * (prev[i - j] as number);
       a[i] = k;
       err *= 1 - k * k;
@@ -212,13 +221,18 @@ export class Formants {
     for (let i = 0; i <= p; i++) this.#input[i] = a[i] as number;
     this.#fft.realTransform(this.#out, this.#input);
     const hzPerBin = ANALYSIS_RATE / 1024;
+    // |A| per bin, each computed once as the search reaches it
+    const mags = this.#mag;
     const mag = (k: number) => Math.hypot(this.#out[2 * k] as number, this.#out[2 * k + 1] as number);
     const peaks: number[] = [];
     const lo = Math.ceil(200 / hzPerBin);
     const hi = Math.floor(4000 / hzPerBin);
+    mags[lo - 1] = mag(lo - 1);
+    mags[lo] = mag(lo);
     for (let k = lo; k <= hi && peaks.length < 2; k++) {
-      const m = mag(k);
-      if (m < mag(k - 1) && m <= mag(k + 1)) peaks.push(k * hzPerBin);
+      mags[k + 1] = mag(k + 1);
+      const m = mags[k] as number;
+      if (m < (mags[k - 1] as number) && m <= (mags[k + 1] as number)) peaks.push(k * hzPerBin);
     }
     return [peaks[0] ?? 0, peaks[1] ?? 0];
   }

@@ -4,9 +4,9 @@ import { type EnvelopeFrame, envelopeDistance } from './filled-pause-envelope.js
 export interface FilledPauseFrame extends EnvelopeFrame {
   atMs: number;
   hz?: number;
-  /** Periodicity of the frame, 0–1 (see `Periodicity`). */
+  /** Periodicity of the frame, 0–1 (see `Periodicity`; 0 when at or under the gate, not measured). */
   periodicity: number;
-  /** First two formants, Hz (see `Formants`; 0 when not found). */
+  /** First two formants, Hz (see `Formants`; 0 when not found or at or under the gate). */
   f1: number;
   f2: number;
 }

@@ -175,8 +175,11 @@ export class FilledPauseDetector {
     // The envelope sees the centre of the pitch window.
     const centre = (this.#o.windowSamples - SpectralEnvelope.SIZE) >> 1;
     const e = this.#envelope.measure(this.#buf, centre);
-    const [f1, f2] = e.db > this.#o.gateDbfs ? this.#formants.measure(this.#buf, centre) : [0, 0];
-    const f: FilledPauseFrame = { atMs, hz, periodicity: this.#periodicity.measure(this.#buf), f1, f2, ...e };
+    // Frames at or under the gate never join a stretch: their periodicity and formants stay 0.
+    const loud = e.db > this.#o.gateDbfs;
+    const [f1, f2] = loud ? this.#formants.measure(this.#buf, centre) : [0, 0];
+    const periodicity = loud ? this.#periodicity.measure(this.#buf) : 0;
+    const f: FilledPauseFrame = { atMs, hz, periodicity, f1, f2, ...e };
     this.#onFrame?.(f);
     return this.#judge(this.#segmenter.push(f));
   }

@@ -1,6 +1,6 @@
-import { YIN } from 'pitchfinder';
 import type { PitchPoint } from '../analysers/audio-analysis.js';
 import { ANALYSIS_RATE, median } from './pcm.js';
+import { YinEstimator } from './pitch-yin.js';
 
 /** Options of {@link PitchTracker} and {@link PitchAnalyser}. */
 export interface PitchOptions {
@@ -34,12 +34,13 @@ export const defaultPitchOptions: PitchOptions = {
 export type { PitchPoint } from '../analysers/audio-analysis.js';
 
 /**
- * Fundamental frequency of 16 kHz mono audio with YIN (pitchfinder), estimated every hop over a
- * sliding window, only where the audio is loud enough to be voice.
+ * Fundamental frequency of 16 kHz mono audio with YIN ({@link YinEstimator}: pitchfinder's
+ * algorithm, computed only as far as it needs), estimated every hop over a sliding window, only
+ * where the audio is loud enough to be voice (quieter windows never reach YIN).
  */
 export class PitchTracker {
   #o: PitchOptions;
-  #yin: (signal: Float32Array) => number | null;
+  #yin: YinEstimator;
   #buf: Float32Array;
   #fill = 0;
   #samples = 0;
@@ -47,7 +48,7 @@ export class PitchTracker {
 
   constructor(opts: Partial<PitchOptions> = {}) {
     this.#o = { ...defaultPitchOptions, ...opts };
-    this.#yin = YIN({ sampleRate: ANALYSIS_RATE, threshold: 0.15 });
+    this.#yin = new YinEstimator(this.#o.windowSamples, ANALYSIS_RATE, 0.15);
     this.#buf = new Float32Array(this.#o.windowSamples);
     this.#gate = 10 ** (this.#o.gateDbfs / 20);
   }
@@ -72,7 +73,7 @@ export class PitchTracker {
     let sum = 0;
     for (let i = 0; i < this.#buf.length; i++) sum += (this.#buf[i] as number) ** 2;
     if (Math.sqrt(sum / this.#buf.length) < this.#gate) return undefined;
-    const hz = this.#yin(this.#buf);
+    const hz = this.#yin.estimate(this.#buf);
     return hz !== null && Number.isFinite(hz) && hz >= this.#o.minHz && hz <= this.#o.maxHz ? hz : undefined;
   }
 }
