@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPoseMeasureOptions } from '../../agent/src/vision/pose-measures.js';
 import { librivoxClips } from '../fixtures/audio.js';
 import { emptyFrame, twoFacesFrame } from '../fixtures/vision-frames.js';
 import { namedPhotoFrames, publishCamera, publishMicrophone } from './clients/media.js';
@@ -102,7 +103,11 @@ describe('vision: pose analysis through the real server', () => {
     expect(end.values.side).toBe('right');
     expect(Number(end.values.durationMs)).toBeGreaterThanOrEqual(2000);
     expect(Number(end.values.durationMs)).toBeLessThanOrEqual(9000); // 5 s hold + 1 s exit + sampling under load
-    expect(Number(end.values.maxWristAboveShoulder)).toBeGreaterThan(0.25);
+    // the detector counts a wrist ≥ 0.25 shoulder widths above its shoulder as raised (values rounded to 0.01); how
+    // far above depends on the layer and quality the SFU delivers (0.25–0.68 seen), so only the rule is checked
+    expect(Number(end.values.maxWristAboveShoulder)).toBeGreaterThanOrEqual(
+      defaultPoseMeasureOptions.raisedAbove,
+    );
     expect(end.range.end).toBeGreaterThan(start.range.start);
     expect(candidate.messages).toHaveLength(0);
     console.log(`[measure] raised-hand ${JSON.stringify(end.values)} sent=${camera.sent()}`);
