@@ -8,6 +8,7 @@ import {
   sessionReportSchema,
 } from '@interview-helper/protocol';
 import {
+  type Database,
   hashInvite,
   InterviewStore,
   type OpenedDatabase,
@@ -30,58 +31,83 @@ import { examplePlan } from './testing.js';
 
 const plan = examplePlan('backend-coding');
 
+/** A session in the database, with the example plan set at its creation; returns its id. */
+async function plannedSession(db: Database, roomName: string): Promise<string> {
+  const { id } = await new InterviewStore(db).createSession({
+    roomName,
+    candidateInviteHash: hashInvite('c'),
+    interviewerInviteHash: hashInvite('i'),
+  });
+  await new PlanStore(db).setPlan(id, plan, 'create');
+  return id;
+}
+
+/** What differs between the contexts of these tests. */
+interface ContextOptions {
+  room: FakeRoom;
+  database: Database;
+  /** The session's write path (absent: records are written to the database directly). */
+  writes?: WriteBuffer;
+  /** The candidate's identity (absent: no candidate). */
+  candidate?: string;
+  /** Collects the emitted signals (absent: emitting one fails the test). */
+  signals?: SignalMessage[];
+}
+
+/** The context a {@link PlanExtension} gets from its session, on a fake room and a real database. */
+function contextFor(sessionId: string, o: ContextOptions): SessionContext {
+  const { signals } = o;
+  return {
+    sessionId,
+    room: o.room as unknown as Room,
+    publisher: new InterviewerPublisher(o.room as unknown as Room),
+    recorder: {
+      presence: async () => {},
+      signals: async () => {},
+      hintFeedback: async () => false,
+      close: async () => {},
+      database: o.database,
+      writes: o.writes,
+    },
+    // a handler's error fails the test
+    bus: new SessionBus((err) => {
+      throw err;
+    }),
+    turns: { watchPause: () => () => {} },
+    candidate: () => o.candidate,
+    emitSignal: (draft, source) => {
+      if (!signals) throw new Error('no signal expected');
+      const s = {
+        v: PROTOCOL_VERSION,
+        type: 'signal',
+        id: `sig_${signals.length}`,
+        sessionId,
+        ...source,
+        ...draft,
+      } as SignalMessage;
+      signals.push(s);
+      return s;
+    },
+  };
+}
+
 describe('PlanExtension', () => {
   let opened: OpenedDatabase;
   let room: FakeRoom;
   let bus: SessionBus;
   let signals: SignalMessage[];
-  let ctx: SessionContext;
   let sessionId: string;
   let ext: PlanExtension;
 
   beforeEach(async () => {
     opened = await openDatabase();
-    const session = await new InterviewStore(opened.db).createSession({
-      roomName: 'room-plan',
-      candidateInviteHash: hashInvite('c'),
-      interviewerInviteHash: hashInvite('i'),
-    });
-    sessionId = session.id;
-    await new PlanStore(opened.db).setPlan(sessionId, plan, 'create');
+    sessionId = await plannedSession(opened.db, 'room-plan');
     room = new FakeRoom();
     room.join('interviewer-1', 'interviewer');
     room.join('candidate-1', 'candidate');
-    bus = new SessionBus((err) => {
-      throw err;
-    });
     signals = [];
-    ctx = {
-      sessionId,
-      room: room as unknown as Room,
-      publisher: new InterviewerPublisher(room as unknown as Room),
-      recorder: {
-        presence: async () => {},
-        signals: async () => {},
-        hintFeedback: async () => false,
-        close: async () => {},
-        database: opened.db,
-      },
-      bus,
-      turns: { watchPause: () => () => {} },
-      candidate: () => 'candidate-1',
-      emitSignal: (draft, source) => {
-        const s = {
-          v: PROTOCOL_VERSION,
-          type: 'signal',
-          id: `sig_${signals.length}`,
-          sessionId,
-          ...source,
-          ...draft,
-        };
-        signals.push(s as SignalMessage);
-        return s as SignalMessage;
-      },
-    };
+    const ctx = contextFor(sessionId, { room, database: opened.db, candidate: 'candidate-1', signals });
+    bus = ctx.bus;
     ext = new PlanExtension({ tickMs: 50, pollMs: 100 });
     await ext.start(ctx);
   });
@@ -226,35 +252,11 @@ describe('PlanExtension while the database is down', () => {
     const room = new FakeRoom();
     const ext = new PlanExtension({ tickMs: 50, pollMs: 100 });
     try {
-      const { id: sessionId } = await new InterviewStore(opened.db).createSession({
-        roomName: 'room-plan-outage',
-        candidateInviteHash: hashInvite('c'),
-        interviewerInviteHash: hashInvite('i'),
-      });
-      await new PlanStore(opened.db).setPlan(sessionId, plan, 'create');
+      const sessionId = await plannedSession(opened.db, 'room-plan-outage');
       room.join('interviewer-1', 'interviewer');
-      const bus = new SessionBus((err) => {
-        throw err;
-      });
-      await ext.start({
-        sessionId,
-        room: room as unknown as Room,
-        publisher: new InterviewerPublisher(room as unknown as Room),
-        recorder: {
-          presence: async () => {},
-          signals: async () => {},
-          hintFeedback: async () => false,
-          close: async () => {},
-          database: opened.db,
-          writes,
-        },
-        bus,
-        turns: { watchPause: () => () => {} },
-        candidate: () => undefined,
-        emitSignal: () => {
-          throw new Error('no signal expected');
-        },
-      });
+      const ctx = contextFor(sessionId, { room, database: opened.db, writes });
+      const { bus } = ctx;
+      await ext.start(ctx);
       const plans = () => room.agentMessages().filter((m) => m.message.type === 'plan');
       await until('plan sent', () => plans()[0]);
 
