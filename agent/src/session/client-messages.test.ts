@@ -9,7 +9,11 @@ import { ConsentFlow } from './consent-flow.js';
 import { OptOutFilter } from './opt-out.js';
 
 const v = PROTOCOL_VERSION;
-const from = (identity: string, role: Role) => ({ identity, role });
+/** A client message as the inbox passes it on: the message and its sender. */
+const received = (identity: string, role: Role, message: InboxMessage['message']): InboxMessage => ({
+  message,
+  sender: { identity, role },
+});
 
 /** A handler on a real consent gate, flow and opt-out filter, with what it emits and audits. */
 function setup(opts: { allowOptOut?: boolean } = {}) {
@@ -34,64 +38,49 @@ function setup(opts: { allowOptOut?: boolean } = {}) {
   return { messages, gate, log, states, optOut, emitted };
 }
 
-const code = (identity: string): InboxMessage => ({
-  message: { v, type: 'code', revision: 2, language: 'python', text: 'print("é")' },
-  sender: from(identity, 'candidate'),
-});
+const code = (identity: string) =>
+  received(identity, 'candidate', { v, type: 'code', revision: 2, language: 'python', text: 'print("é")' });
+const consent = (identity: string) =>
+  received(identity, 'candidate', {
+    v,
+    type: 'consent',
+    granted: true,
+    disclosureVersion: DISCLOSURE.version,
+    groups: ['voice'],
+  });
+const optOutMessage = (groups: ('voice' | 'camera')[]) =>
+  received('cand', 'candidate', { v, type: 'opt-out', groups });
 
 describe('ClientMessages', () => {
   it('reads the code pad only once the candidate has consented', async () => {
     const { messages, gate } = setup();
     expect(messages.accepts(code('cand'))).toBe(false);
-    await messages.handle({
-      message: {
-        v,
-        type: 'consent',
-        granted: true,
-        disclosureVersion: DISCLOSURE.version,
-        groups: ['voice'],
-      },
-      sender: from('cand', 'candidate'),
-    });
+    await messages.handle(consent('cand'));
     expect(gate.consented('cand')).toBe(true);
     expect(messages.accepts(code('cand'))).toBe(true);
     await messages.handle(code('cand'));
     expect(messages.latestCode).toEqual({ revision: 2, language: 'python', bytes: 11 });
     // other messages are always read
     expect(
-      messages.accepts({
-        message: { v, type: 'hint-feedback', hintId: 'h1', useful: true },
-        sender: from('i', 'interviewer'),
-      }),
+      messages.accepts(
+        received('i', 'interviewer', { v, type: 'hint-feedback', hintId: 'h1', useful: true }),
+      ),
     ).toBe(true);
   });
 
   it('passes consent to the flow, which starts the analysis', async () => {
     const { messages, states, log } = setup();
-    await messages.handle({
-      message: {
-        v,
-        type: 'consent',
-        granted: true,
-        disclosureVersion: DISCLOSURE.version,
-        groups: ['voice'],
-      },
-      sender: from('cand', 'candidate'),
-    });
+    await messages.handle(consent('cand'));
     expect(states).toContain('analysing');
     expect(log.events.some((e) => 'action' in e && e.action === 'given')).toBe(true);
   });
 
   it('audits hint feedback and settings changes with their sender', async () => {
     const { messages, log } = setup();
-    await messages.handle({
-      message: { v, type: 'hint-feedback', hintId: 'hint_1', useful: false },
-      sender: from('int-1', 'interviewer'),
-    });
-    await messages.handle({
-      message: { v, type: 'settings', detail: 'minimal' },
-      sender: from('int-2', 'interviewer'),
-    });
+    await messages.handle(
+      received('int-1', 'interviewer', { v, type: 'hint-feedback', hintId: 'hint_1', useful: false }),
+    );
+    await messages.handle(received('int-2', 'interviewer', { v, type: 'settings', detail: 'minimal' }));
     expect(log.events).toEqual([
       { kind: 'hint.feedback', actor: 'int-1', subject: 'hint_1', data: { useful: false } },
       { kind: 'settings', actor: 'int-2', data: { v, type: 'settings', detail: 'minimal' } },
@@ -100,10 +89,6 @@ describe('ClientMessages', () => {
 
   it('applies an allowed opt-out and announces a change once', async () => {
     const { messages, optOut, emitted } = setup({ allowOptOut: true });
-    const optOutMessage = (groups: ('voice' | 'camera')[]): InboxMessage => ({
-      message: { v, type: 'opt-out', groups },
-      sender: from('cand', 'candidate'),
-    });
     await messages.handle(optOutMessage(['camera']));
     expect(optOut.groups).toEqual(['camera']);
     expect(emitted.map((d) => [d.kind, d.values])).toEqual([['opt-out', { groups: 'camera', count: 1 }]]);
@@ -113,20 +98,15 @@ describe('ClientMessages', () => {
 
   it('ignores an opt-out the session does not allow', async () => {
     const { messages, optOut, emitted } = setup({ allowOptOut: false });
-    await messages.handle({
-      message: { v, type: 'opt-out', groups: ['voice'] },
-      sender: from('cand', 'candidate'),
-    });
+    await messages.handle(optOutMessage(['voice']));
     expect(optOut.groups).toEqual([]);
     expect(emitted).toEqual([]);
   });
 
   it('leaves the kinds it does not handle to the extensions', async () => {
     const { messages, log, emitted } = setup();
-    await messages.handle({
-      message: { v, type: 'plan-update', plan: { items: [] } } as unknown as InboxMessage['message'],
-      sender: from('int-1', 'interviewer'),
-    });
+    const planUpdate = { v, type: 'plan-update', plan: { items: [] } } as unknown as InboxMessage['message'];
+    await messages.handle(received('int-1', 'interviewer', planUpdate));
     expect(log.events).toEqual([]);
     expect(emitted).toEqual([]);
   });
