@@ -153,6 +153,18 @@ describe('replay matching', () => {
     });
     expect(evaluate(words, got, timeline).events[0]?.verdict).toBe('pass');
     expect(evaluate(words, got, timeline).invalid).toBe(1);
+    // alternatives: the words of any one entry; none matching is missing
+    const transcript = (text: string | string[]) =>
+      expected({
+        events: [
+          { type: 'transcript', speaker: 'candidate', text, to: 'candidate', window: { fromMs: 0, toMs: 5 } },
+        ],
+      });
+    expect(evaluate(transcript(['clarify', 'am stuck']), got, timeline).events[0]?.verdict).toBe('pass');
+    expect(evaluate(transcript(['clarify', 'stuck again']), got, timeline).events[0]?.verdict).toBe(
+      'missing',
+    );
+    expect(evaluate(transcript('clarify'), got, timeline).events[0]?.verdict).toBe('missing');
   });
 
   it('classifies conduct notes per recipient: one for the asking interviewer, forbidden for the second', () => {

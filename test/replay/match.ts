@@ -96,7 +96,8 @@ function matches(e: ExpectedEvent | ForbiddenEvent, r: Received): boolean {
   }
   if ('text' in e && e.text) {
     const have = new Set(words(r.text ?? ''));
-    if (!words(e.text).every((w) => have.has(w))) return false;
+    const options = Array.isArray(e.text) ? e.text : [e.text];
+    if (!options.some((option) => words(option).every((w) => have.has(w)))) return false;
   }
   return true;
 }

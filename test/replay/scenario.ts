@@ -36,8 +36,12 @@ export const expectedEventSchema = z
     kind: z.string().max(64).optional(),
     /** Episode phase of a signal (`values.phase`). */
     phase: z.enum(['start', 'update', 'end']).optional(),
-    /** Words that must all occur in the event's text (hint text or transcript), case-insensitive. */
-    text: z.string().max(200).optional(),
+    /**
+     * Words that must all occur in the event's text (hint text or transcript), case-insensitive. A list gives
+     * alternatives: the words of any one entry (for a transcript, e.g. the two phrases of one request that a trigger
+     * recognises each on its own: a recogniser may render one of them differently).
+     */
+    text: z.union([z.string().max(200), z.array(z.string().min(1).max(200)).min(1).max(8)]).optional(),
     /** Who spoke (transcripts). */
     speaker: z.enum(['candidate', 'interviewer']).optional(),
     /** Plan item whose coverage must have reached `status` (coverage messages). */
