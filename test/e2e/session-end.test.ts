@@ -141,7 +141,10 @@ describe('session end', () => {
       (await roomOpen(created.session.roomName)) ? undefined : true,
     );
     expect((await report(created)).sessionId).toBe(created.session.id);
-    expect(stack.agent.output()).toMatch(/"reason":"idle".*session ended: closing the room/);
+    // The agent's log reaches this process through a pipe, apart from the room closing: wait for the line.
+    await until('the agent to log the idle end', async () =>
+      /"reason":"idle".*session ended: closing the room/.test(stack.agent.output()) ? true : undefined,
+    );
     expect(stack.agent.output()).not.toMatch(/uncaught|unhandled/i);
     expect(verifyCapture().failures).toEqual([]);
   }, 120_000);
