@@ -211,6 +211,11 @@ describe('hints without an LLM key: rule hints end to end', () => {
     });
     expect(row?.triggerAt?.getTime()).toBe(first.triggerAt);
     expect(row?.why?.trigger).toBe('long-pause');
+    // (the trigger is dated in media time, decisions in the agent's wall-clock time: a trigger dated after its decision
+    // would be a media clock running ahead of the agent's)
+    console.log(
+      `[measure] rule hint trigger→decided ${(row?.decidedAt?.getTime() ?? 0) - (first.triggerAt ?? 0)} ms`,
+    );
     for (const t of [row?.decidedAt, row?.publishedAt])
       expect(t?.getTime()).toBeGreaterThanOrEqual(first.triggerAt ?? 0);
 
