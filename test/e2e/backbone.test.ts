@@ -54,7 +54,8 @@ describe('backbone: a real interview room end to end', () => {
     const camera = await publishCamera(candidate.room, [photo], { fps: 15 });
     const mic = await publishMicrophone(candidate.room, SPEECH);
 
-    const agent = await waitFor('the agent to join', () => agentOf(interviewer), 60_000);
+    // the agent's job starts when the room opens: up to 120 s on a loaded machine, as elsewhere
+    const agent = await waitFor('the agent to join', () => agentOf(interviewer), 120_000);
     await waitFor('the agent to pick the candidate', () =>
       agentOf(interviewer)?.attributes[AGENT_CANDIDATE_ATTRIBUTE] === candidate.identity ? true : undefined,
     );
@@ -136,7 +137,7 @@ describe('backbone: a real interview room end to end', () => {
     await mic.stop();
     await candidate.leave();
     await interviewer.leave();
-  });
+  }, 240_000);
 
   it('follows a candidate who leaves and rejoins (browser refresh), drops garbage, ignores a second candidate', async () => {
     const created = await createSession(stack);

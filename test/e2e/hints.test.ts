@@ -51,7 +51,7 @@ async function withStore<T>(stack: Stack, fn: (store: InterviewStore) => Promise
 /** An interviewer and a candidate in a new session, the agent analysing the candidate (no media yet). */
 async function start(stack: Stack) {
   const interview = await startInterview(stack);
-  await waitForAnalysis(stack, interview);
+  await waitForAnalysis(stack, interview, 120_000); // the agent's job starts when the room opens: up to 120 s on a loaded machine, as elsewhere
   return interview;
 }
 

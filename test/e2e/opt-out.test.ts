@@ -54,7 +54,8 @@ describe('candidate opt-out', () => {
     });
     const { created: session, interviewer, candidate } = started;
     expect(session.session.allowOptOut).toBe(allowOptOut);
-    await waitForSignals(interviewer, ['audio-level', 'video-frames']);
+    // the agent's job starts when the room opens: up to 120 s on a loaded machine, as elsewhere
+    await waitForSignals(interviewer, ['audio-level', 'video-frames'], 120_000);
     return { session, interviewer, candidate, stop: started.end };
   }
 
@@ -118,7 +119,7 @@ describe('candidate opt-out', () => {
     } finally {
       await db.close();
     }
-  });
+  }, 240_000);
 
   it('ignores the opt-out in a session that does not allow it', async () => {
     const { interviewer, candidate, stop } = await interview(false);
@@ -132,5 +133,5 @@ describe('candidate opt-out', () => {
     );
     expect(signalsOf(interviewer, 'opt-out')).toEqual([]);
     await stop();
-  });
+  }, 240_000);
 });

@@ -40,8 +40,11 @@ describe('vision: face analysis through the real server', () => {
     const microphone = await publishMicrophone(candidate.room, clip.path);
     // The sequence repeats every 16 s; the agent may start analysing in any phase, so each episode is looked for
     // after the previous one.
-    const lookAway = await waitFor('a look-away episode', () =>
-      signalsOf(interviewer, 'look-away').find((s) => s.values.phase === 'start'),
+    // (the first wait includes the agent's job start: up to 120 s on a loaded machine, as elsewhere)
+    const lookAway = await waitFor(
+      'a look-away episode',
+      () => signalsOf(interviewer, 'look-away').find((s) => s.values.phase === 'start'),
+      120_000,
     );
     const noFace = await waitFor('a no-face episode after the look-away', () =>
       signalsOf(interviewer, 'no-face').find(
@@ -97,8 +100,11 @@ describe('vision: pose analysis through the real server', () => {
     const holdMs = 5000;
     const camera = await publishCamera(candidate.room, frames, { fps: 10, holdSeconds: holdMs / 1000 });
     // the agent may start in either phase: look for a start, then the end after it
-    const start = await waitFor('a raised-hand start', () =>
-      signalsOf(interviewer, 'raised-hand').find((s) => s.values.phase === 'start'),
+    // (the first wait includes the agent's job start: up to 120 s on a loaded machine, as elsewhere)
+    const start = await waitFor(
+      'a raised-hand start',
+      () => signalsOf(interviewer, 'raised-hand').find((s) => s.values.phase === 'start'),
+      120_000,
     );
     const end = await waitFor('the raised-hand end after it', () =>
       signalsOf(interviewer, 'raised-hand').find(
@@ -126,5 +132,5 @@ describe('vision: pose analysis through the real server', () => {
     await camera.stop();
     await candidate.leave();
     await interviewer.leave();
-  }, 180_000);
+  }, 240_000);
 });
