@@ -81,8 +81,10 @@ function expectGrounded(interviewer: TestParticipant, hint: HintMessage, silence
 /**
  * The hint's silence is a scripted pause: the candidate speaks again the pause's length after it began (the end of
  * its long-pause episode). Measured on the agent's own media clock, whose start (the moment the agent first read the
- * track) a loaded machine moves (model loading, a starved event loop) while the media time between the candidate's
- * words stays; 1 s for gaps between words at either end of the pause.
+ * track) a loaded machine moves (model loading, a starved event loop), while the media time between the candidate's
+ * words moves only as far as the receiver's jitter buffer stretches or squeezes it: 4960–5024 ms measured, 4480 ms
+ * beside two busy loops. 1.5 s either way keeps the pause apart from the threshold (3 s) and from a speech chunk (4 s):
+ * a silence dated from anything else, or one that missed the candidate's words, falls outside.
  */
 async function expectScriptedPause(interviewer: TestParticipant, hint: HintMessage, silenceStarts: number[]) {
   const evidence = signalById(interviewer, hint.evidence[0] as string);
@@ -99,7 +101,7 @@ async function expectScriptedPause(interviewer: TestParticipant, hint: HintMessa
     `[measure] long pause ${pauseMs} ms in media time (scripted ${TALK.pauseMs} ms); its start ` +
       `${evidence.range.start - source} ms after the source's`,
   );
-  expect(Math.abs(pauseMs - TALK.pauseMs)).toBeLessThan(1000);
+  expect(Math.abs(pauseMs - TALK.pauseMs)).toBeLessThanOrEqual(1500);
 }
 
 /** The hint says why it was given, and was sent inside its validity window with the silence counted then. */
