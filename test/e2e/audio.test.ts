@@ -123,7 +123,7 @@ describe.each(['batch', 'realtime'] as const)(
       const asked = await waitFor(
         'a whole interviewer question',
         () => (bestRate('interviewer', QUESTION) < 0.7 ? bestRate('interviewer', QUESTION) : undefined),
-        30_000,
+        60_000, // the question loops every ~9 s; a loaded machine's recognizer may need a few loops for a whole one
       );
       expect(asked).toBeLessThan(0.7);
       // Stock clients everywhere in the room get the captions.
@@ -169,9 +169,12 @@ describe.each(['batch', 'realtime'] as const)(
           () => (signalsOf(interviewer, 'delivery').length > 0 ? true : undefined),
           90_000,
         );
-        expect(
-          signalsOf(interviewer, 'pitch').length + signalsOf(interviewer, 'speech-rate').length,
-        ).toBeGreaterThan(0);
+        // pitch windows and transcript segments come on their own schedules: wait for them rather than count once
+        await waitFor('pitch or speech-rate', () =>
+          signalsOf(interviewer, 'pitch').length + signalsOf(interviewer, 'speech-rate').length > 0
+            ? true
+            : undefined,
+        );
       }
 
       // Stored, speaker-labelled (segments are written apart from the captions: wait for both speakers' rows).

@@ -8,7 +8,7 @@ import {
 } from '@interview-helper/protocol';
 import { openDatabase, schema } from '@interview-helper/storage';
 import type { Room } from '@livekit/rtc-node';
-import { and, count as countRows, eq, gt, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, eq, gt, inArray, lt, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CreatedSession, signalsOf, type TestParticipant, waitFor } from './clients/participant.js';
 import { SPEECH_WAV, startInterview, waitForSignals } from './harness/interview.js';
@@ -25,6 +25,15 @@ const signals = (p: TestParticipant) => p.messages.filter((m): m is SignalMessag
 /** Signals that started after `at` (so were produced after the agent applied a choice made at `at`). */
 const voiceAfter = (p: TestParticipant, at: number) =>
   signals(p).filter((s) => VOICE.includes(s.analyser) && s.range.start > at);
+/**
+ * Voice signals that reached `p` after `notice`: the agent filters what it sends from the moment it applies a choice,
+ * and sends the notice then. (Media times may run ahead of the agent's wall clock by however late it read a track's
+ * first frame, so a signal sent just before the notice can be dated just after it: arrival order is the contract.)
+ */
+const voiceSentAfter = (p: TestParticipant, notice: SignalMessage) => {
+  const all = signals(p);
+  return all.slice(all.indexOf(notice) + 1).filter((s) => VOICE.includes(s.analyser));
+};
 
 describe('candidate opt-out', () => {
   let stack: Stack;
@@ -45,7 +54,8 @@ describe('candidate opt-out', () => {
     });
     const { created: session, interviewer, candidate } = started;
     expect(session.session.allowOptOut).toBe(allowOptOut);
-    await waitForSignals(interviewer, ['audio-level', 'video-frames']);
+    // the agent's job starts when the room opens: up to 120 s on a loaded machine, as elsewhere
+    await waitForSignals(interviewer, ['audio-level', 'video-frames'], 120_000);
     return { session, interviewer, candidate, stop: started.end };
   }
 
@@ -63,10 +73,18 @@ describe('candidate opt-out', () => {
     await waitFor('5 s of camera analysis after the opt-out', () =>
       signalsOf(interviewer, 'video-frames').find((s) => s.range.start > notice.range.end + 5000),
     );
-    expect(voiceAfter(interviewer, notice.range.end)).toEqual([]);
+    expect(voiceSentAfter(interviewer, notice)).toEqual([]);
+    const sentBefore = new Set(
+      signals(interviewer)
+        .slice(0, signals(interviewer).indexOf(notice))
+        .map((s) => s.id),
+    );
     expect(signalsOf(interviewer, 'video-frames').length).toBeGreaterThan(framesBefore);
     expect(signalsOf(interviewer, 'opt-out')).toHaveLength(1);
-    expect(stack.agent.output()).toMatch(/opt-out messages come from the candidate only/);
+    // the agent's log comes through a pipe, apart from the data messages: wait for the line rather than read it once
+    await waitFor('the agent to log the refused opt-out', () =>
+      /opt-out messages come from the candidate only/.test(stack.agent.output()) ? true : undefined,
+    );
 
     await send(candidate.room, { v: PROTOCOL_VERSION, type: 'opt-out', groups: [] });
     const back = await waitFor('the opt-in notice', () => signalsOf(interviewer, 'opt-out')[1]);
@@ -83,25 +101,25 @@ describe('candidate opt-out', () => {
         eq(schema.signals.sessionId, session.session.id),
         inArray(schema.signals.analyser, [...VOICE]),
       );
-      const count = async (...more: SQL[]) =>
+      const ids = async (...more: SQL[]) =>
         (
           await db.db
-            .select({ n: countRows() })
+            .select({ id: schema.signals.id })
             .from(schema.signals)
             .where(and(voice, ...more))
-        )[0]?.n;
-      // Voice signals are stored before and after the opt-out, none while it was on.
-      expect(await count()).toBeGreaterThan(0);
-      expect(
-        await count(
-          gt(schema.signals.rangeStart, new Date(notice.range.end)),
-          lt(schema.signals.rangeEnd, new Date(back.range.start)),
-        ),
-      ).toBe(0);
+        ).map((r) => r.id);
+      // Voice signals are stored before and after the opt-out, none made while it was on: any dated inside it was
+      // sent before the notice.
+      expect((await ids()).length).toBeGreaterThan(0);
+      const inside = await ids(
+        gt(schema.signals.rangeStart, new Date(notice.range.end)),
+        lt(schema.signals.rangeEnd, new Date(back.range.start)),
+      );
+      expect(inside.filter((id) => !sentBefore.has(id))).toEqual([]);
     } finally {
       await db.close();
     }
-  });
+  }, 240_000);
 
   it('ignores the opt-out in a session that does not allow it', async () => {
     const { interviewer, candidate, stop } = await interview(false);
@@ -115,5 +133,5 @@ describe('candidate opt-out', () => {
     );
     expect(signalsOf(interviewer, 'opt-out')).toEqual([]);
     await stop();
-  });
+  }, 240_000);
 });

@@ -75,6 +75,24 @@ export function verifyCapture(options: { expectMedia?: boolean; pcap?: string } 
   }
 }
 
+/**
+ * {@link verifyCapture} once `seen` holds for the capture: tcpdump is a process of its own, which a loaded machine may
+ * run a moment after the packets went by. Gives the last summary after `timeoutMs` without it (the caller's checks
+ * then fail on what is missing).
+ */
+export async function verifyCaptureWhen(
+  seen: (capture: CaptureSummary) => boolean,
+  options: { expectMedia?: boolean; pcap?: string } = {},
+  timeoutMs = 15_000,
+): Promise<CaptureSummary> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const capture = verifyCapture(options);
+    if (seen(capture) || Date.now() > deadline) return capture;
+    await sleep(500);
+  }
+}
+
 /** Path of livekit-server, found by scripts/find-livekit-server.sh (which explains how to install it). */
 export function findLivekitServer(): string {
   try {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireE2eNetwork, verifyCapture } from './livekit.js';
+import { requireE2eNetwork, verifyCaptureWhen } from './livekit.js';
 import { repoRoot } from './processes.js';
 
 /** Classic pcap file, Ethernet link type, holding `frames`. */
@@ -154,7 +154,10 @@ describe('the e2e network namespace', () => {
     receiver.close();
     sender.close();
 
-    const capture = verifyCapture();
+    // the packets arrived: tcpdump records them as soon as it runs
+    const capture = await verifyCaptureWhen(
+      (c) => (c.addresses[network.hostIp] ?? 0) > 0 && (c.addresses[network.peerIp] ?? 0) > 0,
+    );
     expect(capture.failures).toEqual([]);
     expect(capture.ok).toBe(true);
     expect(capture.addresses[network.hostIp]).toBeGreaterThan(0);
