@@ -24,8 +24,12 @@ export interface VideoDimensions {
   height: number;
 }
 
-/** 640×360: enough pixels for BlazeFace (128²), Face Mesh crops (192²) and eye crops at interview framing. */
-export const defaultVideoDimensions: VideoDimensions = { width: 640, height: 360 };
+/**
+ * 320×240: the face and pose analysers read the same labelled results at this size as at 640×480 but for one
+ * borderline frame (docs/quality.md); our web client publishes the candidate's camera with a 320×240 layer at
+ * 15 fps, so the agent decodes that one. A camera without simulcast reaches the agent at its full size.
+ */
+export const defaultVideoDimensions: VideoDimensions = { width: 320, height: 240 };
 
 /**
  * Tells the SFU the size at which this subscriber shows a remote video track, so that for a
