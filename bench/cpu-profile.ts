@@ -14,10 +14,10 @@
  *
  *   npm run bench:cpu                               (inside the e2e network namespace; needs root)
  *   CPU_PROFILE_RUNTIMES=source,compiled CPU_PROFILE_LABEL=before npm run bench:cpu
- *   CPU_PROFILE_SIMULCAST=320x240@15 CPU_PROFILE_LABEL=simulcast npm run bench:cpu
+ *   CPU_PROFILE_SIMULCAST=480x360@15 CPU_PROFILE_LABEL=simulcast npm run bench:cpu
  *
  * CPU_PROFILE_SIMULCAST publishes the camera as one simulcast track: the same 640×480@30 layer plus a lower layer
- * of that size and rate (built from the same noisy picture, 150 kbit/s), as the web client publishes a candidate's
+ * of that size and rate (built from the same noisy picture, 300 kbit/s), as the web client publishes a candidate's
  * camera; the agent then receives the layer its VISION_VIDEO_WIDTH×HEIGHT request picks.
  *
  * Core-seconds per second of interview per stage → bench-results/cpu-profile.json (runs under other labels kept).
@@ -69,8 +69,8 @@ interface Layer {
 function parseLayer(spec: string | undefined): Layer | undefined {
   if (!spec) return undefined;
   const m = /^(\d+)x(\d+)@(\d+)$/.exec(spec);
-  if (!m) throw new Error(`CPU_PROFILE_SIMULCAST=${spec}: expected WxH@fps, e.g. 320x240@15`);
-  return { width: Number(m[1]), height: Number(m[2]), fps: Number(m[3]), bitrate: '150k' };
+  if (!m) throw new Error(`CPU_PROFILE_SIMULCAST=${spec}: expected WxH@fps, e.g. 480x360@15`);
+  return { width: Number(m[1]), height: Number(m[2]), fps: Number(m[3]), bitrate: '300k' };
 }
 
 const FULL: Layer = { width: 640, height: 480, fps: FPS, bitrate: '1M' };
@@ -208,7 +208,7 @@ async function measure(runtime: 'source' | 'compiled') {
     return {
       runtime,
       room: {
-        camera: `640x480 VP8 ${FPS} fps, 1 Mbit/s${SIMULCAST ? `, simulcast with ${SIMULCAST.width}x${SIMULCAST.height} VP8 ${SIMULCAST.fps} fps, 150 kbit/s` : ''}`,
+        camera: `640x480 VP8 ${FPS} fps, 1 Mbit/s${SIMULCAST ? `, simulcast with ${SIMULCAST.width}x${SIMULCAST.height} VP8 ${SIMULCAST.fps} fps, 300 kbit/s` : ''}`,
         microphones: 'Opus (candidate, interviewer)',
       },
       windowSeconds: { threads: WINDOW_S, profile: PROFILE_S, afterT0: WARMUP_S },

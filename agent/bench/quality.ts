@@ -6,10 +6,13 @@
  *
  * With `--scale-to 320x240[,480x360…]` it instead scores the labelled face and pose frames at
  * 640×480 and shrunk to each size, side by side in one run (bench-results/quality-sizes.json):
- * what a lower simulcast layer would cost the vision signals.
+ * what a lower simulcast layer would cost the vision signals. `--vp8` also codes every size, 640×480 included,
+ * as its layer (sensor noise, libvpx at 1 Mbit/s 30 fps full, 150 kbit/s 15 fps below; needs ffmpeg) into
+ * bench-results/quality-sizes-vp8.json.
  *
  *   npm run bench:quality -w agent
  *   npm run bench:quality -w agent -- --scale-to 320x240,480x360
+ *   npm run bench:quality -w agent -- --scale-to 320x240 --vp8   (each size also VP8-coded as its camera layer)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,11 +26,13 @@ import { sizesBench } from './quality/sizes.js';
 const failed = await ensureModels();
 if (failed.length) throw failed[0];
 const sizes = scaleToArg(process.argv.slice(2));
+const vp8 = process.argv.includes('--vp8');
 const result = sizes.length
-  ? { sizes: await sizesBench(sizes) }
+  ? { sizes: await sizesBench(sizes, vp8 ? 'vp8' : 'shrink') }
   : { pose: await poseBench(), filledPauses: fillerBench() };
 const json = JSON.stringify(result, null, 2);
 console.log(json);
 const dir = join(ROOT, 'bench-results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, sizes.length ? 'quality-sizes.json' : 'quality.json'), `${json}\n`);
+const file = sizes.length ? `quality-sizes${vp8 ? '-vp8' : ''}.json` : 'quality.json';
+writeFileSync(join(dir, file), `${json}\n`);

@@ -106,14 +106,14 @@ describe('our web client in real Chromium against the whole stack', () => {
         { timeout: 30_000 },
       ),
     );
-    // The candidate's camera is simulcast: the agent decodes its 320×240 layer (the first second or two may still
+    // The candidate's camera is simulcast: the agent decodes its 480×360 layer (the first second or two may still
     // arrive at full size) while the interviewer's tile gets the full 640×480 layer.
-    await explain(interviewer, "the agent's video-frames at the 320×240 layer", () =>
+    await explain(interviewer, "the agent's video-frames at the 480×360 layer", () =>
       interviewer.waitForFunction(
         () =>
           Array.from(
             document.querySelectorAll('[data-testid="agent-message"][data-kind="video-frames"]'),
-          ).some((e) => e.textContent?.includes('320×240 video')),
+          ).some((e) => e.textContent?.includes('480×360 video')),
         undefined,
         { timeout: 30_000 },
       ),

@@ -94,7 +94,7 @@ describe('a real Chromium client with stock livekit-client against the whole sta
       (window as unknown as { senderStats(): Promise<unknown> }).senderStats(),
     );
 
-    // this page publishes without simulcast: the agent's 320×240 request cannot pick a smaller layer, so it gets the full size
+    // this page publishes without simulcast: the agent's 480×360 request cannot pick a smaller layer, so it gets the full size
     expect(video.values).toMatchObject({ width: 640, height: 480 });
     expect(num(video, 'fps')).toBeGreaterThan(8);
     const level = meanDbfs(signalsOf(interviewer, 'audio-level'));

@@ -5,12 +5,12 @@ import type { TokenGrant } from './token-client.js';
 const grant = (role: string) => ({ role, url: 'ws://127.0.0.1:7880', token: 't' }) as unknown as TokenGrant;
 
 describe('createRoom', () => {
-  it('publishes a candidate camera as simulcast with a 320×240 layer at 15 fps for the agent', () => {
+  it('publishes a candidate camera as simulcast with a 480×360 layer at 15 fps for the agent', () => {
     const room = createRoom(grant('candidate'));
     const defaults = room.options.publishDefaults;
     expect(defaults?.simulcast).toBe(true);
     expect(defaults?.videoSimulcastLayers?.map((p) => [p.width, p.height, p.encoding.maxFramerate])).toEqual([
-      [320, 240, 15],
+      [480, 360, 15],
     ]);
     expect(defaults?.degradationPreference).toBe('maintain-resolution');
   });

@@ -16,12 +16,13 @@ import { describeDisconnect, describeMediaError } from './errors.js';
 import type { TokenGrant } from './token-client.js';
 
 /**
- * The candidate camera's low simulcast layer: 320×240 at 15 fps, the size the agent asks the SFU for
- * (`VISION_VIDEO_WIDTH` × `VISION_VIDEO_HEIGHT`). Its face and pose analysers sample 1–2 frames a second and
- * read the same labelled results at this size as at 640×480 but for one borderline frame (docs/quality.md),
- * while decoding a quarter of the pixels at half the rate.
+ * The candidate camera's low simulcast layer: 480×360 at 15 fps and at most 300 kbit/s, the size the agent asks
+ * the SFU for (`VISION_VIDEO_WIDTH` × `VISION_VIDEO_HEIGHT`). Its face and pose analysers sample 1–2 frames a
+ * second and read the same labelled results from it as from the 640×480 layer (changes only on borderline frames,
+ * both ways), while it decodes 0.28 of the pixels per second; a 320×240 layer lost hand-to-face and out-of-frame
+ * cases (docs/quality.md).
  */
-export const AGENT_VIDEO_LAYER = new VideoPreset(320, 240, 150_000, 15);
+export const AGENT_VIDEO_LAYER = new VideoPreset(480, 360, 300_000, 15);
 
 /**
  * What a candidate publishes with: the camera as simulcast, the full capture layer (for interviewers) plus

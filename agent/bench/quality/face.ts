@@ -6,7 +6,7 @@ import { faceStates } from '../../src/vision/head-pose.js';
 import { type PoseCase, poseFrame } from '../../src/vision/pose-cases.js';
 import { PHOTOS } from '../../src/vision/testing.js';
 import { type Score, score } from './metrics.js';
-import { CAMERA, downscale, type FrameSize } from './scale.js';
+import { CAMERA, type Coding, type FrameSize, layerFrame } from './scale.js';
 
 /** Per-frame face conditions a labelled frame is checked for. */
 export const FACE_KINDS = [
@@ -218,7 +218,7 @@ export interface FaceReading {
 const r2 = (x: number | undefined) => (x === undefined ? null : Number(x.toFixed(2)));
 
 /**
- * Runs the face pipeline once on the case's frame shrunk to `size`, and reads the conditions as
+ * Runs the face pipeline once on the case's frame shrunk to `size` (and VP8-coded with `coding: 'vp8'`), and reads the conditions as
  * the face analyser's episodes do on each frame (`look-away`: one face and no eye contact, from
  * the irises on a frontal face and head pose otherwise; `eyes-closed`: openness below 0.15).
  */
@@ -226,8 +226,9 @@ export async function faceReading(
   pipeline: FacePipeline,
   frame: Uint8Array,
   size: FrameSize,
+  coding: Coding = 'shrink',
 ): Promise<FaceReading> {
-  const data = downscale(frame, CAMERA, size);
+  const data = layerFrame(frame, size, coding);
   const obs = await pipeline.run({ data, width: size.width, height: size.height });
   const gaze = obs.pose ? estimateGaze(obs.pose, obs.iris) : undefined;
   const one = obs.faces.length === 1;
@@ -275,14 +276,14 @@ export function scoreFace(
 }
 
 /** Every face case read at each size (the first is the reference). */
-export async function faceBench(sizes: FrameSize[]) {
+export async function faceBench(sizes: FrameSize[], coding: Coding = 'shrink') {
   const pipeline = new FacePipeline();
   await pipeline.ready();
   const readings: { c: FaceCase; bySize: FaceReading[] }[] = [];
   for (const c of FACE_CASES) {
     const frame = await faceFrame(c);
     const bySize: FaceReading[] = [];
-    for (const s of sizes) bySize.push(await faceReading(pipeline, frame, s));
+    for (const s of sizes) bySize.push(await faceReading(pipeline, frame, s, coding));
     readings.push({ c, bySize });
   }
   return readings;

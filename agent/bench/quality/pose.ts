@@ -9,7 +9,7 @@ import { PoseLandmarker } from '../../src/vision/pose-landmarks.js';
 import { measurePose } from '../../src/vision/pose-measures.js';
 import { measurePose as legacyMeasurePose } from './legacy-pose-measures.js';
 import { type Score, score } from './metrics.js';
-import { CAMERA, downscale, type FrameSize } from './scale.js';
+import { CAMERA, type Coding, type FrameSize, layerFrame } from './scale.js';
 
 /** Per kind, whether the episode's condition held on the frame. */
 export type PoseVerdict = Record<PoseKind, boolean>;
@@ -33,15 +33,17 @@ const TRACKED = 3;
  * Runs the pose landmarker on a case's frame as on a still video (one search, then `TRACKED`
  * tracked frames) and says, for the old and the current measures, which episode conditions held
  * on most tracked frames (an episode needs its condition to hold for a while). With `size` the
- * 640×480 frame is first shrunk to it by area averaging (a lower simulcast layer).
+ * 640×480 frame is first shrunk to it by area averaging (a lower simulcast layer), and VP8-coded with
+ * `coding: 'vp8'`.
  */
 export async function poseVerdicts(
   c: PoseCase,
   landmarker = new PoseLandmarker(),
   size: FrameSize = CAMERA,
+  coding: Coding = 'shrink',
 ): Promise<{ legacy: PoseVerdict; current: PoseVerdict; figures: PoseFigures }> {
   const { width, height } = size;
-  const rgb = downscale(await poseFrame(c, CAMERA.width, CAMERA.height), CAMERA, size);
+  const rgb = layerFrame(await poseFrame(c, CAMERA.width, CAMERA.height), size, coding);
   landmarker.reset();
   const votes = { legacy: [0, 0, 0], current: [0, 0, 0] };
   const seen = {

@@ -2,7 +2,7 @@ import { POSE_CASES, POSE_KINDS, type PoseCase } from '../../src/vision/pose-cas
 import { PoseLandmarker } from '../../src/vision/pose-landmarks.js';
 import { FACE_KINDS, type FaceReading, faceBench, scoreFace } from './face.js';
 import { type PoseFigures, type PoseVerdict, poseVerdicts, scorePose } from './pose.js';
-import { CAMERA, type FrameSize, sizeName } from './scale.js';
+import { CAMERA, type Coding, type FrameSize, sizeName, vp8LayerFor } from './scale.js';
 
 /** |shoulder tilt| at or above which `shoulder-tilt` holds (the pose analyser's default). */
 const TILT_DEG = 12;
@@ -20,11 +20,12 @@ interface Change {
  * The labelled face and pose frames analysed at the camera's 640×480 and, in the same run, shrunk
  * to each of `sizes` first (area averaging, as a lower simulcast layer is made): per size the
  * scores of every kind, the measures behind them per case, and every verdict that differs from
- * the one at 640×480. Only the current measures; no threshold changes with the size.
+ * the one at 640×480. Only the current measures; no threshold changes with the size. With `coding: 'vp8'`
+ * every size, 640×480 included, is also VP8-coded as its camera layer would be (see {@link vp8RoundTrip}).
  */
-export async function sizesBench(sizes: FrameSize[]) {
+export async function sizesBench(sizes: FrameSize[], coding: Coding = 'shrink') {
   const all = [CAMERA, ...sizes.filter((s) => sizeName(s) !== sizeName(CAMERA))];
-  const face = await faceBench(all);
+  const face = await faceBench(all, coding);
   const landmarker = new PoseLandmarker();
   await landmarker.ready();
   const pose: { c: PoseCase; split: string; bySize: { verdict: PoseVerdict; figures: PoseFigures }[] }[] = [];
@@ -32,7 +33,7 @@ export async function sizesBench(sizes: FrameSize[]) {
     for (const c of POSE_CASES[split]) {
       const bySize = [];
       for (const s of all) {
-        const v = await poseVerdicts(c, landmarker, s);
+        const v = await poseVerdicts(c, landmarker, s, coding);
         bySize.push({ verdict: v.current, figures: v.figures });
       }
       pose.push({ c, split, bySize });
@@ -83,6 +84,8 @@ export async function sizesBench(sizes: FrameSize[]) {
         .filter((r) => r.split === split)
         .map((r) => ({ c: r.c, verdict: r.bySize[i]?.verdict as PoseVerdict }));
     out[sizeName(s)] = {
+      coding:
+        coding === 'vp8' ? { codec: 'vp8', ...vp8LayerFor(s) } : { codec: 'none (area-averaged shrink)' },
       face: scoreFace(face.map((r) => ({ c: r.c, verdict: (r.bySize[i] as FaceReading).verdict }))),
       pose: { tuning: scorePose(poseRows('tuning')), heldOut: scorePose(poseRows('heldOut')) },
       changedFrom640x480: changes,

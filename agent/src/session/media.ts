@@ -25,11 +25,12 @@ export interface VideoDimensions {
 }
 
 /**
- * 320×240: the face and pose analysers read the same labelled results at this size as at 640×480 but for one
- * borderline frame (docs/quality.md); our web client publishes the candidate's camera with a 320×240 layer at
- * 15 fps, so the agent decodes that one. A camera without simulcast reaches the agent at its full size.
+ * 480×360: the face and pose analysers read the same labelled results at this size as at 640×480 (changes only on
+ * borderline frames, both ways; 320×240 lost cases, docs/quality.md); our web client publishes the candidate's
+ * camera with a 480×360 layer at 15 fps, so the agent decodes that one. A camera without simulcast reaches the
+ * agent at its full size.
  */
-export const defaultVideoDimensions: VideoDimensions = { width: 320, height: 240 };
+export const defaultVideoDimensions: VideoDimensions = { width: 480, height: 360 };
 
 /**
  * Tells the SFU the size at which this subscriber shows a remote video track, so that for a
