@@ -14,6 +14,11 @@
  *
  *   npm run bench:cpu                               (inside the e2e network namespace; needs root)
  *   CPU_PROFILE_RUNTIMES=source,compiled CPU_PROFILE_LABEL=before npm run bench:cpu
+ *   CPU_PROFILE_SIMULCAST=480x360@15 CPU_PROFILE_LABEL=simulcast npm run bench:cpu
+ *
+ * CPU_PROFILE_SIMULCAST publishes the camera as one simulcast track: the same 640×480@30 layer plus a lower layer
+ * of that size and rate (built from the same noisy picture, 300 kbit/s), as the web client publishes a candidate's
+ * camera; the agent then receives the layer its VISION_VIDEO_WIDTH×HEIGHT request picks.
  *
  * Core-seconds per second of interview per stage → bench-results/cpu-profile.json (runs under other labels kept).
  */
@@ -43,6 +48,8 @@ const PROFILE_S = Number(process.env.CPU_PROFILE_PROFILE_S ?? 12);
 const RUNTIMES = (process.env.CPU_PROFILE_RUNTIMES ?? 'compiled').split(',') as ('source' | 'compiled')[];
 const LABEL = process.env.CPU_PROFILE_LABEL ?? 'current';
 const FPS = 30;
+/** `WxH@fps` of a lower simulcast layer, or undefined: one 640×480 track. */
+const SIMULCAST = parseLayer(process.env.CPU_PROFILE_SIMULCAST);
 const OUT = join(ROOT, 'bench-results/cpu-profile.json');
 const r4 = (x: number) => Number(x.toFixed(4));
 const round = (o: Record<string, number>) =>
@@ -52,20 +59,53 @@ const round = (o: Record<string, number>) =>
       .map(([k, v]) => [k, r4(v)]),
   );
 
-/** 640×480 VP8 at 30 fps: a frontal face with temporal noise (every frame differs, like a real sensor). */
-function camera(seconds: number): string {
+interface Layer {
+  width: number;
+  height: number;
+  fps: number;
+  bitrate: string;
+}
+
+function parseLayer(spec: string | undefined): Layer | undefined {
+  if (!spec) return undefined;
+  const m = /^(\d+)x(\d+)@(\d+)$/.exec(spec);
+  if (!m) throw new Error(`CPU_PROFILE_SIMULCAST=${spec}: expected WxH@fps, e.g. 480x360@15`);
+  return { width: Number(m[1]), height: Number(m[2]), fps: Number(m[3]), bitrate: '300k' };
+}
+
+const FULL: Layer = { width: 640, height: 480, fps: FPS, bitrate: '1M' };
+
+/**
+ * VP8 IVF of a frontal face with temporal noise (every frame differs, like a real sensor), key frame every 2 s:
+ * the 640×480 camera at 30 fps, or a lower layer shrunk from that picture (noise added at 640×480 first, then
+ * area-averaged, as a browser shrinks its capture for a simulcast layer).
+ */
+function camera(seconds: number, layer: Layer = FULL): string {
   const dir = join(ROOT, '.cache/cpu-profile');
-  const out = join(dir, `camera-640x480-${FPS}fps-${seconds}s.ivf`);
+  const { width, height, fps } = layer;
+  const out = join(dir, `camera-${width}x${height}-${fps}fps-${layer.bitrate}-${seconds}s.ivf`);
   if (existsSync(out)) return out;
   mkdirSync(dir, { recursive: true });
+  const shrink = layer === FULL ? '' : `,fps=${fps},scale=${width}:${height}:flags=area`;
   execFileSync('ffmpeg', [
     ...['-hide_banner', '-loglevel', 'error', '-y', '-loop', '1', '-framerate', String(FPS)],
     ...['-i', join(PHOTOS_DIR, 'face-frontal-man.jpg'), '-t', String(seconds)],
     ...[
       '-vf',
-      'scale=640:480:force_original_aspect_ratio=increase,crop=640:480,noise=alls=8:allf=t,format=yuv420p',
+      `scale=640:480:force_original_aspect_ratio=increase,crop=640:480,noise=alls=8:allf=t${shrink},format=yuv420p`,
     ],
-    ...['-c:v', 'libvpx', '-b:v', '1M', '-g', String(2 * FPS), '-deadline', 'realtime', '-cpu-used', '8'],
+    ...[
+      '-c:v',
+      'libvpx',
+      '-b:v',
+      layer.bitrate,
+      '-g',
+      String(2 * fps),
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+    ],
     ...['-an', `${out}.tmp.ivf`],
   ]);
   execFileSync('mv', [`${out}.tmp.ivf`, out]);
@@ -110,6 +150,12 @@ function visionRates(eventsFile: string) {
   const video = values('video-frames');
   return {
     agentVideoFps: video.length ? sum(video, 'fps') / video.length : undefined,
+    // windows per frame size the agent received (the first ones may come at full size before the layer switch)
+    agentVideoSizes: video.reduce<Record<string, number>>((n, x) => {
+      const size = `${x.width}x${x.height}`;
+      n[size] = (n[size] ?? 0) + 1;
+      return n;
+    }, {}),
     faceFps: face.length ? sum(face, 'analysedFps') / face.length : undefined,
     faceLandmarkShare: faceFrames ? sum(face, 'landmarkFrames') / faceFrames : 1,
     irisShare: faceFrames ? sum(face, 'irisFrames') / faceFrames : 1,
@@ -121,6 +167,7 @@ function visionRates(eventsFile: string) {
 async function measure(runtime: 'source' | 'compiled') {
   const scenario = await loadScenario(join(ROOT, 'test/replay/scenarios/camera-episodes'));
   scenario.video = camera(Math.ceil(scenario.mediaMs / 1000));
+  if (SIMULCAST) scenario.videoLayers = [camera(Math.ceil(scenario.mediaMs / 1000), SIMULCAST)];
   if (scenario.mediaMs / 1000 < WARMUP_S + WINDOW_S + PROFILE_S + 2)
     throw new Error('the scenario is shorter than the measurement windows');
   const stack = await startStack({ runtime });
@@ -160,7 +207,10 @@ async function measure(runtime: 'source' | 'compiled') {
     const rates = visionRates(events);
     return {
       runtime,
-      room: { camera: `640x480 VP8 ${FPS} fps, 1 Mbit/s`, microphones: 'Opus (candidate, interviewer)' },
+      room: {
+        camera: `640x480 VP8 ${FPS} fps, 1 Mbit/s${SIMULCAST ? `, simulcast with ${SIMULCAST.width}x${SIMULCAST.height} VP8 ${SIMULCAST.fps} fps, 300 kbit/s` : ''}`,
+        microphones: 'Opus (candidate, interviewer)',
+      },
       windowSeconds: { threads: WINDOW_S, profile: PROFILE_S, afterT0: WARMUP_S },
       machineLoadAverage1m: Number(m.loadAverage.toFixed(1)),
       vadBehindWarnings: (stack.agent.output().match(/VAD inference is slower than realtime/g) ?? []).length,

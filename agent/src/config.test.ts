@@ -50,7 +50,7 @@ describe('loadAgentConfig', () => {
       sampling: { speakingFps: undefined, idleFps: undefined },
       pose: true,
       poseFps: undefined,
-      videoDimensions: { width: 640, height: 360 },
+      videoDimensions: { width: 480, height: 360 },
       modelsDir: DEFAULT_MODELS_DIR,
       inference: {
         mode: 'shared',

@@ -107,6 +107,28 @@ describe('our web client in real Chromium against the whole stack', () => {
         { timeout: 30_000 },
       ),
     );
+    // The candidate's camera is simulcast: the agent decodes its 480×360 layer (the first second or two may still
+    // arrive at full size) while the interviewer's tile gets the full 640×480 layer.
+    await explain(interviewer, "the agent's video-frames at the 480×360 layer", () =>
+      interviewer.waitForFunction(
+        () =>
+          Array.from(
+            document.querySelectorAll('[data-testid="agent-message"][data-kind="video-frames"]'),
+          ).some((e) => e.textContent?.includes('480×360 video')),
+        undefined,
+        { timeout: 30_000 },
+      ),
+    );
+    await explain(interviewer, 'the interviewer receiving the full 640×480 layer', () =>
+      interviewer.waitForFunction(
+        () => {
+          const v = document.querySelector<HTMLVideoElement>('[data-testid="candidate-video"]');
+          return v !== null && v.videoWidth === 640 && v.videoHeight === 480;
+        },
+        undefined,
+        { timeout: 30_000 },
+      ),
+    );
     const shown = await interviewer.getByTestId('agent-message').count();
     const video = await interviewer
       .getByTestId('candidate-video')

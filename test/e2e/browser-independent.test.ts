@@ -97,6 +97,7 @@ describe('a real Chromium client with stock livekit-client against the whole sta
       (window as unknown as { senderStats(): Promise<unknown> }).senderStats(),
     );
 
+    // this page publishes without simulcast: the agent's 480×360 request cannot pick a smaller layer, so it gets the full size
     expect(video.values).toMatchObject({ width: 640, height: 480 });
     // the rate the agent takes frames at follows the machine's load (a [measure] figure); a live stream goes on
     // giving frames after the 60 waited for

@@ -17,7 +17,7 @@ const SOURCE = join(ROOT, 'test/replay/client');
 /** What the client does in one run (see test/replay/client/main.go). */
 export interface ClientPlan {
   url: string;
-  candidate: { token: string; identity: string; camera: string; mic: string };
+  candidate: { token: string; identity: string; camera: string; cameraLayers?: string[]; mic: string };
   interviewer: { token: string; identity: string; mic?: string };
   /** A silent second interviewer, recorded as `interviewer-2`. */
   interviewer2?: { token: string; identity: string };

@@ -29,6 +29,8 @@ export interface Scenario {
   dir: string;
   /** VP8 IVF (a Y4M input is converted). */
   video: string;
+  /** Lower simulcast layers of `video` (VP8 IVF, smaller): the camera is then published as simulcast. */
+  videoLayers?: string[];
   candidateAudio: string;
   interviewerAudio?: string;
   code: (Omit<CodeUpdate, 'atMs'> & { atMs: number })[];

@@ -82,6 +82,7 @@ export async function playScenario(server: TokenServer, scenario: Scenario, run 
         token: candidate.token,
         identity: candidate.identity,
         camera: scenario.video,
+        ...(scenario.videoLayers?.length ? { cameraLayers: scenario.videoLayers } : {}),
         mic: scenario.candidateAudio,
       },
       interviewer: {

@@ -7,23 +7,46 @@ import {
   Room,
   RoomEvent,
   Track,
+  type TrackPublishDefaults,
   type TrackPublishOptions,
+  VideoPreset,
 } from 'livekit-client';
 import { h, showError } from './dom.js';
 import { describeDisconnect, describeMediaError } from './errors.js';
 import type { TokenGrant } from './token-client.js';
 
 /**
- * A room for one interview participant. Candidates publish without simulcast and keep the capture resolution
- * under load, so the agent always analyses the full camera picture. No ICE servers of our own: the LiveKit server
- * hands out its configured ones.
+ * The candidate camera's low simulcast layer: 480×360 at 15 fps and at most 300 kbit/s, the size the agent asks
+ * the SFU for (`VISION_VIDEO_WIDTH` × `VISION_VIDEO_HEIGHT`). Its face and pose analysers sample 1–2 frames a
+ * second and read the same labelled results from it as from the 640×480 layer (changes only on borderline frames,
+ * both ways), while it decodes 0.28 of the pixels per second; a 320×240 layer lost hand-to-face and out-of-frame
+ * cases (docs/quality.md).
+ */
+export const AGENT_VIDEO_LAYER = new VideoPreset(480, 360, 300_000, 15);
+
+/**
+ * What a candidate publishes with: the camera as simulcast, the full capture layer (for interviewers) plus
+ * {@link AGENT_VIDEO_LAYER} (for the agent), keeping each layer's resolution under load (frames are dropped
+ * instead). With dynacast a layer nobody subscribes to is paused.
+ */
+export const CANDIDATE_PUBLISH_DEFAULTS: TrackPublishDefaults = {
+  simulcast: true,
+  videoSimulcastLayers: [AGENT_VIDEO_LAYER],
+  degradationPreference: 'maintain-resolution',
+};
+
+/**
+ * A room for one interview participant. Candidates publish with {@link CANDIDATE_PUBLISH_DEFAULTS}. Everyone
+ * else subscribes without adaptive stream, so an interviewer receives the candidate's full camera layer
+ * whatever the size of the tile it is shown in. No ICE servers of our own: the LiveKit server hands out its
+ * configured ones.
  */
 export function createRoom(grant: TokenGrant): Room {
   const candidate = grant.role === 'candidate';
   return new Room({
-    adaptiveStream: true,
+    adaptiveStream: candidate,
     dynacast: true,
-    publishDefaults: candidate ? { simulcast: false, degradationPreference: 'maintain-resolution' } : {},
+    publishDefaults: candidate ? CANDIDATE_PUBLISH_DEFAULTS : {},
   });
 }
 

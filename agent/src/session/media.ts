@@ -24,8 +24,13 @@ export interface VideoDimensions {
   height: number;
 }
 
-/** 640×360: enough pixels for BlazeFace (128²), Face Mesh crops (192²) and eye crops at interview framing. */
-export const defaultVideoDimensions: VideoDimensions = { width: 640, height: 360 };
+/**
+ * 480×360: the face and pose analysers read the same labelled results at this size as at 640×480 (changes only on
+ * borderline frames, both ways; 320×240 lost cases, docs/quality.md); our web client publishes the candidate's
+ * camera with a 480×360 layer at 15 fps, so the agent decodes that one. A camera without simulcast reaches the
+ * agent at its full size.
+ */
+export const defaultVideoDimensions: VideoDimensions = { width: 480, height: 360 };
 
 /**
  * Tells the SFU the size at which this subscriber shows a remote video track, so that for a

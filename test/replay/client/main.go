@@ -55,7 +55,10 @@ type Seat struct {
 	Token    string `json:"token"`
 	Identity string `json:"identity"`
 	Camera   string `json:"camera,omitempty"`
-	Mic      string `json:"mic,omitempty"`
+	// CameraLayers are lower simulcast layers of Camera (VP8 IVF files of the same picture, smaller): with them the
+	// camera is published as one simulcast track of Camera plus these layers.
+	CameraLayers []string `json:"cameraLayers,omitempty"`
+	Mic          string   `json:"mic,omitempty"`
 }
 
 // CodeUpdate is one code-pad revision the candidate sends at AtMs after t0.
@@ -159,7 +162,22 @@ func run(configPath, outPath string) error {
 		tracks = append(tracks, g)
 		return nil
 	}
-	if err := publish(candidate, "candidate-camera", plan.Candidate.Camera, livekit.TrackSource_CAMERA); err != nil {
+	if len(plan.Candidate.CameraLayers) > 0 && plan.Candidate.Camera != "" {
+		layers, err := newSimulcastCamera("candidate-camera", append([]string{plan.Candidate.Camera}, plan.Candidate.CameraLayers...), start, cue, begin)
+		if err != nil {
+			return err
+		}
+		local := make([]*lksdk.LocalTrack, len(layers))
+		for i, g := range layers {
+			local[i] = g.track
+		}
+		pub, err := candidate.room.LocalParticipant.PublishSimulcastTrack(local, &lksdk.TrackPublicationOptions{Name: "candidate-camera", Source: livekit.TrackSource_CAMERA})
+		if err != nil {
+			return fmt.Errorf("publish candidate-camera (simulcast): %w", err)
+		}
+		candidate.watch(pub.SID(), "candidate-camera", false)
+		tracks = append(tracks, layers...)
+	} else if err := publish(candidate, "candidate-camera", plan.Candidate.Camera, livekit.TrackSource_CAMERA); err != nil {
 		return err
 	}
 	if err := publish(candidate, "candidate-mic", plan.Candidate.Mic, livekit.TrackSource_MICROPHONE); err != nil {

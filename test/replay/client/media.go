@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"time"
 
+	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/livekit/server-sdk-go/v2/pkg/oggreader"
 	"github.com/pion/webrtc/v4"
@@ -202,7 +205,8 @@ type gatedTrack struct {
 
 // newGatedTrack makes the track of a file: a microphone starts writing when `start` closes; a camera writes its
 // pre-roll at once, and its file from the first frame after `cue` closes, calling `started` with that frame.
-func newGatedTrack(name, path string, start, cue <-chan struct{}, started func()) (*gatedTrack, error) {
+// `opts` are passed to the track (a simulcast layer: lksdk.WithSimulcast).
+func newGatedTrack(name, path string, start, cue <-chan struct{}, started func(), opts ...lksdk.LocalTrackOptions) (*gatedTrack, error) {
 	provider, err := newFileProvider(path)
 	if err != nil {
 		return nil, err
@@ -211,7 +215,7 @@ func newGatedTrack(name, path string, start, cue <-chan struct{}, started func()
 	if video {
 		provider.start, provider.started = cue, started
 	}
-	track, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{MimeType: provider.mime, ClockRate: provider.clockRate()})
+	track, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{MimeType: provider.mime, ClockRate: provider.clockRate()}, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -234,4 +238,58 @@ func newGatedTrack(name, path string, start, cue <-chan struct{}, started func()
 		}
 	})
 	return g, nil
+}
+
+// ivfSize reads the frame size from a VP8 IVF file's header.
+func ivfSize(path string) (width, height uint32, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	_, header, err := ivfreader.NewWith(f)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	if header.FourCC != "VP80" {
+		return 0, 0, fmt.Errorf("%s: IVF codec %q, expected VP80", path, header.FourCC)
+	}
+	return uint32(header.Width), uint32(header.Height), nil
+}
+
+// simulcastQualities names the layers of a simulcast camera, lowest first, as livekit-client does for two
+// layers (q, h) and three (q, h, f).
+var simulcastQualities = []livekit.VideoQuality{livekit.VideoQuality_LOW, livekit.VideoQuality_MEDIUM, livekit.VideoQuality_HIGH}
+
+// newSimulcastCamera makes one gated track per layer of a simulcast camera: `paths` are VP8 IVF files of the
+// same picture at different sizes (any order); each layer's size is read from its file and the layers are
+// ordered from the smallest. Every layer plays its pre-roll until `cue` closes, like a single camera.
+func newSimulcastCamera(name string, paths []string, start, cue <-chan struct{}, started func()) ([]*gatedTrack, error) {
+	if len(paths) < 2 || len(paths) > len(simulcastQualities) {
+		return nil, fmt.Errorf("%s: a simulcast camera has 2 or 3 layers, got %d", name, len(paths))
+	}
+	type layer struct {
+		path          string
+		width, height uint32
+	}
+	layers := make([]layer, 0, len(paths))
+	for _, path := range paths {
+		w, h, err := ivfSize(path)
+		if err != nil {
+			return nil, err
+		}
+		layers = append(layers, layer{path, w, h})
+	}
+	sort.Slice(layers, func(i, j int) bool { return layers[i].width < layers[j].width })
+	id := "camera-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	var tracks []*gatedTrack
+	for i, l := range layers {
+		video := &livekit.VideoLayer{Quality: simulcastQualities[i], Width: l.width, Height: l.height}
+		g, err := newGatedTrack(fmt.Sprintf("%s-%dx%d", name, l.width, l.height), l.path, start, cue, started, lksdk.WithSimulcast(id, video))
+		if err != nil {
+			return nil, err
+		}
+		tracks = append(tracks, g)
+	}
+	return tracks, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,10 +14,18 @@ import (
 // frames, inter frames (0x11) between.
 func writeIVF(t *testing.T, frames, fps, gop int) string {
 	t.Helper()
+	return writeSizedIVF(t, frames, fps, gop, 640, 480)
+}
+
+// writeSizedIVF is writeIVF with the frame size in the header.
+func writeSizedIVF(t *testing.T, frames, fps, gop int, width, height uint16) string {
+	t.Helper()
 	header := make([]byte, 32)
 	copy(header, "DKIF")
 	binary.LittleEndian.PutUint16(header[6:], 32)
 	copy(header[8:], "VP80")
+	binary.LittleEndian.PutUint16(header[12:], width)
+	binary.LittleEndian.PutUint16(header[14:], height)
 	binary.LittleEndian.PutUint32(header[16:], uint32(fps))
 	binary.LittleEndian.PutUint32(header[20:], 1)
 	binary.LittleEndian.PutUint32(header[24:], uint32(frames))
@@ -31,7 +40,7 @@ func writeIVF(t *testing.T, frames, fps, gop int) string {
 		}
 		out = append(out, frame...)
 	}
-	path := filepath.Join(t.TempDir(), "camera.ivf")
+	path := filepath.Join(t.TempDir(), fmt.Sprintf("camera-%dx%d.ivf", width, height))
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -100,5 +109,35 @@ func TestCameraLoopsItsFirstSecondUntilCued(t *testing.T) {
 	}
 	if _, err := p.NextSample(context.Background()); err == nil {
 		t.Fatal("no end of file after 45 frames")
+	}
+}
+
+func TestSimulcastCameraOrdersItsLayersFromTheSmallest(t *testing.T) {
+	full := writeSizedIVF(t, 30, 30, 30, 640, 480)
+	low := writeSizedIVF(t, 15, 15, 15, 320, 240)
+	cue := make(chan struct{})
+	layers, err := newSimulcastCamera("camera", []string{full, low}, nil, cue, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range layers {
+		got = append(got, g.name+"/"+g.track.RID())
+	}
+	if want := "camera-320x240/q camera-640x480/h"; fmt.Sprint(got) != "["+want+"]" {
+		t.Fatalf("layers %v, want [%s]", got, want)
+	}
+	if layers[0].track.ID() != layers[1].track.ID() {
+		t.Fatalf("layers of one camera must share a track id: %s, %s", layers[0].track.ID(), layers[1].track.ID())
+	}
+	if _, err := newSimulcastCamera("camera", []string{full}, nil, cue, func() {}); err == nil {
+		t.Fatal("one layer accepted as simulcast")
+	}
+	ogg := filepath.Join(t.TempDir(), "mic.ogg")
+	if err := os.WriteFile(ogg, []byte("OggS"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newSimulcastCamera("camera", []string{full, ogg}, nil, cue, func() {}); err == nil {
+		t.Fatal("a non-IVF layer accepted")
 	}
 }
