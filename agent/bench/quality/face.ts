@@ -5,7 +5,7 @@ import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import { faceStates } from '../../src/vision/head-pose.js';
 import { type PoseCase, poseFrame } from '../../src/vision/pose-cases.js';
 import { PHOTOS } from '../../src/vision/testing.js';
-import { type Score, score } from './metrics.js';
+import { type Score, scoreLabelled } from './metrics.js';
 import { CAMERA, type Coding, type FrameSize, layerFrame } from './scale.js';
 
 /** Per-frame face conditions a labelled frame is checked for. */
@@ -256,21 +256,11 @@ export async function faceReading(
 export function scoreFace(
   rows: { c: FaceCase; verdict: Record<FaceKind, boolean> }[],
 ): Record<FaceKind, Score & { wrongOn: string[] }> {
+  const scores = scoreLabelled(FACE_KINDS, rows);
   return Object.fromEntries(
     FACE_KINDS.map((k) => {
-      const labelled = rows.filter((r) => r.c.labels[k] !== undefined);
-      const pos = labelled.filter((r) => r.c.labels[k]);
-      const fired = labelled.filter((r) => r.verdict[k]);
-      const s = score(
-        pos.length,
-        pos.filter((r) => r.verdict[k]).length,
-        fired.length,
-        fired.filter((r) => r.c.labels[k]).length,
-      );
-      return [
-        k,
-        { ...s, wrongOn: labelled.filter((r) => r.verdict[k] !== r.c.labels[k]).map((r) => r.c.id) },
-      ];
+      const { wrong, ...s } = scores[k];
+      return [k, { ...s, wrongOn: wrong }];
     }),
   ) as Record<FaceKind, Score & { wrongOn: string[] }>;
 }

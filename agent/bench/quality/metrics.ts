@@ -28,6 +28,33 @@ export function score(positives: number, found: number, detections: number, corr
   };
 }
 
+/** One labelled case's outcome: its id, its labels per kind (absent when unlabelled) and whether each kind fired. */
+export interface LabelledVerdict<K extends string> {
+  c: { id: string; labels: Partial<Record<K, boolean>> };
+  verdict: Record<K, boolean>;
+}
+
+/** Precision and recall per kind over labelled cases, with the ids of the cases each kind gets wrong. */
+export function scoreLabelled<K extends string>(
+  kinds: readonly K[],
+  rows: readonly LabelledVerdict<K>[],
+): Record<K, Score & { wrong: string[] }> {
+  return Object.fromEntries(
+    kinds.map((k) => {
+      const labelled = rows.filter((r) => r.c.labels[k] !== undefined);
+      const pos = labelled.filter((r) => r.c.labels[k]);
+      const fired = labelled.filter((r) => r.verdict[k]);
+      const s = score(
+        pos.length,
+        pos.filter((r) => r.verdict[k]).length,
+        fired.length,
+        fired.filter((r) => r.c.labels[k]).length,
+      );
+      return [k, { ...s, wrong: labelled.filter((r) => r.verdict[k] !== r.c.labels[k]).map((r) => r.c.id) }];
+    }),
+  ) as Record<K, Score & { wrong: string[] }>;
+}
+
 /** Adds scores up (counts summed, precision and recall recomputed). */
 export function total(scores: Score[]): Score {
   const sum = (k: 'positives' | 'found' | 'detections' | 'correct') => scores.reduce((n, s) => n + s[k], 0);

@@ -8,7 +8,7 @@ import {
 import { PoseLandmarker } from '../../src/vision/pose-landmarks.js';
 import { measurePose } from '../../src/vision/pose-measures.js';
 import { measurePose as legacyMeasurePose } from './legacy-pose-measures.js';
-import { type Score, score } from './metrics.js';
+import { type Score, scoreLabelled } from './metrics.js';
 import { CAMERA, type Coding, type FrameSize, layerFrame } from './scale.js';
 
 /** Per kind, whether the episode's condition held on the frame. */
@@ -104,18 +104,10 @@ export async function poseVerdicts(
 export function scorePose(
   results: { c: PoseCase; verdict: PoseVerdict }[],
 ): Record<PoseKind, Score & { falseOn: string[] }> {
+  const scores = scoreLabelled(POSE_KINDS, results);
   return Object.fromEntries(
     POSE_KINDS.map((k) => {
-      const labelled = results.filter((r) => r.c.labels[k] !== undefined);
-      const pos = labelled.filter((r) => r.c.labels[k]);
-      const fired = labelled.filter((r) => r.verdict[k]);
-      const s = score(
-        pos.length,
-        pos.filter((r) => r.verdict[k]).length,
-        fired.length,
-        fired.filter((r) => r.c.labels[k]).length,
-      );
-      const wrong = labelled.filter((r) => r.verdict[k] !== r.c.labels[k]).map((r) => r.c.id);
+      const { wrong, ...s } = scores[k];
       return [k, { ...s, falseOn: wrong }];
     }),
   ) as Record<PoseKind, Score & { falseOn: string[] }>;

@@ -16,6 +16,18 @@ interface Change {
   label: boolean | null;
 }
 
+/** The kinds whose verdict on one labelled case differs between the reference size and another. */
+function verdictChanges<K extends string>(
+  c: { id: string; labels: Partial<Record<K, boolean>> },
+  kinds: readonly K[],
+  ref: Record<K, boolean>,
+  now: Record<K, boolean>,
+): Change[] {
+  return kinds
+    .filter((k) => ref[k] !== now[k])
+    .map((k) => ({ id: c.id, kind: k, from: ref[k], to: now[k], label: c.labels[k] ?? null }));
+}
+
 /**
  * The labelled face and pose frames analysed at the camera's 640×480 and, in the same run, shrunk
  * to each of `sizes` first (area averaging, as a lower simulcast layer is made): per size the
@@ -46,30 +58,12 @@ export async function sizesBench(sizes: FrameSize[], coding: Coding = 'shrink') 
     for (const r of face) {
       const ref = r.bySize[0] as FaceReading;
       const now = r.bySize[i] as FaceReading;
-      for (const k of FACE_KINDS) {
-        if (ref.verdict[k] !== now.verdict[k])
-          changes.push({
-            id: r.c.id,
-            kind: k,
-            from: ref.verdict[k],
-            to: now.verdict[k],
-            label: r.c.labels[k] ?? null,
-          });
-      }
+      changes.push(...verdictChanges(r.c, FACE_KINDS, ref.verdict, now.verdict));
     }
     for (const r of pose) {
       const ref = r.bySize[0] as { verdict: PoseVerdict; figures: PoseFigures };
       const now = r.bySize[i] as { verdict: PoseVerdict; figures: PoseFigures };
-      for (const k of POSE_KINDS) {
-        if (ref.verdict[k] !== now.verdict[k])
-          changes.push({
-            id: r.c.id,
-            kind: k,
-            from: ref.verdict[k],
-            to: now.verdict[k],
-            label: r.c.labels[k] ?? null,
-          });
-      }
+      changes.push(...verdictChanges(r.c, POSE_KINDS, ref.verdict, now.verdict));
       if (tilted(ref.figures) !== tilted(now.figures))
         changes.push({
           id: r.c.id,
