@@ -8,6 +8,7 @@ import {
   TOPICS,
 } from '@interview-helper/protocol';
 import { openDatabase } from '@interview-helper/storage';
+import { rowsOf } from '@interview-helper/storage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIBRIVOX_DIR } from '../fixtures/paths.js';
 import { rmsDbfs } from '../fixtures/wav.js';
@@ -19,6 +20,7 @@ import {
   meanDbfs,
   signalsOf,
   waitFor,
+  waitForLaterFrames,
 } from './clients/participant.js';
 import { until } from './harness/interview.js';
 import { type Stack, startStack } from './harness/stack.js';
@@ -73,11 +75,7 @@ describe('backbone: a real interview room end to end', () => {
     // follows the machine's load and is a [measure] figure. A stream that does not flow never gives the 60 frames
     // waited for above; a live one goes on giving frames in the windows after them.
     expect(video.values).toMatchObject({ width: WIDTH, height: HEIGHT });
-    const later = await waitFor('frames in a later window', () =>
-      signalsOf(interviewer, 'video-frames').find(
-        (s) => s.range.start >= video.range.end && num(s, 'frames') > 0,
-      ),
-    );
+    const later = await waitForLaterFrames(interviewer, video);
     expect(Math.abs(num(video, 'meanLuma') - photo.meanLuma)).toBeLessThan(12);
     // Audio: 16 kHz mono with the level of the recording (the clip loops; Opus keeps the level within a few dB).
     const measured = meanDbfs(signalsOf(interviewer, 'audio-level'));
@@ -105,19 +103,14 @@ describe('backbone: a real interview room end to end', () => {
     const db = await openDatabase({ url: stack.databaseUrl });
     try {
       const { sql } = await import('drizzle-orm');
-      const count = async () => {
-        const rows = await db.db.execute<{ n: number }>(
-          sql`select count(*)::int as n from signals where session_id = ${created.session.id}`,
-        );
-        return Number(
-          (rows as unknown as { n: number }[])[0]?.n ?? (rows as { rows?: { n: number }[] }).rows?.[0]?.n,
-        );
-      };
       const stored = await until(
         'stored signals',
         async () => {
-          const n = await count();
-          return n > 0 ? n : undefined;
+          const [row] = await rowsOf<{ n: number }>(
+            db.db,
+            sql`select count(*)::int as n from signals where session_id = ${created.session.id}`,
+          );
+          return row && row.n > 0 ? row.n : undefined;
         },
         30_000,
       );

@@ -13,6 +13,7 @@ import {
   signalsOf,
   type TestParticipant,
   waitFor,
+  waitForLaterFrames,
 } from './clients/participant.js';
 import { type BrowserRig, startBrowserRig } from './clients/web-app.js';
 import { verifyCapture } from './harness/livekit.js';
@@ -101,11 +102,7 @@ describe('a real Chromium client with stock livekit-client against the whole sta
     expect(video.values).toMatchObject({ width: 640, height: 480 });
     // the rate the agent takes frames at follows the machine's load (a [measure] figure); a live stream goes on
     // giving frames after the 60 waited for
-    await waitFor('frames in a later window', () =>
-      signalsOf(interviewer, 'video-frames').find(
-        (s) => s.range.start >= video.range.end && num(s, 'frames') > 0,
-      ),
-    );
+    await waitForLaterFrames(interviewer, video);
     const level = meanDbfs(signalsOf(interviewer, 'audio-level'));
     expect(level).toBeGreaterThan(-50);
     expect(level).toBeLessThan(-3);

@@ -108,6 +108,16 @@ export function signalsOf<K extends SignalKind>(p: TestParticipant, kind: K): Si
   return p.messages.flatMap((m) => (m.type === 'signal' && isSignalKind(m, kind) ? [m] : []));
 }
 
+/**
+ * A `video-frames` window after `window` in which the agent took frames: its video stream goes on flowing (the rate
+ * it takes frames at follows the machine's load, so it is a [measure] figure, not a check).
+ */
+export function waitForLaterFrames(p: TestParticipant, window: { range: { end: number } }) {
+  return waitFor('frames in a later window', () =>
+    signalsOf(p, 'video-frames').find((s) => s.range.start >= window.range.end && s.values.frames > 0),
+  );
+}
+
 /** The agent as `p` sees it: the participant that publishes the agent-state attribute. */
 export function agentOf(p: TestParticipant): RemoteParticipant | undefined {
   return [...p.room.remoteParticipants.values()].find(
