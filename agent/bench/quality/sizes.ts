@@ -1,3 +1,4 @@
+import { defaultPoseAnalyserOptions } from '../../src/vision/pose-analyser.js';
 import { POSE_CASES, POSE_KINDS, type PoseCase } from '../../src/vision/pose-cases.js';
 import { PoseLandmarker } from '../../src/vision/pose-landmarks.js';
 import { FACE_KINDS, type FaceReading, faceBench, scoreFace } from './face.js';
@@ -5,7 +6,7 @@ import { type PoseFigures, type PoseVerdict, poseVerdicts, scorePose } from './p
 import { CAMERA, type Coding, type FrameSize, sizeName, vp8LayerFor } from './scale.js';
 
 /** |shoulder tilt| at or above which `shoulder-tilt` holds (the pose analyser's default). */
-const TILT_DEG = 12;
+const TILT_DEG = defaultPoseAnalyserOptions.tiltDeg;
 
 interface Change {
   id: string;
