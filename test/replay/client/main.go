@@ -144,40 +144,44 @@ func run(configPath, outPath string) error {
 	var startOnce sync.Once
 	begin := func() { startOnce.Do(func() { rec.start(); close(start) }) }
 	var tracks []*gatedTrack
-	publish := func(p *participant, name, path string, source livekit.TrackSource) error {
+	// publish sends one file as a track, or with `layers` (lower simulcast layers of the same picture) one
+	// simulcast camera.
+	publish := func(p *participant, name, path string, source livekit.TrackSource, layers ...string) error {
 		if path == "" {
 			return nil
 		}
-		g, err := newGatedTrack(name, path, start, cue, begin)
-		if err != nil {
-			return err
-		}
-		pub, err := p.room.LocalParticipant.PublishTrack(g.track, &lksdk.TrackPublicationOptions{Name: name, Source: source})
-		if err != nil {
-			return fmt.Errorf("publish %s (%s): %w", name, path, err)
+		opts := &lksdk.TrackPublicationOptions{Name: name, Source: source}
+		var gs []*gatedTrack
+		var pub *lksdk.LocalTrackPublication
+		if len(layers) == 0 {
+			g, err := newGatedTrack(name, path, start, cue, begin)
+			if err != nil {
+				return err
+			}
+			gs = []*gatedTrack{g}
+			if pub, err = p.room.LocalParticipant.PublishTrack(g.track, opts); err != nil {
+				return fmt.Errorf("publish %s (%s): %w", name, path, err)
+			}
+		} else {
+			var err error
+			if gs, err = newSimulcastCamera(name, append([]string{path}, layers...), start, cue, begin); err != nil {
+				return err
+			}
+			local := make([]*lksdk.LocalTrack, len(gs))
+			for i, g := range gs {
+				local[i] = g.track
+			}
+			if pub, err = p.room.LocalParticipant.PublishSimulcastTrack(local, opts); err != nil {
+				return fmt.Errorf("publish %s (simulcast, %s): %w", name, path, err)
+			}
 		}
 		// livekit-server offers a video track to subscribers only once its first packets arrived: the readiness
 		// wait covers the microphones, the camera's subscription is recorded when it comes.
 		p.watch(pub.SID(), name, source == livekit.TrackSource_MICROPHONE)
-		tracks = append(tracks, g)
+		tracks = append(tracks, gs...)
 		return nil
 	}
-	if len(plan.Candidate.CameraLayers) > 0 && plan.Candidate.Camera != "" {
-		layers, err := newSimulcastCamera("candidate-camera", append([]string{plan.Candidate.Camera}, plan.Candidate.CameraLayers...), start, cue, begin)
-		if err != nil {
-			return err
-		}
-		local := make([]*lksdk.LocalTrack, len(layers))
-		for i, g := range layers {
-			local[i] = g.track
-		}
-		pub, err := candidate.room.LocalParticipant.PublishSimulcastTrack(local, &lksdk.TrackPublicationOptions{Name: "candidate-camera", Source: livekit.TrackSource_CAMERA})
-		if err != nil {
-			return fmt.Errorf("publish candidate-camera (simulcast): %w", err)
-		}
-		candidate.watch(pub.SID(), "candidate-camera", false)
-		tracks = append(tracks, layers...)
-	} else if err := publish(candidate, "candidate-camera", plan.Candidate.Camera, livekit.TrackSource_CAMERA); err != nil {
+	if err := publish(candidate, "candidate-camera", plan.Candidate.Camera, livekit.TrackSource_CAMERA, plan.Candidate.CameraLayers...); err != nil {
 		return err
 	}
 	if err := publish(candidate, "candidate-mic", plan.Candidate.Mic, livekit.TrackSource_MICROPHONE); err != nil {
