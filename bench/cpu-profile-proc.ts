@@ -201,9 +201,94 @@ export function profileStages(profile: CpuProfile): Record<string, number> {
   return out;
 }
 
-/** Records a CPU profile of `pid`'s JS thread for `seconds` through the inspector (opened with SIGUSR1). */
-export async function recordProfile(pid: number, seconds: number): Promise<CpuProfile> {
-  process.kill(pid, 'SIGUSR1');
+/** What a job process's memory is made of, in MB. */
+export interface MemoryComposition {
+  /** From `/proc/<pid>/smaps_rollup`: resident, proportional (shared pages split), private, shared, anonymous. */
+  rss: number;
+  pss: number;
+  private: number;
+  sharedClean: number;
+  anonymous: number;
+  /** Resident pages of the biggest mapped files (Node itself, libwebrtc, ONNX Runtime, libvips) and of `[heap]`. */
+  mappings: Record<string, number>;
+  /** V8: heap committed and used, before and after a full garbage collection, per space after it. */
+  v8?: {
+    before: { heapTotal: number; heapUsed: number; external: number; rss: number };
+    after: { heapTotal: number; heapUsed: number; external: number; rss: number };
+    spacesAfter: Record<string, { committed: number; used: number }>;
+  };
+}
+
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+/** Resident memory of `pid` by kind, from smaps (no inspector needed). */
+export function memoryComposition(pid: number): MemoryComposition {
+  const roll = read(`/proc/${pid}/smaps_rollup`) ?? '';
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(roll)?.[1] ?? 0) * 1024;
+  const mappings: Record<string, number> = {};
+  let name = '';
+  for (const line of (read(`/proc/${pid}/smaps`) ?? '').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) name = head[1]?.trim() || '[anonymous]';
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) mappings[name] = (mappings[name] ?? 0) + Number(rss[1]) * 1024;
+  }
+  const top = Object.entries(mappings)
+    .filter(([, b]) => b >= 4 * 1024 * 1024)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, b]) => [k.replace(/^.*node_modules\//, ''), mb(b)] as const);
+  return {
+    rss: mb(kb('Rss')),
+    pss: mb(kb('Pss')),
+    private: mb(kb('Private_Clean') + kb('Private_Dirty')),
+    sharedClean: mb(kb('Shared_Clean')),
+    anonymous: mb(kb('Anonymous')),
+    mappings: Object.fromEntries(top),
+  };
+}
+
+/**
+ * The V8 side of `pid`'s memory, through its inspector (already opened by {@link recordProfile}): heap committed
+ * and used before and after a full garbage collection, and each space after it. The collection frees what V8 had
+ * not yet collected, so `before − after` is garbage the process was holding, not live data.
+ */
+export async function v8Memory(): Promise<MemoryComposition['v8']> {
+  const { send, close } = await inspector();
+  try {
+    const evaluate = async (expression: string) =>
+      JSON.parse(
+        (
+          (await send('Runtime.evaluate', { expression, returnByValue: true })) as {
+            result: { value: string };
+          }
+        ).result.value,
+      );
+    const usage = `JSON.stringify(process.memoryUsage())`;
+    const pick = (m: Record<string, number>) => ({
+      heapTotal: mb(m.heapTotal ?? 0),
+      heapUsed: mb(m.heapUsed ?? 0),
+      external: mb(m.external ?? 0),
+      rss: mb(m.rss ?? 0),
+    });
+    const before = pick(await evaluate(usage));
+    await send('HeapProfiler.collectGarbage');
+    const after = pick(await evaluate(usage));
+    const spaces = (await evaluate(
+      `JSON.stringify(process.getBuiltinModule('v8').getHeapSpaceStatistics())`,
+    )) as { space_name: string; physical_space_size: number; space_used_size: number }[];
+    const spacesAfter = Object.fromEntries(
+      spaces
+        .filter((x) => x.physical_space_size > 0)
+        .map((x) => [x.space_name, { committed: mb(x.physical_space_size), used: mb(x.space_used_size) }]),
+    );
+    return { before, after, spacesAfter };
+  } finally {
+    close();
+  }
+}
+
+/** A connection to the inspector already open on 127.0.0.1:9229. */
+async function inspector() {
   let url: string | undefined;
   for (let i = 0; i < 50 && !url; i++) {
     await sleep(100);
@@ -212,7 +297,7 @@ export async function recordProfile(pid: number, seconds: number): Promise<CpuPr
       .catch(() => [])) as { webSocketDebuggerUrl?: string }[];
     url = list[0]?.webSocketDebuggerUrl;
   }
-  if (!url) throw new Error(`the inspector of process ${pid} did not open on 127.0.0.1:9229`);
+  if (!url) throw new Error('no inspector open on 127.0.0.1:9229');
   const ws = new WebSocket(url);
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   let next = 1;
@@ -227,12 +312,21 @@ export async function recordProfile(pid: number, seconds: number): Promise<CpuPr
       pending.set(id, resolve);
       ws.send(JSON.stringify({ id, method, params }));
     });
+  return { send, close: () => ws.close() };
+}
+
+/** Records a CPU profile of `pid`'s JS thread for `seconds` through the inspector (opened with SIGUSR1). */
+export async function recordProfile(pid: number, seconds: number): Promise<CpuProfile> {
+  process.kill(pid, 'SIGUSR1');
+  const { send, close } = await inspector().catch(() => {
+    throw new Error(`the inspector of process ${pid} did not open on 127.0.0.1:9229`);
+  });
   await send('Profiler.enable');
   await send('Profiler.setSamplingInterval', { interval: 1000 });
   await send('Profiler.start');
   await sleep(seconds * 1000);
   const { profile } = (await send('Profiler.stop')) as { profile: CpuProfile };
   await send('Profiler.disable');
-  ws.close();
+  close();
   return profile;
 }

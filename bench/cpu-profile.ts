@@ -20,12 +20,16 @@
  * of that size and rate (built from the same noisy picture, 300 kbit/s), as the web client publishes a candidate's
  * camera; the agent then receives the layer its VISION_VIDEO_WIDTH×HEIGHT request picks.
  *
- * Core-seconds per second of interview per stage → bench-results/cpu-profile.json (runs under other labels kept).
+ * Also what the job process's memory is made of (smaps: RSS, PSS, private, the biggest mappings; V8: heap before and
+ * after a full collection, per space), read after the CPU windows.
+ *
+ * Core-seconds per second of interview per stage → bench-results/cpu-profile.json (runs under other labels kept);
+ * the raw V8 profile → test-artifacts/cpu-profile/<label>-<runtime>.cpuprofile.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startStack } from '../test/e2e/harness/stack.js';
 import { ARTIFACTS_DIR, PHOTOS_DIR, ROOT } from '../test/fixtures/paths.js';
@@ -34,12 +38,14 @@ import { playScenario } from '../test/replay/run.js';
 import { modelCosts } from './cpu-profile-models.js';
 import {
   descendants,
+  memoryComposition,
   processCpu,
   profileStages,
   recordProfile,
   rssMb,
   threadCpu,
   threadShares,
+  v8Memory,
 } from './cpu-profile-proc.js';
 
 const WARMUP_S = Number(process.env.CPU_PROFILE_WARMUP_S ?? 6);
@@ -192,9 +198,17 @@ async function measure(runtime: 'source' | 'compiled') {
       const total = (processCpu(pid) - cpu0) / seconds;
       const threads = threadShares(threads0, threadCpu(pid), seconds, pid);
       const rss = rssMb(pid);
+      const memory = memoryComposition(pid);
       const loadAverage = loadavg()[0] as number;
-      const profile = profileStages(await recordProfile(pid, PROFILE_S));
-      return { pid, total, threads, rss, profile, loadAverage };
+      const raw = await recordProfile(pid, PROFILE_S);
+      // the raw profile, for a closer look (Chrome DevTools → Performance, or `profileStages`)
+      const saved = join(ARTIFACTS_DIR, 'cpu-profile', `${LABEL}-${runtime}.cpuprofile`);
+      mkdirSync(dirname(saved), { recursive: true });
+      writeFileSync(saved, JSON.stringify(raw));
+      const profile = profileStages(raw);
+      // last: the full collection it forces would show up in the CPU figures
+      memory.v8 = await v8Memory().catch(() => undefined);
+      return { pid, total, threads, rss, memory, profile, loadAverage };
     })();
     const [run, m] = await Promise.all([
       played.catch((err: unknown) => ({ pass: false, sessionId: String(err) })),
@@ -216,6 +230,7 @@ async function measure(runtime: 'source' | 'compiled') {
       vadBehindWarnings: (stack.agent.output().match(/VAD inference is slower than realtime/g) ?? []).length,
       jobCpuCores: r4(m.total),
       jobRssMb: Math.round(m.rss),
+      jobMemoryMb: m.memory,
       idleJobProcessRssMb: idleRss.map(Math.round),
       threads: round(m.threads.byStage),
       threadNames: round(m.threads.byThreadName),

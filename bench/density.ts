@@ -88,6 +88,13 @@ export interface UsageSpan {
   seconds: number;
 }
 
+/** Mean peak RSS, PSS and private memory of `jobs`; null without any. */
+function perJob(jobs: readonly ProcUsage[]) {
+  if (jobs.length === 0) return null;
+  const mean = (f: (u: ProcUsage) => number) => Math.round(sum(jobs.map(f)) / jobs.length);
+  return { rss: mean((u) => u.rssMaxMB), pss: mean((u) => u.pssMaxMB), private: mean((u) => u.privateMaxMB) };
+}
+
 /** The figures of one level. */
 export function summariseLevel(
   n: number,
@@ -134,14 +141,22 @@ export function summariseLevel(
     cpu: { whole: cpu(usage.whole), steady: usage.steady ? cpu(usage.steady) : null },
     rss: {
       agentTotalMB: Math.round(sum(agent.map((u) => u.rssMaxMB))),
-      perProcess: usage.whole.usage.map(({ pid, role, cores, rssMaxMB, rssStartMB, rssEndMB }) => ({
-        pid,
-        role,
-        cores,
-        rssMaxMB,
-        rssStartMB,
-        rssEndMB,
-      })),
+      /** Proportional set sizes: code shared by the processes (Node, libwebrtc, ONNX Runtime) counted once. */
+      agentTotalPssMB: Math.round(sum(agent.map((u) => u.pssMaxMB))),
+      /** Per job process that ran a room: peak RSS, PSS and private memory (mean over those processes). */
+      jobPerRoomMB: perJob(agent.filter((u) => u.role === 'job')),
+      perProcess: usage.whole.usage.map(
+        ({ pid, role, cores, rssMaxMB, rssStartMB, rssEndMB, pssMaxMB, privateMaxMB }) => ({
+          pid,
+          role,
+          cores,
+          rssMaxMB,
+          rssStartMB,
+          rssEndMB,
+          pssMaxMB,
+          privateMaxMB,
+        }),
+      ),
     },
     latency: {
       signalP95MaxOverRooms: p95s('signals').length ? Math.max(...p95s('signals')) : null,
@@ -246,7 +261,7 @@ async function main(): Promise<number> {
       });
       console.log(
         `N=${n}: ${level.onTime ? 'ON TIME' : 'NOT on time'}; agent ${level.cpu.whole.agentCores} cores` +
-          ` (all rooms playing: agent ${fmt(level.cpu.steady?.agentCores)}, jobs ${fmt(level.cpu.steady?.jobCoresPerRoom)}/room), RSS ${level.rss.agentTotalMB} MB;` +
+          ` (all rooms playing: agent ${fmt(level.cpu.steady?.agentCores)}, jobs ${fmt(level.cpu.steady?.jobCoresPerRoom)}/room), RSS ${level.rss.agentTotalMB} MB (PSS ${level.rss.agentTotalPssMB} MB);` +
           ` p95 signal ${fmt(level.latency.signalP95MaxOverRooms, ' ms')} hint ${fmt(level.latency.hintP95MaxOverRooms, ' ms')};` +
           ` video ${level.media.videoRatio} audio ${level.media.audioRatio}; missed ${level.missedExpected};` +
           ` job processes that failed to start ${logAfter.processFailures - logBefore.processFailures}; load ${load[1]?.join(' ')}`,

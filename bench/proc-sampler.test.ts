@@ -6,6 +6,7 @@ import {
   descendsFrom,
   type ProcTrack,
   parseRss,
+  parseSmapsRollup,
   parseStat,
   usageOver,
 } from './proc-sampler.js';
@@ -24,6 +25,25 @@ describe('parseRss', () => {
       420512 * 1024,
     );
     expect(parseRss('Name:\tkthreadd\nThreads:\t1\n')).toBe(0);
+  });
+});
+
+describe('parseSmapsRollup', () => {
+  it('reads PSS and private (clean + dirty) memory in bytes, 0 when absent', () => {
+    const text = [
+      '00400000-7ffe556e8000 ---p 00000000 00:00 0                              [rollup]',
+      'Rss:              260384 kB',
+      'Pss:              197494 kB',
+      'Pss_Dirty:        171036 kB',
+      'Shared_Clean:      77052 kB',
+      'Private_Clean:     12296 kB',
+      'Private_Dirty:    171036 kB',
+    ].join('\n');
+    expect(parseSmapsRollup(text)).toEqual({
+      pssBytes: 197494 * 1024,
+      privateBytes: (12296 + 171036) * 1024,
+    });
+    expect(parseSmapsRollup('')).toEqual({ pssBytes: 0, privateBytes: 0 });
   });
 });
 
@@ -64,7 +84,13 @@ describe('usageOver and byRole', () => {
     pid,
     role,
     cmd: role,
-    samples: ticks.map((t, i) => ({ t: 1_000 * i, ticks: t, rssBytes: (rss[i] as number) * MB })),
+    samples: ticks.map((t, i) => ({
+      t: 1_000 * i,
+      ticks: t,
+      rssBytes: (rss[i] as number) * MB,
+      pssBytes: ((rss[i] as number) / 2) * MB,
+      privateBytes: ((rss[i] as number) / 4) * MB,
+    })),
   });
   it('divides CPU time by the span the process was seen in', () => {
     // 150 ticks at 100/s over 3 s → 0.5 core
@@ -75,6 +101,8 @@ describe('usageOver and byRole', () => {
       rssStartMB: 100,
       rssEndMB: 130,
       rssMaxMB: 130,
+      pssMaxMB: 65,
+      privateMaxMB: 32.5,
       seenSeconds: 3,
     });
     expect(usageOver(track(1, 'job', [0], [1]), 5_000, 6_000, 100)).toBeNull();
@@ -85,8 +113,8 @@ describe('usageOver and byRole', () => {
       role: 'job',
       cmd: 'job',
       samples: [
-        { t: 2_000, ticks: 40, rssBytes: MB },
-        { t: 3_000, ticks: 90, rssBytes: MB },
+        { t: 2_000, ticks: 40, rssBytes: MB, pssBytes: MB, privateBytes: MB },
+        { t: 3_000, ticks: 90, rssBytes: MB, pssBytes: MB, privateBytes: MB },
       ],
     };
     expect(usageOver(born, 1_000, 4_000, 100)?.cpuSeconds).toBe(0.9);
@@ -99,7 +127,13 @@ describe('usageOver and byRole', () => {
       role: 'job',
       cmd: 'job',
       // one core for one second, one after the other
-      samples: [0, 1].map((i) => ({ t: at(start)(i), ticks: 100 * i, rssBytes: 200 * MB })),
+      samples: [0, 1].map((i) => ({
+        t: at(start)(i),
+        ticks: 100 * i,
+        rssBytes: 200 * MB,
+        pssBytes: 150 * MB,
+        privateBytes: 120 * MB,
+      })),
     });
     const usage = [seq(1, 0), seq(2, 2_000), seq(3, 4_000)].flatMap((t) => usageOver(t, 0, 5_000, 100) ?? []);
     const worker = usageOver(
@@ -109,8 +143,8 @@ describe('usageOver and byRole', () => {
       100,
     );
     expect(byRole([...usage, ...(worker ? [worker] : [])], 5)).toEqual({
-      job: { processes: 3, cores: 0.6, rssMB: 600 },
-      worker: { processes: 1, cores: 0.05, rssMB: 95 },
+      job: { processes: 3, cores: 0.6, rssMB: 600, pssMB: 450 },
+      worker: { processes: 1, cores: 0.05, rssMB: 95, pssMB: 47.5 },
     });
     expect(coresOver(usage, 5)).toBe(0.6);
     expect(coresOver(usage, 0)).toBe(0);

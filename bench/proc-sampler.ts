@@ -1,5 +1,5 @@
 /**
- * CPU time and resident memory of the stack's processes, read from /proc at a fixed interval: the agent worker,
+ * CPU time and memory of the stack's processes, read from /proc at a fixed interval: the agent worker,
  * its job and inference processes and its speech recognizer (by command line), livekit-server, the database and
  * the token server (by process group), and the replay clients.
  */
@@ -50,6 +50,18 @@ export function parseRss(status: string): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/**
+ * Proportional and private memory in bytes from `/proc/<pid>/smaps_rollup`. RSS counts every page a process maps,
+ * so the code of Node, libwebrtc and ONNX Runtime that all job processes share is counted once per process; PSS
+ * splits each shared page among the processes that map it (the processes' PSS add up to the memory they really
+ * use), and `private` (Private_Clean + Private_Dirty) is what the process alone holds: the memory freed when it
+ * exits. 0 for both when the file is absent or unreadable.
+ */
+export function parseSmapsRollup(text: string): { pssBytes: number; privateBytes: number } {
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  return { pssBytes: kb('Pss'), privateBytes: kb('Private_Clean') + kb('Private_Dirty') };
+}
+
 /** The role of an agent-group process from its command line. */
 export function agentRole(cmdline: string): ProcessRole {
   if (cmdline.includes('job_proc_lazy_main')) return 'job';
@@ -64,6 +76,10 @@ export interface ProcSample {
   t: number;
   ticks: number;
   rssBytes: number;
+  /** Proportional set size (shared pages split among their processes); see {@link parseSmapsRollup}. */
+  pssBytes: number;
+  /** Pages only this process maps. */
+  privateBytes: number;
 }
 
 /** Everything read about one process. */
@@ -86,6 +102,10 @@ export interface ProcUsage {
   rssStartMB: number;
   rssEndMB: number;
   rssMaxMB: number;
+  /** Peak proportional set size (shared code split among the processes that map it). */
+  pssMaxMB: number;
+  /** Peak private memory (what the machine gets back when the process exits). */
+  privateMaxMB: number;
   /** Seconds of the span the process was seen in. */
   seenSeconds: number;
 }
@@ -117,6 +137,8 @@ export function usageOver(
     rssStartMB: round(first.rssBytes / MB),
     rssEndMB: round(last.rssBytes / MB),
     rssMaxMB: round(Math.max(...s.map((x) => x.rssBytes)) / MB),
+    pssMaxMB: round(Math.max(...s.map((x) => x.pssBytes)) / MB),
+    privateMaxMB: round(Math.max(...s.map((x) => x.privateBytes)) / MB),
     seenSeconds: round(seconds),
   };
 }
@@ -127,18 +149,19 @@ export function coresOver(usage: readonly ProcUsage[], spanSeconds: number): num
   return round(usage.reduce((a, u) => a + u.cpuSeconds, 0) / spanSeconds, 3);
 }
 
-/** Per role over a span of `spanSeconds`: processes seen, average cores used together, summed peak RSS. */
+/** Per role over a span of `spanSeconds`: processes seen, average cores used together, summed peak RSS and PSS. */
 export function byRole(
   usage: readonly ProcUsage[],
   spanSeconds: number,
-): Record<string, { processes: number; cores: number; rssMB: number }> {
-  const out: Record<string, { processes: number; cores: number; rssMB: number }> = {};
+): Record<string, { processes: number; cores: number; rssMB: number; pssMB: number }> {
+  const out: Record<string, { processes: number; cores: number; rssMB: number; pssMB: number }> = {};
   for (const role of new Set(usage.map((u) => u.role))) {
     const mine = usage.filter((u) => u.role === role);
     out[role] = {
       processes: mine.length,
       cores: coresOver(mine, spanSeconds),
       rssMB: round(mine.reduce((a, u) => a + u.rssMaxMB, 0)),
+      pssMB: round(mine.reduce((a, u) => a + u.pssMaxMB, 0)),
     };
   }
   return out;
@@ -176,6 +199,14 @@ let clockTicks: number | undefined;
 export function ticksPerSecond(): number {
   clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   return clockTicks;
+}
+
+function readSmapsRollup(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  } catch {
+    return ''; // exited, or a kernel without smaps_rollup
+  }
 }
 
 /** Reads every watched process every `intervalMs` until stopped. */
@@ -243,6 +274,7 @@ export class ProcessSampler {
           t,
           ticks: stat.ticks,
           rssBytes: parseRss(readFileSync(`/proc/${pid}/status`, 'utf8')),
+          ...parseSmapsRollup(readSmapsRollup(pid)),
         });
       } catch {
         // the process exited while it was read

@@ -71,7 +71,13 @@ describe('rssGrowth', () => {
     pid,
     role: 'job',
     cmd: 'job',
-    samples: times.map((t, i) => ({ t, ticks: 0, rssBytes: (rss[i] as number) * MB })),
+    samples: times.map((t, i) => ({
+      t,
+      ticks: 0,
+      rssBytes: (rss[i] as number) * MB,
+      pssBytes: 0,
+      privateBytes: 0,
+    })),
   });
   it('compares the first and last readings of the span for processes alive through it', () => {
     const tracks = [

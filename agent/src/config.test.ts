@@ -21,7 +21,12 @@ describe('loadAgentConfig', () => {
   it('has a default for everything', () => {
     const c = loadAgentConfig({});
     expect(c.livekit).toEqual({ url: 'ws://127.0.0.1:7880', apiKey: undefined, apiSecret: undefined });
-    expect(c.worker).toEqual({ agentName: 'interview-helper', healthPort: 8081, maxJobs: 4 });
+    expect(c.worker).toEqual({
+      agentName: 'interview-helper',
+      healthPort: 8081,
+      maxJobs: 4,
+      loopBlockWarnMs: 250,
+    });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.statsIntervalMs).toBe(2000);
     expect(c.session).toEqual({ idleEndMinutes: 10 });
@@ -99,6 +104,14 @@ describe('loadAgentConfig', () => {
     expect(c.vision.pose).toBe(false);
     expect(c.vision.videoDimensions).toEqual({ width: 320, height: 180 });
     expect(c.vision.modelsDir).toBe(resolve('some/models'));
+  });
+
+  it("reads the framework's event-loop block threshold (0 turns its monitor off) and refuses a bad one", () => {
+    expect(loadAgentConfig({ LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS: '0' }).worker.loopBlockWarnMs).toBe(0);
+    expect(loadAgentConfig({ LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS: '100' }).worker.loopBlockWarnMs).toBe(100);
+    expect(issues({ LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS: '-5' }).map((i) => i.split(':')[0])).toEqual([
+      'LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS',
+    ]);
   });
 
   it('reads the local recognizer settings', () => {

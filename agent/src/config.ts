@@ -18,6 +18,8 @@ export interface AgentConfig {
     healthPort: number;
     /** Interviews one worker takes at a time. */
     maxJobs: number;
+    /** The framework's event-loop block warning, ms (`LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS`; 0: its monitor off). */
+    loopBlockWarnMs: number;
   };
   /** Postgres URL; unset → each job records into an in-memory PGlite. */
   databaseUrl?: string;
@@ -99,6 +101,13 @@ const envSchema = z
     AGENT_HEALTH_PORT: int(0, 65_535).default(8081),
     AGENT_MAX_JOBS: int(1, 256).default(4),
     AGENT_STATS_INTERVAL_MS: int(250, 60_000).default(2000),
+    /**
+     * Read by the framework's event-loop monitor (`@livekit/agents`) in the worker and every job process: blocks of
+     * the event loop longer than this are logged, and the monitor wakes every fifth of it (20–50 ms) on the job's
+     * thread and on a watchdog thread. The framework's 100 ms means 50 wake-ups a second in each; 250 (50 ms) is
+     * enough here, where each job measures its own analysis lag and event-loop delay. 0 turns the monitor off.
+     */
+    LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS: int(0, 60_000).default(250),
     INBOX_RATE_PER_SECOND: int(1, 100_000).default(50),
     INBOX_RATE_BURST: int(1, 100_000).default(200),
     SESSION_IDLE_END_MINUTES: z.coerce
@@ -206,6 +215,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       agentName: e.AGENT_NAME,
       healthPort: e.AGENT_HEALTH_PORT,
       maxJobs: e.AGENT_MAX_JOBS,
+      loopBlockWarnMs: e.LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS,
     },
     databaseUrl: e.DATABASE_URL,
     statsIntervalMs: e.AGENT_STATS_INTERVAL_MS,

@@ -25,6 +25,8 @@ function configOrExit(): AgentConfig {
 }
 
 const config = configOrExit();
+// the framework's event-loop monitor, in this process and the job processes, reads its threshold from the environment
+shareWithJobProcesses({ LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS: String(config.worker.loopBlockWarnMs) });
 
 // One local speech recognizer per machine, shared by every job process (STT_ENGINE=local, the default).
 const recognizer = await startSharedRecognizer(config.audio);

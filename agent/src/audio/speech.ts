@@ -88,6 +88,47 @@ export class AudioHistory {
   }
 }
 
+/** Samples Silero scores at a time (its window: 32 ms at 16 kHz). */
+export const VAD_WINDOW = (ANALYSIS_RATE / 16000) * 512;
+
+/**
+ * Cuts a stream of 16 kHz mono frames into frames of exactly one VAD window. The plugin's VAD stream concatenates
+ * every frame it holds before each window (with an array spread per frame) and carries the rest over as a new frame
+ * whose length it halves; fed whole windows it merges one frame and carries nothing. Same samples, same windows,
+ * same results — a fraction of the copying.
+ */
+export class WindowChunker {
+  #buf = new Int16Array(VAD_WINDOW);
+  #filled = 0;
+
+  /** The whole windows completed by `frame` (none while one fills). */
+  push(frame: AudioFrame): AudioFrame[] {
+    const out: AudioFrame[] = [];
+    const data = frame.data;
+    let i = 0;
+    while (i < data.length) {
+      const n = Math.min(VAD_WINDOW - this.#filled, data.length - i);
+      this.#buf.set(data.subarray(i, i + n), this.#filled);
+      this.#filled += n;
+      i += n;
+      if (this.#filled === VAD_WINDOW) {
+        out.push(new AudioFrame(this.#buf, ANALYSIS_RATE, 1, VAD_WINDOW));
+        this.#buf = new Int16Array(VAD_WINDOW);
+        this.#filled = 0;
+      }
+    }
+    return out;
+  }
+
+  /** The samples of a window not yet completed, if any (the input ended). */
+  flush(): AudioFrame | undefined {
+    if (this.#filled === 0) return undefined;
+    const rest = new AudioFrame(this.#buf.slice(0, this.#filled), ANALYSIS_RATE, 1, this.#filled);
+    this.#filled = 0;
+    return rest;
+  }
+}
+
 /** Silence pushed after the input ends so the VAD closes a trailing segment. */
 const TAIL_SECONDS = 1.2;
 
@@ -112,11 +153,12 @@ export class SpeechDetector {
     let ended = false;
     let failed: unknown;
     let wake: (() => void) | undefined;
+    const windows = new WindowChunker();
     const feed = (async () => {
       try {
         for await (const frame of frames) {
           for (const f of resampler.push(frame)) {
-            stream.pushFrame(f);
+            for (const w of windows.push(f)) stream.pushFrame(w);
             history.push(pushed, f.data);
             pushed += f.samplesPerChannel;
           }
@@ -154,6 +196,8 @@ export class SpeechDetector {
       // Trailing silence makes the VAD close an open segment; read up to the last real sample.
       const last = pushed;
       const tail = Math.round(TAIL_SECONDS * ANALYSIS_RATE);
+      const rest = windows.flush();
+      if (rest) stream.pushFrame(rest);
       const chunk = ANALYSIS_RATE / 100;
       for (let i = 0; i < tail; i += chunk)
         stream.pushFrame(new AudioFrame(new Int16Array(chunk), ANALYSIS_RATE, 1, chunk));

@@ -59,8 +59,9 @@ export class AnalysisLag {
   record(receivedAt: number): void {
     const at = this.#o.now();
     this.#ages.push({ at, ageMs: Math.max(0, at - receivedAt) });
-    // bounded: drop what left the window (at most a few thousand 10 ms chunks per window)
-    if (this.#ages.length > 4096 || (this.#ages[0]?.at ?? at) < at - this.#o.windowMs) this.#prune(at);
+    // bounded: drop what left the window (at most a few thousand 10 ms chunks per window), a second's worth at a
+    // time rather than one entry per sample (each prune shifts the whole array); lagMs() prunes exactly
+    if (this.#ages.length > 4096 || (this.#ages[0]?.at ?? at) < at - this.#o.windowMs - 1000) this.#prune(at);
   }
 
   #prune(at: number): void {
