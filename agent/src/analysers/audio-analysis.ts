@@ -1,5 +1,13 @@
 import type { AudioFrame } from '@livekit/rtc-node';
 
+/**
+ * Length of each decoded audio chunk the SFU client hands the agent (`AudioStream`'s `frameSizeMs`): 512 samples at
+ * 16 kHz, exactly one Silero window. The whole analysis pipeline (the FFI event and its copy, the front end, every
+ * audio analyser's queue and loop) runs once per chunk, so 32 ms chunks cost about a third of 10 ms ones; they add
+ * at most 32 ms before a sample is analysed. Analysers work in audio time (samples), not in chunks.
+ */
+export const AUDIO_CHUNK_MS = 32;
+
 /** What a {@link SpeechDetector} reports, in milliseconds of audio since the first sample. */
 export type SpeechEvent =
   | { type: 'start'; atMs: number }

@@ -9,6 +9,7 @@ import type {
   SignalDraft,
   TrackInfo,
 } from './analyser.js';
+import { AUDIO_CHUNK_MS } from './audio-analysis.js';
 import { SampleQueue } from './sample-queue.js';
 import { checkDraft } from './validate.js';
 
@@ -50,7 +51,7 @@ export interface AnalyserRunnerOptions {
   factories: AnalyserFactory[];
   /** Called for every signal an analyser yields. Must not throw; errors are logged. */
   onSignal: (draft: SignalDraft, analyser: Analyser, track: TrackInfo) => void;
-  /** Queue bound per analyser for audio chunks (10 ms each); older chunks are dropped past it. */
+  /** Queue bound per analyser for audio chunks ({@link AUDIO_CHUNK_MS} each); older chunks are dropped past it. */
   audioQueueCapacity: number;
   /** Queue bound per analyser for video frames; 1 keeps only the latest frame. */
   videoQueueCapacity: number;
@@ -62,7 +63,8 @@ export interface AnalyserRunnerOptions {
 }
 
 export const defaultAnalyserRunnerOptions = {
-  audioQueueCapacity: 500,
+  // 5 s of audio
+  audioQueueCapacity: Math.ceil(5000 / AUDIO_CHUNK_MS),
   videoQueueCapacity: 1,
   now: Date.now,
 } satisfies Partial<AnalyserRunnerOptions>;

@@ -5,6 +5,7 @@ import {
 } from '@livekit/rtc-ffi-bindings';
 import { AudioStream, type RemoteTrack, type RemoteTrackPublication, TrackKind } from '@livekit/rtc-node';
 import type { VideoSample } from '../analysers/analyser.js';
+import { AUDIO_CHUNK_MS } from '../analysers/audio-analysis.js';
 import type { TrackRun } from '../analysers/runner.js';
 import type { RawAudio } from '../audio/front-end.js';
 import { DecodedVideoStream } from './video-stream.js';
@@ -14,9 +15,15 @@ export interface MediaPumpOptions {
   /** Rate every participant's audio is decoded at (the front end's analysis rate). */
   audioSampleRate: number;
   audioChannels: number;
+  /** Length of each decoded chunk, ms ({@link AUDIO_CHUNK_MS}). */
+  audioFrameMs: number;
 }
 
-export const defaultMediaPumpOptions: MediaPumpOptions = { audioSampleRate: 16000, audioChannels: 1 };
+export const defaultMediaPumpOptions: MediaPumpOptions = {
+  audioSampleRate: 16000,
+  audioChannels: 1,
+  audioFrameMs: AUDIO_CHUNK_MS,
+};
 
 /** Frame size the agent asks the SFU for on the candidate's camera (see {@link preferVideoDimensions}). */
 export interface VideoDimensions {
@@ -72,6 +79,7 @@ export async function* decodeAudio(
   const reader = new AudioStream(track, {
     sampleRate: o.audioSampleRate,
     numChannels: o.audioChannels,
+    frameSizeMs: o.audioFrameMs,
   }).getReader();
   const cancel = () => void reader.cancel().catch(() => {});
   signal.addEventListener('abort', cancel, { once: true });

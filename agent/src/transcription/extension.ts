@@ -1,5 +1,6 @@
 import type { SignalKind, StatsMessage } from '@interview-helper/protocol';
 import type { AudioSample } from '../analysers/analyser.js';
+import { AUDIO_CHUNK_MS } from '../analysers/audio-analysis.js';
 import { SampleQueue } from '../analysers/sample-queue.js';
 import type { Speaker } from '../bus/session-bus.js';
 import { logger } from '../log.js';
@@ -29,8 +30,8 @@ export interface TranscriptionOptions {
   recognizerStatsEveryMs: number;
 }
 
-/** Audio chunks of one track waiting for its transcriber (10 ms each): a minute. */
-const QUEUE_CHUNKS = 6000;
+/** Audio chunks of one track waiting for its transcriber: a minute. */
+const QUEUE_CHUNKS = Math.ceil(60_000 / AUDIO_CHUNK_MS);
 
 interface Live {
   queue: SampleQueue<AudioSample>;
