@@ -3,6 +3,8 @@
  * media from what its interviewer received, whether a room and a level stayed on time, and the largest level that
  * did. No I/O here (see density.ts and soak.ts for the runs).
  */
+
+import { AUDIO_CHUNK_MS } from '../agent/src/analysers/audio-analysis.js';
 import type { EventResult, RunResult } from '../test/replay/match.js';
 
 /** The `p` quantile (0–1) of `xs` by the nearest-rank method; `null` for no values. */
@@ -64,8 +66,8 @@ export interface MediaCoverage {
   perAnalyser: Record<string, number>;
 }
 
-/** Every audio sample an analyser receives is one 10 ms chunk of the agent's audio front end. */
-export const AUDIO_CHUNK_MS = 10;
+/** Every audio sample an analyser receives is one chunk of the agent's audio front end, this long. */
+export { AUDIO_CHUNK_MS };
 
 /**
  * What the analysers took in while the media played: between the last `stats` message received at or before t0
