@@ -1,5 +1,6 @@
 import type { SignalKind } from '@interview-helper/protocol';
 import type { Analyser, AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
+import { TrackClock } from './track-clock.js';
 
 /** Options of {@link AudioLevelAnalyser}. */
 export interface AudioLevelOptions {
@@ -23,6 +24,11 @@ const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
 /**
  * Measures the candidate's audio level: RMS and peak in dBFS per window of audio, plus how much
  * audio has been decoded so far. Proves audio flows and feeds later loudness analysis.
+ *
+ * A window's range is the wall-clock time of its audio: `origin + audio ms`, with the origin of the
+ * session's front end (`analysis.origin`) or, on raw audio, a {@link TrackClock} over the chunks'
+ * read times, so a late or bursty read shifts no window. `firstSampleAt` is the time the first
+ * chunk was read.
  */
 export class AudioLevelAnalyser implements Analyser<'audio'> {
   readonly name = 'audio-level';
@@ -35,23 +41,28 @@ export class AudioLevelAnalyser implements Analyser<'audio'> {
     if (!(this.#opts.windowSeconds > 0)) throw new RangeError('windowSeconds must be positive');
   }
 
-  async *analyse(samples: AsyncIterable<AudioSample>, ctx: AnalyserContext): AsyncIterable<SignalDraft> {
+  async *analyse(samples: AsyncIterable<AudioSample>, _ctx: AnalyserContext): AsyncIterable<SignalDraft> {
     let sumSquares = 0;
     let peak = 0;
     let windowSamples = 0;
-    let windowStart = 0;
+    let windowStartMs = 0;
+    let audioMs = 0;
+    let origin = Number.NaN;
+    const clock = new TrackClock();
     let totalSamples = 0;
     let sampleRate = 0;
     let channels = 0;
     let firstAt = 0;
 
-    const flush = (end: number): SignalDraft => {
+    const flush = (): SignalDraft => {
+      const start = Math.round(origin + windowStartMs);
+      const end = Math.round(origin + audioMs);
       const rms = Math.sqrt(sumSquares / Math.max(1, windowSamples * channels));
       const seconds = windowSamples / sampleRate;
       const rmsDbfs = round(toDbfs(rms));
       const draft: SignalDraft = {
         kind: 'audio-level',
-        range: { start: windowStart, end: Math.max(windowStart, end) },
+        range: { start, end: Math.max(start, end) },
         values: {
           rmsDbfs,
           peakDbfs: round(toDbfs(peak)),
@@ -70,13 +81,18 @@ export class AudioLevelAnalyser implements Analyser<'audio'> {
       return draft;
     };
 
-    for await (const { frame, receivedAt } of samples) {
+    for await (const { frame, receivedAt, analysis } of samples) {
       if (frame.sampleRate !== sampleRate || frame.channels !== channels) {
-        if (windowSamples > 0) yield flush(receivedAt);
+        if (windowSamples > 0) yield flush();
         sampleRate = frame.sampleRate;
         channels = frame.channels;
       }
-      if (windowSamples === 0) windowStart = receivedAt - (frame.samplesPerChannel / frame.sampleRate) * 1000;
+      // Audio time of the chunk's start, then the origin its wall time is counted from.
+      const atMs = analysis ? analysis.atMs : audioMs;
+      const endMs = atMs + (frame.samplesPerChannel / frame.sampleRate) * 1000;
+      origin = analysis ? analysis.origin : clock.observe(receivedAt, endMs);
+      if (windowSamples === 0) windowStartMs = atMs;
+      audioMs = endMs;
       if (totalSamples === 0) firstAt = receivedAt;
       const data = frame.data;
       for (let i = 0; i < data.length; i++) {
@@ -87,8 +103,8 @@ export class AudioLevelAnalyser implements Analyser<'audio'> {
       }
       windowSamples += frame.samplesPerChannel;
       totalSamples += frame.samplesPerChannel;
-      if (windowSamples >= this.#opts.windowSeconds * sampleRate) yield flush(receivedAt);
+      if (windowSamples >= this.#opts.windowSeconds * sampleRate) yield flush();
     }
-    if (windowSamples > 0) yield flush(ctx.now());
+    if (windowSamples > 0) yield flush();
   }
 }
