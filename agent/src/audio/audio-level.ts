@@ -27,8 +27,8 @@ const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
  *
  * A window's range is the wall-clock time of its audio: `origin + audio ms`, with the origin of the
  * session's front end (`analysis.origin`) or, on raw audio, a {@link TrackClock} over the chunks'
- * read times, so a late or bursty read shifts no window. `firstSampleAt` is the time the first
- * chunk was read.
+ * read times (windows of raw audio go out once that origin has settled), so a late or bursty read
+ * shifts no window. `firstSampleAt` is the time the first chunk was read.
  */
 export class AudioLevelAnalyser implements Analyser<'audio'> {
   readonly name = 'audio-level';
@@ -53,16 +53,22 @@ export class AudioLevelAnalyser implements Analyser<'audio'> {
     let sampleRate = 0;
     let channels = 0;
     let firstAt = 0;
+    /** Measured windows waiting for the origin of raw audio to settle, with their audio times. */
+    const pending: { startMs: number; endMs: number; draft: SignalDraft }[] = [];
+    const ready = function* (): Generator<SignalDraft> {
+      for (const { startMs, endMs, draft } of pending.splice(0)) {
+        const start = Math.round(origin + startMs);
+        yield { ...draft, range: { start, end: Math.max(start, Math.round(origin + endMs)) } };
+      }
+    };
 
-    const flush = (): SignalDraft => {
-      const start = Math.round(origin + windowStartMs);
-      const end = Math.round(origin + audioMs);
+    const flush = (): void => {
       const rms = Math.sqrt(sumSquares / Math.max(1, windowSamples * channels));
       const seconds = windowSamples / sampleRate;
       const rmsDbfs = round(toDbfs(rms));
       const draft: SignalDraft = {
         kind: 'audio-level',
-        range: { start, end: Math.max(start, end) },
+        range: { start: 0, end: 0 },
         values: {
           rmsDbfs,
           peakDbfs: round(toDbfs(peak)),
@@ -75,15 +81,15 @@ export class AudioLevelAnalyser implements Analyser<'audio'> {
         confidence: 1,
         summary: `Audio level ${rmsDbfs} dBFS RMS over ${seconds.toFixed(1)} s`,
       };
+      pending.push({ startMs: windowStartMs, endMs: audioMs, draft });
       sumSquares = 0;
       peak = 0;
       windowSamples = 0;
-      return draft;
     };
 
     for await (const { frame, receivedAt, analysis } of samples) {
       if (frame.sampleRate !== sampleRate || frame.channels !== channels) {
-        if (windowSamples > 0) yield flush();
+        if (windowSamples > 0) flush();
         sampleRate = frame.sampleRate;
         channels = frame.channels;
       }
@@ -103,8 +109,10 @@ export class AudioLevelAnalyser implements Analyser<'audio'> {
       }
       windowSamples += frame.samplesPerChannel;
       totalSamples += frame.samplesPerChannel;
-      if (windowSamples >= this.#opts.windowSeconds * sampleRate) yield flush();
+      if (windowSamples >= this.#opts.windowSeconds * sampleRate) flush();
+      if (analysis || clock.settled) yield* ready();
     }
-    if (windowSamples > 0) yield flush();
+    if (windowSamples > 0) flush();
+    yield* ready();
   }
 }

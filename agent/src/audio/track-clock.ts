@@ -91,7 +91,8 @@ export class TrackClock {
         this.#stableSince = receivedAt;
       }
       this.#settled =
-        receivedAt - this.#stableSince >= this.#o.settleMs || receivedAt - this.#firstAt >= this.#o.maxSettleMs;
+        receivedAt - this.#stableSince >= this.#o.settleMs ||
+        receivedAt - this.#firstAt >= this.#o.maxSettleMs;
     }
     return this.#origin;
   }
