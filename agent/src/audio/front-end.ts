@@ -48,7 +48,8 @@ const UNBOUNDED = Number.MAX_SAFE_INTEGER;
  * late (chunks queued while the process was busy) moves the origin only until the backlog is read.
  * The track's chunks and events are held back until the origin has settled (`track-start` goes out
  * then, with the settled origin; about a quarter of a second after the first chunk when reads keep
- * up from the start), so the bus never sees the late first guess. Every chunk's
+ * up from the start), so the bus does not see a late first guess (unless reads are still catching
+ * up when the clock gives up waiting: `maxSettleMs`, then later times may move earlier). Every chunk's
  * {@link AudioAnalysis.origin} is the estimate when it went out: later ones may differ by the
  * delivery jitter and the drift the clock follows, a few ms, so consumers read it per chunk.
  */
