@@ -75,6 +75,7 @@ export class AudioFrontEnd {
     /** Chunks and events waiting for the origin to settle, in order. */
     const held: (() => void)[] = [];
     let rawMs = 0;
+    let firstBound = Number.NaN; // the first chunk's read time minus its audio time
     let samples = 0;
     let lastAt = 0;
     const wall = (ms: number) => Math.round(origin + ms);
@@ -118,6 +119,9 @@ export class AudioFrontEnd {
     /** The origin has settled: the track starts on the bus, then what was held goes out in order. */
     const release = () => {
       settled = true;
+      // How late the first read was: how far a track dated by its first chunk would be off.
+      const firstReadLateMs = Math.round(firstBound - origin);
+      this.#log.info({ track: speaker.trackSid, firstReadLateMs }, 'audio track origin settled');
       bus.emit({ type: 'track-start', speaker, at: Math.round(origin) });
       for (const go of held.splice(0)) go();
     };
@@ -129,6 +133,7 @@ export class AudioFrontEnd {
       for await (const { frame, receivedAt } of input) {
         rawMs += (frame.samplesPerChannel / frame.sampleRate) * 1000;
         origin = clock.observe(receivedAt, rawMs);
+        if (Number.isNaN(firstBound)) firstBound = origin;
         lastAt = receivedAt;
         for (const f of resampler.push(frame)) {
           const atMs = (samples / ANALYSIS_RATE) * 1000;
