@@ -120,6 +120,15 @@ describe('AudioFrontEnd', () => {
     expect(order[0]).toBe('track-start');
     expect(order.filter((o) => o === 'audio')).toHaveLength(101);
     expect(seen.map((s) => s.analysis?.atMs)).toEqual([...Array(101).keys()].map((i) => i * 10));
+    // A track that ends before its origin settled still starts, hands everything on and ends.
+    const short = new SessionBus();
+    const { samples, events } = await run(
+      new AudioFrontEnd({ speaker: cand, bus: short, pitch: false }),
+      tone(150, 0.1),
+      short,
+    );
+    expect(samples).toHaveLength(11);
+    expect(events.map((e) => e.type)).toEqual(['track-start', ...Array(11).fill('audio'), 'track-end']);
   });
 
   it('computes nothing it is not asked for; analysed samples pass through untouched', async () => {

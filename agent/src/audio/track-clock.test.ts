@@ -34,6 +34,17 @@ describe('TrackClock', () => {
     expect(origins.slice(299).every((o) => o === START)).toBe(true);
   });
 
+  it('takes chunks handed over in batches at the last of each batch', () => {
+    const clock = new TrackClock();
+    // Five chunks at a time every 50 ms, all read when the batch's last one exists.
+    const origins = feed(clock, 500, (c) => START + Math.ceil(c / 5) * 50);
+    expect(origins.slice(0, 5)).toEqual([START + 40, START + 30, START + 20, START + 10, START]);
+    // In between, the estimate rises by the drift allowance only (0.002 ms per chunk) and falls back.
+    expect(largest(origins.slice(4)) - START).toBeLessThan(0.01);
+    expect(smallest(origins.slice(4))).toBe(START);
+    expect(clock.settled).toBe(true);
+  });
+
   it('settles once the estimate stops falling, not while a backlog is read', () => {
     const clock = new TrackClock({ settleMs: 250 });
     const settledAt: number[] = [];
