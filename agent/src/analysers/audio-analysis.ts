@@ -33,7 +33,7 @@ export type AnswerBoundary =
 export interface AudioAnalysis {
   /** Audio time of the chunk's first sample. */
   atMs: number;
-  /** Wall-clock ms of audio time 0 (wall = origin + audio ms). */
+  /** Wall-clock ms of audio time 0 (wall = origin + audio ms): the track's estimate as this chunk went out. */
   origin: number;
   pitch: readonly PitchPoint[];
   /** Silero events (their own times, usually a little before this chunk). */

@@ -1,5 +1,6 @@
 import type { SignalKind } from '@interview-helper/protocol';
 import type { Analyser, AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
+import { TrackClock } from './track-clock.js';
 
 /** Options of {@link AudioLevelAnalyser}. */
 export interface AudioLevelOptions {
@@ -23,6 +24,11 @@ const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
 /**
  * Measures the candidate's audio level: RMS and peak in dBFS per window of audio, plus how much
  * audio has been decoded so far. Proves audio flows and feeds later loudness analysis.
+ *
+ * A window's range is the wall-clock time of its audio: `origin + audio ms`, with the origin of the
+ * session's front end (`analysis.origin`) or, on raw audio, a {@link TrackClock} over the chunks'
+ * read times (windows of raw audio go out once that origin has settled), so a late or bursty read
+ * shifts no window. `firstSampleAt` is the time the first chunk was read.
  */
 export class AudioLevelAnalyser implements Analyser<'audio'> {
   readonly name = 'audio-level';
@@ -35,23 +41,34 @@ export class AudioLevelAnalyser implements Analyser<'audio'> {
     if (!(this.#opts.windowSeconds > 0)) throw new RangeError('windowSeconds must be positive');
   }
 
-  async *analyse(samples: AsyncIterable<AudioSample>, ctx: AnalyserContext): AsyncIterable<SignalDraft> {
+  async *analyse(samples: AsyncIterable<AudioSample>, _ctx: AnalyserContext): AsyncIterable<SignalDraft> {
     let sumSquares = 0;
     let peak = 0;
     let windowSamples = 0;
-    let windowStart = 0;
+    let windowStartMs = 0;
+    let audioMs = 0;
+    let origin = Number.NaN;
+    const clock = new TrackClock();
     let totalSamples = 0;
     let sampleRate = 0;
     let channels = 0;
     let firstAt = 0;
+    /** Measured windows waiting for the origin of raw audio to settle, with their audio times. */
+    const pending: { startMs: number; endMs: number; draft: SignalDraft }[] = [];
+    const ready = function* (): Generator<SignalDraft> {
+      for (const { startMs, endMs, draft } of pending.splice(0)) {
+        const start = Math.round(origin + startMs);
+        yield { ...draft, range: { start, end: Math.max(start, Math.round(origin + endMs)) } };
+      }
+    };
 
-    const flush = (end: number): SignalDraft => {
+    const flush = (): void => {
       const rms = Math.sqrt(sumSquares / Math.max(1, windowSamples * channels));
       const seconds = windowSamples / sampleRate;
       const rmsDbfs = round(toDbfs(rms));
       const draft: SignalDraft = {
         kind: 'audio-level',
-        range: { start: windowStart, end: Math.max(windowStart, end) },
+        range: { start: 0, end: 0 },
         values: {
           rmsDbfs,
           peakDbfs: round(toDbfs(peak)),
@@ -64,19 +81,24 @@ export class AudioLevelAnalyser implements Analyser<'audio'> {
         confidence: 1,
         summary: `Audio level ${rmsDbfs} dBFS RMS over ${seconds.toFixed(1)} s`,
       };
+      pending.push({ startMs: windowStartMs, endMs: audioMs, draft });
       sumSquares = 0;
       peak = 0;
       windowSamples = 0;
-      return draft;
     };
 
-    for await (const { frame, receivedAt } of samples) {
+    for await (const { frame, receivedAt, analysis } of samples) {
       if (frame.sampleRate !== sampleRate || frame.channels !== channels) {
-        if (windowSamples > 0) yield flush(receivedAt);
+        if (windowSamples > 0) flush();
         sampleRate = frame.sampleRate;
         channels = frame.channels;
       }
-      if (windowSamples === 0) windowStart = receivedAt - (frame.samplesPerChannel / frame.sampleRate) * 1000;
+      // Audio time of the chunk's start, then the origin its wall time is counted from.
+      const atMs = analysis ? analysis.atMs : audioMs;
+      const endMs = atMs + (frame.samplesPerChannel / frame.sampleRate) * 1000;
+      origin = analysis ? analysis.origin : clock.observe(receivedAt, endMs);
+      if (windowSamples === 0) windowStartMs = atMs;
+      audioMs = endMs;
       if (totalSamples === 0) firstAt = receivedAt;
       const data = frame.data;
       for (let i = 0; i < data.length; i++) {
@@ -87,8 +109,10 @@ export class AudioLevelAnalyser implements Analyser<'audio'> {
       }
       windowSamples += frame.samplesPerChannel;
       totalSamples += frame.samplesPerChannel;
-      if (windowSamples >= this.#opts.windowSeconds * sampleRate) yield flush(receivedAt);
+      if (windowSamples >= this.#opts.windowSeconds * sampleRate) flush();
+      if (analysis || clock.settled) yield* ready();
     }
-    if (windowSamples > 0) yield flush(ctx.now());
+    if (windowSamples > 0) flush();
+    yield* ready();
   }
 }

@@ -197,7 +197,7 @@ export class DeliveryAnalyser implements Analyser<'audio'> {
     const input = analysedAudio(samples, { vad: await loadSilero(), answers: true });
     for await (const { frame: input16, analysis } of input) {
       if (!analysis) continue;
-      if (Number.isNaN(origin)) origin = analysis.origin;
+      origin = analysis.origin; // per chunk: the front end refines it
       const data = input16.data;
       for (const p of detector?.push(data, analysis.pitch) ?? []) yield filledSignal(p);
       for (let i = 0; i < data.length; i++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunks, concat, espeak, silence, tone } from '../../../test/fixtures/audio.js';
+import { type Chunk, chunks, concat, espeak, silence, tone } from '../../../test/fixtures/audio.js';
 import type { AudioSample } from '../analysers/analyser.js';
 import { SessionBus, type SessionEvent, type Speaker } from '../bus/session-bus.js';
 import { AudioFrontEnd, analysedAudio } from './front-end.js';
@@ -8,14 +8,32 @@ import { loadSilero } from './speech.js';
 
 const cand: Speaker = { identity: 'cam', role: 'candidate', trackSid: 'TR_c' };
 
-async function run(frontEnd: AudioFrontEnd, pcm: Parameters<typeof chunks>[0], bus: SessionBus) {
+const START = 1_000_000;
+
+async function run(
+  frontEnd: AudioFrontEnd,
+  pcm: Parameters<typeof chunks>[0],
+  bus: SessionBus,
+  read: (c: AsyncIterable<Chunk>) => AsyncIterable<Chunk> = (c) => c,
+) {
   const samples: AudioSample[] = [];
   const events: SessionEvent[] = [];
   for (const type of ['track-start', 'track-end', 'speech-start', 'speech-end', 'audio'] as const)
     bus.on(type, (e) => void events.push(e));
-  await frontEnd.run(chunks(pcm, 1_000_000), (s) => samples.push(s));
+  await frontEnd.run(read(chunks(pcm, START)), (s) => samples.push(s));
   return { samples, events };
 }
+
+/** The chunks as a reader busy until `busyUntil` reads them: those that exist by then all at that time. */
+async function* busyUntil(input: AsyncIterable<Chunk>, at: number): AsyncIterable<Chunk> {
+  for await (const c of input) yield { ...c, receivedAt: Math.max(c.receivedAt, at) };
+}
+
+/** The bus's voice activity of a run as [type, wall ms…]. */
+const boundaries = (events: SessionEvent[]): (string | number)[][] =>
+  events.flatMap((e): (string | number)[][] =>
+    e.type === 'speech-start' ? [[e.type, e.at]] : e.type === 'speech-end' ? [[e.type, e.start, e.end]] : [],
+  );
 
 describe('AudioFrontEnd', () => {
   it('hands every chunk on once with its share of the one pitch track and the voice activity, in order on the bus', async () => {
@@ -48,6 +66,69 @@ describe('AudioFrontEnd', () => {
       expect(onBus[0]).toMatchObject({ type: 'speech-start', at: Math.round(1_000_000 + first.atMs) });
     const end = onChunks.find((e) => e.type === 'end');
     expect(end?.type === 'end' && end.audio?.samplesPerChannel).toBeGreaterThan(16000);
+  });
+
+  it('stamps voice activity at its true wall time when the first 3 s were read late, in one burst', async () => {
+    const pcm = concat(silence(0.5), espeak('I would start with a hash map.'), silence(1.5));
+    const vad = await loadSilero();
+    const first = new SessionBus();
+    const prompt = await run(new AudioFrontEnd({ speaker: cand, bus: first, vad }), pcm, first);
+    const bus = new SessionBus();
+    const late = await run(new AudioFrontEnd({ speaker: cand, bus, vad }), pcm, bus, (c) =>
+      busyUntil(c, START + 3000),
+    );
+    // The track starts when its first sample was captured, not when it was read (START + 2990 from the first read).
+    expect(late.events[0]).toEqual({ type: 'track-start', speaker: cand, at: START });
+    const expected = boundaries(prompt.events);
+    expect(expected[0]?.[0]).toBe('speech-start');
+    expect(expected[0]?.[1]).toBeLessThan(START + 3000); // the speech began inside the late-read backlog
+    const got = boundaries(late.events);
+    expect(got.map((b) => b[0])).toEqual(expected.map((b) => b[0]));
+    got.forEach((b, i) => {
+      for (let k = 1; k < b.length; k++)
+        expect(Math.abs((b[k] as number) - (expected[i]?.[k] as number))).toBeLessThanOrEqual(10);
+    });
+    // Every chunk carries the corrected origin and its read time; the chunks are those of a prompt reader.
+    expect(late.samples.map((s) => s.analysis?.atMs)).toEqual(prompt.samples.map((s) => s.analysis?.atMs));
+    expect(late.samples.every((s) => s.analysis?.origin === START)).toBe(true);
+    expect(late.samples[0]?.receivedAt).toBe(START + 3000);
+  });
+
+  it('holds chunks and events back until the origin settles, then hands them on in order after track-start', async () => {
+    const bus = new SessionBus();
+    const order: string[] = [];
+    const seen: AudioSample[] = [];
+    bus.on('track-start', () => void order.push('track-start'));
+    bus.on('audio', () => void order.push('audio'));
+    let reads = 0;
+    async function* counted(): AsyncIterable<Chunk> {
+      for await (const c of chunks(tone(150, 1), START)) {
+        reads++;
+        yield c;
+      }
+    }
+    const heldAt: number[] = [];
+    await new AudioFrontEnd({ speaker: cand, bus, pitch: false, clock: { settleMs: 250 } }).run(
+      counted(),
+      (s) => {
+        if (seen.length === 0) heldAt.push(reads);
+        seen.push(s);
+      },
+    );
+    // Read promptly from the start: the first chunk goes out once 250 ms of reads showed a stable origin.
+    expect(heldAt).toEqual([26]);
+    expect(order[0]).toBe('track-start');
+    expect(order.filter((o) => o === 'audio')).toHaveLength(101);
+    expect(seen.map((s) => s.analysis?.atMs)).toEqual([...Array(101).keys()].map((i) => i * 10));
+    // A track that ends before its origin settled still starts, hands everything on and ends.
+    const short = new SessionBus();
+    const { samples, events } = await run(
+      new AudioFrontEnd({ speaker: cand, bus: short, pitch: false }),
+      tone(150, 0.1),
+      short,
+    );
+    expect(samples).toHaveLength(11);
+    expect(events.map((e) => e.type)).toEqual(['track-start', ...Array(11).fill('audio'), 'track-end']);
   });
 
   it('computes nothing it is not asked for; analysed samples pass through untouched', async () => {

@@ -8,6 +8,7 @@ import { logger } from '../log.js';
 import { ANALYSIS_RATE, MonoResampler } from './pcm.js';
 import { type PitchOptions, type PitchPoint, PitchTracker } from './pitch-track.js';
 import { SpeechDetector, type SpeechEvent } from './speech.js';
+import { TrackClock, type TrackClockOptions } from './track-clock.js';
 import { TurnModel } from './turn-model.js';
 
 /** Options of {@link AudioFrontEnd}. */
@@ -18,11 +19,14 @@ export interface AudioFrontEndOptions {
   vad?: VAD;
   /** YIN settings of the shared pitch track, or `false` for none (nobody reads an interviewer's pitch). */
   pitch: Partial<PitchOptions> | false;
+  /** How the track's wall-clock origin is estimated from the read times ({@link TrackClock}). */
+  clock: Partial<TrackClockOptions>;
 }
 
 /** Raw decoded audio as a track delivers it (any rate, any channel count). */
 export interface RawAudio {
   frame: AudioFrame;
+  /** Wall-clock ms at which the chunk was read (never before its audio existed; maybe later). */
   receivedAt: number;
 }
 
@@ -38,13 +42,23 @@ const UNBOUNDED = Number.MAX_SAFE_INTEGER;
  *
  * Silero runs behind the audio: its events are attached to the next chunk after they are known,
  * and a last empty chunk carries those found after the audio ended.
+ *
+ * Wall-clock times are `origin + audio ms`, with the track's origin estimated by a
+ * {@link TrackClock} from every chunk's read time, not just the first one's: a first read that came
+ * late (chunks queued while the process was busy) moves the origin only until the backlog is read.
+ * The track's chunks and events are held back until the origin has settled (`track-start` goes out
+ * then, with the settled origin; about a quarter of a second after the first chunk when reads keep
+ * up from the start), so the bus does not see a late first guess (unless reads are still catching
+ * up when the clock gives up waiting: `maxSettleMs`, then later times may move earlier). Every chunk's
+ * {@link AudioAnalysis.origin} is the estimate when it went out: later ones may differ by the
+ * delivery jitter and the drift the clock follows, a few ms, so consumers read it per chunk.
  */
 export class AudioFrontEnd {
   #o: AudioFrontEndOptions;
   #log = logger('audio-front-end');
 
   constructor(opts: Pick<AudioFrontEndOptions, 'speaker' | 'bus'> & Partial<AudioFrontEndOptions>) {
-    this.#o = { pitch: {}, ...opts };
+    this.#o = { pitch: {}, clock: {}, ...opts };
   }
 
   /** Consumes `input` until it ends, then finishes voice activity and ends the track on the bus. */
@@ -55,7 +69,13 @@ export class AudioFrontEnd {
     const toVad = new SampleQueue<AudioFrame>({ capacity: UNBOUNDED });
     const speech: SpeechEvent[] = [];
     const answers: AnswerBoundary[] = [];
+    const clock = new TrackClock(this.#o.clock);
     let origin = Number.NaN;
+    let settled = false;
+    /** Chunks and events waiting for the origin to settle, in order. */
+    const held: (() => void)[] = [];
+    let rawMs = 0;
+    let firstBound = Number.NaN; // the first chunk's read time minus its audio time
     let samples = 0;
     let lastAt = 0;
     const wall = (ms: number) => Math.round(origin + ms);
@@ -86,11 +106,24 @@ export class AudioFrontEnd {
       bus.emit({ type: 'audio', speaker, sample });
     };
     const publish = (e: SpeechEvent) => {
+      if (!settled) {
+        held.push(() => publish(e));
+        return;
+      }
       speech.push(e);
       if (e.type === 'start') bus.emit({ type: 'speech-start', speaker, at: wall(e.atMs) });
       else if (e.type === 'end')
         bus.emit({ type: 'speech-end', speaker, start: wall(e.startMs), end: wall(e.endMs) });
       else bus.emit({ type: 'vad', speaker, at: wall(e.atMs), speaking: e.speaking });
+    };
+    /** The origin has settled: the track starts on the bus, then what was held goes out in order. */
+    const release = () => {
+      settled = true;
+      // How late the first read was: how far a track dated by its first chunk would be off.
+      const firstReadLateMs = Math.round(firstBound - origin);
+      this.#log.info({ track: speaker.trackSid, firstReadLateMs }, 'audio track origin settled');
+      bus.emit({ type: 'track-start', speaker, at: Math.round(origin) });
+      for (const go of held.splice(0)) go();
     };
     const detecting = (async () => {
       if (!vad) return;
@@ -98,23 +131,26 @@ export class AudioFrontEnd {
     })().catch((err) => this.#log.error({ err, track: speaker.trackSid }, 'voice activity failed'));
     try {
       for await (const { frame, receivedAt } of input) {
-        if (Number.isNaN(origin)) {
-          origin = receivedAt - (frame.samplesPerChannel / frame.sampleRate) * 1000;
-          bus.emit({ type: 'track-start', speaker, at: Math.round(origin) });
-        }
+        rawMs += (frame.samplesPerChannel / frame.sampleRate) * 1000;
+        origin = clock.observe(receivedAt, rawMs);
+        if (Number.isNaN(firstBound)) firstBound = origin;
         lastAt = receivedAt;
         for (const f of resampler.push(frame)) {
           const atMs = (samples / ANALYSIS_RATE) * 1000;
           samples += f.samplesPerChannel;
           if (vad) toVad.push(f);
-          emit(f, receivedAt, atMs, tracker?.push(f.data) ?? []);
+          const pitch = tracker?.push(f.data) ?? [];
+          if (settled) emit(f, receivedAt, atMs, pitch);
+          else held.push(() => emit(f, receivedAt, atMs, pitch));
         }
+        if (!settled && clock.settled) release();
       }
     } finally {
       toVad.close();
       resampler.close();
-      await detecting;
       const started = !Number.isNaN(origin);
+      if (started && !settled) release();
+      await detecting;
       if (started)
         emit(
           new AudioFrame(new Int16Array(0), ANALYSIS_RATE, 1, 0),

@@ -72,7 +72,7 @@ export class PitchAnalyser implements Analyser<'audio'> {
     }.bind(this);
     for await (const { frame, analysis } of analysedAudio(samples, { pitch: this.#o })) {
       if (!analysis) continue;
-      if (Number.isNaN(origin)) origin = analysis.origin;
+      origin = analysis.origin; // per chunk: the front end refines it
       points.push(...analysis.pitch);
       audioMs = analysis.atMs + (frame.samplesPerChannel / ANALYSIS_RATE) * 1000;
       if (audioMs - windowStartMs >= this.#o.windowSeconds * 1000) yield* judge(audioMs);

@@ -68,7 +68,9 @@ export function preferVideoDimensions(pub: RemoteTrackPublication, dims: VideoDi
 
 /**
  * Decodes an audio track once, resampled by the SFU client to `audioSampleRate` mono, until it ends
- * or `signal` aborts. The session hands these chunks to the track's one audio front end.
+ * or `signal` aborts. The session hands these chunks to the track's one audio front end. A chunk's
+ * `receivedAt` is when it was read here, late by however long it waited in the SFU client's queue;
+ * the front end dates the track from all of them (`TrackClock`), not from the first.
  */
 export async function* decodeAudio(
   track: RemoteTrack,

@@ -4,6 +4,7 @@ import type { Role } from '@interview-helper/protocol';
 import type { stt, VAD } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { type SileroSettings, SpeechDetector, type SpeechEvent } from '../audio/speech.js';
+import { TrackClock } from '../audio/track-clock.js';
 import { logger } from '../log.js';
 import { isOverload } from './engine.js';
 import { type LiveTranscription, type Recognition, StreamLiveTranscription } from './engine-realtime.js';
@@ -163,18 +164,21 @@ export class SpeakerTranscriber {
    */
   async run(samples: AsyncIterable<TranscriberSample>): Promise<void> {
     let origin = Number.NaN;
+    const clock = new TrackClock();
+    let audioMs = 0;
     const feed = this.#mode === 'realtime' ? new LiveFeed(() => this.#live()) : undefined;
     async function* frames(): AsyncIterable<AudioFrame> {
       for await (const { frame, receivedAt } of samples) {
-        if (Number.isNaN(origin)) origin = receivedAt - (frame.samplesPerChannel / frame.sampleRate) * 1000;
+        audioMs += (frame.samplesPerChannel / frame.sampleRate) * 1000;
+        origin = clock.observe(receivedAt, audioMs);
         feed?.record(frame);
         yield frame;
       }
     }
     async function* carried(): AsyncIterable<SpeechEvent> {
       for await (const { frame, receivedAt, analysis } of samples) {
-        if (Number.isNaN(origin))
-          origin = analysis?.origin ?? receivedAt - (frame.samplesPerChannel / frame.sampleRate) * 1000;
+        audioMs += (frame.samplesPerChannel / frame.sampleRate) * 1000;
+        origin = analysis?.origin ?? clock.observe(receivedAt, audioMs);
         if (frame.samplesPerChannel > 0) feed?.record(frame);
         yield* analysis?.speech ?? [];
       }

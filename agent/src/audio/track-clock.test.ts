@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { TrackClock } from './track-clock.js';
+
+const START = 1_000_000;
+const largest = (xs: number[]) => xs.reduce((m, x) => Math.max(m, x), Number.NEGATIVE_INFINITY);
+const smallest = (xs: number[]) => xs.reduce((m, x) => Math.min(m, x), Number.POSITIVE_INFINITY);
+
+/** Feeds 10 ms chunks read at `readAt(c, availableAt)` (chunk c, 1-based, exists from START + 10 c). */
+function feed(
+  clock: TrackClock,
+  chunks: number,
+  readAt: (c: number, availableAt: number) => number,
+  msPerChunk = 10,
+) {
+  const origins: number[] = [];
+  for (let c = 1; c <= chunks; c++) origins.push(clock.observe(readAt(c, START + c * 10), c * msPerChunk));
+  return origins;
+}
+
+describe('TrackClock', () => {
+  it('keeps the first estimate when every chunk is read as soon as it exists', () => {
+    const clock = new TrackClock();
+    const origins = feed(clock, 500, (_, at) => at);
+    expect(new Set(origins)).toEqual(new Set([START]));
+  });
+
+  it('falls to the true start once a late-read backlog has been read', () => {
+    const clock = new TrackClock();
+    // Busy for the first 3 s: the first 300 chunks are read together at START + 3000, the rest as they come.
+    const origins = feed(clock, 600, (_, at) => Math.max(at, START + 3000));
+    expect(origins[0]).toBe(START + 2990);
+    expect(origins[150]).toBe(START + 1490);
+    expect(origins[299]).toBe(START);
+    expect(origins.slice(299).every((o) => o === START)).toBe(true);
+  });
+
+  it('takes chunks handed over in batches at the last of each batch', () => {
+    const clock = new TrackClock();
+    // Five chunks at a time every 50 ms, all read when the batch's last one exists.
+    const origins = feed(clock, 500, (c) => START + Math.ceil(c / 5) * 50);
+    expect(origins.slice(0, 5)).toEqual([START + 40, START + 30, START + 20, START + 10, START]);
+    // In between, the estimate rises by the drift allowance only (0.002 ms per chunk) and falls back.
+    expect(largest(origins.slice(4)) - START).toBeLessThan(0.01);
+    expect(smallest(origins.slice(4))).toBe(START);
+    expect(clock.settled).toBe(true);
+  });
+
+  it('settles once the estimate stops falling, not while a backlog is read', () => {
+    const clock = new TrackClock({ settleMs: 250 });
+    const settledAt: number[] = [];
+    for (let c = 1; c <= 400; c++) {
+      clock.observe(Math.max(START + c * 10, START + 2000), c * 10);
+      if (clock.settled) settledAt.push(c);
+    }
+    // Chunks 1–200 are the backlog (read at START + 2000); the estimate is stable from chunk 200 on.
+    expect(settledAt[0]).toBe(225);
+    // Read as they come: settled 250 ms after the first chunk.
+    const prompt = new TrackClock({ settleMs: 250 });
+    feed(prompt, 25, (_, at) => at);
+    expect(prompt.settled).toBe(false);
+    feed(prompt, 1, () => START + 260);
+    expect(prompt.settled).toBe(true);
+    // A backlog read more slowly than it grows shrinks for ever: settled at maxSettleMs anyway.
+    const capped = new TrackClock({ maxSettleMs: 100 });
+    const slowly = feed(capped, 100, (c) => START + 5000 + c);
+    expect(capped.settled).toBe(false);
+    expect((slowly.at(-1) as number) - START).toBe(5000 + 100 - 1000);
+    feed(capped, 1, () => START + 5101);
+    expect(capped.settled).toBe(true);
+  });
+
+  it('is within the jitter floor of the true start under random read delays, for an hour', () => {
+    const clock = new TrackClock();
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    // Delays of 0–40 ms, one chunk in ten read within 2 ms; now and then a 1.5 s stall read in a burst.
+    let stallUntil = 0;
+    const origins = feed(clock, 360_000, (c, at) => {
+      if (c % 30_000 === 0) stallUntil = at + 1500;
+      const delay = c % 10 === 0 ? random() * 2 : random() * 40;
+      return Math.max(at + delay, stallUntil);
+    });
+    const late = origins.slice(100).map((o) => o - START);
+    expect(smallest(late)).toBeGreaterThanOrEqual(0);
+    expect(largest(late)).toBeLessThan(3);
+  });
+
+  it('follows an audio clock running slow by up to driftPpm instead of falling further behind', () => {
+    // Audio time runs 100 ppm slow against the wall clock: an hour of audio takes 360 ms longer.
+    const slow = (clock: TrackClock) =>
+      feed(clock, 360_000, (c) => START + c * 10 * (1 + 100e-6) + (c % 7), 10).map(
+        (o, i) => START + (i + 1) * 10 * (1 + 100e-6) - (o + (i + 1) * 10),
+      );
+    // Error of `origin + audio ms` against the true wall time of the chunk's end, over the hour.
+    const followed = slow(new TrackClock({ driftPpm: 200 }));
+    const plainMinimum = slow(new TrackClock({ driftPpm: 0 }));
+    expect(largest(followed.map(Math.abs))).toBeLessThan(7);
+    expect(plainMinimum.at(-1)).toBeGreaterThan(350);
+  });
+
+  it('follows an audio clock running fast at once', () => {
+    const clock = new TrackClock();
+    const origins = feed(clock, 360_000, (c) => START + c * 10 * (1 - 100e-6));
+    const errors = origins.map((o, i) => START + (i + 1) * 10 * (1 - 100e-6) - (o + (i + 1) * 10));
+    expect(largest(errors.map(Math.abs))).toBeLessThan(1e-6);
+  });
+
+  it('absorbs lost audio at driftPpm', () => {
+    const clock = new TrackClock({ driftPpm: 200 });
+    // 100 ms of audio never arrives after the first minute: later chunks are read 100 ms "late" for good.
+    const origins = feed(clock, 120_000, (c, at) => at + (c > 6000 ? 100 : 0));
+    expect(origins[6100]).toBeCloseTo(START + 0.2 * 1.01, 1);
+    // 100 ms at 0.2 ms per second of audio: absorbed after 500 s.
+    expect(origins[6000 + 49_000]).toBeLessThan(START + 100);
+    expect(origins[6000 + 51_000]).toBe(START + 100);
+  });
+});
