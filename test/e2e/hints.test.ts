@@ -80,9 +80,9 @@ function expectGrounded(interviewer: TestParticipant, hint: HintMessage, silence
 
 /**
  * The hint's silence is a scripted pause: the candidate speaks again the pause's length after it began (the end of
- * its long-pause episode). Measured on the agent's own media clock, whose start (the moment the agent first read the
- * track) a loaded machine moves (model loading, a starved event loop), while the media time between the candidate's
- * words moves only as far as the receiver's jitter buffer stretches or squeezes it: 4960–5024 ms measured, 4480 ms
+ * its long-pause episode). Measured in the media time between the candidate's words (its wall-clock origin is the
+ * track's estimated start, `TrackClock`), which moves only as far as the receiver's jitter buffer stretches or
+ * squeezes it: 4960–5024 ms measured, 4480 ms
  * beside two busy loops. 1.5 s either way keeps the pause apart from the threshold (3 s) and from a speech chunk (4 s):
  * a silence dated from anything else, or one that missed the candidate's words, falls outside.
  */
