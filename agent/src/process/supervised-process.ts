@@ -193,7 +193,7 @@ export abstract class SupervisedProcess {
       } catch (err) {
         if (this.#stopped) return;
         // a clean exit while it restarts: asked to stop (the worker shutting down), not a failed attempt
-        if (this.#status === 'stopped')
+        if (this.status === 'stopped')
           return this.#log.info({ attempt }, `${o.name} stopped while restarting`);
         this.#log.error({ err, attempt }, `${o.name} restart failed`);
       }
