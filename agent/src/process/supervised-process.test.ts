@@ -83,8 +83,11 @@ async function until(cond: () => boolean): Promise<void> {
 /** A child that exits 0 on SIGTERM (as the services do) and prints `armed` once it will. */
 const STOPS_ON_SIGTERM = "process.on('SIGTERM', () => process.exit(0)); console.log('armed');";
 
-/** Resolves once `child` has printed `armed`: its SIGTERM handler is set. */
-const armed = (child: ChildProcess) => printed(child, /^armed$/m);
+/** A child running {@link STOPS_ON_SIGTERM} and `script`; `armed` resolves once its SIGTERM handler is set. */
+function stopsOnSigterm(script: string): { child: ChildProcess; armed: Promise<void> } {
+  const child = node(`${STOPS_ON_SIGTERM} ${script}`);
+  return { child, armed: printed(child, /^armed$/m) }; // watched before its first output can arrive
+}
 
 afterEach(async () => {
   for (const p of supervised.splice(0)) await p.stop();
@@ -139,7 +142,7 @@ describe('SupervisedProcess', () => {
     const children: ChildProcess[] = [];
     const p = supervise({
       spawn: () => {
-        const child = node(`${STOPS_ON_SIGTERM} ${SERVER}`);
+        const { child } = stopsOnSigterm(SERVER);
         children.push(child);
         return child;
       },
@@ -158,21 +161,21 @@ describe('SupervisedProcess', () => {
 
   it('leaves a process that exits cleanly while it restarts stopped, and does not launch it again', async () => {
     const children: ChildProcess[] = [];
+    let restart: ReturnType<typeof stopsOnSigterm> | undefined;
     const p = supervise({
       // the first serves; its restart loads (never ready here) until it is asked to stop
       spawn: () => {
-        const child = node(
-          children.length === 0 ? SERVER : `${STOPS_ON_SIGTERM} setInterval(() => {}, 1000);`,
-        );
+        if (children.length > 0) restart = stopsOnSigterm('setInterval(() => {}, 1000);');
+        const child = restart?.child ?? node(SERVER);
         children.push(child);
         return child;
       },
     });
     await p.start();
     process.kill(p.pid as number, 'SIGKILL'); // a crash: restarted
-    await until(() => children.length === 2);
-    const restarting = children[1] as ChildProcess;
-    await armed(restarting);
+    await until(() => restart !== undefined);
+    const restarting = restart?.child as ChildProcess;
+    await restart?.armed;
     expect(p.status).toBe('restarting');
     const exited = once(restarting, 'exit');
     restarting.kill('SIGTERM'); // the worker shutting down while the restart loads
@@ -186,17 +189,17 @@ describe('SupervisedProcess', () => {
   });
 
   it('reports a clean exit before the first start is ready as stopped, not as a failure', async () => {
-    let child: ChildProcess | undefined;
+    let loading: ReturnType<typeof stopsOnSigterm> | undefined;
     const p = supervise({
       spawn: () => {
-        child = node(`${STOPS_ON_SIGTERM} setInterval(() => {}, 1000);`);
-        return child;
+        loading = stopsOnSigterm('setInterval(() => {}, 1000);');
+        return loading.child;
       },
     });
     p.startInBackground('the jobs go without it', 'test');
-    await until(() => child !== undefined);
-    await armed(child as ChildProcess);
-    child?.kill('SIGTERM');
+    await until(() => loading !== undefined);
+    await loading?.armed;
+    loading?.child.kill('SIGTERM');
     await until(() => logged.length > 0);
     expect(p.status).toBe('stopped');
     expect(logged).toEqual(['info test service stopped before it was ready']);
