@@ -26,15 +26,15 @@
  * Core-seconds per second of interview per stage → bench-results/cpu-profile.json (runs under other labels kept);
  * the raw V8 profile → test-artifacts/cpu-profile/<label>-<runtime>.cpuprofile.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startStack } from '../test/e2e/harness/stack.js';
-import { ARTIFACTS_DIR, PHOTOS_DIR, ROOT } from '../test/fixtures/paths.js';
+import { ARTIFACTS_DIR, ROOT } from '../test/fixtures/paths.js';
 import { loadScenario } from '../test/replay/load.js';
 import { playScenario } from '../test/replay/run.js';
+import { camera, FPS, parseLayer } from './cpu-profile-camera.js';
 import { modelCosts } from './cpu-profile-models.js';
 import {
   descendants,
@@ -53,7 +53,6 @@ const WINDOW_S = Number(process.env.CPU_PROFILE_WINDOW_S ?? 20);
 const PROFILE_S = Number(process.env.CPU_PROFILE_PROFILE_S ?? 12);
 const RUNTIMES = (process.env.CPU_PROFILE_RUNTIMES ?? 'compiled').split(',') as ('source' | 'compiled')[];
 const LABEL = process.env.CPU_PROFILE_LABEL ?? 'current';
-const FPS = 30;
 /** `WxH@fps` of a lower simulcast layer, or undefined: one 640×480 track. */
 const SIMULCAST = parseLayer(process.env.CPU_PROFILE_SIMULCAST);
 const OUT = join(ROOT, 'bench-results/cpu-profile.json');
@@ -64,59 +63,6 @@ const round = (o: Record<string, number>) =>
       .sort((a, b) => b[1] - a[1])
       .map(([k, v]) => [k, r4(v)]),
   );
-
-interface Layer {
-  width: number;
-  height: number;
-  fps: number;
-  bitrate: string;
-}
-
-function parseLayer(spec: string | undefined): Layer | undefined {
-  if (!spec) return undefined;
-  const m = /^(\d+)x(\d+)@(\d+)$/.exec(spec);
-  if (!m) throw new Error(`CPU_PROFILE_SIMULCAST=${spec}: expected WxH@fps, e.g. 480x360@15`);
-  return { width: Number(m[1]), height: Number(m[2]), fps: Number(m[3]), bitrate: '300k' };
-}
-
-const FULL: Layer = { width: 640, height: 480, fps: FPS, bitrate: '1M' };
-
-/**
- * VP8 IVF of a frontal face with temporal noise (every frame differs, like a real sensor), key frame every 2 s:
- * the 640×480 camera at 30 fps, or a lower layer shrunk from that picture (noise added at 640×480 first, then
- * area-averaged, as a browser shrinks its capture for a simulcast layer).
- */
-function camera(seconds: number, layer: Layer = FULL): string {
-  const dir = join(ROOT, '.cache/cpu-profile');
-  const { width, height, fps } = layer;
-  const out = join(dir, `camera-${width}x${height}-${fps}fps-${layer.bitrate}-${seconds}s.ivf`);
-  if (existsSync(out)) return out;
-  mkdirSync(dir, { recursive: true });
-  const shrink = layer === FULL ? '' : `,fps=${fps},scale=${width}:${height}:flags=area`;
-  execFileSync('ffmpeg', [
-    ...['-hide_banner', '-loglevel', 'error', '-y', '-loop', '1', '-framerate', String(FPS)],
-    ...['-i', join(PHOTOS_DIR, 'face-frontal-man.jpg'), '-t', String(seconds)],
-    ...[
-      '-vf',
-      `scale=640:480:force_original_aspect_ratio=increase,crop=640:480,noise=alls=8:allf=t${shrink},format=yuv420p`,
-    ],
-    ...[
-      '-c:v',
-      'libvpx',
-      '-b:v',
-      layer.bitrate,
-      '-g',
-      String(2 * fps),
-      '-deadline',
-      'realtime',
-      '-cpu-used',
-      '8',
-    ],
-    ...['-an', `${out}.tmp.ivf`],
-  ]);
-  execFileSync('mv', [`${out}.tmp.ivf`, out]);
-  return out;
-}
 
 /** Resolves with the job process once the room's job runs (the busiest job process of the worker). */
 async function jobProcess(workerPid: number): Promise<number> {

@@ -18,6 +18,7 @@ import {
   createSession,
   join as joinRoom,
   meanDbfs,
+  signalNumber,
   signalsOf,
   waitFor,
   waitForLaterFrames,
@@ -33,8 +34,6 @@ const MIN_FRAMES = 60;
 const MIN_AUDIO_SECONDS = 6;
 
 const latest = (signals: SignalMessage[]) => signals.at(-1);
-const num = (s: SignalMessage | undefined, key: string) =>
-  Number((s?.values as Record<string, unknown> | undefined)?.[key]);
 
 describe('backbone: a real interview room end to end', () => {
   let stack: Stack;
@@ -63,11 +62,11 @@ describe('backbone: a real interview room end to end', () => {
     );
     const video = await waitFor('decoded video frames', () => {
       const s = latest(signalsOf(interviewer, 'video-frames'));
-      return num(s, 'totalFrames') >= MIN_FRAMES ? s : undefined;
+      return signalNumber(s, 'totalFrames') >= MIN_FRAMES ? s : undefined;
     });
     const audio = await waitFor('decoded audio', () => {
       const s = latest(signalsOf(interviewer, 'audio-level'));
-      return num(s, 'totalSeconds') >= MIN_AUDIO_SECONDS ? s : undefined;
+      return signalNumber(s, 'totalSeconds') >= MIN_AUDIO_SECONDS ? s : undefined;
     });
 
     // Video: decoded at the published size, as a live stream, with the photo's pixels. The rate counts the frames
@@ -76,7 +75,7 @@ describe('backbone: a real interview room end to end', () => {
     // waited for above; a live one goes on giving frames in the windows after them.
     expect(video.values).toMatchObject({ width: WIDTH, height: HEIGHT });
     const later = await waitForLaterFrames(interviewer, video);
-    expect(Math.abs(num(video, 'meanLuma') - photo.meanLuma)).toBeLessThan(12);
+    expect(Math.abs(signalNumber(video, 'meanLuma') - photo.meanLuma)).toBeLessThan(12);
     // Audio: 16 kHz mono with the level of the recording (the clip loops; Opus keeps the level within a few dB).
     const measured = meanDbfs(signalsOf(interviewer, 'audio-level'));
     const expected = rmsDbfs(mic.pcm.samples);
@@ -119,10 +118,10 @@ describe('backbone: a real interview room end to end', () => {
       await db.close();
     }
 
-    const firstFrameAt = num(video, 'firstFrameAt');
+    const firstFrameAt = signalNumber(video, 'firstFrameAt');
     console.log(
-      `[measure] frames=${num(video, 'totalFrames')} (sent ${camera.sent()}) at ${num(video, 'fps')} then ` +
-        `${num(later, 'fps')} fps, audioSeconds=${num(audio, 'totalSeconds')} ` +
+      `[measure] frames=${signalNumber(video, 'totalFrames')} (sent ${camera.sent()}) at ${signalNumber(video, 'fps')} then ` +
+        `${signalNumber(later, 'fps')} fps, audioSeconds=${signalNumber(audio, 'totalSeconds')} ` +
         `(sent ${mic.sent() / 100} s), rms agent=${measured.toFixed(2)} dBFS file=${expected.toFixed(2)} dBFS, ` +
         `joinToFirstFrameMs=${firstFrameAt - joinStarted}`,
     );
@@ -188,7 +187,7 @@ describe('backbone: a real interview room end to end', () => {
       const s = signalsOf(interviewer, 'video-frames').slice(before);
       return s.find((x) => x.values.width === 320 && Number(x.values.frames) > 5);
     });
-    expect(Math.abs(num(after, 'meanLuma') - (frames[1]?.meanLuma ?? 0))).toBeLessThan(12);
+    expect(Math.abs(signalNumber(after, 'meanLuma') - (frames[1]?.meanLuma ?? 0))).toBeLessThan(12);
 
     const log = stack.agent.output();
     expect(log).toMatch(/dropped invalid client message/);

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { join } from 'node:path';
-import { AGENT_CANDIDATE_ATTRIBUTE, type SignalMessage } from '@interview-helper/protocol';
+import { AGENT_CANDIDATE_ATTRIBUTE } from '@interview-helper/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../fixtures/paths.js';
 import { INDEPENDENT_CLIENT_HTML, type StaticServer, startStaticServer } from './clients/browser.js';
@@ -10,6 +10,7 @@ import {
   FULL_CONSENT,
   join as joinRoom,
   meanDbfs,
+  signalNumber,
   signalsOf,
   type TestParticipant,
   waitFor,
@@ -23,8 +24,6 @@ const MIN_FRAMES = 60;
 const MIN_AUDIO_SECONDS = 5;
 
 type Grant = { token: string; url: string; identity: string };
-const num = (s: SignalMessage | undefined, key: string) =>
-  Number((s?.values as Record<string, unknown> | undefined)?.[key]);
 
 const agentCandidate = (p: TestParticipant) => agentOf(p)?.attributes[AGENT_CANDIDATE_ATTRIBUTE];
 
@@ -88,11 +87,11 @@ describe('a real Chromium client with stock livekit-client against the whole sta
     });
     const video = await waitFor('60 decoded frames', () => {
       const s = signalsOf(interviewer, 'video-frames').at(-1);
-      return num(s, 'totalFrames') >= MIN_FRAMES ? s : undefined;
+      return signalNumber(s, 'totalFrames') >= MIN_FRAMES ? s : undefined;
     });
     const audio = await waitFor('5 s of decoded audio', () => {
       const s = signalsOf(interviewer, 'audio-level').at(-1);
-      return num(s, 'totalSeconds') >= MIN_AUDIO_SECONDS ? s : undefined;
+      return signalNumber(s, 'totalSeconds') >= MIN_AUDIO_SECONDS ? s : undefined;
     });
     const sender = await page.evaluate(() =>
       (window as unknown as { senderStats(): Promise<unknown> }).senderStats(),
@@ -109,8 +108,8 @@ describe('a real Chromium client with stock livekit-client against the whole sta
     expect(audio.values).toMatchObject({ channels: 1 });
     expect(interviewer.invalid).toBe(0);
     console.log(
-      `[measure] independent client: frames=${num(video, 'totalFrames')} ${video.values.width}x${video.values.height} ` +
-        `fps=${num(video, 'fps')} audio=${num(audio, 'totalSeconds')} s at ${level.toFixed(1)} dBFS, ` +
+      `[measure] independent client: frames=${signalNumber(video, 'totalFrames')} ${video.values.width}x${video.values.height} ` +
+        `fps=${signalNumber(video, 'fps')} audio=${signalNumber(audio, 'totalSeconds')} s at ${level.toFixed(1)} dBFS, ` +
         `sender=${JSON.stringify(sender)}, case ${Date.now() - started} ms`,
     );
     await page.close();

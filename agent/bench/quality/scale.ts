@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CAMERA_PICTURE, type CameraLayer, cameraLayer } from '../../../test/fixtures/camera-layer.js';
 
 /** A frame size, `width`×`height`. */
 export interface FrameSize {
@@ -12,7 +13,7 @@ export interface FrameSize {
 }
 
 /** The size every labelled frame is made at (the camera's). */
-export const CAMERA: FrameSize = { width: 640, height: 480 };
+export const CAMERA: FrameSize = { ...CAMERA_PICTURE };
 
 /** `'640x480'`. */
 export const sizeName = (s: FrameSize) => `${s.width}x${s.height}${s.bitrate ? `@${s.bitrate}` : ''}`;
@@ -85,10 +86,7 @@ export function downscale(rgb: Uint8Array, from: FrameSize, to: FrameSize): Uint
 }
 
 /** A camera layer's VP8 coding: frame rate and bitrate (`'1M'`, `'150k'`, as ffmpeg reads them). */
-export interface Vp8Layer {
-  fps: number;
-  bitrate: string;
-}
+export type Vp8Layer = Pick<CameraLayer, 'fps' | 'bitrate'>;
 
 /** How each size is coded with `--vp8`: the camera's full layer as the web client sends it, lower layers as its low one. */
 export const vp8LayerFor = (s: FrameSize): Vp8Layer =>
@@ -98,9 +96,10 @@ export const vp8LayerFor = (s: FrameSize): Vp8Layer =>
 
 /**
  * A still frame as a camera layer delivers it: `frames` frames of the 640×480 picture with temporal sensor
- * noise (as the CPU bench's camera), shrunk to `to` by area averaging, VP8-coded in real time at the layer's
- * rate and bitrate (libvpx, as a browser codes a simulcast layer) and decoded; returns the last decoded frame as
- * RGB24. Needs ffmpeg.
+ * noise, shrunk to `to` by area averaging, VP8-coded in real time at the layer's rate and bitrate (libvpx, as a
+ * browser codes a simulcast layer; the CPU bench's camera, see {@link cameraLayer}) and decoded; returns the last
+ * decoded frame as RGB24. At 640×480 too its colours go through the area-averaging scaler, as at the smaller
+ * sizes it is compared with. Needs ffmpeg.
  */
 export function vp8RoundTrip(rgb: Uint8Array, to: FrameSize, layer: Vp8Layer, frames = 30): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'quality-vp8-'));
@@ -108,15 +107,9 @@ export function vp8RoundTrip(rgb: Uint8Array, to: FrameSize, layer: Vp8Layer, fr
     const src = join(dir, 'frame.rgb');
     const ivf = join(dir, 'layer.ivf');
     writeFileSync(src, rgb);
-    execFileSync('ffmpeg', [
-      ...['-hide_banner', '-loglevel', 'error', '-y', '-stream_loop', '-1', '-f', 'rawvideo'],
-      ...['-pix_fmt', 'rgb24', '-s', `${CAMERA.width}x${CAMERA.height}`, '-framerate', String(layer.fps)],
-      ...['-i', src],
-      ...['-frames:v', String(frames)],
-      ...['-vf', `noise=alls=8:allf=t,scale=${to.width}:${to.height}:flags=area,format=yuv420p`],
-      ...['-c:v', 'libvpx', '-b:v', layer.bitrate, '-g', String(2 * layer.fps), '-deadline', 'realtime'],
-      ...['-cpu-used', '8', ivf],
-    ]);
+    cameraLayer({ rgb: src, frames }, { width: to.width, height: to.height, ...layer }, ivf, {
+      areaAtFullSize: true,
+    });
     const decoded = execFileSync(
       'ffmpeg',
       ['-hide_banner', '-loglevel', 'error', '-i', ivf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],

@@ -1,8 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { printed, SupervisedProcess, type SupervisedProcessOptions } from './supervised-process.js';
+
+/** The supervisor's log lines (`level message`), in order. */
+const logged = vi.hoisted(() => [] as string[]);
+vi.mock('../log.js', () => ({
+  logger: () => {
+    const at = (level: string) => (_fields: unknown, msg: string) => void logged.push(`${level} ${msg}`);
+    return { info: at('info'), warn: at('warn'), error: at('error') };
+  },
+}));
 
 /** A real node process running `script` (its stdout and stderr piped). */
 const node = (script: string): ChildProcess =>
@@ -71,8 +80,18 @@ async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await sleep(10);
 }
 
+/** A child that exits 0 on SIGTERM (as the services do) and prints `armed` once it will. */
+const STOPS_ON_SIGTERM = "process.on('SIGTERM', () => process.exit(0)); console.log('armed');";
+
+/** A child running {@link STOPS_ON_SIGTERM} and `script`; `armed` resolves once its SIGTERM handler is set. */
+function stopsOnSigterm(script: string): { child: ChildProcess; armed: Promise<void> } {
+  const child = node(`${STOPS_ON_SIGTERM} ${script}`);
+  return { child, armed: printed(child, /^armed$/m) }; // watched before its first output can arrive
+}
+
 afterEach(async () => {
   for (const p of supervised.splice(0)) await p.stop();
+  logged.length = 0;
 });
 
 describe('SupervisedProcess', () => {
@@ -106,6 +125,7 @@ describe('SupervisedProcess', () => {
     const first = p.pid as number;
     process.kill(first, 'SIGKILL');
     await until(() => p.restarts === 1);
+    expect(logged).toContain('warn test service exited; restarting');
     expect(p.status).toBe('ready');
     expect(launches).toBe(4);
     expect(p.pid).not.toBe(first);
@@ -122,7 +142,7 @@ describe('SupervisedProcess', () => {
     const children: ChildProcess[] = [];
     const p = supervise({
       spawn: () => {
-        const child = node(`process.on('SIGTERM', () => process.exit(0)); ${SERVER}`);
+        const { child } = stopsOnSigterm(SERVER);
         children.push(child);
         return child;
       },
@@ -131,11 +151,59 @@ describe('SupervisedProcess', () => {
     expect(p.status).toBe('ready');
     const [child] = children;
     const exited = once(child as ChildProcess, 'exit'); // heard after the supervisor's own listener
-    child?.kill('SIGTERM');
+    child?.kill('SIGTERM'); // from outside, as a signal to the worker's process group is
     expect(await exited).toEqual([0, null]);
     expect(p.status).toBe('stopped');
+    expect(logged).toEqual(['info test service ready', 'info test service stopped']); // no crash logged
     expect(children).toHaveLength(1);
     expect(p.restarts).toBe(0);
+  });
+
+  it('leaves a process that exits cleanly while it restarts stopped, and does not launch it again', async () => {
+    const children: ChildProcess[] = [];
+    let restart: ReturnType<typeof stopsOnSigterm> | undefined;
+    const p = supervise({
+      // the first serves; its restart loads (never ready here) until it is asked to stop
+      spawn: () => {
+        if (children.length > 0) restart = stopsOnSigterm('setInterval(() => {}, 1000);');
+        const child = restart?.child ?? node(SERVER);
+        children.push(child);
+        return child;
+      },
+    });
+    await p.start();
+    process.kill(p.pid as number, 'SIGKILL'); // a crash: restarted
+    await until(() => restart !== undefined);
+    const restarting = restart?.child as ChildProcess;
+    await restart?.armed;
+    expect(p.status).toBe('restarting');
+    const exited = once(restarting, 'exit');
+    restarting.kill('SIGTERM'); // the worker shutting down while the restart loads
+    expect(await exited).toEqual([0, null]);
+    await until(() => p.status !== 'restarting');
+    expect(p.status).toBe('stopped');
+    expect(logged).toContain('info test service stopped while restarting');
+    expect(logged.filter((l) => l.startsWith('error'))).toEqual([]);
+    expect(children).toHaveLength(2);
+    expect(p.restarts).toBe(0);
+  });
+
+  it('reports a clean exit before the first start is ready as stopped, not as a failure', async () => {
+    let loading: ReturnType<typeof stopsOnSigterm> | undefined;
+    const p = supervise({
+      spawn: () => {
+        loading = stopsOnSigterm('setInterval(() => {}, 1000);');
+        return loading.child;
+      },
+    });
+    p.startInBackground('the jobs go without it', 'test');
+    await until(() => loading !== undefined);
+    await loading?.armed;
+    loading?.child.kill('SIGTERM');
+    await until(() => logged.length > 0);
+    expect(p.status).toBe('stopped');
+    expect(logged).toEqual(['info test service stopped before it was ready']);
+    await expect(p.start()).rejects.toThrow('test service did not start: exited (code 0, signal null)');
   });
 
   it('stops the process with SIGTERM, or SIGKILL when it ignores that, and never restarts it', async () => {

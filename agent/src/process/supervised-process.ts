@@ -24,14 +24,23 @@ export const defaultSupervisedProcessOptions = {
   killAfterMs: 3000,
 } satisfies Partial<SupervisedProcessOptions>;
 
-/** Where a {@link SupervisedProcess} is (`stopped`: by `stop` or a clean exit; `failed`: its first start). */
+/**
+ * Where a {@link SupervisedProcess} is (`stopped`: by `stop` or a clean exit, code 0, also before it was ready;
+ * `failed`: its first start).
+ */
 export type SupervisedStatus = 'idle' | 'starting' | 'ready' | 'restarting' | 'stopped' | 'failed';
 
 /**
  * A service in a child process, kept running: ready when {@link isReady} says so (killed after
- * `readyTimeoutMs` otherwise), restarted with a doubling back-off whenever it dies (any exit but a clean one,
- * code 0, logged as a stop), stopped with SIGTERM then SIGKILL, and killed when this process exits, so it
- * never outlives it. The end of its stderr goes into the error of a failed start and the warning of a crash.
+ * `readyTimeoutMs` otherwise), restarted with a doubling back-off whenever it dies (any exit but a clean one),
+ * stopped with SIGTERM then SIGKILL, and killed when this process exits, so it never outlives it. The end of
+ * its stderr goes into the error of a failed start and the warning of a crash.
+ *
+ * A clean exit (code 0) is the process saying it was asked to stop, and it is left stopped (logged as a stop):
+ * the child exits 0 on SIGTERM (and SIGINT), so a signal to the whole process group as the worker shuts down,
+ * or an operator's `kill` of the child alone, stops it, also while it starts or restarts. A death by a signal
+ * it does not handle (SIGKILL, the OOM killer, a crash) or a non-zero code is restarted. The supervisor cannot
+ * tell who sent a SIGTERM, so the child's exit code decides.
  * A subclass adds the command line ({@link spawnChild}), the readiness probe and `stats`.
  */
 export abstract class SupervisedProcess {
@@ -108,7 +117,12 @@ export abstract class SupervisedProcess {
       );
     this.start().then(
       () => setInterval(logStats, statsEveryMs).unref(),
-      (err: unknown) => this.#log.error({ err: err instanceof Error ? err.message : String(err) }, failure),
+      (err: unknown) => {
+        const reason = err instanceof Error ? err.message : String(err);
+        if (this.#status === 'stopped')
+          this.#log.info({ reason }, `${this.#o.name} stopped before it was ready`);
+        else this.#log.error({ err: reason }, failure);
+      },
     );
   }
 
@@ -122,6 +136,7 @@ export abstract class SupervisedProcess {
       stderr = (stderr + d.toString()).slice(-4000);
     });
     let state: 'starting' | 'up' | 'failed' = 'starting';
+    let cleanExit = false; // exited with code 0 before it was ready: asked to stop
     let timer: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -134,6 +149,7 @@ export abstract class SupervisedProcess {
         child.on('error', fail); // once it is up, an error (a failed kill) changes nothing
         child.once('exit', (code, signal) => {
           if (state === 'up') return void this.#restart(child, code, signal, stderr.trim().slice(-300));
+          cleanExit = code === 0;
           const exited = () => fail(new Error(`exited (code ${code}, signal ${signal})`));
           child.once('close', exited); // once its last words on stderr are read
           setTimeout(exited, 1000).unref();
@@ -146,7 +162,8 @@ export abstract class SupervisedProcess {
       });
     } catch (err) {
       child.kill('SIGKILL');
-      if (this.#status === 'starting') this.#status = 'failed';
+      if (cleanExit) this.#status = 'stopped';
+      else if (this.#status === 'starting') this.#status = 'failed';
       const reason = err instanceof Error ? err.message : String(err);
       throw new Error(`${o.name} did not start: ${reason}; ${stderr.trim().slice(-600)}`);
     } finally {
@@ -162,7 +179,7 @@ export abstract class SupervisedProcess {
     if (code === 0) {
       // asked to stop (SIGTERM, e.g. to the whole process group as the worker shuts down): not a crash
       this.#status = 'stopped';
-      return this.#log.info({ pid: child.pid }, `${o.name} stopped`);
+      return this.#log.info({ pid: child.pid, code, signal }, `${o.name} stopped`);
     }
     this.#log.warn({ code, signal, stderr }, `${o.name} exited; restarting`);
     this.#status = 'restarting';
@@ -174,7 +191,11 @@ export abstract class SupervisedProcess {
         this.#restarts++;
         return;
       } catch (err) {
-        if (!this.#stopped) this.#log.error({ err, attempt }, `${o.name} restart failed`);
+        if (this.#stopped) return;
+        // a clean exit while it restarts: asked to stop (the worker shutting down), not a failed attempt
+        if (this.status === 'stopped')
+          return this.#log.info({ attempt }, `${o.name} stopped while restarting`);
+        this.#log.error({ err, attempt }, `${o.name} restart failed`);
       }
     }
   }

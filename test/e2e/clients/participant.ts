@@ -7,6 +7,7 @@ import {
   type JoinConsent,
   type Role,
   type SignalKind,
+  type SignalMessage,
   type SignalOf,
   TOPICS,
 } from '@interview-helper/protocol';
@@ -106,6 +107,11 @@ export async function waitFor<T>(what: string, check: () => T | undefined, timeo
 /** Signals of one kind from the agent, in arrival order. */
 export function signalsOf<K extends SignalKind>(p: TestParticipant, kind: K): SignalOf<K>[] {
   return p.messages.flatMap((m) => (m.type === 'signal' && isSignalKind(m, kind) ? [m] : []));
+}
+
+/** A signal's numeric value `key` (NaN when the signal or the value is missing). */
+export function signalNumber(s: SignalMessage | undefined, key: string): number {
+  return Number((s?.values as Record<string, unknown> | undefined)?.[key]);
 }
 
 /**
