@@ -25,5 +25,7 @@ const server = new InferenceServer({
 });
 await server.listen();
 process.on('disconnect', () => process.exit(0));
-process.on('SIGTERM', () => server.close().finally(() => process.exit(0)));
+// a stop (the worker's process group stopped, or Ctrl-C in a terminal) is a clean exit: the worker does not restart it
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.on(signal, () => server.close().finally(() => process.exit(0)));
 process.send?.({ listening: values.socket });

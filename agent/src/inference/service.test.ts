@@ -130,6 +130,32 @@ describe('InferenceService', () => {
   }, 60_000);
 });
 
+describe('InferenceService stopped from outside', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'exits 0 on %s (its process group stopped, Ctrl-C in a terminal): stopped, not restarted',
+    async (signal) => {
+      const own = new InferenceService({
+        socket: join(work, `stop-${signal}.sock`),
+        modelsDir: modelsDir(process.env),
+        intraOpThreads: 1,
+      });
+      try {
+        await own.start();
+        const pid = own.pid as number;
+        process.kill(pid, signal);
+        // at its exit the supervisor marks it stopped (a clean exit) or restarting (anything else), at once
+        await until(() => own.status !== 'ready');
+        expect(own.status).toBe('stopped');
+        expect(own.restarts).toBe(0);
+        expect(own.pid).toBe(pid);
+      } finally {
+        await own.stop();
+      }
+    },
+    60_000,
+  );
+});
+
 describe('a job whose inference service cannot serve it', () => {
   const frames = async function* (): AsyncIterable<VideoSample> {
     const { rgb, width, height } = await photo('face-frontal-man.jpg', { width: 320, height: 240 });
