@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventResult } from '../test/replay/match.js';
 import {
+  AUDIO_CHUNK_MS,
   agentLogCounts,
   growthPercent,
   jobPids,
@@ -142,8 +143,9 @@ describe('mediaCoverage', () => {
       videoFramesSent: 165,
       videoFramesIn: 148, // pose: 172 − 24
       audioSecondsSent: 11,
-      audioSecondsIn: 10.95, // pitch: 1095 chunks of 10 ms
     });
+    // pitch took the fewest: 1095 chunks of the front end's length
+    expect(c?.audioSecondsIn).toBeCloseTo((1095 * AUDIO_CHUNK_MS) / 1000, 9);
     expect(c?.perAnalyser).toEqual({ vad: 1100, pitch: 1095, face: 150, pose: 148 });
   });
   it('needs two stats messages', () => {
