@@ -63,20 +63,25 @@ describe('vision: the agent asks the SFU for a small simulcast layer', () => {
         seenByInterviewer.has(`${WIDTH}x${HEIGHT}`) ? true : undefined,
       );
       const allLayers = Date.now();
-      // once every layer flows, the agent must get the 640×360 one, not the full one
-      const later = await waitFor('a video-frames window after all layers flow', () =>
-        signalsOf(interviewer, 'video-frames').find((s) => s.range.start > allLayers + 500),
+      // Once every layer flows the agent gets the 640×360 layer it asked for, never the full one. A publisher short
+      // of CPU pauses its upper layers for a while (libwebrtc's adaptation), and the SFU then forwards the best one
+      // left (320×180): a window at that size is the publisher's doing, a window at the full size the agent's.
+      const since = allLayers + 500;
+      const frameWindows = () => signalsOf(interviewer, 'video-frames').filter((s) => s.range.start > since);
+      const faceWindows = () => signalsOf(interviewer, 'face-summary').filter((s) => s.range.start > since);
+      const asked = (s: { values: { width?: number; height?: number } }) =>
+        s.values.width === 640 && s.values.height === 360;
+      const later = await waitFor('a 640×360 video-frames window after all layers flow', () =>
+        frameWindows().find(asked),
       );
-      const summary = await waitFor('a face summary over a window after all layers flow', () =>
-        signalsOf(interviewer, 'face-summary').find((s) => s.range.start > allLayers + 500),
+      const summary = await waitFor('a face summary over a 640×360 window after all layers flow', () =>
+        faceWindows().find(asked),
       );
+      const sizes = [...frameWindows(), ...faceWindows()].map((s) => `${s.values.width}x${s.values.height}`);
       console.log(
-        `[measure] agent received ${first.values.width}x${first.values.height} first, then ${later.values.width}x${later.values.height} at ${later.values.fps} fps; interviewer saw ${[...seenByInterviewer].join(', ')}; face-summary ${JSON.stringify(summary.values)}`,
+        `[measure] agent received ${first.values.width}x${first.values.height} first, then ${later.values.width}x${later.values.height} at ${later.values.fps} fps; windows after all layers flowed: ${sizes.join(' ')}; interviewer saw ${[...seenByInterviewer].join(', ')}; face-summary ${JSON.stringify(summary.values)}`,
       );
-      for (const s of [later, summary]) {
-        expect(s.values.width).toBe(640);
-        expect(s.values.height).toBe(360);
-      }
+      expect(sizes).not.toContain(`${WIDTH}x${HEIGHT}`);
       expect(summary.values.faceShare).toBeGreaterThan(0.5);
     } finally {
       clearInterval(timer);
