@@ -4,6 +4,9 @@ import postgres from 'postgres';
 import { type Database, describeUrl, type OpenedDatabase, openDatabase } from './database.js';
 import { sqlState } from './errors.js';
 
+/** Forced drops tried while an autovacuum worker holds the database (250 ms, 500 ms, … apart: ~11 s in all). */
+const DROP_ATTEMPTS = 10;
+
 /** A database created for one test run, and how to drop it. */
 export interface TemporaryDatabase {
   url: string;
@@ -43,7 +46,17 @@ export async function createTemporaryDatabase(
     async drop() {
       const sql = postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
       try {
-        await sql.unsafe(`drop database if exists "${name}" with (force)`);
+        // An autovacuum worker in the database belongs to no role, so a role without pg_signal_backend may not end
+        // it and the forced drop fails (42501) while it runs: it finishes within moments, so try again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await sql.unsafe(`drop database if exists "${name}" with (force)`);
+            return;
+          } catch (err) {
+            if (sqlState(err) !== '42501' || attempt >= DROP_ATTEMPTS) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+          }
+        }
       } finally {
         await sql.end({ timeout: 5 });
       }
