@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import { smapsBytes } from './proc-sampler.js';
 
 const TICK_S = 1 / 100; // USER_HZ
 
@@ -223,8 +224,7 @@ const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
 /** Resident memory of `pid` by kind, from smaps (no inspector needed). */
 export function memoryComposition(pid: number): MemoryComposition {
-  const roll = read(`/proc/${pid}/smaps_rollup`) ?? '';
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(roll)?.[1] ?? 0) * 1024;
+  const kb = smapsBytes(read(`/proc/${pid}/smaps_rollup`) ?? '');
   const mappings: Record<string, number> = {};
   let name = '';
   for (const line of (read(`/proc/${pid}/smaps`) ?? '').split('\n')) {

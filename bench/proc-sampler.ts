@@ -58,8 +58,13 @@ export function parseRss(status: string): number {
  * exits. 0 for both when the file is absent or unreadable.
  */
 export function parseSmapsRollup(text: string): { pssBytes: number; privateBytes: number } {
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
-  return { pssBytes: kb('Pss'), privateBytes: kb('Private_Clean') + kb('Private_Dirty') };
+  const bytes = smapsBytes(text);
+  return { pssBytes: bytes('Pss'), privateBytes: bytes('Private_Clean') + bytes('Private_Dirty') };
+}
+
+/** Reads one `Key: N kB` field of `/proc/<pid>/smaps_rollup` text in bytes (0 when absent). */
+export function smapsBytes(text: string): (key: string) => number {
+  return (key) => Number(new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
 }
 
 /** The role of an agent-group process from its command line. */
