@@ -47,6 +47,7 @@ import {
   threadShares,
   v8Memory,
 } from './cpu-profile-proc.js';
+import { isJobProcess } from './proc-sampler.js';
 
 const WARMUP_S = Number(process.env.CPU_PROFILE_WARMUP_S ?? 6);
 const WINDOW_S = Number(process.env.CPU_PROFILE_WINDOW_S ?? 20);
@@ -67,7 +68,7 @@ const round = (o: Record<string, number>) =>
 /** Resolves with the job process once the room's job runs (the busiest job process of the worker). */
 async function jobProcess(workerPid: number): Promise<number> {
   for (let i = 0; i < 300; i++) {
-    const jobs = descendants(workerPid).filter((p) => p.cmdline.includes('job_proc_lazy_main'));
+    const jobs = descendants(workerPid).filter((p) => isJobProcess(p.cmdline));
     if (jobs.length) {
       const a = jobs.map((j) => ({ pid: j.pid, cpu: processCpu(j.pid) }));
       await sleep(1000);
@@ -125,7 +126,7 @@ async function measure(runtime: 'source' | 'compiled') {
   const stack = await startStack({ runtime });
   try {
     const workerPid = stack.agent.pid;
-    const idle = descendants(workerPid).filter((p) => p.cmdline.includes('job_proc_lazy_main'));
+    const idle = descendants(workerPid).filter((p) => isJobProcess(p.cmdline));
     const idleRss = idle.map((p) => rssMb(p.pid));
     const artifacts = join(ARTIFACTS_DIR, 'replay', scenario.name, 'run-1');
     const events = join(artifacts, 'events.jsonl');

@@ -67,9 +67,14 @@ export function smapsBytes(text: string): (key: string) => number {
   return (key) => Number(new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
 }
 
+/** A job process: the framework's one-room process or a room host that runs several rooms. */
+export function isJobProcess(cmdline: string): boolean {
+  return cmdline.includes('job_proc_lazy_main') || cmdline.includes('room-host-main');
+}
+
 /** The role of an agent-group process from its command line. */
 export function agentRole(cmdline: string): ProcessRole {
-  if (cmdline.includes('job_proc_lazy_main')) return 'job';
+  if (isJobProcess(cmdline)) return 'job';
   if (cmdline.includes('inference_proc_lazy_main')) return 'inference';
   if (/stt_server\.py|whisper/i.test(cmdline)) return 'stt';
   if (cmdline.includes('agent/src/main') || cmdline.includes('agent/dist/main')) return 'worker';

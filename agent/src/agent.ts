@@ -21,6 +21,9 @@ export function sessionIdFromMetadata(metadata: string | undefined): string | un
   }
 }
 
+/** Rooms this process runs now (a room host runs several; the framework's own job process one). */
+let roomsInProcess = 0;
+
 /** What a job process keeps between its jobs: the configuration and what it composes. */
 interface ProcessData {
   config: AgentConfig;
@@ -66,7 +69,11 @@ export default defineAgent<ProcessData>({
       : undefined;
     // how far behind real time the analysis runs: pushed with the metrics, read by the worker's admission
     const lag = new AnalysisLag();
-    ctx.addShutdownCallback(async () => lag.close());
+    roomsInProcess += 1;
+    ctx.addShutdownCallback(async () => {
+      lag.close();
+      roomsInProcess -= 1;
+    });
     const metrics = new JobMetrics({
       room: roomName,
       sessionId: recorder.sessionId,
@@ -74,6 +81,7 @@ export default defineAgent<ProcessData>({
       url: config.metrics.url,
       pushMs: config.metrics.pushMs,
       analysisLag: () => lag.sustainedMs(),
+      processRooms: () => roomsInProcess,
     });
     const session = new InterviewSession({
       sessionId: recorder.sessionId,

@@ -18,6 +18,8 @@ export interface AgentConfig {
     healthPort: number;
     /** Interviews one worker takes at a time. */
     maxJobs: number;
+    /** Rooms one job process runs over its life (1: the framework's one process per room). */
+    roomsPerProcess: number;
     /** The framework's event-loop block warning, ms (`LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS`; 0: its monitor off). */
     loopBlockWarnMs: number;
   };
@@ -100,6 +102,7 @@ const envSchema = z
     AGENT_NAME: z.string().min(1).max(64).default('interview-helper'),
     AGENT_HEALTH_PORT: int(0, 65_535).default(8081),
     AGENT_MAX_JOBS: int(1, 256).default(4),
+    AGENT_ROOMS_PER_PROCESS: int(1, 64).default(4),
     AGENT_STATS_INTERVAL_MS: int(250, 60_000).default(2000),
     /**
      * Read by the framework's event-loop monitor (`@livekit/agents`) in the worker and every job process: blocks of
@@ -215,6 +218,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       agentName: e.AGENT_NAME,
       healthPort: e.AGENT_HEALTH_PORT,
       maxJobs: e.AGENT_MAX_JOBS,
+      roomsPerProcess: e.AGENT_ROOMS_PER_PROCESS,
       loopBlockWarnMs: e.LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS,
     },
     databaseUrl: e.DATABASE_URL,
@@ -282,8 +286,10 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       cpuLimit: e.AGENT_CPU_LIMIT,
       cores: e.AGENT_CPU_CORES,
       lagLimitMs: e.AGENT_LAG_LIMIT_MS,
-      // a burst of rooms up to the slots (at most 4) starts on processes that are already initialised
-      idleProcesses: e.AGENT_IDLE_PROCESSES ?? Math.min(e.AGENT_MAX_JOBS, 4),
+      // a burst of rooms up to the slots (at most 4) starts on processes that are already initialised; with
+      // several rooms to a process, one started process with free slots takes such a burst
+      idleProcesses:
+        e.AGENT_IDLE_PROCESSES ?? (e.AGENT_ROOMS_PER_PROCESS > 1 ? 1 : Math.min(e.AGENT_MAX_JOBS, 4)),
       initializeTimeoutMs: e.AGENT_INIT_TIMEOUT_MS,
     },
     storage: {

@@ -6,6 +6,7 @@ import { startWorkerMetrics } from './metrics/worker.js';
 import { JobReaper, livekitRemoveParticipant } from './recovery/job-reaper.js';
 import { startSharedRecognizer } from './transcription/shared-recognizer.js';
 import { skipFrameworkTurnDetector } from './worker/framework-turn-detector.js';
+import { useRoomHosts } from './worker/room-hosts.js';
 import { startWorkerLoad } from './worker/worker-load.js';
 
 /**
@@ -53,6 +54,13 @@ const jobEntry = fileURLToPath(
 
 // No idle framework inference process: the agent's turns come from its own turn model.
 skipFrameworkTurnDetector();
+// Several rooms to a job process (AGENT_ROOMS_PER_PROCESS): a room then costs a share of one runtime, WebRTC stack
+// and framework instead of a whole process; `idleProcesses` started processes keep free slots.
+if (config.worker.roomsPerProcess > 1)
+  await useRoomHosts({
+    roomsPerProcess: config.worker.roomsPerProcess,
+    spareProcesses: config.admission.idleProcesses,
+  });
 cli.runApp(
   new ServerOptions({
     agent: jobEntry,

@@ -47,8 +47,15 @@ export const roomProcessingSchema = z.object({
   analysers: z.array(analyserProcessingSchema).max(64),
   stt: z.object({ latencyMs: latencySchema, segments: z.number().int().nonnegative() }),
   hints: z.object({ sent: z.number().int().nonnegative(), latencyMs: latencySchema }),
-  /** The job process (one per room): resident memory and CPU time used since it started. */
-  process: z.object({ rssBytes: z.number().nonnegative(), cpuSeconds: z.number().nonnegative() }),
+  /**
+   * The job process the room runs in: its resident memory and CPU time since it started, and how many rooms it
+   * runs now (several rooms can share one process; absent from older agents, which ran one room per process).
+   */
+  process: z.object({
+    rssBytes: z.number().nonnegative(),
+    cpuSeconds: z.number().nonnegative(),
+    rooms: z.number().int().positive().max(1024).optional(),
+  }),
   stages: stageLatencySchema,
 });
 export type RoomProcessing = z.infer<typeof roomProcessingSchema>;

@@ -20,6 +20,8 @@ export interface JobMetricsOptions {
    * `AnalysisLag.sustainedMs`): pushed as `interview_agent_analysis_lag_seconds`.
    */
   analysisLag?: () => number;
+  /** Rooms the job process runs now, this one included (several rooms can share a process; default 1). */
+  processRooms?: () => number;
   /** Recent values kept per stage for its p50 and p95. */
   window: number;
   now: () => number;
@@ -146,13 +148,13 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
       }),
       rss: new Gauge({
         name: METRIC.jobRss,
-        help: 'Resident memory of the job process of a room.',
+        help: 'Resident memory of the job process a room runs in (the same figure for every room of that process).',
         labelNames: ['room'],
         registers,
       }),
       cpu: new Counter({
         name: METRIC.jobCpu,
-        help: 'CPU time used by the job process of a room.',
+        help: 'CPU time used by the job process of a room (its share when rooms share a process).',
         labelNames: ['room'],
         registers,
       }),
@@ -273,7 +275,11 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
       })),
       stt: { latencyMs: this.#stt.percentiles(), segments: this.#sttSegments },
       hints: { sent: this.#hintsSent, latencyMs: this.#hints.percentiles() },
-      process: { rssBytes: process.memoryUsage.rss(), cpuSeconds: (cpu.user + cpu.system) / 1e6 },
+      process: {
+        rssBytes: process.memoryUsage.rss(),
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        rooms: Math.max(1, Math.round(this.#o.processRooms?.() ?? 1)),
+      },
       stages: this.stages(),
     };
   }
@@ -292,7 +298,7 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
     this.#m.rss.set(labels, room.process.rssBytes);
     const cpuDelta = room.process.cpuSeconds - this.#cpuReported;
     if (cpuDelta > 0) {
-      this.#m.cpu.inc(labels, cpuDelta);
+      this.#m.cpu.inc(labels, cpuDelta / (room.process.rooms ?? 1));
       this.#cpuReported = room.process.cpuSeconds;
     }
     // prom-client types `type` as a numeric enum; its JSON has the strings the schema names

@@ -1,0 +1,179 @@
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunningJobInfo } from '@livekit/agents';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RoomHostPool } from './room-host-pool.js';
+
+const agentModule = fileURLToPath(new URL('./testing/room-host-agent.ts', import.meta.url));
+const hostMain = fileURLToPath(new URL('./room-host-main.ts', import.meta.url));
+
+interface Note {
+  event: string;
+  jobId?: string;
+  pid: number;
+}
+
+function setup(roomsPerProcess: number, spareProcesses = 1) {
+  const log = join(mkdtempSync(join(tmpdir(), 'room-host-')), 'events.jsonl');
+  const pool = new RoomHostPool({
+    agentModule,
+    roomsPerProcess,
+    spareProcesses,
+    initializeTimeoutMs: 60_000,
+    closeTimeoutMs: 10_000,
+    // the real host entry, run from source
+    fork: (agent, loggerJson) =>
+      fork(hostMain, [agent, loggerJson], {
+        execArgv: ['--import', 'tsx'],
+        env: { ...process.env, ROOM_HOST_TEST_LOG: log },
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      }),
+  });
+  const notes = (): Note[] =>
+    existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Note)
+      : [];
+  return { pool, notes };
+}
+
+function job(id: string, metadata = ''): RunningJobInfo {
+  return {
+    job: { id, metadata, room: { name: `room-${id}` } },
+    url: 'ws://127.0.0.1:1',
+    token: 'unused',
+    workerId: 'w',
+    acceptArguments: { identity: `agent-${id}`, name: '', metadata: '' },
+  } as unknown as RunningJobInfo;
+}
+
+async function until<T>(what: string, get: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const pools: RoomHostPool[] = [];
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+});
+
+describe('RoomHostPool', () => {
+  it('runs several rooms in one process, up to its share, then starts another', async () => {
+    const { pool, notes } = setup(2);
+    pools.push(pool);
+    pool.start();
+    await until('a started spare host', () => notes().some((n) => n.event === 'prewarm'));
+    await pool.launchJob(job('a'));
+    await pool.launchJob(job('b'));
+    await pool.launchJob(job('c'));
+    const entries = await until('three entries', () => {
+      const e = notes().filter((n) => n.event === 'entry');
+      return e.length === 3 && e;
+    });
+    const pidOf = (id: string) => entries.find((e) => e.jobId === id)?.pid;
+    expect(pidOf('a')).toBe(pidOf('b'));
+    expect(pidOf('c')).not.toBe(pidOf('a'));
+    expect(
+      pool.processes
+        .map((p) => p.runningJob?.job.id)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['a', 'b', 'c']);
+    expect(pool.getByJobId('b')?.runningJob.job.id).toBe('b');
+    expect(pool.getByJobId('x')).toBeNull();
+    // a full host, the one with room c, and a spare that has taken no room
+    await until('a spare host beside the two in use', () => pool.hostPids.length === 3);
+  });
+
+  it('ends one job on close, keeps its neighbour, and retires a host whose share is used up', async () => {
+    const { pool, notes } = setup(2, 0);
+    pools.push(pool);
+    pool.start();
+    await Promise.all([pool.launchJob(job('a')), pool.launchJob(job('b'))]);
+    await until('two entries', () => notes().filter((n) => n.event === 'entry').length === 2);
+    const [host] = pool.hostPids;
+    await pool.getByJobId('a')?.close();
+    expect(
+      notes()
+        .filter((n) => n.event === 'shutdown')
+        .map((n) => n.jobId),
+    ).toEqual(['a']);
+    expect(pool.getByJobId('a')).toBeNull();
+    expect(pool.getByJobId('b')).not.toBeNull();
+    expect(pool.hostPids).toEqual([host]);
+    await pool.getByJobId('b')?.close();
+    await until('the used-up host to exit', () => pool.hostPids.length === 0);
+    expect(
+      notes()
+        .filter((n) => n.event === 'shutdown')
+        .map((n) => n.jobId),
+    ).toEqual(['a', 'b']);
+  });
+
+  it('a job whose entry fails ends alone; its neighbour runs on', async () => {
+    const { pool, notes } = setup(4, 0);
+    pools.push(pool);
+    pool.start();
+    await pool.launchJob(job('ok'));
+    await pool.launchJob(job('bad', 'crash'));
+    await until('the failed job to end', () =>
+      notes().some((n) => n.event === 'shutdown' && n.jobId === 'bad'),
+    );
+    await until('the failed job to leave the list', () => pool.getByJobId('bad') === null);
+    expect(pool.getByJobId('ok')).not.toBeNull();
+    expect(pool.hostPids).toHaveLength(1);
+  });
+
+  it('a killed host ends all its jobs; the next room starts on the spare host', async () => {
+    const { pool, notes } = setup(4, 1);
+    pools.push(pool);
+    pool.start();
+    await pool.launchJob(job('a'));
+    await pool.launchJob(job('b'));
+    const entries = await until('two entries', () => {
+      const e = notes().filter((n) => n.event === 'entry');
+      return e.length === 2 && e;
+    });
+    const killed = entries[0]?.pid ?? -1;
+    expect(entries[1]?.pid).toBe(killed);
+    const joins = ['a', 'b'].map((id) => pool.getByJobId(id)?.join());
+    process.kill(killed, 'SIGKILL');
+    await Promise.all(joins);
+    expect(pool.processes.filter((p) => p.runningJob)).toEqual([]);
+    expect(pool.hostPids).not.toContain(killed);
+    await pool.launchJob(job('c'));
+    const c = await until('the next entry', () =>
+      notes().find((n) => n.event === 'entry' && n.jobId === 'c'),
+    );
+    expect(c.pid).not.toBe(killed);
+    // the spare host took the room, so another spare is started
+    await until('a new spare host', () => pool.hostPids.length === 2);
+  });
+
+  it('the host exits when the worker goes away', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'room-host-')), 'events.jsonl');
+    const child = fork(hostMain, [agentModule, '{"pretty":false,"level":"warn"}'], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, ROOM_HOST_TEST_LOG: log },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    await new Promise<void>((resolve) => child.once('message', () => resolve()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.disconnect();
+    expect(await exited).toBe(0);
+  });
+
+  it('refuses a share below one room', () => {
+    expect(() => new RoomHostPool({ agentModule, roomsPerProcess: 0 })).toThrow(/roomsPerProcess/);
+  });
+});

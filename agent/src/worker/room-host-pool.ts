@@ -1,0 +1,327 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { RunningJobInfo } from '@livekit/agents';
+import { logger } from '../log.js';
+import { fromHostSchema, type ToHost } from './room-host-messages.js';
+
+/** Options of {@link RoomHostPool}. */
+export interface RoomHostPoolOptions {
+  /** The agent's module (`defineAgent` default export), loaded by every host. */
+  agentModule: string;
+  /** Rooms one host process runs over its life; it exits after the last of them ends. */
+  roomsPerProcess: number;
+  /**
+   * Hosts kept started that have taken no room yet (0: a host starts when a room comes). Rooms go to the fullest
+   * started host with a free slot first, so these wait for a burst.
+   */
+  spareProcesses: number;
+  /** Longest start of a host (fork to `ready`) before it is killed, ms. */
+  initializeTimeoutMs: number;
+  /** How long a job may take to end when it is stopped, ms. */
+  closeTimeoutMs: number;
+  /** How often each host is pinged, ms. */
+  pingIntervalMs: number;
+  /** A host that has not answered a ping for this long is killed, ms. */
+  pingTimeoutMs: number;
+  /** The framework's logger options, handed to each host. */
+  loggerOptions: () => { pretty: boolean; level?: string };
+  /** Starts a host process (the default forks `room-host-main` beside this file). */
+  fork: (agentModule: string, loggerJson: string) => ChildProcess;
+}
+
+const DEFAULTS = {
+  spareProcesses: 1,
+  initializeTimeoutMs: 60_000,
+  closeTimeoutMs: 60_000,
+  pingIntervalMs: 2_500,
+  pingTimeoutMs: 60_000,
+  loggerOptions: () => ({ pretty: false, level: 'info' }),
+  fork: forkRoomHost,
+} satisfies Partial<RoomHostPoolOptions>;
+
+/** Forks the host entry beside this file: compiled `room-host-main.js`, or `.ts` under tsx (same exec args). */
+export function forkRoomHost(agentModule: string, loggerJson: string): ChildProcess {
+  const ts = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(new URL(ts ? './room-host-main.ts' : './room-host-main.js', import.meta.url));
+  return fork(entry, [agentModule, loggerJson], { execArgv: process.execArgv });
+}
+
+/**
+ * One running job as the framework's worker sees a job process: `runningJob`, `join()` (resolves when the job is
+ * over) and `close()` (ends it). Several of them share one {@link RoomHost}.
+ */
+export class HostedJobHandle {
+  readonly runningJob: RunningJobInfo;
+  readonly #host: RoomHost;
+  #done!: () => void;
+  readonly #joined = new Promise<void>((resolve) => {
+    this.#done = resolve;
+  });
+  #ended = false;
+
+  constructor(host: RoomHost, info: RunningJobInfo) {
+    this.#host = host;
+    this.runningJob = info;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** The job is over (its room left) or its host is gone. */
+  end(): void {
+    this.#ended = true;
+    this.#done();
+  }
+
+  join(): Promise<void> {
+    return this.#joined;
+  }
+
+  /** Ends the job; resolves when it is over, or after the close timeout. */
+  async close(): Promise<void> {
+    if (this.#ended) return;
+    this.#host.send({ case: 'stop', jobId: this.runningJob.job.id, reason: 'shutdown request' });
+    await this.#host.waitFor(this.#joined);
+  }
+}
+
+/** A started host process that has taken no room yet: the worker's drain closes it like an idle job process. */
+interface IdleHostHandle {
+  readonly runningJob: undefined;
+  join(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One host process and the jobs it runs. */
+class RoomHost {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly jobs = new Map<string, HostedJobHandle>();
+  /** Rooms given to this host over its life (its slots are used up at `roomsPerProcess`). */
+  taken = 0;
+  alive = true;
+  /** `ready` has resolved. */
+  started = false;
+  readonly exited: Promise<void>;
+  readonly idle: IdleHostHandle;
+  readonly #o: RoomHostPoolOptions;
+  readonly #log = logger('room-host-pool');
+  #ping?: NodeJS.Timeout;
+  #pong?: NodeJS.Timeout;
+
+  constructor(o: RoomHostPoolOptions, onExit: (host: RoomHost) => void) {
+    this.#o = o;
+    this.child = o.fork(o.agentModule, JSON.stringify(o.loggerOptions()));
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.alive = false;
+        clearInterval(this.#ping);
+        clearTimeout(this.#pong);
+        if (this.jobs.size > 0)
+          this.#log.warn(
+            { pid: this.child.pid, code, signal, jobs: [...this.jobs.keys()] },
+            'room host exited with rooms running',
+          );
+        for (const job of this.jobs.values()) job.end();
+        this.jobs.clear();
+        onExit(this);
+        resolve();
+      });
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`room host did not start within ${o.initializeTimeoutMs} ms`));
+        this.child.kill('SIGKILL');
+      }, o.initializeTimeoutMs);
+      this.child.on('message', (raw: unknown) => {
+        const parsed = fromHostSchema.safeParse(raw);
+        if (!parsed.success) {
+          this.#log.error(
+            { pid: this.child.pid, issues: parsed.error.issues },
+            'malformed message from a room host',
+          );
+          return;
+        }
+        const msg = parsed.data;
+        if (msg.case === 'ready') {
+          clearTimeout(timer);
+          this.#log.info({ pid: this.child.pid, startMs: msg.startMs }, 'room host ready');
+          this.#startPing();
+          this.started = true;
+          resolve();
+        } else if (msg.case === 'done') {
+          const job = this.jobs.get(msg.jobId);
+          this.jobs.delete(msg.jobId);
+          job?.end();
+          if (this.jobs.size === 0 && this.taken >= o.roomsPerProcess)
+            this.send({ case: 'exit', reason: 'rooms done' });
+        } else if (msg.case === 'pong') {
+          this.#pong?.refresh();
+        }
+      });
+      void this.exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error('room host exited before it was ready'));
+      });
+    });
+    this.ready.catch(() => undefined);
+    this.idle = {
+      runningJob: undefined,
+      join: () => this.exited,
+      close: async () => {
+        if (this.jobs.size === 0) this.stop('worker closing');
+        await this.exited;
+      },
+    };
+  }
+
+  get free(): number {
+    return this.alive ? this.#o.roomsPerProcess - this.taken : 0;
+  }
+
+  send(msg: ToHost): void {
+    try {
+      if (this.alive && this.child.connected) this.child.send(msg);
+    } catch (err) {
+      this.#log.warn({ err, pid: this.child.pid, case: msg.case }, 'could not reach a room host');
+    }
+  }
+
+  /** Waits for `p` at most the close timeout. */
+  async waitFor(p: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([p, new Promise((resolve) => (timer = setTimeout(resolve, this.#o.closeTimeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** Asks the host to end its rooms and exit; kills it when it has not exited within the close timeout. */
+  async stop(reason: string): Promise<void> {
+    if (!this.alive) return;
+    this.send({ case: 'exit', reason });
+    await this.waitFor(this.exited);
+    if (this.alive) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  #startPing(): void {
+    this.#ping = setInterval(() => this.send({ case: 'ping', at: Date.now() }), this.#o.pingIntervalMs);
+    this.#ping.unref();
+    this.#pong = setTimeout(() => {
+      this.#log.warn({ pid: this.child.pid }, 'room host unresponsive; killed');
+      this.child.kill('SIGKILL');
+    }, this.#o.pingTimeoutMs);
+    this.#pong.unref();
+  }
+}
+
+/**
+ * Runs the worker's jobs several to a process: each host process takes up to `roomsPerProcess` rooms over its
+ * life and exits after the last of them, so a room costs its share of one runtime, WebRTC stack and framework
+ * instead of a whole process. It offers what the framework's worker uses of its process pool (`start`,
+ * `launchJob`, `processes`, `getByJobId`, `close`); a host that dies ends all its jobs, which the worker then
+ * no longer lists (the job reaper removes their participants and the sessions resume in new jobs).
+ */
+export class RoomHostPool {
+  readonly #o: RoomHostPoolOptions;
+  readonly #hosts = new Set<RoomHost>();
+  #started = false;
+  #closed = false;
+  #log = logger('room-host-pool');
+
+  constructor(
+    options: Pick<RoomHostPoolOptions, 'agentModule' | 'roomsPerProcess'> & Partial<RoomHostPoolOptions>,
+  ) {
+    this.#o = { ...DEFAULTS, ...options };
+    if (!Number.isInteger(this.#o.roomsPerProcess) || this.#o.roomsPerProcess < 1)
+      throw new RangeError(`roomsPerProcess must be a whole number ≥ 1, got ${this.#o.roomsPerProcess}`);
+  }
+
+  /** Starts the spare hosts. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#topUp();
+  }
+
+  /** The running jobs, then one entry per host that has none (what the worker's drain closes). */
+  get processes(): (HostedJobHandle | IdleHostHandle)[] {
+    const out: (HostedJobHandle | IdleHostHandle)[] = [];
+    for (const host of this.#hosts) {
+      out.push(...host.jobs.values());
+      if (host.jobs.size === 0) out.push(host.idle);
+    }
+    return out;
+  }
+
+  /** Host processes alive now (for tests and benchmarks). */
+  get hostPids(): number[] {
+    return [...this.#hosts].filter((h) => h.alive).map((h) => h.child.pid ?? -1);
+  }
+
+  getByJobId(id: string): HostedJobHandle | null {
+    for (const host of this.#hosts) {
+      const job = host.jobs.get(id);
+      if (job) return job;
+    }
+    return null;
+  }
+
+  /** Gives the job to a host with a free slot (ready ones first), starting one when none has. */
+  async launchJob(info: RunningJobInfo): Promise<void> {
+    if (this.#closed) throw new Error('room host pool is closed');
+    const host = this.#pick() ?? this.#spawn();
+    host.taken += 1;
+    const handle = new HostedJobHandle(host, info);
+    host.jobs.set(info.job.id, handle);
+    this.#topUp();
+    try {
+      await host.ready;
+    } catch (err) {
+      host.jobs.delete(info.job.id);
+      handle.end();
+      throw err;
+    }
+    if (!host.alive) throw new Error('room host exited before the job started');
+    host.send({ case: 'start', info: JSON.parse(JSON.stringify(info)) });
+  }
+
+  /** Ends every job and host. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#hosts].map((h) => h.stop('worker closing')));
+  }
+
+  #pick(): RoomHost | undefined {
+    const rank = (h: RoomHost) => (h.started ? 1_000 : 0) + h.taken;
+    let best: RoomHost | undefined;
+    for (const host of this.#hosts) {
+      if (host.free <= 0) continue;
+      // a started host before one still starting, then the fullest: rooms pack into few processes
+      if (!best || rank(host) > rank(best)) best = host;
+    }
+    return best;
+  }
+
+  #spawn(): RoomHost {
+    const host = new RoomHost(this.#o, (h) => {
+      this.#hosts.delete(h);
+      if (!this.#closed) this.#topUp();
+    });
+    host.ready.catch((err: unknown) =>
+      this.#log.error({ err, pid: host.child.pid }, 'room host failed to start'),
+    );
+    this.#hosts.add(host);
+    return host;
+  }
+
+  /** Keeps `spareProcesses` hosts started that have taken no room yet (a burst of rooms starts on them at once). */
+  #topUp(): void {
+    if (!this.#started || this.#closed) return;
+    let spare = [...this.#hosts].filter((h) => h.alive && h.taken === 0).length;
+    while (spare < this.#o.spareProcesses) {
+      this.#spawn();
+      spare += 1;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { loggerOptions } from '@livekit/agents';
+import { RoomHostPool, type RoomHostPoolOptions } from './room-host-pool.js';
+
+/** What the framework's process pool holds that the room hosts take over (agents-js 1.9 `ipc/proc_pool.js`). */
+interface FrameworkPool {
+  agent: string;
+  initializeTimeout: number;
+  closeTimeout: number;
+}
+
+/** The pool methods the framework's worker calls. */
+const POOL_METHODS = ['start', 'launchJob', 'getByJobId', 'close'] as const;
+
+/** Options of {@link useRoomHosts}: what the framework's own pool options do not say. */
+export type RoomHostOptions = Pick<RoomHostPoolOptions, 'roomsPerProcess' | 'spareProcesses'>;
+
+const pools = new WeakMap<object, RoomHostPool>();
+
+/**
+ * Makes the agents framework's worker run its jobs in {@link RoomHostPool} hosts, several rooms to a process,
+ * instead of one process per job. agents-js 1.9 builds its process pool inside the worker and has no executor
+ * option, so its pool class is reached by file (beside the package's entry) and the five members its worker
+ * uses are pointed at a room host pool created per worker. Call before the worker starts (`cli.runApp`).
+ * A framework whose pool does not look as expected stops the process with a clear error rather than run
+ * half-replaced.
+ */
+export async function useRoomHosts(options: RoomHostOptions): Promise<void> {
+  const poolUrl = new URL('./ipc/proc_pool.js', import.meta.resolve('@livekit/agents'));
+  const { ProcPool } = (await import(poolUrl.href)) as { ProcPool?: { prototype: Record<string, unknown> } };
+  const proto = ProcPool?.prototype;
+  const missing = proto
+    ? POOL_METHODS.filter((m) => typeof proto[m] !== 'function').concat(
+        Object.getOwnPropertyDescriptor(proto, 'processes')?.get ? [] : ['processes' as never],
+      )
+    : ['ProcPool'];
+  if (missing.length > 0)
+    throw new Error(
+      `room hosts: this version of @livekit/agents has no process pool with ${missing.join(', ')}; ` +
+        'set AGENT_ROOMS_PER_PROCESS=1 to run one process per room',
+    );
+  const own = (self: FrameworkPool): RoomHostPool => {
+    let pool = pools.get(self);
+    if (!pool) {
+      pool = new RoomHostPool({
+        ...options,
+        agentModule: self.agent,
+        initializeTimeoutMs: self.initializeTimeout,
+        closeTimeoutMs: self.closeTimeout,
+        loggerOptions: () => loggerOptions() ?? { pretty: false, level: process.env.LOG_LEVEL ?? 'info' },
+      });
+      pools.set(self, pool);
+    }
+    return pool;
+  };
+  Object.assign(proto as object, {
+    start(this: FrameworkPool) {
+      own(this).start();
+    },
+    launchJob(this: FrameworkPool, info: Parameters<RoomHostPool['launchJob']>[0]) {
+      return own(this).launchJob(info);
+    },
+    getByJobId(this: FrameworkPool, id: string) {
+      return own(this).getByJobId(id);
+    },
+    close(this: FrameworkPool) {
+      return own(this).close();
+    },
+  });
+  Object.defineProperty(proto, 'processes', {
+    configurable: true,
+    get(this: FrameworkPool) {
+      return own(this).processes;
+    },
+  });
+}
