@@ -2,7 +2,16 @@ import { TOPICS, TRANSCRIPTION_TOPIC } from '@interview-helper/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ClientLine } from '../test/replay/match.js';
 import type { ProcTrack } from './proc-sampler.js';
-import { addReconciliations, receivedIds, reconcile, rssGrowth, soakVerdict } from './soak-stats.js';
+import {
+  addReconciliations,
+  addTranscriptReconciliations,
+  receivedIds,
+  reconcile,
+  reconcileTranscripts,
+  rssGrowth,
+  type StoredSegment,
+  soakVerdict,
+} from './soak-stats.js';
 
 const sessionId = 'a1b2c3d4-0000-4000-8000-000000000001';
 const hint = (id: string) =>
@@ -62,6 +71,88 @@ describe('reconcile', () => {
     // 'c' was written in the client's last second and arrived; 'd' was written after it left
     const r = reconcile(new Set(['a', 'b', 'c']), new Set(['a', 'b', 'c', 'd']), new Set(['a', 'b']));
     expect(r).toEqual({ received: 3, stored: 4, notStored: 0, notReceived: 0 });
+  });
+});
+
+describe('reconcileTranscripts', () => {
+  const LEFT = Date.UTC(2026, 0, 1, 12, 10); // when the client stopped listening
+  const seg = (
+    id: string,
+    createdAt: number,
+    finalizedAt: number | null,
+    status: StoredSegment['status'] = 'ok',
+  ): StoredSegment => ({
+    id,
+    status,
+    created_at: new Date(createdAt).toISOString(),
+    finalized_at: finalizedAt === null ? null : new Date(finalizedAt),
+  });
+  const zero = { notStored: 0, notReceived: 0, finalizedAfterClientLeft: 0, failedNotReceived: 0 };
+  it('expects a segment made final before the client left: not received, it is notReceived', () => {
+    const stored = [seg('a', LEFT - 60_000, LEFT - 59_000), seg('b', LEFT - 30_000, LEFT - 5000)];
+    expect(reconcileTranscripts(new Set(['a']), stored, LEFT)).toEqual({
+      ...zero,
+      received: 1,
+      stored: 2,
+      notReceived: 1,
+    });
+  });
+  it('counts a segment made final after the client left apart, even when its row was written before', () => {
+    const stored = [
+      seg('a', LEFT - 60_000, LEFT - 59_000),
+      // first written while the client listened, final only after it left (the recognizer was behind)
+      seg('b', LEFT - 30_000, LEFT + 4000),
+      seg('c', LEFT + 1000, LEFT + 1000),
+      // final after the cut-off but received all the same (it was on its way): neither lost nor late
+      seg('d', LEFT + 200, LEFT + 200),
+    ];
+    expect(reconcileTranscripts(new Set(['a', 'd', 'x']), stored, LEFT)).toEqual({
+      ...zero,
+      received: 3,
+      stored: 4,
+      notStored: 1,
+      finalizedAfterClientLeft: 2,
+    });
+  });
+  it('does not expect a segment given up as failed, but finds its empty final caption when one went out', () => {
+    const stored = [
+      seg('quiet', LEFT - 9000, LEFT - 8000, 'failed'), // no interim caption of it: nothing went out
+      seg('closed', LEFT - 7000, LEFT - 6000, 'failed'), // its interim captions were closed empty
+      seg('late', LEFT - 5000, LEFT + 3000, 'failed'),
+    ];
+    expect(reconcileTranscripts(new Set(['closed']), stored, LEFT)).toEqual({
+      ...zero,
+      received: 1,
+      stored: 3,
+      finalizedAfterClientLeft: 1,
+      failedNotReceived: 1,
+    });
+  });
+  it('dates a row stored without a finalisation time by when it was written', () => {
+    const stored = [seg('old-before', LEFT - 1000, null), seg('old-after', LEFT + 1000, null)];
+    expect(reconcileTranscripts(new Set(), stored, LEFT)).toMatchObject({
+      notReceived: 1,
+      finalizedAfterClientLeft: 1,
+    });
+  });
+  it('adds up, with zeros for no room', () => {
+    const r = {
+      received: 3,
+      stored: 4,
+      notStored: 1,
+      notReceived: 1,
+      finalizedAfterClientLeft: 2,
+      failedNotReceived: 3,
+    };
+    expect(addTranscriptReconciliations([r, r])).toEqual({
+      received: 6,
+      stored: 8,
+      notStored: 2,
+      notReceived: 2,
+      finalizedAfterClientLeft: 4,
+      failedNotReceived: 6,
+    });
+    expect(addTranscriptReconciliations([])).toEqual({ ...zero, received: 0, stored: 0 });
   });
 });
 

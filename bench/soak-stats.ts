@@ -66,7 +66,7 @@ export function reconcile(
 
 /** Adds reconciliations up. */
 export function addReconciliations(rs: readonly Reconciliation[]): Reconciliation {
-  return rs.reduce(
+  return rs.reduce<Reconciliation>(
     (a, r) => ({
       received: a.received + r.received,
       stored: a.stored + r.stored,
@@ -75,6 +75,72 @@ export function addReconciliations(rs: readonly Reconciliation[]): Reconciliatio
     }),
     { received: 0, stored: 0, notStored: 0, notReceived: 0 },
   );
+}
+
+/** A stored final transcript segment: `finalized_at` (null on rows stored before it existed) and `created_at`. */
+export interface StoredSegment {
+  id: string;
+  status: 'ok' | 'failed';
+  created_at: string | Date;
+  finalized_at: string | Date | null;
+}
+
+/**
+ * When a stored segment became final (ms since the epoch): its `finalized_at`, or when it was written for rows
+ * without one. A client can only have received it after that.
+ */
+export function segmentFinalAt(row: StoredSegment): number {
+  return new Date(row.finalized_at ?? row.created_at).getTime();
+}
+
+/** Final transcript segments received and stored, compared. */
+export interface TranscriptReconciliation extends Reconciliation {
+  /**
+   * Stored final segments the client did not receive because they became final only after it stopped
+   * listening (the recognizer was behind): not counted in `notReceived`.
+   */
+  finalizedAfterClientLeft: number;
+  /**
+   * Segments given up (`failed`) before the client left and not received: not counted in `notReceived`, as a
+   * failed segment's (empty) final caption goes out only when interim captions of it had.
+   */
+  failedNotReceived: number;
+}
+
+/**
+ * Compares the final segments a client received with those stored. A stored segment is due to the client only if
+ * it became final with text (status `ok`) before `until`, when the client stopped listening. Of the others, those
+ * not received count as `finalizedAfterClientLeft` (final at or after `until`, whatever the status) or
+ * `failedNotReceived` instead of `notReceived`. A received id counts as stored if it is stored at all.
+ */
+export function reconcileTranscripts(
+  received: ReadonlySet<string>,
+  stored: readonly StoredSegment[],
+  until: number,
+): TranscriptReconciliation {
+  const all = new Set(stored.map((s) => s.id));
+  const due = new Set<string>();
+  let finalizedAfterClientLeft = 0;
+  let failedNotReceived = 0;
+  for (const s of stored) {
+    const before = segmentFinalAt(s) < until;
+    if (before && s.status === 'ok') due.add(s.id);
+    else if (received.has(s.id)) continue;
+    else if (!before) finalizedAfterClientLeft++;
+    else failedNotReceived++;
+  }
+  return { ...reconcile(received, all, due), finalizedAfterClientLeft, failedNotReceived };
+}
+
+/** Adds transcript reconciliations up. */
+export function addTranscriptReconciliations(
+  rs: readonly TranscriptReconciliation[],
+): TranscriptReconciliation {
+  return {
+    ...addReconciliations(rs),
+    finalizedAfterClientLeft: rs.reduce((a, r) => a + r.finalizedAfterClientLeft, 0),
+    failedNotReceived: rs.reduce((a, r) => a + r.failedNotReceived, 0),
+  };
 }
 
 /** One process's resident memory at the start and end of the steady part of the run. */

@@ -2,7 +2,9 @@
  * Soak benchmark: R rooms at once against one agent worker for M minutes each, every room one replay scenario
  * played back to back in the same interview (bench/soak-scenario.ts). Reports each process's RSS growth over the
  * steady part of the run (start vs end, %) and what was lost: expected events missed, and signals, hints and final
- * transcript segments received by the interviewer but not stored, or stored as delivered but never received.
+ * transcript segments received by the interviewer but not stored, or stored as delivered but never received. A
+ * final segment is due to the interviewer only if it became final with text before the client left; later ones
+ * and failed ones are counted apart (`finalizedAfterClientLeft`, `failedNotReceived`).
  *
  *   npm run bench:soak                                 (8 rooms × 10 min, local speech-to-text)
  *   npm run bench:soak -- --rooms 2 --minutes 2 [--no-stt] [--warmup-s 30] [scenario dir...]
@@ -27,11 +29,16 @@ import { byRole } from './proc-sampler.js';
 import { loopScenario } from './soak-scenario.js';
 import {
   addReconciliations,
+  addTranscriptReconciliations,
   type Reconciliation,
   receivedIds,
   reconcile,
+  reconcileTranscripts,
   rssGrowth,
+  type StoredSegment,
+  segmentFinalAt,
   soakVerdict,
+  type TranscriptReconciliation,
 } from './soak-stats.js';
 
 /** Expectations made once per session (a plan's coverage): they cannot repeat in a looped interview. */
@@ -39,7 +46,10 @@ const ONCE_PER_SESSION = new Set(['plan', 'coverage']);
 
 type Db = Awaited<ReturnType<typeof openDatabase>>['db'];
 
-/** What the database kept of one session: signal ids, hints delivered to `interviewer`, final segments. */
+/**
+ * What the database kept of one session: signal ids, hints delivered to `interviewer`, final segments; and how
+ * many rows are dated at or after `until` (segments by when they became final).
+ */
 async function storedIds(db: Db, sessionId: string, interviewer: string, until: number) {
   const signals = await rowsOf<Row>(
     db,
@@ -49,23 +59,21 @@ async function storedIds(db: Db, sessionId: string, interviewer: string, until: 
     db,
     sql`select id, created_at, recipients from hints where session_id = ${sessionId}`,
   );
-  const segments = await rowsOf<Row>(
+  const segments = await rowsOf<StoredSegment>(
     db,
-    sql`select id, created_at from transcript_segments where session_id = ${sessionId} and final = true`,
+    sql`select id, status, created_at, finalized_at from transcript_segments where session_id = ${sessionId} and final = true`,
   );
-  // rows written after the client stopped listening could not have reached it
+  // rows written (segments: made final) after the client stopped listening could not have reached it
   const listened = (r: Row) => new Date(r.created_at).getTime() < until;
   const ids = (rows: Row[]) => new Set(rows.map((r) => r.id));
   const delivered = hints.filter((h) => (h.recipients ?? []).includes(interviewer));
-  const all = [...signals, ...hints, ...segments];
+  const rows = [...signals, ...hints];
+  const late = rows.length - rows.filter(listened).length;
   return {
-    all: { signals: ids(signals), hints: ids(delivered), transcripts: ids(segments) },
-    due: {
-      signals: ids(signals.filter(listened)),
-      hints: ids(delivered.filter(listened)),
-      transcripts: ids(segments.filter(listened)),
-    },
-    afterClientLeft: all.length - all.filter(listened).length,
+    all: { signals: ids(signals), hints: ids(delivered) },
+    due: { signals: ids(signals.filter(listened)), hints: ids(delivered.filter(listened)) },
+    segments,
+    afterClientLeft: late + segments.filter((s) => segmentFinalAt(s) >= until).length,
   };
 }
 
@@ -89,7 +97,7 @@ async function reconcileRoom(db: Db, room: RoomResult) {
     storedAfterClientLeft: kept.afterClientLeft,
     signals: reconcile(got.signals, kept.all.signals, kept.due.signals),
     hints: reconcile(got.hints, kept.all.hints, kept.due.hints),
-    transcripts: reconcile(got.transcripts, kept.all.transcripts, kept.due.transcripts),
+    transcripts: reconcileTranscripts(got.transcripts, kept.segments, until),
   };
 }
 
@@ -168,7 +176,7 @@ async function main(): Promise<number> {
     storedAfterClientLeft: number;
     signals: Reconciliation;
     hints: Reconciliation;
-    transcripts: Reconciliation;
+    transcripts: TranscriptReconciliation;
   }[] = [];
   try {
     for (const r of results) {
@@ -179,7 +187,7 @@ async function main(): Promise<number> {
     await opened.close();
     await stack.stop();
   }
-  const total = (k: 'signals' | 'hints' | 'transcripts') => addReconciliations(perRoom.map((p) => p[k]));
+  const total = (k: 'signals' | 'hints') => addReconciliations(perRoom.map((p) => p[k]));
   const worst = growth.reduce<number | null>(
     (m, g) => (g.growthPercent === null ? m : Math.max(m ?? g.growthPercent, g.growthPercent)),
     null,
@@ -190,7 +198,11 @@ async function main(): Promise<number> {
     late: results.reduce((a, r) => a + r.verdict.late, 0),
     failedRooms: results.filter((r) => r.verdict.error).length,
   };
-  const lost = { signals: total('signals'), hints: total('hints'), transcriptSegments: total('transcripts') };
+  const lost = {
+    signals: total('signals'),
+    hints: total('hints'),
+    transcriptSegments: addTranscriptReconciliations(perRoom.map((p) => p.transcripts)),
+  };
   const out = {
     benchmark: 'soak',
     at: new Date().toISOString(),

@@ -134,7 +134,10 @@ export const hints = pgTable(
   ],
 );
 
-/** Speech-to-text segments; a segment is written interim first and may later become final. */
+/**
+ * Speech-to-text segments; a segment may be written interim first and later become final. `created_at` is when
+ * its first version was written, `finalized_at` when its final version was.
+ */
 export const transcriptSegments = pgTable(
   'transcript_segments',
   {
@@ -150,10 +153,18 @@ export const transcriptSegments = pgTable(
     final: boolean('final').notNull().default(false),
     status: text('status').$type<'ok' | 'failed'>().notNull().default('ok'),
     createdAt: tstz('created_at').notNull().defaultNow(),
+    /**
+     * When the segment became final: set with its final version and never changed after. A final version is the
+     * segment's terminal state whatever its status, so a segment given up as `failed` (stored final, with no
+     * text) is dated by when it was given up. Null while only interim versions were written, and on rows stored
+     * before this column existed.
+     */
+    finalizedAt: tstz('finalized_at'),
   },
   (t) => [
     index('transcript_session_start_idx').on(t.sessionId, t.startAt),
     check('transcript_status_check', sql`${t.status} in ('ok', 'failed')`),
+    check('transcript_finalized_check', sql`${t.finalizedAt} is null or ${t.final}`),
     check('transcript_role_check', sql`${t.speakerRole} in ('candidate', 'interviewer')`),
     check('transcript_range_check', sql`${t.endAt} >= ${t.startAt}`),
   ],

@@ -75,6 +75,11 @@ export interface TranscriptSegmentInput {
   end: Timestamp;
   final: boolean;
   status?: 'ok' | 'failed';
+  /**
+   * When the segment became final (e.g. when its text, or its failure, was known); the time of the write when
+   * left out. Only a final version records it: interim versions ignore it.
+   */
+  finalizedAt?: Timestamp;
 }
 
 /** Paging of the `list…` queries. */

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from './database.js';
 import { StorageError } from './errors.js';
 import { hashInvite } from './invites.js';
 import { InterviewStore } from './store.js';
@@ -48,12 +50,14 @@ async function rejection(p: Promise<unknown>): Promise<StorageError> {
 
 describe.each(storageTargets())('InterviewStore on $name', (target) => {
   let store: InterviewStore;
+  let db: Database;
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
     const { opened, cleanup: c } = await target.open();
     expect(opened.kind).toBe(target.name);
     store = new InterviewStore(opened.db);
+    db = opened.db;
     cleanup = c;
   });
   afterAll(() => cleanup?.());
@@ -264,5 +268,81 @@ describe.each(storageTargets())('InterviewStore on $name', (target) => {
     expect(await store.listTranscript(other.id)).toEqual([]);
     const err = await rejection(store.insertTranscriptSegment({ ...seg, id: 'x', start: T0 + 5000 }));
     expect(err.code).toBe('invalid_input');
+  });
+
+  it('dates when a transcript segment became final, failed ones included', async () => {
+    const s = await newSession();
+    const seg = {
+      id: `seg-${randomUUID()}`,
+      sessionId: s.id,
+      speakerIdentity: 'candidate-1',
+      speakerRole: 'candidate' as const,
+      text: 'So the first',
+      start: T0 + 2000,
+      end: T0 + 3000,
+      final: false,
+    };
+    const row = async (id: string) => (await store.listTranscript(s.id)).find((r) => r.id === id);
+    // interim only: not final yet, whatever time the writer passes
+    expect(await store.insertTranscriptSegment({ ...seg, finalizedAt: T0 + 3100 })).toBe(true);
+    expect((await row(seg.id))?.finalizedAt).toBeNull();
+    expect(await store.insertTranscriptSegment({ ...seg, text: 'So the first step', end: T0 + 3500 })).toBe(
+      true,
+    );
+    expect((await row(seg.id))?.finalizedAt).toBeNull();
+    // the final version dates it; a late version changes nothing
+    const final = {
+      ...seg,
+      text: 'So the first step is',
+      end: T0 + 4000,
+      final: true,
+      finalizedAt: T0 + 4200,
+    };
+    expect(await store.insertTranscriptSegment(final)).toBe(true);
+    expect((await row(seg.id))?.finalizedAt).toEqual(new Date(T0 + 4200));
+    expect(await store.insertTranscriptSegment({ ...final, finalizedAt: T0 + 9000 })).toBe(false);
+    expect(await store.insertTranscriptSegment({ ...seg, text: 'late interim' })).toBe(false);
+    expect(await row(seg.id)).toMatchObject({
+      text: 'So the first step is',
+      finalizedAt: new Date(T0 + 4200),
+    });
+    // given up: final with status failed, dated like any final version
+    const failed = { ...seg, id: `seg-${randomUUID()}`, text: '', final: true, status: 'failed' as const };
+    expect(await store.insertTranscriptSegment({ ...failed, finalizedAt: T0 + 6000 })).toBe(true);
+    expect((await row(failed.id))?.finalizedAt).toEqual(new Date(T0 + 6000));
+    // no time given: the time of the final write (the same statement dates created_at)
+    const direct = { ...seg, id: `seg-${randomUUID()}`, final: true };
+    expect(await store.insertTranscriptSegment(direct)).toBe(true);
+    const stored = await row(direct.id);
+    expect(stored?.finalizedAt).toBeInstanceOf(Date);
+    expect(stored?.finalizedAt).toEqual(stored?.createdAt);
+    const err = await rejection(
+      store.insertTranscriptSegment({ ...direct, id: `seg-${randomUUID()}`, finalizedAt: Number.NaN }),
+    );
+    expect(err.code).toBe('invalid_input');
+  });
+
+  it('refuses a finalisation time on a segment that is not final', async () => {
+    const s = await newSession();
+    const insert = (final: boolean) =>
+      db.execute(
+        sql`insert into transcript_segments (id, session_id, speaker_identity, speaker_role, text, start_at, end_at, final, finalized_at)
+            values (${`seg-${randomUUID()}`}, ${s.id}, 'candidate-1', 'candidate', 'x', now(), now(), ${final}, now())`,
+      );
+    await expect(insert(false)).rejects.toThrow();
+    await expect(insert(true)).resolves.toBeDefined();
+    // rows stored before the column existed (final, no time) stay valid
+    await db.execute(
+      sql`insert into transcript_segments (id, session_id, speaker_identity, speaker_role, text, start_at, end_at, final)
+          values (${`seg-${randomUUID()}`}, ${s.id}, 'candidate-1', 'candidate', 'y', now(), now(), true)`,
+    );
+    const rows = await store.listTranscript(s.id);
+    expect(rows.map((r) => [r.text, r.finalizedAt === null])).toEqual(
+      expect.arrayContaining([
+        ['x', false],
+        ['y', true],
+      ]),
+    );
+    expect(rows).toHaveLength(2);
   });
 });

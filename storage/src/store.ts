@@ -264,9 +264,17 @@ export class InterviewStore {
   /**
    * Writes a transcript segment. Writing the same id again updates it (interim → final), but a final
    * segment is never overwritten and a segment never moves to another session. Returns whether it was written.
+   *
+   * The final version (`final: true`, status `ok` or `failed`: both are terminal) sets `finalized_at` to
+   * `segment.finalizedAt`, or to the time of the write when none is given; interim versions leave it null.
    */
   insertTranscriptSegment(segment: TranscriptSegmentInput): Promise<boolean> {
     return storageCall('insertTranscriptSegment', async () => {
+      const finalizedAt = !segment.final
+        ? null
+        : segment.finalizedAt === undefined
+          ? sql`now()`
+          : toDate(segment.finalizedAt, 'finalizedAt');
       const values = {
         id: segment.id,
         sessionId: segment.sessionId,
@@ -277,13 +285,20 @@ export class InterviewStore {
         endAt: toDate(segment.end, 'end'),
         final: segment.final,
         status: segment.status ?? 'ok',
+        finalizedAt,
       };
       const rows = await this.#db
         .insert(transcriptSegments)
         .values(values)
         .onConflictDoUpdate({
           target: transcriptSegments.id,
-          set: { text: values.text, endAt: values.endAt, final: values.final, status: values.status },
+          set: {
+            text: values.text,
+            endAt: values.endAt,
+            final: values.final,
+            status: values.status,
+            finalizedAt: values.finalizedAt,
+          },
           setWhere: and(
             eq(transcriptSegments.final, false),
             eq(transcriptSegments.sessionId, values.sessionId),

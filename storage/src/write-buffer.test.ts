@@ -92,6 +92,7 @@ describe('WriteBuffer against a database server that goes away and comes back', 
 
     await server?.stop();
     server = undefined;
+    const queuedFrom = Date.now();
     // The interview goes on: every kind of write of a session, none of them waiting for the database.
     const writes: WriteOp[] = [
       { op: 'recordJoin', join: { sessionId: session.id, identity: 'cam', role: 'candidate', at: 1000 } },
@@ -135,6 +136,7 @@ describe('WriteBuffer against a database server that goes away and comes back', 
     expect(readdirSync(spillDir).length).toBeGreaterThan(0);
     expect(down.droppedRows).toBe(0);
 
+    const queuedTo = Date.now();
     server = await startPgliteServer({ dataDir, port, migrate: false });
     expect(await buffer.drain(60_000)).toBe(true);
     const after = buffer.status();
@@ -150,7 +152,12 @@ describe('WriteBuffer against a database server that goes away and comes back', 
     expect(hint).toMatchObject({ id: 'hint_1', recipients: ['ivy'] });
     expect(hint?.drops).toEqual([{ identity: 'ian', reason: 'cadence', at: 2100 }]);
     expect((await store.listParticipants(session.id)).map((p) => p.identity)).toEqual(['cam']);
-    expect((await store.listTranscript(session.id)).map((t) => t.text)).toEqual(['I would use a queue']);
+    const [segment] = await store.listTranscript(session.id);
+    expect(segment?.text).toBe('I would use a queue');
+    // dated by when it was queued (it became final then), not by when the database was back
+    const finalizedAt = segment?.finalizedAt?.getTime() ?? Number.NaN;
+    expect(finalizedAt).toBeGreaterThanOrEqual(queuedFrom);
+    expect(finalizedAt).toBeLessThanOrEqual(queuedTo);
     expect((await new AuditStore(opened.db).listAudit(session.id)).map((a) => a.kind)).toEqual(['settings']);
     expect(readdirSync(spillDir)).toEqual([]);
     await buffer.close();

@@ -53,8 +53,15 @@ export function rowsOf(write: WriteOp): number {
   return 1;
 }
 
-/** The write with every time it would otherwise take at apply time fixed now (so a retry is the same write). */
+/**
+ * The write with every time it would otherwise take at apply time fixed now (so a retry is the same write, and
+ * a final transcript segment that waited for the database is dated by when it was queued, not written).
+ */
 export function stamped(write: WriteOp, now: number = Date.now()): WriteOp {
+  if (write.op === 'insertTranscriptSegment') {
+    const s = write.segment;
+    return s.final && s.finalizedAt === undefined ? { ...write, segment: { ...s, finalizedAt: now } } : write;
+  }
   if (write.op !== 'appendAudit' || write.events.every((e) => e.at !== undefined)) return write;
   return { ...write, events: write.events.map((e) => ({ ...e, at: e.at ?? now })) };
 }

@@ -87,6 +87,7 @@ describe('buildReport', () => {
         final: true,
         status: 'ok' as const,
         createdAt: new Date(T0),
+        finalizedAt: new Date(T0 + 600),
       },
       {
         id: 't2',
@@ -99,6 +100,7 @@ describe('buildReport', () => {
         final: true,
         status: 'failed' as const,
         createdAt: new Date(T0),
+        finalizedAt: new Date(T0 + 600),
       },
     ],
   };

@@ -27,8 +27,9 @@ const MAX_PENDING = 5000;
 /**
  * Publishes segments on the standard `lk.transcription` text-stream topic (sent on behalf of the
  * speaker, with `lk.segment_id`, `lk.transcribed_track_id` and `lk.transcription_final`, so stock
- * LiveKit clients show captions) and stores every finished segment, failed ones included.
- * Segments the database refused are retried with the next one and at close.
+ * LiveKit clients show captions) and stores every finished segment, failed ones included, dated
+ * `finalizedAt` by when its text (or its failure) was ready. Segments the database refused are
+ * retried with the next one and at close, keeping that date.
  *
  * While a realtime segment is spoken its partial text goes out as interim captions
  * (`lk.transcription_final=false`, throttled by {@link InterimCaptions}, never stored) under the
@@ -73,6 +74,8 @@ export class TranscriptSink {
       end: s.end,
       final: true,
       status: s.status,
+      // final (or given up) when its text was ready, however long the database then takes to write it
+      finalizedAt: s.readyAt,
     });
     if (this.#pending.length > MAX_PENDING) this.#pending.splice(0, this.#pending.length - MAX_PENDING);
     await this.#flush();

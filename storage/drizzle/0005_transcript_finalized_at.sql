@@ -1,0 +1,2 @@
+ALTER TABLE "transcript_segments" ADD COLUMN "finalized_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "transcript_segments" ADD CONSTRAINT "transcript_finalized_check" CHECK ("transcript_segments"."finalized_at" is null or "transcript_segments"."final");
