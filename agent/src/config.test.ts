@@ -25,6 +25,7 @@ describe('loadAgentConfig', () => {
       agentName: 'interview-helper',
       healthPort: 8081,
       maxJobs: 4,
+      roomsPerProcess: 4,
       loopBlockWarnMs: 250,
     });
     expect(c.databaseUrl).toBeUndefined();
@@ -216,16 +217,19 @@ describe('main.ts', () => {
 });
 
 describe('admission settings', () => {
-  it('default to 80 % of the cores, 1.5 s of lag, warm processes up to the slots (at most 4), 60 s to start', () => {
+  it('default to 80 % of the cores, 1.5 s of lag, one spare room host (or warm processes up to the slots, at most 4, with one room per process), 60 s to start', () => {
     expect(loadAgentConfig({}).admission).toEqual({
       cpuLimit: 0.8,
       cores: undefined,
       lagLimitMs: 1500,
-      idleProcesses: 4,
+      idleProcesses: 1,
       initializeTimeoutMs: 60_000,
     });
-    expect(loadAgentConfig({ AGENT_MAX_JOBS: '2' }).admission.idleProcesses).toBe(2);
-    expect(loadAgentConfig({ AGENT_MAX_JOBS: '16' }).admission.idleProcesses).toBe(4);
+    expect(loadAgentConfig({}).worker.roomsPerProcess).toBe(4);
+    const one = { AGENT_ROOMS_PER_PROCESS: '1' };
+    expect(loadAgentConfig({ ...one, AGENT_MAX_JOBS: '2' }).admission.idleProcesses).toBe(2);
+    expect(loadAgentConfig({ ...one, AGENT_MAX_JOBS: '16' }).admission.idleProcesses).toBe(4);
+    expect(() => loadAgentConfig({ AGENT_ROOMS_PER_PROCESS: '0' })).toThrow(/AGENT_ROOMS_PER_PROCESS/);
     expect(
       loadAgentConfig({ AGENT_CPU_LIMIT: '0.5', AGENT_CPU_CORES: '1.5', AGENT_IDLE_PROCESSES: '8' })
         .admission,

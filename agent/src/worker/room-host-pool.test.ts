@@ -7,7 +7,7 @@ import type { RunningJobInfo } from '@livekit/agents';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RoomHostPool } from './room-host-pool.js';
 
-const agentModule = fileURLToPath(new URL('./testing/room-host-agent.ts', import.meta.url));
+const agentModule = fileURLToPath(new URL('./room-host-testing.ts', import.meta.url));
 const hostMain = fileURLToPath(new URL('./room-host-main.ts', import.meta.url));
 
 interface Note {

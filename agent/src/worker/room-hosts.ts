@@ -46,7 +46,7 @@ export async function useRoomHosts(options: RoomHostOptions): Promise<void> {
         agentModule: self.agent,
         initializeTimeoutMs: self.initializeTimeout,
         closeTimeoutMs: self.closeTimeout,
-        loggerOptions: () => loggerOptions() ?? { pretty: false, level: process.env.LOG_LEVEL ?? 'info' },
+        loggerOptions: () => loggerOptions() ?? { pretty: false, level: 'info' },
       });
       pools.set(self, pool);
     }
