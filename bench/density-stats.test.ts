@@ -198,8 +198,10 @@ describe('jobPids', () => {
       '{"level":30,"pid":100,"msg":"registered worker"}',
       '{"level":40,"pid":211,"hostname":"vm","pid":211,"jobID":"AJ_x","msg":"VAD inference is slower than realtime"}',
       '{"level":30,"pid":305,"jobID":"AJ_y","msg":"analysing candidate track"}',
+      '{"level":30,"pid":412,"component":"room-host","jobId":"AJ_z","rooms":2,"msg":"job started in room host"}',
+      '{"level":30,"pid":500,"component":"room-host-pool","msg":"room host ready"}',
       'not json',
     ].join('\n');
-    expect([...jobPids(log)].sort()).toEqual([211, 305]);
+    expect([...jobPids(log)].sort()).toEqual([211, 305, 412]);
   });
 });

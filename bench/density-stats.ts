@@ -183,16 +183,19 @@ export function steadySpan(
  */
 export function agentLogCounts(log: string) {
   return {
-    initTimeouts: log.match(/runner initialization timed out/g)?.length ?? 0,
-    processFailures: log.match(/supervised process run failed/g)?.length ?? 0,
+    initTimeouts: log.match(/runner initialization timed out|room host did not start within/g)?.length ?? 0,
+    processFailures: log.match(/supervised process run failed|room host exited with rooms running/g)?.length ?? 0,
   };
 }
 
-/** Pids of the job processes that ran a job, from the worker's log (its job lines carry `pid` and `jobID`). */
+/**
+ * Pids of the job processes that ran a job, from the worker's log: the framework's job lines carry `pid` and
+ * `jobID`, a room host logs `job started in room host` with its `pid`.
+ */
 export function jobPids(log: string): Set<number> {
   const pids = new Set<number>();
   for (const line of log.split('\n')) {
-    if (!line.includes('"jobID"')) continue;
+    if (!line.includes('"jobID"') && !line.includes('"msg":"job started in room host"')) continue;
     const m = /"pid":(\d+)/.exec(line);
     if (m) pids.add(Number(m[1]));
   }

@@ -88,10 +88,13 @@ export interface UsageSpan {
   seconds: number;
 }
 
-/** Mean peak RSS, PSS and private memory of `jobs`; null without any. */
-function perJob(jobs: readonly ProcUsage[]) {
-  if (jobs.length === 0) return null;
-  const mean = (f: (u: ProcUsage) => number) => Math.round(sum(jobs.map(f)) / jobs.length);
+/**
+ * Peak RSS, PSS and private memory of the job processes that ran rooms, per room (their sum over `rooms`: with one
+ * room per process the mean of the processes); null without any.
+ */
+function perRoom(jobs: readonly ProcUsage[], rooms: number) {
+  if (jobs.length === 0 || rooms <= 0) return null;
+  const mean = (f: (u: ProcUsage) => number) => Math.round(sum(jobs.map(f)) / rooms);
   return { rss: mean((u) => u.rssMaxMB), pss: mean((u) => u.pssMaxMB), private: mean((u) => u.privateMaxMB) };
 }
 
@@ -143,8 +146,12 @@ export function summariseLevel(
       agentTotalMB: Math.round(sum(agent.map((u) => u.rssMaxMB))),
       /** Proportional set sizes: code shared by the processes (Node, libwebrtc, ONNX Runtime) counted once. */
       agentTotalPssMB: Math.round(sum(agent.map((u) => u.pssMaxMB))),
-      /** Per job process that ran a room: peak RSS, PSS and private memory (mean over those processes). */
-      jobPerRoomMB: perJob(agent.filter((u) => u.role === 'job')),
+      /** The job processes that ran rooms: peak RSS, PSS and private memory over the level's rooms. */
+      jobPerRoomMB: perRoom(
+        agent.filter((u) => u.role === 'job'),
+        n,
+      ),
+      jobProcesses: agent.filter((u) => u.role === 'job').length,
       perProcess: usage.whole.usage.map(
         ({ pid, role, cores, rssMaxMB, rssStartMB, rssEndMB, pssMaxMB, privateMaxMB }) => ({
           pid,

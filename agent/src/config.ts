@@ -18,7 +18,7 @@ export interface AgentConfig {
     healthPort: number;
     /** Interviews one worker takes at a time. */
     maxJobs: number;
-    /** Rooms one job process runs over its life (1: the framework's one process per room). */
+    /** Rooms one job process runs at a time, four times as many over its life (1: the framework's one per room). */
     roomsPerProcess: number;
     /** The framework's event-loop block warning, ms (`LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS`; 0: its monitor off). */
     loopBlockWarnMs: number;

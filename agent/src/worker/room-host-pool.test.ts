@@ -16,11 +16,12 @@ interface Note {
   pid: number;
 }
 
-function setup(roomsPerProcess: number, spareProcesses = 1) {
+function setup(roomsPerProcess: number, spareProcesses = 1, roomsPerLife = 4 * roomsPerProcess) {
   const log = join(mkdtempSync(join(tmpdir(), 'room-host-')), 'events.jsonl');
   const pool = new RoomHostPool({
     agentModule,
     roomsPerProcess,
+    roomsPerLife,
     spareProcesses,
     initializeTimeoutMs: 60_000,
     closeTimeoutMs: 10_000,
@@ -95,7 +96,7 @@ describe('RoomHostPool', () => {
     await until('a spare host beside the two in use', () => pool.hostPids.length === 3);
   });
 
-  it('ends one job on close, keeps its neighbour, and retires a host whose share is used up', async () => {
+  it('ends one job on close, keeps its neighbour, and retires a host that runs no room beyond the spares', async () => {
     const { pool, notes } = setup(2, 0);
     pools.push(pool);
     pool.start();
@@ -112,12 +113,35 @@ describe('RoomHostPool', () => {
     expect(pool.getByJobId('b')).not.toBeNull();
     expect(pool.hostPids).toEqual([host]);
     await pool.getByJobId('b')?.close();
-    await until('the used-up host to exit', () => pool.hostPids.length === 0);
+    await until('the emptied host to exit', () => pool.hostPids.length === 0);
     expect(
       notes()
         .filter((n) => n.event === 'shutdown')
         .map((n) => n.jobId),
     ).toEqual(['a', 'b']);
+  });
+
+  it('a host reuses the slot of an ended room until its life is used up, then exits after its last room', async () => {
+    const { pool, notes } = setup(2, 1, 3);
+    pools.push(pool);
+    pool.start();
+    await until('a started spare host', () => notes().some((n) => n.event === 'prewarm'));
+    const pidOf = async (id: string) =>
+      (await until(`the entry of ${id}`, () => notes().find((n) => n.event === 'entry' && n.jobId === id)))
+        .pid;
+    await pool.launchJob(job('a'));
+    await pool.launchJob(job('b'));
+    const host = await pidOf('a');
+    expect(await pidOf('b')).toBe(host);
+    await pool.getByJobId('a')?.close();
+    await pool.launchJob(job('c'));
+    expect(await pidOf('c')).toBe(host); // the slot of a, third room of its life
+    await pool.getByJobId('b')?.close();
+    await pool.launchJob(job('d'));
+    expect(await pidOf('d')).not.toBe(host); // its life is used up
+    await pool.getByJobId('c')?.close();
+    await until('the used-up host to exit', () => !pool.hostPids.includes(host));
+    expect(pool.getByJobId('d')).not.toBeNull();
   });
 
   it('a job whose entry fails ends alone; its neighbour runs on', async () => {
@@ -175,5 +199,8 @@ describe('RoomHostPool', () => {
 
   it('refuses a share below one room', () => {
     expect(() => new RoomHostPool({ agentModule, roomsPerProcess: 0 })).toThrow(/roomsPerProcess/);
+    expect(() => new RoomHostPool({ agentModule, roomsPerProcess: 4, roomsPerLife: 2 })).toThrow(
+      /roomsPerLife/,
+    );
   });
 });

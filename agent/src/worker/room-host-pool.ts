@@ -8,11 +8,16 @@ import { fromHostSchema, type ToHost } from './room-host-messages.js';
 export interface RoomHostPoolOptions {
   /** The agent's module (`defineAgent` default export), loaded by every host. */
   agentModule: string;
-  /** Rooms one host process runs over its life; it exits after the last of them ends. */
+  /** Rooms one host process runs at a time. */
   roomsPerProcess: number;
   /**
-   * Hosts kept started that have taken no room yet (0: a host starts when a room comes). Rooms go to the fullest
-   * started host with a free slot first, so these wait for a burst.
+   * Rooms one host runs over its life (default 4 × `roomsPerProcess`); it then takes no more and exits after the
+   * last of them ends, so what a long-lived process might accumulate is bounded.
+   */
+  roomsPerLife: number;
+  /**
+   * Hosts kept started that run no room (0: a host starts when a room comes). Rooms go to the fullest started host
+   * with a free slot first, so these wait for a burst; a host whose rooms all ended beyond these exits.
    */
   spareProcesses: number;
   /** Longest start of a host (fork to `ready`) before it is killed, ms. */
@@ -86,7 +91,7 @@ export class HostedJobHandle {
   }
 }
 
-/** A started host process that has taken no room yet: the worker's drain closes it like an idle job process. */
+/** A started host process that runs no room: the worker's drain closes it like an idle job process. */
 interface IdleHostHandle {
   readonly runningJob: undefined;
   join(): Promise<void>;
@@ -98,8 +103,10 @@ class RoomHost {
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
   readonly jobs = new Map<string, HostedJobHandle>();
-  /** Rooms given to this host over its life (its slots are used up at `roomsPerProcess`). */
-  taken = 0;
+  /** Rooms given to this host over its life (at `roomsPerLife` it takes no more). */
+  served = 0;
+  /** Asked to exit: takes no more rooms. */
+  retiring = false;
   alive = true;
   /** `ready` has resolved. */
   started = false;
@@ -110,7 +117,7 @@ class RoomHost {
   #ping?: NodeJS.Timeout;
   #pong?: NodeJS.Timeout;
 
-  constructor(o: RoomHostPoolOptions, onExit: (host: RoomHost) => void) {
+  constructor(o: RoomHostPoolOptions, onExit: (host: RoomHost) => void, onEmpty: (host: RoomHost) => void) {
     this.#o = o;
     this.child = o.fork(o.agentModule, JSON.stringify(o.loggerOptions()));
     this.exited = new Promise((resolve) => {
@@ -154,8 +161,7 @@ class RoomHost {
           const job = this.jobs.get(msg.jobId);
           this.jobs.delete(msg.jobId);
           job?.end();
-          if (this.jobs.size === 0 && this.taken >= o.roomsPerProcess)
-            this.send({ case: 'exit', reason: 'rooms done' });
+          if (this.jobs.size === 0) onEmpty(this);
         } else if (msg.case === 'pong') {
           this.#pong?.refresh();
         }
@@ -176,8 +182,13 @@ class RoomHost {
     };
   }
 
+  /** Rooms it can take now. */
   get free(): number {
-    return this.alive ? this.#o.roomsPerProcess - this.taken : 0;
+    if (!this.alive || this.retiring) return 0;
+    return Math.max(
+      0,
+      Math.min(this.#o.roomsPerProcess - this.jobs.size, this.#o.roomsPerLife - this.served),
+    );
   }
 
   send(msg: ToHost): void {
@@ -197,6 +208,7 @@ class RoomHost {
 
   /** Asks the host to end its rooms and exit; kills it when it has not exited within the close timeout. */
   async stop(reason: string): Promise<void> {
+    this.retiring = true;
     if (!this.alive) return;
     this.send({ case: 'exit', reason });
     await this.waitFor(this.exited);
@@ -216,9 +228,9 @@ class RoomHost {
 }
 
 /**
- * Runs the worker's jobs several to a process: each host process takes up to `roomsPerProcess` rooms over its
- * life and exits after the last of them, so a room costs its share of one runtime, WebRTC stack and framework
- * instead of a whole process. It offers what the framework's worker uses of its process pool (`start`,
+ * Runs the worker's jobs several to a process: each host process runs up to `roomsPerProcess` rooms at a time
+ * and `roomsPerLife` over its life, then exits after the last of them, so a room costs its share of one runtime,
+ * WebRTC stack and framework instead of a whole process. It offers what the framework's worker uses of its process pool (`start`,
  * `launchJob`, `processes`, `getByJobId`, `close`); a host that dies ends all its jobs, which the worker then
  * no longer lists (the job reaper removes their participants and the sessions resume in new jobs).
  */
@@ -232,9 +244,13 @@ export class RoomHostPool {
   constructor(
     options: Pick<RoomHostPoolOptions, 'agentModule' | 'roomsPerProcess'> & Partial<RoomHostPoolOptions>,
   ) {
-    this.#o = { ...DEFAULTS, ...options };
+    this.#o = { ...DEFAULTS, roomsPerLife: 4 * options.roomsPerProcess, ...options };
     if (!Number.isInteger(this.#o.roomsPerProcess) || this.#o.roomsPerProcess < 1)
       throw new RangeError(`roomsPerProcess must be a whole number ≥ 1, got ${this.#o.roomsPerProcess}`);
+    if (!Number.isInteger(this.#o.roomsPerLife) || this.#o.roomsPerLife < this.#o.roomsPerProcess)
+      throw new RangeError(
+        `roomsPerLife must be a whole number ≥ roomsPerProcess, got ${this.#o.roomsPerLife}`,
+      );
   }
 
   /** Starts the spare hosts. */
@@ -271,7 +287,7 @@ export class RoomHostPool {
   async launchJob(info: RunningJobInfo): Promise<void> {
     if (this.#closed) throw new Error('room host pool is closed');
     const host = this.#pick() ?? this.#spawn();
-    host.taken += 1;
+    host.served += 1;
     const handle = new HostedJobHandle(host, info);
     host.jobs.set(info.job.id, handle);
     this.#topUp();
@@ -293,7 +309,7 @@ export class RoomHostPool {
   }
 
   #pick(): RoomHost | undefined {
-    const rank = (h: RoomHost) => (h.started ? 1_000 : 0) + h.taken;
+    const rank = (h: RoomHost) => (h.started ? 1_000 : 0) + h.jobs.size;
     let best: RoomHost | undefined;
     for (const host of this.#hosts) {
       if (host.free <= 0) continue;
@@ -304,10 +320,14 @@ export class RoomHostPool {
   }
 
   #spawn(): RoomHost {
-    const host = new RoomHost(this.#o, (h) => {
-      this.#hosts.delete(h);
-      if (!this.#closed) this.#topUp();
-    });
+    const host = new RoomHost(
+      this.#o,
+      (h) => {
+        this.#hosts.delete(h);
+        if (!this.#closed) this.#topUp();
+      },
+      (h) => this.#emptied(h),
+    );
     host.ready.catch((err: unknown) =>
       this.#log.error({ err, pid: host.child.pid }, 'room host failed to start'),
     );
@@ -315,10 +335,25 @@ export class RoomHostPool {
     return host;
   }
 
-  /** Keeps `spareProcesses` hosts started that have taken no room yet (a burst of rooms starts on them at once). */
+  /** Hosts that run no room and could take one. */
+  #spares(): RoomHost[] {
+    return [...this.#hosts].filter((h) => h.jobs.size === 0 && h.free > 0);
+  }
+
+  /** A host's last room ended: it exits when its life is used up or more hosts than the spares run no room. */
+  #emptied(host: RoomHost): void {
+    if (this.#closed || host.jobs.size > 0) return;
+    if (host.free > 0 && this.#spares().length <= this.#o.spareProcesses) return;
+    const reason = host.free > 0 ? 'more spare processes than needed' : 'rooms done';
+    host.retiring = true;
+    host.send({ case: 'exit', reason });
+    this.#topUp();
+  }
+
+  /** Keeps `spareProcesses` hosts started that run no room (a burst of rooms starts on them at once). */
   #topUp(): void {
     if (!this.#started || this.#closed) return;
-    let spare = [...this.#hosts].filter((h) => h.alive && h.taken === 0).length;
+    let spare = this.#spares().length;
     while (spare < this.#o.spareProcesses) {
       this.#spawn();
       spare += 1;
