@@ -10,8 +10,8 @@ import { printed, SupervisedProcess, spawnService } from './supervised-process.j
  * Test helpers for the shutdown order of supervised services, and (run as a script) a stand-in for the agent
  * worker: `node --import tsx testing.ts MODULE EXPORT OPTIONS_JSON` starts `new (import(MODULE)[EXPORT])(OPTIONS)`
  * (a {@link SupervisedProcess}) and handles SIGTERM as the agents framework's CLI does: it drains (here: until
- * its stdin says `drained`), then calls `process.exit(143)`. It prints `service-parent ready {pid}` once the
- * service serves, `service-parent draining` on SIGTERM, and on a `stats` line the service's answer.
+ * its stdin says `drained`), then calls `process.exit(143)`. It prints `service-parent spawned {pid}` once the
+ * service's process runs, `service-parent ready {pid}` once it serves, `service-parent draining` on SIGTERM, and on a `stats` line the service's answer.
  */
 
 const PREFIX = 'service-parent ';
@@ -88,6 +88,11 @@ export class ServiceParent {
   /** The service's pid once it serves. */
   async ready(): Promise<number> {
     return (JSON.parse(await this.line('ready')) as { pid: number }).pid;
+  }
+
+  /** The service's pid once its process is spawned (before it is ready). */
+  async spawned(): Promise<number> {
+    return (JSON.parse(await this.line('spawned')) as { pid: number }).pid;
   }
 
   /** Asks the parent for the service's `stats()` and status (the `n`th such question, from 1). */
@@ -172,7 +177,14 @@ async function serviceParent([modulePath, exportName, options]: string[]): Promi
           ),
       );
   });
-  await service.start();
+  const started = service.start();
+  started.catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+  await until(() => service.pid !== undefined);
+  say(`spawned ${JSON.stringify({ pid: service.pid })}`);
+  await started;
   say(`ready ${JSON.stringify({ pid: service.pid })}`);
 }
 
