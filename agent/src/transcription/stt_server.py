@@ -72,7 +72,7 @@ def _stop_at_stdin_eof() -> None:
     try:
         while sys.stdin.buffer.read1(4096):
             pass
-    except (OSError, ValueError):
+    except (AttributeError, OSError, ValueError):  # no stdin at all: nothing to wait for
         pass
     os.kill(os.getpid(), signal.SIGTERM)
     time.sleep(10)
