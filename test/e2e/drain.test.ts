@@ -12,7 +12,7 @@ import { type Stack, startStackWithLocalStt } from './harness/stack.js';
  * The worker stopped while an interview runs, as `kill -- -PGID`, Ctrl-C or `docker stop` do it: SIGTERM to its
  * whole process group. The framework drains (the running job goes on until its room ends); the machine's shared
  * recognizer and vision inference service, in process groups of their own, go on serving it, and stop only once
- * the worker has drained and exits.
+ * the worker has drained and exits. A worker killed outright takes them with it all the same.
  */
 
 /** Command lines of `root`'s descendants, by pid. */
@@ -21,8 +21,7 @@ function descendants(root: number): Map<number, string> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      parent.set(Number(entry), parentOf(Number(entry)));
     } catch {
       // exited while read
     }
@@ -38,6 +37,12 @@ function descendants(root: number): Map<number, string> {
     }
   }
   return found;
+}
+
+/** The parent pid of `pid`. */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
 /** The worker's shared services: their pids and where they serve (from their command lines). */
@@ -73,7 +78,7 @@ function answered(to: { port: number } | { socketPath: string }): Promise<number
   });
 }
 
-describe('worker stopped while a job runs', () => {
+describe('the agent worker stopped', () => {
   let stack: Stack;
   let interview: Interview | undefined;
   beforeAll(async () => {
@@ -113,5 +118,30 @@ describe('worker stopped while a job runs', () => {
     await rooms.deleteRoom(interview.created.session.roomName);
     await stack.agent.exited;
     await until(() => !alive(services.stt.pid) && !alive(services.vision.pid));
+  }, 300_000);
+
+  it('the shared services exit when the worker is killed (SIGKILL: no exit handler runs)', async () => {
+    const worker = await stack.startWorker({ name: 'agent-killed' });
+    const services = await waitFor('the shared services', () => sharedServices(worker.pid), 60_000);
+    // both serve (the recognizer once its model is loaded)
+    for (;;) {
+      const up = await Promise.all([
+        answered({ port: services.stt.port }).then(
+          () => true,
+          () => false,
+        ),
+        answered({ socketPath: services.vision.socket }).then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      if (up.every(Boolean)) break;
+      await sleep(500);
+    }
+    const main = parentOf(services.stt.pid); // the worker's main process (under tsx from source)
+    expect(parentOf(services.vision.pid)).toBe(main);
+    process.kill(main, 'SIGKILL');
+    await until(() => !alive(services.stt.pid) && !alive(services.vision.pid));
+    await worker.stop();
   }, 300_000);
 });
