@@ -11,7 +11,8 @@ import { printed, SupervisedProcess, spawnService } from './supervised-process.j
  * worker: `node --import tsx testing.ts MODULE EXPORT OPTIONS_JSON` starts `new (import(MODULE)[EXPORT])(OPTIONS)`
  * (a {@link SupervisedProcess}) and handles SIGTERM as the agents framework's CLI does: it drains (here: until
  * its stdin says `drained`), then calls `process.exit(143)`. It prints `service-parent spawned {pid}` once the
- * service's process runs, `service-parent ready {pid}` once it serves, `service-parent draining` on SIGTERM, and on a `stats` line the service's answer.
+ * service's process runs, `service-parent ready {pid}` once it serves, `service-parent draining` on SIGTERM, and
+ * on a `stats N` line the service's answer and status (`service-parent stats-N {…}`).
  */
 
 const PREFIX = 'service-parent ';
@@ -77,6 +78,7 @@ export class ServiceParent {
       await new Promise<void>((wake) => {
         const w = () => {
           this.#waiters.delete(w);
+          this.child.off('exit', w);
           wake();
         };
         this.#waiters.add(w);
