@@ -167,7 +167,9 @@ async function serviceParent([modulePath, exportName, options]: string[]): Promi
     draining = true;
     say('draining');
   });
-  createInterface({ input: process.stdin }).on('line', (line) => {
+  const commands = createInterface({ input: process.stdin });
+  commands.on('close', () => process.exit(1)); // the test is gone: so is this stand-in, with its service
+  commands.on('line', (line) => {
     const [word, n] = line.split(' ');
     if (word === 'drained' && draining) process.exit(143);
     if (word === 'stats')
