@@ -9,6 +9,7 @@ import {
   parseSmapsRollup,
   parseStat,
   usageOver,
+  watchedGroup,
 } from './proc-sampler.js';
 
 describe('parseStat', () => {
@@ -75,6 +76,22 @@ describe('descendsFrom', () => {
     expect(descendsFrom(10, 10, stats)).toBe(true);
     expect(descendsFrom(40, 10, stats)).toBe(false);
     expect(descendsFrom(99, 10, stats)).toBe(false);
+  });
+});
+
+describe('watchedGroup', () => {
+  it('is the process’s own watched group, else its nearest ancestor’s (a service in a group of its own)', () => {
+    const stats = new Map([
+      [10, { ppid: 1, pgrp: 10 }], // the worker, leading its group
+      [11, { ppid: 10, pgrp: 10 }], // a job process
+      [20, { ppid: 10, pgrp: 20 }], // a shared service, leading a group of its own
+      [30, { ppid: 1, pgrp: 30 }], // livekit-server
+      [40, { ppid: 1, pgrp: 40 }], // another program
+    ]);
+    expect(watchedGroup(11, [10, 30], stats)).toBe(10);
+    expect(watchedGroup(20, [10, 30], stats)).toBe(10);
+    expect(watchedGroup(30, [10, 30], stats)).toBe(30);
+    expect(watchedGroup(40, [10, 30], stats)).toBeUndefined();
   });
 });
 

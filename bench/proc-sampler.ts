@@ -203,6 +203,23 @@ export function descendsFrom(
   return false;
 }
 
+/**
+ * The watched group `pid` counts in: its own when watched, else its nearest ancestor's (the agent worker's shared
+ * services lead process groups of their own, below the worker); undefined when none is.
+ */
+export function watchedGroup(
+  pid: number,
+  pgids: readonly number[],
+  stats: ReadonlyMap<number, Pick<ProcStat, 'ppid' | 'pgrp'>>,
+): number | undefined {
+  for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 0 && hops < 64; hops++) {
+    const pgrp = stats.get(p)?.pgrp;
+    if (pgrp !== undefined && pgids.includes(pgrp)) return pgrp;
+    p = stats.get(p)?.ppid;
+  }
+  return undefined;
+}
+
 let clockTicks: number | undefined;
 
 /** Clock ticks per second of /proc CPU times (`getconf CLK_TCK`, 100 almost everywhere). */
@@ -270,13 +287,14 @@ export class ProcessSampler {
         // the process exited while it was read
       }
     }
+    const pgids = this.#o.groups.map((g) => g.pgid);
     for (const [pid, stat] of stats) {
       if (stat.state === 'Z' || stat.state === 'X') continue;
       try {
         let track = this.#tracks.get(pid);
         if (!track) {
           if (!descendsFrom(pid, this.#o.root, stats)) continue;
-          track = this.#roleOf(pid, stat.pgrp);
+          track = this.#roleOf(pid, watchedGroup(pid, pgids, stats));
           if (!track) continue;
           this.#tracks.set(pid, track);
         }
@@ -293,7 +311,7 @@ export class ProcessSampler {
     this.#lastT = t;
   }
 
-  #roleOf(pid: number, pgrp: number): ProcTrack | undefined {
+  #roleOf(pid: number, pgrp: number | undefined): ProcTrack | undefined {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
     const group = this.#o.groups.find((g) => g.pgid === pgrp);
     let role: ProcessRole | undefined;

@@ -4,7 +4,8 @@ import { InferenceServer } from './server.js';
 /**
  * Entry of the inference service process (forked by {@link InferenceService}): listens on the
  * socket it is given, tells its parent `{ listening }` over the IPC channel, and exits when the
- * parent goes away (the channel closes), so it never outlives its worker.
+ * parent goes away (the channel closes, also when the parent is SIGKILLed), so it never outlives its
+ * worker. It runs in a process group of its own: a signal to the worker's group does not reach it.
  */
 const { values } = parseArgs({
   options: {
@@ -23,9 +24,14 @@ const server = new InferenceServer({
   maxQueue: Number(values.queue),
   deadlineMs: Number(values['deadline-ms']),
 });
+/** Closes the socket (removes its file) and exits 0: a stop, not a crash; at the latest after 2 s. */
+const stop = () => {
+  setTimeout(() => process.exit(0), 2000).unref();
+  server.close().finally(() => process.exit(0));
+};
+// The parent died (however: the channel closes with it) or stopped it: its SIGTERM, or an operator's kill or Ctrl-C.
+process.on('disconnect', stop);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, stop);
+if (!process.connected) stop(); // the parent died before the handler was set
 await server.listen();
-process.on('disconnect', () => process.exit(0));
-// a stop (the worker's process group stopped, or Ctrl-C in a terminal) is a clean exit: the worker does not restart it
-for (const signal of ['SIGTERM', 'SIGINT'] as const)
-  process.on(signal, () => server.close().finally(() => process.exit(0)));
-process.send?.({ listening: values.socket });
+if (process.connected) process.send?.({ listening: values.socket });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { VideoBufferType, VideoFrame } from '@livekit/rtc-node';
 import * as ort from 'onnxruntime-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { VideoSample } from '../analysers/analyser.js';
+import { alive, procStat, ServiceParent } from '../process/testing.js';
 import { FaceAnalyser } from '../vision/face-analyser.js';
 import { FacePipeline } from '../vision/face-pipeline.js';
 import { modelsDir } from '../vision/models.js';
@@ -17,7 +19,7 @@ import {
 import { PoseLandmarker } from '../vision/pose-landmarks.js';
 import { ensureModels, photo } from '../vision/testing.js';
 import { InferenceClient } from './client.js';
-import { InferenceServer } from './server.js';
+import { InferenceServer, type InferenceStats } from './server.js';
 import { InferenceService } from './service.js';
 
 let work: string;
@@ -132,7 +134,7 @@ describe('InferenceService', () => {
 
 describe('InferenceService stopped from outside', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
-    'exits 0 on %s (its process group stopped, Ctrl-C in a terminal): stopped, not restarted',
+    'exits 0 on %s (sent to it alone, e.g. an operator’s kill): stopped, not restarted',
     async (signal) => {
       const own = new InferenceService({
         socket: join(work, `stop-${signal}.sock`),
@@ -154,6 +156,46 @@ describe('InferenceService stopped from outside', () => {
     },
     60_000,
   );
+});
+
+describe('InferenceService and the stop of its worker', () => {
+  const SERVICE = new URL('./service.ts', import.meta.url).pathname;
+  const parents: ServiceParent[] = [];
+  const worker = (name: string) => {
+    const options = {
+      socket: join(work, `${name}.sock`),
+      modelsDir: modelsDir(process.env),
+      intraOpThreads: 1,
+    };
+    const p = new ServiceParent(SERVICE, 'InferenceService', options);
+    parents.push(p);
+    return { p, socket: options.socket };
+  };
+  afterEach(() => {
+    for (const p of parents.splice(0)) p.kill();
+  });
+
+  it('serves through a SIGTERM to the worker’s process group, and stops at the worker’s exit', async () => {
+    const { p, socket } = worker('drain');
+    const pid = await p.ready();
+    expect(procStat(pid).pgrp).toBe(pid); // a group of its own
+    p.signalGroup('SIGTERM');
+    await p.line('draining');
+    const { status, stats } = await p.stats(1);
+    expect(status).toBe('ready');
+    expect((stats as InferenceStats).pid).toBe(pid);
+    p.drained();
+    expect(await p.exited).toEqual({ code: 143, signal: null });
+    await until(() => !alive(pid) && !existsSync(socket));
+  });
+
+  it('exits, removing its socket, when the worker is killed (SIGKILL)', async () => {
+    const { p, socket } = worker('killed');
+    const pid = await p.ready();
+    p.signalGroup('SIGKILL');
+    await p.exited;
+    await until(() => !alive(pid) && !existsSync(socket));
+  });
 });
 
 describe('a job whose inference service cannot serve it', () => {

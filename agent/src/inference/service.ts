@@ -1,11 +1,11 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SupervisedProcess } from '../process/supervised-process.js';
+import { forkService, SupervisedProcess } from '../process/supervised-process.js';
 import { DEFAULT_MODELS_DIR } from '../vision/models.js';
 import { defaultInferenceServerOptions, type InferenceServerOptions, type InferenceStats } from './server.js';
 import { readBody } from './wire.js';
@@ -64,10 +64,10 @@ export class InferenceService extends SupervisedProcess {
     const o = this.options;
     const args = ['--socket', o.socket, '--models-dir', o.modelsDir, '--threads', String(o.intraOpThreads)];
     args.push('--queue', String(o.maxQueue), '--deadline-ms', String(o.deadlineMs));
-    return fork(ENTRY, args, {
+    // in its own process group; it exits when this process dies (the IPC channel closes)
+    return forkService(ENTRY, args, {
       cwd: PACKAGE_DIR,
       execArgv: ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : [],
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
   }
 

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, type ForkOptions, fork, type SpawnOptions, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logger } from '../log.js';
 
@@ -36,11 +36,17 @@ export type SupervisedStatus = 'idle' | 'starting' | 'ready' | 'restarting' | 's
  * stopped with SIGTERM then SIGKILL, and killed when this process exits, so it never outlives it. The end of
  * its stderr goes into the error of a failed start and the warning of a crash.
  *
+ * Shutdown order: a service started with {@link spawnService} or {@link forkService} runs in a process group
+ * of its own, so a signal to this process's group (`kill -- -PGID`, Ctrl-C in a terminal, `docker stop` of a
+ * group's init) does not reach it: it goes on serving the jobs that drain after that signal, and is stopped
+ * (SIGKILL) only at this process's `exit`, which the agents framework's CLI reaches once its drain and close
+ * are done. If this process dies without an `exit` (SIGKILL, the OOM killer), the service sees its stdin or IPC
+ * channel close and exits by itself.
+ *
  * A clean exit (code 0) is the process saying it was asked to stop, and it is left stopped (logged as a stop):
- * the child exits 0 on SIGTERM (and SIGINT), so a signal to the whole process group as the worker shuts down,
- * or an operator's `kill` of the child alone, stops it, also while it starts or restarts. A death by a signal
- * it does not handle (SIGKILL, the OOM killer, a crash) or a non-zero code is restarted. The supervisor cannot
- * tell who sent a SIGTERM, so the child's exit code decides.
+ * the child exits 0 on SIGTERM (and SIGINT), so an operator's `kill` of the child alone stops it, also while it
+ * starts or restarts. A death by a signal it does not handle (SIGKILL, the OOM killer, a crash) or a non-zero
+ * code is restarted. The supervisor cannot tell who sent a SIGTERM, so the child's exit code decides.
  * A subclass adds the command line ({@link spawnChild}), the readiness probe and `stats`.
  */
 export abstract class SupervisedProcess {
@@ -50,6 +56,7 @@ export abstract class SupervisedProcess {
   #restarts = 0;
   #status: SupervisedStatus = 'idle';
   #ready?: Promise<void>;
+  // this process is exiting (after the framework's drain, or an error): the service goes with it
   #exitHook = () => {
     this.#child?.kill('SIGKILL');
     this.cleanup();
@@ -177,7 +184,7 @@ export abstract class SupervisedProcess {
     const o = this.#o;
     if (this.#stopped || this.#child !== child) return;
     if (code === 0) {
-      // asked to stop (SIGTERM, e.g. to the whole process group as the worker shuts down): not a crash
+      // asked to stop (SIGTERM from outside, e.g. an operator's `kill`): not a crash
       this.#status = 'stopped';
       return this.#log.info({ pid: child.pid, code, signal }, `${o.name} stopped`);
     }
@@ -192,7 +199,7 @@ export abstract class SupervisedProcess {
         return;
       } catch (err) {
         if (this.#stopped) return;
-        // a clean exit while it restarts: asked to stop (the worker shutting down), not a failed attempt
+        // a clean exit while it restarts: asked to stop, not a failed attempt
         if (this.status === 'stopped')
           return this.#log.info({ attempt }, `${o.name} stopped while restarting`);
         this.#log.error({ err, attempt }, `${o.name} restart failed`);
@@ -229,4 +236,32 @@ export function printed(child: ChildProcess, pattern: RegExp): Promise<void> {
     };
     child.stdout?.on('data', watch);
   });
+}
+
+/**
+ * Spawns a service's process for a {@link SupervisedProcess}: in a process group of its own (`detached`), so a
+ * signal to this process's group leaves it serving until its supervisor stops it, with stdout and stderr piped,
+ * and with stdin a pipe this process holds open and never writes to. The child must exit (as on SIGTERM) when
+ * its stdin reaches end-of-file: that happens when this process dies, however it dies (SIGKILL included), as the
+ * kernel closes its end of the pipe. `stt_server.py --exit-on-stdin-eof` does.
+ */
+export function spawnService(
+  command: string,
+  args: readonly string[],
+  options: Omit<SpawnOptions, 'detached' | 'stdio'> = {},
+): ChildProcess {
+  return spawn(command, args, { ...options, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/**
+ * Forks a node service's process for a {@link SupervisedProcess}: in a process group of its own (`detached`, see
+ * {@link spawnService}), its stderr piped, its stdout this process's, and an IPC channel. The child must exit on
+ * the channel's `disconnect`, which it sees when this process dies, however it dies (SIGKILL included).
+ */
+export function forkService(
+  modulePath: string,
+  args: readonly string[],
+  options: Omit<ForkOptions, 'detached' | 'stdio'> = {},
+): ChildProcess {
+  return fork(modulePath, args, { ...options, detached: true, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
 }

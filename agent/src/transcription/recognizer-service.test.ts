@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { alive, procStat, ServiceParent } from '../process/testing.js';
 import { RecognizerService } from './recognizer-service.js';
 import { TEST_MODEL } from './testing.js';
 
@@ -40,7 +41,7 @@ afterEach(async () => {
 });
 
 describe('RecognizerService (the real recognizer process)', () => {
-  it('exits 0 on SIGTERM once it serves (as to the worker’s process group): stopped, not restarted', async () => {
+  it('exits 0 on SIGTERM once it serves (an operator’s kill): stopped, not restarted', async () => {
     const service = recognizer();
     await service.start();
     const child = service.child as ChildProcess;
@@ -72,5 +73,53 @@ describe('RecognizerService (the real recognizer process)', () => {
     );
     expect(service.status).toBe('stopped');
     expect(service.child).toBe(child);
+  }, 90_000);
+});
+
+describe('RecognizerService and the stop of its worker', () => {
+  const SERVICE = new URL('./recognizer-service.ts', import.meta.url).pathname;
+  const parents: ServiceParent[] = [];
+  const worker = () => {
+    const modelsDir = process.env.STT_MODELS_DIR;
+    const p = new ServiceParent(SERVICE, 'RecognizerService', {
+      model: TEST_MODEL,
+      ...(modelsDir ? { modelsDir } : {}),
+    });
+    parents.push(p);
+    return p;
+  };
+  afterEach(() => {
+    for (const p of parents.splice(0)) p.kill();
+  });
+
+  it('serves through a SIGTERM to the worker’s process group, and stops at the worker’s exit', async () => {
+    const p = worker();
+    const pid = await p.ready();
+    expect(procStat(pid).pgrp).toBe(pid); // a group of its own
+    p.signalGroup('SIGTERM');
+    await p.line('draining');
+    const { status, stats } = await p.stats(1);
+    expect(status).toBe('ready');
+    expect(stats).toMatchObject({ model: expect.any(String), requests: expect.any(Object) });
+    p.drained();
+    expect(await p.exited).toEqual({ code: 143, signal: null });
+    await until(() => !alive(pid));
+  }, 90_000);
+
+  it('exits when the worker is killed (SIGKILL) while it serves: its stdin closes', async () => {
+    const p = worker();
+    const pid = await p.ready();
+    p.signalGroup('SIGKILL');
+    await p.exited;
+    await until(() => !alive(pid));
+  }, 90_000);
+
+  it('exits when the worker is killed (SIGKILL) while it loads the model', async () => {
+    const p = worker();
+    const pid = await p.spawned();
+    await until(() => handlesSigterm(pid)); // past its first lines: it watches its stdin from there on
+    p.signalGroup('SIGKILL');
+    await p.exited;
+    await until(() => !alive(pid));
   }, 90_000);
 });

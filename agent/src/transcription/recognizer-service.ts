@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
-import { printed, SupervisedProcess } from '../process/supervised-process.js';
+import { printed, SupervisedProcess, spawnService } from '../process/supervised-process.js';
 import { STT_FETCH_COMMAND, sttModelPath, sttPython } from './stt-models.js';
 
 /** Path of the recognizer server (OpenAI transcription API over faster-whisper or PocketSphinx). */
@@ -115,8 +115,9 @@ export class RecognizerService extends SupervisedProcess {
     if (o.backend === 'whisper') args.push('--model-dir', sttModelPath(o.model, o.modelsDir));
     args.push('--workers', String(o.workers), '--threads', String(o.threads), '--queue', String(o.queue));
     args.push('--deadline-ms', String(o.deadlineMs), '--window', o.window, '--quiet', ...o.extraArgs);
-    // The server sets HF_HUB_OFFLINE and OMP_NUM_THREADS (from --threads) itself, before its imports.
-    return spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The server sets HF_HUB_OFFLINE and OMP_NUM_THREADS (from --threads) itself, before its imports. In its own
+    // process group, it exits when this process dies (its stdin closes).
+    return spawnService(python, [...args, '--exit-on-stdin-eof']);
   }
 
   /** Loaded and listening: it prints `listening on http://HOST:PORT`. */

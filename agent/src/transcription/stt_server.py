@@ -25,6 +25,9 @@ probability or compression ratio say they are not speech (see `--no-speech`, `--
 Usage: stt_server.py --backend whisper --model-dir /abs/path [--host 127.0.0.1] [--port 0]
 Prints `listening on http://HOST:PORT` on stdout once the model is loaded and it accepts connections.
 SIGTERM and SIGINT (also while the model loads) stop it with exit code 0: a request to stop, not a crash.
+With `--exit-on-stdin-eof` it stops the same way when its stdin reaches end-of-file: its parent (the agent worker,
+which starts it in a process group of its own, out of reach of a signal to the worker's group) holds the other end
+of that pipe, which closes when the parent dies, however it dies; so it never outlives its worker.
 """
 
 import argparse
@@ -36,6 +39,7 @@ import os
 import resource
 import signal
 import sys
+import threading
 import time
 import wave
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +64,23 @@ def _stop(_signum, _frame) -> None:
 # `serve` stops gracefully instead.
 for _sig in STOP_SIGNALS:
     signal.signal(_sig, _stop)
+
+
+def _stop_at_stdin_eof() -> None:
+    # Reads (and drops) stdin until end-of-file: the parent died or closed it. Then stops as on SIGTERM (at once
+    # while loading, gracefully while serving), and exits regardless if that has not happened 10 s later.
+    try:
+        while sys.stdin.buffer.read1(4096):
+            pass
+    except (AttributeError, OSError, ValueError):  # no stdin at all: nothing to wait for
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(10)
+    os._exit(0)
+
+
+if "--exit-on-stdin-eof" in sys.argv:
+    threading.Thread(target=_stop_at_stdin_eof, name="stdin-eof", daemon=True).start()
 
 import numpy as np
 import soxr
@@ -378,6 +399,7 @@ def main() -> None:
     ap.add_argument("--drop-logprob", type=float, default=-1.5)
     ap.add_argument("--max-compression", type=float, default=2.4)
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--exit-on-stdin-eof", action="store_true", help="stop when stdin closes (the parent died)")
     args = ap.parse_args()
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("the recognizer listens on loopback only")
