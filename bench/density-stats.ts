@@ -184,7 +184,8 @@ export function steadySpan(
 export function agentLogCounts(log: string) {
   return {
     initTimeouts: log.match(/runner initialization timed out|room host did not start within/g)?.length ?? 0,
-    processFailures: log.match(/supervised process run failed|room host exited with rooms running/g)?.length ?? 0,
+    processFailures:
+      log.match(/supervised process run failed|room host exited with rooms running/g)?.length ?? 0,
   };
 }
 
