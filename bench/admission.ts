@@ -6,7 +6,8 @@
  *   npm run bench:admission     (inside the e2e network namespace; needs root, see scripts/netns-run.sh)
  *
  * BENCH_RUNS (default 3) rounds of each; rooms are deleted after each round so their jobs free the worker's slots,
- * and each round starts once the worker is idle with its BENCH_IDLE (default 4) warm job processes ready.
+ * and each round starts once the worker is idle with its BENCH_IDLE warm job processes ready (default: the
+ * worker's own, one spare room host; 4 with AGENT_ROOMS_PER_PROCESS=1 in BENCH_AGENT_ENV).
  * BENCH_AGENT_ENV (JSON) adds to the worker's environment. Writes bench-results/admission.json and prints it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,9 +19,14 @@ import { dispatchHint, freePort, type Stack, startStack } from '../test/e2e/harn
 import { ROOT } from '../test/fixtures/paths.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** Warm job processes the worker keeps (AGENT_IDLE_PROCESSES; default 4, the worker's default for 4 slots). */
-const IDLE = Number(process.env.BENCH_IDLE ?? 4);
 const agentEnv = JSON.parse(process.env.BENCH_AGENT_ENV ?? '{}') as Record<string, string>;
+/** Rooms one job process runs at a time (AGENT_ROOMS_PER_PROCESS; the worker's default 4). */
+const ROOMS_PER_PROCESS = Number(agentEnv.AGENT_ROOMS_PER_PROCESS ?? 4);
+/**
+ * Warm job processes the worker keeps (AGENT_IDLE_PROCESSES): by default the worker's own, one spare room host, or
+ * 4 with one room per process.
+ */
+const IDLE = Number(process.env.BENCH_IDLE ?? (ROOMS_PER_PROCESS > 1 ? 1 : 4));
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -71,13 +77,19 @@ async function waitForAsync(check: () => Promise<boolean | undefined>, timeoutMs
   }
 }
 
+const count = (msg: string) => stack.agent.output().split(`"msg":"${msg}"`).length - 1;
 /** Job processes the worker has initialised so far (each logs when it is ready for a job). */
-const ready = () => stack.agent.output().match(/"msg":"job process ready"/g)?.length ?? 0;
+const ready = () => count('job process ready');
+/** Room hosts started and not (yet) told to exit. */
+const hostsUp = () => count('room host ready') - count('room host exiting');
 let jobs = 0;
 /** The worker idle, with its warm processes ready for the next round. */
 async function settled(port: number): Promise<void> {
   await idle(port);
-  await waitForAsync(async () => ready() >= jobs + IDLE, 300_000);
+  await waitForAsync(
+    async () => (ROOMS_PER_PROCESS > 1 ? hostsUp() >= IDLE : ready() >= jobs + IDLE),
+    300_000,
+  );
 }
 
 const healthPort = await freePort();

@@ -106,22 +106,44 @@ export function findLivekitServer(): string {
   }
 }
 
-/** A free port on `host` for `kind` (bind to 0, read, close). */
+/**
+ * A free port for `kind` on `host` and on every other address (bound to 0 on the wildcard address, then on `host`,
+ * and closed), never one this process handed out before.
+ */
 export async function freePort(kind: 'tcp' | 'udp', host: string): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    // a wildcard bind: the port is free on every address, not only `host` (livekit-server binds 127.0.0.1 and
+    // the namespace address with one port, the other services 127.0.0.1 alone)
+    const port = await boundPort(kind, '0.0.0.0');
+    if (handedOut.has(port)) continue;
+    // and `host` itself accepts it
+    const onHost = await boundPort(kind, host, port).catch(() => undefined);
+    if (onHost !== port) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free ${kind} port for ${host} after 50 attempts`);
+}
+
+/** Ports this process has handed out: never handed out twice, even when the kernel offers one again. */
+const handedOut = new Set<number>();
+
+/** Binds `port` (0: any) on `host` and releases it; resolves with the port bound. */
+async function boundPort(kind: 'tcp' | 'udp', host: string, port = 0): Promise<number> {
   if (kind === 'udp') {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(0, host, resolve);
+      socket.bind(port, host, resolve);
     });
-    const { port } = socket.address();
+    const bound = socket.address().port;
     await new Promise<void>((resolve) => socket.close(() => resolve()));
-    return port;
+    return bound;
   }
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, resolve);
+    server.listen(port, host, resolve);
   });
   const address = server.address();
   await new Promise<void>((resolve) => server.close(() => resolve()));
