@@ -7,7 +7,7 @@ import { VideoBufferType, VideoFrame } from '@livekit/rtc-node';
 import * as ort from 'onnxruntime-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { VideoSample } from '../analysers/analyser.js';
-import { alive, procStat, ServiceParent } from '../process/testing.js';
+import { alive, ServiceParent } from '../process/testing.js';
 import { FaceAnalyser } from '../vision/face-analyser.js';
 import { FacePipeline } from '../vision/face-pipeline.js';
 import { modelsDir } from '../vision/models.js';
@@ -177,15 +177,8 @@ describe('InferenceService and the stop of its worker', () => {
 
   it('serves through a SIGTERM to the worker’s process group, and stops at the worker’s exit', async () => {
     const { p, socket } = worker('drain');
-    const pid = await p.ready();
-    expect(procStat(pid).pgrp).toBe(pid); // a group of its own
-    p.signalGroup('SIGTERM');
-    await p.line('draining');
-    const { status, stats } = await p.stats(1);
-    expect(status).toBe('ready');
+    const { pid, stats } = await p.drainThroughGroupSigterm();
     expect((stats as InferenceStats).pid).toBe(pid);
-    p.drained();
-    expect(await p.exited).toEqual({ code: 143, signal: null });
     await until(() => !alive(pid) && !existsSync(socket));
   });
 

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { expect } from 'vitest';
 import { printed, SupervisedProcess, spawnService } from './supervised-process.js';
 
 /**
@@ -111,6 +112,22 @@ export class ServiceParent {
   /** Sends `signal` to its whole process group (as `kill -- -PGID`). */
   signalGroup(signal: NodeJS.Signals): void {
     process.kill(-this.pid, signal);
+  }
+
+  /**
+   * The drain as a worker's CLI runs it: the service (in a group of its own) is sent SIGTERM with the whole parent
+   * group, still answers afterwards, and the parent then exits (143); resolves with its pid and that answer.
+   */
+  async drainThroughGroupSigterm(): Promise<{ pid: number; stats: unknown }> {
+    const pid = await this.ready();
+    expect(procStat(pid).pgrp).toBe(pid); // a group of its own
+    this.signalGroup('SIGTERM');
+    await this.line('draining');
+    const { status, stats } = await this.stats(1);
+    expect(status).toBe('ready');
+    this.drained();
+    expect(await this.exited).toEqual({ code: 143, signal: null });
+    return { pid, stats };
   }
 
   /** Kills it (SIGKILL) if it still runs. */

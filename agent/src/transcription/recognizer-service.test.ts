@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, procStat, ServiceParent } from '../process/testing.js';
+import { alive, ServiceParent } from '../process/testing.js';
 import { RecognizerService } from './recognizer-service.js';
 import { TEST_MODEL } from './testing.js';
 
@@ -94,15 +94,8 @@ describe('RecognizerService and the stop of its worker', () => {
 
   it('serves through a SIGTERM to the worker’s process group, and stops at the worker’s exit', async () => {
     const p = worker();
-    const pid = await p.ready();
-    expect(procStat(pid).pgrp).toBe(pid); // a group of its own
-    p.signalGroup('SIGTERM');
-    await p.line('draining');
-    const { status, stats } = await p.stats(1);
-    expect(status).toBe('ready');
+    const { pid, stats } = await p.drainThroughGroupSigterm();
     expect(stats).toMatchObject({ model: expect.any(String), requests: expect.any(Object) });
-    p.drained();
-    expect(await p.exited).toEqual({ code: 143, signal: null });
     await until(() => !alive(pid));
   }, 90_000);
 

@@ -184,6 +184,23 @@ describe('RoomHostPool', () => {
     await until('a new spare host', () => pool.hostPids.length === 2);
   });
 
+  it('once the worker drains (closes a host that runs no room), no spare host is started again', async () => {
+    const { pool, notes } = setup(4, 1);
+    pools.push(pool);
+    pool.start();
+    await pool.launchJob(job('a'));
+    await until('a spare beside the host with the room', () => pool.hostPids.length === 2);
+    const [host] = pool.hostPids;
+    await Promise.all(pool.processes.filter((p) => !p.runningJob).map((p) => p.close()));
+    expect(pool.hostPids).toEqual([host]);
+    await pool.getByJobId('a')?.close();
+    await until('the emptied host to exit', () => pool.hostPids.length === 0);
+    const prewarms = notes().filter((n) => n.event === 'prewarm').length;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(pool.hostPids).toEqual([]);
+    expect(notes().filter((n) => n.event === 'prewarm')).toHaveLength(prewarms);
+  });
+
   it('the host exits when the worker goes away', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'room-host-')), 'events.jsonl');
     const child = fork(hostMain, [agentModule, '{"pretty":false,"level":"warn"}'], {

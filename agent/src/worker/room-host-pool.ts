@@ -239,6 +239,7 @@ export class RoomHostPool {
   readonly #hosts = new Set<RoomHost>();
   #started = false;
   #closed = false;
+  #draining = false;
   #log = logger('room-host-pool');
 
   constructor(
@@ -265,7 +266,15 @@ export class RoomHostPool {
     const out: (HostedJobHandle | IdleHostHandle)[] = [];
     for (const host of this.#hosts) {
       out.push(...host.jobs.values());
-      if (host.jobs.size === 0) out.push(host.idle);
+      if (host.jobs.size === 0)
+        out.push({
+          ...host.idle,
+          // only the worker's drain closes a host that runs no room: no spare is started from then on
+          close: () => {
+            this.#draining = true;
+            return host.idle.close();
+          },
+        });
     }
     return out;
   }
@@ -340,11 +349,18 @@ export class RoomHostPool {
     return [...this.#hosts].filter((h) => h.jobs.size === 0 && h.free > 0);
   }
 
-  /** A host's last room ended: it exits when its life is used up or more hosts than the spares run no room. */
+  /**
+   * A host's last room ended: it exits when its life is used up, when more hosts than the spares run no room, or
+   * when the worker drains.
+   */
   #emptied(host: RoomHost): void {
     if (this.#closed || host.jobs.size > 0) return;
-    if (host.free > 0 && this.#spares().length <= this.#o.spareProcesses) return;
-    const reason = host.free > 0 ? 'more spare processes than needed' : 'rooms done';
+    if (host.free > 0 && !this.#draining && this.#spares().length <= this.#o.spareProcesses) return;
+    const reason = this.#draining
+      ? 'worker draining'
+      : host.free > 0
+        ? 'more spare processes than needed'
+        : 'rooms done';
     host.retiring = true;
     host.send({ case: 'exit', reason });
     this.#topUp();
@@ -352,7 +368,7 @@ export class RoomHostPool {
 
   /** Keeps `spareProcesses` hosts started that run no room (a burst of rooms starts on them at once). */
   #topUp(): void {
-    if (!this.#started || this.#closed) return;
+    if (!this.#started || this.#closed || this.#draining) return;
     let spare = this.#spares().length;
     while (spare < this.#o.spareProcesses) {
       this.#spawn();
