@@ -94,8 +94,12 @@ export interface UsageSpan {
  */
 function perRoom(jobs: readonly ProcUsage[], rooms: number) {
   if (jobs.length === 0 || rooms <= 0) return null;
-  const mean = (f: (u: ProcUsage) => number) => Math.round(sum(jobs.map(f)) / rooms);
-  return { rss: mean((u) => u.rssMaxMB), pss: mean((u) => u.pssMaxMB), private: mean((u) => u.privateMaxMB) };
+  const share = (f: (u: ProcUsage) => number) => Math.round(sum(jobs.map(f)) / rooms);
+  return {
+    rss: share((u) => u.rssMaxMB),
+    pss: share((u) => u.pssMaxMB),
+    private: share((u) => u.privateMaxMB),
+  };
 }
 
 /** The figures of one level. */
@@ -117,6 +121,7 @@ export function summariseLevel(
   };
   const seconds = usage.whole.seconds;
   const agent = usage.whole.usage.filter((u) => AGENT_ROLES.has(u.role));
+  const jobs = agent.filter((u) => u.role === 'job');
   const p95s = (g: 'signals' | 'hints') =>
     rooms.flatMap((r) => (r[g]?.p95 == null ? [] : [r[g].p95 as number]));
   const lat = (g: 'signals' | 'hints') =>
@@ -147,11 +152,8 @@ export function summariseLevel(
       /** Proportional set sizes: code shared by the processes (Node, libwebrtc, ONNX Runtime) counted once. */
       agentTotalPssMB: Math.round(sum(agent.map((u) => u.pssMaxMB))),
       /** The job processes that ran rooms: peak RSS, PSS and private memory over the level's rooms. */
-      jobPerRoomMB: perRoom(
-        agent.filter((u) => u.role === 'job'),
-        n,
-      ),
-      jobProcesses: agent.filter((u) => u.role === 'job').length,
+      jobPerRoomMB: perRoom(jobs, n),
+      jobProcesses: jobs.length,
       perProcess: usage.whole.usage.map(
         ({ pid, role, cores, rssMaxMB, rssStartMB, rssEndMB, pssMaxMB, privateMaxMB }) => ({
           pid,

@@ -19,7 +19,8 @@ import {
 } from '@livekit/agents';
 import { dispose, Room, RoomEvent } from '@livekit/rtc-node';
 import { logger } from '../log.js';
-import { type FromHost, toHostSchema } from './room-host-messages.js';
+import { DEFAULT_HOST_LOGGER, type FromHost, toHostSchema } from './room-host-messages.js';
+import { within } from './within.js';
 
 /** How long a job's entry may take to return once its room ended, before its clean-up runs anyway. */
 const ENTRY_SETTLE_MS = 10_000;
@@ -31,7 +32,7 @@ if (!moduleFile || !process.send) {
   console.error('room host: run by the worker (fork with an IPC channel), with the agent module as argument');
   process.exit(2);
 }
-initializeLogger(JSON.parse(loggerJson ?? '{"pretty":false,"level":"info"}') as LoggerOptions);
+initializeLogger(loggerJson ? (JSON.parse(loggerJson) as LoggerOptions) : DEFAULT_HOST_LOGGER);
 const log = logger('room-host');
 
 function send(msg: FromHost): void {
@@ -53,7 +54,6 @@ const noInference = {
 class HostedJob {
   readonly id: string;
   readonly #info: RunningJobInfo;
-  #stopping?: string;
   #stop!: (reason: string) => void;
   readonly #stopped = new Promise<string>((resolve) => {
     this.#stop = resolve;
@@ -64,9 +64,8 @@ class HostedJob {
     this.id = info.job.id;
   }
 
+  /** Ends the job; the first reason given is the one it ends with. */
   stop(reason: string): void {
-    if (this.#stopping) return;
-    this.#stopping = reason;
     this.#stop(reason);
   }
 
@@ -88,14 +87,7 @@ class HostedJob {
       this.stop('job crashed');
     });
     const reason = await this.#stopped;
-    let settle: NodeJS.Timeout | undefined;
-    await Promise.race([
-      entry.catch(() => undefined),
-      new Promise((resolve) => {
-        settle = setTimeout(resolve, ENTRY_SETTLE_MS);
-      }),
-    ]);
-    clearTimeout(settle);
+    await within(entry, ENTRY_SETTLE_MS);
     await runWithJobContextAsync(ctx, async () => {
       await room
         .disconnect()
@@ -133,7 +125,7 @@ async function exitWhenIdle(reason: string, waitMs?: number): Promise<void> {
   for (const { job } of jobs.values()) job.stop(reason);
   const all = Promise.all([...jobs.values()].map((j) => j.done));
   if (waitMs === undefined) await all;
-  else await Promise.race([all, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+  else await within(all, waitMs);
   if (loopMonitor) telemetry.loopMonitor.stopMonitoring(loopMonitor);
   await dispose().catch((err: unknown) => log.warn({ err }, 'could not dispose the native resources'));
   process.exit(0);

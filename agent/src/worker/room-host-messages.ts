@@ -5,6 +5,9 @@ import { z } from 'zod';
  * channel of the forked process. Each side validates what it receives with these schemas.
  */
 
+/** The logger options a host gets when the worker's framework logger has none set. */
+export const DEFAULT_HOST_LOGGER = { pretty: false, level: 'info' };
+
 /** The framework's `RunningJobInfo` as it crosses the channel (its `job` is the protobuf's JSON form). */
 export const runningJobSchema = z
   .object({

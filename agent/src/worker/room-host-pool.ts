@@ -2,7 +2,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RunningJobInfo } from '@livekit/agents';
 import { logger } from '../log.js';
-import { fromHostSchema, type ToHost } from './room-host-messages.js';
+import { DEFAULT_HOST_LOGGER, fromHostSchema, type ToHost } from './room-host-messages.js';
+import { within } from './within.js';
 
 /** Options of {@link RoomHostPool}. */
 export interface RoomHostPoolOptions {
@@ -40,7 +41,7 @@ const DEFAULTS = {
   closeTimeoutMs: 60_000,
   pingIntervalMs: 2_500,
   pingTimeoutMs: 60_000,
-  loggerOptions: () => ({ pretty: false, level: 'info' }),
+  loggerOptions: () => DEFAULT_HOST_LOGGER,
   fork: forkRoomHost,
 } satisfies Partial<RoomHostPoolOptions>;
 
@@ -69,10 +70,6 @@ export class HostedJobHandle {
     this.runningJob = info;
   }
 
-  get ended(): boolean {
-    return this.#ended;
-  }
-
   /** The job is over (its room left) or its host is gone. */
   end(): void {
     this.#ended = true;
@@ -87,7 +84,7 @@ export class HostedJobHandle {
   async close(): Promise<void> {
     if (this.#ended) return;
     this.#host.send({ case: 'stop', jobId: this.runningJob.job.id, reason: 'shutdown request' });
-    await this.#host.waitFor(this.#joined);
+    await within(this.#joined, this.#host.closeTimeoutMs);
   }
 }
 
@@ -111,7 +108,6 @@ class RoomHost {
   /** `ready` has resolved. */
   started = false;
   readonly exited: Promise<void>;
-  readonly idle: IdleHostHandle;
   readonly #o: RoomHostPoolOptions;
   readonly #log = logger('room-host-pool');
   #ping?: NodeJS.Timeout;
@@ -172,14 +168,10 @@ class RoomHost {
       });
     });
     this.ready.catch(() => undefined);
-    this.idle = {
-      runningJob: undefined,
-      join: () => this.exited,
-      close: async () => {
-        if (this.jobs.size === 0) this.stop('worker closing');
-        await this.exited;
-      },
-    };
+  }
+
+  get closeTimeoutMs(): number {
+    return this.#o.closeTimeoutMs;
   }
 
   /** Rooms it can take now. */
@@ -199,20 +191,12 @@ class RoomHost {
     }
   }
 
-  /** Waits for `p` at most the close timeout. */
-  async waitFor(p: Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([p, new Promise((resolve) => (timer = setTimeout(resolve, this.#o.closeTimeoutMs)))]);
-    clearTimeout(timer);
-  }
-
   /** Asks the host to end its rooms and exit; kills it when it has not exited within the close timeout. */
   async stop(reason: string): Promise<void> {
     this.retiring = true;
     if (!this.alive) return;
     this.send({ case: 'exit', reason });
-    await this.waitFor(this.exited);
-    if (this.alive) this.child.kill('SIGKILL');
+    if (!(await within(this.exited, this.#o.closeTimeoutMs))) this.child.kill('SIGKILL');
     await this.exited;
   }
 
@@ -268,11 +252,13 @@ export class RoomHostPool {
       out.push(...host.jobs.values());
       if (host.jobs.size === 0)
         out.push({
-          ...host.idle,
+          runningJob: undefined,
+          join: () => host.exited,
           // only the worker's drain closes a host that runs no room: no spare is started from then on
-          close: () => {
+          close: async () => {
             this.#draining = true;
-            return host.idle.close();
+            if (host.jobs.size === 0) void host.stop('worker closing');
+            await host.exited;
           },
         });
     }
@@ -333,7 +319,7 @@ export class RoomHostPool {
       this.#o,
       (h) => {
         this.#hosts.delete(h);
-        if (!this.#closed) this.#topUp();
+        this.#topUp();
       },
       (h) => this.#emptied(h),
     );

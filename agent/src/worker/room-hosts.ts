@@ -1,4 +1,5 @@
 import { loggerOptions } from '@livekit/agents';
+import { DEFAULT_HOST_LOGGER } from './room-host-messages.js';
 import { RoomHostPool, type RoomHostPoolOptions } from './room-host-pool.js';
 
 /** What the framework's process pool holds that the room hosts take over (agents-js 1.9 `ipc/proc_pool.js`). */
@@ -46,7 +47,7 @@ export async function useRoomHosts(options: RoomHostOptions): Promise<void> {
         agentModule: self.agent,
         initializeTimeoutMs: self.initializeTimeout,
         closeTimeoutMs: self.closeTimeout,
-        loggerOptions: () => loggerOptions() ?? { pretty: false, level: 'info' },
+        loggerOptions: () => loggerOptions() ?? DEFAULT_HOST_LOGGER,
       });
       pools.set(self, pool);
     }
