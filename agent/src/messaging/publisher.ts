@@ -10,17 +10,33 @@ export interface PublishResult {
   transport: 'packet' | 'stream' | 'none';
 }
 
+/** Options of an {@link InterviewerPublisher}. */
+export interface InterviewerPublisherOptions {
+  /**
+   * Longest a message waits for the one before it to be sent. Messages go out one at a time, in the order
+   * `publish` was called (the SDK runs concurrent sends in parallel, so a later packet could overtake an earlier
+   * one, or a short packet a long text stream); past this wait a stuck send no longer holds the rest back.
+   */
+  orderWaitMs: number;
+}
+
+export const defaultInterviewerPublisherOptions: InterviewerPublisherOptions = { orderWaitMs: 10_000 };
+
 /**
  * Sends agent messages to the interviewers in the room, and to nobody else: every message carries
  * `destinationIdentities`. Small messages go as one reliable data packet, larger ones as a text
- * stream on the same topic.
+ * stream on the same topic. Interviewers receive them in the order they were published.
  */
 export class InterviewerPublisher {
   #room: Room;
+  #o: InterviewerPublisherOptions;
+  /** Settles when the last message handed to `publish` has been sent (or failed). */
+  #tail: Promise<unknown> = Promise.resolve();
   #logger = logger('publisher');
 
-  constructor(room: Room) {
+  constructor(room: Room, opts: Partial<InterviewerPublisherOptions> = {}) {
     this.#room = room;
+    this.#o = { ...defaultInterviewerPublisherOptions, ...opts };
   }
 
   /** Identities of the interviewers currently in the room. */
@@ -30,9 +46,32 @@ export class InterviewerPublisher {
       .map((p) => p.identity);
   }
 
-  /** Validates and sends `message`. Throws only on an invalid message (a programming error). */
+  /**
+   * Validates `message` and sends it after every message published before it (its place in the order is taken
+   * when `publish` is called). Rejects only on an invalid message (a programming error).
+   */
   async publish(message: AgentMessage): Promise<PublishResult> {
     const encoded = encodeAgentMessage(message);
+    const sent = this.#afterPrevious(this.#tail).then(() => this.#send(message, encoded));
+    this.#tail = sent;
+    return sent;
+  }
+
+  /** Resolves when `previous` has settled, or after `orderWaitMs`. */
+  async #afterPrevious(previous: Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.#o.orderWaitMs);
+    });
+    try {
+      if ((await Promise.race([previous, waited])) === 'late')
+        this.#logger.warn({ waitedMs: this.#o.orderWaitMs }, 'a send is stuck; the next message goes ahead');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #send(message: AgentMessage, encoded: ReturnType<typeof encodeAgentMessage>): Promise<PublishResult> {
     const to = this.interviewers();
     const local = this.#room.localParticipant;
     if (to.length === 0 || !local) return { to, transport: 'none' };

@@ -1,22 +1,23 @@
+import { JobRequest } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
 import { type AdmissionRequest, type JobLag, WorkerAdmission } from './admission.js';
 import { LoadModel } from './load-model.js';
 
-/** A job request that records how it was answered; `accept` resolves when `launched` is called. */
+/**
+ * A job request that records how it was answered. Like the framework's, `accept` only sends the answer: it resolves
+ * long before livekit-server's assignment comes and a process takes the job.
+ */
 function request(id: string) {
   const r = {
     answer: undefined as 'accept' | 'reject' | undefined,
-    launched: () => {},
     req: undefined as unknown as AdmissionRequest,
   };
   r.req = {
     id,
     room: { name: `room-${id}` } as AdmissionRequest['room'],
-    accept: () =>
-      new Promise<void>((resolve) => {
-        r.answer = 'accept';
-        r.launched = resolve;
-      }),
+    accept: async () => {
+      r.answer = 'accept';
+    },
     reject: async () => {
       r.answer = 'reject';
     },
@@ -35,6 +36,9 @@ function admission(opts: { maxJobs?: number; now?: () => number } = {}) {
   return { a, m };
 }
 
+/** The job a livekit-server offer carries (only what the admission reads). */
+type Job = ConstructorParameters<typeof JobRequest>[0];
+
 const worker = (...ids: string[]) => ({ activeJobs: ids.map((id) => ({ job: { id } })) });
 
 describe('WorkerAdmission', () => {
@@ -48,16 +52,41 @@ describe('WorkerAdmission', () => {
     expect(a.jobs).toBe(2);
   });
 
+  it("holds the slot of an answered job until it runs: the framework's accept() does not wait for the assignment", async () => {
+    const { a } = admission({ maxJobs: 1 });
+    const w = worker();
+    await a.loadFunc(w);
+    const answers: string[] = [];
+    const offer = (id: string) =>
+      new JobRequest(
+        { id, room: { name: `room-${id}` } } as Job,
+        async () => {
+          answers.push(`${id}: reject`);
+        },
+        async () => {
+          answers.push(`${id}: accept`);
+        },
+      );
+    await a.requestFunc(offer('a'));
+    // livekit-server's assignment of a has not come yet; an offer arriving now must not take the same slot
+    await a.requestFunc(offer('b'));
+    expect(answers).toEqual(['a: accept', 'b: reject']);
+    w.activeJobs.push({ job: { id: 'a' } });
+    await a.requestFunc(offer('c'));
+    expect(answers.at(-1)).toBe('c: reject');
+    w.activeJobs.pop();
+    await a.requestFunc(offer('d'));
+    expect(answers.at(-1)).toBe('d: accept');
+  });
+
   it('frees a slot when its job ends, and when an accepted job never starts', async () => {
     let now = 0;
     const { a } = admission({ maxJobs: 1, now: () => now });
     const w = worker();
     await a.loadFunc(w);
-    const first = request('a');
-    void a.requestFunc(first.req);
-    expect(a.jobs).toBe(1); // reserved
+    await a.requestFunc(request('a').req);
+    expect(a.jobs).toBe(1); // reserved: answered, not yet assigned nor running
     w.activeJobs.push({ job: { id: 'a' } });
-    first.launched();
     expect(a.jobs).toBe(1); // running
     w.activeJobs.pop(); // the job ended: seen at once, without waiting for a load report
     expect(a.jobs).toBe(0);

@@ -35,8 +35,8 @@ export interface WorkerAdmissionOptions {
    */
   lags: JobLagSource;
   /**
-   * Longest an accepted job holds its slot while it is not yet running: accepting waits for livekit-server's
-   * assignment and for a ready job process (several process starts in a row on a busy host). Past it the slot is
+   * Longest an accepted job holds its slot while it is not yet running: after the answer comes livekit-server's
+   * assignment, then a ready job process (several process starts in a row on a busy host). Past it the slot is
    * freed (the assignment never came).
    */
   reservationMs: number;
@@ -142,14 +142,16 @@ export class WorkerAdmission {
       await req.reject();
       return;
     }
-    // held before the first await: offers arriving meanwhile see the slot taken
+    // held before the first await: offers arriving meanwhile see the slot taken. The framework's `accept()` only
+    // sends the answer (it does not wait for livekit-server's assignment nor for a process to take the job), so
+    // the reservation stays until the job is among the running ones or `reservationMs` has passed (see `jobs`).
     this.#reserved.set(req.id, this.#o.now());
     this.#log.info(fields, 'job accepted');
     try {
-      // resolves once the job is handed to a process: from then on it counts among the running jobs
       await req.accept();
-    } finally {
+    } catch (err) {
       this.#reserved.delete(req.id);
+      throw err;
     }
   };
 }
