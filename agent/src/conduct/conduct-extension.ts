@@ -8,7 +8,6 @@ import { queuedConductStore } from '../session/recorder-writes.js';
 import type { ClaudeConductReviewer, ConductReview } from './claude-review.js';
 import { reviewUtterance } from './lexicon.js';
 import { type NoteDraft, questionNote, TOPIC_LABELS, talkNote } from './notes.js';
-import { PrivateNoteSender } from './private-sender.js';
 import { TalkTracker, type TalkTrackerOptions } from './talk-tracker.js';
 
 /** Options of {@link ConductExtension}. */
@@ -45,7 +44,6 @@ export class ConductExtension implements SessionExtension {
   #log = logger('conduct');
   #ctx?: SessionContext;
   #store?: Pick<ConductStore, 'upsert' | 'delivered'>;
-  #sender?: PrivateNoteSender;
   #talk: TalkTracker;
   #questions = new Map<string, { closed: boolean[]; notedAt: number }>();
   #transcript: { role: string; text: string }[] = [];
@@ -61,7 +59,6 @@ export class ConductExtension implements SessionExtension {
 
   start(ctx: SessionContext): void {
     this.#ctx = ctx;
-    this.#sender = new PrivateNoteSender(ctx.room);
     const db = ctx.recorder.database;
     if (db)
       this.#store = ctx.recorder.writes ? queuedConductStore(ctx.recorder.writes) : new ConductStore(db);
@@ -169,7 +166,7 @@ export class ConductExtension implements SessionExtension {
   /** Sends `draft` to its interviewer only and stores it; `id` updates an earlier note. */
   #note(draft: NoteDraft, id = `conduct_${randomUUID()}`): ConductMessage | undefined {
     const ctx = this.#ctx;
-    if (!ctx || !this.#sender) return undefined;
+    if (!ctx) return undefined;
     const message: ConductMessage = {
       ...draft,
       v: PROTOCOL_VERSION,
@@ -178,12 +175,12 @@ export class ConductExtension implements SessionExtension {
       sessionId: ctx.sessionId,
       createdAt: Math.round(this.#now()),
     };
-    const sender = this.#sender;
     const store = this.#store;
     this.#track(
       (async () => {
         const [sent] = await Promise.all([
-          sender.send(message),
+          // to the interviewer it is about, and to nobody else (nor when they are not in the room)
+          ctx.publisher.publishTo(message, [message.interviewer]).then((r) => r.transport !== 'none'),
           store?.upsert({
             id,
             sessionId: message.sessionId,

@@ -263,8 +263,7 @@ export class HintPipeline {
       why,
     });
     const deliver =
-      this.#d.deliver ??
-      ((variants, who) => deliverHint(ctx.room, ctx.publisher, variants, who, this.#d.detailOf));
+      this.#d.deliver ?? ((variants, who) => deliverHint(ctx.publisher, variants, who, this.#d.detailOf));
     const sent = await deliver(message, to);
     if (hint.sentTo.size === 0 && sent.length > 0)
       ctx.bus.emit({

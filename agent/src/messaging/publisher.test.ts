@@ -109,6 +109,28 @@ describe('InterviewerPublisher', () => {
     expect(delivered()).toEqual(['sig_3', 'sig_2']);
   });
 
+  it('publishTo sends to the listed identities that are in the room as interviewers, in the same order', async () => {
+    const fake = new FakeRoom();
+    fake.join('ivy', 'interviewer');
+    fake.join('ian', 'interviewer');
+    fake.join('cam', 'candidate');
+    const publisher = new InterviewerPublisher(fake.room);
+    const results = await Promise.all([
+      publisher.publishTo(signal(1), ['cam', 'ivy', 'gone']),
+      publisher.publish(signal(2)),
+      publisher.publishTo(signal(3), ['cam']),
+    ]);
+    expect(results.map((r) => [r.to, r.transport])).toEqual([
+      [['ivy'], 'packet'],
+      [['ivy', 'ian'], 'packet'],
+      [[], 'none'],
+    ]);
+    expect(fake.agentMessages().map((m) => [m.message.id, m.to])).toEqual([
+      ['sig_1', ['ivy']],
+      ['sig_2', ['ivy', 'ian']],
+    ]);
+  });
+
   it('rejects an invalid message without holding back the next', async () => {
     const fake = new FakeRoom();
     fake.join('ivy', 'interviewer');

@@ -7,6 +7,7 @@ import { roleOf } from './roles.js';
 export interface PublishResult {
   /** Interviewer identities the message was addressed to; empty when none is in the room. */
   to: string[];
+  /** `none`: not sent (nobody to send to, or the send failed). */
   transport: 'packet' | 'stream' | 'none';
 }
 
@@ -47,12 +48,20 @@ export class InterviewerPublisher {
   }
 
   /**
-   * Validates `message` and sends it after every message published before it (its place in the order is taken
-   * when `publish` is called). Rejects only on an invalid message (a programming error).
+   * Validates `message` and sends it to every interviewer, after every message published before it (its place in
+   * the order is taken when `publish` is called). Rejects only on an invalid message (a programming error).
    */
   async publish(message: AgentMessage): Promise<PublishResult> {
+    return this.publishTo(message);
+  }
+
+  /**
+   * Like {@link publish}, to `identities` only: those of them in the room as interviewers when it is sent (a
+   * hint at one detail level, a conduct note to the interviewer it is about). Same order as every other message.
+   */
+  async publishTo(message: AgentMessage, identities?: readonly string[]): Promise<PublishResult> {
     const encoded = encodeAgentMessage(message);
-    const sent = this.#afterPrevious(this.#tail).then(() => this.#send(message, encoded));
+    const sent = this.#afterPrevious(this.#tail).then(() => this.#send(message, encoded, identities));
     this.#tail = sent;
     return sent;
   }
@@ -71,8 +80,13 @@ export class InterviewerPublisher {
     }
   }
 
-  async #send(message: AgentMessage, encoded: ReturnType<typeof encodeAgentMessage>): Promise<PublishResult> {
-    const to = this.interviewers();
+  async #send(
+    message: AgentMessage,
+    encoded: ReturnType<typeof encodeAgentMessage>,
+    identities: readonly string[] | undefined,
+  ): Promise<PublishResult> {
+    const interviewers = this.interviewers();
+    const to = identities ? interviewers.filter((who) => identities.includes(who)) : interviewers;
     const local = this.#room.localParticipant;
     if (to.length === 0 || !local) return { to, transport: 'none' };
     try {
