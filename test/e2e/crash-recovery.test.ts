@@ -8,9 +8,21 @@ import { openDatabase } from '@interview-helper/storage';
 import { rowsOf } from '@interview-helper/storage/testing';
 import { RoomEvent } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../token-server/src/config.js';
+import { LivekitAgentRoomApi } from '../../token-server/src/supervisor-livekit.js';
 import { agentOf, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
 import { SPEECH_WAV, startInterview, until as untilAsync } from './harness/interview.js';
 import { dispatchHint, type Stack, startStack } from './harness/stack.js';
+
+/** The token server's view of LiveKit's room and dispatch APIs, on `stack`'s livekit-server. */
+const roomApi = (stack: Stack) =>
+  new LivekitAgentRoomApi({
+    ...loadConfig({}),
+    livekitUrl: stack.livekit.url,
+    livekitApiKey: stack.livekit.apiKey,
+    livekitApiSecret: stack.livekit.apiSecret,
+    agentName: stack.agentName,
+  });
 
 /** The pid of the process that logged `interview session started` for `room` (the room's job process). */
 function jobPidOf(stack: Stack, room: string): number | undefined {
@@ -81,6 +93,12 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
     await waitFor('signals from the first job', () =>
       signalsOf(interviewer, 'video-frames').length > 0 ? true : undefined,
     );
+    // livekit-server lists the worker's job under the room's dispatch (once its worker discovery has ended): the
+    // supervisor's taken-check sees it
+    await until('the room dispatch listed as taken', async () =>
+      (await roomApi(stack).dispatchTaken(roomName)) ? true : undefined,
+    );
+    expect(stack.tokenServer.output()).not.toContain(`no worker took the dispatch for room ${roomName}`);
     // Something of the session is stored before the kill, so the new job has a session to resume.
     await until('stored signals', async () =>
       (await storedSignals(stack, created.session.id)).length > 0 ? true : undefined,
@@ -160,7 +178,11 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
     // so the supervisor's wait for one (12 s per attempt by default) is shortened: it guards nothing here.
     await stack.stop();
     const alone = await startStack({
-      tokenServerEnv: { AGENT_DISPATCH_ATTEMPTS: '2', AGENT_ARRIVAL_TIMEOUT_SECONDS: '4' },
+      tokenServerEnv: {
+        AGENT_DISPATCH_ATTEMPTS: '2',
+        AGENT_ARRIVAL_TIMEOUT_SECONDS: '8',
+        AGENT_DISPATCH_CHECK_SECONDS: '6',
+      },
     });
     noWorker = alone;
     await alone.agent.stop();
@@ -176,9 +198,15 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
       status: 'unavailable',
       reason: 'no-agent',
       sessionId: created.session.id,
-      attempts: 2,
+      // the 2 attempts, and each of the 3 waits (the room's start, after each attempt) made its dispatch again
+      // when the taken-check (6 s into the 8-s wait) found that no worker had taken it
+      attempts: 5,
     });
     expect(status.type === 'analysis-status' && status.text).toMatch(/analysis unavailable/i);
+    // no worker took any of the room's dispatches (the token's, the supervisor's); each wait made one again early
+    const roomName = created.session.roomName;
+    expect(await roomApi(alone).dispatchTaken(roomName)).toBe(false);
+    expect(alone.tokenServer.output()).toContain(`no worker took the dispatch for room ${roomName}`);
     // An interviewer who joins later finds it in the room metadata; the candidate is never told.
     const late = await joinRoom(alone, created, 'interviewer', 'Late Interviewer');
     const kept = await waitFor('the status in the room metadata', () =>

@@ -28,7 +28,7 @@ describe('loadConfig', () => {
       adminToken: undefined,
       sessionIdleEndMinutes: 10,
       trustProxy: false,
-      supervisor: { arrivalTimeoutSeconds: 12, maxAttempts: 4 },
+      supervisor: { arrivalTimeoutSeconds: 12, takenCheckSeconds: 7, maxAttempts: 4 },
     });
   });
 

@@ -32,8 +32,11 @@ export interface TokenServerConfig {
   trustProxy: boolean;
   /** The agent worker's metrics server; `GET /api/health/processing` is served only when set. */
   agentMetricsUrl?: string;
-  /** Agent supervisor (`supervisor.ts`): time an agent gets to arrive, and dispatches tried before giving up. */
-  supervisor: { arrivalTimeoutSeconds: number; maxAttempts: number };
+  /**
+   * Agent supervisor (`supervisor.ts`): time an agent gets to arrive, when within it to look whether a worker took
+   * the dispatch (0: never), and dispatches tried before giving up.
+   */
+  supervisor: { arrivalTimeoutSeconds: number; takenCheckSeconds: number; maxAttempts: number };
 }
 
 /** LiveKit's development credentials (`livekit-server --dev`, `npm run dev`). */
@@ -91,6 +94,7 @@ const envSchema = z.object({
   AGENT_METRICS_URL: url(['http:', 'https:']).optional(),
   AGENT_ARRIVAL_TIMEOUT_SECONDS: z.coerce.number().finite().min(1).max(600).default(12),
   AGENT_DISPATCH_ATTEMPTS: z.coerce.number().int().min(0).max(20).default(4),
+  AGENT_DISPATCH_CHECK_SECONDS: z.coerce.number().finite().min(0).max(600).default(7),
 });
 
 /** Whether a host name or address only reaches this machine. */
@@ -166,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(e.AGENT_METRICS_URL ? { agentMetricsUrl: e.AGENT_METRICS_URL } : {}),
     supervisor: {
       arrivalTimeoutSeconds: e.AGENT_ARRIVAL_TIMEOUT_SECONDS,
+      takenCheckSeconds: e.AGENT_DISPATCH_CHECK_SECONDS,
       maxAttempts: e.AGENT_DISPATCH_ATTEMPTS,
     },
   };

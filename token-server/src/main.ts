@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     async (id) => Boolean((await store.getSession(id))?.endedAt),
     {
       arrivalTimeoutMs: config.supervisor.arrivalTimeoutSeconds * 1000,
+      takenCheckMs: config.supervisor.takenCheckSeconds * 1000,
       maxAttempts: config.supervisor.maxAttempts,
     },
   );

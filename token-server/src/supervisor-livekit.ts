@@ -50,6 +50,13 @@ export class LivekitAgentRoomApi implements AgentRoomApi {
     return dispatch.id;
   }
 
+  async dispatchTaken(roomName: string, dispatchId?: string): Promise<boolean> {
+    const dispatches = dispatchId
+      ? [await this.#dispatch.getDispatch(dispatchId, roomName)]
+      : await this.#dispatch.listDispatch(roomName);
+    return dispatches.some((d) => d?.agentName === this.#agentName && (d.state?.jobs.length ?? 0) > 0);
+  }
+
   async removeParticipant(roomName: string, identity: string): Promise<void> {
     await this.#rooms.removeParticipant(roomName, identity);
   }

@@ -44,6 +44,14 @@ export class FakeLivekit implements AgentRoomApi {
   dispatches: { room: string; metadata: Record<string, unknown>; id: string }[] = [];
   announced: { room: string; status: AnalysisStatusMessage; to: string[] }[] = [];
   failDispatch = false;
+  /** Whether workers take dispatches (livekit-server lists a job under them). */
+  workersTake = true;
+  /** Every taken-check: the room and the dispatch it asked about. */
+  takenChecks: { room: string; dispatchId?: string }[] = [];
+  async dispatchTaken(room: string, dispatchId?: string) {
+    this.takenChecks.push({ room, ...(dispatchId ? { dispatchId } : {}) });
+    return this.workersTake;
+  }
   async listParticipants(room: string) {
     return [...(this.members.get(room) ?? [])];
   }

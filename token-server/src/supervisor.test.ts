@@ -102,6 +102,52 @@ describe('AgentSupervisor', () => {
     expect(lk.announced.map((a) => a.status.status)).toEqual(['unavailable', 'available']);
   });
 
+  it('dispatches again at the taken-check when no worker took the dispatch, once per wait', async () => {
+    const { clock, lk, supervisor } = setup({ takenCheckMs: 2_000 });
+    lk.workersTake = false; // e.g. the only worker reported itself full when the room started
+    supervisor.watch(ROOM, 's1');
+    await clock.advance(1_999);
+    expect(lk.dispatches).toHaveLength(0);
+    await clock.advance(1);
+    // the room's own dispatch (from the token) was looked at, and made again in the same wait
+    expect(lk.takenChecks).toEqual([{ room: ROOM }]);
+    expect(lk.dispatches).toEqual([
+      { room: ROOM, id: 'AD_1', metadata: { sessionId: 's1', resume: true, attempt: 0 } },
+    ]);
+    // the wait keeps its end: attempt 1 at 10 s as before, its own taken-check 2 s later
+    await clock.advance(7_999);
+    expect(lk.dispatches).toHaveLength(1);
+    await clock.advance(1);
+    expect(lk.dispatches.map((d) => d.metadata.attempt)).toEqual([0, 1]);
+    await clock.advance(2_000);
+    expect(lk.takenChecks.at(-1)).toEqual({ room: ROOM, dispatchId: 'AD_2' });
+    expect(lk.dispatches.map((d) => d.metadata.attempt)).toEqual([0, 1, 1]);
+    // a worker takes the last one: no more dispatches; its agent arrives
+    lk.workersTake = true;
+    supervisor.joined(ROOM, agent(1));
+    await clock.advance(60_000);
+    expect(lk.dispatches).toHaveLength(3);
+    expect(supervisor.rooms()[0]).toMatchObject({ phase: 'present', redispatches: 3 });
+  });
+
+  it('keeps waiting when a worker took the dispatch, or when the taken-check fails', async () => {
+    const { clock, lk, supervisor, logs } = setup({ takenCheckMs: 2_000 });
+    supervisor.watch(ROOM, 's1');
+    await clock.advance(2_000);
+    expect(lk.takenChecks).toHaveLength(1);
+    expect(lk.dispatches).toHaveLength(0);
+    lk.dispatchTaken = async () => {
+      throw new Error('livekit unreachable');
+    };
+    await clock.advance(8_000); // the wait's end: attempt 1
+    await clock.advance(2_000); // its taken-check fails: only logged
+    expect(logs.some((l) => /checking the dispatch .* failed: livekit unreachable/.test(l))).toBe(true);
+    expect(lk.dispatches.map((d) => d.metadata.attempt)).toEqual([1]);
+    expect(supervisor.rooms()[0]).toMatchObject({ phase: 'waiting', attempts: 1 });
+    await clock.advance(9_000); // arrival time + 1 s backoff after attempt 1
+    expect(lk.dispatches.map((d) => d.metadata.attempt)).toEqual([1, 2]);
+  });
+
   it('counts a refused dispatch as an attempt and retries it after the pause', async () => {
     const { clock, lk, supervisor, logs } = setup();
     lk.failDispatch = true;

@@ -20,6 +20,12 @@ export interface AgentRoomApi {
   listParticipants(roomName: string): Promise<RoomMember[]>;
   /** Dispatches the agent to the room with `metadata`; resolves to the dispatch id. */
   createDispatch(roomName: string, metadata: string): Promise<string>;
+  /**
+   * Whether a worker took the room's dispatch `dispatchId` (without one: any dispatch of the agent in the room).
+   * livekit-server lists a job under a dispatch once a worker has accepted it; one that no worker accepted (none
+   * available, all declined) keeps none, and livekit-server does not try it again.
+   */
+  dispatchTaken(roomName: string, dispatchId?: string): Promise<boolean>;
   /** Removes a participant from the room (a second agent: its job then ends). */
   removeParticipant(roomName: string, identity: string): Promise<void>;
   /** Tells the room's interviewers (`interviewers`) the analysis status, and keeps it in the room metadata. */
@@ -40,6 +46,13 @@ export interface SupervisorTimers {
 export interface AgentSupervisorOptions {
   /** Time an agent gets to arrive after a room starts or after a dispatch (default 12 s). */
   arrivalTimeoutMs: number;
+  /**
+   * When, within that time, to look whether a worker took the dispatch (default 7 s; 0: never): one nobody took is
+   * made again at once instead of at the end of the wait. Once per wait, so the attempts and the time before
+   * "analysis unavailable" stay as they were. Not earlier: livekit-server lists a dispatch's job only once its
+   * worker discovery has ended (up to 5 s when its cache is stale), even when a worker took the job at once.
+   */
+  takenCheckMs: number;
   /** Dispatches tried before the room is declared without analysis (default 4). */
   maxAttempts: number;
   /** Pause before the retry after an unanswered dispatch, doubled each time (default 1 s). */
@@ -52,6 +65,7 @@ export interface AgentSupervisorOptions {
 
 export const defaultAgentSupervisorOptions: AgentSupervisorOptions = {
   arrivalTimeoutMs: 12_000,
+  takenCheckMs: 7_000,
   maxAttempts: 4,
   backoffMs: 1_000,
   maxBackoffMs: 8_000,
@@ -91,8 +105,10 @@ interface RoomState {
   /** Since when the room has had no agent. */
   since: number;
   timer?: unknown;
-  /** The latest dispatch of ours (logged). */
+  /** The latest dispatch of ours (logged; the one the taken-check looks at). */
   dispatchId?: string;
+  /** End of the current wait for an agent (a check before it is the taken-check); unset when not waiting. */
+  waitEnd?: number;
   /** An `unavailable` status was announced (an agent arriving then announces `available`). */
   announced: boolean;
   /** A decision is running (list, dispatch); events meanwhile only update the sets. */
@@ -141,6 +157,7 @@ export class AgentSupervisor {
       // someone joins a room that had given up: try again (a worker may have come back)
       known.attempts = 0;
       known.phase = 'waiting';
+      known.waitEnd = undefined;
       this.#arm(known, 0);
     }
     if (known) return;
@@ -158,7 +175,7 @@ export class AgentSupervisor {
       busy: false,
     };
     this.#rooms.set(roomName, room);
-    this.#arm(room, this.#o.arrivalTimeoutMs);
+    this.#wait(room, this.#o.arrivalTimeoutMs);
   }
 
   /** A participant joined `roomName` (webhook `participant_joined`). */
@@ -179,6 +196,7 @@ export class AgentSupervisor {
     room.reason = 'agent-lost';
     room.since = this.#o.timers.now();
     room.attempts = 0;
+    room.waitEnd = undefined;
     this.#arm(room, 0);
   }
 
@@ -212,6 +230,13 @@ export class AgentSupervisor {
     }, ms);
   }
 
+  /** Waits `ms` for an agent, looking after `takenCheckMs` whether a worker took the dispatch. */
+  #wait(room: RoomState, ms: number): void {
+    room.waitEnd = this.#o.timers.now() + ms;
+    const early = this.#o.takenCheckMs;
+    this.#arm(room, early > 0 && early < ms ? early : ms);
+  }
+
   #agentArrived(room: RoomState, identity: string): void {
     if (room.phase === 'present' && !room.agents.has(identity) && room.agents.size > 0) {
       // a slow job of an earlier dispatch arrived after its replacement: one agent per room, the first stays
@@ -236,6 +261,7 @@ export class AgentSupervisor {
     room.phase = 'present';
     room.attempts = 0;
     room.dispatchId = undefined;
+    room.waitEnd = undefined;
     room.announced = false;
     if (wasAnnounced) void this.#announce(room, 'available');
   }
@@ -261,6 +287,13 @@ export class AgentSupervisor {
         this.#forget(room);
         return;
       }
+      const now = this.#o.timers.now();
+      if (room.waitEnd !== undefined && now < room.waitEnd) {
+        await this.#takenCheck(room);
+        if (this.#rooms.get(room.roomName) === room && room.phase === 'waiting' && room.waitEnd !== undefined)
+          this.#arm(room, Math.max(0, room.waitEnd - this.#o.timers.now()));
+        return;
+      }
       if (room.attempts >= this.#o.maxAttempts) {
         room.phase = 'unavailable';
         this.#o.log(
@@ -274,12 +307,37 @@ export class AgentSupervisor {
     } catch (err) {
       this.#o.log('warn', `supervising room ${room.roomName} failed: ${(err as Error).message}`);
       if (this.#rooms.get(room.roomName) === room && room.phase === 'waiting') {
-        // a refused dispatch or an unreachable LiveKit counts as an attempt: the retries stay bounded
-        if (room.attempts === attemptsBefore) room.attempts++;
-        this.#arm(room, this.#backoff(room.attempts));
+        const left = (room.waitEnd ?? 0) - this.#o.timers.now();
+        if (left > 0) {
+          // an early look failed: the wait goes on
+          this.#arm(room, left);
+        } else {
+          // a refused dispatch or an unreachable LiveKit counts as an attempt: the retries stay bounded
+          if (room.attempts === attemptsBefore) room.attempts++;
+          this.#arm(room, this.#backoff(room.attempts));
+        }
       }
     } finally {
       room.busy = false;
+    }
+  }
+
+  /**
+   * Early in a wait: when no worker took the dispatch (livekit-server found none available, or all declined),
+   * dispatches again now, in the same attempt, rather than at the end of the wait. A failure here only logs.
+   */
+  async #takenCheck(room: RoomState): Promise<void> {
+    try {
+      if (await this.#api.dispatchTaken(room.roomName, room.dispatchId)) return;
+      const metadata: DispatchMetadata = { sessionId: room.sessionId, resume: true, attempt: room.attempts };
+      room.dispatchId = await this.#api.createDispatch(room.roomName, JSON.stringify(metadata));
+      room.redispatches++;
+      this.#o.log(
+        'info',
+        `no worker took the dispatch for room ${room.roomName}: dispatched again (${room.dispatchId}, attempt ${room.attempts}/${this.#o.maxAttempts}, ${room.reason})`,
+      );
+    } catch (err) {
+      this.#o.log('warn', `checking the dispatch of room ${room.roomName} failed: ${(err as Error).message}`);
     }
   }
 
@@ -294,7 +352,7 @@ export class AgentSupervisor {
       'info',
       `dispatched the agent to room ${room.roomName} again (${room.dispatchId}, attempt ${room.attempts}/${this.#o.maxAttempts}, ${room.reason})`,
     );
-    this.#arm(room, this.#o.arrivalTimeoutMs + this.#backoff(room.attempts));
+    this.#wait(room, this.#o.arrivalTimeoutMs + this.#backoff(room.attempts));
   }
 
   #backoff(attempt: number): number {
