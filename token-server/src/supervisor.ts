@@ -329,12 +329,9 @@ export class AgentSupervisor {
   async #takenCheck(room: RoomState): Promise<void> {
     try {
       if (await this.#api.dispatchTaken(room.roomName, room.dispatchId)) return;
-      const metadata: DispatchMetadata = { sessionId: room.sessionId, resume: true, attempt: room.attempts };
-      room.dispatchId = await this.#api.createDispatch(room.roomName, JSON.stringify(metadata));
-      room.redispatches++;
-      this.#o.log(
-        'info',
-        `no worker took the dispatch for room ${room.roomName}: dispatched again (${room.dispatchId}, attempt ${room.attempts}/${this.#o.maxAttempts}, ${room.reason})`,
+      await this.#createDispatch(
+        room,
+        `no worker took the dispatch for room ${room.roomName}: dispatched again`,
       );
     } catch (err) {
       this.#o.log('warn', `checking the dispatch of room ${room.roomName} failed: ${(err as Error).message}`);
@@ -345,14 +342,19 @@ export class AgentSupervisor {
     // An unanswered dispatch is not withdrawn: on a loaded machine its job may still be starting, and
     // withdrawing it would end that job (a second agent is the smaller harm).
     room.attempts++;
+    await this.#createDispatch(room, `dispatched the agent to room ${room.roomName} again`);
+    this.#wait(room, this.#o.arrivalTimeoutMs + this.#backoff(room.attempts));
+  }
+
+  /** Dispatches the agent to the room in its current attempt (`resume`, the same session id) and logs `what`. */
+  async #createDispatch(room: RoomState, what: string): Promise<void> {
     room.redispatches++;
     const metadata: DispatchMetadata = { sessionId: room.sessionId, resume: true, attempt: room.attempts };
     room.dispatchId = await this.#api.createDispatch(room.roomName, JSON.stringify(metadata));
     this.#o.log(
       'info',
-      `dispatched the agent to room ${room.roomName} again (${room.dispatchId}, attempt ${room.attempts}/${this.#o.maxAttempts}, ${room.reason})`,
+      `${what} (${room.dispatchId}, attempt ${room.attempts}/${this.#o.maxAttempts}, ${room.reason})`,
     );
-    this.#wait(room, this.#o.arrivalTimeoutMs + this.#backoff(room.attempts));
   }
 
   #backoff(attempt: number): number {

@@ -1,6 +1,7 @@
 import { type AgentMessage, encodeAgentMessage } from '@interview-helper/protocol';
 import type { Room } from '@livekit/rtc-node';
 import { logger } from '../log.js';
+import { within } from '../within.js';
 import { roleOf } from './roles.js';
 
 /** Outcome of one publish. */
@@ -68,16 +69,8 @@ export class InterviewerPublisher {
 
   /** Resolves when `previous` has settled, or after `orderWaitMs`. */
   async #afterPrevious(previous: Promise<unknown>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), this.#o.orderWaitMs);
-    });
-    try {
-      if ((await Promise.race([previous, waited])) === 'late')
-        this.#logger.warn({ waitedMs: this.#o.orderWaitMs }, 'a send is stuck; the next message goes ahead');
-    } finally {
-      clearTimeout(timer);
-    }
+    if (!(await within(previous, this.#o.orderWaitMs)))
+      this.#logger.warn({ waitedMs: this.#o.orderWaitMs }, 'a send is stuck; the next message goes ahead');
   }
 
   async #send(

@@ -1,5 +1,6 @@
 import type { Room } from '@livekit/rtc-node';
 import { logger } from '../log.js';
+import { within } from '../within.js';
 
 /** Options of {@link AgentAttributes}. */
 export interface AgentAttributesOptions {
@@ -35,17 +36,11 @@ export class AgentAttributes {
       const next = JSON.stringify(this.#attributes);
       if (next === this.#last) return;
       this.#last = next;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('no answer from the room')), this.#o.timeoutMs);
-      });
-      try {
-        await Promise.race([this.#room.localParticipant?.setAttributes({ ...this.#attributes }), timeout]);
-      } catch (err) {
-        this.#log.warn({ err }, 'could not publish agent attributes');
-      } finally {
-        clearTimeout(timer);
-      }
+      const sent = Promise.resolve(this.#room.localParticipant?.setAttributes({ ...this.#attributes })).catch(
+        (err: unknown) => this.#log.warn({ err }, 'could not publish agent attributes'),
+      );
+      if (!(await within(sent, this.#o.timeoutMs)))
+        this.#log.warn({ err: new Error('no answer from the room') }, 'could not publish agent attributes');
     });
     return this.#sent;
   }

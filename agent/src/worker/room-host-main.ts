@@ -19,8 +19,8 @@ import {
 } from '@livekit/agents';
 import { dispose, Room, RoomEvent } from '@livekit/rtc-node';
 import { logger } from '../log.js';
+import { within } from '../within.js';
 import { DEFAULT_HOST_LOGGER, type FromHost, toHostSchema } from './room-host-messages.js';
-import { within } from './within.js';
 
 /** How long a job's entry may take to return once its room ended, before its clean-up runs anyway. */
 const ENTRY_SETTLE_MS = 10_000;

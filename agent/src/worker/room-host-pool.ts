@@ -2,8 +2,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RunningJobInfo } from '@livekit/agents';
 import { logger } from '../log.js';
+import { within } from '../within.js';
 import { DEFAULT_HOST_LOGGER, fromHostSchema, type ToHost } from './room-host-messages.js';
-import { within } from './within.js';
 
 /** Options of {@link RoomHostPool}. */
 export interface RoomHostPoolOptions {
