@@ -25,6 +25,12 @@ export type AnswerBoundary =
   | { type: 'answer-start'; atMs: number }
   | { type: 'answer-end'; startMs: number; endMs: number; reason: 'gap' | 'interviewer' | 'end' };
 
+/** How a track's audio time maps to wall-clock time (the front end's `TrackClock`). */
+export interface AudioDating {
+  /** Wall-clock ms of audio time `ms`, by the origin of the stretch of audio it belongs to. */
+  wallAt(ms: number): number;
+}
+
 /**
  * What the session's audio front end computed for one chunk of a track, once for every consumer:
  * the YIN pitch estimates whose windows ended in the chunk, the voice-activity events and answer
@@ -35,6 +41,11 @@ export interface AudioAnalysis {
   atMs: number;
   /** Wall-clock ms of audio time 0 (wall = origin + audio ms): the track's estimate as this chunk went out. */
   origin: number;
+  /**
+   * Dates any audio time of the track: `origin + ms` for this chunk's own audio, the origin in force back then for
+   * audio before a stretch of lost audio. Use it for events about earlier audio (voice activity found late, answers).
+   */
+  dating: AudioDating;
   pitch: readonly PitchPoint[];
   /** Silero events (their own times, usually a little before this chunk). */
   speech: readonly SpeechEvent[];

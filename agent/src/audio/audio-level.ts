@@ -1,5 +1,6 @@
 import type { SignalKind } from '@interview-helper/protocol';
 import type { Analyser, AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
+import type { AudioDating } from '../analysers/audio-analysis.js';
 import { TrackClock } from './track-clock.js';
 
 /** Options of {@link AudioLevelAnalyser}. */
@@ -25,10 +26,10 @@ const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
  * Measures the candidate's audio level: RMS and peak in dBFS per window of audio, plus how much
  * audio has been decoded so far. Proves audio flows and feeds later loudness analysis.
  *
- * A window's range is the wall-clock time of its audio: `origin + audio ms`, with the origin of the
- * session's front end (`analysis.origin`) or, on raw audio, a {@link TrackClock} over the chunks'
- * read times (windows of raw audio go out once that origin has settled), so a late or bursty read
- * shifts no window. `firstSampleAt` is the time the first chunk was read.
+ * A window's range is the wall-clock time of its audio, dated by the session's front end
+ * (`analysis.dating`) or, on raw audio, by a {@link TrackClock} over the chunks' read times (windows
+ * of raw audio go out once that origin has settled), so a late or bursty read shifts no window and
+ * a window after lost audio is dated after the gap. `firstSampleAt` is the time the first chunk was read.
  */
 export class AudioLevelAnalyser implements Analyser<'audio'> {
   readonly name = 'audio-level';
@@ -47,8 +48,9 @@ export class AudioLevelAnalyser implements Analyser<'audio'> {
     let windowSamples = 0;
     let windowStartMs = 0;
     let audioMs = 0;
-    let origin = Number.NaN;
     const clock = new TrackClock();
+    /** The front end's dating when the samples carry it, else this track's own clock. */
+    let dating: AudioDating = clock;
     let totalSamples = 0;
     let sampleRate = 0;
     let channels = 0;
@@ -57,8 +59,8 @@ export class AudioLevelAnalyser implements Analyser<'audio'> {
     const pending: { startMs: number; endMs: number; draft: SignalDraft }[] = [];
     const ready = function* (): Generator<SignalDraft> {
       for (const { startMs, endMs, draft } of pending.splice(0)) {
-        const start = Math.round(origin + startMs);
-        yield { ...draft, range: { start, end: Math.max(start, Math.round(origin + endMs)) } };
+        const start = Math.round(dating.wallAt(startMs));
+        yield { ...draft, range: { start, end: Math.max(start, Math.round(dating.wallAt(endMs))) } };
       }
     };
 
@@ -93,10 +95,11 @@ export class AudioLevelAnalyser implements Analyser<'audio'> {
         sampleRate = frame.sampleRate;
         channels = frame.channels;
       }
-      // Audio time of the chunk's start, then the origin its wall time is counted from.
+      // Audio time of the chunk's start, then the clock that dates it.
       const atMs = analysis ? analysis.atMs : audioMs;
       const endMs = atMs + (frame.samplesPerChannel / frame.sampleRate) * 1000;
-      origin = analysis ? analysis.origin : clock.observe(receivedAt, endMs);
+      if (analysis) dating = analysis.dating;
+      else clock.observe(receivedAt, endMs);
       if (windowSamples === 0) windowStartMs = atMs;
       audioMs = endMs;
       if (totalSamples === 0) firstAt = receivedAt;

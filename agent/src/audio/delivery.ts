@@ -1,5 +1,6 @@
 import type { SignalKind } from '@interview-helper/protocol';
 import type { Analyser, AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
+import type { AudioDating } from '../analysers/audio-analysis.js';
 import { type FilledPause, FilledPauseDetector, type FilledPauseOptions } from './filled-pause.js';
 import { analysedAudio } from './front-end.js';
 import { ANALYSIS_RATE, round, toDbfs } from './pcm.js';
@@ -69,7 +70,7 @@ export class DeliveryAnalyser implements Analyser<'audio'> {
     const buf = new Int16Array(frameLen);
     let fill = 0;
     let frameCount = 0;
-    let origin = Number.NaN;
+    let dating: AudioDating | undefined; // the front end's, refined with every chunk
     let noise = -60;
     let smooth = -120;
     let seekingPeak = true;
@@ -79,7 +80,7 @@ export class DeliveryAnalyser implements Analyser<'audio'> {
     let speech: { startMs: number; endMs: number }[] = [];
     let filled: FilledPause[] = [];
     let answerStart: number | undefined;
-    const wall = (ms: number) => Math.round((Number.isNaN(origin) ? ctx.now() : origin) + ms);
+    const wall = (ms: number) => Math.round(dating ? dating.wallAt(ms) : ctx.now() + ms);
     const detector = o.filledPauses === false ? undefined : new FilledPauseDetector(o.filledPauses);
 
     const filledSignal = (p: FilledPause): SignalDraft => {
@@ -197,7 +198,7 @@ export class DeliveryAnalyser implements Analyser<'audio'> {
     const input = analysedAudio(samples, { vad: await loadSilero(), answers: true });
     for await (const { frame: input16, analysis } of input) {
       if (!analysis) continue;
-      origin = analysis.origin; // per chunk: the front end refines it
+      dating = analysis.dating;
       const data = input16.data;
       for (const p of detector?.push(data, analysis.pitch) ?? []) yield filledSignal(p);
       for (let i = 0; i < data.length; i++) {

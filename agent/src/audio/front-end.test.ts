@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Chunk, chunks, concat, espeak, silence, tone } from '../../../test/fixtures/audio.js';
 import type { AudioSample } from '../analysers/analyser.js';
+import type { AudioAnalysis } from '../analysers/audio-analysis.js';
 import { SessionBus, type SessionEvent, type Speaker } from '../bus/session-bus.js';
 import { AudioFrontEnd, analysedAudio } from './front-end.js';
 import { PitchTracker } from './pitch-track.js';
@@ -18,7 +19,14 @@ async function run(
 ) {
   const samples: AudioSample[] = [];
   const events: SessionEvent[] = [];
-  for (const type of ['track-start', 'track-end', 'speech-start', 'speech-end', 'audio'] as const)
+  for (const type of [
+    'track-start',
+    'track-end',
+    'speech-start',
+    'speech-end',
+    'audio',
+    'audio-lost',
+  ] as const)
     bus.on(type, (e) => void events.push(e));
   await frontEnd.run(read(chunks(pcm, START)), (s) => samples.push(s));
   return { samples, events };
@@ -27,6 +35,11 @@ async function run(
 /** The chunks as a reader busy until `busyUntil` reads them: those that exist by then all at that time. */
 async function* busyUntil(input: AsyncIterable<Chunk>, at: number): AsyncIterable<Chunk> {
   for await (const c of input) yield { ...c, receivedAt: Math.max(c.receivedAt, at) };
+}
+
+/** The chunks as they reach a process that lost `lostMs` of audio at `from`: later ones are read that much later. */
+async function* losing(input: AsyncIterable<Chunk>, from: number, lostMs: number): AsyncIterable<Chunk> {
+  for await (const c of input) yield c.receivedAt > from ? { ...c, receivedAt: c.receivedAt + lostMs } : c;
 }
 
 /** The bus's voice activity of a run as [type, wall ms…]. */
@@ -92,6 +105,52 @@ describe('AudioFrontEnd', () => {
     expect(late.samples.map((s) => s.analysis?.atMs)).toEqual(prompt.samples.map((s) => s.analysis?.atMs));
     expect(late.samples.every((s) => s.analysis?.origin === START)).toBe(true);
     expect(late.samples[0]?.receivedAt).toBe(START + 3000);
+  });
+
+  it('dates audio after lost audio after the gap, and voice activity before it before the gap', async () => {
+    // Two answers; between them 5 s of audio never reaches the agent (its process was not scheduled).
+    const before = concat(silence(0.5), espeak('I would start with a hash map.'), silence(1.5));
+    const after = concat(espeak('Then I would sort the keys.'), silence(3));
+    const pcm = concat(before, after);
+    const gapAtMs = Math.floor(before.samples.length / 160) * 10; // at a chunk boundary
+    const vad = await loadSilero();
+    const first = new SessionBus();
+    const prompt = await run(new AudioFrontEnd({ speaker: cand, bus: first, vad }), pcm, first);
+    const bus = new SessionBus();
+    const lossy = await run(new AudioFrontEnd({ speaker: cand, bus, vad }), pcm, bus, (c) =>
+      losing(c, START + gapAtMs, 5000),
+    );
+    // The same boundaries; those after the gap 5 s later in wall time (within the 10 ms chunking).
+    const expected = boundaries(prompt.events).map((b) =>
+      b.map((v) => (typeof v === 'number' && v >= START + gapAtMs ? v + 5000 : v)),
+    );
+    expect(expected.filter((b) => b[0] === 'speech-start')).toHaveLength(2);
+    const got = boundaries(lossy.events);
+    expect(got.map((b) => b[0])).toEqual(expected.map((b) => b[0]));
+    got.forEach((b, i) => {
+      for (let k = 1; k < b.length; k++)
+        expect(Math.abs((b[k] as number) - (expected[i]?.[k] as number))).toBeLessThanOrEqual(11);
+    });
+    // The gap is on the bus once, before the voice activity about the audio after it.
+    const lost = lossy.events.filter((e) => e.type === 'audio-lost');
+    expect(lost).toHaveLength(1);
+    expect(Math.abs((lost[0]?.from ?? 0) - (START + gapAtMs))).toBeLessThanOrEqual(1);
+    expect(Math.abs((lost[0]?.to ?? 0) - (START + gapAtMs + 5000))).toBeLessThanOrEqual(1);
+    const order = lossy.events
+      .filter((e) => e.type === 'audio-lost' || e.type === 'speech-start')
+      .map((e) => e.type);
+    expect(order).toEqual(['speech-start', 'audio-lost', 'speech-start']);
+    // Every chunk after the gap was held until the loss was confirmed and carries the new origin; the ones before
+    // keep the old one; the chunks are those of a prompt reader, in order.
+    expect(lossy.samples.map((s) => s.analysis?.atMs)).toEqual(prompt.samples.map((s) => s.analysis?.atMs));
+    for (const s of lossy.samples) {
+      const a = s.analysis as AudioAnalysis;
+      const shift = a.atMs >= gapAtMs ? 5000 : 0;
+      expect(Math.abs(a.origin - (START + shift))).toBeLessThan(1);
+      // The chunk's dating agrees, and dates audio before the gap by the old origin.
+      expect(Math.abs(a.dating.wallAt(a.atMs) - (START + shift + a.atMs))).toBeLessThan(1);
+      expect(Math.abs(a.dating.wallAt(gapAtMs - 100) - (START + gapAtMs - 100))).toBeLessThan(1);
+    }
   });
 
   it('holds chunks and events back until the origin settles, then hands them on in order after track-start', async () => {

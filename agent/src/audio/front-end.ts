@@ -8,7 +8,7 @@ import { logger } from '../log.js';
 import { ANALYSIS_RATE, MonoResampler } from './pcm.js';
 import { type PitchOptions, type PitchPoint, PitchTracker } from './pitch-track.js';
 import { SpeechDetector, type SpeechEvent } from './speech.js';
-import { TrackClock, type TrackClockOptions } from './track-clock.js';
+import { type AudioLoss, TrackClock, type TrackClockOptions } from './track-clock.js';
 import { TurnModel } from './turn-model.js';
 
 /** Options of {@link AudioFrontEnd}. */
@@ -45,7 +45,10 @@ const UNBOUNDED = Number.MAX_SAFE_INTEGER;
  *
  * Wall-clock times are `origin + audio ms`, with the track's origin estimated by a
  * {@link TrackClock} from every chunk's read time, not just the first one's: a first read that came
- * late (chunks queued while the process was busy) moves the origin only until the backlog is read.
+ * late (chunks queued while the process was busy) moves the origin only until the backlog is read,
+ * and audio lost outright (the process not scheduled for longer than its receive queues hold) moves
+ * it up from the gap on, with a warning in the log. Events about audio before a gap (voice activity
+ * running behind, answers) keep the origin of their own stretch: `analysis.dating` dates them.
  * The track's chunks and events are held back until the origin has settled (`track-start` goes out
  * then, with the settled origin; about a quarter of a second after the first chunk when reads keep
  * up from the start), so the bus does not see a late first guess (unless reads are still catching
@@ -72,22 +75,46 @@ export class AudioFrontEnd {
     const clock = new TrackClock(this.#o.clock);
     let origin = Number.NaN;
     let settled = false;
-    /** Chunks and events waiting for the origin to settle, in order. */
+    let ended = false;
+    /**
+     * Chunks and events waiting for the origin to settle, or for the clock to decide whether reads that all came
+     * late mean lost audio (then they are dated after the gap, not before it), in order.
+     */
     const held: (() => void)[] = [];
+    const holding = () => !ended && (!settled || clock.confirming);
+    const drain = () => {
+      for (const go of held.splice(0)) go();
+    };
+    /** Runs `go` now, after what is held, or holds it too. */
+    const inTurn = (go: () => void) => {
+      if (holding()) held.push(go);
+      else {
+        drain();
+        go();
+      }
+    };
     let rawMs = 0;
     let firstBound = Number.NaN; // the first chunk's read time minus its audio time
     let samples = 0;
     let lastAt = 0;
-    const wall = (ms: number) => Math.round(origin + ms);
+    /** Losses not yet on the bus: they go out before the first voice-activity event about audio after them. */
+    const losses: AudioLoss[] = [];
+    const lossesBefore = (atMs: number) => {
+      while (losses.length > 0 && (losses[0] as AudioLoss).atMs <= atMs) {
+        const { from, to } = losses.shift() as AudioLoss;
+        bus.emit({ type: 'audio-lost', speaker, from: Math.round(from), to: Math.round(to) });
+      }
+    };
+    const wall = (ms: number) => Math.round(clock.wallAt(ms));
     const off: (() => void)[] = [];
     if (speaker.role === 'candidate') {
       off.push(
-        bus.on('answer-start', (e) => answers.push({ type: 'answer-start', atMs: e.at - origin })),
+        bus.on('answer-start', (e) => answers.push({ type: 'answer-start', atMs: clock.audioAt(e.at) })),
         bus.on('answer-end', (e) =>
           answers.push({
             type: 'answer-end',
-            startMs: e.start - origin,
-            endMs: e.end - origin,
+            startMs: clock.audioAt(e.start),
+            endMs: clock.audioAt(e.end),
             reason: e.reason,
           }),
         ),
@@ -97,6 +124,7 @@ export class AudioFrontEnd {
       const analysis: AudioAnalysis = {
         atMs,
         origin,
+        dating: clock,
         pitch,
         speech: speech.splice(0),
         answers: answers.splice(0),
@@ -105,17 +133,15 @@ export class AudioFrontEnd {
       onSample?.(sample);
       bus.emit({ type: 'audio', speaker, sample });
     };
-    const publish = (e: SpeechEvent) => {
-      if (!settled) {
-        held.push(() => publish(e));
-        return;
-      }
-      speech.push(e);
-      if (e.type === 'start') bus.emit({ type: 'speech-start', speaker, at: wall(e.atMs) });
-      else if (e.type === 'end')
-        bus.emit({ type: 'speech-end', speaker, start: wall(e.startMs), end: wall(e.endMs) });
-      else bus.emit({ type: 'vad', speaker, at: wall(e.atMs), speaking: e.speaking });
-    };
+    const publish = (e: SpeechEvent) =>
+      inTurn(() => {
+        lossesBefore(e.type === 'end' ? e.endMs : e.atMs);
+        speech.push(e);
+        if (e.type === 'start') bus.emit({ type: 'speech-start', speaker, at: wall(e.atMs) });
+        else if (e.type === 'end')
+          bus.emit({ type: 'speech-end', speaker, start: wall(e.startMs), end: wall(e.endMs) });
+        else bus.emit({ type: 'vad', speaker, at: wall(e.atMs), speaking: e.speaking });
+      });
     /** The origin has settled: the track starts on the bus, then what was held goes out in order. */
     const release = () => {
       settled = true;
@@ -123,7 +149,7 @@ export class AudioFrontEnd {
       const firstReadLateMs = Math.round(firstBound - origin);
       this.#log.info({ track: speaker.trackSid, firstReadLateMs }, 'audio track origin settled');
       bus.emit({ type: 'track-start', speaker, at: Math.round(origin) });
-      for (const go of held.splice(0)) go();
+      if (!holding()) drain();
     };
     const detecting = (async () => {
       if (!vad) return;
@@ -133,6 +159,19 @@ export class AudioFrontEnd {
       for await (const { frame, receivedAt } of input) {
         rawMs += (frame.samplesPerChannel / frame.sampleRate) * 1000;
         origin = clock.observe(receivedAt, rawMs);
+        for (const loss of clock.takeLosses()) {
+          this.#log.warn(
+            {
+              track: speaker.trackSid,
+              lostMs: Math.round(loss.to - loss.from),
+              totalLostMs: Math.round(clock.lostMs),
+            },
+            'audio of the track was lost (the process fell behind its receive queues); later audio is dated after the gap',
+          );
+          if (vad) losses.push(loss);
+          else
+            bus.emit({ type: 'audio-lost', speaker, from: Math.round(loss.from), to: Math.round(loss.to) });
+        }
         if (Number.isNaN(firstBound)) firstBound = origin;
         lastAt = receivedAt;
         for (const f of resampler.push(frame)) {
@@ -140,17 +179,20 @@ export class AudioFrontEnd {
           samples += f.samplesPerChannel;
           if (vad) toVad.push(f);
           const pitch = tracker?.push(f.data) ?? [];
-          if (settled) emit(f, receivedAt, atMs, pitch);
-          else held.push(() => emit(f, receivedAt, atMs, pitch));
+          inTurn(() => emit(f, receivedAt, atMs, pitch));
         }
         if (!settled && clock.settled) release();
+        else if (!holding()) drain();
       }
     } finally {
       toVad.close();
       resampler.close();
       const started = !Number.isNaN(origin);
+      ended = true;
       if (started && !settled) release();
+      drain();
       await detecting;
+      lossesBefore(Number.POSITIVE_INFINITY);
       if (started)
         emit(
           new AudioFrame(new Int16Array(0), ANALYSIS_RATE, 1, 0),

@@ -1,5 +1,6 @@
 import type { SignalKind } from '@interview-helper/protocol';
 import type { Analyser, AnalyserContext, AudioSample, SignalDraft } from '../analysers/analyser.js';
+import type { AudioDating } from '../analysers/audio-analysis.js';
 import { analysedAudio } from './front-end.js';
 import { ANALYSIS_RATE, median, round } from './pcm.js';
 import { defaultPitchOptions, type PitchOptions, type PitchPoint, semitoneSpread } from './pitch-track.js';
@@ -30,11 +31,11 @@ export class PitchAnalyser implements Analyser<'audio'> {
 
   async *analyse(samples: AsyncIterable<AudioSample>, ctx: AnalyserContext): AsyncIterable<SignalDraft> {
     const hopSeconds = this.#o.hopSamples / ANALYSIS_RATE;
-    let origin = Number.NaN;
+    let dating: AudioDating | undefined; // the front end's, refined with every chunk
     let audioMs = 0;
     let windowStartMs = 0;
     let points: PitchPoint[] = [];
-    const wall = (ms: number) => Math.round((Number.isNaN(origin) ? ctx.now() : origin) + ms);
+    const wall = (ms: number) => Math.round(dating ? dating.wallAt(ms) : ctx.now() + ms);
     const judge = function* (this: PitchAnalyser, endMs: number): Generator<SignalDraft> {
       const voiced = points.length * hopSeconds;
       const hz = points.map((p) => p.hz);
@@ -72,7 +73,7 @@ export class PitchAnalyser implements Analyser<'audio'> {
     }.bind(this);
     for await (const { frame, analysis } of analysedAudio(samples, { pitch: this.#o })) {
       if (!analysis) continue;
-      origin = analysis.origin; // per chunk: the front end refines it
+      dating = analysis.dating;
       points.push(...analysis.pitch);
       audioMs = analysis.atMs + (frame.samplesPerChannel / ANALYSIS_RATE) * 1000;
       if (audioMs - windowStartMs >= this.#o.windowSeconds * 1000) yield* judge(audioMs);

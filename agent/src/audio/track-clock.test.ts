@@ -4,6 +4,8 @@ import { TrackClock } from './track-clock.js';
 const START = 1_000_000;
 const largest = (xs: number[]) => xs.reduce((m, x) => Math.max(m, x), Number.NEGATIVE_INFINITY);
 const smallest = (xs: number[]) => xs.reduce((m, x) => Math.min(m, x), Number.POSITIVE_INFINITY);
+/** Within 1 ms (the drift allowance moves the estimate by fractions of a ms while a loss is confirmed). */
+const near = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThan(1);
 
 /** Feeds 10 ms chunks read at `readAt(c, availableAt)` (chunk c, 1-based, exists from START + 10 c). */
 function feed(
@@ -96,7 +98,7 @@ describe('TrackClock', () => {
       );
     // Error of `origin + audio ms` against the true wall time of the chunk's end, over the hour.
     const followed = slow(new TrackClock({ driftPpm: 200 }));
-    const plainMinimum = slow(new TrackClock({ driftPpm: 0 }));
+    const plainMinimum = slow(new TrackClock({ driftPpm: 0, lostConfirmMs: 0 }));
     expect(largest(followed.map(Math.abs))).toBeLessThan(7);
     expect(plainMinimum.at(-1)).toBeGreaterThan(350);
   });
@@ -108,7 +110,79 @@ describe('TrackClock', () => {
     expect(largest(errors.map(Math.abs))).toBeLessThan(1e-6);
   });
 
-  it('absorbs lost audio at driftPpm', () => {
+  it('takes audio as lost once every read for lostConfirmMs came lostMinMs late or more', () => {
+    const clock = new TrackClock();
+    // The process is not scheduled for 5 s after the first minute, and the audio of those 5 s never arrives.
+    const origins = feed(clock, 12_000, (c, at) => at + (c > 6000 ? 5000 : 0));
+    // Reads after the gap come 5 s "late" until 2 s of them agree (chunk 6000 + 200), then the estimate moves up.
+    near(origins[6000 + 198] as number, START);
+    near(origins[6000 + 200] as number, START + 5000);
+    near(origins.at(-1) as number, START + 5000);
+    near(clock.lostMs, 5000);
+    // Audio before the gap keeps its dates (voice activity found late about it is dated right), audio after has
+    // the new origin, from the first late chunk on.
+    near(clock.wallAt(59_990), START + 59_990);
+    near(clock.wallAt(60_000), START + 65_000);
+    near(clock.wallAt(100_000), START + 105_000);
+    near(clock.audioAt(START + 30_000), 30_000);
+    near(clock.audioAt(START + 105_000), 100_000);
+    // A wall time inside the gap maps to where the audio after it begins.
+    near(clock.audioAt(START + 62_000), 60_000);
+    // Off: absorbed at driftPpm only.
+    const off = new TrackClock({ lostConfirmMs: 0 });
+    expect(feed(off, 12_000, (c, at) => at + (c > 6000 ? 5000 : 0)).at(-1)).toBeLessThan(START + 20);
+  });
+
+  it('follows several losses and dates each stretch by its own origin', () => {
+    const clock = new TrackClock();
+    // 1 s lost after 30 s, 3 s more after 60 s.
+    const lost = (c: number) => (c > 6000 ? 4000 : c > 3000 ? 1000 : 0);
+    feed(clock, 9000, (c, at) => at + lost(c));
+    near(clock.origin, START + 4000);
+    near(clock.lostMs, 4000);
+    for (const ms of [10, 29_990, 30_000, 45_000, 59_990, 60_000, 89_990])
+      near(clock.wallAt(ms), START + ms + lost(ms / 10 + 1));
+    for (const ms of [10, 29_990, 30_000, 45_000, 60_000, 89_990])
+      expect(clock.audioAt(clock.wallAt(ms))).toBe(ms);
+  });
+
+  it('moves up for a read delay that outlasts lostConfirmMs, and back down when the backlog is read', () => {
+    const clock = new TrackClock();
+    // After the first minute nothing is read for 3 s; then the chunks are read 3 s late for 4 s (a backlog read
+    // no faster than it grows), then all at once, then promptly again. No audio is lost.
+    const origins = feed(clock, 9000, (c, at) => {
+      if (c <= 6000) return at;
+      if (c <= 6400) return at + 3000;
+      return Math.max(at, START + 6400 * 10 + 3000);
+    });
+    const bounds = Array.from({ length: 9000 }, (_, i) => {
+      const c = i + 1;
+      const at = START + c * 10;
+      const read = c <= 6000 ? at : c <= 6400 ? at + 3000 : Math.max(at, START + 67_000);
+      return read - c * 10;
+    });
+    // Never dated earlier than the audio could have been read.
+    expect(origins.every((o, i) => o <= (bounds[i] as number))).toBe(true);
+    near(largest(origins) - START, 3000);
+    expect(origins.at(-1)).toBe(START);
+    near(clock.lostMs, 0);
+  });
+
+  it('does not move up for read delays shorter than lostMinMs, however long they last', () => {
+    const clock = new TrackClock();
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    // After the first 10 s every chunk is read 20–190 ms late, for ten minutes.
+    const origins = feed(clock, 60_000, (c, at) => at + (c > 1000 ? 20 + random() * 170 : 0));
+    // Persistent small delays are absorbed at driftPpm (up to the least of them), never moved up by a loss.
+    expect(largest(origins) - START).toBeLessThan(25);
+    near(clock.lostMs, 0);
+  });
+
+  it('absorbs audio lost in amounts below lostMinMs at driftPpm', () => {
     const clock = new TrackClock({ driftPpm: 200 });
     // 100 ms of audio never arrives after the first minute: later chunks are read 100 ms "late" for good.
     const origins = feed(clock, 120_000, (c, at) => at + (c > 6000 ? 100 : 0));

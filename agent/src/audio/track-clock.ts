@@ -11,6 +11,14 @@ export interface TrackClockOptions {
   settleToleranceMs: number;
   /** Settled anyway this long (wall ms) after the first reading, even if reads are still catching up. */
   maxSettleMs: number;
+  /**
+   * Lost audio: once settled, when every chunk read for this long (wall ms) came at least `lostMinMs` later than the
+   * estimate says, the audio in between is taken as lost and the estimate moves up to the least of those bounds at
+   * once, from the audio time where the late reads began ({@link TrackClock.wallAt}). 0 turns this off (lost audio
+   * is then absorbed at `driftPpm` only).
+   */
+  lostConfirmMs: number;
+  lostMinMs: number;
 }
 
 export const defaultTrackClockOptions: TrackClockOptions = {
@@ -18,7 +26,25 @@ export const defaultTrackClockOptions: TrackClockOptions = {
   settleMs: 250,
   settleToleranceMs: 5,
   maxSettleMs: 2000,
+  lostConfirmMs: 2000,
+  lostMinMs: 200,
 };
+
+/** Audio taken as lost: it was missing at audio time `atMs`, from wall time `from` to `to`. */
+export interface AudioLoss {
+  atMs: number;
+  from: number;
+  to: number;
+}
+
+/** A stretch of the track's audio, from `fromMs` of audio time to the next one's, with its origin. */
+interface Stretch {
+  fromMs: number;
+  origin: number;
+}
+
+/** Stretches kept for {@link TrackClock.wallAt}; older ones merge into the first kept one. */
+const MAX_STRETCHES = 256;
 
 /**
  * The wall-clock time of audio time 0 of a track (its origin: wall = origin + audio ms), estimated
@@ -42,6 +68,17 @@ export const defaultTrackClockOptions: TrackClockOptions = {
  * read delay lasting with no prompt read at all is absorbed at that rate (100 ms after 500 s at
  * 200 ppm), which a reader that keeps up with real time never shows.
  *
+ * Audio can also be lost outright: a receiver process that was not scheduled for seconds (the host
+ * overloaded) gets back only the audio its receive queues still hold. Every later bound is then
+ * higher by what was lost, for good. A read delay ends (the backlog is read, and a prompt read pins
+ * the estimate again); lost audio does not. So once the origin has settled, reads that all come at
+ * least `lostMinMs` late for `lostConfirmMs` of wall time are taken as lost audio: the estimate
+ * moves up to their least bound at once, and audio from where the late reads began has the new
+ * origin. {@link wallAt} dates audio by the origin of its own stretch, so an event found late (voice
+ * activity running behind) about audio before the gap keeps the old origin. A delay that lasts
+ * longer than `lostConfirmMs` and then ends moves the estimate up and then back down; chunks in
+ * between are dated as late as they were read, never earlier than their audio.
+ *
  * The origin is {@link settled} once it has stopped falling (by more than `settleToleranceMs`) for
  * `settleMs` of wall time, or `maxSettleMs` after the first reading: a reader that was late catches
  * up in a burst of reads whose bounds fall by a chunk each, so a stable minimum means it keeps up.
@@ -54,6 +91,15 @@ export class TrackClock {
   #reference = Number.NaN;
   #stableSince = Number.NaN;
   #settled = false;
+  /** Earlier stretches, oldest first; the current one is `#origin` from `#currentFromMs`. */
+  #stretches: Stretch[] = [];
+  #currentFromMs = 0;
+  /** Reads all later than `lostMinMs` since `since` (wall ms), from audio time `fromMs`, least bound `bound`. */
+  #late?: { since: number; fromMs: number; bound: number };
+  #lostMs = 0;
+  #losses: AudioLoss[] = [];
+  /** How much of the last move up still stands. */
+  #riseLeft = 0;
 
   constructor(opts: Partial<TrackClockOptions> = {}) {
     this.#o = { ...defaultTrackClockOptions, ...opts };
@@ -62,6 +108,52 @@ export class TrackClock {
   /** The current estimate (NaN before the first reading). */
   get origin(): number {
     return this.#origin;
+  }
+
+  /** Takes the losses found since the last call, in order. */
+  takeLosses(): AudioLoss[] {
+    return this.#losses.splice(0);
+  }
+
+  /** Audio taken as lost so far, ms (see the class). */
+  get lostMs(): number {
+    return this.#lostMs;
+  }
+
+  /**
+   * Wall-clock ms of audio time `ms` by the origin of its stretch: the current origin for audio since the last
+   * loss, the origin in force before it for earlier audio.
+   */
+  wallAt(ms: number): number {
+    if (ms >= this.#currentFromMs) return this.#origin + ms;
+    for (let i = this.#stretches.length - 1; i > 0; i--) {
+      const s = this.#stretches[i] as Stretch;
+      if (ms >= s.fromMs) return s.origin + ms;
+    }
+    return (this.#stretches[0]?.origin ?? this.#origin) + ms;
+  }
+
+  /**
+   * Audio time of wall-clock ms `wall`: the inverse of {@link wallAt}. A wall time inside lost audio maps to
+   * where the audio after the gap begins.
+   */
+  audioAt(wall: number): number {
+    if (wall - this.#origin >= this.#currentFromMs) return wall - this.#origin;
+    let next = this.#currentFromMs;
+    for (let i = this.#stretches.length - 1; i >= 0; i--) {
+      const s = this.#stretches[i] as Stretch;
+      if (wall - s.origin >= s.fromMs || i === 0) return Math.min(wall - s.origin, next);
+      next = s.fromMs;
+    }
+    return Math.min(wall - this.#origin, next);
+  }
+
+  /**
+   * Whether every read since a moment less than `lostConfirmMs` ago came `lostMinMs` late or more: audio may have
+   * been lost, and the estimate moves up if it goes on (see the class).
+   */
+  get confirming(): boolean {
+    return this.#late !== undefined;
   }
 
   /** Whether the estimate has stopped falling (see the class). Stays true once reached. */
@@ -82,7 +174,15 @@ export class TrackClock {
       this.#stableSince = receivedAt;
     } else {
       const allowed = this.#origin + (Math.max(0, endMs - this.#lastEndMs) * this.#o.driftPpm) / 1e6;
+      const before = this.#origin;
       this.#origin = Math.min(allowed, bound);
+      if (this.#origin < before && this.#riseLeft > 0) {
+        // The last move up was (partly) a delay that has now ended: that much was not lost after all.
+        const back = Math.min(before - this.#origin, this.#riseLeft);
+        this.#riseLeft -= back;
+        this.#lostMs -= back;
+      }
+      this.#watchForLoss(receivedAt, bound);
     }
     this.#lastEndMs = Math.max(this.#lastEndMs, endMs);
     if (!this.#settled) {
@@ -95,5 +195,29 @@ export class TrackClock {
         receivedAt - this.#firstAt >= this.#o.maxSettleMs;
     }
     return this.#origin;
+  }
+
+  /** Moves the estimate up when reads have all been late for `lostConfirmMs` (see the class). */
+  #watchForLoss(receivedAt: number, bound: number): void {
+    const { lostConfirmMs, lostMinMs } = this.#o;
+    if (!this.#settled || lostConfirmMs <= 0 || bound < this.#origin + lostMinMs) {
+      this.#late = undefined;
+      return;
+    }
+    if (!this.#late) {
+      this.#late = { since: receivedAt, fromMs: this.#lastEndMs, bound };
+      return;
+    }
+    this.#late.bound = Math.min(this.#late.bound, bound);
+    if (receivedAt - this.#late.since < lostConfirmMs) return;
+    const { fromMs, bound: least } = this.#late;
+    this.#late = undefined;
+    this.#riseLeft = least - this.#origin;
+    this.#lostMs += this.#riseLeft;
+    this.#stretches.push({ fromMs: this.#currentFromMs, origin: this.#origin });
+    if (this.#stretches.length > MAX_STRETCHES) this.#stretches.shift();
+    this.#currentFromMs = fromMs;
+    this.#losses.push({ atMs: fromMs, from: this.#origin + fromMs, to: least + fromMs });
+    this.#origin = least;
   }
 }

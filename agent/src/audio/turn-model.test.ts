@@ -93,6 +93,49 @@ describe('TurnModel', () => {
     });
   });
 
+  it('lost audio is neither silence nor speech: no pause, no end of the answer, no talk time from a gap', () => {
+    const run = (lose: boolean) => {
+      const m = model({ longPauseSeconds: 5, answerGapSeconds: 4 });
+      const { bus, ticks } = m;
+      /** Both tracks lost the same 6 s (one process behind), give or take the chunking. */
+      const lost = (from: number, to: number) => {
+        if (!lose) return;
+        bus.emit({ type: 'audio-lost', speaker: cand, from, to });
+        bus.emit({ type: 'audio-lost', speaker: ivy, from: from + 20, to: to + 20 });
+      };
+      bus.emit({ type: 'track-start', speaker: cand, at: 0 });
+      bus.emit({ type: 'track-start', speaker: ivy, at: 0 });
+      bus.emit({ type: 'speech-start', speaker: cand, at: 1000 });
+      bus.emit({ type: 'speech-end', speaker: cand, start: 1000, end: 3000 });
+      ticks(cand, 3000, 4000);
+      lost(4000, 10_000); // 1 s of silence heard, then the gap, then 2 s more
+      ticks(cand, 10_000, 12_000);
+      bus.emit({ type: 'speech-start', speaker: cand, at: 12_000 });
+      lost(13_000, 19_000); // a gap while the candidate speaks
+      bus.emit({ type: 'speech-end', speaker: cand, start: 12_000, end: 20_000 });
+      ticks(cand, 20_000, 29_000);
+      m.turns.close();
+      return m;
+    };
+    const heard = run(true);
+    // One answer over both gaps, ended by the silence heard after it; its voiced time leaves the second gap out.
+    expect(heard.events).toEqual([
+      { type: 'answer-start', at: 1000 },
+      { type: 'answer-end', start: 1000, end: 20_000, speechSeconds: 19, reason: 'gap' },
+    ]);
+    expect(heard.signals.find((s) => s.kind === 'answer-end')?.values).toMatchObject({ voicedSeconds: 4 });
+    // The only long pause is the silence after the answer (9 s heard), not the first gap.
+    const pauses = heard.signals.filter((s) => s.kind === 'long-pause');
+    expect(pauses.map((p) => [p.values.phase, p.range.start])).toEqual([['start', 20_000]]);
+    expect(heard.signals.find((s) => s.kind === 'talk-time')?.values).toMatchObject({ candidateSeconds: 4 });
+    // Without the losses the same times read as a 7-s silence that ends the first answer and is a long pause.
+    const blind = run(false);
+    expect(blind.events.filter((e) => e.type === 'answer-end')).toHaveLength(2);
+    expect(blind.signals.filter((s) => s.kind === 'long-pause' && s.values.phase === 'start')).toHaveLength(
+      2,
+    );
+  });
+
   it('no pause while nobody listens to the candidate; a track that ends closes the answer', () => {
     const { bus, signals, events, activity, ticks } = model({ longPauseSeconds: 2 });
     ticks(ivy, 0, 5000);

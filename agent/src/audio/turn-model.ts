@@ -26,17 +26,40 @@ export const defaultTurnModelOptions: TurnModelOptions = {
 /** What the silence followed: the candidate's own speech, the interviewer, or nothing yet. */
 type After = 'speech' | 'interviewer' | 'track-start';
 
-interface Silence {
+/**
+ * Lost audio inside a stretch (a silence, an answer's gap, a turn) since `lostTo` began counting: it is unknown, so
+ * it counts as neither silence nor speech.
+ */
+interface Lost {
+  lostMs: number;
+  /** The end of the last lost audio counted (the stretch's start before any): the tracks' losses overlap. */
+  lostTo: number;
+}
+
+interface Silence extends Lost {
   start: number;
   after: After;
   episodeId: string;
   reported: Set<number>;
 }
 
-interface Answer {
+interface Answer extends Lost {
   start: number;
   lastEnd: number;
   voicedMs: number;
+}
+
+interface Turn extends Lost {
+  role: Role;
+  since: number;
+}
+
+/** Counts the part of the lost audio `from`–`to` that `x` does not count yet. */
+function addLost(x: Lost, from: number, to: number): void {
+  const start = Math.max(from, x.lostTo);
+  if (to <= start) return;
+  x.lostMs += to - start;
+  x.lostTo = to;
 }
 
 let episodes = 0;
@@ -57,6 +80,8 @@ let episodes = 0;
  *
  * Also keeps {@link CandidateActivity} and reports `talk-time` shares. Times are wall-clock ms; the
  * clock advances with the voice-activity ticks of every track, so pauses are measured in media time.
+ * Audio a track lost (`audio-lost`) is unknown: it counts as neither silence nor speech, so a gap in
+ * the audio is never reported as a pause, never ends an answer and adds no talk time.
  */
 export class TurnModel {
   #o: TurnModelOptions;
@@ -64,7 +89,7 @@ export class TurnModel {
   #bus: SessionBus;
   #activity?: CandidateActivity;
   #now: () => number;
-  #speaking = new Map<string, { role: Role; since: number }>();
+  #speaking = new Map<string, Turn>();
   #candidateTracks = new Set<string>();
   #silence?: Silence;
   #answer?: Answer;
@@ -95,6 +120,7 @@ export class TurnModel {
       b.on('speech-start', (e) => this.#speechStart(e)),
       b.on('speech-end', (e) => this.#speechEnd(e)),
       b.on('vad', (e) => this.#tick(e.at)),
+      b.on('audio-lost', (e) => this.#audioLost(e)),
     ];
     this.#talkTimer = setInterval(() => this.#talkTime(), this.#o.talkTimeEveryMs);
     this.#talkTimer.unref();
@@ -152,7 +178,7 @@ export class TurnModel {
         confidence: 0.7,
         summary: `The ${role} started speaking while the ${other[1].role} was speaking`,
       });
-    this.#speaking.set(speaker.identity, { role, since: at });
+    this.#speaking.set(speaker.identity, { role, since: at, lostMs: 0, lostTo: at });
     // a reported pause ends when anyone speaks: its end message carries the whole silence
     const s = this.#silence;
     if (s && s.reported.size > 0) this.#pauseSignal(s, at, Math.min(...s.reported), 'end');
@@ -160,7 +186,7 @@ export class TurnModel {
     if (role === 'candidate') {
       this.#activity?.speechStarted(at);
       if (!this.#answer) {
-        this.#answer = { start: at, lastEnd: at, voicedMs: 0 };
+        this.#answer = { start: at, lastEnd: at, voicedMs: 0, lostMs: 0, lostTo: at };
         this.#activity?.answerStarted(at);
         this.#bus.emit({ type: 'answer-start', at });
       }
@@ -175,13 +201,15 @@ export class TurnModel {
     this.#speaking.delete(speaker.identity);
     const role = speaker.role;
     const from = was?.since ?? start;
-    this.#talkMs[role] += Math.max(0, end - from);
+    const spokenMs = Math.max(0, end - from - (was?.lostMs ?? 0));
+    this.#talkMs[role] += spokenMs;
     this.#talkChanged = true;
     if (role === 'candidate') {
       if (!this.#candidateSpeaking()) this.#activity?.speechEnded(end);
       if (this.#answer) {
-        this.#answer.lastEnd = Math.max(this.#answer.lastEnd, end);
-        this.#answer.voicedMs += Math.max(0, end - from);
+        const a = this.#answer;
+        if (end >= a.lastEnd) Object.assign(a, { lastEnd: end, lostMs: 0, lostTo: end });
+        a.voicedMs += spokenMs;
       }
     }
     if (this.#speaking.size === 0 && this.#candidateTracks.size > 0)
@@ -189,15 +217,23 @@ export class TurnModel {
     this.#tick(this.#clock);
   }
 
+  /** Audio of a track was lost: that stretch counts as neither silence nor speech (see the class). */
+  #audioLost({ speaker, from, to }: SessionEventOf<'audio-lost'>): void {
+    if (this.#silence) addLost(this.#silence, from, to);
+    if (this.#answer) addLost(this.#answer, from, to);
+    const turn = this.#speaking.get(speaker.identity);
+    if (turn) addLost(turn, from, to);
+  }
+
   #tick(at: number): void {
     this.#clock = Math.max(this.#clock, at);
     const now = this.#clock;
     const a = this.#answer;
-    if (a && !this.#candidateSpeaking() && now - a.lastEnd >= this.#o.answerGapSeconds * 1000)
+    if (a && !this.#candidateSpeaking() && now - a.lastEnd - a.lostMs >= this.#o.answerGapSeconds * 1000)
       this.#closeAnswer('gap');
     const s = this.#silence;
     if (!s) return;
-    const elapsed = now - s.start;
+    const elapsed = now - s.start - s.lostMs;
     const thresholds = [this.#o.longPauseSeconds, ...[...this.#watched].map((f) => f())]
       .filter((t) => Number.isFinite(t) && t > 0)
       .sort((x, y) => x - y);
@@ -211,7 +247,8 @@ export class TurnModel {
 
   /** One message of a pause episode: at a threshold (`start`, then `update`), or when the silence ended. */
   #pauseSignal(s: Silence, at: number, threshold: number, phase: 'start' | 'update' | 'end'): void {
-    const seconds = (at - s.start) / 1000;
+    const heardMs = at - s.start - s.lostMs;
+    const seconds = heardMs / 1000;
     this.#emit({
       kind: 'long-pause',
       range: { start: s.start, end: at },
@@ -221,7 +258,7 @@ export class TurnModel {
         after: s.after,
         phase,
         episodeId: s.episodeId,
-        durationMs: Math.round(at - s.start),
+        durationMs: Math.round(heardMs),
       },
       confidence: 0.9,
       summary:
@@ -259,7 +296,14 @@ export class TurnModel {
   }
 
   #newSilence(start: number, after: After): Silence {
-    return { start, after, episodeId: `pause_${start}_${++episodes}`, reported: new Set() };
+    return {
+      start,
+      after,
+      episodeId: `pause_${start}_${++episodes}`,
+      reported: new Set(),
+      lostMs: 0,
+      lostTo: start,
+    };
   }
 
   #talkTime(): void {

@@ -36,7 +36,7 @@ export class VadAnalyser implements Analyser<'audio'> {
     for await (const { analysis } of input) {
       if (!analysis) continue;
       const wall = (ms: number) =>
-        Math.round((Number.isNaN(analysis.origin) ? ctx.now() : analysis.origin) + ms);
+        Math.round(Number.isNaN(analysis.origin) ? ctx.now() + ms : analysis.dating.wallAt(ms));
       for (const e of analysis.speech) {
         if (e.type !== 'end') continue;
         const seconds = (e.endMs - e.startMs) / 1000;

@@ -29,6 +29,9 @@ export type AnswerEndReason = 'gap' | 'interviewer' | 'end';
  *   (`at`: wall-clock time of its first sample).
  * - `audio`: one decoded 16 kHz mono chunk of a track, with the front end's shared analysis.
  * - `speech-start` / `speech-end` / `vad`: Silero voice activity of one speaker (run once per track).
+ * - `audio-lost`: audio of a track from `from` to `to` never reached the agent (its process fell behind its
+ *   receive queues): neither speech nor silence. It goes out in voice-activity order: before the first
+ *   voice-activity event about audio after the gap.
  * - `answer-start` / `answer-end`: the candidate's answers as the session's turn model defines them.
  * - `transcript`: a final transcript segment (either speaker).
  * - `signal`: a signal after it was published to the interviewers.
@@ -43,6 +46,7 @@ export type SessionEvent =
   | { type: 'speech-start'; speaker: Speaker; at: number }
   | { type: 'speech-end'; speaker: Speaker; start: number; end: number }
   | { type: 'vad'; speaker: Speaker; at: number; speaking: boolean }
+  | { type: 'audio-lost'; speaker: Speaker; from: number; to: number }
   | { type: 'answer-start'; at: number }
   | { type: 'answer-end'; start: number; end: number; speechSeconds: number; reason: AnswerEndReason }
   | { type: 'transcript'; segment: TranscriptEvent }

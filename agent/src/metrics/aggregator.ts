@@ -48,6 +48,7 @@ const JOB_METRICS: ReadonlySet<string> = new Set([
   METRIC.analyserQueue,
   METRIC.analyserLag,
   METRIC.analysisLag,
+  METRIC.audioLost,
   METRIC.hintLatency,
   METRIC.sttLatency,
   METRIC.jobRss,

@@ -97,6 +97,8 @@ describe('JobMetrics', () => {
       sentAt: 49_350,
     });
     ctx.bus.emit({ type: 'hint-sent', hintId: 'h2', trigger: 'stuck', triggerAt: 40_000, sentAt: 42_000 });
+    ctx.bus.emit({ type: 'audio-lost', speaker, from: 45_000, to: 47_500 });
+    ctx.bus.emit({ type: 'audio-lost', speaker, from: 51_000, to: 51_250 });
     clock = 53_000;
     await metrics.close();
 
@@ -118,6 +120,7 @@ describe('JobMetrics', () => {
     if (!last) throw new Error('no push');
     expect(metricValue(last, METRIC.hintLatency, { trigger: 'stuck' }, `${METRIC.hintLatency}_sum`)).toBe(2);
     expect(metricValue(last, METRIC.sttLatency, { role: 'candidate' }, `${METRIC.sttLatency}_count`)).toBe(1);
+    expect(metricValue(last, METRIC.audioLost, { role: 'candidate' })).toBe(2.75);
     // the report's stage latencies went on the bus
     expect(stages.at(-1)?.stages.sttMs).toEqual({ n: 1, p50: 800, p95: 800 });
   });

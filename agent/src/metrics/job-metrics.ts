@@ -132,6 +132,12 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
         labelNames: ['room'],
         registers,
       }),
+      audioLost: new Counter({
+        name: METRIC.audioLost,
+        help: "Seconds of a track's audio that never reached the analysis (the job process fell behind its receive queues), by speaker role.",
+        labelNames: ['role'],
+        registers,
+      }),
       hint: new Histogram({
         name: METRIC.hintLatency,
         help: 'Time from the event that triggered a hint to its first delivery, per trigger.',
@@ -213,6 +219,9 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
         this.#sttSegments++;
         this.#m.stt.observe({ role: segment.speaker.role }, ms / 1000);
       }),
+      ctx.bus.on('audio-lost', (e) =>
+        this.#m.audioLost.inc({ role: e.speaker.role }, Math.max(0, e.to - e.from) / 1000),
+      ),
       ctx.bus.on('hint-sent', (e) => {
         const ms = Math.max(0, e.sentAt - e.triggerAt);
         this.#hints.add(ms);

@@ -6,6 +6,7 @@ export const METRIC = {
   analyserQueue: 'interview_agent_analyser_queue_depth',
   analyserLag: 'interview_agent_analyser_lag_seconds',
   analysisLag: 'interview_agent_analysis_lag_seconds',
+  audioLost: 'interview_agent_audio_lost_seconds_total',
   hintLatency: 'interview_agent_hint_latency_seconds',
   sttLatency: 'interview_agent_stt_latency_seconds',
   jobRss: 'interview_agent_job_resident_memory_bytes',

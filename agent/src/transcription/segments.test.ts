@@ -11,7 +11,14 @@ async function* track(ms: number, events: Map<number, SpeechEvent[]>): AsyncGene
     yield {
       frame: new AudioFrame(data, 16000, 1, 160),
       receivedAt: 1_000_000 + c * 10,
-      analysis: { atMs: c * 10, origin: 999_990, pitch: [], speech: events.get(c * 10) ?? [], answers: [] },
+      analysis: {
+        atMs: c * 10,
+        origin: 999_990,
+        dating: { wallAt: (ms) => 999_990 + ms },
+        pitch: [],
+        speech: events.get(c * 10) ?? [],
+        answers: [],
+      },
     };
   }
 }

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Role } from '@interview-helper/protocol';
 import type { stt, VAD } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
+import type { AudioDating } from '../analysers/audio-analysis.js';
 import { type SileroSettings, SpeechDetector, type SpeechEvent } from '../audio/speech.js';
 import { TrackClock } from '../audio/track-clock.js';
 import { logger } from '../log.js';
@@ -43,7 +44,7 @@ export type InterimText = { id: string; speaker: Speaker; text: string };
 export interface TranscriberSample {
   frame: AudioFrame;
   receivedAt: number;
-  analysis?: { origin: number; speech: readonly SpeechEvent[] };
+  analysis?: { dating: AudioDating; speech: readonly SpeechEvent[] };
 }
 
 /** Options of {@link SpeakerTranscriber}. */
@@ -163,14 +164,15 @@ export class SpeakerTranscriber {
    * the speech segments are those the samples carry (`analysis.speech`, from the session's front end).
    */
   async run(samples: AsyncIterable<TranscriberSample>): Promise<void> {
-    let origin = Number.NaN;
     const clock = new TrackClock();
+    /** The front end's dating when the samples carry it, else this track's own clock. */
+    let dating: AudioDating = clock;
     let audioMs = 0;
     const feed = this.#mode === 'realtime' ? new LiveFeed(() => this.#live()) : undefined;
     async function* frames(): AsyncIterable<AudioFrame> {
       for await (const { frame, receivedAt } of samples) {
         audioMs += (frame.samplesPerChannel / frame.sampleRate) * 1000;
-        origin = clock.observe(receivedAt, audioMs);
+        clock.observe(receivedAt, audioMs);
         feed?.record(frame);
         yield frame;
       }
@@ -178,13 +180,14 @@ export class SpeakerTranscriber {
     async function* carried(): AsyncIterable<SpeechEvent> {
       for await (const { frame, receivedAt, analysis } of samples) {
         audioMs += (frame.samplesPerChannel / frame.sampleRate) * 1000;
-        origin = analysis?.origin ?? clock.observe(receivedAt, audioMs);
+        if (analysis) dating = analysis.dating;
+        else clock.observe(receivedAt, audioMs);
         if (frame.samplesPerChannel > 0) feed?.record(frame);
         yield* analysis?.speech ?? [];
       }
     }
     const events = this.#vad ? new SpeechDetector(this.#vad).run(frames()) : carried();
-    const wall = (ms: number) => Math.round(origin + ms);
+    const wall = (ms: number) => Math.round(dating.wallAt(ms));
     let reachedMs = 0;
     let open: string | undefined; // id of the segment being spoken
     let quietSince = -1; // start of the current run of low speech probability, or -1
