@@ -4,6 +4,14 @@ import { TrackClock } from './track-clock.js';
 const START = 1_000_000;
 const largest = (xs: number[]) => xs.reduce((m, x) => Math.max(m, x), Number.NEGATIVE_INFINITY);
 const smallest = (xs: number[]) => xs.reduce((m, x) => Math.min(m, x), Number.POSITIVE_INFINITY);
+/** A seeded pseudo-random sequence in (0, 1) (Lehmer / Park–Miller), so every run reads the same delays. */
+function lehmer(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 16807) % 2147483647;
+    return x / 2147483647;
+  };
+}
 /** Within 1 ms (the drift allowance moves the estimate by fractions of a ms while a loss is confirmed). */
 const near = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThan(1);
 
@@ -73,11 +81,7 @@ describe('TrackClock', () => {
 
   it('is within the jitter floor of the true start under random read delays, for an hour', () => {
     const clock = new TrackClock();
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 16807) % 2147483647;
-      return seed / 2147483647;
-    };
+    const random = lehmer(7);
     // Delays of 0–40 ms, one chunk in ten read within 2 ms; now and then a 1.5 s stall read in a burst.
     let stallUntil = 0;
     const origins = feed(clock, 360_000, (c, at) => {
@@ -170,11 +174,7 @@ describe('TrackClock', () => {
 
   it('does not move up for read delays shorter than lostMinMs, however long they last', () => {
     const clock = new TrackClock();
-    let seed = 11;
-    const random = () => {
-      seed = (seed * 16807) % 2147483647;
-      return seed / 2147483647;
-    };
+    const random = lehmer(11);
     // After the first 10 s every chunk is read 20–190 ms late, for ten minutes.
     const origins = feed(clock, 60_000, (c, at) => at + (c > 1000 ? 20 + random() * 170 : 0));
     // Persistent small delays are absorbed at driftPpm (up to the least of them), never moved up by a loss.
