@@ -97,7 +97,10 @@ export class AudioFrontEnd {
     let firstBound = Number.NaN; // the first chunk's read time minus its audio time
     let samples = 0;
     let lastAt = 0;
-    /** Losses not yet on the bus: they go out before the first voice-activity event about audio after them. */
+    /**
+     * Losses not yet on the bus: they go out before the first voice-activity event about audio after them (at once
+     * without Silero).
+     */
     const losses: AudioLoss[] = [];
     const lossesBefore = (atMs: number) => {
       while (losses.length > 0 && (losses[0] as AudioLoss).atMs <= atMs) {
@@ -168,9 +171,8 @@ export class AudioFrontEnd {
             },
             'audio of the track was lost (the process fell behind its receive queues); later audio is dated after the gap',
           );
-          if (vad) losses.push(loss);
-          else
-            bus.emit({ type: 'audio-lost', speaker, from: Math.round(loss.from), to: Math.round(loss.to) });
+          losses.push(loss);
+          if (!vad) lossesBefore(Number.POSITIVE_INFINITY); // no voice activity to keep in order with
         }
         if (Number.isNaN(firstBound)) firstBound = origin;
         lastAt = receivedAt;
