@@ -39,11 +39,10 @@ export interface AudioDating {
 export interface AudioAnalysis {
   /** Audio time of the chunk's first sample. */
   atMs: number;
-  /** Wall-clock ms of audio time 0 (wall = origin + audio ms): the track's estimate as this chunk went out. */
-  origin: number;
   /**
-   * Dates any audio time of the track: `origin + ms` for this chunk's own audio, the origin in force back then for
-   * audio before a stretch of lost audio. Use it for events about earlier audio (voice activity found late, answers).
+   * Dates any audio time of the track (the track's clock, read per event): its current origin + ms for this chunk's
+   * own audio, the origin in force back then for audio before a stretch of lost audio (voice activity found late,
+   * answers).
    */
   dating: AudioDating;
   pitch: readonly PitchPoint[];

@@ -53,8 +53,8 @@ const UNBOUNDED = Number.MAX_SAFE_INTEGER;
  * then, with the settled origin; about a quarter of a second after the first chunk when reads keep
  * up from the start), so the bus does not see a late first guess (unless reads are still catching
  * up when the clock gives up waiting: `maxSettleMs`, then later times may move earlier). Every chunk's
- * {@link AudioAnalysis.origin} is the estimate when it went out: later ones may differ by the
- * delivery jitter and the drift the clock follows, a few ms, so consumers read it per chunk.
+ * {@link AudioAnalysis.dating} is the track's clock: its origin moves by the delivery jitter and the
+ * drift it follows, a few ms, so consumers date each event through it, never caching an origin.
  */
 export class AudioFrontEnd {
   #o: AudioFrontEndOptions;
@@ -126,7 +126,6 @@ export class AudioFrontEnd {
     const emit = (frame: AudioFrame, receivedAt: number, atMs: number, pitch: PitchPoint[]) => {
       const analysis: AudioAnalysis = {
         atMs,
-        origin,
         dating: clock,
         pitch,
         speech: speech.splice(0),

@@ -35,8 +35,10 @@ export class VadAnalyser implements Analyser<'audio'> {
     let speechMs = 0;
     for await (const { analysis } of input) {
       if (!analysis) continue;
-      const wall = (ms: number) =>
-        Math.round(Number.isNaN(analysis.origin) ? ctx.now() + ms : analysis.dating.wallAt(ms));
+      const wall = (ms: number) => {
+        const at = analysis.dating.wallAt(ms);
+        return Math.round(Number.isNaN(at) ? ctx.now() + ms : at);
+      };
       for (const e of analysis.speech) {
         if (e.type !== 'end') continue;
         const seconds = (e.endMs - e.startMs) / 1000;

@@ -13,7 +13,6 @@ async function* track(ms: number, events: Map<number, SpeechEvent[]>): AsyncGene
       receivedAt: 1_000_000 + c * 10,
       analysis: {
         atMs: c * 10,
-        origin: 999_990,
         dating: { wallAt: (ms) => 999_990 + ms },
         pitch: [],
         speech: events.get(c * 10) ?? [],
