@@ -99,6 +99,7 @@ export default defineAgent<ProcessData>({
       statsIntervalMs: config.statsIntervalMs,
       videoDimensions: config.vision.videoDimensions,
       turns: { longPauseSeconds: config.audio.longPauseSeconds },
+      vadMaxBacklogMs: config.audio.vadMaxBacklogMs,
       inbox: config.inbox,
     });
     ctx.addShutdownCallback(() => session.close());

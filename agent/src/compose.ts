@@ -13,6 +13,7 @@ import { jobRoomCloser, SessionLifecycle } from './lifecycle/session-lifecycle.j
 import { ClaudePlanMatcher, FallbackMatcher } from './plan/claude-matcher.js';
 import { KeywordMatcher } from './plan/matcher.js';
 import { PlanExtension } from './plan/plan-extension.js';
+import { AudioGapExtension } from './session/audio-gaps.js';
 import type { SessionExtensionFactory } from './session/extension.js';
 import { StorageHealthExtension } from './session/recorder-health.js';
 import { TranscriptionExtension } from './transcription/extension.js';
@@ -64,6 +65,7 @@ export function composeInterview(config: AgentConfig): Composition {
       }),
     () => new TranscriptionExtension({ settings: audio, databaseUrl: config.databaseUrl }),
     () => new StorageHealthExtension(),
+    () => new AudioGapExtension(),
     () =>
       new SessionLifecycle({
         idleEndMs: config.session.idleEndMinutes * 60_000,

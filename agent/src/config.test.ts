@@ -82,6 +82,7 @@ describe('loadAgentConfig', () => {
       STT_BASE_URL: 'http://127.0.0.1:9/v1',
       STT_MODE: 'realtime',
       VAD_LONG_PAUSE_SECONDS: '5',
+      VAD_MAX_BACKLOG_MS: '8000',
       VISION_FPS: '3',
       VISION_FPS_IDLE: '0.5',
       VISION_POSE: 'off',
@@ -100,6 +101,8 @@ describe('loadAgentConfig', () => {
     expect(c.audio).toMatchObject({ engine: 'openai', mode: 'realtime', baseURL: 'http://127.0.0.1:9/v1' });
     expect(c.audio.apiKey).toBeUndefined();
     expect(c.audio.longPauseSeconds).toBe(5);
+    expect(c.audio.vadMaxBacklogMs).toBe(8000);
+    expect(loadAgentConfig({}).audio.vadMaxBacklogMs).toBe(5000);
     // VISION_FPS sets both rates; the specific one wins
     expect(c.vision.sampling).toEqual({ speakingFps: 3, idleFps: 0.5 });
     expect(c.vision.pose).toBe(false);
@@ -171,6 +174,7 @@ describe('loadAgentConfig', () => {
       'STT_ENGINE: openai needs OPENAI_API_KEY or STT_BASE_URL',
     ]);
     expect(issues({ VAD_LONG_PAUSE_SECONDS: 'soon' })[0]).toMatch(/^VAD_LONG_PAUSE_SECONDS: /);
+    expect(issues({ VAD_MAX_BACKLOG_MS: '100' })[0]).toMatch(/^VAD_MAX_BACKLOG_MS: /);
     expect(issues({ HINTS_TRIGGERS: '{long-pause' })[0]).toMatch(/^HINTS_TRIGGERS: must be JSON/);
     expect(issues({ HINTS_TRIGGERS: '{"long-pause":8}' })[0]).toMatch(/^HINTS_TRIGGERS/);
     expect(issues({ AGENT_MAX_JOBS: '0', LOG_LEVEL: 'loud' }).map((i) => i.split(':')[0])).toEqual([

@@ -147,6 +147,7 @@ const envSchema = z
     STT_PYTHON: z.string().min(1).optional(),
     OPENAI_API_KEY: z.string().min(1).optional(),
     VAD_LONG_PAUSE_SECONDS: z.coerce.number().min(1).max(600).default(8),
+    VAD_MAX_BACKLOG_MS: int(1000, 600_000).default(5000),
     VISION_FPS: fps.optional(),
     VISION_FPS_SPEAKING: fps.optional(),
     VISION_FPS_IDLE: fps.optional(),
@@ -255,6 +256,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       python: e.STT_PYTHON,
       modelsDir: e.STT_MODELS_DIR ?? e.MODELS_DIR,
       longPauseSeconds: e.VAD_LONG_PAUSE_SECONDS,
+      vadMaxBacklogMs: e.VAD_MAX_BACKLOG_MS,
     },
     vision: {
       sampling: {

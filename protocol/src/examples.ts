@@ -168,6 +168,7 @@ export const SIGNAL_EXAMPLES: { [K in SignalKind]: SignalValues<K> } = {
     codeRevision: 7,
     optOutGroups: '',
   },
+  'audio-gap': { speaker: 'candidate', reason: 'lost', seconds: 3.2, gaps: 2, totalSeconds: 3.2 },
   'storage-degraded': {
     ...ep('storage-degraded', 0),
     pendingRows: 10_000,
@@ -196,6 +197,7 @@ const MEDIA: Partial<Record<SignalKind, SignalMessage['media']>> = {
   'code-update': 'code',
   'plan-coverage': 'text',
   'analysis-gap': 'text',
+  'audio-gap': 'audio',
   'storage-degraded': 'text',
 };
 

@@ -59,6 +59,14 @@ const pitchWindow = {
   monotone: z.boolean(),
 } as const;
 
+/**
+ * Why audio of a speaker was not analysed: it never reached the agent (`lost`: the agent's process fell behind
+ * its receive queues), or it arrived but its voice activity was skipped so that analysis could catch up with
+ * the present (`skipped`: the analysis ran too far behind).
+ */
+export const audioGapReasonSchema = z.enum(['lost', 'skipped']);
+export type AudioGapReason = z.infer<typeof audioGapReasonSchema>;
+
 /** What the silence of a long pause followed. */
 export const pauseAfterSchema = z.enum(['interviewer', 'speech', 'track-start']);
 
@@ -237,6 +245,17 @@ export const SIGNAL_VALUES = {
   }),
   'plan-coverage': planCoverageValuesSchema,
   'analysis-gap': analysisGapValuesSchema,
+  'audio-gap': z.strictObject({
+    /** Whose audio: the candidate's, or an interviewer's (turn taking and their transcript). */
+    speaker: z.enum(['candidate', 'interviewer']),
+    reason: audioGapReasonSchema,
+    /** Audio not analysed within the signal's range (the range may hold several stretches). */
+    seconds,
+    /** Stretches in the range. */
+    gaps: count,
+    /** This speaker's audio not analysed for this reason in the session so far. */
+    totalSeconds: seconds,
+  }),
   'storage-degraded': storageDegradedValuesSchema,
 } as const satisfies Record<string, z.ZodObject>;
 
@@ -284,6 +303,8 @@ export const SIGNAL_DESCRIPTIONS: Record<SignalKind, string> = {
   'plan-coverage': 'The interview plan: items not yet asked against the planned time left.',
   'analysis-gap':
     'The session resumed in a new job after its job stopped; nothing was analysed from `from` to `to`.',
+  'audio-gap':
+    'Audio of a speaker was not analysed (lost before it reached the agent, or skipped to catch up); signals of that stretch are missing, not zero.',
   'storage-degraded':
     "The database has been unreachable long enough to fill the agent's write buffer; records are kept on disk.",
 };

@@ -11,7 +11,7 @@ import { h } from './dom.js';
 import { type HintAction, HintsPanel, SignalIndex } from './hints-panel.js';
 import { findAgent, findCandidate } from './participants.js';
 import { PlanPanel } from './plan-panel.js';
-import { AnalysisStatusBanner, StorageStatusLine } from './recovery-panel.js';
+import { AnalysisStatusBanner, AudioGapLine, StorageStatusLine } from './recovery-panel.js';
 import { sendToAgent } from './send.js';
 import { onAgentPayload } from './session.js';
 import { onTranscript } from './transcript.js';
@@ -35,6 +35,7 @@ export class InterviewerView {
   readonly #transcriptionStatus = new TranscriptionStatusBanner();
   readonly #analysis = new AnalysisStatusBanner();
   readonly #storage = new StorageStatusLine();
+  readonly #audioGaps = new AudioGapLine();
   readonly #conduct = new ConductPanel();
   readonly #plan = new PlanPanel((plan) =>
     sendToAgent(this.#room, { v: PROTOCOL_VERSION, type: 'plan-update', plan }),
@@ -84,6 +85,7 @@ export class InterviewerView {
           h('h2', {}, 'Interview assistant'),
           this.#analysis.element,
           this.#storage.element,
+          this.#audioGaps.element,
           h(
             'dl',
             {},
@@ -137,6 +139,7 @@ export class InterviewerView {
     }
     if (result.ok) this.#analysis.update(result.message);
     if (result.ok) this.#storage.update(result.message);
+    if (result.ok) this.#audioGaps.update(result.message);
     if (result.ok && result.message.type === 'stats')
       this.#transcriptionStatus.update(result.message.transcription);
     if (result.ok && result.message.type === 'conduct')

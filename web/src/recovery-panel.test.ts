@@ -5,11 +5,18 @@ import {
   encodeAgentMessage,
   exampleSignal,
   PROTOCOL_VERSION,
+  type SignalValues,
   type StorageStatus,
   withAnalysisStatus,
 } from '@interview-helper/protocol';
 import { describe, expect, it } from 'vitest';
-import { analysisNotice, type StorageUpdate, storageNotice, storageUpdate } from './recovery-panel.js';
+import {
+  analysisNotice,
+  audioGapUpdate,
+  type StorageUpdate,
+  storageNotice,
+  storageUpdate,
+} from './recovery-panel.js';
 
 const unavailable: AnalysisStatusMessage = {
   v: PROTOCOL_VERSION,
@@ -155,5 +162,32 @@ describe('storage status line', () => {
     const notice = storageNotice(storage({ lastRecovery: { outageMs: 60_000, rows: 1, flushMs: 80 } }));
     expect(notice).toMatchObject({ state: 'recovered' });
     expect(notice?.detail).toContain('the 1 record kept meanwhile');
+  });
+});
+
+describe('audio gap notice', () => {
+  it('names the latest stretch and adds up the candidate audio not analysed, per reason', () => {
+    const gap = (values: Partial<SignalValues<'audio-gap'>>) =>
+      received(exampleSignal('audio-gap', values, 1763700010000));
+    const first = audioGapUpdate(gap({ seconds: 2.4, gaps: 1, totalSeconds: 2.4 }), new Map());
+    expect(first?.notice).toMatchObject({ state: 'gaps', title: 'Audio not fully analysed' });
+    expect(first?.notice.detail).toContain("2.4 s of the candidate's audio between");
+    expect(first?.notice.detail).toContain('never reached the assistant');
+    expect(first?.notice.detail).toContain("2.4 s of the candidate's audio in this interview so far");
+    const second = audioGapUpdate(
+      gap({ reason: 'skipped', seconds: 5, gaps: 3, totalSeconds: 5 }),
+      first?.totals ?? new Map(),
+    );
+    expect(second?.notice.detail).toContain("5 s of the candidate's audio in 3 stretches");
+    expect(second?.notice.detail).toContain('skipped it to catch up');
+    expect(second?.notice.detail).toContain("7.4 s of the candidate's audio in this interview so far");
+    // an interviewer's gap is named but not added to the candidate's total
+    const third = audioGapUpdate(
+      gap({ speaker: 'interviewer', seconds: 1, totalSeconds: 1 }),
+      second?.totals ?? new Map(),
+    );
+    expect(third?.notice.detail).toContain("1 s of an interviewer's audio");
+    expect(third?.notice.detail).toContain('7.4 s of the candidate');
+    expect(audioGapUpdate(received(exampleSignal('audio-level')), new Map())).toBeUndefined();
   });
 });

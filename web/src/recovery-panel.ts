@@ -177,3 +177,64 @@ export class StorageStatusLine extends StatusNotice {
     this.show(next.notice);
   }
 }
+
+/** What the interviewer is told about audio the assistant did not analyse, or nothing while there was none. */
+export interface AudioGapNotice {
+  state: 'gaps';
+  title: string;
+  detail: string;
+}
+
+/** Audio not analysed in the session so far, per speaker role and reason (the latest `totalSeconds` of each). */
+export type AudioGapTotals = ReadonlyMap<string, number>;
+
+const WHOSE = { candidate: "the candidate's", interviewer: "an interviewer's" } as const;
+const WHY = {
+  lost: 'it never reached the assistant, which fell behind',
+  skipped: 'the assistant fell behind and skipped it to catch up',
+} as const;
+
+/**
+ * Follows one agent message: for an `audio-gap` signal, the totals with it and the notice naming its stretch and
+ * the candidate's total so far; undefined for other messages.
+ */
+export function audioGapUpdate(
+  message: AgentMessage,
+  totals: AudioGapTotals,
+): { notice: AudioGapNotice; totals: AudioGapTotals } | undefined {
+  if (message.type !== 'signal' || !isSignalKind(message, 'audio-gap')) return undefined;
+  const v = message.values;
+  const next = new Map(totals).set(`${v.speaker}/${v.reason}`, v.totalSeconds);
+  const sum = (role: string) =>
+    [...next].filter(([k]) => k.startsWith(`${role}/`)).reduce((a, [, s]) => a + s, 0);
+  const candidate = Math.round(sum('candidate') * 10) / 10;
+  const stretches = v.gaps === 1 ? '' : ` in ${v.gaps} stretches`;
+  return {
+    totals: next,
+    notice: {
+      state: 'gaps',
+      title: 'Audio not fully analysed',
+      detail: `${v.seconds} s of ${WHOSE[v.speaker]} audio${stretches} between ${time(message.range.start)} and ${time(message.range.end)} was not analysed (${WHY[v.reason]}); signals and hints of that stretch are missing, not zero. ${candidate} s of the candidate's audio in this interview so far.`,
+    },
+  };
+}
+
+/**
+ * A line in the assistant panel (`data-testid="audio-gap-status"`, `data-state="gaps"`): hidden until audio of the
+ * interview was not analysed, then names the latest stretch and the candidate's total (see {@link audioGapUpdate}).
+ */
+export class AudioGapLine extends StatusNotice {
+  #totals: AudioGapTotals = new Map();
+
+  constructor() {
+    super('audio-gap-status');
+  }
+
+  /** Shows what `message` says about audio not analysed; other messages change nothing. */
+  update(message: AgentMessage): void {
+    const next = audioGapUpdate(message, this.#totals);
+    if (!next) return;
+    this.#totals = next.totals;
+    this.show(next.notice);
+  }
+}

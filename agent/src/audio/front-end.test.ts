@@ -1,3 +1,4 @@
+import type { VAD } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
 import { type Chunk, chunks, concat, espeak, silence, tone } from '../../../test/fixtures/audio.js';
 import type { AudioSample } from '../analysers/analyser.js';
@@ -6,6 +7,7 @@ import { SessionBus, type SessionEvent, type Speaker } from '../bus/session-bus.
 import { AudioFrontEnd, analysedAudio } from './front-end.js';
 import { PitchTracker } from './pitch-track.js';
 import { loadSilero } from './speech.js';
+import { StallingVad } from './testing.js';
 
 const cand: Speaker = { identity: 'cam', role: 'candidate', trackSid: 'TR_c' };
 
@@ -156,6 +158,55 @@ describe('AudioFrontEnd', () => {
       expect(Math.abs(a.dating.wallAt(a.atMs) - (START + shift + a.atMs))).toBeLessThan(1);
       expect(Math.abs(a.dating.wallAt(gapAtMs - 100) - (START + gapAtMs - 100))).toBeLessThan(1);
     });
+  });
+
+  it('skips voice activity that waited too long for Silero and puts the stretch on the bus in order', async () => {
+    const bus = new SessionBus();
+    // Silero's results stop after 1.5 s of audio (inference stalled); the audio goes on at real-time pace.
+    const stalling = new StallingVad(await loadSilero(), 1500);
+    let now = 0;
+    async function* paced(input: AsyncIterable<Chunk>): AsyncIterable<Chunk> {
+      for await (const c of input) {
+        await stalling.scored();
+        now = c.receivedAt;
+        yield c;
+      }
+    }
+    const pcm = concat(
+      silence(0.5),
+      espeak('I would start with a hash map and then sort the keys by count.', { pitchHz: 120 }),
+      silence(2),
+      espeak('Then I would test it.', { pitchHz: 120 }),
+      silence(1),
+    );
+    const frontEnd = new AudioFrontEnd({
+      speaker: cand,
+      bus,
+      vad: stalling as unknown as VAD,
+      pitch: false,
+      speech: { maxBacklogMs: 1000, now: () => now },
+    });
+    const { events, samples } = await run(frontEnd, pcm, bus, paced);
+    const lost = events.filter((e) => e.type === 'audio-lost');
+    expect(lost).toHaveLength(1);
+    const gap = lost[0] as SessionEvent & { type: 'audio-lost' };
+    expect(gap.reason).toBe('skipped');
+    expect(gap.from - START).toBeGreaterThan(1400);
+    expect(gap.from - START).toBeLessThanOrEqual(1500);
+    expect(gap.to - START).toBeGreaterThan(2400);
+    expect(gap.to - START).toBeLessThan(2600);
+    // The answer open when the results stopped ends there, the gap follows, voice activity resumes after it.
+    const order = events.filter(
+      (e) => e.type !== 'audio' && e.type !== 'track-start' && e.type !== 'track-end',
+    );
+    expect(order.slice(0, 3).map((e) => e.type)).toEqual(['speech-start', 'speech-end', 'audio-lost']);
+    const cut = order[1] as SessionEvent & { type: 'speech-end' };
+    expect(cut.end).toBe(gap.from);
+    const after = order.slice(3).filter((e) => e.type === 'speech-start');
+    expect(after.length).toBeGreaterThanOrEqual(2); // the rest of the first answer, then the second
+    for (const e of after) expect(e.at).toBeGreaterThanOrEqual(gap.to);
+    // Every chunk still went out, once, in order (only its voice activity was skipped).
+    expect(samples.map((s) => Math.round(s.analysis?.atMs ?? -1))).toEqual(samples.map((_, i) => i * 10));
   });
 
   it('holds chunks and events back until the origin settles, then hands them on in order after track-start', async () => {

@@ -7,7 +7,7 @@ import { SessionBus, type Speaker } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import { ANALYSIS_RATE, MonoResampler } from './pcm.js';
 import { type PitchOptions, type PitchPoint, PitchTracker } from './pitch-track.js';
-import { SpeechDetector, type SpeechEvent } from './speech.js';
+import { type DetectorEvent, SpeechDetector, type SpeechDetectorOptions } from './speech.js';
 import { type AudioLoss, TrackClock, type TrackClockOptions } from './track-clock.js';
 import { TurnModel } from './turn-model.js';
 
@@ -21,6 +21,12 @@ export interface AudioFrontEndOptions {
   pitch: Partial<PitchOptions> | false;
   /** How the track's wall-clock origin is estimated from the read times ({@link TrackClock}). */
   clock: Partial<TrackClockOptions>;
+  /**
+   * The speech detector's settings: how long audio may wait for Silero before its voice activity is skipped to
+   * catch up (`maxBacklogMs`; the stretch goes on the bus as `audio-lost` with reason `skipped`). Default: never
+   * (audio from files may wait); live sessions bound it.
+   */
+  speech: Partial<SpeechDetectorOptions>;
 }
 
 /** Raw decoded audio as a track delivers it (any rate, any channel count). */
@@ -61,7 +67,7 @@ export class AudioFrontEnd {
   #log = logger('audio-front-end');
 
   constructor(opts: Pick<AudioFrontEndOptions, 'speaker' | 'bus'> & Partial<AudioFrontEndOptions>) {
-    this.#o = { pitch: {}, clock: {}, ...opts };
+    this.#o = { pitch: {}, clock: {}, speech: {}, ...opts };
   }
 
   /** Consumes `input` until it ends, then finishes voice activity and ends the track on the bus. */
@@ -70,7 +76,7 @@ export class AudioFrontEnd {
     const resampler = new MonoResampler();
     const tracker = this.#o.pitch === false ? undefined : new PitchTracker(this.#o.pitch);
     const toVad = new SampleQueue<AudioFrame>({ capacity: UNBOUNDED });
-    const speech: SpeechEvent[] = [];
+    const speech: AudioAnalysis['speech'][number][] = [];
     const answers: AnswerBoundary[] = [];
     const clock = new TrackClock(this.#o.clock);
     let origin = Number.NaN;
@@ -105,7 +111,7 @@ export class AudioFrontEnd {
     const lossesBefore = (atMs: number) => {
       while (losses.length > 0 && (losses[0] as AudioLoss).atMs <= atMs) {
         const { from, to } = losses.shift() as AudioLoss;
-        bus.emit({ type: 'audio-lost', speaker, from: Math.round(from), to: Math.round(to) });
+        bus.emit({ type: 'audio-lost', speaker, from: Math.round(from), to: Math.round(to), reason: 'lost' });
       }
     };
     const wall = (ms: number) => Math.round(clock.wallAt(ms));
@@ -135,8 +141,29 @@ export class AudioFrontEnd {
       onSample?.(sample);
       bus.emit({ type: 'audio', speaker, sample });
     };
-    const publish = (e: SpeechEvent) =>
+    let skippedMs = 0;
+    const publish = (e: DetectorEvent) =>
       inTurn(() => {
+        if (e.type === 'skipped') {
+          lossesBefore(e.fromMs);
+          skippedMs += e.toMs - e.fromMs;
+          this.#log.warn(
+            {
+              track: speaker.trackSid,
+              skippedMs: Math.round(e.toMs - e.fromMs),
+              totalSkippedMs: Math.round(skippedMs),
+            },
+            'voice activity fell too far behind the audio: the waiting audio was skipped to catch up',
+          );
+          bus.emit({
+            type: 'audio-lost',
+            speaker,
+            from: wall(e.fromMs),
+            to: wall(e.toMs),
+            reason: 'skipped',
+          });
+          return;
+        }
         lossesBefore(e.type === 'end' ? e.endMs : e.atMs);
         speech.push(e);
         if (e.type === 'start') bus.emit({ type: 'speech-start', speaker, at: wall(e.atMs) });
@@ -155,7 +182,8 @@ export class AudioFrontEnd {
     };
     const detecting = (async () => {
       if (!vad) return;
-      for await (const e of new SpeechDetector(vad).run(toVad)) publish(e);
+      const detector = new SpeechDetector(vad, this.#o.speech);
+      for await (const e of detector.run(toVad)) publish(e);
     })().catch((err) => this.#log.error({ err, track: speaker.trackSid }, 'voice activity failed'));
     try {
       for await (const { frame, receivedAt } of input) {

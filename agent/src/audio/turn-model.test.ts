@@ -100,8 +100,8 @@ describe('TurnModel', () => {
       /** Both tracks lost the same 6 s (one process behind), give or take the chunking. */
       const lost = (from: number, to: number) => {
         if (!lose) return;
-        bus.emit({ type: 'audio-lost', speaker: cand, from, to });
-        bus.emit({ type: 'audio-lost', speaker: ivy, from: from + 20, to: to + 20 });
+        bus.emit({ type: 'audio-lost', speaker: cand, from, to, reason: 'lost' });
+        bus.emit({ type: 'audio-lost', speaker: ivy, from: from + 20, to: to + 20, reason: 'skipped' });
       };
       bus.emit({ type: 'track-start', speaker: cand, at: 0 });
       bus.emit({ type: 'track-start', speaker: ivy, at: 0 });

@@ -1,4 +1,4 @@
-import type { Role, SignalMessage, StageLatency } from '@interview-helper/protocol';
+import type { AudioGapReason, Role, SignalMessage, StageLatency } from '@interview-helper/protocol';
 import type { AudioSample } from '../analysers/analyser.js';
 import type { InboxMessage } from '../messaging/inbox.js';
 
@@ -29,9 +29,10 @@ export type AnswerEndReason = 'gap' | 'interviewer' | 'end';
  *   (`at`: wall-clock time of its first sample).
  * - `audio`: one decoded 16 kHz mono chunk of a track, with the front end's shared analysis.
  * - `speech-start` / `speech-end` / `vad`: Silero voice activity of one speaker (run once per track).
- * - `audio-lost`: audio of a track from `from` to `to` never reached the agent (its process fell behind its
- *   receive queues): neither speech nor silence. It goes out in voice-activity order: before the first
- *   voice-activity event about audio after the gap.
+ * - `audio-lost`: audio of a track from `from` to `to` was not analysed: it never reached the agent (`lost`:
+ *   its process fell behind its receive queues), or its voice activity was skipped to catch up (`skipped`):
+ *   neither speech nor silence. It goes out in voice-activity order: before the first voice-activity event
+ *   about audio after the gap.
  * - `answer-start` / `answer-end`: the candidate's answers as the session's turn model defines them.
  * - `transcript`: a final transcript segment (either speaker).
  * - `signal`: a signal after it was published to the interviewers.
@@ -46,7 +47,7 @@ export type SessionEvent =
   | { type: 'speech-start'; speaker: Speaker; at: number }
   | { type: 'speech-end'; speaker: Speaker; start: number; end: number }
   | { type: 'vad'; speaker: Speaker; at: number; speaking: boolean }
-  | { type: 'audio-lost'; speaker: Speaker; from: number; to: number }
+  | { type: 'audio-lost'; speaker: Speaker; from: number; to: number; reason: AudioGapReason }
   | { type: 'answer-start'; at: number }
   | { type: 'answer-end'; start: number; end: number; speechSeconds: number; reason: AnswerEndReason }
   | { type: 'transcript'; segment: TranscriptEvent }

@@ -97,8 +97,9 @@ describe('JobMetrics', () => {
       sentAt: 49_350,
     });
     ctx.bus.emit({ type: 'hint-sent', hintId: 'h2', trigger: 'stuck', triggerAt: 40_000, sentAt: 42_000 });
-    ctx.bus.emit({ type: 'audio-lost', speaker, from: 45_000, to: 47_500 });
-    ctx.bus.emit({ type: 'audio-lost', speaker, from: 51_000, to: 51_250 });
+    ctx.bus.emit({ type: 'audio-lost', speaker, from: 45_000, to: 47_500, reason: 'lost' });
+    ctx.bus.emit({ type: 'audio-lost', speaker, from: 51_000, to: 51_250, reason: 'lost' });
+    ctx.bus.emit({ type: 'audio-lost', speaker, from: 52_000, to: 52_500, reason: 'skipped' });
     clock = 53_000;
     await metrics.close();
 
@@ -120,7 +121,8 @@ describe('JobMetrics', () => {
     if (!last) throw new Error('no push');
     expect(metricValue(last, METRIC.hintLatency, { trigger: 'stuck' }, `${METRIC.hintLatency}_sum`)).toBe(2);
     expect(metricValue(last, METRIC.sttLatency, { role: 'candidate' }, `${METRIC.sttLatency}_count`)).toBe(1);
-    expect(metricValue(last, METRIC.audioLost, { role: 'candidate' })).toBe(2.75);
+    expect(metricValue(last, METRIC.audioLost, { role: 'candidate', reason: 'lost' })).toBe(2.75);
+    expect(metricValue(last, METRIC.audioLost, { role: 'candidate', reason: 'skipped' })).toBe(0.5);
     // the report's stage latencies went on the bus
     expect(stages.at(-1)?.stages.sttMs).toEqual({ n: 1, p50: 800, p95: 800 });
   });

@@ -134,8 +134,8 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
       }),
       audioLost: new Counter({
         name: METRIC.audioLost,
-        help: "Seconds of a track's audio that never reached the analysis (the job process fell behind its receive queues), by speaker role.",
-        labelNames: ['role'],
+        help: "Seconds of a track's audio not analysed, by speaker role and reason: lost (never reached the analysis: the job process fell behind its receive queues) or skipped (voice activity skipped to catch up).",
+        labelNames: ['role', 'reason'],
         registers,
       }),
       hint: new Histogram({
@@ -220,7 +220,7 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
         this.#m.stt.observe({ role: segment.speaker.role }, ms / 1000);
       }),
       ctx.bus.on('audio-lost', (e) =>
-        this.#m.audioLost.inc({ role: e.speaker.role }, Math.max(0, e.to - e.from) / 1000),
+        this.#m.audioLost.inc({ role: e.speaker.role, reason: e.reason }, Math.max(0, e.to - e.from) / 1000),
       ),
       ctx.bus.on('hint-sent', (e) => {
         const ms = Math.max(0, e.sentAt - e.triggerAt);

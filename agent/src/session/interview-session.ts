@@ -97,7 +97,12 @@ export class InterviewSession {
       emit: (d) => void this.#signal(d, 'turns', 'audio'),
       options: this.#o.turns,
     });
-    this.#tracks = new SessionTracks({ bus: this.#bus, vad: this.#o.vad, decodeAudio: this.#o.decodeAudio });
+    this.#tracks = new SessionTracks({
+      bus: this.#bus,
+      vad: this.#o.vad,
+      decodeAudio: this.#o.decodeAudio,
+      ...(this.#o.vadMaxBacklogMs !== undefined ? { vadMaxBacklogMs: this.#o.vadMaxBacklogMs } : {}),
+    });
     this.#runner = new AnalyserRunner({
       sessionId: this.#o.sessionId,
       activity,

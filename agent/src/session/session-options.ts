@@ -40,6 +40,11 @@ export interface InterviewSessionOptions {
   interviewerAudio: boolean;
   /** The Silero model of every audio front end. */
   vad: () => Promise<VAD>;
+  /**
+   * How long audio may wait for Silero before its voice activity is skipped so that the analysis catches up with
+   * the present (the stretch becomes an `audio-gap`), ms. Default 5000.
+   */
+  vadMaxBacklogMs?: number;
   /** Decodes an audio track once (the room's decoder; tests hand in recorded audio). */
   decodeAudio: (track: RemoteTrack, signal: AbortSignal) => AsyncIterable<RawAudio>;
   /**

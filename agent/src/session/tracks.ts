@@ -18,7 +18,12 @@ export interface SessionTracksOptions {
   vad: () => Promise<VAD>;
   /** Decodes an audio track (tests replace the room's decoder with recorded audio). */
   decodeAudio: (track: RemoteTrack, signal: AbortSignal) => AsyncIterable<RawAudio>;
+  /** How long live audio may wait for Silero before its voice activity is skipped to catch up, ms. */
+  vadMaxBacklogMs: number;
 }
+
+/** Defaults of {@link SessionTracksOptions}. */
+export const defaultSessionTracksOptions = { vadMaxBacklogMs: 5000 } satisfies Partial<SessionTracksOptions>;
 
 /**
  * The decoded tracks of one session, each decoded exactly once: an audio track (candidate or
@@ -31,7 +36,7 @@ export class SessionTracks {
   #log = logger('tracks');
 
   constructor(opts: Pick<SessionTracksOptions, 'bus' | 'vad'> & Partial<SessionTracksOptions>) {
-    this.#o = { decodeAudio, ...opts };
+    this.#o = { decodeAudio, ...defaultSessionTracksOptions, ...opts };
   }
 
   /** Tracks being decoded. */
@@ -88,6 +93,7 @@ export class SessionTracks {
       speaker,
       bus: this.#o.bus,
       ...(vad ? { vad } : {}),
+      speech: { maxBacklogMs: this.#o.vadMaxBacklogMs },
       // Pitch, delivery and filled pauses are the candidate's.
       pitch: speaker.role === 'candidate' && pitch ? {} : false,
     });

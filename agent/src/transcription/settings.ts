@@ -32,4 +32,6 @@ export interface AudioSettings {
   /** Directory of the Whisper models and the recognizer's venv; default: `models/cache`. */
   modelsDir?: string;
   longPauseSeconds: number;
+  /** How long live audio may wait for Silero before its voice activity is skipped to catch up (ms). */
+  vadMaxBacklogMs?: number;
 }

@@ -4,7 +4,12 @@ import type { Role } from '@interview-helper/protocol';
 import type { stt, VAD } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import type { AudioDating } from '../analysers/audio-analysis.js';
-import { type SileroSettings, SpeechDetector, type SpeechEvent } from '../audio/speech.js';
+import {
+  type DetectorEvent,
+  type SileroSettings,
+  SpeechDetector,
+  type SpeechEvent,
+} from '../audio/speech.js';
 import { TrackClock } from '../audio/track-clock.js';
 import { logger } from '../log.js';
 import { isOverload } from './engine.js';
@@ -186,7 +191,9 @@ export class SpeakerTranscriber {
         yield* analysis?.speech ?? [];
       }
     }
-    const events = this.#vad ? new SpeechDetector(this.#vad).run(frames()) : carried();
+    const events: AsyncIterable<DetectorEvent> = this.#vad
+      ? new SpeechDetector(this.#vad).run(frames())
+      : carried();
     const wall = (ms: number) => Math.round(dating.wallAt(ms));
     let reachedMs = 0;
     let open: string | undefined; // id of the segment being spoken
@@ -199,6 +206,7 @@ export class SpeakerTranscriber {
         : this.#o.pauseMs;
     try {
       for await (const e of events) {
+        if (e.type === 'skipped') continue; // never without a backlog bound
         if (e.type === 'tick') {
           reachedMs = e.atMs;
           feed?.advance(e.atMs);
