@@ -27,6 +27,8 @@ describe('loadAgentConfig', () => {
       maxJobs: 4,
       roomsPerProcess: 4,
       loopBlockWarnMs: 250,
+      memoryWarnMb: 1000,
+      memoryLimitMb: 0,
     });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.statsIntervalMs).toBe(2000);

@@ -22,6 +22,12 @@ export interface AgentConfig {
     roomsPerProcess: number;
     /** The framework's event-loop block warning, ms (`LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS`; 0: its monitor off). */
     loopBlockWarnMs: number;
+    /**
+     * Resident memory per room above which a job process is logged, and killed, MB (0: never). A process of
+     * several rooms gets these times its rooms per process.
+     */
+    memoryWarnMb: number;
+    memoryLimitMb: number;
   };
   /** Postgres URL; unset → each job records into an in-memory PGlite. */
   databaseUrl?: string;
@@ -103,6 +109,8 @@ const envSchema = z
     AGENT_HEALTH_PORT: int(0, 65_535).default(8081),
     AGENT_MAX_JOBS: int(1, 256).default(4),
     AGENT_ROOMS_PER_PROCESS: int(1, 64).default(4),
+    AGENT_JOB_MEMORY_WARN_MB: int(0, 1_000_000).default(1000),
+    AGENT_JOB_MEMORY_LIMIT_MB: int(0, 1_000_000).default(0),
     AGENT_STATS_INTERVAL_MS: int(250, 60_000).default(2000),
     /**
      * Read by the framework's event-loop monitor (`@livekit/agents`) in the worker and every job process: blocks of
@@ -221,6 +229,8 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       maxJobs: e.AGENT_MAX_JOBS,
       roomsPerProcess: e.AGENT_ROOMS_PER_PROCESS,
       loopBlockWarnMs: e.LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS,
+      memoryWarnMb: e.AGENT_JOB_MEMORY_WARN_MB,
+      memoryLimitMb: e.AGENT_JOB_MEMORY_LIMIT_MB,
     },
     databaseUrl: e.DATABASE_URL,
     statsIntervalMs: e.AGENT_STATS_INTERVAL_MS,

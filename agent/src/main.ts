@@ -70,6 +70,8 @@ cli.runApp(
     apiSecret: config.livekit.apiSecret,
     host: '127.0.0.1',
     port: config.worker.healthPort,
+    jobMemoryWarnMB: config.worker.memoryWarnMb,
+    jobMemoryLimitMB: config.worker.memoryLimitMb,
     ...load.serverOptions,
     loadFunc: reaper.watching(load.serverOptions.loadFunc),
   }),

@@ -1,20 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signalsOf, waitFor } from './clients/participant.js';
 import { SPEECH_WAV, startInterview, waitForAnalysis } from './harness/interview.js';
-import { type Stack, startStack } from './harness/stack.js';
+import { jobPidOf, type Stack, startStack } from './harness/stack.js';
 
 /** How long the job process is stopped: longer than its receive queues hold, shorter than any time-out. */
 const STOP_MS = 6000;
-
-/** The pid of the process that logged `interview session started` for `room` (the room's job process). */
-function jobPidOf(stack: Stack, room: string): number | undefined {
-  for (const line of stack.agent.output().split('\n')) {
-    if (!line.includes('"msg":"interview session started"') || !line.includes(`"room":"${room}"`)) continue;
-    const pid = Number(/"pid":(\d+)/.exec(line)?.[1]);
-    if (pid > 0) return pid;
-  }
-  return undefined;
-}
 
 describe('audio the agent could not analyse is named to the interviewer', () => {
   let stack: Stack;

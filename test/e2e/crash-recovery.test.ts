@@ -12,7 +12,7 @@ import { loadConfig } from '../../token-server/src/config.js';
 import { LivekitAgentRoomApi } from '../../token-server/src/supervisor-livekit.js';
 import { agentOf, join as joinRoom, signalsOf, waitFor } from './clients/participant.js';
 import { SPEECH_WAV, startInterview, until as untilAsync } from './harness/interview.js';
-import { dispatchHint, type Stack, startStack } from './harness/stack.js';
+import { dispatchHint, jobPidOf, type Stack, startStack } from './harness/stack.js';
 
 /** The token server's view of LiveKit's room and dispatch APIs, on `stack`'s livekit-server. */
 const roomApi = (stack: Stack) =>
@@ -23,16 +23,6 @@ const roomApi = (stack: Stack) =>
     livekitApiSecret: stack.livekit.apiSecret,
     agentName: stack.agentName,
   });
-
-/** The pid of the process that logged `interview session started` for `room` (the room's job process). */
-function jobPidOf(stack: Stack, room: string): number | undefined {
-  for (const line of stack.agent.output().split('\n')) {
-    if (!line.includes('"msg":"interview session started"') || !line.includes(`"room":"${room}"`)) continue;
-    const pid = Number(/"pid":(\d+)/.exec(line)?.[1]);
-    if (pid > 0) return pid;
-  }
-  return undefined;
-}
 
 /** The parent pid of `pid` (from /proc). */
 function parentOf(pid: number): number {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningJobInfo } from '@livekit/agents';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RoomHostPool } from './room-host-pool.js';
+import { RoomHostPool, type RoomHostPoolOptions, residentMb } from './room-host-pool.js';
 
 const agentModule = fileURLToPath(new URL('./room-host-testing.ts', import.meta.url));
 const hostMain = fileURLToPath(new URL('./room-host-main.ts', import.meta.url));
@@ -16,9 +16,15 @@ interface Note {
   pid: number;
 }
 
-function setup(roomsPerProcess: number, spareProcesses = 1, roomsPerLife = 4 * roomsPerProcess) {
+function setup(
+  roomsPerProcess: number,
+  spareProcesses = 1,
+  roomsPerLife = 4 * roomsPerProcess,
+  extra: Partial<RoomHostPoolOptions> = {},
+) {
   const log = join(mkdtempSync(join(tmpdir(), 'room-host-')), 'events.jsonl');
   const pool = new RoomHostPool({
+    ...extra,
     agentModule,
     roomsPerProcess,
     roomsPerLife,
@@ -182,6 +188,66 @@ describe('RoomHostPool', () => {
     expect(c.pid).not.toBe(killed);
     // the spare host took the room, so another spare is started
     await until('a new spare host', () => pool.hostPids.length === 2);
+  });
+
+  it('a host above its memory limit is killed with its rooms; one above the warning only is kept', async () => {
+    // the hosts' real resident memory, plus 10 GB for the pids the test puts under pressure
+    const pressed = new Set<number>();
+    const reads = new Map<number, number>();
+    const readRssMb = (pid: number) => {
+      reads.set(pid, (reads.get(pid) ?? 0) + 1);
+      const mb = residentMb(pid);
+      return mb > 0 && pressed.has(pid) ? mb + 10_000 : mb;
+    };
+    const limited = setup(4, 1, 16, {
+      memoryWarnMb: 2000,
+      memoryLimitMb: 5000,
+      memoryCheckMs: 100,
+      readRssMb,
+    });
+    const warned = setup(4, 0, 16, { memoryWarnMb: 2000, memoryLimitMb: 0, memoryCheckMs: 100, readRssMb });
+    pools.push(limited.pool, warned.pool);
+    limited.pool.start();
+    warned.pool.start();
+    await limited.pool.launchJob(job('a'));
+    await limited.pool.launchJob(job('b'));
+    await warned.pool.launchJob(job('w'));
+    const host = (
+      await until('the entries of a and b', () => {
+        const e = limited.notes().filter((n) => n.event === 'entry');
+        return e.length === 2 && e;
+      })
+    )[0]?.pid as number;
+    const kept = (await until('the entry of w', () => warned.notes().find((n) => n.event === 'entry'))).pid;
+    // a real reading, far under both thresholds
+    const real = await until('a memory reading of the host', () =>
+      limited.pool.hostMemory.find((h) => h.pid === host && h.rssMb > 0),
+    );
+    expect(real.rssMb).toBeGreaterThan(20);
+    expect(real.rssMb).toBeLessThan(2000);
+    expect(real.rooms).toBe(2);
+
+    const joins = ['a', 'b'].map((id) => limited.pool.getByJobId(id)?.join());
+    pressed.add(host);
+    pressed.add(kept);
+    await Promise.all(joins);
+    expect(limited.pool.hostPids).not.toContain(host);
+    expect(limited.pool.processes.filter((p) => p.runningJob)).toEqual([]);
+    // the next room starts on another host
+    await limited.pool.launchJob(job('c'));
+    const c = await until('the next entry', () =>
+      limited.notes().find((n) => n.event === 'entry' && n.jobId === 'c'),
+    );
+    expect(c.pid).not.toBe(host);
+
+    // above the warning, no limit: read, kept, its room still running
+    await until('a reading above the warning', () =>
+      warned.pool.hostMemory.find((h) => h.pid === kept && h.rssMb > 10_000),
+    );
+    const after = reads.get(kept) ?? 0;
+    await until('three more readings', () => (reads.get(kept) ?? 0) >= after + 3);
+    expect(warned.pool.hostPids).toEqual([kept]);
+    expect(warned.pool.getByJobId('w')).not.toBeNull();
   });
 
   it('once the worker drains (closes a host that runs no room), no spare host is started again', async () => {

@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RunningJobInfo } from '@livekit/agents';
 import { logger } from '../log.js';
@@ -29,6 +30,20 @@ export interface RoomHostPoolOptions {
   pingIntervalMs: number;
   /** A host that has not answered a ping for this long is killed, ms. */
   pingTimeoutMs: number;
+  /**
+   * A host whose resident memory is above this is logged (again at each further 10 %), MB; 0: never. Like the
+   * framework's `jobMemoryWarnMB`, for a process of several rooms.
+   */
+  memoryWarnMb: number;
+  /**
+   * A host whose resident memory is above this is killed, MB; 0: never. Its rooms end with it and resume in new
+   * jobs (crash recovery). Like the framework's `jobMemoryLimitMB`, for a process of several rooms.
+   */
+  memoryLimitMb: number;
+  /** How often each host's memory is read, ms. */
+  memoryCheckMs: number;
+  /** A process's resident memory in MB, 0 when unknown (default: `VmRSS` of `/proc/<pid>/status`). */
+  readRssMb: (pid: number) => number;
   /** The framework's logger options, handed to each host. */
   loggerOptions: () => { pretty: boolean; level?: string };
   /** Starts a host process (the default forks `room-host-main` beside this file). */
@@ -41,9 +56,23 @@ const DEFAULTS = {
   closeTimeoutMs: 60_000,
   pingIntervalMs: 2_500,
   pingTimeoutMs: 60_000,
+  memoryWarnMb: 0,
+  memoryLimitMb: 0,
+  memoryCheckMs: 5_000,
+  readRssMb: residentMb,
   loggerOptions: () => DEFAULT_HOST_LOGGER,
   fork: forkRoomHost,
 } satisfies Partial<RoomHostPoolOptions>;
+
+/** `VmRSS` of a process in MB (Linux `/proc`), 0 when the process is gone or the figure unknown. */
+export function residentMb(pid: number): number {
+  try {
+    const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Number.isFinite(kb) ? kb / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
 
 /** Forks the host entry beside this file: compiled `room-host-main.js`, or `.ts` under tsx (same exec args). */
 export function forkRoomHost(agentModule: string, loggerJson: string): ChildProcess {
@@ -112,6 +141,11 @@ class RoomHost {
   readonly #log = logger('room-host-pool');
   #ping?: NodeJS.Timeout;
   #pong?: NodeJS.Timeout;
+  #memory?: NodeJS.Timeout;
+  /** The last resident memory read, MB (0: not yet). */
+  rssMb = 0;
+  /** The resident memory last warned about, MB. */
+  #warnedMb = 0;
 
   constructor(o: RoomHostPoolOptions, onExit: (host: RoomHost) => void, onEmpty: (host: RoomHost) => void) {
     this.#o = o;
@@ -121,6 +155,7 @@ class RoomHost {
         this.alive = false;
         clearInterval(this.#ping);
         clearTimeout(this.#pong);
+        clearInterval(this.#memory);
         if (this.jobs.size > 0)
           this.#log.warn(
             { pid: this.child.pid, code, signal, jobs: [...this.jobs.keys()] },
@@ -151,6 +186,7 @@ class RoomHost {
           clearTimeout(timer);
           this.#log.info({ pid: this.child.pid, startMs: msg.startMs }, 'room host ready');
           this.#startPing();
+          this.#watchMemory();
           this.started = true;
           resolve();
         } else if (msg.case === 'done') {
@@ -198,6 +234,37 @@ class RoomHost {
     this.send({ case: 'exit', reason });
     if (!(await within(this.exited, this.#o.closeTimeoutMs))) this.child.kill('SIGKILL');
     await this.exited;
+  }
+
+  /** Reads the host's memory every `memoryCheckMs`: warns above `memoryWarnMb`, kills above `memoryLimitMb`. */
+  #watchMemory(): void {
+    const { memoryWarnMb: warn, memoryLimitMb: limit, memoryCheckMs, readRssMb } = this.#o;
+    const pid = this.child.pid;
+    if (pid === undefined) return;
+    const check = () => {
+      const mb = readRssMb(pid);
+      if (!this.alive || mb <= 0) return;
+      this.rssMb = mb;
+      const fields = { pid, rssMb: Math.round(mb), rooms: this.jobs.size, jobs: [...this.jobs.keys()] };
+      if (limit > 0 && mb > limit) {
+        this.#log.error(
+          { ...fields, limitMb: limit },
+          'room host exceeded its memory limit; killed (its rooms resume in new jobs)',
+        );
+        clearInterval(this.#memory);
+        this.retiring = true;
+        this.child.kill('SIGKILL');
+      } else if (warn > 0 && mb > warn && mb > this.#warnedMb * 1.1) {
+        this.#warnedMb = mb;
+        this.#log.warn(
+          { ...fields, warnMb: warn, limitMb: limit },
+          `room host memory above the warning threshold${limit > 0 ? '' : ' (advisory only: no limit is set)'}`,
+        );
+      }
+    };
+    this.#memory = setInterval(check, memoryCheckMs);
+    this.#memory.unref();
+    check();
   }
 
   #startPing(): void {
@@ -263,6 +330,13 @@ export class RoomHostPool {
         });
     }
     return out;
+  }
+
+  /** Resident memory of each host alive, MB, as last read (0: not read yet). */
+  get hostMemory(): { pid: number; rssMb: number; rooms: number }[] {
+    return [...this.#hosts]
+      .filter((h) => h.alive)
+      .map((h) => ({ pid: h.child.pid ?? -1, rssMb: h.rssMb, rooms: h.jobs.size }));
   }
 
   /** Host processes alive now (for tests and benchmarks). */

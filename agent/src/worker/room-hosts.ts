@@ -7,6 +7,9 @@ interface FrameworkPool {
   agent: string;
   initializeTimeout: number;
   closeTimeout: number;
+  /** The worker's `jobMemoryWarnMB` / `jobMemoryLimitMB` (per job; 0: off). */
+  memoryWarnMB?: number;
+  memoryLimitMB?: number;
 }
 
 /** The pool methods the framework's worker calls. */
@@ -47,6 +50,9 @@ export async function useRoomHosts(options: RoomHostOptions): Promise<void> {
         agentModule: self.agent,
         initializeTimeoutMs: self.initializeTimeout,
         closeTimeoutMs: self.closeTimeout,
+        // the framework's thresholds are per job: a host runs up to `roomsPerProcess` of them
+        memoryWarnMb: (self.memoryWarnMB ?? 0) * options.roomsPerProcess,
+        memoryLimitMb: (self.memoryLimitMB ?? 0) * options.roomsPerProcess,
         loggerOptions: () => loggerOptions() ?? DEFAULT_HOST_LOGGER,
       });
       pools.set(self, pool);

@@ -286,6 +286,16 @@ export async function startStack(
   }
 }
 
+/** The pid of the process that logged `interview session started` for `room` (the room's job process). */
+export function jobPidOf(stack: Stack, room: string): number | undefined {
+  for (const line of stack.agent.output().split('\n')) {
+    if (!line.includes('"msg":"interview session started"') || !line.includes(`"room":"${room}"`)) continue;
+    const pid = Number(/"pid":(\d+)/.exec(line)?.[1]);
+    if (pid > 0) return pid;
+  }
+  return undefined;
+}
+
 /** Why the agent may be missing: livekit-server drops a room's dispatch when the worker reports itself full. */
 export function dispatchHint(stack: Stack | undefined): string {
   const log = stack?.livekit.service.output() ?? '';
