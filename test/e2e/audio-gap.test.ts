@@ -1,25 +1,46 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signalsOf, waitFor } from './clients/participant.js';
+import { type CreatedSession, signalsOf, waitFor } from './clients/participant.js';
+import {
+  type BrowserRig,
+  explain,
+  joinAsInterviewer,
+  openWebPage,
+  startBrowserRig,
+} from './clients/web-app.js';
 import { SPEECH_WAV, startInterview, waitForAnalysis } from './harness/interview.js';
-import { jobPidOf, type Stack, startStack } from './harness/stack.js';
+import { jobPidOf, startStack } from './harness/stack.js';
 
 /** How long the job process is stopped: longer than its receive queues hold, shorter than any time-out. */
 const STOP_MS = 6000;
 
 describe('audio the agent could not analyse is named to the interviewer', () => {
-  let stack: Stack;
+  let rig: BrowserRig | undefined;
   beforeAll(async () => {
-    stack = await startStack();
+    rig = await startBrowserRig({ startStack: () => startStack(), web: true });
   });
   afterAll(async () => {
-    await stack?.stop();
+    await rig?.close();
   });
 
   it('a job process stopped for 6 s mid-answer: an audio-gap signal names the stretch, later audio is dated after it', async () => {
-    const interview = await startInterview(stack, { camera: { fps: 10 }, microphone: { wav: SPEECH_WAV } });
+    const {
+      stack,
+      browser,
+      web: served,
+    } = rig ?? expect.unreachable('the stack or the browser did not start');
+    const web = served ?? expect.unreachable('no static server');
+    const interview = await startInterview<CreatedSession & { links: Record<'interviewer', string> }>(stack, {
+      camera: { fps: 10 },
+      microphone: { wav: SPEECH_WAV },
+    });
     const { created, interviewer } = interview;
     try {
       await waitForAnalysis(stack, interview, 120_000);
+      // a second interviewer in our web client, in Chromium: nothing to say about audio yet
+      const { page } = await openWebPage(browser, web, created.links.interviewer);
+      await joinAsInterviewer(page, 'Ola Interviewer');
+      const line = page.getByTestId('audio-gap-status');
+      await expect(line.isHidden()).resolves.toBe(true);
       // the candidate's audio is analysed: a few audio-level windows have come
       await waitFor('audio-level signals', () =>
         signalsOf(interviewer, 'audio-level').length >= 3 ? true : undefined,
@@ -63,6 +84,15 @@ describe('audio the agent could not analyse is named to the interviewer', () => 
         (s) => s.range.start > gap.range.start + 500 && s.range.end < gap.range.end - 500,
       );
       expect(inside, 'audio-level windows dated inside the gap').toEqual([]);
+      // what the interviewer sees: the stretch and the candidate's total so far
+      await explain(page, 'the "Audio not fully analysed" line', () =>
+        line.waitFor({ state: 'visible', timeout: 30_000 }),
+      );
+      const text = (await line.textContent()) ?? '';
+      expect(text).toMatch(/^Audio not fully analysed /);
+      expect(text).toContain(`${gap.values.seconds} s of the candidate's audio between`);
+      expect(text).toMatch(/signals and hints of that stretch are missing/);
+      await expect(line.getAttribute('data-state')).resolves.toBe('gaps');
       const log = stack.agent.output();
       expect(log).toMatch(/audio of the track was lost|voice activity fell too far behind/);
       console.log(
