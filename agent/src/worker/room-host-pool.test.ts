@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningJobInfo } from '@livekit/agents';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RoomHostPool, type RoomHostPoolOptions, residentMb } from './room-host-pool.js';
+import { residentMb } from './memory-watch.js';
+import { RoomHostPool, type RoomHostPoolOptions } from './room-host-pool.js';
 
 const agentModule = fileURLToPath(new URL('./room-host-testing.ts', import.meta.url));
 const hostMain = fileURLToPath(new URL('./room-host-main.ts', import.meta.url));

@@ -1,9 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RunningJobInfo } from '@livekit/agents';
 import { logger } from '../log.js';
 import { within } from '../within.js';
+import { MemoryWatch, residentMb } from './memory-watch.js';
 import { DEFAULT_HOST_LOGGER, fromHostSchema, type ToHost } from './room-host-messages.js';
 
 /** Options of {@link RoomHostPool}. */
@@ -63,16 +63,6 @@ const DEFAULTS = {
   loggerOptions: () => DEFAULT_HOST_LOGGER,
   fork: forkRoomHost,
 } satisfies Partial<RoomHostPoolOptions>;
-
-/** `VmRSS` of a process in MB (Linux `/proc`), 0 when the process is gone or the figure unknown. */
-export function residentMb(pid: number): number {
-  try {
-    const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-    return Number.isFinite(kb) ? kb / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** Forks the host entry beside this file: compiled `room-host-main.js`, or `.ts` under tsx (same exec args). */
 export function forkRoomHost(agentModule: string, loggerJson: string): ChildProcess {
@@ -141,11 +131,7 @@ class RoomHost {
   readonly #log = logger('room-host-pool');
   #ping?: NodeJS.Timeout;
   #pong?: NodeJS.Timeout;
-  #memory?: NodeJS.Timeout;
-  /** The last resident memory read, MB (0: not yet). */
-  rssMb = 0;
-  /** The resident memory last warned about, MB. */
-  #warnedMb = 0;
+  #memory?: MemoryWatch;
 
   constructor(o: RoomHostPoolOptions, onExit: (host: RoomHost) => void, onEmpty: (host: RoomHost) => void) {
     this.#o = o;
@@ -155,7 +141,7 @@ class RoomHost {
         this.alive = false;
         clearInterval(this.#ping);
         clearTimeout(this.#pong);
-        clearInterval(this.#memory);
+        this.#memory?.stop();
         if (this.jobs.size > 0)
           this.#log.warn(
             { pid: this.child.pid, code, signal, jobs: [...this.jobs.keys()] },
@@ -236,35 +222,25 @@ class RoomHost {
     await this.exited;
   }
 
-  /** Reads the host's memory every `memoryCheckMs`: warns above `memoryWarnMb`, kills above `memoryLimitMb`. */
+  /** Resident memory as last read, MB (0: not read yet, or no threshold set). */
+  get rssMb(): number {
+    return this.#memory?.rssMb ?? 0;
+  }
+
+  /** Warns above `memoryWarnMb`, kills above `memoryLimitMb` (see {@link MemoryWatch}). */
   #watchMemory(): void {
-    const { memoryWarnMb: warn, memoryLimitMb: limit, memoryCheckMs, readRssMb } = this.#o;
     const pid = this.child.pid;
     if (pid === undefined) return;
-    const check = () => {
-      const mb = readRssMb(pid);
-      if (!this.alive || mb <= 0) return;
-      this.rssMb = mb;
-      const fields = { pid, rssMb: Math.round(mb), rooms: this.jobs.size, jobs: [...this.jobs.keys()] };
-      if (limit > 0 && mb > limit) {
-        this.#log.error(
-          { ...fields, limitMb: limit },
-          'room host exceeded its memory limit; killed (its rooms resume in new jobs)',
-        );
-        clearInterval(this.#memory);
+    const { memoryWarnMb, memoryLimitMb, memoryCheckMs, readRssMb } = this.#o;
+    this.#memory = new MemoryWatch(
+      pid,
+      { warnMb: memoryWarnMb, limitMb: memoryLimitMb, everyMs: memoryCheckMs, read: readRssMb },
+      () => {
         this.retiring = true;
         this.child.kill('SIGKILL');
-      } else if (warn > 0 && mb > warn && mb > this.#warnedMb * 1.1) {
-        this.#warnedMb = mb;
-        this.#log.warn(
-          { ...fields, warnMb: warn, limitMb: limit },
-          `room host memory above the warning threshold${limit > 0 ? '' : ' (advisory only: no limit is set)'}`,
-        );
-      }
-    };
-    this.#memory = setInterval(check, memoryCheckMs);
-    this.#memory.unref();
-    check();
+      },
+      () => ({ rooms: this.jobs.size, jobs: [...this.jobs.keys()] }),
+    );
   }
 
   #startPing(): void {
