@@ -101,7 +101,7 @@ export class InterviewSession {
       bus: this.#bus,
       vad: this.#o.vad,
       decodeAudio: this.#o.decodeAudio,
-      ...(this.#o.vadMaxBacklogMs !== undefined ? { vadMaxBacklogMs: this.#o.vadMaxBacklogMs } : {}),
+      vadMaxBacklogMs: this.#o.vadMaxBacklogMs,
     });
     this.#runner = new AnalyserRunner({
       sessionId: this.#o.sessionId,

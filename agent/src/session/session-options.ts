@@ -10,6 +10,7 @@ import type { ClientInboxOptions } from '../messaging/inbox.js';
 import type { SessionExtensionFactory } from './extension.js';
 import { decodeAudio, type VideoDimensions } from './media.js';
 import type { SessionRecorder } from './recorder-types.js';
+import { defaultSessionTracksOptions } from './tracks.js';
 
 /** Agent state published as a participant attribute. */
 export type AgentState =
@@ -42,9 +43,9 @@ export interface InterviewSessionOptions {
   vad: () => Promise<VAD>;
   /**
    * How long audio may wait for Silero before its voice activity is skipped so that the analysis catches up with
-   * the present (the stretch becomes an `audio-gap`), ms. Default 5000.
+   * the present (the stretch becomes an `audio-gap`), ms.
    */
-  vadMaxBacklogMs?: number;
+  vadMaxBacklogMs: number;
   /** Decodes an audio track once (the room's decoder; tests hand in recorded audio). */
   decodeAudio: (track: RemoteTrack, signal: AbortSignal) => AsyncIterable<RawAudio>;
   /**
@@ -71,4 +72,5 @@ export const defaultInterviewSessionOptions = {
   requireConsent: true,
   vad: () => loadSilero(),
   decodeAudio,
+  vadMaxBacklogMs: defaultSessionTracksOptions.vadMaxBacklogMs,
 } satisfies Partial<InterviewSessionOptions>;

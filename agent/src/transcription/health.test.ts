@@ -193,6 +193,7 @@ const settings = (localURL: string): AudioSettings => ({
   timeoutMs: 2000,
   maxAttempts: 2,
   longPauseSeconds: 8,
+  vadMaxBacklogMs: 5000,
 });
 
 describe("TranscriptionExtension's part of the session stats", () => {

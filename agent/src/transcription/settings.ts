@@ -33,5 +33,5 @@ export interface AudioSettings {
   modelsDir?: string;
   longPauseSeconds: number;
   /** How long live audio may wait for Silero before its voice activity is skipped to catch up (ms). */
-  vadMaxBacklogMs?: number;
+  vadMaxBacklogMs: number;
 }
