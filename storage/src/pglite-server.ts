@@ -142,7 +142,12 @@ async function main(): Promise<void> {
   const { PGLITE_DIR: dataDir, PGLITE_PORT: port } = env.data;
   const server = await startPgliteServer({ dataDir, port });
   console.log(`PGlite (${dataDir}) listening: DATABASE_URL=${server.url}`);
+  let stopping = false;
+  // `on`, not `once`: a second signal while the database closes (a group signal relayed by a wrapper process)
+  // must not take the default action and kill the process before the close has finished
   const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
     server.stop().then(
       () => process.exit(0),
       (err) => {
@@ -151,8 +156,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
