@@ -172,6 +172,67 @@ describe('TrackClock', () => {
     near(clock.lostMs, 0);
   });
 
+  it('does not take a backlog read only a little faster than real time as lost audio', () => {
+    const clock = new TrackClock();
+    // After the first minute nothing is read for 3 s; then the backlog is read at 1.1× real time (30 s to catch up).
+    // Every read in between comes 200 ms late or more, for far longer than lostConfirmMs; nothing is lost.
+    const resume = START + 63_000;
+    const readAt = (c: number, at: number) =>
+      c <= 6000 ? at : Math.max(at, resume + ((c - 6000) * 10) / 1.1);
+    const origins = feed(clock, 12_000, readAt);
+    const bounds = Array.from(
+      { length: 12_000 },
+      (_, i) => readAt(i + 1, START + (i + 1) * 10) - (i + 1) * 10,
+    );
+    expect(origins.every((o, i) => o <= (bounds[i] as number))).toBe(true);
+    // (risen by the drift allowance only: 200 ppm of the 33 s read late)
+    expect(largest(origins) - START).toBeLessThan(7);
+    expect(clock.takeLosses()).toEqual([]);
+    near(clock.lostMs, 0);
+  });
+
+  it('does not take a backlog that grows as lost audio, and decides within lostMaxConfirmMs each time', () => {
+    const clock = new TrackClock();
+    // After the first minute the reader keeps only 0.8× real time for 10 s (falling 2 s behind), then reads the
+    // backlog at once.
+    const slowFrom = START + 60_000;
+    const readAt = (c: number, at: number) => {
+      if (c <= 6000) return at;
+      const slow = slowFrom + ((c - 6000) * 10) / 0.8;
+      return slow <= slowFrom + 10_000 ? slow : Math.max(at, slowFrom + 10_000);
+    };
+    let confirmingSince = Number.NaN;
+    let longest = 0;
+    for (let c = 1; c <= 9000; c++) {
+      const read = readAt(c, START + c * 10);
+      clock.observe(read, c * 10);
+      if (!clock.confirming) confirmingSince = Number.NaN;
+      else {
+        if (Number.isNaN(confirmingSince)) confirmingSince = read;
+        longest = Math.max(longest, read - confirmingSince);
+      }
+    }
+    expect(clock.takeLosses()).toEqual([]);
+    near(clock.lostMs, 0);
+    near(clock.origin, START);
+    // the front end holds chunks while the clock decides: never longer than lostMaxConfirmMs at a time
+    expect(longest).toBeGreaterThan(2000);
+    expect(longest).toBeLessThanOrEqual(4000);
+  });
+
+  it('takes audio as lost when the reads after the gap come with jitter', () => {
+    const clock = new TrackClock();
+    const random = lehmer(7);
+    // 5 s of audio lost after the first minute; every later read comes 0–150 ms later than it could.
+    feed(clock, 12_000, (c, at) => at + (c > 6000 ? 5000 + random() * 150 : 0));
+    const [loss, ...more] = clock.takeLosses();
+    expect(more).toEqual([]);
+    expect(loss?.atMs).toBe(60_000);
+    // the least lateness of the reads: 5 s and the smallest of their jitter, less the drift allowance already
+    // followed (the allowance the later reads take back between them is not a delay that ended)
+    expect(Math.abs(clock.lostMs - 5000)).toBeLessThan(1);
+  });
+
   it('does not move up for read delays shorter than lostMinMs, however long they last', () => {
     const clock = new TrackClock();
     const random = lehmer(11);

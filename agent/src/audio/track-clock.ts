@@ -13,12 +13,23 @@ export interface TrackClockOptions {
   maxSettleMs: number;
   /**
    * Lost audio: once settled, when every chunk read for this long (wall ms) came at least `lostMinMs` later than the
-   * estimate says, the audio in between is taken as lost and the estimate moves up to the least of those bounds at
+   * estimate says (and steadily so, see `lostSteadyMs`), the audio in between is taken as lost and the estimate moves up to the least of those bounds at
    * once, from the audio time where the late reads began ({@link TrackClock.wallAt}). 0 turns this off (lost audio
    * is then absorbed at `driftPpm` only).
    */
   lostConfirmMs: number;
   lostMinMs: number;
+  /**
+   * …and only when the late reads keep a steady lateness: the least lateness of the last `lostConfirmMs / 2` is within
+   * this many ms of the least lateness of the half before (lost audio leaves every later read late by the same
+   * amount; a backlog that is being read, or one that grows, changes it).
+   */
+  lostSteadyMs: number;
+  /**
+   * Reads late for this long (wall ms) without ever keeping a steady lateness are a delay, not lost audio: the
+   * clock stops deciding (and starts again with the next late read).
+   */
+  lostMaxConfirmMs: number;
 }
 
 export const defaultTrackClockOptions: TrackClockOptions = {
@@ -28,6 +39,8 @@ export const defaultTrackClockOptions: TrackClockOptions = {
   maxSettleMs: 2000,
   lostConfirmMs: 2000,
   lostMinMs: 200,
+  lostSteadyMs: 50,
+  lostMaxConfirmMs: 4000,
 };
 
 /** Audio taken as lost: it was missing at audio time `atMs`, from wall time `from` to `to`. */
@@ -71,13 +84,18 @@ const MAX_STRETCHES = 256;
  * Audio can also be lost outright: a receiver process that was not scheduled for seconds (the host
  * overloaded) gets back only the audio its receive queues still hold. Every later bound is then
  * higher by what was lost, for good. A read delay ends (the backlog is read, and a prompt read pins
- * the estimate again); lost audio does not. So once the origin has settled, reads that all come at
- * least `lostMinMs` late for `lostConfirmMs` of wall time are taken as lost audio: the estimate
- * moves up to their least bound at once, and audio from where the late reads began has the new
- * origin. {@link wallAt} dates audio by the origin of its own stretch, so an event found late (voice
- * activity running behind) about audio before the gap keeps the old origin. A delay that lasts
- * longer than `lostConfirmMs` and then ends moves the estimate up and then back down; chunks in
- * between are dated as late as they were read, never earlier than their audio.
+ * the estimate again); lost audio does not. Lost audio also leaves every later read late by the same
+ * amount, while a backlog that is being read (or still grows) changes the lateness from read to read.
+ * So once the origin has settled, reads that all come at least `lostMinMs` late for `lostConfirmMs`
+ * of wall time, the least lateness of each half of that time within `lostSteadyMs` of the other, are
+ * taken as lost audio: the estimate moves up to their least bound at once, and audio from where the
+ * late reads began has the new origin. Late reads whose lateness is still changing after
+ * `lostMaxConfirmMs` are a delay and decide nothing. {@link wallAt} dates audio by the origin of its
+ * own stretch, so an event found late (voice activity running behind) about audio before the gap
+ * keeps the old origin. A delay that keeps a steady lateness for longer than `lostConfirmMs` (a
+ * backlog read exactly as fast as it grows) and then ends is taken as lost at first: the estimate
+ * moves up and then back down; chunks in between are dated as late as they were read, never earlier
+ * than their audio.
  *
  * The origin is {@link settled} once it has stopped falling (by more than `settleToleranceMs`) for
  * `settleMs` of wall time, or `maxSettleMs` after the first reading: a reader that was late catches
@@ -94,12 +112,23 @@ export class TrackClock {
   /** Earlier stretches, oldest first; the current one is `#origin` from `#currentFromMs`. */
   #stretches: Stretch[] = [];
   #currentFromMs = 0;
-  /** Reads all later than `lostMinMs` since `since` (wall ms), from audio time `fromMs`, least bound `bound`. */
-  #late?: { since: number; fromMs: number; bound: number };
+  /**
+   * Reads all later than `lostMinMs` since `since` (wall ms), from audio time `fromMs`, least bound `bound`; the least
+   * bounds of the current half of `lostConfirmMs` (number `half` since `since`) and of the one before it.
+   */
+  #late?: {
+    since: number;
+    fromMs: number;
+    bound: number;
+    half: number;
+    halfMin: number;
+    prevHalfMin: number;
+  };
   #lostMs = 0;
   #losses: AudioLoss[] = [];
-  /** How much of the last move up still stands. */
+  /** How much of the last move up still stands, and the estimate it moved up to, less what was taken back. */
   #riseLeft = 0;
+  #riseLevel = Number.NaN;
 
   constructor(opts: Partial<TrackClockOptions> = {}) {
     this.#o = { ...defaultTrackClockOptions, ...opts };
@@ -149,8 +178,9 @@ export class TrackClock {
   }
 
   /**
-   * Whether every read since a moment less than `lostConfirmMs` ago came `lostMinMs` late or more: audio may have
-   * been lost, and the estimate moves up if it goes on (see the class).
+   * Whether every read since a moment less than `lostMaxConfirmMs` ago came `lostMinMs` late or more and nothing
+   * was decided yet: audio may have been lost, and the estimate moves up if the lateness holds steady (see the
+   * class).
    */
   get confirming(): boolean {
     return this.#late !== undefined;
@@ -174,12 +204,13 @@ export class TrackClock {
       this.#stableSince = receivedAt;
     } else {
       const allowed = this.#origin + (Math.max(0, endMs - this.#lastEndMs) * this.#o.driftPpm) / 1e6;
-      const before = this.#origin;
       this.#origin = Math.min(allowed, bound);
-      if (this.#origin < before && this.#riseLeft > 0) {
-        // The last move up was (partly) a delay that has now ended: that much was not lost after all.
-        const back = Math.min(before - this.#origin, this.#riseLeft);
+      if (this.#riseLeft > 0 && this.#origin < this.#riseLevel) {
+        // The last move up was (partly) a delay that has now ended: that much was not lost after all. (A fall back
+        // from the drift allowance above the level it moved up to is not.)
+        const back = Math.min(this.#riseLevel - this.#origin, this.#riseLeft);
         this.#riseLeft -= back;
+        this.#riseLevel -= back;
         this.#lostMs -= back;
       }
       this.#watchForLoss(receivedAt, bound);
@@ -205,14 +236,40 @@ export class TrackClock {
       return;
     }
     if (!this.#late) {
-      this.#late = { since: receivedAt, fromMs: this.#lastEndMs, bound };
+      const none = Number.POSITIVE_INFINITY;
+      this.#late = {
+        since: receivedAt,
+        fromMs: this.#lastEndMs,
+        bound,
+        half: 0,
+        halfMin: bound,
+        prevHalfMin: none,
+      };
       return;
     }
-    this.#late.bound = Math.min(this.#late.bound, bound);
-    if (receivedAt - this.#late.since < lostConfirmMs) return;
-    const { fromMs, bound: least } = this.#late;
+    const late = this.#late;
+    late.bound = Math.min(late.bound, bound);
+    const elapsed = receivedAt - late.since;
+    const half = Math.floor(elapsed / (lostConfirmMs / 2));
+    let steady = false;
+    if (half > late.half) {
+      // two whole halves just ended: compare them (a half without any read, the reader stalled, compares with none)
+      const contiguous = half === late.half + 1;
+      steady = contiguous && half >= 2 && Math.abs(late.halfMin - late.prevHalfMin) <= this.#o.lostSteadyMs;
+      late.prevHalfMin = contiguous ? late.halfMin : Number.POSITIVE_INFINITY;
+      late.halfMin = Number.POSITIVE_INFINITY;
+      late.half = half;
+    }
+    late.halfMin = Math.min(late.halfMin, bound);
+    if (!steady) {
+      // too soon, or the lateness still changes (a backlog being read, or growing); a delay after lostMaxConfirmMs
+      if (elapsed >= this.#o.lostMaxConfirmMs) this.#late = undefined;
+      return;
+    }
+    const { fromMs, bound: least } = late;
     this.#late = undefined;
     this.#riseLeft = least - this.#origin;
+    this.#riseLevel = least;
     this.#lostMs += this.#riseLeft;
     this.#stretches.push({ fromMs: this.#currentFromMs, origin: this.#origin });
     if (this.#stretches.length > MAX_STRETCHES) this.#stretches.shift();
