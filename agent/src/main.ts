@@ -6,6 +6,7 @@ import { startWorkerMetrics } from './metrics/worker.js';
 import { JobReaper, livekitRemoveParticipant } from './recovery/job-reaper.js';
 import { startSharedRecognizer } from './transcription/shared-recognizer.js';
 import { skipFrameworkTurnDetector } from './worker/framework-turn-detector.js';
+import { watchJobLaunches } from './worker/job-launches.js';
 import { useRoomHosts } from './worker/room-hosts.js';
 import { startWorkerLoad } from './worker/worker-load.js';
 
@@ -61,6 +62,9 @@ if (config.worker.roomsPerProcess > 1)
     roomsPerProcess: config.worker.roomsPerProcess,
     spareProcesses: config.admission.idleProcesses,
   });
+// The worker answers a job offer before livekit-server assigns the job: the admission holds the slot until the job
+// runs, and frees it when no launch (the assignment) follows within 10 s.
+await load.admission.followLaunches(watchJobLaunches);
 cli.runApp(
   new ServerOptions({
     agent: jobEntry,

@@ -102,6 +102,63 @@ describe('WorkerAdmission', () => {
     expect(later.answer).toBe('accept');
   });
 
+  it('frees the slot of a job whose assignment never came after assignmentMs, once it follows launches', async () => {
+    let now = 0;
+    const { a } = admission({ maxJobs: 1, now: () => now });
+    let launched: ((jobId: string, launch: Promise<void>) => void) | undefined;
+    expect(
+      await a.followLaunches(async (listener) => {
+        launched = listener;
+        return true;
+      }),
+    ).toBe(true);
+    const w = worker();
+    await a.loadFunc(w);
+
+    // a: accepted, never assigned (no launch): its slot is held 10 s, not 3 min
+    await a.requestFunc(request('a').req);
+    now += 9_000;
+    expect(a.jobs).toBe(1);
+    now += 1_001;
+    expect(a.jobs).toBe(0);
+
+    // b: assigned after 2 s, its process slow to take it: held past assignmentMs while the launch is under way
+    await a.requestFunc(request('b').req);
+    now += 2_000;
+    let started!: () => void;
+    launched?.('b', new Promise<void>((resolve) => (started = resolve)));
+    now += 60_000;
+    const meanwhile = request('c');
+    await a.requestFunc(meanwhile.req);
+    expect(meanwhile.answer).toBe('reject');
+    // the launch is done: the job runs and counts as running, the reservation is gone
+    w.activeJobs.push({ job: { id: 'b' } });
+    started();
+    await Promise.resolve();
+    expect(a.jobs).toBe(1);
+    w.activeJobs.pop();
+    expect(a.jobs).toBe(0);
+
+    // d: its launch failed (no process took it): the slot is free at once
+    await a.requestFunc(request('d').req);
+    const failed = Promise.reject(new Error('no process'));
+    launched?.('d', failed);
+    await failed.catch(() => undefined);
+    expect(a.jobs).toBe(0);
+  });
+
+  it('keeps the 3-min bound for unassigned jobs when launches cannot be followed', async () => {
+    let now = 0;
+    const { a } = admission({ maxJobs: 1, now: () => now });
+    expect(await a.followLaunches(async () => false)).toBe(false);
+    await a.loadFunc(worker());
+    await a.requestFunc(request('a').req);
+    now += 60_000;
+    expect(a.jobs).toBe(1);
+    now += 120_001;
+    expect(a.jobs).toBe(0);
+  });
+
   it('declines on CPU and on analysis lag with slots free, and reports the load', async () => {
     const { a, m } = admission({ maxJobs: 4 });
     m.cpu = 1.7; // of 2 × 0.8 cores

@@ -40,13 +40,31 @@ export interface WorkerAdmissionOptions {
    * freed (the assignment never came).
    */
   reservationMs: number;
+  /**
+   * Once the admission follows the worker's job launches ({@link WorkerAdmission.followLaunches}): an accepted job
+   * whose launch has not begun this long after the answer was never assigned (livekit-server assigns within the
+   * framework's 7.5-s assignment timeout or not at all), and its slot is freed.
+   */
+  assignmentMs: number;
   now: () => number;
 }
 
 export const defaultWorkerAdmissionOptions = {
   reservationMs: 180_000,
+  assignmentMs: 10_000,
   now: Date.now,
 } satisfies Partial<WorkerAdmissionOptions>;
+
+/** A slot held for an accepted job that is not running yet. */
+interface Reservation {
+  at: number;
+  room: string;
+  /** Its assignment came: a process is being given the job. */
+  launched: boolean;
+}
+
+/** How the admission is told of launches: gives the listener to the framework hook, resolves whether it took. */
+export type LaunchWatch = (listener: (jobId: string, launch: Promise<void>) => void) => Promise<boolean>;
 
 /** What the worker decided about one job request. */
 export interface AdmissionDecision {
@@ -69,7 +87,8 @@ export class WorkerAdmission {
   #o: WorkerAdmissionOptions;
   /** The worker, as the first load measurement handed it: its running jobs are read live. */
   #worker?: WorkerJobs;
-  #reserved = new Map<string, number>();
+  #reserved = new Map<string, Reservation>();
+  #followsLaunches = false;
   #cpuCores = 0;
   #log = logger('admission');
   #decisions: ((d: AdmissionDecision) => void)[] = [];
@@ -89,10 +108,37 @@ export class WorkerAdmission {
   get jobs(): number {
     const now = this.#o.now();
     const running = new Set(this.#worker?.activeJobs.map((j) => j.job.id));
-    for (const [id, at] of this.#reserved) {
-      if (running.has(id) || now - at > this.#o.reservationMs) this.#reserved.delete(id);
+    for (const [id, r] of this.#reserved) {
+      const age = now - r.at;
+      if (running.has(id) || age > this.#o.reservationMs) this.#reserved.delete(id);
+      else if (this.#followsLaunches && !r.launched && age > this.#o.assignmentMs) {
+        this.#reserved.delete(id);
+        this.#log.warn(
+          { jobId: id, room: r.room, waitedMs: age },
+          'accepted job was never assigned by livekit-server: its slot is free again',
+        );
+      }
     }
     return running.size + this.#reserved.size;
+  }
+
+  /**
+   * Follows the worker's job launches through `watch` (`watchJobLaunches`), so that the slot of an accepted job
+   * whose assignment never comes is freed after `assignmentMs` instead of `reservationMs`. Resolves whether the
+   * launches are followed.
+   */
+  async followLaunches(watch: LaunchWatch): Promise<boolean> {
+    this.#followsLaunches = await watch((jobId, launch) => {
+      const r = this.#reserved.get(jobId);
+      if (!r) return;
+      r.launched = true;
+      // running by then (counted as such), or its launch failed: either way the reservation has done its work
+      const done = () => {
+        if (this.#reserved.get(jobId) === r) this.#reserved.delete(jobId);
+      };
+      launch.then(done, done);
+    });
+    return this.#followsLaunches;
   }
 
   /** The worst analysis lag of the running jobs now, ms, and how many of them report it. */
@@ -144,8 +190,9 @@ export class WorkerAdmission {
     }
     // held before the first await: offers arriving meanwhile see the slot taken. The framework's `accept()` only
     // sends the answer (it does not wait for livekit-server's assignment nor for a process to take the job), so
-    // the reservation stays until the job is among the running ones or `reservationMs` has passed (see `jobs`).
-    this.#reserved.set(req.id, this.#o.now());
+    // the reservation stays until the job is among the running ones or `reservationMs` has passed, or its launch
+    // has not begun after `assignmentMs` (see `jobs`, `followLaunches`).
+    this.#reserved.set(req.id, { at: this.#o.now(), room: decision.room, launched: false });
     this.#log.info(fields, 'job accepted');
     try {
       await req.accept();

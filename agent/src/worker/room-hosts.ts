@@ -1,4 +1,5 @@
 import { loggerOptions } from '@livekit/agents';
+import { frameworkPoolPrototype } from './framework-pool.js';
 import { DEFAULT_HOST_LOGGER } from './room-host-messages.js';
 import { RoomHostPool, type RoomHostPoolOptions } from './room-host-pool.js';
 
@@ -29,9 +30,7 @@ const pools = new WeakMap<object, RoomHostPool>();
  * half-replaced.
  */
 export async function useRoomHosts(options: RoomHostOptions): Promise<void> {
-  const poolUrl = new URL('./ipc/proc_pool.js', import.meta.resolve('@livekit/agents'));
-  const { ProcPool } = (await import(poolUrl.href)) as { ProcPool?: { prototype: Record<string, unknown> } };
-  const proto = ProcPool?.prototype;
+  const proto = await frameworkPoolPrototype();
   const missing = proto
     ? POOL_METHODS.filter((m) => typeof proto[m] !== 'function').concat(
         Object.getOwnPropertyDescriptor(proto, 'processes')?.get ? [] : ['processes' as never],
