@@ -9,11 +9,13 @@ import {
   type OnnxOutput,
   type OnnxRunner,
   type OnnxSessionProvider,
+  sessionRunner,
 } from '../vision/onnx-sessions.js';
 import {
   decodeTensors,
   encodeTensors,
   isWireType,
+  OUTPUTS_HEADER,
   readBody,
   TENSORS_HEADER,
   type WireTensor,
@@ -112,7 +114,7 @@ export class InferenceClient {
   }
 
   async #load(model: string): Promise<OnnxRunner> {
-    const runner: OnnxRunner = { run: (feeds) => this.run(model, feeds) };
+    const runner: OnnxRunner = { run: (feeds, fetches) => this.run(model, feeds, fetches) };
     const until = performance.now() + this.options.readyTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       let reply: Reply;
@@ -144,11 +146,18 @@ export class InferenceClient {
       { model, socket: this.options.socket },
       'inference service not reachable; this job runs the model in its own process',
     );
-    return local;
+    return sessionRunner(local);
   }
 
-  /** Runs `model` on `feeds` in the service (the tensors are copied before this returns). */
-  async run(model: string, feeds: Record<string, ort.Tensor>): Promise<Record<string, OnnxOutput>> {
+  /**
+   * Runs `model` on `feeds` in the service (the tensors are copied before this returns); only the outputs named in
+   * `fetches` come back, when given.
+   */
+  async run(
+    model: string,
+    feeds: Record<string, ort.Tensor>,
+    fetches?: readonly string[],
+  ): Promise<Record<string, OnnxOutput>> {
     try {
       const tensors: Record<string, WireTensor> = {};
       for (const [name, t] of Object.entries(feeds)) {
@@ -161,7 +170,11 @@ export class InferenceClient {
         'POST',
         `/run/${encodeURIComponent(model)}`,
         this.options.deadlineMs + GRACE_MS,
-        { [TENSORS_HEADER]: body.header, 'x-deadline-ms': String(this.options.deadlineMs) },
+        {
+          [TENSORS_HEADER]: body.header,
+          'x-deadline-ms': String(this.options.deadlineMs),
+          ...(fetches ? { [OUTPUTS_HEADER]: JSON.stringify(fetches) } : {}),
+        },
         body,
         model,
       );

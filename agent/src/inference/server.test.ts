@@ -66,6 +66,25 @@ describe('InferenceServer', () => {
     expect(client.stats()).toMatchObject({ ok: 1, unavailable: {} });
   });
 
+  it('sends back only the outputs asked for, and refuses an output the model does not have', async () => {
+    const { server, client } = await serve('fetches');
+    const runner = await client.runner('iris-landmark');
+    const all = await runner.run({ input_1: input() });
+    const some = await runner.run({ input_1: input() }, ['output_iris']);
+    expect(Object.keys(all).sort()).toEqual(['output_eyes_contours_and_brows', 'output_iris']);
+    expect(Object.keys(some)).toEqual(['output_iris']);
+    expect(Array.from(some.output_iris?.data as Float32Array)).toEqual(
+      Array.from(all.output_iris?.data as Float32Array),
+    );
+    await expect(runner.run({ input_1: input() }, ['output_gaze'])).rejects.toMatchObject({
+      name: 'InferenceUnavailableError',
+      reason: 'failed',
+      message: expect.stringContaining('has no output output_gaze'),
+    });
+    await expect(runner.run({ input_1: input() }, [])).rejects.toMatchObject({ reason: 'failed' });
+    expect(server.stats().requests).toMatchObject({ ok: 2, failed: 2 });
+  });
+
   it("hands a missing model's ModelError back to the client", async () => {
     const { client } = await serve('missing', { modelsDir: join(work, 'empty') });
     await expect(client.runner('face-landmark')).rejects.toBeInstanceOf(ModelError);

@@ -4,9 +4,11 @@ import * as ort from 'onnxruntime-node';
 import { ModelError } from '../vision/models.js';
 import { localOnnxSession } from '../vision/onnx-sessions.js';
 import {
+  decodeOutputs,
   decodeTensors,
   encodeTensors,
   isWireType,
+  OUTPUTS_HEADER,
   readBody,
   TENSORS_HEADER,
   type WireTensor,
@@ -68,6 +70,8 @@ export interface InferenceStats {
 interface Pending {
   model: string;
   feeds: Record<string, WireTensor>;
+  /** The outputs to send back (all without it). */
+  fetches?: string[];
   deadline: number;
   req: IncomingMessage;
   res: ServerResponse;
@@ -85,8 +89,8 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
  * arrival order from a bounded queue; a request whose deadline passed while it waited is answered
  * 504 without running.
  *
- * - `POST /run/<model>`: input tensors (see `wire.ts`), header `x-deadline-ms` (optional) → output
- *   tensors, header `x-run-ms`; 503 `queue_full`, 504 `deadline`, 404 a `ModelError`, 400/500 `failed`.
+ * - `POST /run/<model>`: input tensors (see `wire.ts`), headers `x-deadline-ms` and `x-outputs` (optional) → output
+ *   tensors (those named in `x-outputs`, else all), header `x-run-ms`; 503 `queue_full`, 504 `deadline`, 404 a `ModelError`, 400/500 `failed`.
  * - `GET /models/<model>`: loads the model → `{ inputs, outputs }`, or 404 with its `ModelError`.
  * - `GET /stats`: {@link InferenceStats}.
  */
@@ -178,7 +182,9 @@ export class InferenceServer {
     const budget = Number(req.headers['x-deadline-ms']);
     const deadline = arrived + (budget > 0 ? budget : this.options.deadlineMs);
     let feeds: Record<string, WireTensor>;
+    let fetches: string[] | undefined;
     try {
+      fetches = decodeOutputs(req.headers[OUTPUTS_HEADER]);
       const header = req.headers[TENSORS_HEADER];
       feeds = decodeTensors(
         Array.isArray(header) ? header[0] : header,
@@ -196,7 +202,7 @@ export class InferenceServer {
       this.#counts.rejected++;
       return json(res, 503, { code: 'queue_full', message: `queue full (${this.options.maxQueue})` });
     }
-    this.#queue.push({ model, feeds, deadline, req, res });
+    this.#queue.push({ model, feeds, ...(fetches ? { fetches } : {}), deadline, req, res });
     this.#maxSeen = Math.max(this.#maxSeen, this.#queue.length);
     this.#pump();
   }
@@ -238,7 +244,15 @@ export class InferenceServer {
       const feeds: Record<string, ort.Tensor> = {};
       for (const [name, t] of Object.entries(p.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
       const began = performance.now();
-      const out = await session.run(feeds);
+      const unknown = p.fetches?.filter((name) => !session.outputNames.includes(name)) ?? [];
+      if (unknown.length) {
+        this.#counts.failed++;
+        return json(p.res, 400, {
+          code: 'failed',
+          message: `${p.model} has no output ${unknown.join(', ')}`,
+        });
+      }
+      const out = await (p.fetches ? session.run(feeds, p.fetches) : session.run(feeds));
       const runMs = performance.now() - began;
       const stat = this.#models.get(p.model) ?? { runs: 0, runMs: 0 };
       stat.runs++;

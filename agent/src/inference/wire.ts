@@ -7,6 +7,18 @@ import type { IncomingMessage } from 'node:http';
  */
 export const TENSORS_HEADER = 'x-tensors';
 
+/** Request header naming the outputs to send back (a JSON list of output names); all of them without it. */
+export const OUTPUTS_HEADER = 'x-outputs';
+
+/** The output names of an {@link OUTPUTS_HEADER} value; undefined without one; throws on a malformed one. */
+export function decodeOutputs(header: string | string[] | undefined): string[] | undefined {
+  if (header === undefined) return undefined;
+  const names: unknown = JSON.parse(Array.isArray(header) ? (header[0] ?? '') : header);
+  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string'))
+    throw new Error(`${OUTPUTS_HEADER} is not a list of output names`);
+  return names;
+}
+
 /** A tensor as it crosses the wire: numeric element type, shape and its typed array. */
 export interface WireTensor {
   type: WireType;

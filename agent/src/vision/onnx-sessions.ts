@@ -25,11 +25,15 @@ export interface OnnxOutput {
 }
 
 /**
- * What a model wrapper needs of a session: `run` with named input tensors, named outputs back. An
+ * What a model wrapper needs of a session: `run` with named input tensors, named outputs back (all of them, or only
+ * those named in `fetches`: the model still runs whole, but a shared service sends back only those). An
  * `ort.InferenceSession` in this process is one; a client of a shared inference service is another.
  */
 export interface OnnxRunner {
-  run(feeds: Record<string, ort.Tensor>): Promise<Readonly<Record<string, OnnxOutput>>>;
+  run(
+    feeds: Record<string, ort.Tensor>,
+    fetches?: readonly string[],
+  ): Promise<Readonly<Record<string, OnnxOutput>>>;
 }
 
 /** Where {@link onnxSession} gets the runner of a model when not in this process (see {@link setOnnxSessionProvider}). */
@@ -82,7 +86,12 @@ export function setOnnxSessionProvider(next: OnnxSessionProvider | undefined): v
  */
 export function onnxSession(name: string, opts: Partial<OnnxSessionOptions> = {}): Promise<OnnxRunner> {
   const o = { ...defaultOnnxSessionOptions, ...opts };
-  return provider ? provider(name, o) : localOnnxSession(name, o);
+  return provider ? provider(name, o) : localOnnxSession(name, o).then(sessionRunner);
+}
+
+/** An `InferenceSession` of this process as an {@link OnnxRunner}. */
+export function sessionRunner(session: ort.InferenceSession): OnnxRunner {
+  return { run: (feeds, fetches) => (fetches ? session.run(feeds, [...fetches]) : session.run(feeds)) };
 }
 
 /**

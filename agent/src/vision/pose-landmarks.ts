@@ -199,7 +199,11 @@ export class PoseLandmarker {
     const run = async (roi: PoseRoi) => {
       passes++;
       cropRotated(data, w, h, roi, SIDE, this.#input);
-      const out = await session.run({ input_1: new ort.Tensor('float32', this.#input, [1, SIDE, SIDE, 3]) });
+      // only the landmarks and the pose flag: the segmentation and heatmap outputs (700 KB) are not read
+      const out = await session.run({ input_1: new ort.Tensor('float32', this.#input, [1, SIDE, SIDE, 3]) }, [
+        'Identity',
+        'Identity_1',
+      ]);
       const raw = out.Identity?.data as Float32Array | undefined;
       const flag = out.Identity_1?.data as Float32Array | undefined;
       if (!raw || !flag) throw new Error(`model ${MODEL} returned no Identity / Identity_1 output`);
