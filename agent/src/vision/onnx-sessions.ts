@@ -89,9 +89,16 @@ export function onnxSession(name: string, opts: Partial<OnnxSessionOptions> = {}
   return provider ? provider(name, o) : localOnnxSession(name, o).then(sessionRunner);
 }
 
-/** An `InferenceSession` of this process as an {@link OnnxRunner}. */
+const runners = new WeakMap<ort.InferenceSession, OnnxRunner>();
+
+/** An `InferenceSession` of this process as an {@link OnnxRunner} (one runner per session). */
 export function sessionRunner(session: ort.InferenceSession): OnnxRunner {
-  return { run: (feeds, fetches) => (fetches ? session.run(feeds, [...fetches]) : session.run(feeds)) };
+  let runner = runners.get(session);
+  if (!runner) {
+    runner = { run: (feeds, fetches) => (fetches ? session.run(feeds, [...fetches]) : session.run(feeds)) };
+    runners.set(session, runner);
+  }
+  return runner;
 }
 
 /**
