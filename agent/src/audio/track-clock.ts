@@ -236,14 +236,13 @@ export class TrackClock {
       return;
     }
     if (!this.#late) {
-      const none = Number.POSITIVE_INFINITY;
       this.#late = {
         since: receivedAt,
         fromMs: this.#lastEndMs,
         bound,
         half: 0,
         halfMin: bound,
-        prevHalfMin: none,
+        prevHalfMin: Number.POSITIVE_INFINITY,
       };
       return;
     }

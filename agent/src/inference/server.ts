@@ -2,7 +2,7 @@ import { unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../vision/models.js';
-import { localOnnxSession } from '../vision/onnx-sessions.js';
+import { localOnnxSession, sessionRunner } from '../vision/onnx-sessions.js';
 import {
   decodeOutputs,
   decodeTensors,
@@ -252,15 +252,14 @@ export class InferenceServer {
           message: `${p.model} has no output ${unknown.join(', ')}`,
         });
       }
-      const out = await (p.fetches ? session.run(feeds, p.fetches) : session.run(feeds));
+      const out = await sessionRunner(session).run(feeds, p.fetches);
       const runMs = performance.now() - began;
       const stat = this.#models.get(p.model) ?? { runs: 0, runMs: 0 };
       stat.runs++;
       stat.runMs += runMs;
       this.#models.set(p.model, stat);
       const tensors: Record<string, WireTensor> = {};
-      for (const [name, v] of Object.entries(out)) {
-        const t = v as ort.Tensor;
+      for (const [name, t] of Object.entries(out)) {
         if (!isWireType(t.type)) throw new Error(`output ${name} has type ${t.type}`);
         tensors[name] = { type: t.type, dims: [...t.dims], data: t.data as WireTensor['data'] };
       }
