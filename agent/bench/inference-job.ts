@@ -3,12 +3,14 @@
  * IPC). `memory`: loads the composition root's code, then the face and pose models (in this process,
  * or through the shared service when a socket is given), analyses a few real photos, and reports its
  * RSS at each step. `load`: runs `rooms` rooms' face and pose pipelines at `fps` each for `seconds`
- * against the shared service and reports per-frame latency, skipped frames and its own CPU.
+ * against the shared service (the face frames a request per model, or `--face frame`: one request per frame) and
+ * reports per-frame latency, skipped frames and its own CPU.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { InferenceClient } from '../src/inference/client.js';
-import { FacePipeline } from '../src/vision/face-pipeline.js';
+import { SharedFacePipeline } from '../src/inference/shared-face-pipeline.js';
+import { type FaceObserver, FacePipeline } from '../src/vision/face-pipeline.js';
 import { orSkip, setOnnxSessionProvider } from '../src/vision/onnx-sessions.js';
 import { PoseLandmarker } from '../src/vision/pose-landmarks.js';
 import { photo } from '../src/vision/testing.js';
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     rooms: { type: 'string', default: '1' },
     fps: { type: 'string', default: '2' },
     seconds: { type: 'string', default: '20' },
+    face: { type: 'string', default: 'per-model' },
   },
 });
 const status = () => readFileSync('/proc/self/status', 'utf8');
@@ -60,7 +63,10 @@ if (values.mode === 'memory') {
   let late = 0;
   const cpu0 = process.cpuUsage();
   const room = async (k: number) => {
-    const pipeline = new FacePipeline();
+    const pipeline: FaceObserver =
+      client && values.face === 'frame'
+        ? new SharedFacePipeline(client, new FacePipeline())
+        : new FacePipeline();
     const pose = new PoseLandmarker();
     await pipeline.ready();
     await pose.ready();

@@ -5,8 +5,10 @@
  *   service, and the service's own RSS;
  * - `hop`: per model, the median run in this process against the median round trip through the
  *   service, and the hop's share (round trip minus the run inside the service);
+ * - `faceFrame`: a whole face frame here, through the service a request per model, and in one request;
  * - `rooms`: N rooms' worth of face + pose frames at `BENCH_FPS` (default 2, the speaking rate)
- *   sent by stand-in job processes for `BENCH_SECONDS` each: the service's CPU (cores), per-frame
+ *   sent by stand-in job processes for `BENCH_SECONDS` each, the face frames a request per model and in one
+ *   request (`BENCH_FACE_REQUESTS=per-model,frame`): the service's CPU (cores), per-frame
  *   latency p50/p95 and frames skipped.
  *
  *   npm run bench:inference -w agent     (BENCH_ROOMS=1,4,8,16 BENCH_SECONDS=20 BENCH_THREADS=1)
@@ -19,7 +21,8 @@ import * as ort from 'onnxruntime-node';
 import { ROOT } from '../../test/fixtures/paths.js';
 import { InferenceClient } from '../src/inference/client.js';
 import { InferenceService } from '../src/inference/service.js';
-import { FacePipeline } from '../src/vision/face-pipeline.js';
+import { SharedFacePipeline } from '../src/inference/shared-face-pipeline.js';
+import { type FaceObserver, FacePipeline } from '../src/vision/face-pipeline.js';
 import { modelsDir } from '../src/vision/models.js';
 import { localOnnxSession, sessionRunner, setOnnxSessionProvider } from '../src/vision/onnx-sessions.js';
 import { ensureModels, photo } from '../src/vision/testing.js';
@@ -29,6 +32,8 @@ const ROOMS = (process.env.BENCH_ROOMS ?? '1,4,8,16').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS) || 20;
 const FPS = Number(process.env.BENCH_FPS) || 2;
 const THREADS = Number(process.env.BENCH_THREADS) || 1;
+/** How the rooms' face frames reach the service: `per-model` (a request per model) and/or `frame` (one per frame). */
+const FACE_REQUESTS = (process.env.BENCH_FACE_REQUESTS ?? 'per-model,frame').split(',');
 const JOBS = 4;
 
 const failed = await ensureModels();
@@ -141,82 +146,95 @@ for (const [label, name, input, shape, fetches] of [
   console.error(label, JSON.stringify(hop[label]));
   client.close();
 }
-// a whole face frame (BlazeFace, Face Mesh, Iris ×2 and their pre/post-processing), here and through the service
+// a whole face frame (BlazeFace, Face Mesh, Iris ×2 and their pre/post-processing): here, through the service one
+// request per model, and through the service in one request (`POST /face`); wall time and CPU per frame
 const img = await photo('face-frontal-man.jpg', { width: 640, height: 480 });
 const frame = { data: img.rgb, width: img.width, height: img.height };
-const perFrame = async () => {
-  const p = new FacePipeline();
-  await p.ready();
-  for (let i = 0; i < 10; i++) await p.run(frame);
+const perFrame = async (pipeline: FaceObserver) => {
+  await pipeline.ready();
+  for (let i = 0; i < 10; i++) await pipeline.run(frame);
   const t: number[] = [];
+  const cpu = process.cpuUsage();
+  const serviceBefore = (await service.stats()).cpuSeconds;
   for (let i = 0; i < RUNS; i++) {
     const began = performance.now();
-    await p.run(frame);
+    await pipeline.run(frame);
     t.push(performance.now() - began);
   }
-  return { medianMs: pct(t, 0.5), p95Ms: pct(t, 0.95) };
+  const here = cpuSeconds(process.cpuUsage(cpu));
+  const there = (await service.stats()).cpuSeconds - serviceBefore;
+  return {
+    medianMs: pct(t, 0.5),
+    p95Ms: pct(t, 0.95),
+    cpuMsPerFrame: { job: r3((here * 1000) / RUNS), service: r3((there * 1000) / RUNS) },
+  };
 };
-const faceFrameLocal = await perFrame();
+const faceFrameLocal = await perFrame(new FacePipeline());
 const frameClient = new InferenceClient({ socket: service.socket, deadlineMs: 30_000 });
 setOnnxSessionProvider(frameClient.provider());
-const faceFrameShared = await perFrame();
+const faceFrameShared = await perFrame(new FacePipeline());
+const faceFrameOneRequest = await perFrame(new SharedFacePipeline(frameClient, new FacePipeline()));
 setOnnxSessionProvider(undefined);
 frameClient.close();
-console.error('hop', JSON.stringify({ hop, faceFrameLocal, faceFrameShared }));
+console.error('hop', JSON.stringify({ hop, faceFrameLocal, faceFrameShared, faceFrameOneRequest }));
 
 // 3. N rooms' worth of frames against the service
 type Load = { latencies: number[]; skipped: number; late: number; cpuSeconds: number };
 const rooms: unknown[] = [];
-for (const n of ROOMS) {
-  const procs = Math.min(n, JOBS);
-  const before = await service.stats();
-  const began = performance.now();
-  const results = await Promise.all(
-    Array.from({ length: procs }, (_, k) => {
-      const mine = Math.floor(n / procs) + (k < n % procs ? 1 : 0);
-      return job<Load>([
-        '--mode',
-        'load',
-        '--socket',
-        service.socket,
-        '--rooms',
-        String(mine),
-        '--fps',
-        String(FPS),
-        '--seconds',
-        String(SECONDS),
-      ]);
-    }),
-  );
-  const wall = (performance.now() - began) / 1000;
-  const after = await service.stats();
-  const latencies = results.flatMap((r) => r.latencies);
-  const sent = latencies.length + results.reduce((a, r) => a + r.skipped, 0);
-  const row = {
-    rooms: n,
-    fpsPerRoom: FPS,
-    seconds: r2(wall),
-    frames: sent,
-    framesPerSecond: r2(sent / wall),
-    skipped: results.reduce((a, r) => a + r.skipped, 0),
-    lateTicks: results.reduce((a, r) => a + r.late, 0),
-    frameLatencyP50Ms: pct(latencies, 0.5),
-    frameLatencyP95Ms: pct(latencies, 0.95),
-    serviceCores: r3((after.cpuSeconds - before.cpuSeconds) / wall),
-    serviceCpuMsPerFrame: r2(((after.cpuSeconds - before.cpuSeconds) * 1000) / Math.max(1, sent)),
-    clientCores: r3(results.reduce((a, r) => a + r.cpuSeconds, 0) / wall),
-    serviceRequests: Object.fromEntries(
-      Object.entries(after.requests).map(([k, v]) => [
-        k,
-        v - before.requests[k as keyof typeof before.requests],
-      ]),
-    ),
-    serviceMaxQueueDepthSeen: after.maxQueueDepthSeen,
-    serviceRssMB: r2(after.rssBytes / 2 ** 20),
-  };
-  console.error('rooms', JSON.stringify(row));
-  rooms.push(row);
-}
+for (const n of ROOMS)
+  for (const face of FACE_REQUESTS) {
+    const procs = Math.min(n, JOBS);
+    const before = await service.stats();
+    const began = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: procs }, (_, k) => {
+        const mine = Math.floor(n / procs) + (k < n % procs ? 1 : 0);
+        return job<Load>([
+          '--mode',
+          'load',
+          '--socket',
+          service.socket,
+          '--rooms',
+          String(mine),
+          '--fps',
+          String(FPS),
+          '--seconds',
+          String(SECONDS),
+          '--face',
+          face,
+        ]);
+      }),
+    );
+    const wall = (performance.now() - began) / 1000;
+    const after = await service.stats();
+    const latencies = results.flatMap((r) => r.latencies);
+    const sent = latencies.length + results.reduce((a, r) => a + r.skipped, 0);
+    const row = {
+      rooms: n,
+      faceRequests: face,
+      fpsPerRoom: FPS,
+      seconds: r2(wall),
+      frames: sent,
+      framesPerSecond: r2(sent / wall),
+      skipped: results.reduce((a, r) => a + r.skipped, 0),
+      lateTicks: results.reduce((a, r) => a + r.late, 0),
+      frameLatencyP50Ms: pct(latencies, 0.5),
+      frameLatencyP95Ms: pct(latencies, 0.95),
+      serviceCores: r3((after.cpuSeconds - before.cpuSeconds) / wall),
+      serviceCpuMsPerFrame: r2(((after.cpuSeconds - before.cpuSeconds) * 1000) / Math.max(1, sent)),
+      clientCores: r3(results.reduce((a, r) => a + r.cpuSeconds, 0) / wall),
+      serviceRequests: Object.fromEntries(
+        Object.entries(after.requests).map(([k, v]) => [
+          k,
+          v - before.requests[k as keyof typeof before.requests],
+        ]),
+      ),
+      serviceMaxQueueDepthSeen: after.maxQueueDepthSeen,
+      serviceRssMB: r2(after.rssBytes / 2 ** 20),
+    };
+    console.error('rooms', JSON.stringify(row));
+    rooms.push(row);
+  }
 await service.stop();
 
 const result = {
@@ -224,7 +242,7 @@ const result = {
   serviceIntraOpThreads: THREADS,
   memory,
   hop,
-  faceFrame: { local: faceFrameLocal, shared: faceFrameShared },
+  faceFrame: { local: faceFrameLocal, shared: faceFrameShared, sharedOneRequest: faceFrameOneRequest },
   rooms,
 };
 const json = `${JSON.stringify(result, null, 2)}\n`;

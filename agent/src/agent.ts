@@ -39,8 +39,8 @@ export default defineAgent<ProcessData>({
   prewarm: (proc: JobProcess<ProcessData>) => {
     const config = loadAgentConfig();
     proc.userData.config = config;
-    useSharedInference(config.vision.inference); // the worker's model service, when it started one
-    proc.userData.composition = composeInterview(config);
+    // the worker's model service, when it started one
+    proc.userData.composition = composeInterview(config, useSharedInference(config.vision.inference));
     // from fork to ready for a job: what a warm process saves a room
     logger('job').info({ startMs: Math.round(process.uptime() * 1000) }, 'job process ready');
   },

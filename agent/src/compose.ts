@@ -9,6 +9,8 @@ import { ConductExtension } from './conduct/conduct-extension.js';
 import type { AgentConfig } from './config.js';
 import { ClaudeHintWriter } from './hints/claude.js';
 import { HintsExtension } from './hints/hints-extension.js';
+import type { InferenceClient } from './inference/client.js';
+import { SharedFacePipeline } from './inference/shared-face-pipeline.js';
 import { jobRoomCloser, SessionLifecycle } from './lifecycle/session-lifecycle.js';
 import { ClaudePlanMatcher, FallbackMatcher } from './plan/claude-matcher.js';
 import { KeywordMatcher } from './plan/matcher.js';
@@ -44,8 +46,9 @@ export interface Composition {
 /**
  * The analysers and session extensions of every interview, configured from `config`. To add an
  * analyser, write a class implementing {@link Analyser} in its own file and list its factory here.
+ * `inference`: the client of the worker's shared inference service, when the models run there.
  */
-export function composeInterview(config: AgentConfig): Composition {
+export function composeInterview(config: AgentConfig, inference?: InferenceClient): Composition {
   const { audio, hints } = config;
   const anthropic = hints.anthropic;
   const extensions: SessionExtensionFactory[] = [
@@ -94,14 +97,18 @@ export function composeInterview(config: AgentConfig): Composition {
         }),
     );
   return {
-    analysers: analyserFactories(config, new Set()),
-    accommodate: (accommodations) => analyserFactories(config, new Set(accommodations)),
+    analysers: analyserFactories(config, new Set(), inference),
+    accommodate: (accommodations) => analyserFactories(config, new Set(accommodations), inference),
     extensions,
   };
 }
 
 /** The candidate's analysers, without the work `off` switches off. */
-function analyserFactories(config: AgentConfig, off: ReadonlySet<Accommodation>): AnalyserFactory[] {
+function analyserFactories(
+  config: AgentConfig,
+  off: ReadonlySet<Accommodation>,
+  inference: InferenceClient | undefined,
+): AnalyserFactory[] {
   const { vision } = config;
   const session = { dir: vision.modelsDir };
   const delivery = !off.has('delivery-pace');
@@ -111,16 +118,19 @@ function analyserFactories(config: AgentConfig, off: ReadonlySet<Accommodation>)
     () => new VadAnalyser(),
     ...(delivery ? [() => new PitchAnalyser(), () => new DeliveryAnalyser()] : []),
     () => new FrameRateAnalyser(),
-    () =>
-      new FaceAnalyser(
+    () => {
+      const pipeline = new FacePipeline(
+        {},
+        new FaceDetector({ session }),
+        eyes ? new FaceLandmarker({ session }) : null,
+        eyes ? new IrisLandmarker({ session }) : null,
+      );
+      // with the shared service: one request per analysed frame rather than one per model
+      return new FaceAnalyser(
         { sampling: vision.sampling, eyes },
-        new FacePipeline(
-          {},
-          new FaceDetector({ session }),
-          eyes ? new FaceLandmarker({ session }) : null,
-          eyes ? new IrisLandmarker({ session }) : null,
-        ),
-      ),
+        inference ? new SharedFacePipeline(inference, pipeline) : pipeline,
+      );
+    },
   ];
   if (vision.pose && !off.has('posture')) {
     analysers.push(

@@ -2,6 +2,7 @@ import { Agent, type IncomingMessage, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as ort from 'onnxruntime-node';
 import { logger } from '../log.js';
+import type { FaceObservation, FacePipelineOptions, FaceStages } from '../vision/face-pipeline.js';
 import { ModelError, type ModelErrorCode } from '../vision/models.js';
 import {
   InferenceUnavailableError,
@@ -11,6 +12,8 @@ import {
   type OnnxSessionProvider,
   sessionRunner,
 } from '../vision/onnx-sessions.js';
+import type { RgbImage } from '../vision/resample.js';
+import { FACE_HEADER, FACE_PIPELINE, type FaceRequest, faceObservationSchema } from './face-wire.js';
 import {
   decodeTensors,
   encodeTensors,
@@ -153,12 +156,12 @@ export class InferenceClient {
    * Runs `model` on `feeds` in the service (the tensors are copied before this returns); only the outputs named in
    * `fetches` come back, when given.
    */
-  async run(
+  run(
     model: string,
     feeds: Record<string, ort.Tensor>,
     fetches?: readonly string[],
   ): Promise<Record<string, OnnxOutput>> {
-    try {
+    return this.#counted(model, async () => {
       const tensors: Record<string, WireTensor> = {};
       for (const [name, t] of Object.entries(feeds)) {
         if (!isWireType(t.type)) throw new Error(`input ${name} has type ${t.type}`);
@@ -181,11 +184,71 @@ export class InferenceClient {
       if (reply.status !== 200) throw this.#error(model, reply);
       const h = reply.headers[TENSORS_HEADER];
       const out = decodeTensors(Array.isArray(h) ? h[0] : h, reply.body);
-      const roundTrip = performance.now() - began;
-      this.#ok++;
-      this.#roundTripMs += roundTrip;
-      this.#overheadMs += roundTrip - (Number(reply.headers['x-run-ms']) || 0);
+      this.#answered(began, reply);
       return out;
+    });
+  }
+
+  /**
+   * The face pipeline's observation of one RGB24 frame, every stage run in the service in one request (see
+   * `POST /face`); `busyMs` is the round trip. The frame's bytes are sent as they are (no copy).
+   */
+  face(img: RgbImage, stages: FaceStages, options: FacePipelineOptions): Promise<FaceObservation> {
+    return this.#counted(FACE_PIPELINE, async () => {
+      const { width, height } = img;
+      const bytes = width * height * 3;
+      if (img.data.length < bytes)
+        throw new Error(`an RGB24 frame of ${width}×${height} needs ${bytes} bytes`);
+      const request: FaceRequest = {
+        width,
+        height,
+        stages,
+        options: {
+          minPresence: options.minPresence,
+          irisYawLimitDeg: options.irisYawLimitDeg,
+          irisRollLimitDeg: options.irisRollLimitDeg,
+        },
+      };
+      const began = performance.now();
+      const reply = await this.#request(
+        'POST',
+        '/face',
+        this.options.deadlineMs + GRACE_MS,
+        { [FACE_HEADER]: JSON.stringify(request), 'x-deadline-ms': String(this.options.deadlineMs) },
+        { chunks: [img.data.subarray(0, bytes)], length: bytes },
+        FACE_PIPELINE,
+      );
+      // a model the service cannot load now (it loaded when this process was ready) skips the frame
+      if (reply.status !== 200) throw this.#unavailableError(FACE_PIPELINE, reply);
+      let parsed: ReturnType<typeof faceObservationSchema.safeParse>;
+      try {
+        parsed = faceObservationSchema.safeParse(JSON.parse(Buffer.from(reply.body).toString('utf8')));
+      } catch (err) {
+        throw new InferenceUnavailableError('failed', FACE_PIPELINE, `face pipeline: ${String(err)}`);
+      }
+      if (!parsed.success)
+        throw new InferenceUnavailableError(
+          'failed',
+          FACE_PIPELINE,
+          `face pipeline answered ${parsed.error.message}`,
+        );
+      this.#answered(began, reply);
+      return { ...parsed.data, busyMs: performance.now() - began };
+    });
+  }
+
+  /** Counts an answered request: its round trip and the part outside onnxruntime. */
+  #answered(began: number, reply: Reply): void {
+    const roundTrip = performance.now() - began;
+    this.#ok++;
+    this.#roundTripMs += roundTrip;
+    this.#overheadMs += roundTrip - (Number(reply.headers['x-run-ms']) || 0);
+  }
+
+  /** `work`, its failures counted by reason. */
+  async #counted<T>(model: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
     } catch (err) {
       if (err instanceof InferenceUnavailableError) {
         this.#unavailable[err.reason] = (this.#unavailable[err.reason] ?? 0) + 1;
@@ -214,15 +277,15 @@ export class InferenceClient {
   }
 
   #error(model: string, reply: Reply): Error {
-    let parsed: { code?: string; message?: string } = {};
-    try {
-      parsed = JSON.parse(Buffer.from(reply.body).toString('utf8'));
-    } catch {}
-    const message = parsed.message ?? `inference service answered HTTP ${reply.status}`;
+    const parsed = errorBody(reply);
     if (reply.status === 404 && parsed.code?.startsWith('model_'))
-      return new ModelError(parsed.code as ModelErrorCode, model, message);
+      return new ModelError(parsed.code as ModelErrorCode, model, parsed.message);
+    return this.#unavailableError(model, reply);
+  }
+
+  #unavailableError(model: string, reply: Reply): InferenceUnavailableError {
     const reason = reply.status === 503 ? 'queue_full' : reply.status === 504 ? 'deadline' : 'failed';
-    return new InferenceUnavailableError(reason, model, `${model}: ${message}`);
+    return new InferenceUnavailableError(reason, model, `${model}: ${errorBody(reply).message}`);
   }
 
   #request(
@@ -277,4 +340,13 @@ export class InferenceClient {
       req.end();
     });
   }
+}
+
+/** The `{ code, message }` of an error answer (a message naming the status when it has none). */
+function errorBody(reply: Reply): { code?: string; message: string } {
+  let parsed: { code?: string; message?: string } = {};
+  try {
+    parsed = JSON.parse(Buffer.from(reply.body).toString('utf8'));
+  } catch {}
+  return { ...parsed, message: parsed.message ?? `inference service answered HTTP ${reply.status}` };
 }

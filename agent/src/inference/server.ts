@@ -1,8 +1,13 @@
 import { unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as ort from 'onnxruntime-node';
+import { FaceDetector } from '../vision/face-detector.js';
+import { FaceLandmarker } from '../vision/face-landmarks.js';
+import { FacePipeline } from '../vision/face-pipeline.js';
+import { IrisLandmarker } from '../vision/iris.js';
 import { ModelError } from '../vision/models.js';
-import { localOnnxSession, sessionRunner } from '../vision/onnx-sessions.js';
+import { localOnnxSession, type OnnxSessionOptions, sessionRunner } from '../vision/onnx-sessions.js';
+import { decodeFaceRequest, FACE_HEADER, FACE_PIPELINE, type FaceRequest } from './face-wire.js';
 import {
   decodeOutputs,
   decodeTensors,
@@ -67,15 +72,15 @@ export interface InferenceStats {
   peakRssBytes: number;
 }
 
+/** A request waiting for its turn: its work runs once it is first in the queue, unless given up before. */
 interface Pending {
-  model: string;
-  feeds: Record<string, WireTensor>;
-  /** The outputs to send back (all without it). */
-  fetches?: string[];
   deadline: number;
-  req: IncomingMessage;
   res: ServerResponse;
+  work: () => Promise<void>;
 }
+
+/** Face pipelines kept at most (one per set of stages and options asked for). */
+const MAX_FACE_PIPELINES = 8;
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -91,6 +96,9 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
  *
  * - `POST /run/<model>`: input tensors (see `wire.ts`), headers `x-deadline-ms` and `x-outputs` (optional) → output
  *   tensors (those named in `x-outputs`, else all), header `x-run-ms`; 503 `queue_full`, 504 `deadline`, 404 a `ModelError`, 400/500 `failed`.
+ * - `POST /face`: one RGB24 frame, headers `x-face` (see `face-wire.ts`) and `x-deadline-ms` → the
+ *   {@link FacePipeline}'s observation as JSON, every stage run back to back in one turn of the queue (one request
+ *   per analysed frame instead of one per model); the same errors.
  * - `GET /models/<model>`: loads the model → `{ inputs, outputs }`, or 404 with its `ModelError`.
  * - `GET /stats`: {@link InferenceStats}.
  */
@@ -103,6 +111,7 @@ export class InferenceServer {
   #started = performance.now();
   #counts: InferenceCounts = { ok: 0, rejected: 0, expired: 0, abandoned: 0, failed: 0 };
   #models = new Map<string, { runs: number; runMs: number }>();
+  #facePipelines = new Map<string, Promise<FacePipeline>>();
 
   constructor(opts: Partial<InferenceServerOptions> & Pick<InferenceServerOptions, 'socket' | 'modelsDir'>) {
     this.options = { ...defaultInferenceServerOptions, ...opts };
@@ -177,19 +186,41 @@ export class InferenceServer {
         return this.#modelError(res, err);
       }
     }
+    if (req.method === 'POST' && route === 'face' && !model) {
+      return this.#enqueue(req, res, async (body) => {
+        const request = decodeFaceRequest(req.headers[FACE_HEADER]);
+        const bytes = request.width * request.height * 3;
+        if (body.byteLength !== bytes)
+          throw new Error(
+            `an RGB24 frame of ${request.width}×${request.height} is ${bytes} bytes, not ${body.byteLength}`,
+          );
+        return () => this.#face(request, new Uint8Array(body), res);
+      });
+    }
     if (req.method !== 'POST' || route !== 'run' || !model) return json(res, 404, { code: 'not_found' });
+    return this.#enqueue(req, res, async (body) => {
+      const fetches = decodeOutputs(req.headers[OUTPUTS_HEADER]);
+      const header = req.headers[TENSORS_HEADER];
+      const feeds = decodeTensors(Array.isArray(header) ? header[0] : header, body);
+      return () => this.#run(model, feeds, fetches, res);
+    });
+  }
+
+  /**
+   * Reads the request's body, checks it with `parse` (which returns the work to do in its turn; a throw answers
+   * 400) and queues the work with the request's deadline (503 when the queue is full).
+   */
+  async #enqueue(
+    req: IncomingMessage,
+    res: ServerResponse,
+    parse: (body: ArrayBuffer) => Promise<() => Promise<void>>,
+  ): Promise<void> {
     const arrived = performance.now();
     const budget = Number(req.headers['x-deadline-ms']);
     const deadline = arrived + (budget > 0 ? budget : this.options.deadlineMs);
-    let feeds: Record<string, WireTensor>;
-    let fetches: string[] | undefined;
+    let work: () => Promise<void>;
     try {
-      fetches = decodeOutputs(req.headers[OUTPUTS_HEADER]);
-      const header = req.headers[TENSORS_HEADER];
-      feeds = decodeTensors(
-        Array.isArray(header) ? header[0] : header,
-        await readBody(req, this.options.maxBodyBytes),
-      );
+      work = await parse(await readBody(req, this.options.maxBodyBytes));
     } catch (err) {
       if (req.destroyed && !req.complete) {
         this.#counts.abandoned++; // the client gave up (its deadline) while sending
@@ -202,7 +233,7 @@ export class InferenceServer {
       this.#counts.rejected++;
       return json(res, 503, { code: 'queue_full', message: `queue full (${this.options.maxQueue})` });
     }
-    this.#queue.push({ model, feeds, ...(fetches ? { fetches } : {}), deadline, req, res });
+    this.#queue.push({ deadline, res, work });
     this.#maxSeen = Math.max(this.#maxSeen, this.#queue.length);
     this.#pump();
   }
@@ -219,13 +250,14 @@ export class InferenceServer {
     const next = this.#queue.shift();
     if (!next) return;
     this.#busy = true;
-    this.#run(next).finally(() => {
+    this.#turn(next).finally(() => {
       this.#busy = false;
       setImmediate(() => this.#pump());
     });
   }
 
-  async #run(p: Pending): Promise<void> {
+  /** The turn of a queued request: given up when its client left or its deadline passed, else its work. */
+  async #turn(p: Pending): Promise<void> {
     if (p.res.destroyed || !p.res.socket || p.res.socket.destroyed) {
       this.#counts.abandoned++;
       return;
@@ -234,30 +266,43 @@ export class InferenceServer {
       this.#counts.expired++;
       return json(p.res, 504, { code: 'deadline', message: 'deadline passed in the queue' });
     }
+    await p.work();
+  }
+
+  #ran(name: string, runMs: number): void {
+    const stat = this.#models.get(name) ?? { runs: 0, runMs: 0 };
+    stat.runs++;
+    stat.runMs += runMs;
+    this.#models.set(name, stat);
+  }
+
+  async #run(
+    model: string,
+    wire: Record<string, WireTensor>,
+    fetches: string[] | undefined,
+    res: ServerResponse,
+  ): Promise<void> {
     let session: ort.InferenceSession;
     try {
-      session = await this.#session(p.model);
+      session = await this.#session(model);
     } catch (err) {
-      return this.#modelError(p.res, err);
+      return this.#modelError(res, err);
     }
     try {
       const feeds: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(p.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+      for (const [name, t] of Object.entries(wire)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
       const began = performance.now();
-      const unknown = p.fetches?.filter((name) => !session.outputNames.includes(name)) ?? [];
+      const unknown = fetches?.filter((name) => !session.outputNames.includes(name)) ?? [];
       if (unknown.length) {
         this.#counts.failed++;
-        return json(p.res, 400, {
+        return json(res, 400, {
           code: 'failed',
-          message: `${p.model} has no output ${unknown.join(', ')}`,
+          message: `${model} has no output ${unknown.join(', ')}`,
         });
       }
-      const out = await sessionRunner(session).run(feeds, p.fetches);
+      const out = await sessionRunner(session).run(feeds, fetches);
       const runMs = performance.now() - began;
-      const stat = this.#models.get(p.model) ?? { runs: 0, runMs: 0 };
-      stat.runs++;
-      stat.runMs += runMs;
-      this.#models.set(p.model, stat);
+      this.#ran(model, runMs);
       const tensors: Record<string, WireTensor> = {};
       for (const [name, t] of Object.entries(out)) {
         if (!isWireType(t.type)) throw new Error(`output ${name} has type ${t.type}`);
@@ -265,17 +310,61 @@ export class InferenceServer {
       }
       const { header, chunks, length } = encodeTensors(tensors);
       this.#counts.ok++;
-      p.res.writeHead(200, {
+      res.writeHead(200, {
         'content-type': 'application/octet-stream',
         'content-length': length,
         [TENSORS_HEADER]: header,
         'x-run-ms': runMs.toFixed(3),
       });
-      for (const chunk of chunks) p.res.write(chunk);
-      p.res.end();
+      for (const chunk of chunks) res.write(chunk);
+      res.end();
     } catch (err) {
       this.#counts.failed++;
-      json(p.res, 500, { code: 'failed', message: err instanceof Error ? err.message : String(err) });
+      json(res, 500, { code: 'failed', message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /** The face pipeline of these stages and options, once its models are loaded (in this process's sessions). */
+  #facePipeline(request: FaceRequest): Promise<FacePipeline> {
+    const key = JSON.stringify([request.stages, request.options]);
+    let pipeline = this.#facePipelines.get(key);
+    if (!pipeline) {
+      const session: Partial<OnnxSessionOptions> = {
+        dir: this.options.modelsDir,
+        intraOpThreads: this.options.intraOpThreads,
+        inProcess: true,
+      };
+      if (this.#facePipelines.size >= MAX_FACE_PIPELINES) this.#facePipelines.clear();
+      const created = new FacePipeline(
+        request.options,
+        new FaceDetector({ session }),
+        request.stages.landmarks ? new FaceLandmarker({ session }) : null,
+        request.stages.iris ? new IrisLandmarker({ session }) : null,
+      );
+      // the sessions are those of /run: each model is loaded once
+      pipeline = created.ready().then(() => created);
+      pipeline.catch(() => this.#facePipelines.delete(key)); // asked again on the next frame
+      this.#facePipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+
+  async #face(request: FaceRequest, data: Uint8Array, res: ServerResponse): Promise<void> {
+    let pipeline: FacePipeline;
+    try {
+      pipeline = await this.#facePipeline(request);
+    } catch (err) {
+      return this.#modelError(res, err);
+    }
+    try {
+      const obs = await pipeline.run({ data, width: request.width, height: request.height });
+      this.#ran(FACE_PIPELINE, obs.busyMs);
+      this.#counts.ok++;
+      res.writeHead(200, { 'content-type': 'application/json', 'x-run-ms': obs.busyMs.toFixed(3) });
+      res.end(JSON.stringify(obs));
+    } catch (err) {
+      this.#counts.failed++;
+      json(res, 500, { code: 'failed', message: err instanceof Error ? err.message : String(err) });
     }
   }
 }

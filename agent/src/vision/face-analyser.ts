@@ -2,7 +2,7 @@ import type { SignalKind } from '@interview-helper/protocol';
 import type { Analyser, AnalyserContext, SignalDraft, VideoSample } from '../analysers/analyser.js';
 import { withDefaults } from '../options.js';
 import { type FaceEpisodeOptions, FaceEpisodes } from './face-episodes.js';
-import { FacePipeline } from './face-pipeline.js';
+import { type FaceObserver, FacePipeline } from './face-pipeline.js';
 import { orSkip } from './onnx-sessions.js';
 import { FrameSampler, type FrameSamplerOptions, samplingOptions } from './sampler.js';
 
@@ -42,10 +42,10 @@ export class FaceAnalyser implements Analyser<'video'> {
   readonly media = 'video' as const;
   readonly emits: readonly SignalKind[];
   #opts: FaceAnalyserOptions;
-  #pipeline: FacePipeline;
+  #pipeline: FaceObserver;
   #eyes: boolean;
 
-  constructor(opts: Partial<FaceAnalyserOptions> = {}, pipeline = new FacePipeline()) {
+  constructor(opts: Partial<FaceAnalyserOptions> = {}, pipeline: FaceObserver = new FacePipeline()) {
     this.#opts = withDefaults(defaultFaceAnalyserOptions, opts);
     this.#opts.sampling = samplingOptions(this.#opts.sampling, this.#opts.fps);
     this.#pipeline = pipeline;

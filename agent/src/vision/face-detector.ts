@@ -51,6 +51,8 @@ function iou(a: FaceDetection, b: FaceDetection): number {
  * process-wide ONNX session, decodes the anchors and merges overlapping boxes.
  */
 export class FaceDetector {
+  /** The model it runs (`models/manifest.json`). */
+  static readonly model = 'blazeface-front';
   #opts: FaceDetectorOptions;
   #input = new Float32Array(SIZE * SIZE * 3);
   /** The input tensor, a view of `#input` made once (the letterbox is written into it in place). */
@@ -63,13 +65,13 @@ export class FaceDetector {
 
   /** Loads the model (rejects with a `ModelError` when it is missing or corrupt). */
   ready(): Promise<unknown> {
-    return onnxSession('blazeface-front', this.#opts.session);
+    return onnxSession(FaceDetector.model, this.#opts.session);
   }
 
   /** Faces in a packed RGB24 frame, most confident first. */
   async detect(rgb: Uint8Array, width: number, height: number): Promise<FaceDetection[]> {
     if (width < 8 || height < 8 || rgb.length < width * height * 3) return [];
-    const session = await onnxSession('blazeface-front', this.#opts.session);
+    const session = await onnxSession(FaceDetector.model, this.#opts.session);
     // letterbox: the square around the whole frame, box-filtered straight into the tensor
     const square = Math.max(width, height);
     const left = (width - square) / 2;

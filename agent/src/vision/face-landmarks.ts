@@ -43,6 +43,8 @@ const POINTS = 468;
  * a rotated camera) the crop is turned upright first (see {@link resampleRotated}).
  */
 export class FaceLandmarker {
+  /** The model it runs (`models/manifest.json`). */
+  static readonly model = 'face-landmark';
   #opts: FaceLandmarkerOptions;
   #input = new Float32Array(3 * SIZE * SIZE);
   /** The input tensor, a view of `#input` made once (the crop is written into it in place). */
@@ -55,7 +57,7 @@ export class FaceLandmarker {
 
   /** Loads the model (rejects with a `ModelError` when it is missing or corrupt). */
   ready(): Promise<unknown> {
-    return onnxSession('face-landmark', this.#opts.session);
+    return onnxSession(FaceLandmarker.model, this.#opts.session);
   }
 
   /** Landmarks of the face in `box`, or undefined when the crop is empty. */
@@ -87,7 +89,7 @@ export class FaceLandmarker {
         this.#input,
         SIZE,
       );
-    const session = await onnxSession('face-landmark', this.#opts.session);
+    const session = await onnxSession(FaceLandmarker.model, this.#opts.session);
     const out = await session.run({ input_1: this.#tensor });
     const raw = out.conv2d_20?.data as Float32Array | undefined;
     const flag = out.conv2d_30?.data as Float32Array | undefined;

@@ -37,6 +37,24 @@ export interface FaceObservation {
   busyMs: number;
 }
 
+/** The optional face stages a pipeline runs. */
+export interface FaceStages {
+  /** Face Mesh (head pose, openness). */
+  landmarks: boolean;
+  /** MediaPipe Iris (needs the landmarks). */
+  iris: boolean;
+}
+
+/**
+ * What the face analyser needs of its models: load them (the stages that could be loaded), then one
+ * {@link FaceObservation} per frame. {@link FacePipeline} runs the models one after the other from this process;
+ * a shared inference service can run the whole pipeline in one request.
+ */
+export interface FaceObserver {
+  ready(): Promise<FaceStages>;
+  run(img: RgbImage): Promise<FaceObservation>;
+}
+
 /**
  * The face models on one frame, in order: BlazeFace on the whole frame, Face Mesh on the most
  * confident face, head pose and openness from its landmarks, then MediaPipe Iris on both eyes
@@ -46,7 +64,7 @@ export interface FaceObservation {
  * call and no intermediate image per frame. The landmark and iris models are optional: when one
  * is missing the pipeline goes on without it.
  */
-export class FacePipeline {
+export class FacePipeline implements FaceObserver {
   #o: FacePipelineOptions;
   #detector: FaceDetector;
   #landmarker?: FaceLandmarker;
@@ -69,7 +87,7 @@ export class FacePipeline {
    * Loads the models. Rejects with a `ModelError` when BlazeFace is missing; a missing landmark or
    * iris model (logged once by `onnxSession`) only drops that stage. Returns the stages in use.
    */
-  async ready(): Promise<{ landmarks: boolean; iris: boolean }> {
+  async ready(): Promise<FaceStages> {
     await this.#detector.ready();
     const ok = (p: Promise<unknown> | undefined) =>
       p
@@ -82,6 +100,16 @@ export class FacePipeline {
     if (!landmarks) this.#landmarker = undefined;
     if (!iris || !landmarks) this.#iris = undefined;
     return { landmarks, iris: iris && landmarks };
+  }
+
+  /** The options in use. */
+  get options(): Readonly<FacePipelineOptions> {
+    return this.#o;
+  }
+
+  /** The stages this pipeline runs: those wanted, less those whose model could not be loaded once ready. */
+  get stages(): FaceStages {
+    return { landmarks: Boolean(this.#landmarker), iris: Boolean(this.#iris) };
   }
 
   /** Runs the models on one RGB24 frame. */

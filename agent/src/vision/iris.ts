@@ -45,6 +45,8 @@ const SIZE = 64;
  * gaze (iris against the eye corners); combine it with head yaw/pitch for direction of gaze.
  */
 export class IrisLandmarker {
+  /** The model it runs (`models/manifest.json`). */
+  static readonly model = 'iris-landmark';
   #opts: IrisLandmarkerOptions;
   #input = new Float32Array(3 * SIZE * SIZE);
   /** The input tensor, a view of `#input` made once (the crop is written into it in place). */
@@ -57,7 +59,7 @@ export class IrisLandmarker {
 
   /** Loads the model (rejects with a `ModelError` when it is missing or corrupt). */
   ready(): Promise<unknown> {
-    return onnxSession('iris-landmark', this.#opts.session);
+    return onnxSession(IrisLandmarker.model, this.#opts.session);
   }
 
   /** Iris of the eye between `a` and `b` (corners, frame pixels), or undefined when the crop leaves the frame. */
@@ -80,7 +82,7 @@ export class IrisLandmarker {
     this.#resampler.resample({ data: rgb, width, height }, { left, top, size: side }, this.#input, SIZE, {
       mirror,
     });
-    const session = await onnxSession('iris-landmark', this.#opts.session);
+    const session = await onnxSession(IrisLandmarker.model, this.#opts.session);
     const out = await session.run({ input_1: this.#tensor });
     const iris = out.output_iris?.data as Float32Array | undefined;
     if (!iris) throw new Error('iris-landmark model lacks its output_iris output');

@@ -9,12 +9,18 @@ export interface OnnxSessionOptions {
   interOpThreads: number;
   /** Directory of verified model files. */
   dir: string;
+  /**
+   * Always this process's session, even when a provider is set ({@link setOnnxSessionProvider}): what the inference
+   * service's own pipelines use, so that they never send a run back to a service.
+   */
+  inProcess: boolean;
 }
 
 export const defaultOnnxSessionOptions: OnnxSessionOptions = {
   intraOpThreads: 1,
   interOpThreads: 1,
   dir: DEFAULT_MODELS_DIR,
+  inProcess: false,
 };
 
 /** One output tensor of a model run: what the model wrappers read (`out[name].data`). */
@@ -82,11 +88,11 @@ export function setOnnxSessionProvider(next: OnnxSessionProvider | undefined): v
 
 /**
  * The runner of model `name`: through the provider set by {@link setOnnxSessionProvider} when there
- * is one, else this process's one session of the model ({@link localOnnxSession}).
+ * is one (unless `inProcess`), else this process's one session of the model ({@link localOnnxSession}).
  */
 export function onnxSession(name: string, opts: Partial<OnnxSessionOptions> = {}): Promise<OnnxRunner> {
   const o = { ...defaultOnnxSessionOptions, ...opts };
-  return provider ? provider(name, o) : localOnnxSession(name, o).then(sessionRunner);
+  return provider && !o.inProcess ? provider(name, o) : localOnnxSession(name, o).then(sessionRunner);
 }
 
 const runners = new WeakMap<ort.InferenceSession, OnnxRunner>();
