@@ -8,25 +8,10 @@ import { ModelError, modelsDir } from '../vision/models.js';
 import { InferenceUnavailableError, localOnnxSession } from '../vision/onnx-sessions.js';
 import { ensureModels } from '../vision/testing.js';
 import { InferenceClient } from './client.js';
-import { InferenceServer } from './server.js';
+import { testInferenceServers } from './testing.js';
 
 let work: string;
-const servers: InferenceServer[] = [];
-const clients: InferenceClient[] = [];
-
-async function serve(name: string, opts: Partial<ConstructorParameters<typeof InferenceServer>[0]> = {}) {
-  const server = new InferenceServer({
-    socket: join(work, `${name}.sock`),
-    modelsDir: modelsDir(process.env),
-    ...opts,
-  });
-  await server.listen();
-  servers.push(server);
-  // a generous deadline: a loaded machine must not turn these checks into skipped runs
-  const client = new InferenceClient({ socket: server.options.socket, deadlineMs: 30_000 });
-  clients.push(client);
-  return { server, client };
-}
+const { serve, keep, close } = testInferenceServers(() => work);
 
 const input = () =>
   new ort.Tensor(
@@ -41,8 +26,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of clients) c.close();
-  for (const s of servers) await s.close();
+  await close();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -100,7 +84,7 @@ describe('InferenceServer', () => {
     });
     const late = await serve('late');
     const hurried = new InferenceClient({ socket: late.server.options.socket, deadlineMs: 0.001 });
-    clients.push(hurried);
+    keep(hurried);
     const err = await hurried.run('iris-landmark', { input_1: input() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InferenceUnavailableError);
     expect(err).toMatchObject({ reason: 'deadline' });

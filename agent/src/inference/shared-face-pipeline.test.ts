@@ -5,33 +5,15 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FaceDetector } from '../vision/face-detector.js';
 import { FacePipeline } from '../vision/face-pipeline.js';
-import { modelsDir } from '../vision/models.js';
 import { InferenceUnavailableError, setOnnxSessionProvider } from '../vision/onnx-sessions.js';
 import { ensureModels, photo } from '../vision/testing.js';
 import { InferenceClient } from './client.js';
 import { FACE_HEADER, FACE_PIPELINE } from './face-wire.js';
-import { InferenceServer } from './server.js';
 import { SharedFacePipeline } from './shared-face-pipeline.js';
+import { testInferenceServers } from './testing.js';
 
 let work: string;
-const servers: InferenceServer[] = [];
-const clients: InferenceClient[] = [];
-
-async function serve(name: string, opts: Partial<ConstructorParameters<typeof InferenceServer>[0]> = {}) {
-  // one intra-op thread, as the in-process sessions it is compared with: the same arithmetic, the same outputs
-  const server = new InferenceServer({
-    socket: join(work, `${name}.sock`),
-    modelsDir: modelsDir(process.env),
-    intraOpThreads: 1,
-    ...opts,
-  });
-  await server.listen();
-  servers.push(server);
-  // a generous deadline: a loaded machine must not turn these checks into skipped runs
-  const client = new InferenceClient({ socket: server.options.socket, deadlineMs: 30_000 });
-  clients.push(client);
-  return { server, client };
-}
+const { serve, keep, close } = testInferenceServers(() => work);
 
 /** A status and body of a raw `POST /face`. */
 function post(socket: string, headers: Record<string, string>, body: Uint8Array) {
@@ -65,8 +47,7 @@ beforeAll(async () => {
 afterEach(() => setOnnxSessionProvider(undefined));
 
 afterAll(async () => {
-  for (const c of clients) c.close();
-  for (const s of servers) await s.close();
+  await close();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -148,7 +129,7 @@ describe('SharedFacePipeline', () => {
     const { rgb, width, height } = await photo('face-frontal-man.jpg', { width: 480, height: 360 });
     const expected = await new FacePipeline().run({ data: rgb, width, height });
     const gone = new InferenceClient({ socket: join(work, 'nobody.sock'), readyTimeoutMs: 100 });
-    clients.push(gone);
+    keep(gone);
     setOnnxSessionProvider(gone.provider());
     const shared = new SharedFacePipeline(gone, new FacePipeline());
     expect(await shared.ready()).toEqual({ landmarks: true, iris: true });
