@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { cli, ServerOptions } from '@livekit/agents';
 import { type AgentConfig, AgentConfigError, loadAgentConfig, shareWithJobProcesses } from './config.js';
-import { startSharedInference } from './inference/shared-inference.js';
+import { startSharedInference, visionModels } from './inference/shared-inference.js';
 import { startWorkerMetrics } from './metrics/worker.js';
 import { JobReaper, livekitRemoveParticipant } from './recovery/job-reaper.js';
 import { startSharedRecognizer } from './transcription/shared-recognizer.js';
@@ -45,7 +45,7 @@ const load = startWorkerLoad(config.admission, config.worker.maxJobs, metrics.ag
 // A job process that dies leaves its room at once, so the token server re-dispatches the agent (recovery/).
 const reaper = new JobReaper({ remove: livekitRemoveParticipant(config.livekit) });
 // One vision inference service per machine, shared by every job process (VISION_INFERENCE=shared, the default).
-const inference = startSharedInference(config.vision.inference);
+const inference = startSharedInference(config.vision.inference, visionModels(config.vision));
 if (inference) shareWithJobProcesses({ VISION_INFERENCE_SOCKET: inference.socket });
 
 /** The job-process entry beside this file: `agent.js` when running compiled, `agent.ts` from source (tsx). */

@@ -95,6 +95,21 @@ describe('InferenceServer', () => {
     expect(hurried.stats().unavailable).toEqual({ deadline: 1 });
   });
 
+  it('loads the models it is asked to preload, says why one failed, and serves them without loading again', async () => {
+    const { server, client } = await serve('preload');
+    const { loadedMs, failed } = await server.preload(['iris-landmark', 'no-such-model']);
+    expect(Object.keys(loadedMs)).toEqual(['iris-landmark']);
+    expect(loadedMs['iris-landmark']).toBeGreaterThanOrEqual(0);
+    expect(failed).toEqual({ 'no-such-model': expect.stringContaining('not in models/manifest.json') });
+    // loaded before any job asked for it
+    expect(server.stats().loaded).toEqual(['iris-landmark']);
+    expect(server.stats().requests.ok).toBe(0);
+    await client.runner('iris-landmark');
+    expect((await client.run('iris-landmark', { input_1: input() })).output_iris?.dims).toEqual([1, 15]);
+    expect(server.stats().loaded).toEqual(['iris-landmark']);
+    expect(server.stats().models['iris-landmark']?.runs).toBe(1);
+  });
+
   it('answers a malformed request 400 and goes on serving', async () => {
     const { server, client } = await serve('malformed');
     const res = await new Promise<number>((resolve, reject) => {

@@ -65,6 +65,8 @@ export interface InferenceStats {
   maxQueue: number;
   maxQueueDepthSeen: number;
   requests: InferenceCounts;
+  /** Models whose session is loaded (preloaded or asked for). */
+  loaded: string[];
   /** Per loaded model: runs and mean run time (ms, inside onnxruntime). */
   models: Record<string, { runs: number; meanRunMs: number }>;
   cpuSeconds: number;
@@ -112,6 +114,7 @@ export class InferenceServer {
   #counts: InferenceCounts = { ok: 0, rejected: 0, expired: 0, abandoned: 0, failed: 0 };
   #models = new Map<string, { runs: number; runMs: number }>();
   #facePipelines = new Map<string, Promise<FacePipeline>>();
+  #loaded = new Set<string>();
 
   constructor(opts: Partial<InferenceServerOptions> & Pick<InferenceServerOptions, 'socket' | 'modelsDir'>) {
     this.options = { ...defaultInferenceServerOptions, ...opts };
@@ -155,6 +158,7 @@ export class InferenceServer {
       maxQueue: this.options.maxQueue,
       maxQueueDepthSeen: this.#maxSeen,
       requests: { ...this.#counts },
+      loaded: [...this.#loaded].sort(),
       models: Object.fromEntries(
         [...this.#models].map(([name, m]) => [
           name,
@@ -167,11 +171,34 @@ export class InferenceServer {
     };
   }
 
-  #session(model: string): Promise<ort.InferenceSession> {
-    return localOnnxSession(model, {
+  /**
+   * Loads `models` one after the other (requests meanwhile wait for a model still loading, as on first use), so that
+   * the first frames of the first rooms do not wait for it. Resolves with each model's load time, or why it failed.
+   */
+  async preload(
+    models: readonly string[],
+  ): Promise<{ loadedMs: Record<string, number>; failed: Record<string, string> }> {
+    const loadedMs: Record<string, number> = {};
+    const failed: Record<string, string> = {};
+    for (const model of models) {
+      const began = performance.now();
+      try {
+        await this.#session(model);
+        loadedMs[model] = Math.round(performance.now() - began);
+      } catch (err) {
+        failed[model] = err instanceof Error ? err.message : String(err);
+      }
+    }
+    return { loadedMs, failed };
+  }
+
+  async #session(model: string): Promise<ort.InferenceSession> {
+    const session = await localOnnxSession(model, {
       dir: this.options.modelsDir,
       intraOpThreads: this.options.intraOpThreads,
     });
+    this.#loaded.add(model);
+    return session;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -3,7 +3,8 @@ import { InferenceServer } from './server.js';
 
 /**
  * Entry of the inference service process (forked by {@link InferenceService}): listens on the
- * socket it is given, tells its parent `{ listening }` over the IPC channel, and exits when the
+ * socket it is given, tells its parent `{ listening }` over the IPC channel, loads the models named in `--preload`
+ * and tells it `{ preloaded }` (each model's load time, or why it failed), and exits when the
  * parent goes away (the channel closes, also when the parent is SIGKILLed), so it never outlives its
  * worker. It runs in a process group of its own: a signal to the worker's group does not reach it.
  */
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1' },
     queue: { type: 'string', default: '64' },
     'deadline-ms': { type: 'string', default: '1000' },
+    preload: { type: 'string', default: '' },
   },
 });
 if (!values.socket || !values['models-dir']) throw new Error('--socket and --models-dir are required');
@@ -35,3 +37,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, stop);
 if (!process.connected) stop(); // the parent died before the handler was set
 await server.listen();
 if (process.connected) process.send?.({ listening: values.socket });
+// then the models the worker's analysers use, so that its first rooms' frames do not wait for them
+const preload = values.preload.split(',').filter(Boolean);
+if (preload.length) {
+  const preloaded = await server.preload(preload);
+  if (process.connected) process.send?.({ preloaded });
+}

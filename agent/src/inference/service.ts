@@ -5,6 +5,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { logger } from '../log.js';
 import { forkService, SupervisedProcess } from '../process/supervised-process.js';
 import { DEFAULT_MODELS_DIR } from '../vision/models.js';
 import { defaultInferenceServerOptions, type InferenceServerOptions, type InferenceStats } from './server.js';
@@ -16,6 +17,8 @@ import { readBody } from './wire.js';
  */
 export type InferenceServiceOptions = Omit<InferenceServerOptions, 'maxBodyBytes'> & {
   readyTimeoutMs: number;
+  /** Models it loads as soon as it listens (and again after a restart); others on first use. */
+  preload: string[];
 };
 
 export const defaultInferenceServiceOptions: InferenceServiceOptions = {
@@ -25,6 +28,7 @@ export const defaultInferenceServiceOptions: InferenceServiceOptions = {
   maxQueue: defaultInferenceServerOptions.maxQueue,
   deadlineMs: defaultInferenceServerOptions.deadlineMs,
   readyTimeoutMs: 30_000,
+  preload: [],
 };
 
 /** The service entry beside this file (TypeScript under tsx and vitest, JavaScript once compiled). */
@@ -64,11 +68,26 @@ export class InferenceService extends SupervisedProcess {
     const o = this.options;
     const args = ['--socket', o.socket, '--models-dir', o.modelsDir, '--threads', String(o.intraOpThreads)];
     args.push('--queue', String(o.maxQueue), '--deadline-ms', String(o.deadlineMs));
+    if (o.preload.length) args.push('--preload', o.preload.join(','));
     // in its own process group; it exits when this process dies (the IPC channel closes)
-    return forkService(ENTRY, args, {
+    const child = forkService(ENTRY, args, {
       cwd: PACKAGE_DIR,
       execArgv: ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : [],
     });
+    child.on(
+      'message',
+      (m: { preloaded?: { loadedMs: Record<string, number>; failed: Record<string, string> } }) => {
+        if (!m?.preloaded) return;
+        const { loadedMs, failed } = m.preloaded;
+        const totalMs = Object.values(loadedMs).reduce((a, b) => a + b, 0);
+        const log = logger('vision-inference');
+        log.info({ servicePid: child.pid, loadedMs, totalMs }, 'inference service loaded its models');
+        // a missing model is also reported, with its fix, by the job that asks for it
+        if (Object.keys(failed).length)
+          log.warn({ servicePid: child.pid, failed }, 'inference service could not load models');
+      },
+    );
+    return child;
   }
 
   /** Listening: it says so over the IPC channel (`service-main.ts`). */

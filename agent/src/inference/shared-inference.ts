@@ -15,14 +15,30 @@ export function sharedInferenceStats(): InferenceClientStats | undefined {
 }
 
 /**
+ * The vision models the analysers use: the face pipeline's three, and the pose analyser's two when it runs. Their
+ * wrappers name the same models (`shared-inference.test.ts` checks), but importing them here would load the image
+ * libraries into the worker's main process.
+ */
+export function visionModels(opts: { pose: boolean }): string[] {
+  return [
+    'blazeface-front',
+    'face-landmark',
+    'iris-landmark',
+    ...(opts.pose ? ['pose-detection', 'pose-landmark-full'] : []),
+  ];
+}
+
+/**
  * Starts the machine's one inference service in the agent worker's main process, before any job
  * process exists, and returns its socket at once (the caller hands it to the job processes as
  * `VISION_INFERENCE_SOCKET`). It comes up in the background; job processes wait for it when they
- * load their models. Does nothing (undefined) unless the mode is `shared` and no socket is given.
+ * load their models; it loads `preload` (see {@link visionModels}) as soon as it listens. Does nothing (undefined)
+ * unless the mode is `shared` and no socket is given.
  * The service's queue depth, CPU and memory are logged every minute.
  */
 export function startSharedInference(
   settings: InferenceSettings,
+  preload: string[] = [],
 ): { socket: string; service: InferenceService } | undefined {
   if (settings.mode !== 'shared' || settings.socket) return undefined;
   const service = new InferenceService({
@@ -30,6 +46,7 @@ export function startSharedInference(
     intraOpThreads: settings.threads,
     maxQueue: settings.queue,
     deadlineMs: settings.deadlineMs,
+    preload,
   });
   service.startInBackground(
     'inference service did not start; vision frames are skipped until it does',

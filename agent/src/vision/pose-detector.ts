@@ -80,6 +80,8 @@ function iou(a: PersonDetection, b: PersonDetection): number {
  * everything back to frame pixels.
  */
 export class PoseDetector {
+  /** The model it runs (`models/manifest.json`). */
+  static readonly model = MODEL;
   #opts: PoseDetectorOptions;
   #input = new Float32Array(SIZE * SIZE * 3);
 

@@ -124,6 +124,8 @@ function moved(a: PoseRoi, b: PoseRoi, limit: number): boolean {
  * the README). One instance tracks one video stream.
  */
 export class PoseLandmarker {
+  /** The model it runs (`models/manifest.json`). */
+  static readonly model = MODEL;
   #opts: PoseLandmarkerOptions;
   #input = new Float32Array(SIDE * SIDE * 3);
   #tracked: PoseRoi | undefined;
