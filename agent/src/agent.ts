@@ -1,14 +1,13 @@
 import { AutoSubscribe, defineAgent, type JobContext, type JobProcess } from '@livekit/agents';
 import { type Composition, composeInterview } from './compose.js';
 import { type AgentConfig, loadAgentConfig } from './config.js';
-import { useSharedInference, visionModels } from './inference/shared-inference.js';
+import { useSharedInference } from './inference/shared-inference.js';
 import { logger } from './log.js';
 import { JobMetrics } from './metrics/job-metrics.js';
 import { AnalysisGapExtension } from './recovery/gap-extension.js';
 import { dispatchMetadata, SessionResume } from './recovery/resume.js';
 import { InterviewSession } from './session/interview-session.js';
 import { openRecorder } from './session/recorder.js';
-import { localOnnxSession } from './vision/onnx-sessions.js';
 import { AnalysisLag } from './worker/analysis-lag.js';
 
 /** Reads the session id the token server put in the dispatch metadata. */
@@ -40,13 +39,8 @@ export default defineAgent<ProcessData>({
   prewarm: (proc: JobProcess<ProcessData>) => {
     const config = loadAgentConfig();
     proc.userData.config = config;
-    // the worker's model service, when it started one (it loads the models as it starts)
-    const inference = useSharedInference(config.vision.inference);
-    // …else this process's own sessions, loaded now rather than at its first room's first frame
-    if (!inference)
-      for (const model of visionModels(config.vision))
-        void localOnnxSession(model, { dir: config.vision.modelsDir }).catch(() => {});
-    proc.userData.composition = composeInterview(config, inference);
+    // the worker's model service, when it started one
+    proc.userData.composition = composeInterview(config, useSharedInference(config.vision.inference));
     // from fork to ready for a job: what a warm process saves a room
     logger('job').info({ startMs: Math.round(process.uptime() * 1000) }, 'job process ready');
   },
