@@ -80,7 +80,8 @@ export class ClientMessages {
         break;
       case 'opt-out': {
         const optOut = this.#o.optOut();
-        const change = optOut.apply(message.groups);
+        const at = Date.now();
+        const change = optOut.apply(message.groups, at);
         if (change.status === 'not-allowed') {
           this.#log.warn(
             { sender: sender.identity, groups: message.groups },
@@ -88,7 +89,7 @@ export class ClientMessages {
           );
         } else if (change.status === 'changed') {
           this.#log.info({ sender: sender.identity, groups: change.groups }, 'candidate opt-out changed');
-          this.#o.emit(optOut.notice(Date.now()));
+          this.#o.emit(optOut.notice(at));
         }
         break;
       }

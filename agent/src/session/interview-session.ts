@@ -263,7 +263,7 @@ export class InterviewSession {
       );
       return message;
     }
-    if (this.#optOut.suppresses(analyser, media)) return message;
+    if (this.#optOut.suppresses(analyser, media, message.range)) return message;
     // nothing of the candidate before consent or after withdrawal, nothing an accommodation switched off
     if (analyser !== 'session' && this.#consent.suppresses(this.#tracker.candidate, draft.kind))
       return message;

@@ -39,6 +39,32 @@ describe('OptOutFilter', () => {
     expect(filter.suppresses('pitch', 'audio')).toBe(false);
   });
 
+  it('drops a signal about media from while its group was off, also once it is back on (an analyser lagging behind)', () => {
+    const filter = new OptOutFilter({ allowed: true });
+    filter.apply(['voice'], 10_000);
+    filter.apply(['voice', 'camera'], 15_000);
+    filter.apply(['camera'], 20_000); // voice back on
+    const at = (start: number, end = start) => ({ start, end });
+    // voice: off from 10 s to 20 s
+    expect(filter.suppresses('pitch', 'audio', at(12_000, 13_000))).toBe(true);
+    expect(filter.suppresses('vad', 'audio', at(9_000, 10_500))).toBe(true); // begins before, ends inside
+    expect(filter.suppresses('vad', 'audio', at(19_500, 21_000))).toBe(true); // begins inside, ends after
+    expect(filter.suppresses('vad', 'audio', at(5_000, 25_000))).toBe(true); // spans the whole stretch
+    expect(filter.suppresses('audio-level', 'audio', at(10_000))).toBe(true);
+    expect(filter.suppresses('pitch', 'audio', at(9_000, 9_999))).toBe(false);
+    expect(filter.suppresses('pitch', 'audio', at(20_000, 21_000))).toBe(false);
+    expect(filter.suppresses('pitch', 'audio')).toBe(false); // no range: only what is off now
+    // camera: off since 15 s, still off
+    expect(filter.suppresses('video-frames', 'video', at(1_000))).toBe(true);
+    // other groups and the session's own notices are not touched
+    expect(filter.suppresses('code-pad', 'code', at(12_000))).toBe(false);
+    expect(filter.suppresses('session', 'audio', at(12_000))).toBe(false);
+    filter.apply([], 30_000);
+    expect(filter.suppresses('video-frames', 'video', at(16_000, 17_000))).toBe(true);
+    expect(filter.suppresses('video-frames', 'video', at(30_000, 31_000))).toBe(false);
+    expect(filter.suppresses('pitch', 'audio', at(14_000))).toBe(true);
+  });
+
   it('words the notice for interviewers neutrally and names the groups', () => {
     const filter = new OptOutFilter({ allowed: true });
     filter.apply(['voice']);

@@ -18,13 +18,27 @@ export type OptOutChange =
 /** Signals from the agent itself (session notices) are never suppressed. */
 const SESSION_ANALYSER = 'session';
 
+/** A stretch of wall-clock time during which a group was switched off. */
+interface OffStretch {
+  group: OptOutGroup;
+  from: number;
+  to: number;
+}
+
+/** Past stretches kept (a candidate switching a group off and on this often in one session is not expected). */
+const MAX_STRETCHES = 256;
+
 /**
  * The candidate's per-group opt-out for one session. Each choice replaces the previous one; from then on
- * {@link suppresses} says which signals must be dropped (not published, stored nor passed on).
+ * {@link suppresses} says which signals must be dropped (not published, stored nor passed on). A signal about media
+ * from a time its group was off is dropped even when it comes after the group was switched back on: an analyser
+ * that lags behind its media (a loaded machine) must not publish what it heard while the candidate had it off.
  */
 export class OptOutFilter {
   #opts: OptOutFilterOptions;
-  #off = new Set<OptOutGroup>();
+  /** Groups off now, and since when (wall-clock ms). */
+  #off = new Map<OptOutGroup, number>();
+  #past: OffStretch[] = [];
 
   constructor(opts: Partial<OptOutFilterOptions> = {}) {
     this.#opts = { ...defaultOptOutFilterOptions, ...opts };
@@ -39,23 +53,40 @@ export class OptOutFilter {
     return (Object.keys(OPT_OUT_GROUPS) as OptOutGroup[]).filter((g) => this.#off.has(g));
   }
 
-  /** Applies the candidate's complete choice (the groups they switched off). Ignored when not allowed. */
-  apply(groups: readonly OptOutGroup[]): OptOutChange {
+  /**
+   * Applies the candidate's complete choice (the groups they switched off), made at `at` (wall-clock ms). Ignored
+   * when not allowed.
+   */
+  apply(groups: readonly OptOutGroup[], at = Date.now()): OptOutChange {
     if (!this.#opts.allowed) return { status: 'not-allowed' };
     const next = new Set(groups.filter((g) => g in OPT_OUT_GROUPS));
     const same = next.size === this.#off.size && [...next].every((g) => this.#off.has(g));
-    this.#off = next;
+    for (const [group, from] of this.#off) {
+      if (!next.has(group)) this.#past.push({ group, from, to: at });
+    }
+    if (this.#past.length > MAX_STRETCHES) this.#past.splice(0, this.#past.length - MAX_STRETCHES);
+    for (const group of next) if (!this.#off.has(group)) this.#off.set(group, at);
+    for (const group of this.#off.keys()) if (!next.has(group)) this.#off.delete(group);
     return { status: same ? 'unchanged' : 'changed', groups: this.groups };
   }
 
-  /** Whether a signal from `analyser` on `media` belongs to a group the candidate switched off. */
-  suppresses(analyser: string, media: SignalMessage['media']): boolean {
+  /**
+   * Whether a signal from `analyser` on `media` belongs to a group the candidate switched off: off now, or off at
+   * some time within the signal's `range` (wall-clock ms), when it is given.
+   */
+  suppresses(
+    analyser: string,
+    media: SignalMessage['media'],
+    range?: { start: number; end: number },
+  ): boolean {
     if (analyser === SESSION_ANALYSER) return false;
-    for (const g of this.#off) {
+    const inGroup = (g: OptOutGroup) => {
       const group: { analysers: readonly string[]; media?: string } = OPT_OUT_GROUPS[g];
-      if (group.analysers.includes(analyser) || group.media === media) return true;
-    }
-    return false;
+      return group.analysers.includes(analyser) || group.media === media;
+    };
+    for (const g of this.#off.keys()) if (inGroup(g)) return true;
+    if (!range) return false;
+    return this.#past.some((p) => range.start < p.to && range.end >= p.from && inGroup(p.group));
   }
 
   /** The signal telling interviewers what the candidate switched off (behaviour-neutral wording). */
