@@ -280,15 +280,15 @@ export class InferenceClient {
   }
 
   #error(model: string, reply: Reply): Error {
-    const parsed = errorBody(reply);
-    if (reply.status === 404 && parsed.code?.startsWith('model_'))
-      return new ModelError(parsed.code as ModelErrorCode, model, parsed.message);
-    return this.#unavailableError(model, reply);
+    const body = errorBody(reply);
+    if (reply.status === 404 && body.code?.startsWith('model_'))
+      return new ModelError(body.code as ModelErrorCode, model, body.message);
+    return this.#unavailableError(model, reply, body);
   }
 
-  #unavailableError(model: string, reply: Reply): InferenceUnavailableError {
+  #unavailableError(model: string, reply: Reply, body = errorBody(reply)): InferenceUnavailableError {
     const reason = reply.status === 503 ? 'queue_full' : reply.status === 504 ? 'deadline' : 'failed';
-    return new InferenceUnavailableError(reason, model, `${model}: ${errorBody(reply).message}`);
+    return new InferenceUnavailableError(reason, model, `${model}: ${body.message}`);
   }
 
   #request(

@@ -214,7 +214,7 @@ export class InferenceServer {
       }
     }
     if (req.method === 'POST' && route === 'face' && !model) {
-      return this.#enqueue(req, res, async (body) => {
+      return this.#enqueue(req, res, (body) => {
         const request = decodeFaceRequest(req.headers[FACE_HEADER]);
         const bytes = request.width * request.height * 3;
         if (body.byteLength !== bytes)
@@ -225,7 +225,7 @@ export class InferenceServer {
       });
     }
     if (req.method !== 'POST' || route !== 'run' || !model) return json(res, 404, { code: 'not_found' });
-    return this.#enqueue(req, res, async (body) => {
+    return this.#enqueue(req, res, (body) => {
       const fetches = decodeOutputs(req.headers[OUTPUTS_HEADER]);
       const header = req.headers[TENSORS_HEADER];
       const feeds = decodeTensors(Array.isArray(header) ? header[0] : header, body);
@@ -240,14 +240,14 @@ export class InferenceServer {
   async #enqueue(
     req: IncomingMessage,
     res: ServerResponse,
-    parse: (body: ArrayBuffer) => Promise<() => Promise<void>>,
+    parse: (body: ArrayBuffer) => () => Promise<void>,
   ): Promise<void> {
     const arrived = performance.now();
     const budget = Number(req.headers['x-deadline-ms']);
     const deadline = arrived + (budget > 0 ? budget : this.options.deadlineMs);
     let work: () => Promise<void>;
     try {
-      work = await parse(await readBody(req, this.options.maxBodyBytes));
+      work = parse(await readBody(req, this.options.maxBodyBytes));
     } catch (err) {
       if (req.destroyed && !req.complete) {
         this.#counts.abandoned++; // the client gave up (its deadline) while sending

@@ -65,8 +65,7 @@ export class OptOutFilter {
       if (!next.has(group)) this.#past.push({ group, from, to: at });
     }
     if (this.#past.length > MAX_STRETCHES) this.#past.splice(0, this.#past.length - MAX_STRETCHES);
-    for (const group of next) if (!this.#off.has(group)) this.#off.set(group, at);
-    for (const group of this.#off.keys()) if (!next.has(group)) this.#off.delete(group);
+    this.#off = new Map([...next].map((group) => [group, this.#off.get(group) ?? at]));
     return { status: same ? 'unchanged' : 'changed', groups: this.groups };
   }
 
