@@ -1,5 +1,6 @@
 import type { stt } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
+import { deadline } from '../deadline.js';
 import type { LowPrioritySTT } from './engine.js';
 import { aborted, type LiveTranscription, type Recognition } from './engine-realtime.js';
 
@@ -101,7 +102,7 @@ export class ChunkedTranscription implements LiveTranscription {
     const before = this.#provisional;
     this.#provisional = { cut, upTo, text: before.cut === cut ? before.text : '' };
     this.#provisionalBusy = true;
-    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.timeoutMs)]);
+    const signal = deadline(this.#abort.signal, this.#o.timeoutMs);
     const low = (this.#stt as Partial<LowPrioritySTT>).recognizeLowPriority?.bind(this.#stt);
     (low ?? this.#stt.recognize.bind(this.#stt))([this.#slice(cut, upTo)], signal)
       .then((ev) => {
@@ -156,7 +157,7 @@ export class ChunkedTranscription implements LiveTranscription {
     const index = this.#texts.length;
     this.#texts.push(placeholder);
     const audio = this.#slice(from, to);
-    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.timeoutMs)]);
+    const signal = deadline(this.#abort.signal, this.#o.timeoutMs);
     // Chunks are decoded one after another, in order (the recognizer is shared by every room).
     const previous = this.#chunks.at(-1)?.result.catch(() => '') ?? Promise.resolve('');
     const result = previous.then(async () => {

@@ -11,6 +11,7 @@ import {
   type SpeechEvent,
 } from '../audio/speech.js';
 import { TrackClock } from '../audio/track-clock.js';
+import { deadline } from '../deadline.js';
 import { logger } from '../log.js';
 import { isOverload } from './engine.js';
 import { type LiveTranscription, type Recognition, StreamLiveTranscription } from './engine-realtime.js';
@@ -303,7 +304,7 @@ export class SpeakerTranscriber {
   }
 
   #attemptSignal(): AbortSignal {
-    return AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.timeoutMs)]);
+    return deadline(this.#abort.signal, this.#o.timeoutMs);
   }
 
   /** Stops retrying: what is still queued is reported as failed. */
