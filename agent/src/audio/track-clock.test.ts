@@ -233,6 +233,45 @@ describe('TrackClock', () => {
     expect(Math.abs(clock.lostMs - 5000)).toBeLessThan(1);
   });
 
+  it('dates a loss at the gap when the reads after it take longer than lostMaxConfirmMs to come steadily late', () => {
+    const clock = new TrackClock();
+    const random = lehmer(5);
+    // 5 s of audio lost after the first minute; for the next 7 s a backlog is read as well (each second 200 ms less
+    // of it: never steady for two halves), with 0–30 ms of jitter throughout.
+    const lateness = (c: number) => {
+      if (c <= 6000) return 0;
+      const second = Math.floor((c - 6000) / 100);
+      return 5000 + Math.max(0, 1400 - 200 * second) + random() * 30;
+    };
+    const origins = feed(clock, 12_000, (c, at) => at + lateness(c));
+    const [loss, ...more] = clock.takeLosses();
+    expect(more).toEqual([]);
+    // at the gap, not where the decision that held began (≥ 4 s later); the loss is the least lateness since it
+    // (within 2 ms: the drift allowance followed while the reads were late)
+    expect(loss?.atMs).toBe(60_000);
+    expect(Math.abs(clock.lostMs - 5000)).toBeLessThan(2);
+    expect(Math.abs(clock.wallAt(60_000) - (START + 65_000))).toBeLessThan(2);
+    expect(Math.abs(clock.wallAt(64_000) - (START + 69_000))).toBeLessThan(2);
+    expect(Math.abs(clock.wallAt(59_990) - (START + 59_990))).toBeLessThan(2);
+    expect(Math.abs((origins.at(-1) as number) - (START + 5000))).toBeLessThan(2);
+  });
+
+  it('dates a loss after the last read that came well before it, within one run of late reads', () => {
+    const clock = new TrackClock();
+    // After the first minute the reads come 300–400 ms late for 3 s (never steady); then 5 s of audio is lost and
+    // they come 5.3 s late for good. The loss went missing after the 300–400 ms reads, not where they began.
+    const lateness = (c: number) =>
+      c <= 6000 ? 0 : c <= 6300 ? 300 + 100 * (Math.floor((c - 6000) / 100) % 2) : 5300;
+    feed(clock, 9000, (c, at) => at + lateness(c));
+    const [loss, ...more] = clock.takeLosses();
+    expect(more).toEqual([]);
+    expect(loss?.atMs).toBe(63_000);
+    // (within 2 ms: the drift allowance followed while the reads were late)
+    expect(Math.abs(clock.lostMs - 5300)).toBeLessThan(2);
+    expect(Math.abs(clock.wallAt(63_000) - (START + 68_300))).toBeLessThan(2);
+    expect(Math.abs(clock.wallAt(62_000) - (START + 62_000))).toBeLessThan(2);
+  });
+
   it('does not move up for read delays shorter than lostMinMs, however long they last', () => {
     const clock = new TrackClock();
     const random = lehmer(11);

@@ -56,6 +56,8 @@ interface Stretch {
   origin: number;
 }
 
+/** Reads kept of a run of late reads ({@link TrackClock}'s staircase; ~40 s of rising lateness in 10 ms chunks). */
+const MAX_STAIRS = 4096;
 /** Stretches kept for {@link TrackClock.wallAt}; older ones merge into the first kept one. */
 const MAX_STRETCHES = 256;
 
@@ -88,8 +90,9 @@ const MAX_STRETCHES = 256;
  * amount, while a backlog that is being read (or still grows) changes the lateness from read to read.
  * So once the origin has settled, reads that all come at least `lostMinMs` late for `lostConfirmMs`
  * of wall time, the least lateness of each half of that time within `lostSteadyMs` of the other, are
- * taken as lost audio: the estimate moves up to their least bound at once, and audio from where the
- * late reads began has the new origin. Late reads whose lateness is still changing after
+ * taken as lost audio: the estimate moves up to their least bound at once, and audio from where it went
+ * missing has the new origin (where the late reads began, or after the last of them that came `lostMinMs` less late
+ * than the lateness that held: the reads after a gap may take more than one window to hold steady). Late reads whose lateness is still changing after
  * `lostMaxConfirmMs` are a delay and decide nothing. {@link wallAt} dates audio by the origin of its
  * own stretch, so an event found late (voice activity running behind) about audio before the gap
  * keeps the old origin. A delay that keeps a steady lateness for longer than `lostConfirmMs` (a
@@ -113,17 +116,23 @@ export class TrackClock {
   #stretches: Stretch[] = [];
   #currentFromMs = 0;
   /**
-   * Reads all later than `lostMinMs` since `since` (wall ms), from audio time `fromMs`, least bound `bound`; the least
+   * The decision under way: reads all later than `lostMinMs` since `since` (wall ms), least bound `bound`; the least
    * bounds of the current half of `lostConfirmMs` (number `half` since `since`) and of the one before it.
    */
   #late?: {
     since: number;
-    fromMs: number;
     bound: number;
     half: number;
     halfMin: number;
     prevHalfMin: number;
   };
+  /**
+   * The reads of the current run of late reads (every read `lostMinMs` late or more, across the decisions it took),
+   * as a staircase: each kept read's bound is below every later read's, so the last read less late than a given
+   * amount is found without keeping them all. `fromMs`: the audio time where the run began; `droppedEndMs`: the
+   * end of the last read the cap let go.
+   */
+  #run?: { fromMs: number; stairs: { endMs: number; bound: number }[]; droppedEndMs: number };
   #lostMs = 0;
   #losses: AudioLoss[] = [];
   /** How much of the last move up still stands, and the estimate it moved up to, less what was taken back. */
@@ -213,7 +222,7 @@ export class TrackClock {
         this.#riseLevel -= back;
         this.#lostMs -= back;
       }
-      this.#watchForLoss(receivedAt, bound);
+      this.#watchForLoss(receivedAt, endMs, bound);
     }
     this.#lastEndMs = Math.max(this.#lastEndMs, endMs);
     if (!this.#settled) {
@@ -229,16 +238,21 @@ export class TrackClock {
   }
 
   /** Moves the estimate up when reads have all been late for `lostConfirmMs` (see the class). */
-  #watchForLoss(receivedAt: number, bound: number): void {
+  #watchForLoss(receivedAt: number, endMs: number, bound: number): void {
     const { lostConfirmMs, lostMinMs } = this.#o;
     if (!this.#settled || lostConfirmMs <= 0 || bound < this.#origin + lostMinMs) {
       this.#late = undefined;
+      this.#run = undefined;
       return;
     }
+    this.#run ??= { fromMs: this.#lastEndMs, stairs: [], droppedEndMs: Number.NaN };
+    const run = this.#run;
+    while ((run.stairs.at(-1)?.bound ?? Number.NEGATIVE_INFINITY) >= bound) run.stairs.pop();
+    run.stairs.push({ endMs, bound });
+    if (run.stairs.length > MAX_STAIRS) run.droppedEndMs = (run.stairs.shift() as { endMs: number }).endMs;
     if (!this.#late) {
       this.#late = {
         since: receivedAt,
-        fromMs: this.#lastEndMs,
         bound,
         half: 0,
         halfMin: bound,
@@ -265,8 +279,9 @@ export class TrackClock {
       if (elapsed >= this.#o.lostMaxConfirmMs) this.#late = undefined;
       return;
     }
-    const { fromMs, bound: least } = late;
+    const { fromMs, least } = this.#lostFrom(late.bound);
     this.#late = undefined;
+    this.#run = undefined;
     this.#riseLeft = least - this.#origin;
     this.#riseLevel = least;
     this.#lostMs += this.#riseLeft;
@@ -275,5 +290,26 @@ export class TrackClock {
     this.#currentFromMs = fromMs;
     this.#losses.push({ atMs: fromMs, from: this.#origin + fromMs, to: least + fromMs });
     this.#origin = least;
+  }
+
+  /**
+   * Where audio went missing that leaves reads about `least` late (the least bound of the decision that held steady),
+   * and the least bound since then: after the last read of the run that came `lostMinMs` or more less late than that
+   * (its chunk could not have been read so soon had the audio before it been lost), else where the run began. A run
+   * whose lateness took more than one decision to hold steady (a backlog read after the gap, jitter) thus dates the
+   * loss at the gap, not where the last decision began.
+   */
+  #lostFrom(least: number): { fromMs: number; least: number } {
+    const run = this.#run;
+    if (!run) return { fromMs: this.#lastEndMs, least };
+    const stairs = run.stairs;
+    let i = stairs.length - 1;
+    while (i >= 0 && (stairs[i] as { bound: number }).bound >= least - this.#o.lostMinMs) i--;
+    const after = stairs[i + 1]?.bound ?? least;
+    if (i >= 0) return { fromMs: (stairs[i] as { endMs: number }).endMs, least: Math.min(least, after) };
+    return {
+      fromMs: Number.isNaN(run.droppedEndMs) ? run.fromMs : run.droppedEndMs,
+      least: Math.min(least, after),
+    };
   }
 }
