@@ -1,4 +1,3 @@
-import type { VAD } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
 import type { AudioSample } from '../analysers/analyser.js';
 import type { AnswerBoundary, AudioAnalysis } from '../analysers/audio-analysis.js';
@@ -7,6 +6,7 @@ import { SessionBus, type Speaker } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import { ANALYSIS_RATE, MonoResampler } from './pcm.js';
 import { type PitchOptions, type PitchPoint, PitchTracker } from './pitch-track.js';
+import type { VoiceActivityModel } from './silero.js';
 import { type DetectorEvent, SpeechDetector, type SpeechDetectorOptions } from './speech.js';
 import { type AudioLoss, TrackClock, type TrackClockOptions } from './track-clock.js';
 import { TurnModel } from './turn-model.js';
@@ -16,7 +16,7 @@ export interface AudioFrontEndOptions {
   speaker: Speaker;
   bus: SessionBus;
   /** Silero model ({@link loadSilero}); without it no voice activity is computed. */
-  vad?: VAD;
+  vad?: VoiceActivityModel;
   /** YIN settings of the shared pitch track, or `false` for none (nobody reads an interviewer's pitch). */
   pitch: Partial<PitchOptions> | false;
   /** How the track's wall-clock origin is estimated from the read times ({@link TrackClock}). */
@@ -238,7 +238,7 @@ export class AudioFrontEnd {
 /** Options of {@link analysedAudio}. */
 export interface AnalysedAudioOptions {
   /** Silero model for voice activity (none without it). */
-  vad?: VAD;
+  vad?: VoiceActivityModel;
   /** Run a candidate-only turn model so chunks carry answers. */
   answers: boolean;
   pitch: Partial<PitchOptions>;

@@ -1,8 +1,8 @@
-import type { VAD } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 import { chunks, concat, librivoxClips, tone } from '../../../test/fixtures/audio.js';
 import { readWav } from '../../../test/fixtures/wav.js';
+import type { VoiceActivityModel } from './silero.js';
 import {
   type DetectorEvent,
   loadSilero,
@@ -109,7 +109,7 @@ describe('SpeechDetector behind the audio', () => {
     );
   };
   /** Runs the detector on `audio` fed in 32 ms frames at real-time pace on a fake clock. */
-  const run = async (vad: VAD, scored: () => Promise<void>, maxBacklogMs: number) => {
+  const run = async (vad: VoiceActivityModel, scored: () => Promise<void>, maxBacklogMs: number) => {
     const audio = pcm();
     let now = 0;
     const frames = (async function* () {
@@ -129,13 +129,13 @@ describe('SpeechDetector behind the audio', () => {
   it('skips what waits too long, ends the open segment there and goes on with the present audio', async () => {
     const silero = await loadSilero();
     const keepingUp = new StallingVad(silero, 1e9); // results keep pace with the audio: nothing to skip
-    const reference = await run(keepingUp as unknown as VAD, () => keepingUp.scored(), 2000);
+    const reference = await run(keepingUp, () => keepingUp.scored(), 2000);
     expect(reference.some((e) => e.type === 'skipped')).toBe(false);
     const refSegments = reference.filter((e) => e.type === 'end');
     expect(refSegments.length).toBeGreaterThanOrEqual(2);
 
     const stalling = new StallingVad(silero, 3000);
-    const events = await run(stalling as unknown as VAD, () => stalling.scored(), 2000);
+    const events = await run(stalling, () => stalling.scored(), 2000);
     const skips = events.filter((e) => e.type === 'skipped');
     expect(skips).toHaveLength(1);
     const skip = skips[0] as VoiceActivitySkip;
@@ -170,7 +170,7 @@ describe('SpeechDetector behind the audio', () => {
 
   it('never skips without a bound, however long the results wait', async () => {
     const stalling = new StallingVad(await loadSilero(), 1e9);
-    const events = await run(stalling as unknown as VAD, () => stalling.scored(), Number.POSITIVE_INFINITY);
+    const events = await run(stalling, () => stalling.scored(), Number.POSITIVE_INFINITY);
     expect(events.some((e) => e.type === 'skipped')).toBe(false);
     expect(stalling.streams).toBe(1);
   });

@@ -1,38 +1,28 @@
-import { type VAD, type VADEvent, VADEventType, type VADStream } from '@livekit/agents';
-import * as silero from '@livekit/agents-plugin-silero';
+import { VADEventType } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
 import type { SpeechEvent } from '../analysers/audio-analysis.js';
-import { logger } from '../log.js';
 import { ANALYSIS_RATE, MonoResampler } from './pcm.js';
+import {
+  defaultSileroVadOptions,
+  SileroVad,
+  type SileroVadOptions,
+  type VoiceActivityEvent,
+  type VoiceActivityModel,
+  type VoiceActivityStream,
+} from './silero.js';
 
 /** Silero settings shared by every speech detector of the process. */
-export interface SileroSettings {
-  /** Silence that ends a speech segment, in ms. */
-  minSilenceDuration: number;
-  /** Speech that starts a segment, in ms. */
-  minSpeechDuration: number;
-  /** Audio kept before the detected start of speech, in ms. */
-  prefixPaddingDuration: number;
-  /** Speech probability that counts as speech. */
-  activationThreshold: number;
-}
+export type SileroSettings = SileroVadOptions;
 
-export const defaultSileroSettings: SileroSettings = {
-  minSilenceDuration: 550,
-  minSpeechDuration: 50,
-  prefixPaddingDuration: 500,
-  activationThreshold: 0.5,
-};
+const loaded = new Map<string, Promise<SileroVad>>();
 
-const loaded = new Map<string, Promise<VAD>>();
-
-/** Loads the Silero model once per process and settings (the ONNX model ships with the plugin). */
-export function loadSilero(settings: Partial<SileroSettings> = {}): Promise<VAD> {
-  const s = { ...defaultSileroSettings, ...settings };
+/** Loads the Silero model once per process and settings (the ONNX model ships with the Silero plugin). */
+export function loadSilero(settings: Partial<SileroSettings> = {}): Promise<VoiceActivityModel> {
+  const s = { ...defaultSileroVadOptions, ...settings };
   const key = JSON.stringify(s);
   let vad = loaded.get(key);
   if (!vad) {
-    vad = silero.VAD.load({ ...s, sampleRate: ANALYSIS_RATE, forceCPU: true });
+    vad = SileroVad.load(s);
     loaded.set(key, vad);
     vad.catch(() => loaded.delete(key));
   }
@@ -92,10 +82,8 @@ export class AudioHistory {
 export const VAD_WINDOW = (ANALYSIS_RATE / 16000) * 512;
 
 /**
- * Cuts a stream of 16 kHz mono frames into frames of exactly one VAD window. The plugin's VAD stream concatenates
- * every frame it holds before each window (with an array spread per frame) and carries the rest over as a new frame
- * whose length it halves; fed whole windows it merges one frame and carries nothing. Same samples, same windows,
- * same results — a fraction of the copying.
+ * Cuts a stream of 16 kHz mono frames into frames of exactly one VAD window, so the speech detector knows when it
+ * gave each window to Silero (what bounds its backlog).
  */
 export class WindowChunker {
   #buf = new Int16Array(VAD_WINDOW);
@@ -175,11 +163,10 @@ export const defaultSpeechDetectorOptions: SpeechDetectorOptions = {
  * the present instead of falling ever further behind.
  */
 export class SpeechDetector {
-  #vad: VAD;
+  #vad: VoiceActivityModel;
   #o: SpeechDetectorOptions;
 
-  constructor(vad: VAD, opts: Partial<SpeechDetectorOptions> = {}) {
-    logger('speech'); // the VAD stream logs through the framework's logger: make sure it exists
+  constructor(vad: VoiceActivityModel, opts: Partial<SpeechDetectorOptions> = {}) {
     this.#vad = vad;
     this.#o = { ...defaultSpeechDetectorOptions, ...opts };
   }
@@ -188,9 +175,9 @@ export class SpeechDetector {
     const { maxBacklogMs, now } = this.#o;
     /** One Silero stream: its first sample's index in the input, and its events. */
     interface Part {
-      stream: VADStream;
+      stream: VoiceActivityStream;
       offset: number;
-      events: AsyncIterator<VADEvent>;
+      events: AsyncIterator<VoiceActivityEvent>;
     }
     const open = (offset: number): Part => {
       const stream = this.#vad.stream();
@@ -244,9 +231,9 @@ export class SpeechDetector {
     })();
     let speechStart = -1;
     /** The pending read of a stream's next event. */
-    let pending: { part: Part; promise: Promise<IteratorResult<VADEvent>> } | undefined;
+    let pending: { part: Part; promise: Promise<IteratorResult<VoiceActivityEvent>> } | undefined;
     const next = () => ({ part, promise: part.events.next() });
-    const convert = (from: Part, e: VADEvent, endMs: number) => {
+    const convert = (from: Part, e: VoiceActivityEvent, endMs: number) => {
       const index = from.offset + e.samplesIndex;
       if (e.type === VADEventType.INFERENCE_DONE && index > inferred) {
         inferred = index;
@@ -323,7 +310,7 @@ export class SpeechDetector {
 
   /** Maps one VAD event to a speech event; nothing past `endMs` (the trailing silence) counts. */
   #convert(
-    e: VADEvent,
+    e: VoiceActivityEvent,
     offset: number,
     openStart: number,
     endMs: number,
@@ -344,7 +331,7 @@ export class SpeechDetector {
   }
 }
 
-function closeStream(stream: VADStream): void {
+function closeStream(stream: VoiceActivityStream): void {
   try {
     stream.close();
   } catch {

@@ -1,21 +1,21 @@
-import type { VAD, VADEvent, VADStream } from '@livekit/agents';
 import { VADEventType } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
+import type { VoiceActivityEvent, VoiceActivityModel, VoiceActivityStream } from './silero.js';
 import { VAD_WINDOW } from './speech.js';
 
 /**
  * Real Silero whose first stream stops handing out results after `holdAfterMs` of audio (inference stalled), and
  * that tells the feed when every window given to the current stream has been scored, so the fake clock below
- * advances in step with the audio, whatever the machine's speed. Use it as a `VAD` (`as unknown as VAD`).
+ * advances in step with the audio, whatever the machine's speed.
  */
-export class StallingVad {
+export class StallingVad implements VoiceActivityModel {
   streams = 0;
-  #inner: VAD;
+  #inner: VoiceActivityModel;
   #holdAfter: number;
   #current = { pushed: 0, scored: 0 };
   #waiters: (() => void)[] = [];
 
-  constructor(inner: VAD, holdAfterMs: number) {
+  constructor(inner: VoiceActivityModel, holdAfterMs: number) {
     this.#inner = inner;
     this.#holdAfter = (holdAfterMs * 16000) / 1000;
   }
@@ -26,7 +26,7 @@ export class StallingVad {
     while (this.#current.scored < this.#current.pushed) await new Promise<void>((r) => this.#waiters.push(r));
   }
 
-  stream(): VADStream {
+  stream(): VoiceActivityStream {
     const inner = this.#inner.stream();
     const counts = { pushed: 0, scored: 0 };
     this.#current = counts;
@@ -35,7 +35,7 @@ export class StallingVad {
     const wake = () => {
       for (const w of this.#waiters.splice(0)) w();
     };
-    async function* events(): AsyncGenerator<VADEvent> {
+    async function* events(): AsyncGenerator<VoiceActivityEvent> {
       for await (const e of inner) {
         if (e.type === VADEventType.INFERENCE_DONE) counts.scored += 1;
         wake();
@@ -49,6 +49,6 @@ export class StallingVad {
       },
       close: () => inner.close(),
       [Symbol.asyncIterator]: events,
-    } as unknown as VADStream;
+    };
   }
 }

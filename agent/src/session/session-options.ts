@@ -1,9 +1,9 @@
 import type { Accommodation, OptOutGroup, SignalKind } from '@interview-helper/protocol';
-import type { VAD } from '@livekit/agents';
 import type { RemoteTrack, Room } from '@livekit/rtc-node';
 import type { AnalyserFactory } from '../analysers/analyser.js';
 import type { AnalyserProbe } from '../analysers/runner.js';
 import type { RawAudio } from '../audio/front-end.js';
+import type { VoiceActivityModel } from '../audio/silero.js';
 import { loadSilero } from '../audio/speech.js';
 import type { TurnModelOptions } from '../audio/turn-model.js';
 import type { ClientInboxOptions } from '../messaging/inbox.js';
@@ -40,7 +40,7 @@ export interface InterviewSessionOptions {
   /** Decode the interviewers' microphones too (turn taking, their transcript). */
   interviewerAudio: boolean;
   /** The Silero model of every audio front end. */
-  vad: () => Promise<VAD>;
+  vad: () => Promise<VoiceActivityModel>;
   /**
    * How long audio may wait for Silero before its voice activity is skipped so that the analysis catches up with
    * the present (the stretch becomes an `audio-gap`), ms.

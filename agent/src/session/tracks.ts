@@ -1,7 +1,7 @@
-import type { VAD } from '@livekit/agents';
 import { type RemoteTrack, TrackKind } from '@livekit/rtc-node';
 import type { TrackRun } from '../analysers/runner.js';
 import { AudioFrontEnd, type RawAudio } from '../audio/front-end.js';
+import type { VoiceActivityModel } from '../audio/silero.js';
 import type { SessionBus, Speaker } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import { decodeAudio, pumpVideo } from './media.js';
@@ -15,7 +15,7 @@ interface LiveTrack {
 export interface SessionTracksOptions {
   bus: SessionBus;
   /** The Silero model every audio front end runs (loaded once per process). */
-  vad: () => Promise<VAD>;
+  vad: () => Promise<VoiceActivityModel>;
   /** Decodes an audio track (tests replace the room's decoder with recorded audio). */
   decodeAudio: (track: RemoteTrack, signal: AbortSignal) => AsyncIterable<RawAudio>;
   /** How long live audio may wait for Silero before its voice activity is skipped to catch up, ms. */

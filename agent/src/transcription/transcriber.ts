@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Role } from '@interview-helper/protocol';
-import type { stt, VAD } from '@livekit/agents';
+import type { stt } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import type { AudioDating } from '../analysers/audio-analysis.js';
+import type { VoiceActivityModel } from '../audio/silero.js';
 import {
   type DetectorEvent,
   type SileroSettings,
@@ -94,7 +95,6 @@ export const defaultTranscriberOptions: TranscriberOptions = {
 /** Silero settings for cutting speech into STT segments: a longer silence keeps sentences whole. */
 export const STT_VAD_SETTINGS: Partial<SileroSettings> = {
   minSilenceDuration: 800,
-  prefixPaddingDuration: 500,
 };
 
 interface Job {
@@ -126,7 +126,7 @@ export class SpeakerTranscriber {
   #stt: stt.STT;
   #mode: 'batch' | 'realtime';
   #onOverload?: (error: string) => void;
-  #vad?: VAD;
+  #vad?: VoiceActivityModel;
   #onSegment: (s: TranscriptSegment) => Promise<void>;
   #onBoundary?: (b: SpeechBoundary) => void;
   #onInterim?: (i: InterimText) => void;
@@ -142,7 +142,7 @@ export class SpeakerTranscriber {
     /** `batch` (default): whole segments; `realtime`: transcribed while spoken. */
     mode?: 'batch' | 'realtime';
     /** Silero model; without it the samples must carry the session front end's voice activity. */
-    vad?: VAD;
+    vad?: VoiceActivityModel;
     /** An attempt was refused because the recognizer's queue is full (the segment is retried, then stored failed). */
     onOverload?: (error: string) => void;
     onSegment: (s: TranscriptSegment) => Promise<void>;

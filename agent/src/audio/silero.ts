@@ -1,0 +1,257 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { VADEventType } from '@livekit/agents';
+import type { AudioFrame } from '@livekit/rtc-node';
+import * as ort from 'onnxruntime-node';
+import { ANALYSIS_RATE } from './pcm.js';
+
+/** One step of voice activity: the fields of the framework's `VADEvent` the speech detector reads. */
+export interface VoiceActivityEvent {
+  type: VADEventType;
+  /** Samples scored so far in the stream (the end of the window this event is about). */
+  samplesIndex: number;
+  /** Speech so far in the current segment, ms (on `START_OF_SPEECH`: what started it). */
+  speechDuration: number;
+  /** Silence so far since the last segment, ms (on `END_OF_SPEECH`: what ended it). */
+  silenceDuration: number;
+  /** Smoothed speech probability of the window. */
+  probability: number;
+  speaking: boolean;
+}
+
+/** A stream of voice activity: 16 kHz mono frames in, events out (as the framework's `VADStream`). */
+export interface VoiceActivityStream extends AsyncIterable<VoiceActivityEvent> {
+  pushFrame(frame: AudioFrame): void;
+  close(): void;
+}
+
+/** A voice activity model that opens independent streams (as the framework's `VAD`). */
+export interface VoiceActivityModel {
+  stream(): VoiceActivityStream;
+}
+
+/** Options of {@link SileroVad}: those of the Silero plugin the speech detector uses. */
+export interface SileroVadOptions {
+  /** Silence that ends a speech segment, in ms. */
+  minSilenceDuration: number;
+  /** Speech that starts a segment, in ms. */
+  minSpeechDuration: number;
+  /** Speech probability that counts as speech. */
+  activationThreshold: number;
+}
+
+/** Defaults of {@link SileroVadOptions} (the plugin's). */
+export const defaultSileroVadOptions: SileroVadOptions = {
+  minSilenceDuration: 550,
+  minSpeechDuration: 50,
+  activationThreshold: 0.5,
+};
+
+/** Samples Silero scores at a time at 16 kHz, and the samples of the previous window it sees before them. */
+const WINDOW = 512;
+const CONTEXT = 64;
+const WINDOW_MS = (WINDOW / ANALYSIS_RATE) * 1000;
+/** Weight of the previous smoothed probability (the plugin's `ExpFilter(0.35)`). */
+const SMOOTHING = 0.35;
+
+/** The Silero model file the plugin ships. */
+export function sileroModelPath(): string {
+  const entry = createRequire(import.meta.url).resolve('@livekit/agents-plugin-silero');
+  return join(dirname(entry), 'silero_vad.onnx');
+}
+
+/**
+ * Silero voice activity detection on one onnxruntime session per process, with the Silero plugin's model and
+ * decisions (smoothing, thresholds, events) but none of its stream's per-window overhead: the plugin's stream merges
+ * frames, copies every window into a 60 s speech buffer and hands each event (with audio frames nobody here reads)
+ * through web streams, which costs as much CPU as the model run itself. Here a window costs the run and a few
+ * arithmetic steps; the events are the plugin's, value for value (`silero.test.ts` checks it on real speech).
+ */
+export class SileroVad implements VoiceActivityModel {
+  #session: ort.InferenceSession;
+  #o: SileroVadOptions;
+
+  private constructor(session: ort.InferenceSession, o: SileroVadOptions) {
+    this.#session = session;
+    this.#o = o;
+  }
+
+  /** Loads the model (one session; its streams share it). */
+  static async load(opts: Partial<SileroVadOptions> = {}): Promise<SileroVad> {
+    const session = await ort.InferenceSession.create(sileroModelPath(), {
+      interOpNumThreads: 1,
+      intraOpNumThreads: 1,
+      executionMode: 'sequential',
+      executionProviders: ['cpu'],
+    });
+    return new SileroVad(session, { ...defaultSileroVadOptions, ...opts });
+  }
+
+  get options(): Readonly<SileroVadOptions> {
+    return this.#o;
+  }
+
+  stream(): SileroStream {
+    return new SileroStream(this.#session, this.#o);
+  }
+}
+
+/**
+ * One stream of {@link SileroVad}: frames of 16 kHz mono audio (any length) are cut into 32 ms windows, scored one
+ * after another in the order given (pushing never waits), and each score yields an `INFERENCE_DONE` event, preceded
+ * by `START_OF_SPEECH` or `END_OF_SPEECH` where the plugin's stream would send them, after it. A failed run ends the
+ * events with its error; `close` ends them at once and drops what waits.
+ */
+export class SileroStream implements VoiceActivityStream {
+  #session: ort.InferenceSession;
+  #o: SileroVadOptions;
+  /** Model input: the previous window's last samples, then the window. */
+  #input = new Float32Array(CONTEXT + WINDOW);
+  #state = new Float32Array(2 * 128);
+  #rate = BigInt64Array.from([BigInt(ANALYSIS_RATE)]);
+  #partial = new Int16Array(WINDOW);
+  #filled = 0;
+  #windows: Int16Array[] = [];
+  #scoring = false;
+  #events: VoiceActivityEvent[] = [];
+  #wake: (() => void) | undefined;
+  #failed: unknown;
+  #closed = false;
+  // the plugin's state machine
+  #smoothed: number | undefined;
+  #samples = 0;
+  #speaking = false;
+  #speechMs = 0;
+  #silenceMs = 0;
+  #speechRunMs = 0;
+  #silenceRunMs = 0;
+
+  constructor(session: ort.InferenceSession, o: SileroVadOptions) {
+    this.#session = session;
+    this.#o = o;
+  }
+
+  pushFrame(frame: AudioFrame): void {
+    if (this.#closed) throw new Error('the voice activity stream is closed');
+    if (frame.sampleRate !== ANALYSIS_RATE || frame.channels !== 1)
+      throw new Error(
+        `Silero takes ${ANALYSIS_RATE} Hz mono audio; got ${frame.sampleRate} Hz with ${frame.channels} channels`,
+      );
+    const data = frame.data;
+    for (let i = 0; i < data.length; ) {
+      const n = Math.min(WINDOW - this.#filled, data.length - i);
+      this.#partial.set(data.subarray(i, i + n), this.#filled);
+      this.#filled += n;
+      i += n;
+      if (this.#filled === WINDOW) {
+        this.#windows.push(this.#partial);
+        this.#partial = new Int16Array(WINDOW);
+        this.#filled = 0;
+      }
+    }
+    if (!this.#scoring && this.#windows.length > 0) void this.#score();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#windows.length = 0;
+    this.#wake?.();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<VoiceActivityEvent> {
+    return {
+      next: () => this.#next(),
+      return: async () => {
+        this.close();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  async #next(): Promise<IteratorResult<VoiceActivityEvent>> {
+    while (true) {
+      const e = this.#events.shift();
+      if (e) return { done: false, value: e };
+      if (this.#failed !== undefined) throw this.#failed;
+      if (this.#closed) return { done: true, value: undefined };
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  async #score(): Promise<void> {
+    this.#scoring = true;
+    try {
+      for (let w = this.#windows.shift(); w && !this.#closed; w = this.#windows.shift()) {
+        const p = await this.#run(w);
+        if (this.#closed) break;
+        this.#step(p);
+        this.#wake?.();
+      }
+    } catch (err) {
+      this.#failed = err;
+      this.close();
+    } finally {
+      this.#scoring = false;
+    }
+  }
+
+  /** One model run: the raw speech probability of a window. */
+  async #run(window: Int16Array): Promise<number> {
+    const input = this.#input;
+    input.copyWithin(0, WINDOW, WINDOW + CONTEXT);
+    for (let i = 0; i < WINDOW; i++) input[CONTEXT + i] = (window[i] as number) / 32767;
+    const out = await this.#session.run({
+      input: new ort.Tensor('float32', input, [1, CONTEXT + WINDOW]),
+      state: new ort.Tensor('float32', this.#state, [2, 1, 128]),
+      sr: new ort.Tensor('int64', this.#rate),
+    });
+    const state = out.stateN?.data;
+    const score = out.output?.data;
+    if (!(state instanceof Float32Array) || !(score instanceof Float32Array))
+      throw new Error('the Silero model answered without its `output` and `stateN` tensors');
+    this.#state.set(state);
+    return score[0] as number;
+  }
+
+  /** The plugin's decisions for one scored window, as events. */
+  #step(raw: number): void {
+    const o = this.#o;
+    const p = this.#smoothed === undefined ? raw : SMOOTHING * this.#smoothed + (1 - SMOOTHING) * raw;
+    this.#smoothed = p;
+    this.#samples += WINDOW;
+    if (this.#speaking) this.#speechMs += WINDOW_MS;
+    else this.#silenceMs += WINDOW_MS;
+    const event = (type: VADEventType): VoiceActivityEvent => ({
+      type,
+      samplesIndex: this.#samples,
+      speechDuration: this.#speechMs,
+      silenceDuration: this.#silenceMs,
+      probability: p,
+      speaking: this.#speaking,
+    });
+    this.#events.push(event(VADEventType.INFERENCE_DONE));
+    if (p > o.activationThreshold) {
+      this.#speechRunMs += WINDOW_MS;
+      this.#silenceRunMs = 0;
+      if (!this.#speaking && this.#speechRunMs >= o.minSpeechDuration) {
+        this.#speaking = true;
+        this.#silenceMs = 0;
+        this.#speechMs = this.#speechRunMs;
+        this.#events.push(event(VADEventType.START_OF_SPEECH));
+      }
+    } else {
+      this.#silenceRunMs += WINDOW_MS;
+      this.#speechRunMs = 0;
+      if (this.#speaking && this.#silenceRunMs > o.minSilenceDuration) {
+        this.#speaking = false;
+        this.#speechMs = 0;
+        this.#silenceMs = this.#silenceRunMs;
+        this.#events.push(event(VADEventType.END_OF_SPEECH));
+      }
+    }
+  }
+}
