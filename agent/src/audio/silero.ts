@@ -61,7 +61,7 @@ export function sileroModelPath(): string {
 }
 
 /**
- * Silero voice activity detection on one onnxruntime session per process, with the Silero plugin's model and
+ * Silero voice activity detection on one onnxruntime session per process (whatever the settings), with the Silero plugin's model and
  * decisions (smoothing, thresholds, events) but none of its stream's per-window overhead: the plugin's stream merges
  * frames, copies every window into a 60 s speech buffer and hands each event (with audio frames nobody here reads)
  * through web streams, which costs as much CPU as the model run itself. Here a window costs the run and a few
@@ -76,15 +76,22 @@ export class SileroVad implements VoiceActivityModel {
     this.#o = o;
   }
 
-  /** Loads the model (one session; its streams share it). */
+  /** The process's one session of the model (settings do not change it), once loaded. */
+  static #loaded: Promise<ort.InferenceSession> | undefined;
+
+  /** A detector with these settings on the process's session of the model (loaded by the first call). */
   static async load(opts: Partial<SileroVadOptions> = {}): Promise<SileroVad> {
-    const session = await ort.InferenceSession.create(sileroModelPath(), {
+    SileroVad.#loaded ??= ort.InferenceSession.create(sileroModelPath(), {
       interOpNumThreads: 1,
       intraOpNumThreads: 1,
       executionMode: 'sequential',
       executionProviders: ['cpu'],
     });
-    return new SileroVad(session, { ...defaultSileroVadOptions, ...opts });
+    const loading = SileroVad.#loaded;
+    loading.catch(() => {
+      if (SileroVad.#loaded === loading) SileroVad.#loaded = undefined; // the next call tries again
+    });
+    return new SileroVad(await loading, { ...defaultSileroVadOptions, ...opts });
   }
 
   get options(): Readonly<SileroVadOptions> {
