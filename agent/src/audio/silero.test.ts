@@ -12,7 +12,13 @@ import {
 } from '../../../test/fixtures/audio.js';
 import { type Pcm16, readWav } from '../../../test/fixtures/wav.js';
 import { logger } from '../log.js';
-import { SileroVad, type VoiceActivityEvent, type VoiceActivityModel } from './silero.js';
+import {
+  SileroVad,
+  VAD_WINDOW,
+  type VoiceActivityEvent,
+  type VoiceActivityModel,
+  WindowChunker,
+} from './silero.js';
 
 /** Every event of one stream over `pcm`, given in frames of `per` samples, with the fields the detector reads. */
 async function events(model: VoiceActivityModel, pcm: Pcm16, per = 512): Promise<VoiceActivityEvent[]> {
@@ -98,5 +104,39 @@ describe('SileroVad', () => {
     stream.close();
     expect((await waiting).done).toBe(true);
     expect(() => stream.pushFrame(new AudioFrame(new Int16Array(512), 16000, 1, 512))).toThrow(/closed/);
+  });
+});
+
+describe('WindowChunker', () => {
+  const frame = (from: number, n: number) =>
+    new AudioFrame(
+      Int16Array.from({ length: n }, (_, i) => from + i),
+      16000,
+      1,
+      n,
+    );
+  it('cuts frames of any length into whole VAD windows, in order, and flushes the rest', () => {
+    const c = new WindowChunker();
+    const out = [
+      ...c.push(frame(0, 160)),
+      ...c.push(frame(160, 300)),
+      ...c.push(frame(460, 700)),
+      ...c.push(frame(1160, 10)),
+    ];
+    expect(out.map((f) => f.samplesPerChannel)).toEqual([VAD_WINDOW, VAD_WINDOW]);
+    expect(out.every((f) => f.data.length === VAD_WINDOW)).toBe(true);
+    const samples = out.flatMap((f) => [...f.data]);
+    expect(samples).toEqual(Array.from({ length: 2 * VAD_WINDOW }, (_, i) => i));
+    const rest = c.flush();
+    expect(rest?.samplesPerChannel).toBe(1170 - 2 * VAD_WINDOW);
+    expect(rest?.data[0]).toBe(2 * VAD_WINDOW);
+    expect(c.flush()).toBeUndefined();
+  });
+  it('hands out a new buffer per window (a window already pushed is never overwritten)', () => {
+    const c = new WindowChunker();
+    const [a] = c.push(frame(0, VAD_WINDOW));
+    const [b] = c.push(frame(VAD_WINDOW, VAD_WINDOW));
+    expect(a?.data[0]).toBe(0);
+    expect(b?.data[0]).toBe(VAD_WINDOW);
   });
 });

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { VADEventType } from '@livekit/agents';
-import type { AudioFrame } from '@livekit/rtc-node';
+import { AudioFrame } from '@livekit/rtc-node';
 import * as ort from 'onnxruntime-node';
 import { ANALYSIS_RATE } from './pcm.js';
 
@@ -47,15 +47,16 @@ export const defaultSileroVadOptions: SileroVadOptions = {
   activationThreshold: 0.5,
 };
 
-/** Samples Silero scores at a time at 16 kHz, and the samples of the previous window it sees before them. */
-const WINDOW = 512;
+/** Samples Silero scores at a time (its window: 32 ms at 16 kHz). */
+export const VAD_WINDOW = (ANALYSIS_RATE / 16000) * 512;
+/** Samples of the previous window the model sees before each window. */
 const CONTEXT = 64;
-const WINDOW_MS = (WINDOW / ANALYSIS_RATE) * 1000;
+const WINDOW_MS = (VAD_WINDOW / ANALYSIS_RATE) * 1000;
 /** Weight of the previous smoothed probability (the plugin's `ExpFilter(0.35)`). */
 const SMOOTHING = 0.35;
 
 /** The Silero model file the plugin ships. */
-export function sileroModelPath(): string {
+function sileroModelPath(): string {
   const entry = createRequire(import.meta.url).resolve('@livekit/agents-plugin-silero');
   return join(dirname(entry), 'silero_vad.onnx');
 }
@@ -94,12 +95,44 @@ export class SileroVad implements VoiceActivityModel {
     return new SileroVad(await loading, { ...defaultSileroVadOptions, ...opts });
   }
 
-  get options(): Readonly<SileroVadOptions> {
-    return this.#o;
-  }
-
   stream(): SileroStream {
     return new SileroStream(this.#session, this.#o);
+  }
+}
+
+/**
+ * Cuts a stream of 16 kHz mono frames into frames of exactly one VAD window: how a {@link SileroStream} takes audio
+ * of any framing, and how the speech detector knows when it gave each window to Silero (what bounds its backlog).
+ */
+export class WindowChunker {
+  #buf = new Int16Array(VAD_WINDOW);
+  #filled = 0;
+
+  /** The whole windows completed by `frame` (none while one fills). */
+  push(frame: AudioFrame): AudioFrame[] {
+    const out: AudioFrame[] = [];
+    const data = frame.data;
+    let i = 0;
+    while (i < data.length) {
+      const n = Math.min(VAD_WINDOW - this.#filled, data.length - i);
+      this.#buf.set(data.subarray(i, i + n), this.#filled);
+      this.#filled += n;
+      i += n;
+      if (this.#filled === VAD_WINDOW) {
+        out.push(new AudioFrame(this.#buf, ANALYSIS_RATE, 1, VAD_WINDOW));
+        this.#buf = new Int16Array(VAD_WINDOW);
+        this.#filled = 0;
+      }
+    }
+    return out;
+  }
+
+  /** The samples of a window not yet completed, if any (the input ended). */
+  flush(): AudioFrame | undefined {
+    if (this.#filled === 0) return undefined;
+    const rest = new AudioFrame(this.#buf.slice(0, this.#filled), ANALYSIS_RATE, 1, this.#filled);
+    this.#filled = 0;
+    return rest;
   }
 }
 
@@ -113,11 +146,10 @@ export class SileroStream implements VoiceActivityStream {
   #session: ort.InferenceSession;
   #o: SileroVadOptions;
   /** Model input: the previous window's last samples, then the window. */
-  #input = new Float32Array(CONTEXT + WINDOW);
+  #input = new Float32Array(CONTEXT + VAD_WINDOW);
   #state = new Float32Array(2 * 128);
   #rate = BigInt64Array.from([BigInt(ANALYSIS_RATE)]);
-  #partial = new Int16Array(WINDOW);
-  #filled = 0;
+  #chunker = new WindowChunker();
   #windows: Int16Array[] = [];
   #scoring = false;
   #events: VoiceActivityEvent[] = [];
@@ -144,18 +176,7 @@ export class SileroStream implements VoiceActivityStream {
       throw new Error(
         `Silero takes ${ANALYSIS_RATE} Hz mono audio; got ${frame.sampleRate} Hz with ${frame.channels} channels`,
       );
-    const data = frame.data;
-    for (let i = 0; i < data.length; ) {
-      const n = Math.min(WINDOW - this.#filled, data.length - i);
-      this.#partial.set(data.subarray(i, i + n), this.#filled);
-      this.#filled += n;
-      i += n;
-      if (this.#filled === WINDOW) {
-        this.#windows.push(this.#partial);
-        this.#partial = new Int16Array(WINDOW);
-        this.#filled = 0;
-      }
-    }
+    for (const w of this.#chunker.push(frame)) this.#windows.push(w.data);
     if (!this.#scoring && this.#windows.length > 0) void this.#score();
   }
 
@@ -209,10 +230,10 @@ export class SileroStream implements VoiceActivityStream {
   /** One model run: the raw speech probability of a window. */
   async #run(window: Int16Array): Promise<number> {
     const input = this.#input;
-    input.copyWithin(0, WINDOW, WINDOW + CONTEXT);
-    for (let i = 0; i < WINDOW; i++) input[CONTEXT + i] = (window[i] as number) / 32767;
+    input.copyWithin(0, VAD_WINDOW, VAD_WINDOW + CONTEXT);
+    for (let i = 0; i < VAD_WINDOW; i++) input[CONTEXT + i] = (window[i] as number) / 32767;
     const out = await this.#session.run({
-      input: new ort.Tensor('float32', input, [1, CONTEXT + WINDOW]),
+      input: new ort.Tensor('float32', input, [1, CONTEXT + VAD_WINDOW]),
       state: new ort.Tensor('float32', this.#state, [2, 1, 128]),
       sr: new ort.Tensor('int64', this.#rate),
     });
@@ -229,7 +250,7 @@ export class SileroStream implements VoiceActivityStream {
     const o = this.#o;
     const p = this.#smoothed === undefined ? raw : SMOOTHING * this.#smoothed + (1 - SMOOTHING) * raw;
     this.#smoothed = p;
-    this.#samples += WINDOW;
+    this.#samples += VAD_WINDOW;
     if (this.#speaking) this.#speechMs += WINDOW_MS;
     else this.#silenceMs += WINDOW_MS;
     const event = (type: VADEventType): VoiceActivityEvent => ({

@@ -8,9 +8,7 @@ import {
   loadSilero,
   SpeechDetector,
   type SpeechEvent,
-  VAD_WINDOW,
   type VoiceActivitySkip,
-  WindowChunker,
 } from './speech.js';
 import { StallingVad } from './testing.js';
 
@@ -58,40 +56,6 @@ describe('SpeechDetector framing', () => {
     expect(await run(7)).toEqual(tenMs);
     expect(await run(32)).toEqual(tenMs);
     expect(await run(45)).toEqual(tenMs);
-  });
-});
-
-describe('WindowChunker', () => {
-  const frame = (from: number, n: number) =>
-    new AudioFrame(
-      Int16Array.from({ length: n }, (_, i) => from + i),
-      16000,
-      1,
-      n,
-    );
-  it('cuts frames of any length into whole VAD windows, in order, and flushes the rest', () => {
-    const c = new WindowChunker();
-    const out = [
-      ...c.push(frame(0, 160)),
-      ...c.push(frame(160, 300)),
-      ...c.push(frame(460, 700)),
-      ...c.push(frame(1160, 10)),
-    ];
-    expect(out.map((f) => f.samplesPerChannel)).toEqual([VAD_WINDOW, VAD_WINDOW]);
-    expect(out.every((f) => f.data.length === VAD_WINDOW)).toBe(true);
-    const samples = out.flatMap((f) => [...f.data]);
-    expect(samples).toEqual(Array.from({ length: 2 * VAD_WINDOW }, (_, i) => i));
-    const rest = c.flush();
-    expect(rest?.samplesPerChannel).toBe(1170 - 2 * VAD_WINDOW);
-    expect(rest?.data[0]).toBe(2 * VAD_WINDOW);
-    expect(c.flush()).toBeUndefined();
-  });
-  it('hands out a new buffer per window (a window already pushed is never overwritten)', () => {
-    const c = new WindowChunker();
-    const [a] = c.push(frame(0, VAD_WINDOW));
-    const [b] = c.push(frame(VAD_WINDOW, VAD_WINDOW));
-    expect(a?.data[0]).toBe(0);
-    expect(b?.data[0]).toBe(VAD_WINDOW);
   });
 });
 

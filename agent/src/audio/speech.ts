@@ -3,30 +3,20 @@ import { AudioFrame } from '@livekit/rtc-node';
 import type { SpeechEvent } from '../analysers/audio-analysis.js';
 import { ANALYSIS_RATE, MonoResampler } from './pcm.js';
 import {
-  defaultSileroVadOptions,
   SileroVad,
   type SileroVadOptions,
   type VoiceActivityEvent,
   type VoiceActivityModel,
   type VoiceActivityStream,
+  WindowChunker,
 } from './silero.js';
 
 /** Silero settings shared by every speech detector of the process. */
 export type SileroSettings = SileroVadOptions;
 
-const loaded = new Map<string, Promise<SileroVad>>();
-
-/** Loads the Silero model once per process and settings (the ONNX model ships with the Silero plugin). */
+/** The Silero model with these settings (its one session per process is loaded by the first call). */
 export function loadSilero(settings: Partial<SileroSettings> = {}): Promise<VoiceActivityModel> {
-  const s = { ...defaultSileroVadOptions, ...settings };
-  const key = JSON.stringify(s);
-  let vad = loaded.get(key);
-  if (!vad) {
-    vad = SileroVad.load(s);
-    loaded.set(key, vad);
-    vad.catch(() => loaded.delete(key));
-  }
-  return vad;
+  return SileroVad.load(settings);
 }
 
 export type { SpeechEvent } from '../analysers/audio-analysis.js';
@@ -75,45 +65,6 @@ export class AudioHistory {
       filled = Math.max(filled, c.at + b - start);
     }
     return filled > 0 ? new AudioFrame(out.subarray(0, filled), ANALYSIS_RATE, 1, filled) : undefined;
-  }
-}
-
-/** Samples Silero scores at a time (its window: 32 ms at 16 kHz). */
-export const VAD_WINDOW = (ANALYSIS_RATE / 16000) * 512;
-
-/**
- * Cuts a stream of 16 kHz mono frames into frames of exactly one VAD window, so the speech detector knows when it
- * gave each window to Silero (what bounds its backlog).
- */
-export class WindowChunker {
-  #buf = new Int16Array(VAD_WINDOW);
-  #filled = 0;
-
-  /** The whole windows completed by `frame` (none while one fills). */
-  push(frame: AudioFrame): AudioFrame[] {
-    const out: AudioFrame[] = [];
-    const data = frame.data;
-    let i = 0;
-    while (i < data.length) {
-      const n = Math.min(VAD_WINDOW - this.#filled, data.length - i);
-      this.#buf.set(data.subarray(i, i + n), this.#filled);
-      this.#filled += n;
-      i += n;
-      if (this.#filled === VAD_WINDOW) {
-        out.push(new AudioFrame(this.#buf, ANALYSIS_RATE, 1, VAD_WINDOW));
-        this.#buf = new Int16Array(VAD_WINDOW);
-        this.#filled = 0;
-      }
-    }
-    return out;
-  }
-
-  /** The samples of a window not yet completed, if any (the input ended). */
-  flush(): AudioFrame | undefined {
-    if (this.#filled === 0) return undefined;
-    const rest = new AudioFrame(this.#buf.slice(0, this.#filled), ANALYSIS_RATE, 1, this.#filled);
-    this.#filled = 0;
-    return rest;
   }
 }
 

@@ -1,7 +1,11 @@
 import { VADEventType } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
-import type { VoiceActivityEvent, VoiceActivityModel, VoiceActivityStream } from './silero.js';
-import { VAD_WINDOW } from './speech.js';
+import {
+  VAD_WINDOW,
+  type VoiceActivityEvent,
+  type VoiceActivityModel,
+  type VoiceActivityStream,
+} from './silero.js';
 
 /**
  * Real Silero whose first stream stops handing out results after `holdAfterMs` of audio (inference stalled), and

@@ -58,6 +58,19 @@ interface Stretch {
 
 /** Reads kept of a run of late reads ({@link TrackClock}'s staircase; ~40 s of rising lateness in 10 ms chunks). */
 const MAX_STAIRS = 4096;
+/** A read of a run of late reads: where its chunk's audio ends, and its bound. */
+interface Stair {
+  endMs: number;
+  bound: number;
+}
+
+/** A run of late reads ({@link TrackClock}). */
+interface LateRun {
+  fromMs: number;
+  stairs: Stair[];
+  droppedEndMs: number;
+}
+
 /** Stretches kept for {@link TrackClock.wallAt}; older ones merge into the first kept one. */
 const MAX_STRETCHES = 256;
 
@@ -132,7 +145,7 @@ export class TrackClock {
    * amount is found without keeping them all. `fromMs`: the audio time where the run began; `droppedEndMs`: the
    * end of the last read the cap let go.
    */
-  #run?: { fromMs: number; stairs: { endMs: number; bound: number }[]; droppedEndMs: number };
+  #run?: LateRun;
   #lostMs = 0;
   #losses: AudioLoss[] = [];
   /** How much of the last move up still stands, and the estimate it moved up to, less what was taken back. */
@@ -249,7 +262,7 @@ export class TrackClock {
     const run = this.#run;
     while ((run.stairs.at(-1)?.bound ?? Number.NEGATIVE_INFINITY) >= bound) run.stairs.pop();
     run.stairs.push({ endMs, bound });
-    if (run.stairs.length > MAX_STAIRS) run.droppedEndMs = (run.stairs.shift() as { endMs: number }).endMs;
+    if (run.stairs.length > MAX_STAIRS) run.droppedEndMs = (run.stairs.shift() as Stair).endMs;
     if (!this.#late) {
       this.#late = {
         since: receivedAt,
@@ -279,7 +292,7 @@ export class TrackClock {
       if (elapsed >= this.#o.lostMaxConfirmMs) this.#late = undefined;
       return;
     }
-    const { fromMs, least } = this.#lostFrom(late.bound);
+    const { fromMs, least } = this.#lostFrom(run, late.bound);
     this.#late = undefined;
     this.#run = undefined;
     this.#riseLeft = least - this.#origin;
@@ -299,17 +312,12 @@ export class TrackClock {
    * whose lateness took more than one decision to hold steady (a backlog read after the gap, jitter) thus dates the
    * loss at the gap, not where the last decision began.
    */
-  #lostFrom(least: number): { fromMs: number; least: number } {
-    const run = this.#run;
-    if (!run) return { fromMs: this.#lastEndMs, least };
-    const stairs = run.stairs;
+  #lostFrom(run: LateRun, least: number): { fromMs: number; least: number } {
+    const { stairs } = run;
     let i = stairs.length - 1;
-    while (i >= 0 && (stairs[i] as { bound: number }).bound >= least - this.#o.lostMinMs) i--;
-    const after = stairs[i + 1]?.bound ?? least;
-    if (i >= 0) return { fromMs: (stairs[i] as { endMs: number }).endMs, least: Math.min(least, after) };
-    return {
-      fromMs: Number.isNaN(run.droppedEndMs) ? run.fromMs : run.droppedEndMs,
-      least: Math.min(least, after),
-    };
+    while (i >= 0 && (stairs[i] as Stair).bound >= least - this.#o.lostMinMs) i--;
+    const before = stairs[i];
+    const fallback = Number.isNaN(run.droppedEndMs) ? run.fromMs : run.droppedEndMs;
+    return { fromMs: before?.endMs ?? fallback, least: Math.min(least, stairs[i + 1]?.bound ?? least) };
   }
 }
