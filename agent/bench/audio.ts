@@ -9,8 +9,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { initializeLogger } from '@livekit/agents';
-import { dispose } from '@livekit/rtc-node';
+import { AudioFrame, dispose } from '@livekit/rtc-node';
 import { chunks, concat, librivoxClips, scriptedFillerAnswer, silence } from '../../test/fixtures/audio.js';
 import { ROOT } from '../../test/fixtures/paths.js';
 import { readWav } from '../../test/fixtures/wav.js';
@@ -20,6 +21,8 @@ import { DeliveryAnalyser } from '../src/audio/delivery.js';
 import { FilledPauseDetector } from '../src/audio/filled-pause.js';
 import { AudioFrontEnd } from '../src/audio/front-end.js';
 import { PitchAnalyser, PitchTracker } from '../src/audio/pitch.js';
+import { defaultSileroVadOptions, SileroStream, sileroSession } from '../src/audio/silero.js';
+import { SileroRuns, type SileroRunsOptions } from '../src/audio/silero-runs.js';
 import { loadSilero } from '../src/audio/speech.js';
 import { TurnModel } from '../src/audio/turn-model.js';
 import { VadAnalyser } from '../src/audio/vad.js';
@@ -127,6 +130,45 @@ async function cpu() {
   };
 }
 
+/**
+ * Silero on `mics` live microphones in one process (a room host's rooms), paced in real time in 10 ms frames for
+ * `seconds`: CPU per microphone-second with one model run per window against the windows of all streams run
+ * together (the default). Each microphone starts at a different point of the speech.
+ */
+async function sileroLive(mics: number, seconds: number) {
+  const session = await sileroSession();
+  const frame = 160;
+  const frames = Math.floor((seconds * 16000) / frame);
+  const run = async (opts: Partial<SileroRunsOptions>) => {
+    const runs = new SileroRuns(session, opts);
+    const streams = Array.from({ length: mics }, () => new SileroStream(runs, defaultSileroVadOptions));
+    const reading = streams.map(async (s) => {
+      for await (const _ of s);
+    });
+    const offsets = streams.map((_, k) => Math.floor((k * speech.samples.length) / mics / frame) * frame);
+    const start = cpuMs();
+    const t0 = performance.now();
+    for (let i = 0; i < frames; i++) {
+      streams.forEach((s, k) => {
+        const at = ((offsets[k] as number) + i * frame) % (speech.samples.length - frame);
+        s.pushFrame(new AudioFrame(speech.samples.slice(at, at + frame), 16000, 1, frame));
+      });
+      const due = t0 + (i + 1) * 10;
+      await sleep(Math.max(0, due - performance.now()));
+    }
+    const cpu = cpuMs() - start;
+    for (const s of streams) s.close();
+    await Promise.all(reading);
+    const { runs: n, windows } = runs.stats;
+    return {
+      cpuMsPerMicSecond: Number((cpu / mics / seconds).toFixed(2)),
+      windowsPerRun: Number((windows / n).toFixed(2)),
+    };
+  };
+  await run({ maxBatch: 1 }); // warm up
+  return { mics, seconds, oneRunPerWindow: await run({ maxBatch: 1 }), batched: await run({}) };
+}
+
 /** Filled pauses found where there are none (LibriVox read speech) and where there are four. */
 function filledPauses() {
   const count = (pcm: { samples: Int16Array }) => {
@@ -146,6 +188,8 @@ const result = {
   bench: 'audio',
   at: new Date().toISOString(),
   cpu: await cpu(),
+  // Pacing costs the same in both; the difference is the model runs. 2 microphones: one room; 8: a host of four.
+  sileroLive: [await sileroLive(2, 10), await sileroLive(8, 10)],
   filledPauses: filledPauses(),
   // Speech-to-text (WER, latency, CPU, the shared recognizer under load): `npm run bench:stt`.
 };

@@ -26,6 +26,7 @@ describe('loadAgentConfig', () => {
       healthPort: 8081,
       maxJobs: 4,
       roomsPerProcess: 4,
+      semiSpaceMb: 32,
       loopBlockWarnMs: 250,
       memoryWarnMb: 1000,
       memoryLimitMb: 0,
@@ -236,6 +237,11 @@ describe('admission settings', () => {
     expect(loadAgentConfig({ ...one, AGENT_MAX_JOBS: '2' }).admission.idleProcesses).toBe(2);
     expect(loadAgentConfig({ ...one, AGENT_MAX_JOBS: '16' }).admission.idleProcesses).toBe(4);
     expect(() => loadAgentConfig({ AGENT_ROOMS_PER_PROCESS: '0' })).toThrow(/AGENT_ROOMS_PER_PROCESS/);
+    expect(loadAgentConfig({ AGENT_JOB_SEMI_SPACE_MB: '0' }).worker.semiSpaceMb).toBe(0);
+    // an operator's NODE_OPTIONS that sizes the young generation is left to apply
+    expect(loadAgentConfig({ NODE_OPTIONS: '--max_semi_space_size=8' }).worker.semiSpaceMb).toBe(0);
+    expect(loadAgentConfig({ NODE_OPTIONS: '--max-old-space-size=4096' }).worker.semiSpaceMb).toBe(32);
+    expect(() => loadAgentConfig({ AGENT_JOB_SEMI_SPACE_MB: '-1' })).toThrow(/AGENT_JOB_SEMI_SPACE_MB/);
     expect(
       loadAgentConfig({ AGENT_CPU_LIMIT: '0.5', AGENT_CPU_CORES: '1.5', AGENT_IDLE_PROCESSES: '8' })
         .admission,

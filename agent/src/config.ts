@@ -6,7 +6,7 @@ import { defaultVideoDimensions, type VideoDimensions } from './session/media.js
 import type { AudioSettings } from './transcription/settings.js';
 import { modelsDir } from './vision/models.js';
 import type { FrameSamplerOptions } from './vision/sampler.js';
-import type { AdmissionSettings } from './worker/settings.js';
+import { type AdmissionSettings, SEMI_SPACE_FLAG } from './worker/settings.js';
 
 /** Everything the agent process reads from the environment, parsed once at start (see the README's table). */
 export interface AgentConfig {
@@ -20,6 +20,8 @@ export interface AgentConfig {
     maxJobs: number;
     /** Rooms one job process runs at a time, four times as many over its life (1: the framework's one per room). */
     roomsPerProcess: number;
+    /** Largest young-generation semi-space of a room host process, MB (0: V8's default). */
+    semiSpaceMb: number;
     /** The framework's event-loop block warning, ms (`LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS`; 0: its monitor off). */
     loopBlockWarnMs: number;
     /**
@@ -111,6 +113,9 @@ const envSchema = z
     AGENT_ROOMS_PER_PROCESS: int(1, 64).default(4),
     AGENT_JOB_MEMORY_WARN_MB: int(0, 1_000_000).default(1000),
     AGENT_JOB_MEMORY_LIMIT_MB: int(0, 1_000_000).default(0),
+    AGENT_JOB_SEMI_SPACE_MB: int(0, 1024).default(32),
+    /** Node's own options for every process; one that sizes the young generation wins over the setting above. */
+    NODE_OPTIONS: z.string().optional(),
     AGENT_STATS_INTERVAL_MS: int(250, 60_000).default(2000),
     /**
      * Read by the framework's event-loop monitor (`@livekit/agents`) in the worker and every job process: blocks of
@@ -228,6 +233,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       healthPort: e.AGENT_HEALTH_PORT,
       maxJobs: e.AGENT_MAX_JOBS,
       roomsPerProcess: e.AGENT_ROOMS_PER_PROCESS,
+      semiSpaceMb: SEMI_SPACE_FLAG.test(e.NODE_OPTIONS ?? '') ? 0 : e.AGENT_JOB_SEMI_SPACE_MB,
       loopBlockWarnMs: e.LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS,
       memoryWarnMb: e.AGENT_JOB_MEMORY_WARN_MB,
       memoryLimitMb: e.AGENT_JOB_MEMORY_LIMIT_MB,

@@ -4,6 +4,7 @@ import { VADEventType } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
 import * as ort from 'onnxruntime-node';
 import { ANALYSIS_RATE } from './pcm.js';
+import { SILERO_STATE, SileroRuns } from './silero-runs.js';
 
 /** One step of voice activity: the fields of the framework's `VADEvent` the speech detector reads. */
 export interface VoiceActivityEvent {
@@ -61,42 +62,57 @@ function sileroModelPath(): string {
   return join(dirname(entry), 'silero_vad.onnx');
 }
 
+let session: Promise<ort.InferenceSession> | undefined;
+
+/** The process's one onnxruntime session of the Silero model (loaded by the first call; a failed load is retried). */
+export function sileroSession(): Promise<ort.InferenceSession> {
+  session ??= ort.InferenceSession.create(sileroModelPath(), {
+    interOpNumThreads: 1,
+    intraOpNumThreads: 1,
+    executionMode: 'sequential',
+    executionProviders: ['cpu'],
+  });
+  const loading = session;
+  loading.catch(() => {
+    if (session === loading) session = undefined;
+  });
+  return loading;
+}
+
 /**
- * Silero voice activity detection on one onnxruntime session per process (whatever the settings), with the Silero plugin's model and
- * decisions (smoothing, thresholds, events) but none of its stream's per-window overhead: the plugin's stream merges
- * frames, copies every window into a 60 s speech buffer and hands each event (with audio frames nobody here reads)
- * through web streams, which costs as much CPU as the model run itself. Here a window costs the run and a few
+ * Silero voice activity detection on one onnxruntime session per process (whatever the settings), with the Silero
+ * plugin's model and decisions (smoothing, thresholds, events) but none of its stream's per-window overhead: the
+ * plugin's stream merges frames, copies every window into a 60 s speech buffer and hands each event (with audio
+ * frames nobody here reads) through web streams, which costs as much CPU as the model run itself. Here a window costs
+ * its share of a model run ({@link SileroRuns} runs the windows of all the process's streams together) and a few
  * arithmetic steps; the events are the plugin's, value for value (`silero.test.ts` checks it on real speech).
  */
 export class SileroVad implements VoiceActivityModel {
-  #session: ort.InferenceSession;
+  #runs: SileroRuns;
   #o: SileroVadOptions;
 
-  private constructor(session: ort.InferenceSession, o: SileroVadOptions) {
-    this.#session = session;
+  private constructor(runs: SileroRuns, o: SileroVadOptions) {
+    this.#runs = runs;
     this.#o = o;
   }
 
-  /** The process's one session of the model (settings do not change it), once loaded. */
-  static #loaded: Promise<ort.InferenceSession> | undefined;
+  /** The batched runs of the process's session of the model (settings do not change it), once loaded. */
+  static #shared: SileroRuns | undefined;
 
   /** A detector with these settings on the process's session of the model (loaded by the first call). */
   static async load(opts: Partial<SileroVadOptions> = {}): Promise<SileroVad> {
-    SileroVad.#loaded ??= ort.InferenceSession.create(sileroModelPath(), {
-      interOpNumThreads: 1,
-      intraOpNumThreads: 1,
-      executionMode: 'sequential',
-      executionProviders: ['cpu'],
-    });
-    const loading = SileroVad.#loaded;
-    loading.catch(() => {
-      if (SileroVad.#loaded === loading) SileroVad.#loaded = undefined; // the next call tries again
-    });
-    return new SileroVad(await loading, { ...defaultSileroVadOptions, ...opts });
+    const session = await sileroSession();
+    SileroVad.#shared ??= new SileroRuns(session);
+    return new SileroVad(SileroVad.#shared, { ...defaultSileroVadOptions, ...opts });
   }
 
   stream(): SileroStream {
-    return new SileroStream(this.#session, this.#o);
+    return new SileroStream(this.#runs, this.#o);
+  }
+
+  /** Model runs of the process's session so far and the windows they scored (all detectors, all streams). */
+  get runStats(): { runs: number; windows: number } {
+    return this.#runs.stats;
   }
 }
 
@@ -138,17 +154,18 @@ export class WindowChunker {
 
 /**
  * One stream of {@link SileroVad}: frames of 16 kHz mono audio (any length) are cut into 32 ms windows, scored one
- * after another in the order given (pushing never waits), and each score yields an `INFERENCE_DONE` event, preceded
+ * after another in the order given (pushing never waits; a live window may wait up to one window's duration for
+ * other streams' windows to run with it), and each score yields an `INFERENCE_DONE` event, preceded
  * by `START_OF_SPEECH` or `END_OF_SPEECH` where the plugin's stream would send them, after it. A failed run ends the
  * events with its error; `close` ends them at once and drops what waits.
  */
 export class SileroStream implements VoiceActivityStream {
-  #session: ort.InferenceSession;
+  #runs: SileroRuns;
+  #release: () => void;
   #o: SileroVadOptions;
   /** Model input: the previous window's last samples, then the window. */
   #input = new Float32Array(CONTEXT + VAD_WINDOW);
-  #state = new Float32Array(2 * 128);
-  #rate = BigInt64Array.from([BigInt(ANALYSIS_RATE)]);
+  #state = new Float32Array(SILERO_STATE);
   #chunker = new WindowChunker();
   #windows: Int16Array[] = [];
   #scoring = false;
@@ -165,8 +182,9 @@ export class SileroStream implements VoiceActivityStream {
   #speechRunMs = 0;
   #silenceRunMs = 0;
 
-  constructor(session: ort.InferenceSession, o: SileroVadOptions) {
-    this.#session = session;
+  constructor(runs: SileroRuns, o: SileroVadOptions) {
+    this.#runs = runs;
+    this.#release = runs.open();
     this.#o = o;
   }
 
@@ -183,6 +201,7 @@ export class SileroStream implements VoiceActivityStream {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#release();
     this.#windows.length = 0;
     this.#wake?.();
   }
@@ -227,22 +246,12 @@ export class SileroStream implements VoiceActivityStream {
     }
   }
 
-  /** One model run: the raw speech probability of a window. */
-  async #run(window: Int16Array): Promise<number> {
+  /** One window scored (with other streams' windows, see {@link SileroRuns}): its raw speech probability. */
+  #run(window: Int16Array): Promise<number> {
     const input = this.#input;
     input.copyWithin(0, VAD_WINDOW, VAD_WINDOW + CONTEXT);
     for (let i = 0; i < VAD_WINDOW; i++) input[CONTEXT + i] = (window[i] as number) / 32767;
-    const out = await this.#session.run({
-      input: new ort.Tensor('float32', input, [1, CONTEXT + VAD_WINDOW]),
-      state: new ort.Tensor('float32', this.#state, [2, 1, 128]),
-      sr: new ort.Tensor('int64', this.#rate),
-    });
-    const state = out.stateN?.data;
-    const score = out.output?.data;
-    if (!(state instanceof Float32Array) || !(score instanceof Float32Array))
-      throw new Error('the Silero model answered without its `output` and `stateN` tensors');
-    this.#state.set(state);
-    return score[0] as number;
+    return this.#runs.score(input, this.#state, this.#windows.length > 0);
   }
 
   /** The plugin's decisions for one scored window, as events. */

@@ -15,6 +15,7 @@ interface Note {
   event: string;
   jobId?: string;
   pid: number;
+  execArgv?: string[];
 }
 
 function setup(
@@ -33,9 +34,9 @@ function setup(
     initializeTimeoutMs: 60_000,
     closeTimeoutMs: 10_000,
     // the real host entry, run from source
-    fork: (agent, loggerJson) =>
+    fork: (agent, loggerJson, nodeOptions) =>
       fork(hostMain, [agent, loggerJson], {
-        execArgv: ['--import', 'tsx'],
+        execArgv: ['--import', 'tsx', ...nodeOptions],
         env: { ...process.env, ROOM_HOST_TEST_LOG: log },
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       }),
@@ -101,6 +102,14 @@ describe('RoomHostPool', () => {
     expect(pool.getByJobId('x')).toBeNull();
     // a full host, the one with room c, and a spare that has taken no room
     await until('a spare host beside the two in use', () => pool.hostPids.length === 3);
+  });
+
+  it('starts its hosts with the Node options it is given', async () => {
+    const { pool, notes } = setup(2, 1, 8, { nodeOptions: ['--max-semi-space-size=8'] });
+    pools.push(pool);
+    pool.start();
+    const prewarm = await until('a started spare host', () => notes().find((n) => n.event === 'prewarm'));
+    expect(prewarm.execArgv).toContain('--max-semi-space-size=8');
   });
 
   it('ends one job on close, keeps its neighbour, and retires a host that runs no room beyond the spares', async () => {

@@ -46,8 +46,10 @@ export interface RoomHostPoolOptions {
   readRssMb: (pid: number) => number;
   /** The framework's logger options, handed to each host. */
   loggerOptions: () => { pretty: boolean; level?: string };
+  /** Node options for the host processes, after the worker's own (`process.execArgv`). */
+  nodeOptions: string[];
   /** Starts a host process (the default forks `room-host-main` beside this file). */
-  fork: (agentModule: string, loggerJson: string) => ChildProcess;
+  fork: (agentModule: string, loggerJson: string, nodeOptions: string[]) => ChildProcess;
 }
 
 const DEFAULTS = {
@@ -61,14 +63,22 @@ const DEFAULTS = {
   memoryCheckMs: 5_000,
   readRssMb: residentMb,
   loggerOptions: () => DEFAULT_HOST_LOGGER,
+  nodeOptions: [],
   fork: forkRoomHost,
 } satisfies Partial<RoomHostPoolOptions>;
 
-/** Forks the host entry beside this file: compiled `room-host-main.js`, or `.ts` under tsx (same exec args). */
-export function forkRoomHost(agentModule: string, loggerJson: string): ChildProcess {
+/**
+ * Forks the host entry beside this file: compiled `room-host-main.js`, or `.ts` under tsx (same exec args), with
+ * `nodeOptions` after the worker's own.
+ */
+export function forkRoomHost(
+  agentModule: string,
+  loggerJson: string,
+  nodeOptions: string[] = [],
+): ChildProcess {
   const ts = import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(new URL(ts ? './room-host-main.ts' : './room-host-main.js', import.meta.url));
-  return fork(entry, [agentModule, loggerJson], { execArgv: process.execArgv });
+  return fork(entry, [agentModule, loggerJson], { execArgv: [...process.execArgv, ...nodeOptions] });
 }
 
 /**
@@ -135,7 +145,7 @@ class RoomHost {
 
   constructor(o: RoomHostPoolOptions, onExit: (host: RoomHost) => void, onEmpty: (host: RoomHost) => void) {
     this.#o = o;
-    this.child = o.fork(o.agentModule, JSON.stringify(o.loggerOptions()));
+    this.child = o.fork(o.agentModule, JSON.stringify(o.loggerOptions()), o.nodeOptions);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.alive = false;

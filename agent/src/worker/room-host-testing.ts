@@ -3,7 +3,7 @@ import { defineAgent, type JobContext } from '@livekit/agents';
 
 /**
  * An agent for the room host tests: it joins no room; its entry and shutdown write one JSON line each to
- * `ROOM_HOST_TEST_LOG` (job id, pid), and a job whose metadata is `crash` fails in its entry.
+ * `ROOM_HOST_TEST_LOG` (job id, pid; the prewarm also its Node options), and a job whose metadata is `crash` fails in its entry.
  */
 function note(event: Record<string, unknown>): void {
   const file = process.env.ROOM_HOST_TEST_LOG;
@@ -11,7 +11,7 @@ function note(event: Record<string, unknown>): void {
 }
 
 export default defineAgent({
-  prewarm: () => note({ event: 'prewarm' }),
+  prewarm: () => note({ event: 'prewarm', execArgv: process.execArgv }),
   entry: async (ctx: JobContext) => {
     note({ event: 'entry', jobId: ctx.job.id });
     ctx.addShutdownCallback(async () => note({ event: 'shutdown', jobId: ctx.job.id }));

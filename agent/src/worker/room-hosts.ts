@@ -2,6 +2,7 @@ import { loggerOptions } from '@livekit/agents';
 import { frameworkPoolPrototype } from './framework-pool.js';
 import { DEFAULT_HOST_LOGGER } from './room-host-messages.js';
 import { RoomHostPool, type RoomHostPoolOptions } from './room-host-pool.js';
+import { SEMI_SPACE_FLAG } from './settings.js';
 
 /** What the framework's process pool holds that the room hosts take over (agents-js 1.9 `ipc/proc_pool.js`). */
 interface FrameworkPool {
@@ -17,7 +18,24 @@ interface FrameworkPool {
 const POOL_METHODS = ['start', 'launchJob', 'getByJobId', 'close'] as const;
 
 /** Options of {@link useRoomHosts}: what the framework's own pool options do not say. */
-export type RoomHostOptions = Pick<RoomHostPoolOptions, 'roomsPerProcess' | 'spareProcesses'>;
+export type RoomHostOptions = Pick<RoomHostPoolOptions, 'roomsPerProcess' | 'spareProcesses'> & {
+  /** Largest semi-space of a host's young generation, MB (`--max-semi-space-size`); 0: V8's default. */
+  semiSpaceMb: number;
+};
+
+/**
+ * The Node options a host process gets beyond the worker's: `--max-semi-space-size` when `semiSpaceMb` > 0 and the
+ * worker's own options do not set it already (an operator's own choice wins; see the config for `NODE_OPTIONS`). A host's rooms
+ * allocate a steady stream of short-lived media buffers; a young generation that holds more of them collects less
+ * often, for the same garbage ([performance.md](../../../docs/performance.md)).
+ */
+export function hostNodeOptions(
+  semiSpaceMb: number,
+  execArgv: readonly string[] = process.execArgv,
+): string[] {
+  if (semiSpaceMb <= 0 || execArgv.some((a) => SEMI_SPACE_FLAG.test(a))) return [];
+  return [`--max-semi-space-size=${semiSpaceMb}`];
+}
 
 const pools = new WeakMap<object, RoomHostPool>();
 
@@ -44,8 +62,10 @@ export async function useRoomHosts(options: RoomHostOptions): Promise<void> {
   const own = (self: FrameworkPool): RoomHostPool => {
     let pool = pools.get(self);
     if (!pool) {
+      const { semiSpaceMb, ...rest } = options;
       pool = new RoomHostPool({
-        ...options,
+        ...rest,
+        nodeOptions: hostNodeOptions(semiSpaceMb),
         agentModule: self.agent,
         initializeTimeoutMs: self.initializeTimeout,
         closeTimeoutMs: self.closeTimeout,

@@ -11,3 +11,6 @@ export interface AdmissionSettings {
   /** Longest start of a job process before it is killed and started again, ms. */
   initializeTimeoutMs: number;
 }
+
+/** V8's flag for the largest semi-space of the young generation (dashes or underscores). */
+export const SEMI_SPACE_FLAG = /--max[-_]semi[-_]space[-_]size/;
