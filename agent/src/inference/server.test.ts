@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultFacePipelineOptions } from '../vision/face-pipeline.js';
 import { ModelError, modelsDir } from '../vision/models.js';
 import { InferenceUnavailableError, localOnnxSession } from '../vision/onnx-sessions.js';
 import { ensureModels } from '../vision/testing.js';
@@ -108,6 +109,16 @@ describe('InferenceServer', () => {
     expect((await client.run('iris-landmark', { input_1: input() })).output_iris?.dims).toEqual([1, 15]);
     expect(server.stats().loaded).toEqual(['iris-landmark']);
     expect(server.stats().models['iris-landmark']?.runs).toBe(1);
+  });
+
+  it('lists the models a face frame loaded, with no model asked for before', async () => {
+    const { server, client } = await serve('face-loads');
+    const frame = { data: new Uint8Array(64 * 48 * 3), width: 64, height: 48 };
+    const presence = await client.face(frame, { landmarks: false, iris: false }, defaultFacePipelineOptions);
+    expect(presence.faces).toEqual([]);
+    expect(server.stats().loaded).toEqual(['blazeface-front']);
+    await client.face(frame, { landmarks: true, iris: true }, defaultFacePipelineOptions);
+    expect(server.stats().loaded).toEqual(['blazeface-front', 'face-landmark', 'iris-landmark']);
   });
 
   it('answers a malformed request 400 and goes on serving', async () => {

@@ -368,8 +368,16 @@ export class InferenceServer {
         request.stages.landmarks ? new FaceLandmarker({ session }) : null,
         request.stages.iris ? new IrisLandmarker({ session }) : null,
       );
-      // the sessions are those of /run: each model is loaded once
-      pipeline = created.ready().then(() => created);
+      // the sessions are those of /run: each model is loaded once, and listed as loaded either way
+      const models = [
+        FaceDetector.model,
+        ...(request.stages.landmarks ? [FaceLandmarker.model] : []),
+        ...(request.stages.iris ? [IrisLandmarker.model] : []),
+      ];
+      pipeline = created.ready().then(() => {
+        for (const m of models) this.#loaded.add(m);
+        return created;
+      });
       pipeline.catch(() => this.#facePipelines.delete(key)); // asked again on the next frame
       this.#facePipelines.set(key, pipeline);
     }
