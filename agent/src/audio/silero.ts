@@ -4,7 +4,7 @@ import { VADEventType } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
 import * as ort from 'onnxruntime-node';
 import { ANALYSIS_RATE } from './pcm.js';
-import { SILERO_STATE, SileroRuns } from './silero-runs.js';
+import { SILERO_INPUT, SILERO_STATE, SileroRuns } from './silero-runs.js';
 
 /** One step of voice activity: the fields of the framework's `VADEvent` the speech detector reads. */
 export interface VoiceActivityEvent {
@@ -51,7 +51,7 @@ export const defaultSileroVadOptions: SileroVadOptions = {
 /** Samples Silero scores at a time (its window: 32 ms at 16 kHz). */
 export const VAD_WINDOW = (ANALYSIS_RATE / 16000) * 512;
 /** Samples of the previous window the model sees before each window. */
-const CONTEXT = 64;
+const CONTEXT = SILERO_INPUT - VAD_WINDOW;
 const WINDOW_MS = (VAD_WINDOW / ANALYSIS_RATE) * 1000;
 /** Weight of the previous smoothed probability (the plugin's `ExpFilter(0.35)`). */
 const SMOOTHING = 0.35;
@@ -164,7 +164,7 @@ export class SileroStream implements VoiceActivityStream {
   #release: () => void;
   #o: SileroVadOptions;
   /** Model input: the previous window's last samples, then the window. */
-  #input = new Float32Array(CONTEXT + VAD_WINDOW);
+  #input = new Float32Array(SILERO_INPUT);
   #state = new Float32Array(SILERO_STATE);
   #chunker = new WindowChunker();
   #windows: Int16Array[] = [];

@@ -362,18 +362,13 @@ export class InferenceServer {
         inProcess: true,
       };
       if (this.#facePipelines.size >= MAX_FACE_PIPELINES) this.#facePipelines.clear();
-      const created = new FacePipeline(
-        request.options,
-        new FaceDetector({ session }),
-        request.stages.landmarks ? new FaceLandmarker({ session }) : null,
-        request.stages.iris ? new IrisLandmarker({ session }) : null,
-      );
+      const landmarks = request.stages.landmarks ? new FaceLandmarker({ session }) : null;
+      const iris = request.stages.iris ? new IrisLandmarker({ session }) : null;
+      const created = new FacePipeline(request.options, new FaceDetector({ session }), landmarks, iris);
       // the sessions are those of /run: each model is loaded once, and listed as loaded either way
-      const models = [
-        FaceDetector.model,
-        ...(request.stages.landmarks ? [FaceLandmarker.model] : []),
-        ...(request.stages.iris ? [IrisLandmarker.model] : []),
-      ];
+      const models = [FaceDetector.model];
+      if (landmarks) models.push(FaceLandmarker.model);
+      if (iris) models.push(IrisLandmarker.model);
       pipeline = created.ready().then(() => {
         for (const m of models) this.#loaded.add(m);
         return created;

@@ -2,8 +2,9 @@ import { appendFileSync } from 'node:fs';
 import { defineAgent, type JobContext } from '@livekit/agents';
 
 /**
- * An agent for the room host tests: it joins no room; its entry and shutdown write one JSON line each to
- * `ROOM_HOST_TEST_LOG` (job id, pid; the prewarm also its Node options), and a job whose metadata is `crash` fails in its entry.
+ * An agent for the room host tests: it joins no room; its prewarm, entry and shutdown write one JSON line each to
+ * `ROOM_HOST_TEST_LOG` (job id, pid; the prewarm also the host's Node options), and a job whose metadata is `crash`
+ * fails in its entry.
  */
 function note(event: Record<string, unknown>): void {
   const file = process.env.ROOM_HOST_TEST_LOG;

@@ -25,9 +25,9 @@ export type RoomHostOptions = Pick<RoomHostPoolOptions, 'roomsPerProcess' | 'spa
 
 /**
  * The Node options a host process gets beyond the worker's: `--max-semi-space-size` when `semiSpaceMb` > 0 and the
- * worker's own options do not set it already (an operator's own choice wins; see the config for `NODE_OPTIONS`). A host's rooms
- * allocate a steady stream of short-lived media buffers; a young generation that holds more of them collects less
- * often, for the same garbage ([performance.md](../../../docs/performance.md)).
+ * worker's own options do not set it already (an operator's own choice wins; the config leaves one in
+ * `NODE_OPTIONS` to apply). A host's rooms allocate a steady stream of short-lived media buffers; a young generation
+ * that holds more of them collects less often, for the same garbage ([performance.md](../../../docs/performance.md)).
  */
 export function hostNodeOptions(
   semiSpaceMb: number,
