@@ -138,7 +138,8 @@ function fileStage(path: string): string | undefined {
   if (/^audio\//.test(f)) return 'audio front end (levels, framing)';
   if (f === 'session/media') return 'media pump (frames in)';
   if (/^(messaging|bus)\//.test(f)) return 'messaging';
-  if (/^(hints|conduct|plan|report|transcription)\//.test(f)) return 'hints / conduct / plan';
+  if (/^transcription\//.test(f)) return 'transcription (segments, recognizer client, captions)';
+  if (/^(hints|conduct|plan|report)\//.test(f)) return 'hints / conduct / plan';
   if (/^analysers\//.test(f)) return 'analyser runner (queues, validation)';
   return 'session / other agent code';
 }

@@ -1,8 +1,8 @@
 /**
  * Benchmark: where one room's job process spends its CPU. The independent Go client plays one interview into the
- * real stack (livekit-server, token server, agent worker; speech-to-text off): a 640×480 VP8 camera at 30 fps
- * (a shared photo with per-frame sensor noise, 1 Mbit/s, as a webcam sends) and the `camera-episodes`
- * scenario's Opus microphones. Once the media runs, it measures the job process:
+ * real stack (livekit-server, token server, agent worker; speech-to-text off unless CPU_PROFILE_STT=1): a
+ * 640×480 VP8 camera at 30 fps (a shared photo with per-frame sensor noise, 1 Mbit/s, as a webcam sends) and the
+ * `camera-episodes` scenario's Opus microphones. Once the media runs, it measures the job process:
  *
  * - window A (no profiler): CPU of the whole process and of each thread, grouped by thread name into stages
  *   (video decode and transport in libwebrtc's threads, V8's concurrent GC, the JS thread), and its RSS;
@@ -15,6 +15,7 @@
  *   npm run bench:cpu                               (inside the e2e network namespace; needs root)
  *   CPU_PROFILE_RUNTIMES=source,compiled CPU_PROFILE_LABEL=before npm run bench:cpu
  *   CPU_PROFILE_SIMULCAST=480x360@15 CPU_PROFILE_LABEL=simulcast npm run bench:cpu
+ *   CPU_PROFILE_STT=1 CPU_PROFILE_LABEL=stt npm run bench:cpu     (local speech-to-text: the job side of transcription)
  *
  * CPU_PROFILE_SIMULCAST publishes the camera as one simulcast track: the same 640×480@30 layer plus a lower layer
  * of that size and rate (built from the same noisy picture, 300 kbit/s), as the web client publishes a candidate's
@@ -56,6 +57,8 @@ const RUNTIMES = (process.env.CPU_PROFILE_RUNTIMES ?? 'compiled').split(',') as 
 const LABEL = process.env.CPU_PROFILE_LABEL ?? 'current';
 /** `WxH@fps` of a lower simulcast layer, or undefined: one 640×480 track. */
 const SIMULCAST = parseLayer(process.env.CPU_PROFILE_SIMULCAST);
+/** `CPU_PROFILE_STT=1`: local speech-to-text on (one shared recognizer), to see the job side of transcription. */
+const STT = process.env.CPU_PROFILE_STT === '1';
 const OUT = join(ROOT, 'bench-results/cpu-profile.json');
 const r4 = (x: number) => Number(x.toFixed(4));
 const round = (o: Record<string, number>) =>
@@ -123,7 +126,7 @@ async function measure(runtime: 'source' | 'compiled') {
   if (SIMULCAST) scenario.videoLayers = [camera(Math.ceil(scenario.mediaMs / 1000), SIMULCAST)];
   if (scenario.mediaMs / 1000 < WARMUP_S + WINDOW_S + PROFILE_S + 2)
     throw new Error('the scenario is shorter than the measurement windows');
-  const stack = await startStack({ runtime });
+  const stack = await startStack({ runtime, agentEnv: { STT_ENGINE: STT ? 'local' : 'none' } });
   try {
     const workerPid = stack.agent.pid;
     const idle = descendants(workerPid).filter((p) => isJobProcess(p.cmdline));
@@ -171,6 +174,7 @@ async function measure(runtime: 'source' | 'compiled') {
       room: {
         camera: `640x480 VP8 ${FPS} fps, 1 Mbit/s${SIMULCAST ? `, simulcast with ${SIMULCAST.width}x${SIMULCAST.height} VP8 ${SIMULCAST.fps} fps, 300 kbit/s` : ''}`,
         microphones: 'Opus (candidate, interviewer)',
+        speechToText: STT ? 'local' : 'off',
       },
       windowSeconds: { threads: WINDOW_S, profile: PROFILE_S, afterT0: WARMUP_S },
       machineLoadAverage1m: Number(m.loadAverage.toFixed(1)),

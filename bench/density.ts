@@ -12,7 +12,7 @@
  * Writes bench-results/density.json (`--out` to change).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,7 @@ import {
   percentile,
   steadySpan,
 } from './density-stats.js';
+import { MachineProbe, type ProbeSummary } from './machine-probe.js';
 import { byRole, coresOver, ProcessSampler, type ProcUsage } from './proc-sampler.js';
 
 /** Expected event types that need speech-to-text: scenarios expecting them are left out with STT off. */
@@ -222,10 +223,19 @@ async function main(): Promise<number> {
   console.log(
     `density: levels ${levels.join(', ')}; STT ${stt ? 'local' : 'off'}; scenarios ${scenarios.map((s) => s.name).join(', ')}`,
   );
+  // the machine's speed before the stack starts, then during each level
+  const probe = new MachineProbe();
+  probe.start();
+  const probeFrom = Date.now();
+  await sleep(3000);
+  const quietProbe = probe.summary(probeFrom, Date.now());
   const stack = await startBenchStack(Math.max(...levels), stt);
   const sampler = stackSampler(stack, 1000);
   sampler.start();
-  const results: (ReturnType<typeof summariseLevel> & { agentLog: ReturnType<typeof agentLogCounts> })[] = [];
+  const results: (ReturnType<typeof summariseLevel> & {
+    agentLog: ReturnType<typeof agentLogCounts>;
+    machineProbe: ProbeSummary;
+  })[] = [];
   try {
     for (const [i, n] of levels.entries()) {
       await waitForJobsToEnd(sampler, 1, 120_000);
@@ -261,31 +271,35 @@ async function main(): Promise<number> {
       };
       const level = summariseLevel(n, rooms, usage, load);
       const logAfter = agentLogCounts(stack.agent.output());
+      const machineProbe = probe.summary(from, to);
       results.push({
         ...level,
         agentLog: {
           initTimeouts: logAfter.initTimeouts - logBefore.initTimeouts,
           processFailures: logAfter.processFailures - logBefore.processFailures,
         },
+        machineProbe,
       });
       console.log(
         `N=${n}: ${level.onTime ? 'ON TIME' : 'NOT on time'}; agent ${level.cpu.whole.agentCores} cores` +
           ` (all rooms playing: agent ${fmt(level.cpu.steady?.agentCores)}, jobs ${fmt(level.cpu.steady?.jobCoresPerRoom)}/room), RSS ${level.rss.agentTotalMB} MB (PSS ${level.rss.agentTotalPssMB} MB);` +
           ` p95 signal ${fmt(level.latency.signalP95MaxOverRooms, ' ms')} hint ${fmt(level.latency.hintP95MaxOverRooms, ' ms')};` +
           ` video ${level.media.videoRatio} audio ${level.media.audioRatio}; missed ${level.missedExpected};` +
-          ` job processes that failed to start ${logAfter.processFailures - logBefore.processFailures}; load ${load[1]?.join(' ')}`,
+          ` job processes that failed to start ${logAfter.processFailures - logBefore.processFailures}; load ${load[1]?.join(' ')};` +
+          ` probe unit ${fmt(machineProbe.unitCpuMs, ' ms')} CPU (${fmt(quietProbe.unitCpuMs, ' ms')} before the stack), waited ${fmt(machineProbe.waitShare)}`,
       );
       if (!level.onTime && !values['keep-going']) break;
     }
   } finally {
     sampler.stop();
+    probe.stop();
     await stack.stop();
   }
   const largest = largestOnTime(results);
   const out = {
     benchmark: 'density',
     at: new Date().toISOString(),
-    machine: { cpus: 2 },
+    machine: { cpus: availableParallelism(), quietProbe },
     stt: stt ? 'local' : 'off',
     staggerMs,
     scenarios: scenarios.map((s) => s.name),

@@ -83,6 +83,35 @@ describe('SileroRuns', () => {
     expect(session.batches).toEqual([1, 1, 1]);
   });
 
+  it('a window whose wait ends during another run goes in the next run at once, not gatherMs later', async () => {
+    vi.useFakeTimers();
+    const inner = recordingSession();
+    // each run takes 40 ms, longer than a window may wait
+    const session = {
+      batches: inner.batches,
+      run: (async (feeds: Record<string, ort.Tensor>) => {
+        const out = inner.run(feeds); // recorded as it starts
+        await new Promise((r) => setTimeout(r, 40));
+        return out;
+      }) as SileroSession['run'],
+    };
+    const runs = new SileroRuns(session, { gatherMs: 32 });
+    for (let i = 0; i < 3; i++) runs.open(); // the third stream gives nothing
+    const [a, b] = [window(), window()];
+    void runs.score(a.input, a.state, true); // behind: runs at once, until t = 40
+    await vi.advanceTimersByTimeAsync(1);
+    let scored = false;
+    void runs.score(b.input, b.state, false).then(() => {
+      scored = true;
+    });
+    await vi.advanceTimersByTimeAsync(39); // t = 40: the first run ends; b has waited 39 ms
+    expect(session.batches).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(1); // t = 41: b's run has started (it used to wait until t = 72)
+    expect(session.batches).toEqual([1, 1]);
+    await vi.advanceTimersByTimeAsync(40); // b's run: 41 → 81
+    expect(scored).toBe(true);
+  });
+
   it('never overlaps runs, caps a run at maxBatch, and fails every window of a failed run', async () => {
     const session = recordingSession();
     const runs = new SileroRuns(session, { maxBatch: 2 });

@@ -27,6 +27,8 @@ interface Request {
   input: Float32Array;
   state: Float32Array;
   behind: boolean;
+  /** When it was given (`performance.now()`). */
+  since: number;
   resolve: (p: number) => void;
   reject: (err: unknown) => void;
 }
@@ -78,23 +80,28 @@ export class SileroRuns {
    */
   score(input: Float32Array, state: Float32Array, behind: boolean): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.#pending.push({ input, state, behind, resolve, reject });
+      this.#pending.push({ input, state, behind, since: performance.now(), resolve, reject });
       this.#consider();
     });
   }
 
-  /** Runs what waits if it should run now, else makes sure it runs within `gatherMs`. */
+  /**
+   * Runs what waits if it should run now (every open stream gave a window, one is behind, or the oldest has waited
+   * `gatherMs`), else makes sure it is looked at again when the oldest has waited `gatherMs`. A run in progress
+   * defers everything to its end, which looks again: a window whose time came during a run goes in the next one.
+   */
   #consider(): void {
     if (this.#running || this.#pending.length === 0) return;
     const all = this.#pending.length >= Math.min(this.#open, this.#o.maxBatch);
-    if (all || this.#pending.some((r) => r.behind)) {
+    const waited = performance.now() - (this.#pending[0] as Request).since;
+    if (all || waited >= this.#o.gatherMs || this.#pending.some((r) => r.behind)) {
       void this.#run();
       return;
     }
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
-      if (!this.#running) void this.#run();
-    }, this.#o.gatherMs);
+      this.#consider();
+    }, this.#o.gatherMs - waited);
   }
 
   async #run(): Promise<void> {
