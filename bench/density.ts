@@ -32,7 +32,7 @@ import {
   percentile,
   steadySpan,
 } from './density-stats.js';
-import { MachineProbe, type ProbeSummary } from './machine-probe.js';
+import { type CpuTimes, cpuShares, cpuTimes, MachineProbe, type ProbeSummary } from './machine-probe.js';
 import { byRole, coresOver, ProcessSampler, type ProcUsage } from './proc-sampler.js';
 
 /** Expected event types that need speech-to-text: scenarios expecting them are left out with STT off. */
@@ -234,13 +234,14 @@ async function main(): Promise<number> {
   sampler.start();
   const results: (ReturnType<typeof summariseLevel> & {
     agentLog: ReturnType<typeof agentLogCounts>;
-    machineProbe: ProbeSummary;
+    machineProbe: ProbeSummary & { cpu: CpuTimes };
   })[] = [];
   try {
     for (const [i, n] of levels.entries()) {
       await waitForJobsToEnd(sampler, 1, 120_000);
       const load = [loadavg().map((x) => Math.round(x * 100) / 100)];
       const from = Date.now();
+      const cpuFrom = cpuTimes();
       const logBefore = agentLogCounts(stack.agent.output());
       const rooms = await playRooms({
         server: { url: stack.tokenServerUrl },
@@ -271,7 +272,7 @@ async function main(): Promise<number> {
       };
       const level = summariseLevel(n, rooms, usage, load);
       const logAfter = agentLogCounts(stack.agent.output());
-      const machineProbe = probe.summary(from, to);
+      const machineProbe = { ...probe.summary(from, to), cpu: cpuShares(cpuFrom, cpuTimes()) };
       results.push({
         ...level,
         agentLog: {
@@ -286,7 +287,8 @@ async function main(): Promise<number> {
           ` p95 signal ${fmt(level.latency.signalP95MaxOverRooms, ' ms')} hint ${fmt(level.latency.hintP95MaxOverRooms, ' ms')};` +
           ` video ${level.media.videoRatio} audio ${level.media.audioRatio}; missed ${level.missedExpected};` +
           ` job processes that failed to start ${logAfter.processFailures - logBefore.processFailures}; load ${load[1]?.join(' ')};` +
-          ` probe unit ${fmt(machineProbe.unitCpuMs, ' ms')} CPU (${fmt(quietProbe.unitCpuMs, ' ms')} before the stack), waited ${fmt(machineProbe.waitShare)}`,
+          ` probe unit ${fmt(machineProbe.unitCpuMs, ' ms')} CPU (${fmt(quietProbe.unitCpuMs, ' ms')} before the stack), waited ${fmt(machineProbe.waitShare)};` +
+          ` cores busy ${machineProbe.cpu.busy} (idle ${machineProbe.cpu.idle}, steal ${machineProbe.cpu.steal})`,
       );
       if (!level.onTime && !values['keep-going']) break;
     }

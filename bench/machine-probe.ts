@@ -7,9 +7,12 @@
  *   the host (time the host takes away shows up as CPU time of whatever ran) or run slower.
  *
  * Figures of runs made while the unit cost much more than on a quiet machine are not comparable with others.
- * The probe costs ~1 % of one core.
+ * The probe costs ~1 % of one core. With it, {@link cpuTimes} reads what the kernel says the cores did (`/proc/stat`):
+ * units that waited while the kernel counts the cores as partly idle mean the machine got less CPU than it reports
+ * (its virtual cores held back by the host).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** One unit of work as measured in the probe. */
@@ -102,4 +105,35 @@ export class MachineProbe {
     this.#child?.kill();
     this.#child = undefined;
   }
+}
+
+/** The machine's CPU time so far by state, in clock ticks (first line of `/proc/stat`). */
+export interface CpuTimes {
+  busy: number;
+  idle: number;
+  iowait: number;
+  steal: number;
+}
+
+export function parseCpuTimes(stat: string): CpuTimes {
+  const f = (stat.split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  return { busy: user + nice + system + irq + softirq, idle, iowait, steal };
+}
+
+export function cpuTimes(): CpuTimes {
+  return parseCpuTimes(readFileSync('/proc/stat', 'utf8'));
+}
+
+/** Shares (0–1) of the machine's CPU time between two readings, by state. */
+export function cpuShares(a: CpuTimes, b: CpuTimes): CpuTimes {
+  const d = {
+    busy: b.busy - a.busy,
+    idle: b.idle - a.idle,
+    iowait: b.iowait - a.iowait,
+    steal: b.steal - a.steal,
+  };
+  const total = d.busy + d.idle + d.iowait + d.steal || 1;
+  const share = (x: number) => Number((x / total).toFixed(3));
+  return { busy: share(d.busy), idle: share(d.idle), iowait: share(d.iowait), steal: share(d.steal) };
 }

@@ -28,6 +28,7 @@ const recognizerStats = (queueDepth: number, rejected: number): RecognizerStats 
   inFlight: 1,
   workers: 1,
   requests: { ok: 40, rejected, lowPriorityRefused: 3, expired: 0, failed: 0 },
+  lowPriority: { ok: 4, audioSeconds: 20, cpuSeconds: 1.5 },
   audioSeconds: 120,
   decodeSeconds: 9,
   cpuSeconds: 11,

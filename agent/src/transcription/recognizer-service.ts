@@ -58,6 +58,8 @@ export interface RecognizerStats {
   workers: number;
   /** `rejected`: queue full (503 `queue_full`); `lowPriorityRefused`: interim-only requests refused while busy. */
   requests: { ok: number; rejected: number; lowPriorityRefused: number; expired: number; failed: number };
+  /** Low-priority (interim-only) decodes served (counted in `requests.ok` too), their audio and CPU time. */
+  lowPriority: { ok: number; audioSeconds: number; cpuSeconds: number };
   audioSeconds: number;
   decodeSeconds: number;
   cpuSeconds: number;

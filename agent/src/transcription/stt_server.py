@@ -8,7 +8,8 @@ It speaks the OpenAI transcription API (aiohttp):
                                   `response_format` = json | text | verbose_json
   POST /low/v1/audio/transcriptions   the same at low priority: refused (503 `busy`) unless the recognizer is idle
   GET  /health, /v1/models        readiness and the model served
-  GET  /stats                     queue depth, decodes in flight, counters, audio and CPU seconds, RSS
+  GET  /stats                     queue depth, decodes in flight, counters (interim-only decodes apart), audio and
+                                  CPU seconds, RSS
 
 Backends (`--backend`): `whisper` (faster-whisper / CTranslate2, int8 on CPU, from an absolute model directory,
 never from a model hub) and `pocketsphinx` (the previous engine, kept for side-by-side benchmarks).
@@ -225,6 +226,8 @@ class Recognizer:
         self.decode_seconds = 0.0
         self.cpu_seconds = 0.0
         self.max_waiting = 0
+        # Low-priority (interim-only) decodes: how many, their audio and the process CPU time they took.
+        self.low = {"ok": 0, "audioSeconds": 0.0, "cpuSeconds": 0.0}
 
     def stats(self) -> dict:
         rss_kb = 0
@@ -246,6 +249,7 @@ class Recognizer:
             "audioSeconds": round(self.audio_seconds, 2),
             "decodeSeconds": round(self.decode_seconds, 2),
             "cpuSeconds": round(time.process_time(), 2),
+            "lowPriority": {k: round(v, 2) for k, v in self.low.items()},
             "rssBytes": rss_kb * 1024,
             "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         }
@@ -280,6 +284,7 @@ class Recognizer:
                 )
             self.running += 1
             started = time.perf_counter()
+            cpu = time.process_time()
             try:
                 result = await asyncio.get_running_loop().run_in_executor(
                     self.pool, self.backend.transcribe, audio, language, prompt
@@ -293,6 +298,10 @@ class Recognizer:
             self.counts["ok"] += 1
             self.audio_seconds += len(audio) / RATE
             self.decode_seconds += took
+            if low:
+                self.low["ok"] += 1
+                self.low["audioSeconds"] += len(audio) / RATE
+                self.low["cpuSeconds"] += time.process_time() - cpu
             result["duration"] = round(len(audio) / RATE, 3)
             result["decode_seconds"] = round(took, 3)
             return result

@@ -139,7 +139,27 @@ describe('the local recognizer server', () => {
     expect(stats).toMatchObject({ maxQueue: 1, queueDepth: 0, inFlight: 0 });
     expect(stats.maxQueueDepthSeen).toBeLessThanOrEqual(1);
     expect(stats.requests.rejected).toBe(refused.length);
+    expect(stats.lowPriority).toEqual({ ok: 0, audioSeconds: 0, cpuSeconds: 0 }); // none asked for
     expect(stats.rssBytes).toBeGreaterThan(50e6);
+  }, 60_000);
+
+  it('decodes a low-priority (interim-only) request when idle, and counts it apart', async () => {
+    const clip = librivoxClips()[1];
+    if (!clip) throw new Error('no clip');
+    const pcm = readWav(clip.path);
+    const form = new FormData();
+    const wav = readFileSync(writeWav(join(mkdtempSync(join(tmpdir(), 'stt-')), 'low.wav'), pcm));
+    form.append('file', new Blob([new Uint8Array(wav)], { type: 'audio/wav' }), 'a.wav');
+    const url = `${local.baseURL.replace(/\/v1$/, '/low/v1')}/audio/transcriptions`;
+    const before = await local.service.stats();
+    const res = await fetch(url, { method: 'POST', body: form });
+    expect(res.status).toBe(200);
+    const after = await local.service.stats();
+    expect(after.requests.ok - before.requests.ok).toBe(1);
+    expect(after.lowPriority.ok - before.lowPriority.ok).toBe(1);
+    const seconds = pcm.samples.length / pcm.channels / pcm.sampleRate;
+    expect(after.lowPriority.audioSeconds - before.lowPriority.audioSeconds).toBeCloseTo(seconds, 1);
+    expect(after.lowPriority.cpuSeconds).toBeGreaterThan(before.lowPriority.cpuSeconds);
   }, 60_000);
 });
 
