@@ -229,7 +229,10 @@ async function main(): Promise<number> {
   const probeFrom = Date.now();
   await sleep(3000);
   const quietProbe = probe.summary(probeFrom, Date.now());
-  const stack = await startBenchStack(Math.max(...levels), stt);
+  const stack = await startBenchStack(Math.max(...levels), stt).catch((err: unknown) => {
+    probe.stop();
+    throw err;
+  });
   const sampler = stackSampler(stack, 1000);
   sampler.start();
   const results: (ReturnType<typeof summariseLevel> & {
