@@ -14,6 +14,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { percentile } from './density-stats.js';
 
 /** One unit of work as measured in the probe. */
 export interface ProbeSample {
@@ -49,11 +50,6 @@ setInterval(() => {
 }, every);
 `;
 
-const median = (xs: number[]): number | null => {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-};
 const r3 = (x: number | null) => (x === null ? null : Number(x.toFixed(3)));
 
 /** Sums up samples (exported for tests). */
@@ -62,8 +58,18 @@ export function summariseProbe(samples: readonly ProbeSample[]): ProbeSummary {
   const cpu = samples.reduce((a, s) => a + s.cpuMs, 0);
   return {
     samples: samples.length,
-    unitCpuMs: r3(median(samples.map((s) => s.cpuMs))),
-    unitWallMs: r3(median(samples.map((s) => s.wallMs))),
+    unitCpuMs: r3(
+      percentile(
+        samples.map((s) => s.cpuMs),
+        0.5,
+      ),
+    ),
+    unitWallMs: r3(
+      percentile(
+        samples.map((s) => s.wallMs),
+        0.5,
+      ),
+    ),
     waitShare: wall > 0 ? r3(Math.max(0, 1 - cpu / wall)) : null,
   };
 }

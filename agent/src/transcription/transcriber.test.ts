@@ -100,11 +100,12 @@ describe('SpeakerTranscriber with the local Whisper recognizer', () => {
 describe('the local recognizer server', () => {
   const local = localSttServer({ queue: 1, workers: 1 });
 
-  const post = async (wav: Buffer, type = 'audio/wav') => {
+  /** Posts a WAV to the recognizer (`baseURL` `…/low/v1`: at low priority). */
+  const post = async (wav: Buffer, type = 'audio/wav', baseURL = local.baseURL) => {
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(wav)], { type }), 'a.wav');
     form.append('model', 'whisper');
-    const res = await fetch(`${local.baseURL}/audio/transcriptions`, { method: 'POST', body: form });
+    const res = await fetch(`${baseURL}/audio/transcriptions`, { method: 'POST', body: form });
     return { status: res.status, body: (await res.json()) as { text?: string; error?: { code: string } } };
   };
 
@@ -147,13 +148,10 @@ describe('the local recognizer server', () => {
     const clip = librivoxClips()[1];
     if (!clip) throw new Error('no clip');
     const pcm = readWav(clip.path);
-    const form = new FormData();
     const wav = readFileSync(writeWav(join(mkdtempSync(join(tmpdir(), 'stt-')), 'low.wav'), pcm));
-    form.append('file', new Blob([new Uint8Array(wav)], { type: 'audio/wav' }), 'a.wav');
-    const url = `${local.baseURL.replace(/\/v1$/, '/low/v1')}/audio/transcriptions`;
     const before = await local.service.stats();
-    const res = await fetch(url, { method: 'POST', body: form });
-    expect(res.status).toBe(200);
+    const { status } = await post(wav, 'audio/wav', local.baseURL.replace(/\/v1$/, '/low/v1'));
+    expect(status).toBe(200);
     const after = await local.service.stats();
     expect(after.requests.ok - before.requests.ok).toBe(1);
     expect(after.lowPriority.ok - before.lowPriority.ok).toBe(1);
