@@ -44,6 +44,8 @@ describe('loadAgentConfig', () => {
       engine: 'local',
       mode: 'realtime',
       localModel: 'whisper-base',
+      localFallbackModel: 'whisper-tiny.en',
+      localFallbackAfterMs: 2000,
       localURL: undefined,
       queue: 16,
       workers: 1,
@@ -135,6 +137,7 @@ describe('loadAgentConfig', () => {
       engine: 'local',
       mode: 'batch',
       localModel: 'whisper-tiny.en',
+      localFallbackModel: undefined, // tiny.en has no faster model to fall back on
       localURL: 'http://127.0.0.1:9/v1',
       queue: 4,
       workers: 2,
@@ -142,6 +145,9 @@ describe('loadAgentConfig', () => {
       modelsDir: '/tmp/stt',
     });
     expect(loadAgentConfig({ STT_ENGINE: 'openai', OPENAI_API_KEY: 'k' }).audio.mode).toBe('batch');
+    const none = loadAgentConfig({ STT_LOCAL_FALLBACK_MODEL: 'none', STT_LOCAL_FALLBACK_AFTER_MS: '500' });
+    expect(none.audio).toMatchObject({ localFallbackModel: undefined, localFallbackAfterMs: 500 });
+    expect(() => loadAgentConfig({ STT_LOCAL_FALLBACK_MODEL: 'large' })).toThrow(/STT_LOCAL_FALLBACK_MODEL/);
   });
 
   it('reads the metrics settings (on by default, port 8082, a push every 2 s)', () => {

@@ -146,6 +146,8 @@ const envSchema = z
     STT_ENGINE: z.enum(['local', 'openai', 'none']).default('local'),
     STT_MODE: z.enum(['batch', 'realtime']).optional(),
     STT_LOCAL_MODEL: z.enum(['base', 'tiny.en']).default('base'),
+    STT_LOCAL_FALLBACK_MODEL: z.enum(['tiny.en', 'none']).default('tiny.en'),
+    STT_LOCAL_FALLBACK_AFTER_MS: int(0, 60_000).default(2000),
     STT_LOCAL_URL: z.string().url().optional(),
     STT_QUEUE: int(1, 1000).default(16),
     STT_WORKERS: int(1, 16).default(1),
@@ -258,6 +260,11 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       engine: e.STT_ENGINE,
       mode: e.STT_MODE ?? (e.STT_ENGINE === 'local' ? 'realtime' : 'batch'),
       localModel: `whisper-${e.STT_LOCAL_MODEL}`,
+      localFallbackModel:
+        e.STT_LOCAL_FALLBACK_MODEL === 'none' || e.STT_LOCAL_FALLBACK_MODEL === e.STT_LOCAL_MODEL
+          ? undefined
+          : `whisper-${e.STT_LOCAL_FALLBACK_MODEL}`,
+      localFallbackAfterMs: e.STT_LOCAL_FALLBACK_AFTER_MS,
       localURL: e.STT_LOCAL_URL,
       queue: e.STT_QUEUE,
       workers: e.STT_WORKERS,

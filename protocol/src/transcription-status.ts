@@ -21,6 +21,13 @@ export const recognizerStatsSchema = z.object({
   peakRssBytes: count,
   /** Requests answered since it started: `rejected` = refused because its queue was full (HTTP 503). */
   requests: z.object({ ok: count, rejected: count, expired: count, failed: count }),
+  /**
+   * The faster model it decodes with while it is behind (none when absent): its name, the decodes it made (counted
+   * in `requests.ok` too) and their audio seconds, since the recognizer started.
+   */
+  fallback: z
+    .object({ model: z.string().min(1).max(64), ok: count, audioSeconds: z.number().nonnegative() })
+    .optional(),
 });
 export type RecognizerStatsReport = z.infer<typeof recognizerStatsSchema>;
 

@@ -95,6 +95,40 @@ describe('describeAgentMessage', () => {
       'no analysers; transcription delayed (recognizer queue 16/16, max 16, 1 decoding, 7 refused, 290 MB)',
     );
   });
+
+  it('says how many requests the faster model decoded while the recognizer was behind', () => {
+    const recognizer = {
+      at: 2_900,
+      queueDepth: 3,
+      maxQueue: 16,
+      maxQueueDepthSeen: 9,
+      inFlight: 1,
+      rssBytes: 390e6,
+      peakRssBytes: 410e6,
+      requests: { ok: 40, rejected: 0, expired: 0, failed: 0 },
+    };
+    const transcription = {
+      engine: 'local:whisper-base',
+      state: 'ok' as const,
+      since: 2_000,
+      segments: { ok: 30, failed: 0, refused: 0 },
+    };
+    const detail = (fallback?: { model: string; ok: number; audioSeconds: number }) =>
+      describeAgentMessage(
+        {
+          ...stats,
+          analysers: [],
+          transcription: { ...transcription, recognizer: { ...recognizer, fallback } },
+        },
+        'k',
+      ).detail;
+    expect(detail({ model: 'whisper-tiny.en', ok: 12, audioSeconds: 41.5 })).toBe(
+      'no analysers; transcription ok (recognizer queue 3/16, max 9, 1 decoding, 0 refused, 12 by whisper-tiny.en while behind, 390 MB)',
+    );
+    expect(detail({ model: 'whisper-tiny.en', ok: 0, audioSeconds: 0 })).toBe(
+      'no analysers; transcription ok (recognizer queue 3/16, max 9, 1 decoding, 0 refused, 390 MB)',
+    );
+  });
 });
 
 describe('AgentFeed', () => {

@@ -68,7 +68,7 @@ export function describeAgentMessage(message: AgentMessage, key: string): FeedEn
       const t = message.transcription;
       const r = t?.recognizer;
       const stt = t
-        ? `; transcription ${t.state}${r ? ` (recognizer queue ${r.queueDepth}/${r.maxQueue}, max ${r.maxQueueDepthSeen}, ${r.inFlight} decoding, ${r.requests.rejected} refused, ${Math.round(r.rssBytes / 1e6)} MB)` : ''}`
+        ? `; transcription ${t.state}${r ? ` (recognizer queue ${r.queueDepth}/${r.maxQueue}, max ${r.maxQueueDepthSeen}, ${r.inFlight} decoding, ${r.requests.rejected} refused${r.fallback?.ok ? `, ${r.fallback.ok} by ${r.fallback.model} while behind` : ''}, ${Math.round(r.rssBytes / 1e6)} MB)` : ''}`
         : '';
       return {
         key,

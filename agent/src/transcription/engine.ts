@@ -140,6 +140,8 @@ export function createStt(s: AudioSettings): SttChoice | undefined {
           language: s.language,
           service: {
             model: s.localModel,
+            fallbackModel: s.localFallbackModel,
+            fallbackAfterMs: s.localFallbackAfterMs,
             python: s.python,
             modelsDir: s.modelsDir,
             queue: s.queue,

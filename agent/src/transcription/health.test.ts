@@ -29,6 +29,7 @@ const recognizerStats = (queueDepth: number, rejected: number): RecognizerStats 
   workers: 1,
   requests: { ok: 40, rejected, lowPriorityRefused: 3, expired: 0, failed: 0 },
   lowPriority: { ok: 4, audioSeconds: 20, cpuSeconds: 1.5 },
+  fallback: null,
   audioSeconds: 120,
   decodeSeconds: 9,
   cpuSeconds: 11,
@@ -111,8 +112,15 @@ describe('TranscriptionHealth', () => {
     expect(h.status(350).state).toBe('delayed'); // one read without an answer in time is not enough
     h.recognizer(undefined, 400);
     expect(h.status(400)).toMatchObject({ state: 'interrupted', reason: 'recognizer-unreachable' });
-    h.recognizer(recognizerStats(2, 5), 500);
+    const fallback = { model: 'whisper-tiny.en', afterMs: 2000, ok: 7, audioSeconds: 31.5, cpuSeconds: 1.2 };
+    h.recognizer({ ...recognizerStats(2, 5), fallback }, 500);
     expect(h.status(600)).toMatchObject({ state: 'ok' });
+    // the faster model's decodes while it was behind, without the recognizer's own settings
+    expect(h.status(600).recognizer?.fallback).toEqual({
+      model: 'whisper-tiny.en',
+      ok: 7,
+      audioSeconds: 31.5,
+    });
     // a segment that failed for another reason than a full queue: interrupted until one is stored ok
     h.segment('failed', 'Connection error.', 700);
     expect(h.status(800)).toMatchObject({ state: 'interrupted', segments: { failed: 1 } });
@@ -186,6 +194,7 @@ const settings = (localURL: string): AudioSettings => ({
   engine: 'local',
   mode: 'realtime',
   localModel: 'whisper-base',
+  localFallbackAfterMs: 2000,
   localURL,
   queue: 16,
   workers: 1,

@@ -36,6 +36,9 @@ export function recognizerReport(s: RecognizerStats, at: number): RecognizerStat
       expired: s.requests.expired,
       failed: s.requests.failed,
     },
+    ...(s.fallback
+      ? { fallback: { model: s.fallback.model, ok: s.fallback.ok, audioSeconds: s.fallback.audioSeconds } }
+      : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { logger } from '../log.js';
 import { printed, SupervisedProcess, spawnService } from '../process/supervised-process.js';
 import { STT_FETCH_COMMAND, sttModelPath, sttPython } from './stt-models.js';
 
@@ -14,6 +15,14 @@ export interface RecognizerServiceOptions {
   backend: 'whisper' | 'pocketsphinx';
   /** Manifest name of the Whisper model (`whisper-base`, `whisper-tiny.en`). */
   model: string;
+  /**
+   * Manifest name of a faster Whisper model for when the recognizer falls behind: a decode that
+   * starts while clearing what waits with `model` would take longer than `fallbackAfterMs` uses it.
+   * Unset: `model` decodes everything, however late.
+   */
+  fallbackModel?: string;
+  /** See `fallbackModel`. */
+  fallbackAfterMs: number;
   /** Interpreter with the pinned packages; defaults to the venv `npm run models:fetch` installs. */
   python?: string;
   /** Directory of the Whisper models and the venv; default: `models/cache`. */
@@ -38,6 +47,7 @@ export interface RecognizerServiceOptions {
 export const defaultRecognizerServiceOptions: RecognizerServiceOptions = {
   backend: 'whisper',
   model: 'whisper-base',
+  fallbackAfterMs: 2000,
   port: 0,
   workers: 1,
   threads: 1,
@@ -60,6 +70,14 @@ export interface RecognizerStats {
   requests: { ok: number; rejected: number; lowPriorityRefused: number; expired: number; failed: number };
   /** Low-priority (interim-only) decodes served (counted in `requests.ok` too), their audio and CPU time. */
   lowPriority: { ok: number; audioSeconds: number; cpuSeconds: number };
+  /** The fallback model's decodes (counted in `requests.ok` too); null without one. */
+  fallback: {
+    model: string;
+    afterMs: number;
+    ok: number;
+    audioSeconds: number;
+    cpuSeconds: number;
+  } | null;
   audioSeconds: number;
   decodeSeconds: number;
   cpuSeconds: number;
@@ -86,6 +104,8 @@ export async function freePort(): Promise<number> {
 export class RecognizerService extends SupervisedProcess {
   readonly options: RecognizerServiceOptions;
   #port = 0;
+  #fallbackMissing = false;
+  #log = logger('stt-recognizer');
 
   constructor(opts: Partial<RecognizerServiceOptions> = {}) {
     const o = { ...defaultRecognizerServiceOptions, ...opts };
@@ -115,11 +135,34 @@ export class RecognizerService extends SupervisedProcess {
       );
     const args = [STT_SERVER, '--backend', o.backend, '--host', '127.0.0.1', '--port', String(this.#port)];
     if (o.backend === 'whisper') args.push('--model-dir', sttModelPath(o.model, o.modelsDir));
+    const fallback = this.#fallbackDir();
+    if (fallback) args.push('--fallback-model-dir', fallback);
+    args.push('--fallback-after-ms', String(o.fallbackAfterMs));
     args.push('--workers', String(o.workers), '--threads', String(o.threads), '--queue', String(o.queue));
     args.push('--deadline-ms', String(o.deadlineMs), '--window', o.window, '--quiet', ...o.extraArgs);
     // The server sets HF_HUB_OFFLINE and OMP_NUM_THREADS (from --threads) itself, before its imports. In its own
     // process group, it exits when this process dies (its stdin closes).
     return spawnService(python, [...args, '--exit-on-stdin-eof']);
+  }
+
+  /**
+   * The fallback model's directory, or undefined when there is none: a fallback model that is not
+   * fetched is logged and left out (the main model decodes everything), not a reason to stop.
+   */
+  #fallbackDir(): string | undefined {
+    const o = this.options;
+    if (o.backend !== 'whisper' || !o.fallbackModel || o.fallbackModel === o.model) return undefined;
+    try {
+      return sttModelPath(o.fallbackModel, o.modelsDir);
+    } catch (err) {
+      if (!this.#fallbackMissing)
+        this.#log.warn(
+          { err },
+          'the fallback speech model is not available; the main model decodes everything',
+        );
+      this.#fallbackMissing = true;
+      return undefined;
+    }
   }
 
   /** Loaded and listening: it prints `listening on http://HOST:PORT`. */
@@ -128,7 +171,7 @@ export class RecognizerService extends SupervisedProcess {
   }
 
   protected override describe(): Record<string, unknown> {
-    return { url: this.baseURL, model: this.options.model };
+    return { url: this.baseURL, model: this.options.model, fallbackModel: this.options.fallbackModel };
   }
 
   /** The server's queue depth, decodes, memory (`GET /stats`). */

@@ -9,6 +9,12 @@ export interface AudioSettings {
   mode: 'batch' | 'realtime';
   /** Manifest name of the local Whisper model (`whisper-base` or `whisper-tiny.en`). */
   localModel: string;
+  /**
+   * Manifest name of the faster model the local recognizer decodes with while it is behind (more
+   * than `localFallbackAfterMs` of work waiting for `localModel`); unset: none.
+   */
+  localFallbackModel?: string;
+  localFallbackAfterMs: number;
   /** The machine's shared recognizer (`http://127.0.0.1:PORT/v1`); unset: this process starts its own. */
   localURL?: string;
   /** Local recognizer: requests waiting at most, decodes at once, CPU threads per decode. */

@@ -15,6 +15,8 @@ export async function startSharedRecognizer(
   if (settings.engine !== 'local' || settings.localURL) return undefined;
   const service = new RecognizerService({
     model: settings.localModel,
+    fallbackModel: settings.localFallbackModel,
+    fallbackAfterMs: settings.localFallbackAfterMs,
     python: settings.python,
     modelsDir: settings.modelsDir,
     queue: settings.queue,

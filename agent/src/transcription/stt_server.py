@@ -14,6 +14,12 @@ It speaks the OpenAI transcription API (aiohttp):
 Backends (`--backend`): `whisper` (faster-whisper / CTranslate2, int8 on CPU, from an absolute model directory,
 never from a model hub) and `pocketsphinx` (the previous engine, kept for side-by-side benchmarks).
 
+Falling behind (`--fallback-model-dir`, e.g. tiny.en beside base): when a decode starts and clearing what waits with
+the main model would take longer than `--fallback-after-ms` (its audio seconds x the main model's CPU seconds per
+audio second x the wall seconds per CPU second of recent decodes), that request is decoded with the faster model:
+on a machine too busy to keep up, a slightly less accurate transcript in time rather than an accurate one too late.
+`verbose_json` names the model that decoded a request; `GET /stats` counts the faster model's decodes apart.
+
 Load control: at most `--workers` decodes run at once and at most `--queue` requests wait; past that a request is
 answered at once with 503 `queue_full` (and `retry-after`), never dropped silently. A request that waited longer
 than its deadline (`x-stt-deadline-ms` header, else `--deadline-ms`) or whose client went away is not decoded
@@ -23,7 +29,8 @@ Whisper's invented words on silence and noise are suppressed by: the caller's VA
 only), `condition_on_previous_text=False`, and dropping decoded segments whose no-speech probability, mean log
 probability or compression ratio say they are not speech (see `--no-speech`, `--min-logprob`, `--max-compression`).
 
-Usage: stt_server.py --backend whisper --model-dir /abs/path [--host 127.0.0.1] [--port 0]
+Usage: stt_server.py --backend whisper --model-dir /abs/path [--fallback-model-dir /abs/path] [--host 127.0.0.1]
+       [--port 0]
 Prints `listening on http://HOST:PORT` on stdout once the model is loaded and it accepts connections.
 SIGTERM and SIGINT (also while the model loads) stop it with exit code 0: a request to stop, not a crash.
 With `--exit-on-stdin-eof` it stops the same way when its stdin reaches end-of-file: its parent (the agent worker,
@@ -144,7 +151,8 @@ class WhisperBackend:
 
             fwt.pad_or_trim = fit
         self.model = WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1)
-        self.name = f"whisper-{os.path.basename(model_dir.rstrip('/'))}"
+        base = os.path.basename(model_dir.rstrip("/"))
+        self.name = base if base.startswith("whisper-") else f"whisper-{base}"
         self.beam, self.filters = beam, filters
 
     def transcribe(self, audio: np.ndarray, language: str, prompt: str) -> dict:
@@ -212,11 +220,52 @@ class PocketsphinxBackend:
             self._pool.put(d)
 
 
-class Recognizer:
-    """Bounded admission in front of a backend: `workers` decoding, at most `queue` waiting."""
+class Pace:
+    """How fast decodes go: CPU seconds per audio second of each model, wall seconds per CPU second of recent decodes
+    (how much of a core the decodes get), as moving averages; and which model a decode starting now should use."""
 
-    def __init__(self, backend, workers: int, queue: int, deadline_ms: int):
+    WEIGHT = 0.3  # of the newest decode in each average
+
+    def __init__(self, main: str, fallback: str | None, after_s: float):
+        self.main, self.fallback, self.after_s = main, fallback, after_s
+        self.cpu_per_audio: dict[str, float] = {}
+        self.wall_per_cpu: float | None = None
+
+    def record(self, model: str, audio_s: float, cpu_s: float, wall_s: float) -> None:
+        if audio_s <= 0 or cpu_s <= 0:
+            return
+        w = self.WEIGHT
+        old = self.cpu_per_audio.get(model)
+        rate = cpu_s / audio_s
+        self.cpu_per_audio[model] = rate if old is None else (1 - w) * old + w * rate
+        ratio = max(1.0, wall_s / cpu_s)
+        self.wall_per_cpu = ratio if self.wall_per_cpu is None else (1 - w) * self.wall_per_cpu + w * ratio
+
+    def clearing_s(self, audio_s: float) -> float | None:
+        """Seconds the main model would take to decode `audio_s` now; None before its first decode."""
+        rate = self.cpu_per_audio.get(self.main)
+        if rate is None or self.wall_per_cpu is None:
+            return None
+        return audio_s * rate * self.wall_per_cpu
+
+    def choose(self, backlog_s: float, workers: int = 1) -> str:
+        """The model for a decode starting now, with `backlog_s` audio seconds to clear (its own and what waits)
+        by `workers` decoding side by side."""
+        if self.fallback is None:
+            return self.main
+        clearing = self.clearing_s(backlog_s / max(1, workers))
+        return self.fallback if clearing is not None and clearing > self.after_s else self.main
+
+
+class Recognizer:
+    """Bounded admission in front of a backend: `workers` decoding, at most `queue` waiting; with a fallback backend,
+    the decodes that start while it is behind use the faster model (see `Pace`)."""
+
+    def __init__(self, backend, workers: int, queue: int, deadline_ms: int, fallback=None, fallback_after_ms=2000):
         self.backend, self.workers, self.max_queue, self.deadline_ms = backend, workers, queue, deadline_ms
+        self.fallback = fallback
+        self.pace = Pace(backend.name, fallback.name if fallback else None, fallback_after_ms / 1000)
+        self.waiting_audio = 0.0
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode")
         self.slots = asyncio.Semaphore(workers)
         self.waiting = 0
@@ -228,6 +277,8 @@ class Recognizer:
         self.max_waiting = 0
         # Low-priority (interim-only) decodes: how many, their audio and the process CPU time they took.
         self.low = {"ok": 0, "audioSeconds": 0.0, "cpuSeconds": 0.0}
+        # Decodes by the faster model because the main one was behind: how many, their audio and CPU time.
+        self.fell_back = {"ok": 0, "audioSeconds": 0.0, "cpuSeconds": 0.0}
 
     def stats(self) -> dict:
         rss_kb = 0
@@ -250,6 +301,13 @@ class Recognizer:
             "decodeSeconds": round(self.decode_seconds, 2),
             "cpuSeconds": round(time.process_time(), 2),
             "lowPriority": {k: round(v, 2) for k, v in self.low.items()},
+            "fallback": None
+            if self.fallback is None
+            else {
+                "model": self.fallback.name,
+                "afterMs": round(self.pace.after_s * 1000),
+                **{k: round(v, 2) for k, v in self.fell_back.items()},
+            },
             "rssBytes": rss_kb * 1024,
             "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         }
@@ -269,12 +327,15 @@ class Recognizer:
                 content_type="application/json",
                 headers={"retry-after": "1"},
             )
+        audio_s = len(audio) / RATE
         self.waiting += 1
+        self.waiting_audio += audio_s
         self.max_waiting = max(self.max_waiting, self.waiting)
         try:
             await self.slots.acquire()
         finally:
             self.waiting -= 1
+            self.waiting_audio = max(0.0, self.waiting_audio - audio_s)
         try:
             if time.monotonic() > deadline or gone():
                 self.counts["expired"] += 1
@@ -282,12 +343,14 @@ class Recognizer:
                     text=error_json("deadline_exceeded", "the request's deadline passed while it waited"),
                     content_type="application/json",
                 )
+            model = self.pace.choose(audio_s + self.waiting_audio, self.workers)
+            backend = self.fallback if self.fallback is not None and model == self.fallback.name else self.backend
             self.running += 1
             started = time.perf_counter()
             cpu = time.process_time()
             try:
                 result = await asyncio.get_running_loop().run_in_executor(
-                    self.pool, self.backend.transcribe, audio, language, prompt
+                    self.pool, backend.transcribe, audio, language, prompt
                 )
             except Exception:
                 self.counts["failed"] += 1
@@ -295,14 +358,23 @@ class Recognizer:
             finally:
                 self.running -= 1
             took = time.perf_counter() - started
+            used = time.process_time() - cpu
+            # The process's CPU time over the decode: this decode's own with one worker; with several, shared out
+            # among the decodes that ran beside it (an estimate).
+            self.pace.record(backend.name, audio_s, used / (1 + self.running), took)
             self.counts["ok"] += 1
-            self.audio_seconds += len(audio) / RATE
+            self.audio_seconds += audio_s
             self.decode_seconds += took
             if low:
                 self.low["ok"] += 1
-                self.low["audioSeconds"] += len(audio) / RATE
-                self.low["cpuSeconds"] += time.process_time() - cpu
-            result["duration"] = round(len(audio) / RATE, 3)
+                self.low["audioSeconds"] += audio_s
+                self.low["cpuSeconds"] += used
+            if backend is not self.backend:
+                self.fell_back["ok"] += 1
+                self.fell_back["audioSeconds"] += audio_s
+                self.fell_back["cpuSeconds"] += used
+            result["model"] = backend.name
+            result["duration"] = round(audio_s, 3)
             result["decode_seconds"] = round(took, 3)
             return result
         finally:
@@ -401,6 +473,13 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="CPU threads per decode")
     ap.add_argument("--queue", type=int, default=16, help="requests waiting at most; past it: 503 queue_full")
     ap.add_argument("--deadline-ms", type=int, default=20000, help="default deadline of a request")
+    ap.add_argument("--fallback-model-dir", help="absolute path of a faster Whisper model for when it falls behind")
+    ap.add_argument(
+        "--fallback-after-ms",
+        type=int,
+        default=2000,
+        help="use the fallback model for a decode when clearing what waits with the main one would take longer",
+    )
     ap.add_argument("--beam", type=int, default=5, help="beam size (1 = greedy)")
     ap.add_argument("--window", choices=["fit", "full"], default="fit", help="encoder window: segment length or 30 s")
     ap.add_argument("--no-speech", type=float, default=0.6)
@@ -418,12 +497,20 @@ def main() -> None:
         "drop_logprob": args.drop_logprob,
         "max_compression": args.max_compression,
     }
+    fallback = None
     if args.backend == "whisper":
         backend = WhisperBackend(args.model_dir or "", args.threads, args.beam, args.window, filters)
         backend.transcribe(np.zeros(RATE // 2, np.float32), "en", "")  # warm up before announcing readiness
+        if args.fallback_model_dir:
+            fallback = WhisperBackend(args.fallback_model_dir, args.threads, args.beam, args.window, filters)
+            fallback.transcribe(np.zeros(RATE // 2, np.float32), "en", "")
+            if fallback.name == backend.name:
+                raise SystemExit(f"the fallback model is the main model ({backend.name})")
+    elif args.fallback_model_dir:
+        raise SystemExit("--fallback-model-dir needs --backend whisper")
     else:
         backend = PocketsphinxBackend()
-    rec = Recognizer(backend, args.workers, args.queue, args.deadline_ms)
+    rec = Recognizer(backend, args.workers, args.queue, args.deadline_ms, fallback, args.fallback_after_ms)
     asyncio.run(serve(args, rec))
     # Stopped: decodes still waiting are dropped, and the one running (nobody waits for its answer) does not hold
     # the exit back, as the interpreter's exit would wait for its thread.
