@@ -47,6 +47,7 @@ describe('InferenceServer', () => {
     const stats = server.stats();
     expect(stats.requests).toMatchObject({ ok: 1, failed: 0 });
     expect(stats.models['iris-landmark']?.runs).toBe(1);
+    expect(stats.waits).toMatchObject({ run: { turns: 1 }, face: { turns: 0 } });
     expect(stats.rssBytes).toBeGreaterThan(0);
     expect(client.stats()).toMatchObject({ ok: 1, unavailable: {} });
   });
@@ -119,6 +120,7 @@ describe('InferenceServer', () => {
     expect(server.stats().loaded).toEqual(['blazeface-front']);
     await client.face(frame, { landmarks: true, iris: true }, defaultFacePipelineOptions);
     expect(server.stats().loaded).toEqual(['blazeface-front', 'face-landmark', 'iris-landmark']);
+    expect(server.stats().waits).toMatchObject({ face: { turns: 2 }, run: { turns: 0 } }); // the face lane
   });
 
   it('answers a malformed request 400 and goes on serving', async () => {

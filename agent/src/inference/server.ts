@@ -8,6 +8,7 @@ import { IrisLandmarker } from '../vision/iris.js';
 import { ModelError } from '../vision/models.js';
 import { localOnnxSession, type OnnxSessionOptions, sessionRunner } from '../vision/onnx-sessions.js';
 import { decodeFaceRequest, FACE_HEADER, FACE_PIPELINE, type FaceRequest } from './face-wire.js';
+import { type Lane, type LaneWaits, TurnQueue } from './turn-queue.js';
 import {
   decodeOutputs,
   decodeTensors,
@@ -64,6 +65,8 @@ export interface InferenceStats {
   queueDepth: number;
   maxQueue: number;
   maxQueueDepthSeen: number;
+  /** Per lane (face frames first, then model runs): turns taken and their wait in the queue. */
+  waits: Record<Lane, LaneWaits>;
   requests: InferenceCounts;
   /** Models whose session is loaded (preloaded or asked for). */
   loaded: string[];
@@ -72,13 +75,6 @@ export interface InferenceStats {
   cpuSeconds: number;
   rssBytes: number;
   peakRssBytes: number;
-}
-
-/** A request waiting for its turn: its work runs once it is first in the queue, unless given up before. */
-interface Pending {
-  deadline: number;
-  res: ServerResponse;
-  work: () => Promise<void>;
 }
 
 /** Face pipelines kept at most (one per set of stages and options asked for). */
@@ -92,9 +88,9 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 /**
  * The machine's vision models behind one HTTP server on a unix socket: one onnxruntime session per
  * model, loaded on first use, shared by every job process. Runs are one at a time (a session's run
- * holds this thread; its operators use {@link InferenceServerOptions.intraOpThreads} threads) in
- * arrival order from a bounded queue; a request whose deadline passed while it waited is answered
- * 504 without running.
+ * holds this thread; its operators use {@link InferenceServerOptions.intraOpThreads} threads) from a
+ * bounded {@link TurnQueue}: face frames first, then model runs, each in arrival order; a request whose
+ * deadline passed while it waited is answered 504 without running.
  *
  * - `POST /run/<model>`: input tensors (see `wire.ts`), headers `x-deadline-ms` and `x-outputs` (optional) → output
  *   tensors (those named in `x-outputs`, else all), header `x-run-ms`; 503 `queue_full`, 504 `deadline`, 404 a `ModelError`, 400/500 `failed`.
@@ -107,9 +103,7 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 export class InferenceServer {
   readonly options: InferenceServerOptions;
   #server?: Server;
-  #queue: Pending[] = [];
-  #busy = false;
-  #maxSeen = 0;
+  #queue: TurnQueue;
   #started = performance.now();
   #counts: InferenceCounts = { ok: 0, rejected: 0, expired: 0, abandoned: 0, failed: 0 };
   #models = new Map<string, { runs: number; runMs: number }>();
@@ -118,6 +112,7 @@ export class InferenceServer {
 
   constructor(opts: Partial<InferenceServerOptions> & Pick<InferenceServerOptions, 'socket' | 'modelsDir'>) {
     this.options = { ...defaultInferenceServerOptions, ...opts };
+    this.#queue = new TurnQueue(this.options.maxQueue);
   }
 
   /** Starts listening on the socket. */
@@ -154,9 +149,10 @@ export class InferenceServer {
       pid: process.pid,
       uptimeSeconds: Math.round((performance.now() - this.#started) / 1000),
       intraOpThreads: this.options.intraOpThreads,
-      queueDepth: this.#queue.length,
+      queueDepth: this.#queue.depth,
       maxQueue: this.options.maxQueue,
-      maxQueueDepthSeen: this.#maxSeen,
+      maxQueueDepthSeen: this.#queue.maxDepthSeen,
+      waits: this.#queue.waits(),
       requests: { ...this.#counts },
       loaded: [...this.#loaded].sort(),
       models: Object.fromEntries(
@@ -214,7 +210,7 @@ export class InferenceServer {
       }
     }
     if (req.method === 'POST' && route === 'face' && !model) {
-      return this.#enqueue(req, res, (body) => {
+      return this.#enqueue('face', req, res, (body) => {
         const request = decodeFaceRequest(req.headers[FACE_HEADER]);
         const bytes = request.width * request.height * 3;
         if (body.byteLength !== bytes)
@@ -225,7 +221,7 @@ export class InferenceServer {
       });
     }
     if (req.method !== 'POST' || route !== 'run' || !model) return json(res, 404, { code: 'not_found' });
-    return this.#enqueue(req, res, (body) => {
+    return this.#enqueue('run', req, res, (body) => {
       const fetches = decodeOutputs(req.headers[OUTPUTS_HEADER]);
       const header = req.headers[TENSORS_HEADER];
       const feeds = decodeTensors(Array.isArray(header) ? header[0] : header, body);
@@ -238,6 +234,7 @@ export class InferenceServer {
    * 400) and queues the work with the request's deadline (503 when the queue is full).
    */
   async #enqueue(
+    lane: Lane,
     req: IncomingMessage,
     res: ServerResponse,
     parse: (body: ArrayBuffer) => () => Promise<void>,
@@ -256,13 +253,10 @@ export class InferenceServer {
       this.#counts.failed++;
       return json(res, 400, { code: 'failed', message: err instanceof Error ? err.message : String(err) });
     }
-    if (this.#queue.length >= this.options.maxQueue) {
+    if (!this.#queue.push({ lane, deadline, take: () => this.#turn(deadline, res, work) })) {
       this.#counts.rejected++;
       return json(res, 503, { code: 'queue_full', message: `queue full (${this.options.maxQueue})` });
     }
-    this.#queue.push({ deadline, res, work });
-    this.#maxSeen = Math.max(this.#maxSeen, this.#queue.length);
-    this.#pump();
   }
 
   #modelError(res: ServerResponse, err: unknown): void {
@@ -271,29 +265,17 @@ export class InferenceServer {
     else json(res, 500, { code: 'failed', message: err instanceof Error ? err.message : String(err) });
   }
 
-  /** Runs the next request unless one is running; the next one after it, after pending I/O. */
-  #pump(): void {
-    if (this.#busy) return;
-    const next = this.#queue.shift();
-    if (!next) return;
-    this.#busy = true;
-    this.#turn(next).finally(() => {
-      this.#busy = false;
-      setImmediate(() => this.#pump());
-    });
-  }
-
   /** The turn of a queued request: given up when its client left or its deadline passed, else its work. */
-  async #turn(p: Pending): Promise<void> {
-    if (p.res.destroyed || !p.res.socket || p.res.socket.destroyed) {
+  async #turn(deadline: number, res: ServerResponse, work: () => Promise<void>): Promise<void> {
+    if (res.destroyed || !res.socket || res.socket.destroyed) {
       this.#counts.abandoned++;
       return;
     }
-    if (performance.now() > p.deadline) {
+    if (performance.now() > deadline) {
       this.#counts.expired++;
-      return json(p.res, 504, { code: 'deadline', message: 'deadline passed in the queue' });
+      return json(res, 504, { code: 'deadline', message: 'deadline passed in the queue' });
     }
-    await p.work();
+    await work();
   }
 
   #ran(name: string, runMs: number): void {
