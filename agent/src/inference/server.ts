@@ -253,7 +253,7 @@ export class InferenceServer {
       this.#counts.failed++;
       return json(res, 400, { code: 'failed', message: err instanceof Error ? err.message : String(err) });
     }
-    if (!this.#queue.push({ lane, deadline, take: () => this.#turn(deadline, res, work) })) {
+    if (!this.#queue.push({ lane, take: () => this.#turn(deadline, res, work) })) {
       this.#counts.rejected++;
       return json(res, 503, { code: 'queue_full', message: `queue full (${this.options.maxQueue})` });
     }

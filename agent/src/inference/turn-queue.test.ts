@@ -7,7 +7,6 @@ function turns() {
   const releases = new Map<string, () => void>();
   const make = (name: string, lane: Lane, opts: { hold?: boolean; fail?: boolean } = {}) => ({
     lane,
-    deadline: Number.POSITIVE_INFINITY,
     take: () => {
       taken.push(name);
       if (opts.fail) return Promise.reject(new Error(`${name} broke`));

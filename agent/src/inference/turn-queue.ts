@@ -18,9 +18,7 @@ export interface LaneWaits {
 /** A request waiting for its turn. */
 export interface Turn {
   lane: Lane;
-  /** `performance.now()` past which its turn is not worth taking (the turn function decides what to do). */
-  deadline: number;
-  /** Runs the request, or gives it up. */
+  /** Runs the request, or gives it up (its deadline passed, its client left). */
   take: () => Promise<void>;
 }
 

@@ -17,6 +17,17 @@ function python(body: string): unknown {
   return JSON.parse(execFileSync(python, ['-c', script], { encoding: 'utf8' }));
 }
 
+/** Posts a WAV to the recognizer at `baseURL` for `verbose_json`: its text, the model that decoded it, its length. */
+async function transcribe(baseURL: string, wav: Buffer) {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(wav)], { type: 'audio/wav' }), 'a.wav');
+  form.append('model', 'whisper');
+  form.append('response_format', 'verbose_json');
+  const res = await fetch(`${baseURL}/audio/transcriptions`, { method: 'POST', body: form });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { text: string; model: string; duration: number };
+}
+
 describe("the recognizer's pace (which model a decode starting now uses)", () => {
   it('falls back only when clearing what waits with the main model would take longer than the limit', () => {
     const choices = python(`
@@ -50,16 +61,6 @@ describe.skipIf(TEST_MODEL === 'whisper-tiny.en')('the local recognizer with a f
   // 50 ms: once the main model's pace is known, any request of a few seconds takes longer than that with it.
   const local = localSttServer({ fallbackModel: 'whisper-tiny.en', fallbackAfterMs: 50 });
 
-  const post = async (wav: Buffer) => {
-    const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(wav)], { type: 'audio/wav' }), 'a.wav');
-    form.append('model', 'whisper');
-    form.append('response_format', 'verbose_json');
-    const res = await fetch(`${local.baseURL}/audio/transcriptions`, { method: 'POST', body: form });
-    expect(res.status).toBe(200);
-    return (await res.json()) as { text: string; model: string; duration: number };
-  };
-
   it('decodes with the faster model once the main one is too slow to clear what waits, and counts it', async () => {
     const clip = librivoxClips()[1];
     if (!clip) throw new Error('no clip');
@@ -74,8 +75,8 @@ describe.skipIf(TEST_MODEL === 'whisper-tiny.en')('the local recognizer with a f
       audioSeconds: 0,
       cpuSeconds: 0,
     });
-    const first = await post(wav); // the main model's pace is not known yet: it decodes
-    const second = await post(wav);
+    const first = await transcribe(local.baseURL, wav); // the main model's pace is not known yet: it decodes
+    const second = await transcribe(local.baseURL, wav);
     expect(first.model).toBe(TEST_MODEL);
     expect(second.model).toBe('whisper-tiny.en');
     for (const { text } of [first, second])
@@ -104,14 +105,7 @@ describe.skipIf(TEST_MODEL === 'whisper-tiny.en')('a fallback model that was not
     const clip = librivoxClips()[1];
     if (!clip) throw new Error('no clip');
     const wav = readFileSync(writeWav(join(modelsDir, 'a.wav'), readWav(clip.path)));
-    for (let i = 0; i < 2; i++) {
-      const form = new FormData();
-      form.append('file', new Blob([new Uint8Array(wav)], { type: 'audio/wav' }), 'a.wav');
-      form.append('response_format', 'verbose_json');
-      const res = await fetch(`${local.baseURL}/audio/transcriptions`, { method: 'POST', body: form });
-      expect(res.status).toBe(200);
-      expect(((await res.json()) as { model: string }).model).toBe(TEST_MODEL);
-    }
+    for (let i = 0; i < 2; i++) expect((await transcribe(local.baseURL, wav)).model).toBe(TEST_MODEL);
     expect((await local.service.stats()).fallback).toBeNull();
   }, 90_000);
 });

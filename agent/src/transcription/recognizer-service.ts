@@ -171,7 +171,9 @@ export class RecognizerService extends SupervisedProcess {
   }
 
   protected override describe(): Record<string, unknown> {
-    return { url: this.baseURL, model: this.options.model, fallbackModel: this.options.fallbackModel };
+    // the fallback model as started: left out when it was not fetched
+    const fallbackModel = this.#fallbackMissing ? undefined : this.options.fallbackModel;
+    return { url: this.baseURL, model: this.options.model, fallbackModel };
   }
 
   /** The server's queue depth, decodes, memory (`GET /stats`). */

@@ -264,6 +264,7 @@ class Recognizer:
     def __init__(self, backend, workers: int, queue: int, deadline_ms: int, fallback=None, fallback_after_ms=2000):
         self.backend, self.workers, self.max_queue, self.deadline_ms = backend, workers, queue, deadline_ms
         self.fallback = fallback
+        self.backends = {b.name: b for b in (backend, fallback) if b is not None}
         self.pace = Pace(backend.name, fallback.name if fallback else None, fallback_after_ms / 1000)
         self.waiting_audio = 0.0
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode")
@@ -343,8 +344,7 @@ class Recognizer:
                     text=error_json("deadline_exceeded", "the request's deadline passed while it waited"),
                     content_type="application/json",
                 )
-            model = self.pace.choose(audio_s + self.waiting_audio, self.workers)
-            backend = self.fallback if self.fallback is not None and model == self.fallback.name else self.backend
+            backend = self.backends[self.pace.choose(audio_s + self.waiting_audio, self.workers)]
             self.running += 1
             started = time.perf_counter()
             cpu = time.process_time()
