@@ -70,6 +70,7 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
   });
 
   it('re-dispatches the agent, which resumes the same session and names the gap to the interviewer', async () => {
+    const startedAt = Date.now();
     const interview = await startInterview(stack, { camera: { fps: 10 }, microphone: { wav: SPEECH_WAV } });
     const { created, interviewer, candidate } = interview;
     const roomName = created.session.roomName;
@@ -89,6 +90,11 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
       (await roomApi(stack).dispatchTaken(roomName)) ? true : undefined,
     );
     expect(stack.tokenServer.output()).not.toContain(`no worker took the dispatch for room ${roomName}`);
+    // the dispatch's age, which the supervisor judges it by: made when the room started (LiveKit's clock, here
+    // the same machine's)
+    const { createdAt } = await roomApi(stack).dispatchState(roomName);
+    expect(createdAt).toBeGreaterThanOrEqual(startedAt - 1000);
+    expect(createdAt).toBeLessThanOrEqual(Date.now() + 1000);
     // Something of the session is stored before the kill, so the new job has a session to resume.
     await until('stored signals', async () =>
       (await storedSignals(stack, created.session.id)).length > 0 ? true : undefined,

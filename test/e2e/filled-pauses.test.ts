@@ -82,6 +82,19 @@ describe('filled pauses through a real room', () => {
       const sum = got.reduce((n, s) => n + Number(s.values.hesitations), 0);
       const last = got.some((s) => s.range.end >= whole.range.end - 1000);
       return last && sum >= answer.filledPauses.length - 1 ? got : undefined;
+    }).catch((err: Error) => {
+      const all = signalsOf(interviewer, 'speech-rate').map(
+        (s) =>
+          `${s.range.start - whole.range.start}–${s.range.end - whole.range.start} ms h=${s.values.hesitations}`,
+      );
+      const log = stack.agent
+        .output()
+        .split('\n')
+        .filter((l) => /transcri|recogni|segment|speech-to-text/i.test(l))
+        .slice(-20);
+      throw new Error(
+        `${err.message}; the answer ${whole.range.start}–${whole.range.end}; speech-rate (ms from its start) ${all.join(', ')}; the agent's transcription log:\n${log.join('\n')}`,
+      );
     });
     const total = (key: 'hesitations' | 'fillers' | 'filledPauses' | 'transcriptHesitations') =>
       rates.reduce((n, s) => n + s.values[key], 0);

@@ -7,7 +7,7 @@ import {
 } from '@interview-helper/protocol';
 import { AgentDispatchClient, DataPacket_Kind, RoomServiceClient } from 'livekit-server-sdk';
 import { type TokenServerConfig, toHttpUrl } from './config.js';
-import type { AgentRoomApi, RoomMember } from './supervisor.js';
+import type { AgentRoomApi, DispatchState, RoomMember } from './supervisor-api.js';
 
 /** LiveKit's participant kind of agent jobs (`ParticipantInfo.Kind.AGENT`). */
 export const AGENT_PARTICIPANT_KIND = 4;
@@ -50,11 +50,22 @@ export class LivekitAgentRoomApi implements AgentRoomApi {
     return dispatch.id;
   }
 
-  async dispatchTaken(roomName: string, dispatchId?: string): Promise<boolean> {
-    const dispatches = dispatchId
+  async dispatchState(roomName: string, dispatchId?: string): Promise<DispatchState> {
+    const found = dispatchId
       ? [await this.#dispatch.getDispatch(dispatchId, roomName)]
       : await this.#dispatch.listDispatch(roomName);
-    return dispatches.some((d) => d?.agentName === this.#agentName && (d.state?.jobs.length ?? 0) > 0);
+    const ours = found.filter((d) => d?.agentName === this.#agentName);
+    // `createdAt` is in nanoseconds
+    const made = ours.map((d) => Number((d?.state?.createdAt ?? 0n) / 1_000_000n)).filter((ms) => ms > 0);
+    return {
+      taken: ours.some((d) => (d?.state?.jobs.length ?? 0) > 0),
+      ...(made.length > 0 ? { createdAt: Math.max(...made) } : {}),
+    };
+  }
+
+  /** Whether a worker took the room's dispatch `dispatchId` (without one: any of the agent's in the room). */
+  async dispatchTaken(roomName: string, dispatchId?: string): Promise<boolean> {
+    return (await this.dispatchState(roomName, dispatchId)).taken;
   }
 
   async removeParticipant(roomName: string, identity: string): Promise<void> {

@@ -14,7 +14,7 @@ async function signed(body: string, secret = config.livekitApiSecret): Promise<s
 
 describe('POST /api/livekit/webhook', () => {
   const clock = new FakeClock();
-  const lk = new FakeLivekit();
+  const lk = new FakeLivekit(clock.now);
   const supervisor = new AgentSupervisor(lk, async () => false, { timers: clock, log: () => {} });
   let t: Awaited<ReturnType<typeof openTestApp>>;
   beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { type AnalysisStatusMessage, analysisStatusMessageSchema } from '@interview-helper/protocol';
-import type { AgentRoomApi, RoomMember, SupervisorTimers } from './supervisor.js';
+import type { AgentRoomApi, RoomMember } from './supervisor-api.js';
+import type { SupervisorTimers } from './supervisor-options.js';
 
 /** A manual clock: timers fire only when the test advances time. */
 export class FakeClock implements SupervisorTimers {
@@ -48,9 +49,26 @@ export class FakeLivekit implements AgentRoomApi {
   workersTake = true;
   /** Every taken-check: the room and the dispatch it asked about. */
   takenChecks: { room: string; dispatchId?: string }[] = [];
-  async dispatchTaken(room: string, dispatchId?: string) {
+  /** When the room's own dispatch (from the token) was made, by `now`; undefined: none. */
+  roomDispatchAt: number | undefined;
+  /** When each of the supervisor's dispatches was made. */
+  readonly #made = new Map<string, number>();
+  readonly #now: () => number;
+
+  /** `now`: the clock dispatches are stamped with (a {@link FakeClock}'s). */
+  constructor(now: () => number = () => 0) {
+    this.#now = now;
+    this.roomDispatchAt = now();
+  }
+  async dispatchState(room: string, dispatchId?: string) {
     this.takenChecks.push({ room, ...(dispatchId ? { dispatchId } : {}) });
-    return this.workersTake;
+    const made = dispatchId
+      ? this.#made.get(dispatchId)
+      : Math.max(this.roomDispatchAt ?? Number.NEGATIVE_INFINITY, ...this.#made.values());
+    return {
+      taken: this.workersTake,
+      ...(made !== undefined && Number.isFinite(made) ? { createdAt: made } : {}),
+    };
   }
   async listParticipants(room: string) {
     return [...(this.members.get(room) ?? [])];
@@ -59,6 +77,7 @@ export class FakeLivekit implements AgentRoomApi {
     if (this.failDispatch) throw new Error('no worker available');
     const id = `AD_${this.dispatches.length + 1}`;
     this.dispatches.push({ room, metadata: JSON.parse(metadata), id });
+    this.#made.set(id, this.#now());
     return id;
   }
   removed: string[] = [];

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AgentSupervisor, type AgentSupervisorOptions, type RoomMember } from './supervisor.js';
+import { AgentSupervisor } from './supervisor.js';
+import type { RoomMember } from './supervisor-api.js';
+import type { AgentSupervisorOptions } from './supervisor-options.js';
 import { FakeClock, FakeLivekit } from './supervisor-test-support.js';
 
 const ROOM = 'interview-abc';
@@ -9,7 +11,7 @@ const agent = (n: number): RoomMember => ({ identity: `agent-${n}`, agent: true 
 
 function setup(options: Partial<AgentSupervisorOptions> = {}, ended = new Set<string>()) {
   const clock = new FakeClock();
-  const lk = new FakeLivekit();
+  const lk = new FakeLivekit(clock.now);
   const logs: string[] = [];
   const supervisor = new AgentSupervisor(lk, async (id) => ended.has(id), {
     arrivalTimeoutMs: 10_000,
@@ -130,13 +132,56 @@ describe('AgentSupervisor', () => {
     expect(supervisor.rooms()[0]).toMatchObject({ phase: 'present', redispatches: 3 });
   });
 
+  it("judges the room's own dispatch by its age when the room started after its token", async () => {
+    const { clock, lk, supervisor, logs } = setup({ takenCheckMs: 7_000 });
+    lk.roomDispatchAt = undefined; // the token is issued; nobody has joined yet
+    supervisor.watch(ROOM, 's1');
+    await clock.advance(4_000);
+    lk.roomDispatchAt = clock.now(); // the interviewer joins: the room starts with its dispatch
+    lk.workersTake = false; // livekit-server has not listed the job yet (its worker discovery)
+    await clock.advance(3_000); // 7 s after the token, 3 s after the dispatch: too young to judge
+    expect(lk.takenChecks).toHaveLength(1);
+    expect(lk.dispatches).toHaveLength(0);
+    await clock.advance(3_000); // the first wait ends 6 s after the dispatch: extended to 10 s after it
+    expect(lk.dispatches).toHaveLength(0);
+    expect(logs.some((l) => /started late: its agent gets 4000 ms more/.test(l))).toBe(true);
+    lk.workersTake = true; // the job is listed by the time the dispatch is 7 s old
+    await clock.advance(1_000);
+    expect(lk.takenChecks).toHaveLength(3);
+    expect(lk.dispatches).toHaveLength(0);
+    await clock.advance(2_000);
+    supervisor.joined(ROOM, agent(1)); // 9 s after its dispatch
+    await clock.advance(60_000);
+    expect(lk.dispatches).toHaveLength(0);
+    expect(supervisor.rooms()[0]).toMatchObject({ phase: 'present', redispatches: 0 });
+  });
+
+  it("dispatches again when a late room's own dispatch is 7 s old and untaken, then at the extended wait's end", async () => {
+    const { clock, lk, supervisor } = setup({ takenCheckMs: 7_000 });
+    lk.roomDispatchAt = undefined;
+    lk.workersTake = false; // no worker takes anything
+    supervisor.watch(ROOM, 's1');
+    await clock.advance(5_000);
+    lk.roomDispatchAt = clock.now();
+    await clock.advance(6_999); // wait extended at 10 s (to 15 s); the dispatch is 7 s old at 12 s
+    expect(lk.dispatches).toHaveLength(0);
+    await clock.advance(1);
+    expect(lk.dispatches.map((d) => d.metadata.attempt)).toEqual([0]);
+    await clock.advance(2_999);
+    expect(lk.dispatches).toHaveLength(1);
+    await clock.advance(1); // 10 s after the room's dispatch: attempt 1, waits as before
+    expect(lk.dispatches.map((d) => d.metadata.attempt)).toEqual([0, 1]);
+    await clock.advance(7_000);
+    expect(lk.dispatches.map((d) => d.metadata.attempt)).toEqual([0, 1, 1]);
+  });
+
   it('keeps waiting when a worker took the dispatch, or when the taken-check fails', async () => {
     const { clock, lk, supervisor, logs } = setup({ takenCheckMs: 2_000 });
     supervisor.watch(ROOM, 's1');
     await clock.advance(2_000);
     expect(lk.takenChecks).toHaveLength(1);
     expect(lk.dispatches).toHaveLength(0);
-    lk.dispatchTaken = async () => {
+    lk.dispatchState = async () => {
       throw new Error('livekit unreachable');
     };
     await clock.advance(8_000); // the wait's end: attempt 1

@@ -4,82 +4,8 @@ import {
   type DispatchMetadata,
   PROTOCOL_VERSION,
 } from '@interview-helper/protocol';
-
-/** A participant of a room as the supervisor needs it. */
-export interface RoomMember {
-  identity: string;
-  /** An agent job's participant (LiveKit participant kind AGENT). */
-  agent: boolean;
-  /** The `interview-helper.role` attribute (`candidate`, `interviewer`), if any. */
-  role?: string;
-}
-
-/** What the supervisor asks of LiveKit (see `supervisor-livekit.ts`). */
-export interface AgentRoomApi {
-  /** Who is in the room now; an empty list when the room does not exist. */
-  listParticipants(roomName: string): Promise<RoomMember[]>;
-  /** Dispatches the agent to the room with `metadata`; resolves to the dispatch id. */
-  createDispatch(roomName: string, metadata: string): Promise<string>;
-  /**
-   * Whether a worker took the room's dispatch `dispatchId` (without one: any dispatch of the agent in the room).
-   * livekit-server lists a job under a dispatch once a worker has accepted it; one that no worker accepted (none
-   * available, all declined) keeps none, and livekit-server does not try it again.
-   */
-  dispatchTaken(roomName: string, dispatchId?: string): Promise<boolean>;
-  /** Removes a participant from the room (a second agent: its job then ends). */
-  removeParticipant(roomName: string, identity: string): Promise<void>;
-  /** Tells the room's interviewers (`interviewers`) the analysis status, and keeps it in the room metadata. */
-  announce(roomName: string, status: AnalysisStatusMessage, interviewers: string[]): Promise<void>;
-}
-
-/** Whether a session has ended (then its room is left alone). */
-export type SessionEnded = (sessionId: string) => Promise<boolean>;
-
-/** Timers, replaceable by a fake clock in tests. */
-export interface SupervisorTimers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** Options of {@link AgentSupervisor}. */
-export interface AgentSupervisorOptions {
-  /** Time an agent gets to arrive after a room starts or after a dispatch (default 12 s). */
-  arrivalTimeoutMs: number;
-  /**
-   * When, within that time, to look whether a worker took the dispatch (default 7 s; 0: never): one nobody took is
-   * made again at once instead of at the end of the wait. Once per wait, so the attempts and the time before
-   * "analysis unavailable" stay as they were. Not earlier: livekit-server lists a dispatch's job only once its
-   * worker discovery has ended (up to 5 s when its cache is stale), even when a worker took the job at once.
-   */
-  takenCheckMs: number;
-  /** Dispatches tried before the room is declared without analysis (default 4). */
-  maxAttempts: number;
-  /** Pause before the retry after an unanswered dispatch, doubled each time (default 1 s). */
-  backoffMs: number;
-  /** Longest pause between retries (default 8 s). */
-  maxBackoffMs: number;
-  timers: SupervisorTimers;
-  log: (level: 'info' | 'warn', message: string) => void;
-}
-
-export const defaultAgentSupervisorOptions: AgentSupervisorOptions = {
-  arrivalTimeoutMs: 12_000,
-  takenCheckMs: 7_000,
-  maxAttempts: 4,
-  backoffMs: 1_000,
-  maxBackoffMs: 8_000,
-  timers: {
-    now: () => Date.now(),
-    setTimeout: (fn, ms) => {
-      const t = setTimeout(fn, ms);
-      t.unref();
-      return t;
-    },
-    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-  },
-  log: (level, message) => console[level](`token server: ${message}`),
-};
+import type { AgentRoomApi, DispatchState, RoomMember, SessionEnded } from './supervisor-api.js';
+import { type AgentSupervisorOptions, defaultAgentSupervisorOptions } from './supervisor-options.js';
 
 /** What the supervisor knows of one room (read-only view). */
 export interface SupervisedRoom {
@@ -105,10 +31,14 @@ interface RoomState {
   /** Since when the room has had no agent. */
   since: number;
   timer?: unknown;
+  /** The first wait was extended to the room's own dispatch (made when the room started). */
+  extended?: boolean;
   /** The latest dispatch of ours (logged; the one the taken-check looks at). */
   dispatchId?: string;
   /** End of the current wait for an agent (a check before it is the taken-check); unset when not waiting. */
   waitEnd?: number;
+  /** When the taken-check of the current wait is due; unset once it was made. */
+  takenCheckAt?: number;
   /** An `unavailable` status was announced (an agent arriving then announces `available`). */
   announced: boolean;
   /** A decision is running (list, dispatch); events meanwhile only update the sets. */
@@ -158,6 +88,7 @@ export class AgentSupervisor {
       known.attempts = 0;
       known.phase = 'waiting';
       known.waitEnd = undefined;
+      known.takenCheckAt = undefined;
       this.#arm(known, 0);
     }
     if (known) return;
@@ -197,6 +128,7 @@ export class AgentSupervisor {
     room.since = this.#o.timers.now();
     room.attempts = 0;
     room.waitEnd = undefined;
+    room.takenCheckAt = undefined;
     this.#arm(room, 0);
   }
 
@@ -232,9 +164,17 @@ export class AgentSupervisor {
 
   /** Waits `ms` for an agent, looking after `takenCheckMs` whether a worker took the dispatch. */
   #wait(room: RoomState, ms: number): void {
-    room.waitEnd = this.#o.timers.now() + ms;
+    const now = this.#o.timers.now();
+    room.waitEnd = now + ms;
     const early = this.#o.takenCheckMs;
-    this.#arm(room, early > 0 && early < ms ? early : ms);
+    room.takenCheckAt = early > 0 && early < ms ? now + early : undefined;
+    this.#armNext(room);
+  }
+
+  /** Arms the next look of the current wait: its taken-check while one is due, else the wait's end. */
+  #armNext(room: RoomState): void {
+    const at = room.takenCheckAt ?? room.waitEnd;
+    if (at !== undefined) this.#arm(room, Math.max(0, at - this.#o.timers.now()));
   }
 
   #agentArrived(room: RoomState, identity: string): void {
@@ -262,6 +202,7 @@ export class AgentSupervisor {
     room.attempts = 0;
     room.dispatchId = undefined;
     room.waitEnd = undefined;
+    room.takenCheckAt = undefined;
     room.announced = false;
     if (wasAnnounced) void this.#announce(room, 'available');
   }
@@ -289,11 +230,11 @@ export class AgentSupervisor {
       }
       const now = this.#o.timers.now();
       if (room.waitEnd !== undefined && now < room.waitEnd) {
-        await this.#takenCheck(room);
-        if (this.#rooms.get(room.roomName) === room && room.phase === 'waiting' && room.waitEnd !== undefined)
-          this.#arm(room, Math.max(0, room.waitEnd - this.#o.timers.now()));
+        if (room.takenCheckAt !== undefined && now >= room.takenCheckAt) await this.#takenCheck(room);
+        if (this.#rooms.get(room.roomName) === room && room.phase === 'waiting') this.#armNext(room);
         return;
       }
+      if (await this.#roomDispatchYoung(room)) return;
       if (room.attempts >= this.#o.maxAttempts) {
         room.phase = 'unavailable';
         this.#o.log(
@@ -324,11 +265,20 @@ export class AgentSupervisor {
 
   /**
    * Early in a wait: when no worker took the dispatch (livekit-server found none available, or all declined),
-   * dispatches again now, in the same attempt, rather than at the end of the wait. A failure here only logs.
+   * dispatches again now, in the same attempt, rather than at the end of the wait. A dispatch younger than
+   * `takenCheckMs` is looked at again when it is that old (still within the wait). A failure here only logs.
    */
   async #takenCheck(room: RoomState): Promise<void> {
+    room.takenCheckAt = undefined;
     try {
-      if (await this.#api.dispatchTaken(room.roomName, room.dispatchId)) return;
+      const state = await this.#api.dispatchState(room.roomName, room.dispatchId);
+      if (state.taken) return;
+      const young = this.#o.takenCheckMs - this.#ageOf(state);
+      if (young > 0) {
+        const at = this.#o.timers.now() + young;
+        if (room.waitEnd !== undefined && at < room.waitEnd) room.takenCheckAt = at;
+        return;
+      }
       await this.#createDispatch(
         room,
         `no worker took the dispatch for room ${room.roomName}: dispatched again`,
@@ -336,6 +286,33 @@ export class AgentSupervisor {
     } catch (err) {
       this.#o.log('warn', `checking the dispatch of room ${room.roomName} failed: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * At the end of a room's first wait (counted from its token): when the room's own dispatch was made less than
+   * `arrivalTimeoutMs` ago (the room started late), the wait is extended to that time and true is returned.
+   */
+  async #roomDispatchYoung(room: RoomState): Promise<boolean> {
+    if (room.dispatchId !== undefined || room.attempts > 0 || room.reason !== 'no-agent') return false;
+    const state = await this.#api.dispatchState(room.roomName).catch(() => undefined);
+    const left = state ? this.#o.arrivalTimeoutMs - this.#ageOf(state) : 0;
+    // once: the extended wait ends with a dispatch of ours (then `dispatchId` is set)
+    if (left <= 0 || room.extended) return false;
+    room.extended = true;
+    this.#o.log('info', `room ${room.roomName} started late: its agent gets ${Math.round(left)} ms more`);
+    const now = this.#o.timers.now();
+    room.waitEnd = now + left;
+    // its taken-check when it is old enough (again, if it was: a worker may have declined it meanwhile)
+    const check = this.#o.takenCheckMs - (this.#o.arrivalTimeoutMs - left);
+    room.takenCheckAt = this.#o.takenCheckMs > 0 && check < left ? now + Math.max(0, check) : undefined;
+    this.#armNext(room);
+    return true;
+  }
+
+  /** How long ago a dispatch was made (0 when LiveKit's clock is ahead; infinite when there is none). */
+  #ageOf(state: DispatchState): number {
+    if (state.createdAt === undefined) return Number.POSITIVE_INFINITY;
+    return Math.max(0, this.#o.timers.now() - state.createdAt);
   }
 
   async #dispatch(room: RoomState): Promise<void> {

@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION, type SignalMessage } from '@interview-helper/protocol';
 import { InterviewStore } from '@interview-helper/storage';
+import { DisconnectReason, RoomEvent } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionBus, type Speaker } from '../bus/session-bus.js';
 import { InterviewerPublisher } from '../messaging/publisher.js';
@@ -137,5 +138,40 @@ describe('HintsExtension on the session bus and the session’s one store (no DA
     expect(report?.metrics?.processing).toEqual(stages);
     // Nothing went to the candidate.
     expect(fake.sent.every((s) => !s.to?.includes('cam'))).toBe(true);
+  }, 60_000);
+
+  it('writes no session report when LiveKit removed it from the room (another job has the session); it does when the room was deleted', async () => {
+    const reportAfter = async (reason: DisconnectReason) => {
+      const own = await openRecorder({ roomName: `hints-${reason}` });
+      try {
+        const fake = new FakeRoom();
+        fake.join('ivy', 'interviewer');
+        const bus = new SessionBus((err) => {
+          throw err;
+        });
+        const ctx: SessionContext = {
+          sessionId: own.sessionId,
+          room: fake.room,
+          publisher: new InterviewerPublisher(fake.room),
+          recorder: own,
+          bus,
+          turns: { watchPause: () => () => {} },
+          candidate: () => undefined,
+          emitSignal: () => {
+            throw new Error('not expected');
+          },
+        };
+        const hints = new HintsExtension();
+        await hints.start(ctx);
+        fake.emit(RoomEvent.Disconnected, reason);
+        await hints.close();
+        const store = new InterviewStore(own.database as NonNullable<typeof own.database>);
+        return store.getReport(own.sessionId);
+      } finally {
+        await own.close();
+      }
+    };
+    expect(await reportAfter(DisconnectReason.PARTICIPANT_REMOVED)).toBeUndefined();
+    expect((await reportAfter(DisconnectReason.ROOM_DELETED))?.report).toMatchObject({ hints: [] });
   }, 60_000);
 });

@@ -8,7 +8,7 @@ import {
   triggerSettingsSchema,
 } from '@interview-helper/protocol';
 import { RecoveryStore } from '@interview-helper/storage';
-import { RoomEvent } from '@livekit/rtc-node';
+import { DisconnectReason, RoomEvent } from '@livekit/rtc-node';
 import type { TranscriptEvent } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import type { InboxMessage } from '../messaging/inbox.js';
@@ -80,6 +80,8 @@ export class HintsExtension implements SessionExtension {
   #reportTimer?: NodeJS.Timeout;
   #off: (() => void)[] = [];
   #stages?: StageLatency;
+  /** LiveKit removed this job's agent from the room: another job has the session (see `#onDisconnect`). */
+  #removed = false;
 
   constructor(opts: Partial<HintsOptions> = {}) {
     this.#o = { ...defaultHintsOptions, ...opts };
@@ -142,6 +144,7 @@ export class HintsExtension implements SessionExtension {
       ),
     ];
     ctx.room.on(RoomEvent.ParticipantDisconnected, this.#onLeave);
+    ctx.room.on(RoomEvent.Disconnected, this.#onDisconnect);
   }
 
   onSignal(signal: SignalMessage): void {
@@ -233,6 +236,7 @@ export class HintsExtension implements SessionExtension {
     clearInterval(this.#timer);
     clearTimeout(this.#reportTimer);
     this.#ctx?.room.off(RoomEvent.ParticipantDisconnected, this.#onLeave);
+    this.#ctx?.room.off(RoomEvent.Disconnected, this.#onDisconnect);
     for (const off of this.#off) off();
     this.#off = [];
     await Promise.allSettled([...this.#pending]);
@@ -281,8 +285,24 @@ export class HintsExtension implements SessionExtension {
     this.#reportTimer = setTimeout(() => this.#track(this.#report()), 1000);
   };
 
+  /**
+   * The room disconnected this job. Removed (`RoomService.RemoveParticipant`: the token server keeps one agent per
+   * room and removes a second one), it must not write the session's report: the remaining job has the session, and
+   * an early report from this one would stand in for the real one until that is written.
+   */
+  #onDisconnect = (reason: DisconnectReason): void => {
+    if (reason === DisconnectReason.PARTICIPANT_REMOVED) this.#removed = true;
+  };
+
   async #report(): Promise<void> {
     if (!this.#store || !this.#ctx) return;
+    if (this.#removed) {
+      this.#log.info(
+        { sessionId: this.#ctx.sessionId },
+        'removed from the room (another job has the session): no session report from this job',
+      );
+      return;
+    }
     await writeSessionReport(
       this.#store,
       this.#ctx.sessionId,
