@@ -163,6 +163,8 @@ export const SIGNAL_VALUES = {
   }),
   'face-summary': z.strictObject({
     ...samplingFields,
+    /** Of the frames analysed, those taken sooner than the rate to decide an episode about to start or end. */
+    framesCloser: count.optional(),
     faceShare: share,
     lookAwayShare: share,
     landmarkFrames: count,

@@ -51,6 +51,15 @@ export class Episode<K extends string = string> {
     return undefined;
   }
 
+  /**
+   * When an observation could next start or end this episode: `enterMs` after its condition began to hold (not yet
+   * started), `exitMs` after it began to be absent (started); undefined while nothing is pending.
+   */
+  decidesAt(): number | undefined {
+    if (!this.active) return this.since < 0 ? undefined : this.since + this.opts.enterMs;
+    return this.clearSince < 0 ? undefined : this.clearSince + this.opts.exitMs;
+  }
+
   /** The catalogue's episode fields for a message of this episode at `t`. */
   fields(phase: 'start' | 'update' | 'end', t: number) {
     return {

@@ -104,6 +104,30 @@ describe('FaceAnalyser', () => {
     expect(summary?.values.framesSkipped).toBeGreaterThan(30);
   });
 
+  it("decides an episode with the first frame at its time, not the rate's next one (1 fps, 1.5 s to start)", async () => {
+    const signals = await collect(
+      new FaceAnalyser({ fps: 1, summaryMs: 20_000 }).analyse(
+        video([
+          ['face-frontal-man.jpg', 3],
+          ['face-turned-woman.jpg', 5],
+          ['face-frontal-man.jpg', 4],
+          [null, 5],
+          ['face-frontal-man.jpg', 4],
+        ]),
+      ),
+    );
+    const starts = signals.filter((s) => s.kind !== 'face-summary' && s.values.phase === 'start');
+    expect(starts.map((s) => s.kind)).toEqual(['look-away', 'no-face']);
+    // started by a frame 1.5 s after the first one that showed it (at the rate alone: 2 s, the next 1-fps frame)
+    for (const s of starts) expect(s.range.end - s.range.start).toBe(1500);
+    const ends = signals.filter((s) => s.kind !== 'face-summary' && s.values.phase === 'end');
+    expect(ends.map((s) => s.kind)).toEqual(['look-away', 'no-face']);
+    const summary = signals.find((s) => s.kind === 'face-summary');
+    // one frame sooner than the rate per start; ends fall on the 1-s grid anyway (1 s to end)
+    expect(summary?.values.framesCloser).toBeGreaterThanOrEqual(2);
+    expect(summary?.values.framesAnalysed).toBeLessThanOrEqual(21 + Number(summary?.values.framesCloser));
+  });
+
   it('does not flap on a single odd frame', async () => {
     const signals = await collect(
       new FaceAnalyser({ fps: 2 }).analyse(

@@ -75,7 +75,10 @@ export class FaceAnalyser implements Analyser<'video'> {
           const [obs] = ran;
           busyMs += obs.busyMs;
           analysed++;
-          yield* episodes.observe(t, obs, { startedAt: ctx?.activity?.answerStartedAt });
+          const changes = episodes.observe(t, obs, { startedAt: ctx?.activity?.answerStartedAt });
+          // an episode about to start or end is decided by the first frame at its time, not the rate's next one
+          sampler.lookAt(episodes.nextDecisionAt());
+          yield* changes;
         }
       }
       if (this.#eyes && t - windowStart >= this.#opts.summaryMs) {
@@ -89,6 +92,7 @@ export class FaceAnalyser implements Analyser<'video'> {
             framesSeen: counts.seen,
             framesAnalysed: counts.analysed,
             framesSkipped: counts.skipped,
+            framesCloser: counts.closer,
             msPerFrame: round(busyMs / Math.max(1, analysed), 1),
             ...episodes.summary(),
             width: sample.width,

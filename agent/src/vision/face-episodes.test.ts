@@ -63,6 +63,23 @@ describe('FaceEpisodes', () => {
     expect(signals[0]?.values.meanEyeOpenness).toBe(0.08);
   });
 
+  it('says when a frame could next start or end an episode', () => {
+    const episodes = new FaceEpisodes();
+    expect(episodes.nextDecisionAt()).toBeUndefined();
+    episodes.observe(0, frame(0));
+    expect(episodes.nextDecisionAt()).toBeUndefined();
+    episodes.observe(1000, frame(-40)); // turned: a look-away could start 1.5 s later
+    expect(episodes.nextDecisionAt()).toBe(2500);
+    episodes.observe(2000, frame(-40));
+    expect(episodes.nextDecisionAt()).toBe(2500);
+    expect(episodes.observe(2500, frame(-40)).map((d) => d.kind)).toEqual(['look-away']);
+    expect(episodes.nextDecisionAt()).toBeUndefined();
+    episodes.observe(3000, frame(0)); // looking back: it could end 1 s later
+    expect(episodes.nextDecisionAt()).toBe(4000);
+    expect(episodes.observe(4000, frame(0)).map((d) => d.values.phase)).toEqual(['end']);
+    expect(episodes.nextDecisionAt()).toBeUndefined();
+  });
+
   it('does not flap when the head yaw hovers around the threshold', () => {
     // 22–27° alternating: never 1.5 s beyond 25°, so no look-away starts
     const hover = Array.from({ length: 30 }, (_, i) => frame(i % 2 ? 27 : 22));

@@ -14,6 +14,7 @@ export type FaceWindowValues = Omit<
   | 'framesSeen'
   | 'framesAnalysed'
   | 'framesSkipped'
+  | 'framesCloser'
   | 'msPerFrame'
   | 'width'
   | 'height'
@@ -155,6 +156,18 @@ export class FaceEpisodes {
       if (change) out.push(this.#signal(ep, change, t, obs));
     }
     return out;
+  }
+
+  /**
+   * The earliest time a frame could start or end one of the episodes (see {@link Episode.decidesAt}); undefined
+   * while none is pending. A frame analysed then decides it without waiting for the sampler's next one.
+   */
+  nextDecisionAt(): number | undefined {
+    const at = this.#episodes.flatMap((e) => {
+      const t = e.decidesAt();
+      return t === undefined ? [] : [t];
+    });
+    return at.length > 0 ? Math.min(...at) : undefined;
   }
 
   /** Face presence only: no gaze, head pose or eyes are read. */

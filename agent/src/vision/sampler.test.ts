@@ -53,6 +53,26 @@ describe('FrameSampler', () => {
     ).toBe(0.25);
   });
 
+  it('takes the first frame at a time asked for, then goes on at its rate from there', () => {
+    const sampler = new FrameSampler({ idleFps: 1, load: () => 0 });
+    const taken: number[] = [];
+    for (let t = 0; t < 5000; t += 100) {
+      if (t === 1200) sampler.lookAt(2500);
+      if (sampler.take(t)) taken.push(t);
+    }
+    expect(taken).toEqual([0, 1000, 2000, 2500, 3500, 4500]);
+    expect(sampler.window(5000)).toMatchObject({ analysed: 6, closer: 1 });
+    // a wish withdrawn, or one the rate meets anyway, takes nothing extra
+    sampler.lookAt(5200);
+    sampler.lookAt(undefined);
+    const more: number[] = [];
+    for (let t = 5000; t < 7000; t += 100) if (sampler.take(t)) more.push(t);
+    expect(more).toEqual([5500, 6500]);
+    sampler.lookAt(7500);
+    for (let t = 7000; t < 8000; t += 100) sampler.take(t);
+    expect(sampler.window(8000)).toMatchObject({ analysed: 3, closer: 0 });
+  });
+
   it('refuses rates that are not positive', () => {
     expect(() => new FrameSampler({ speakingFps: 0 })).toThrow(/speakingFps/);
     expect(() => new FrameSampler({ idleFps: undefined })).not.toThrow();

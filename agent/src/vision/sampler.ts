@@ -32,6 +32,8 @@ export interface SamplerCounts {
   analysed: number;
   /** Frames passed over (too soon after the previous analysed one). */
   skipped: number;
+  /** Of the analysed, those taken sooner than the rate because they were asked for ({@link FrameSampler.lookAt}). */
+  closer: number;
   /** Wall-clock span covered, ms. */
   spanMs: number;
   /** Frames analysed per second over the span. */
@@ -66,6 +68,8 @@ export class FrameSampler {
   #windowStart = -1;
   #seen = 0;
   #analysed = 0;
+  #wish: number | undefined;
+  #closer = 0;
 
   constructor(opts: Partial<FrameSamplerOptions> = {}, activity?: CandidateActivity) {
     this.#o = withDefaults(defaultFrameSamplerOptions, opts);
@@ -84,6 +88,15 @@ export class FrameSampler {
     return Math.max(Math.min(this.#o.minFps, base), scaled);
   }
 
+  /**
+   * Asks for one frame at or after `t` (wall-clock ms) even when the rate would skip it — when an analysed frame
+   * could decide something then (an episode about to start or end) — or withdraws the wish (undefined). The
+   * regular rate goes on from that frame.
+   */
+  lookAt(t: number | undefined): void {
+    this.#wish = t;
+  }
+
   /** Whether to analyse the frame received at `t` (wall-clock ms); counts it either way. */
   take(t: number): boolean {
     if (this.#windowStart < 0) this.#windowStart = t;
@@ -93,11 +106,19 @@ export class FrameSampler {
     this.#target = this.targetFps();
     const interval = 1000 / this.#target;
     const due = this.#last + interval - this.#carry;
-    if (t < due) return false;
-    // carry the lateness (up to half an interval) so that, e.g., a 15 fps camera (67 ms apart)
-    // still averages 2 analysed frames per second rather than one every 533 ms
-    // (never more than the gap to the previous frame: lateness from a rate change is not carried)
-    this.#carry = Number.isFinite(due) ? Math.min(interval / 2, t - due, t - prev) : 0;
+    const wished = this.#wish !== undefined && t >= this.#wish;
+    if (t < due && !wished) return false;
+    if (wished) this.#wish = undefined;
+    if (t < due) {
+      // a frame asked for: the rate starts again from it
+      this.#carry = 0;
+      this.#closer++;
+    } else {
+      // carry the lateness (up to half an interval) so that, e.g., a 15 fps camera (67 ms apart)
+      // still averages 2 analysed frames per second rather than one every 533 ms
+      // (never more than the gap to the previous frame: lateness from a rate change is not carried)
+      this.#carry = Number.isFinite(due) ? Math.min(interval / 2, t - due, t - prev) : 0;
+    }
     this.#last = t;
     this.#analysed++;
     return true;
@@ -110,12 +131,13 @@ export class FrameSampler {
       seen: this.#seen,
       analysed: this.#analysed,
       skipped: this.#seen - this.#analysed,
+      closer: this.#closer,
       spanMs,
       analysedFps: spanMs > 0 ? (this.#analysed * 1000) / spanMs : 0,
       targetFps: this.#target,
     };
     this.#windowStart = t;
-    this.#seen = this.#analysed = 0;
+    this.#seen = this.#analysed = this.#closer = 0;
     return counts;
   }
 }
