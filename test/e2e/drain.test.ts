@@ -95,10 +95,11 @@ describe('the agent worker stopped', () => {
     const services = await waitFor('the shared services', () => sharedServices(stack.agent.pid), 60_000);
     const stt = { port: services.stt.port };
     const vision = { socketPath: services.vision.socket };
-    // both serve this room's job
+    // both serve this room's job (the recognizer listens once its models are loaded: until then, none answered)
+    const served = (to: typeof stt | typeof vision) => answered(to).catch(() => 0);
     let before = { stt: 0, vision: 0 };
     for (;;) {
-      before = { stt: await answered(stt), vision: await answered(vision) };
+      before = { stt: await served(stt), vision: await served(vision) };
       if (before.stt > 0 && before.vision > 0) break;
       await sleep(500);
     }
