@@ -293,11 +293,12 @@ export class AgentSupervisor {
    * `arrivalTimeoutMs` ago (the room started late), the wait is extended to that time and true is returned.
    */
   async #roomDispatchYoung(room: RoomState): Promise<boolean> {
-    if (room.dispatchId !== undefined || room.attempts > 0 || room.reason !== 'no-agent') return false;
+    // once: the extended wait ends with a dispatch of ours (then `dispatchId` is set)
+    if (room.extended || room.dispatchId !== undefined || room.attempts > 0 || room.reason !== 'no-agent')
+      return false;
     const state = await this.#api.dispatchState(room.roomName).catch(() => undefined);
     const left = state ? this.#o.arrivalTimeoutMs - this.#ageOf(state) : 0;
-    // once: the extended wait ends with a dispatch of ours (then `dispatchId` is set)
-    if (left <= 0 || room.extended) return false;
+    if (left <= 0) return false;
     room.extended = true;
     this.#o.log('info', `room ${room.roomName} started late: its agent gets ${Math.round(left)} ms more`);
     const now = this.#o.timers.now();

@@ -76,7 +76,7 @@ describe('FaceEpisodes', () => {
     expect(episodes.nextDecisionAt()).toBeUndefined();
     episodes.observe(3000, frame(0)); // looking back: it could end 1 s later
     expect(episodes.nextDecisionAt()).toBe(4000);
-    expect(episodes.observe(4000, frame(0)).map((d) => d.values.phase)).toEqual(['end']);
+    expect(episodes.observe(4000, frame(0)).map((d) => checked(d).values.phase)).toEqual(['end']);
     expect(episodes.nextDecisionAt()).toBeUndefined();
   });
 
