@@ -13,16 +13,24 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  TRANSCRIPT_SPEAKER_ATTRIBUTES,
+  TRANSCRIPTION_ATTRIBUTES,
+  TRANSCRIPTION_TOPIC,
+} from '@interview-helper/protocol';
+import { HESITATIONS } from '../agent/src/transcription/fillers.js';
 import { normaliseWords, wordErrors } from '../agent/src/transcription/wer.js';
 import { ROOT } from '../test/fixtures/paths.js';
+import type { ClientLine } from '../test/replay/match.js';
 import { readJson, recipeSchema } from '../test/replay/scenario.js';
 
 export type Role = 'candidate' | 'interviewer';
 const ROLES: Role[] = ['candidate', 'interviewer'];
-const HESITATIONS = new Set(['um', 'uh', 'umm', 'uhm', 'hmm', 'mm', 'er', 'ah', 'eh', 'oh']);
+/** The transcript's hesitations, and the sounds a recognizer writes for a filled pause. */
+const LEFT_OUT = new Set([...HESITATIONS, 'uhm', 'mm', 'eh', 'oh']);
 
 /** Lower-case words without punctuation and without hesitations. */
-const words = (text: string) => normaliseWords(text).filter((w) => !HESITATIONS.has(w));
+const words = (text: string) => normaliseWords(text).filter((w) => !LEFT_OUT.has(w));
 
 /** The word error rate of one role in one recorded run. */
 export interface RunWer {
@@ -35,26 +43,28 @@ export interface RunWer {
   segments: number;
 }
 
+/** The transcription lines a run's client recorded (`events.jsonl`); none when speech-to-text was off. */
+function transcriptionLines(eventsFile: string): ClientLine[] {
+  return readFileSync(eventsFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(`"${TRANSCRIPTION_TOPIC}"`))
+    .map((line) => JSON.parse(line) as ClientLine)
+    .filter((l) => l.topic === TRANSCRIPTION_TOPIC);
+}
+
 /** The final `ok` segments of one role that reached the interviewer, in arrival order. */
-export function transcript(eventsFile: string, role: Role): string[] {
+export function transcript(lines: ClientLine[], role: Role): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const line of readFileSync(eventsFile, 'utf8').split('\n')) {
-    if (!line.includes('"lk.transcription"')) continue;
-    const e = JSON.parse(line) as {
-      topic?: string;
-      to?: string;
-      text?: string;
-      attributes?: Record<string, string>;
-    };
-    const a = e.attributes ?? {};
-    if (e.topic !== 'lk.transcription' || e.to !== 'interviewer') continue;
-    if (a['lk.transcription_final'] !== 'true' || a['interview-helper.segment-status'] !== 'ok') continue;
-    if (a['interview-helper.speaker-role'] !== role) continue;
-    const id = a['lk.segment_id'] ?? '';
+  for (const l of lines) {
+    const a = l.attributes ?? {};
+    if (l.to !== 'interviewer' || a[TRANSCRIPTION_ATTRIBUTES.FINAL] !== 'true') continue;
+    if (a[TRANSCRIPT_SPEAKER_ATTRIBUTES.STATUS] !== 'ok' || a[TRANSCRIPT_SPEAKER_ATTRIBUTES.ROLE] !== role)
+      continue;
+    const id = a[TRANSCRIPTION_ATTRIBUTES.SEGMENT_ID] ?? '';
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push(e.text ?? '');
+    out.push(l.text ?? '');
   }
   return out;
 }
@@ -70,13 +80,14 @@ export function measure(dirs: string[]): RunWer[] {
       for (const run of readdirSync(join(dir, scenario)).sort()) {
         const events = join(dir, scenario, run, 'events.jsonl');
         // a run with speech-to-text off has no transcript at all
-        if (!existsSync(events) || !readFileSync(events, 'utf8').includes('"lk.transcription"')) continue;
+        const lines = existsSync(events) ? transcriptionLines(events) : [];
+        if (lines.length === 0) continue;
         for (const role of ROLES) {
           const reference = words(
             recipe[role].flatMap((item) => (item.say ? [item.say] : [])).join(' '),
           ).join(' ');
           if (!reference) continue;
-          const segments = transcript(events, role);
+          const segments = transcript(lines, role);
           const hypothesis = words(segments.join(' ')).join(' ');
           const e = wordErrors(reference, hypothesis);
           results.push({

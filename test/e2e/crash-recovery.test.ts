@@ -87,7 +87,7 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
     // livekit-server lists the worker's job under the room's dispatch (once its worker discovery has ended): the
     // supervisor's taken-check sees it
     await until('the room dispatch listed as taken', async () =>
-      (await roomApi(stack).dispatchTaken(roomName)) ? true : undefined,
+      (await roomApi(stack).dispatchState(roomName)).taken ? true : undefined,
     );
     expect(stack.tokenServer.output()).not.toContain(`no worker took the dispatch for room ${roomName}`);
     // the dispatch's age, which the supervisor judges it by: made when the room started (LiveKit's clock, here
@@ -201,7 +201,7 @@ describe('crash recovery: a lost agent is replaced, a room nobody can take is an
     expect(status.type === 'analysis-status' && status.text).toMatch(/analysis unavailable/i);
     // no worker took any of the room's dispatches (the token's, the supervisor's); each wait made one again early
     const roomName = created.session.roomName;
-    expect(await roomApi(alone).dispatchTaken(roomName)).toBe(false);
+    expect((await roomApi(alone).dispatchState(roomName)).taken).toBe(false);
     expect(alone.tokenServer.output()).toContain(`no worker took the dispatch for room ${roomName}`);
     // An interviewer who joins later finds it in the room metadata; the candidate is never told.
     const late = await joinRoom(alone, created, 'interviewer', 'Late Interviewer');

@@ -63,11 +63,6 @@ export class LivekitAgentRoomApi implements AgentRoomApi {
     };
   }
 
-  /** Whether a worker took the room's dispatch `dispatchId` (without one: any of the agent's in the room). */
-  async dispatchTaken(roomName: string, dispatchId?: string): Promise<boolean> {
-    return (await this.dispatchState(roomName, dispatchId)).taken;
-  }
-
   async removeParticipant(roomName: string, identity: string): Promise<void> {
     await this.#rooms.removeParticipant(roomName, identity);
   }

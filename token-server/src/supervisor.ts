@@ -273,10 +273,9 @@ export class AgentSupervisor {
     try {
       const state = await this.#api.dispatchState(room.roomName, room.dispatchId);
       if (state.taken) return;
-      const young = this.#o.takenCheckMs - this.#ageOf(state);
-      if (young > 0) {
-        const at = this.#o.timers.now() + young;
-        if (room.waitEnd !== undefined && at < room.waitEnd) room.takenCheckAt = at;
+      const age = this.#ageOf(state);
+      if (age < this.#o.takenCheckMs) {
+        this.#takenCheckWhenOld(room, age);
         return;
       }
       await this.#createDispatch(
@@ -297,17 +296,26 @@ export class AgentSupervisor {
     if (room.extended || room.dispatchId !== undefined || room.attempts > 0 || room.reason !== 'no-agent')
       return false;
     const state = await this.#api.dispatchState(room.roomName).catch(() => undefined);
-    const left = state ? this.#o.arrivalTimeoutMs - this.#ageOf(state) : 0;
+    const age = state ? this.#ageOf(state) : Number.POSITIVE_INFINITY;
+    const left = this.#o.arrivalTimeoutMs - age;
     if (left <= 0) return false;
     room.extended = true;
     this.#o.log('info', `room ${room.roomName} started late: its agent gets ${Math.round(left)} ms more`);
-    const now = this.#o.timers.now();
-    room.waitEnd = now + left;
+    room.waitEnd = this.#o.timers.now() + left;
     // its taken-check when it is old enough (again, if it was: a worker may have declined it meanwhile)
-    const check = this.#o.takenCheckMs - (this.#o.arrivalTimeoutMs - left);
-    room.takenCheckAt = this.#o.takenCheckMs > 0 && check < left ? now + Math.max(0, check) : undefined;
+    this.#takenCheckWhenOld(room, age);
     this.#armNext(room);
     return true;
+  }
+
+  /**
+   * Sets the current wait's taken-check for when a dispatch now `age` ms old is `takenCheckMs` old (at once if it
+   * is), or none when that falls after the wait's end.
+   */
+  #takenCheckWhenOld(room: RoomState, age: number): void {
+    const at = this.#o.timers.now() + Math.max(0, this.#o.takenCheckMs - age);
+    const within = this.#o.takenCheckMs > 0 && room.waitEnd !== undefined && at < room.waitEnd;
+    room.takenCheckAt = within ? at : undefined;
   }
 
   /** How long ago a dispatch was made (0 when LiveKit's clock is ahead; infinite when there is none). */

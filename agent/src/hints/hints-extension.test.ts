@@ -8,6 +8,7 @@ import { FakeRoom, until } from '../messaging/testing.js';
 import type { SessionContext } from '../session/extension.js';
 import { type BoundRecorder, openRecorder } from '../session/recorder.js';
 import { HintsExtension } from './hints-extension.js';
+import { unconnectedContext } from './testing.js';
 
 const cam: Speaker = { identity: 'cam', role: 'candidate', trackSid: 'TR_c' };
 const ivy: Speaker = { identity: 'ivy', role: 'interviewer', trackSid: 'TR_i' };
@@ -144,26 +145,10 @@ describe('HintsExtension on the session bus and the session’s one store (no DA
     const reportAfter = async (reason: DisconnectReason) => {
       const own = await openRecorder({ roomName: `hints-${reason}` });
       try {
-        const fake = new FakeRoom();
-        fake.join('ivy', 'interviewer');
-        const bus = new SessionBus((err) => {
-          throw err;
-        });
-        const ctx: SessionContext = {
-          sessionId: own.sessionId,
-          room: fake.room,
-          publisher: new InterviewerPublisher(fake.room),
-          recorder: own,
-          bus,
-          turns: { watchPause: () => () => {} },
-          candidate: () => undefined,
-          emitSignal: () => {
-            throw new Error('not expected');
-          },
-        };
+        const ctx: SessionContext = { ...unconnectedContext(own.sessionId), recorder: own };
         const hints = new HintsExtension();
         await hints.start(ctx);
-        fake.emit(RoomEvent.Disconnected, reason);
+        ctx.room.emit(RoomEvent.Disconnected, reason);
         await hints.close();
         const store = new InterviewStore(own.database as NonNullable<typeof own.database>);
         return store.getReport(own.sessionId);
