@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Expected, Timeline } from '../test/replay/scenario.js';
-import { loopExpected, loopPeriodMs, loopsFor } from './soak-scenario.js';
+import type { Expected, ExpectedEvent, Timeline } from '../test/replay/scenario.js';
+import { loopExpected, loopPeriodMs, loopsFor, scenarioPeriodMs } from './soak-scenario.js';
 
 describe('loopPeriodMs and loopsFor', () => {
   it('rounds the period up to whole 200 ms steps and fills the duration', () => {
@@ -8,6 +8,35 @@ describe('loopPeriodMs and loopsFor', () => {
     expect(loopPeriodMs(40_000, 0)).toBe(40_000);
     expect(loopsFor(600_000, 49_400)).toBe(13);
     expect(loopsFor(10_000, 49_400)).toBe(1);
+  });
+});
+
+describe('scenarioPeriodMs', () => {
+  const hint: ExpectedEvent = {
+    type: 'hint',
+    kind: 'look-away',
+    window: { fromMs: 0, toMs: 1 },
+    to: 'interviewer',
+  };
+  const signal: ExpectedEvent = { ...hint, type: 'signal', kind: 'no-face' };
+  const scenario = (events: ExpectedEvent[]) => ({
+    mediaMs: 41_234,
+    listenAfterMs: 8_000,
+    expected: { events, forbidden: [], holdLookbackMs: 15_000 },
+  });
+  it('stretches the period of a scenario with hints or conduct notes to the repeat period', () => {
+    expect(scenarioPeriodMs(scenario([signal, hint]), { repeatPeriodMs: 62_000 })).toBe(62_000);
+    expect(
+      scenarioPeriodMs(scenario([{ ...hint, type: 'conduct', kind: 'interruption' }]), {
+        repeatPeriodMs: 62_000,
+      }),
+    ).toBe(62_000);
+    expect(scenarioPeriodMs(scenario([signal, hint]), { repeatPeriodMs: 62_100 })).toBe(62_200);
+  });
+  it('keeps the media plus its gap when that is longer, or when no hint is expected', () => {
+    expect(scenarioPeriodMs(scenario([hint]), { repeatPeriodMs: 30_000 })).toBe(49_400);
+    expect(scenarioPeriodMs(scenario([signal]), { repeatPeriodMs: 62_000 })).toBe(49_400);
+    expect(scenarioPeriodMs(scenario([signal]), { gapMs: 1_000, repeatPeriodMs: 62_000 })).toBe(42_400);
   });
 });
 

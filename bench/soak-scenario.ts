@@ -145,11 +145,31 @@ export interface LoopOptions {
   gapMs?: number;
   /** Frames per second of the scenario's camera. */
   fps: number;
+  /**
+   * The shortest period of a scenario that expects a hint or a conduct note, ms. The agent does not repeat
+   * them within a window (a hint with the same dedupe key merges into the first; an interruption note waits a
+   * minute), so each loop's are new only when the loops are further apart than that.
+   */
+  repeatPeriodMs?: number;
+}
+
+/**
+ * The period of `s` looped: its media, then `gapMs`, stretched to `repeatPeriodMs` when it expects a hint or a
+ * conduct note.
+ */
+export function scenarioPeriodMs(
+  s: Pick<Scenario, 'mediaMs' | 'listenAfterMs' | 'expected'>,
+  o: Pick<LoopOptions, 'gapMs' | 'repeatPeriodMs'>,
+): number {
+  const kept = s.expected.events.some((e) => e.type === 'hint' || e.type === 'conduct');
+  const gapMs = o.gapMs ?? s.listenAfterMs;
+  const stretched = kept && o.repeatPeriodMs !== undefined ? o.repeatPeriodMs - s.mediaMs : 0;
+  return loopPeriodMs(s.mediaMs, Math.max(gapMs, stretched));
 }
 
 /** `base` played back to back in one room for at least `durationMs`. */
 export function loopScenario(base: Scenario, o: LoopOptions): Scenario {
-  const periodMs = loopPeriodMs(base.mediaMs, o.gapMs ?? base.listenAfterMs);
+  const periodMs = scenarioPeriodMs(base, o);
   const loops = loopsFor(o.durationMs, periodMs);
   const dir = join(CACHE_DIR, 'soak', `${base.name}-${periodMs}x${loops}`);
   mkdirSync(dir, { recursive: true });

@@ -176,9 +176,20 @@ describe('rssGrowth', () => {
       track(2, [15_000, 20_000, 30_000], [100, 120, 130]), // started inside the span
       track(3, [0, 10_000], [50, 55]), // ended inside the span
     ];
-    expect(rssGrowth(tracks, 10_000, 30_000, 2_000)).toEqual([
-      { pid: 1, role: 'job', startMB: 400, endMB: 420, maxMB: 450, growthPercent: 5 },
+    expect(rssGrowth(tracks, 10_000, 30_000, 2_000, 5_000)).toEqual([
+      { pid: 1, role: 'job', startMB: 400, endMB: 420, maxMB: 450, growthPercent: 5, slopeMBPerMin: 60 },
     ]);
+  });
+  it('takes the median of each end window, so one reading at a collection does not decide', () => {
+    const times = Array.from({ length: 13 }, (_, i) => i * 10_000); // 0..120 s
+    // flat at 400 MB with one spike at the start and one dip at the end
+    const flat = track(1, times, [480, 400, 401, 399, 400, 400, 400, 401, 399, 400, 400, 401, 330]);
+    const [g] = rssGrowth([flat], 0, 120_000, 2_000, 30_000);
+    expect(g).toMatchObject({ startMB: 400.5, endMB: 400, maxMB: 480, growthPercent: -0.1 });
+    // a steady leak of 1 MB per 10 s shows in both the growth and the slope
+    const leak = track(2, times, times.map((t) => 400 + t / 10_000));
+    const [l] = rssGrowth([leak], 0, 120_000, 2_000, 30_000);
+    expect(l).toMatchObject({ startMB: 401.5, endMB: 410.5, growthPercent: 2.2, slopeMBPerMin: 6 });
   });
 });
 

@@ -147,25 +147,48 @@ export function addTranscriptReconciliations(
 export interface RssGrowth {
   pid: number;
   role: string;
+  /** Median of the readings in the span's first `windowMs`. */
   startMB: number;
+  /** Median of the readings in the span's last `windowMs`. */
   endMB: number;
   maxMB: number;
+  /** `endMB` against `startMB`, %. */
   growthPercent: number | null;
+  /** Least-squares slope of every reading in the span, MB per minute (a leak keeps it above 0). */
+  slopeMBPerMin: number;
 }
 
 const MB = 1024 * 1024;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function slopePerMs(points: readonly { t: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mt = points.reduce((a, p) => a + p.t, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  const num = points.reduce((a, p) => a + (p.t - mt) * (p.y - my), 0);
+  const den = points.reduce((a, p) => a + (p.t - mt) ** 2, 0);
+  return den > 0 ? num / den : 0;
+}
+
 /**
- * RSS growth of every process alive through `[from, to]` (ms since the epoch): the first reading at or after
- * `from` against the last one at or before `to`. Processes that started or ended inside the span are left out
- * (their growth says nothing about a leak over the run).
+ * RSS growth of every process alive through `[from, to]` (ms since the epoch): the median reading of the span's
+ * first `windowMs` against the median of its last `windowMs` (one reading taken just after a collection, or
+ * just before one, does not decide), and the slope over the whole span. Processes that started or ended inside
+ * the span are left out (their growth says nothing about a leak over the run).
  */
 export function rssGrowth(
   tracks: readonly ProcTrack[],
   from: number,
   to: number,
   slackMs = 10_000,
+  windowMs = 60_000,
 ): RssGrowth[] {
   const out: RssGrowth[] = [];
   for (const t of tracks) {
@@ -173,13 +196,17 @@ export function rssGrowth(
     const first = inside[0];
     const last = inside[inside.length - 1];
     if (!first || !last || first.t - from > slackMs || to - last.t > slackMs) continue;
+    const start = median(inside.filter((s) => s.t <= first.t + windowMs).map((s) => s.rssBytes));
+    const end = median(inside.filter((s) => s.t >= last.t - windowMs).map((s) => s.rssBytes));
+    const slope = slopePerMs(inside.map((s) => ({ t: s.t, y: s.rssBytes })));
     out.push({
       pid: t.pid,
       role: t.role,
-      startMB: round1(first.rssBytes / MB),
-      endMB: round1(last.rssBytes / MB),
+      startMB: round1(start / MB),
+      endMB: round1(end / MB),
       maxMB: round1(Math.max(...inside.map((s) => s.rssBytes)) / MB),
-      growthPercent: growthPercent(first.rssBytes, last.rssBytes),
+      growthPercent: growthPercent(start, end),
+      slopeMBPerMin: Math.round(((slope * 60_000) / MB) * 100) / 100,
     });
   }
   return out;

@@ -7,7 +7,7 @@
  * and failed ones are counted apart (`finalizedAfterClientLeft`, `failedNotReceived`).
  *
  *   npm run bench:soak                                 (8 rooms × 10 min, local speech-to-text)
- *   npm run bench:soak -- --rooms 2 --minutes 2 [--no-stt] [--warmup-s 30] [scenario dir...]
+ *   npm run bench:soak -- --rooms 2 --minutes 2 [--no-stt] [--warmup-s 90] [scenario dir...]
  *   SOAK_ROOMS=2 SOAK_MINUTES=2 npm run bench:soak
  *
  * Writes bench-results/soak.json (`--out` to change). Not part of CI.
@@ -19,6 +19,8 @@ import { parseArgs } from 'node:util';
 import { openDatabase } from '@interview-helper/storage';
 import { rowsOf } from '@interview-helper/storage/testing';
 import { sql } from 'drizzle-orm';
+import { defaultTalkTrackerOptions } from '../agent/src/conduct/talk-tracker.js';
+import { defaultCadenceOptions } from '../agent/src/hints/cadence.js';
 import { ROOT } from '../test/fixtures/paths.js';
 import { clientBinary } from '../test/replay/client.js';
 import type { ClientLine } from '../test/replay/match.js';
@@ -43,6 +45,17 @@ import {
 
 /** Expectations made once per session (a plan's coverage): they cannot repeat in a looped interview. */
 const ONCE_PER_SESSION = new Set(['plan', 'coverage']);
+/**
+ * Seconds after the last room started before memory growth is measured: longer than the 65 s of recent audio each
+ * microphone keeps (speech detector, live transcription), which fill in a room's first minute by design.
+ */
+const WARMUP_S = 90;
+/**
+ * Loops of a scenario with hints or conduct notes are further apart than the windows in which the agent does not
+ * repeat them (see `loopScenario`).
+ */
+const REPEAT_PERIOD_MS =
+  Math.max(defaultCadenceOptions.dedupeWindowMs, defaultTalkTrackerOptions.interruptionRepeatMs) + 2000;
 
 type Db = Awaited<ReturnType<typeof openDatabase>>['db'];
 
@@ -108,7 +121,7 @@ async function main(): Promise<number> {
       rooms: { type: 'string', default: process.env.SOAK_ROOMS ?? '8' },
       minutes: { type: 'string', default: process.env.SOAK_MINUTES ?? '10' },
       'no-stt': { type: 'boolean', default: process.env.SOAK_STT === '0' },
-      'warmup-s': { type: 'string', default: '30' },
+      'warmup-s': { type: 'string', default: String(WARMUP_S) },
       'stagger-ms': { type: 'string', default: '2000' },
       'sample-ms': { type: 'string', default: '5000' },
       out: { type: 'string', default: join(ROOT, 'bench-results/soak.json') },
@@ -126,7 +139,13 @@ async function main(): Promise<number> {
   // only the scenarios some room plays are built (room i plays scenario i mod count)
   const scenarios = bases
     .slice(0, rooms)
-    .map((b) => loopScenario(b, { durationMs: minutes * 60_000, fps: cameraFps(b.video) }));
+    .map((b) =>
+      loopScenario(b, {
+        durationMs: minutes * 60_000,
+        fps: cameraFps(b.video),
+        repeatPeriodMs: REPEAT_PERIOD_MS,
+      }),
+    );
   clientBinary();
   console.log(
     `soak: ${rooms} rooms × ${minutes} min; STT ${stt ? 'local' : 'off'}; ${scenarios.map((s) => `${s.name} (${Math.round(s.mediaMs / 1000)} s)`).join(', ')}`,
