@@ -48,11 +48,13 @@ export const roomProcessingSchema = z.object({
   stt: z.object({ latencyMs: latencySchema, segments: z.number().int().nonnegative() }),
   hints: z.object({ sent: z.number().int().nonnegative(), latencyMs: latencySchema }),
   /**
-   * The job process the room runs in: its resident memory and CPU time since it started, and how many rooms it
-   * runs now (several rooms can share one process; absent from older agents, which ran one room per process).
+   * The job process the room runs in: its resident memory, the JavaScript heap in use (absent from older agents),
+   * CPU time since it started, and how many rooms it runs now (several rooms can share one process; absent from
+   * older agents, which ran one room per process).
    */
   process: z.object({
     rssBytes: z.number().nonnegative(),
+    heapUsedBytes: z.number().nonnegative().optional(),
     cpuSeconds: z.number().nonnegative(),
     rooms: z.number().int().positive().max(1024).optional(),
   }),

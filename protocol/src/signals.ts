@@ -67,6 +67,21 @@ const pitchWindow = {
 export const audioGapReasonSchema = z.enum(['lost', 'skipped']);
 export type AudioGapReason = z.infer<typeof audioGapReasonSchema>;
 
+/**
+ * The words interviewers read about an `audio-gap`, whoever writes them (the agent's summary, the web client's
+ * notice): whose audio it was, and why it was not analysed.
+ */
+export const AUDIO_GAP_WORDS = {
+  whose: { candidate: "the candidate's", interviewer: "an interviewer's" },
+  why: {
+    lost: 'it never reached the assistant, which fell behind',
+    skipped: 'the assistant fell behind and skipped it to catch up',
+  },
+} as const satisfies {
+  whose: Record<'candidate' | 'interviewer', string>;
+  why: Record<AudioGapReason, string>;
+};
+
 /** What the silence of a long pause followed. */
 export const pauseAfterSchema = z.enum(['interviewer', 'speech', 'track-start']);
 

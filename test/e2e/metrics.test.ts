@@ -70,6 +70,9 @@ describe('observability: the worker reports each room it analyses', () => {
     expect(live.h.worker.activeRooms).toBeGreaterThanOrEqual(1);
     expect(live.r.uptimeSeconds).toBeGreaterThan(0);
     expect(live.r.process.rssBytes).toBeGreaterThan(50 * 1024 * 1024);
+    // the heap in use is part of the resident memory
+    expect(live.r.process.heapUsedBytes).toBeGreaterThan(10 * 1024 * 1024);
+    expect(live.r.process.heapUsedBytes).toBeLessThan(live.r.process.rssBytes);
     for (const a of live.r.analysers.filter((x) => x.framesAnalysed > 0)) {
       expect(a.processingMs.n).toBeGreaterThan(0);
       expect(a.processingMs.p95).toBeGreaterThanOrEqual(a.processingMs.p50 ?? 0);
@@ -92,6 +95,9 @@ describe('observability: the worker reports each room it analyses', () => {
     );
     expect(
       sample(text, new RegExp(`^interview_agent_job_resident_memory_bytes\\{room="${room}"\\}`)),
+    ).toBeGreaterThan(0);
+    expect(
+      sample(text, new RegExp(`^interview_agent_job_heap_used_bytes\\{room="${room}"\\}`)),
     ).toBeGreaterThan(0);
     expect(
       sample(text, new RegExp(`^interview_agent_job_cpu_seconds_total\\{room="${room}"\\}`)),

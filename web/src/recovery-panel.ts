@@ -1,6 +1,7 @@
 import {
   type AgentMessage,
   type AnalysisStatusMessage,
+  AUDIO_GAP_WORDS,
   analysisStatusFromRoomMetadata,
   isSignalKind,
   type StorageStatus,
@@ -188,11 +189,7 @@ export interface AudioGapNotice {
 /** Audio not analysed in the session so far, per speaker role and reason (the latest `totalSeconds` of each). */
 export type AudioGapTotals = ReadonlyMap<string, number>;
 
-const WHOSE = { candidate: "the candidate's", interviewer: "an interviewer's" } as const;
-const WHY = {
-  lost: 'it never reached the assistant, which fell behind',
-  skipped: 'the assistant fell behind and skipped it to catch up',
-} as const;
+const { whose: WHOSE, why: WHY } = AUDIO_GAP_WORDS;
 
 /**
  * Follows one agent message: for an `audio-gap` signal, the totals with it and the notice naming its stretch and

@@ -52,6 +52,7 @@ const JOB_METRICS: ReadonlySet<string> = new Set([
   METRIC.hintLatency,
   METRIC.sttLatency,
   METRIC.jobRss,
+  METRIC.jobHeap,
   METRIC.jobCpu,
 ]);
 

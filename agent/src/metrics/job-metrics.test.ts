@@ -64,6 +64,11 @@ describe('JobMetrics', () => {
     expect(metricValue(push, METRIC.analyserSeconds, labels, `${METRIC.analyserSeconds}_count`)).toBe(3);
     expect(metricValue(push, METRIC.analyserLag, { room: 'r1', analyser: 'slow' })).toBeCloseTo(0.991);
     expect(metricValue(push, METRIC.jobRss, { room: 'r1' })).toBeGreaterThan(0);
+    // the heap in use: part of the resident memory, and the same figure in the room's processing stats
+    const heap = metricValue(push, METRIC.jobHeap, { room: 'r1' }) ?? 0;
+    expect(heap).toBeGreaterThan(1024 * 1024);
+    expect(heap).toBeLessThan(metricValue(push, METRIC.jobRss, { room: 'r1' }) ?? 0);
+    expect(push.room.process.heapUsedBytes).toBe(heap);
   });
 
   it('measures speech-to-text and hint latency from the bus, reports stages on it and pushes a final push on close', async () => {

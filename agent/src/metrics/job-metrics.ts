@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import type { MetricsPush, RoomProcessing, StageLatency } from '@interview-helper/protocol';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AnalyserProbe, ProcessedSample } from '../analysers/runner.js';
@@ -158,6 +159,12 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
         labelNames: ['room'],
         registers,
       }),
+      heap: new Gauge({
+        name: METRIC.jobHeap,
+        help: 'JavaScript heap in use in the job process a room runs in (the same figure for every room of that process): what grows with a leak in the agent code, where resident memory also holds native buffers.',
+        labelNames: ['room'],
+        registers,
+      }),
       cpu: new Counter({
         name: METRIC.jobCpu,
         help: 'CPU time used by the job process of a room (its share when rooms share a process).',
@@ -286,6 +293,7 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
       hints: { sent: this.#hintsSent, latencyMs: this.#hints.percentiles() },
       process: {
         rssBytes: process.memoryUsage.rss(),
+        heapUsedBytes: getHeapStatistics().used_heap_size,
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
         rooms: Math.max(1, Math.round(this.#o.processRooms?.() ?? 1)),
       },
@@ -305,6 +313,7 @@ export class JobMetrics implements AnalyserProbe, SessionExtension {
     if (analysisLagMs !== undefined && Number.isFinite(analysisLagMs))
       this.#m.analysisLag.set(labels, Math.max(0, analysisLagMs) / 1000);
     this.#m.rss.set(labels, room.process.rssBytes);
+    if (room.process.heapUsedBytes !== undefined) this.#m.heap.set(labels, room.process.heapUsedBytes);
     const cpuDelta = room.process.cpuSeconds - this.#cpuReported;
     if (cpuDelta > 0) {
       this.#m.cpu.inc(labels, cpuDelta / (room.process.rooms ?? 1));

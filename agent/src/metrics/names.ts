@@ -10,6 +10,7 @@ export const METRIC = {
   hintLatency: 'interview_agent_hint_latency_seconds',
   sttLatency: 'interview_agent_stt_latency_seconds',
   jobRss: 'interview_agent_job_resident_memory_bytes',
+  jobHeap: 'interview_agent_job_heap_used_bytes',
   jobCpu: 'interview_agent_job_cpu_seconds_total',
   activeRooms: 'interview_agent_active_rooms',
   jobRestarts: 'interview_agent_job_restarts_total',

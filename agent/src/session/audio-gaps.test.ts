@@ -70,7 +70,7 @@ describe('AudioGapExtension', () => {
       ['interviewer', 'lost'],
       ['candidate', 'skipped'],
     ]);
-    expect(drafts[2]?.draft.summary).toMatch(/skipped so that analysis could catch up/);
+    expect(drafts[2]?.draft.summary).toMatch(/skipped it to catch up/);
     await vi.advanceTimersByTimeAsync(9999 - 3000);
     expect(drafts).toHaveLength(3);
     await vi.advanceTimersByTimeAsync(1);

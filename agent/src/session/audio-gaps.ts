@@ -1,4 +1,4 @@
-import type { AudioGapReason, Role, SignalKind } from '@interview-helper/protocol';
+import { AUDIO_GAP_WORDS, type AudioGapReason, type Role, type SignalKind } from '@interview-helper/protocol';
 import type { SessionEventOf } from '../bus/session-bus.js';
 import { logger } from '../log.js';
 import type { SessionContext, SessionExtension } from './extension.js';
@@ -35,11 +35,7 @@ interface Stream {
   timer?: NodeJS.Timeout;
 }
 
-const WHOSE: Record<Role, string> = { candidate: "the candidate's", interviewer: "an interviewer's" };
-const WHY: Record<AudioGapReason, string> = {
-  lost: 'it never reached the assistant (the assistant fell behind)',
-  skipped: 'its voice activity was skipped so that analysis could catch up',
-};
+const { whose: WHOSE, why: WHY } = AUDIO_GAP_WORDS;
 const secondsOf = (ms: number) => Math.round(ms / 100) / 10;
 
 /**
