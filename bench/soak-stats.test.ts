@@ -187,7 +187,11 @@ describe('rssGrowth', () => {
     const [g] = rssGrowth([flat], 0, 120_000, 2_000, 30_000);
     expect(g).toMatchObject({ startMB: 400.5, endMB: 400, maxMB: 480, growthPercent: -0.1 });
     // a steady leak of 1 MB per 10 s shows in both the growth and the slope
-    const leak = track(2, times, times.map((t) => 400 + t / 10_000));
+    const leak = track(
+      2,
+      times,
+      times.map((t) => 400 + t / 10_000),
+    );
     const [l] = rssGrowth([leak], 0, 120_000, 2_000, 30_000);
     expect(l).toMatchObject({ startMB: 401.5, endMB: 410.5, growthPercent: 2.2, slopeMBPerMin: 6 });
   });

@@ -137,15 +137,13 @@ async function main(): Promise<number> {
   );
   if (!bases.length) throw new Error('no scenario to play');
   // only the scenarios some room plays are built (room i plays scenario i mod count)
-  const scenarios = bases
-    .slice(0, rooms)
-    .map((b) =>
-      loopScenario(b, {
-        durationMs: minutes * 60_000,
-        fps: cameraFps(b.video),
-        repeatPeriodMs: REPEAT_PERIOD_MS,
-      }),
-    );
+  const scenarios = bases.slice(0, rooms).map((b) =>
+    loopScenario(b, {
+      durationMs: minutes * 60_000,
+      fps: cameraFps(b.video),
+      repeatPeriodMs: REPEAT_PERIOD_MS,
+    }),
+  );
   clientBinary();
   console.log(
     `soak: ${rooms} rooms × ${minutes} min; STT ${stt ? 'local' : 'off'}; ${scenarios.map((s) => `${s.name} (${Math.round(s.mediaMs / 1000)} s)`).join(', ')}`,
