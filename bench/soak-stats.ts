@@ -8,6 +8,7 @@ import {
   TRANSCRIPTION_ATTRIBUTES,
   TRANSCRIPTION_TOPIC,
 } from '@interview-helper/protocol';
+import { median } from '../agent/src/audio/pcm.js';
 import type { ClientLine } from '../test/replay/match.js';
 import { growthPercent } from './density-stats.js';
 import type { ProcTrack } from './proc-sampler.js';
@@ -160,12 +161,6 @@ export interface RssGrowth {
 
 const MB = 1024 * 1024;
 const round1 = (x: number) => Math.round(x * 10) / 10;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 function slopePerMs(points: readonly { t: number; y: number }[]): number {
   const n = points.length;
