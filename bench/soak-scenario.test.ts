@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { evaluate, type Received } from '../test/replay/match.js';
 import type { Expected, ExpectedEvent, Timeline } from '../test/replay/scenario.js';
 import { loopExpected, loopPeriodMs, loopsFor, scenarioPeriodMs } from './soak-scenario.js';
 
@@ -81,5 +82,30 @@ describe('loopExpected', () => {
       { fromMs: 40_000, toMs: 50_000 },
       { fromMs: 80_000, toMs: 90_000 },
     ]);
+  });
+
+  it('lets an arrival match an event as late only within one period of its window', () => {
+    const e = loopExpected({ expected, timeline }, 3, 40_000);
+    expect(e.matchWithinMs).toBe(40_000);
+    // loop 1's long pause never came; loop 3's came twice (and one of those not in its window): the surplus one,
+    // two periods on, is not loop 1's late one
+    const hint = (t: number): Received => ({ t, to: 'interviewer', type: 'hint', kind: 'long-pause' });
+    const noFace = (t: number): Received => ({ t, to: 'interviewer', type: 'signal', kind: 'no-face' });
+    const got = [noFace(1_500), noFace(41_500), noFace(81_500), hint(58_000), hint(98_000), hint(99_000)];
+    const r = evaluate(e, got, { ...timeline, media: { start: 0, end: 110_000 } });
+    expect(r.events.map((x) => [x.name, x.verdict])).toEqual([
+      ['long pause #1', 'missing'],
+      ['signal no-face #1', 'pass'],
+      ['long pause #2', 'pass'],
+      ['signal no-face #2', 'pass'],
+      ['long pause #3', 'pass'],
+      ['signal no-face #3', 'pass'],
+    ]);
+    // without the bound the surplus arrival would count as loop 1's, 79 s late
+    const unbounded = evaluate({ ...e, matchWithinMs: undefined }, got, {
+      ...timeline,
+      media: { start: 0, end: 110_000 },
+    });
+    expect(unbounded.events[0]).toMatchObject({ verdict: 'late', receivedMs: 99_000 });
   });
 });

@@ -23,7 +23,8 @@ export function loopsFor(durationMs: number, periodMs: number): number {
 
 /**
  * The expectations of `loops` back-to-back plays: every windowed event once per loop, shifted by `periodMs` and
- * named `#k`; forbidden events without a window once. Times are resolved against the scenario's own timeline.
+ * named `#k`; forbidden events without a window once. Times are resolved against the scenario's own timeline. An
+ * arrival matches an event as late or early only within one period of its window.
  */
 export function loopExpected(
   s: Pick<Scenario, 'expected' | 'timeline'>,
@@ -56,7 +57,7 @@ export function loopExpected(
       });
     }
   }
-  return { ...s.expected, events, forbidden };
+  return { ...s.expected, events, forbidden, matchWithinMs: periodMs };
 }
 
 function ffmpeg(args: string[]): void {

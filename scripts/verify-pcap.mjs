@@ -8,7 +8,7 @@
  * Exit codes: 0 = capture clean, 1 = foreign address seen (or no media with --expect-media), 2 = bad usage or
  * unreadable capture. Plain Node, no dependencies: it runs before `npm ci` in CI and inside the e2e namespace.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -43,67 +43,92 @@ const ipv6Text = (buf, off) => {
   return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
 };
 
-/**
- * Reads a pcap buffer and returns a summary plus the list of violations.
- * @param {Buffer} buf
- * @param {{ allow?: string[] }} [options]
- */
-export function verifyPcap(buf, options = {}) {
-  const allowed = [ipv4Cidr('127.0.0.0/8'), ...(options.allow ?? []).map(ipv4Cidr)];
-  if (buf.length < 24)
-    throw new Error('capture too short for a pcap header (empty file? tcpdump not started?)');
-  const magicLE = buf.readUInt32LE(0);
-  let le;
-  if (magicLE === 0xa1b2c3d4 || magicLE === 0xa1b23c4d) le = true;
-  else if (buf.readUInt32BE(0) === 0xa1b2c3d4 || buf.readUInt32BE(0) === 0xa1b23c4d) le = false;
-  else if (magicLE === 0x0a0d0d0a)
-    throw new Error('pcapng is not supported; write with `tcpdump -w` (classic pcap)');
-  else throw new Error(`not a pcap file (magic 0x${magicLE.toString(16)})`);
-  const u32 = (off) => (le ? buf.readUInt32LE(off) : buf.readUInt32BE(off));
-  const linktype = u32(20) & 0xffff;
+/** Bytes read from a capture file at a time: files of any size (a long run writes several GiB) are read in pieces. */
+const READ_CHUNK_BYTES = 8 * 1024 * 1024;
 
-  const summary = {
-    linktype,
-    packets: 0,
-    bytes: 0,
-    ipv4: 0,
-    ipv6: 0,
-    arp: 0,
-    other: 0,
-    tcp: 0,
-    udp: 0,
-    udpMedia: 0,
-    udpBytes: 0,
-    truncatedFile: false,
-    addresses: {},
-    violations: [],
-  };
-  const seen = (addr) => {
-    summary.addresses[addr] = (summary.addresses[addr] ?? 0) + 1;
-  };
-  const violate = (index, what) => {
+/**
+ * Checks a capture fed to it in pieces, record by record: `push` each piece in file order, then `finish` for the
+ * summary and the list of violations. A record split between pieces is held until the rest arrives.
+ */
+export class PcapVerifier {
+  #allowed;
+  #pending = Buffer.alloc(0);
+  #header = false;
+  #le = true;
+  #index = 0;
+  #linktype = 0;
+  /** @type {ReturnType<typeof emptySummary>} */
+  summary = emptySummary();
+
+  /** @param {{ allow?: string[] }} [options] */
+  constructor(options = {}) {
+    this.#allowed = [ipv4Cidr('127.0.0.0/8'), ...(options.allow ?? []).map(ipv4Cidr)];
+  }
+
+  /** Takes the next piece of the file (copied where a record continues past its end). */
+  push(chunk) {
+    const buf = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
+    let off = 0;
+    if (!this.#header) {
+      if (buf.length < 24) {
+        this.#pending = Buffer.from(buf);
+        return;
+      }
+      this.#readHeader(buf);
+      off = 24;
+    }
+    const u32 = (at) => (this.#le ? buf.readUInt32LE(at) : buf.readUInt32BE(at));
+    while (off + 16 <= buf.length) {
+      const inclLen = u32(off + 8);
+      if (off + 16 + inclLen > buf.length) break;
+      this.#record(buf.subarray(off + 16, off + 16 + inclLen), u32(off + 12));
+      off += 16 + inclLen;
+    }
+    this.#pending = Buffer.from(buf.subarray(off));
+  }
+
+  /** The summary, once the whole file was pushed. A partial last record is ignored (tcpdump stopped mid-write). */
+  finish() {
+    if (!this.#header)
+      throw new Error('capture too short for a pcap header (empty file? tcpdump not started?)');
+    if (this.#pending.length > 0) this.summary.truncatedFile = true;
+    return this.summary;
+  }
+
+  #readHeader(buf) {
+    const magicLE = buf.readUInt32LE(0);
+    if (magicLE === 0xa1b2c3d4 || magicLE === 0xa1b23c4d) this.#le = true;
+    else if (buf.readUInt32BE(0) === 0xa1b2c3d4 || buf.readUInt32BE(0) === 0xa1b23c4d) this.#le = false;
+    else if (magicLE === 0x0a0d0d0a)
+      throw new Error('pcapng is not supported; write with `tcpdump -w` (classic pcap)');
+    else throw new Error(`not a pcap file (magic 0x${magicLE.toString(16)})`);
+    this.#linktype = (this.#le ? buf.readUInt32LE(20) : buf.readUInt32BE(20)) & 0xffff;
+    this.summary.linktype = this.#linktype;
+    this.#header = true;
+  }
+
+  #violate(index, what) {
+    const { summary } = this;
     if (summary.violations.length < 50) summary.violations.push(`packet #${index}: ${what}`);
     else summary.violationsTruncated = true;
-  };
-  const checkV4 = (index, frame, off, role) => {
-    const text = ipv4Text(frame, off);
-    seen(text);
-    if (!allowed.some((c) => c.contains(frame.readUInt32BE(off))))
-      violate(index, `${role} ${text} not allowed`);
-  };
+  }
 
-  let off = 24;
-  let index = 0;
-  while (off + 16 <= buf.length) {
-    const inclLen = u32(off + 8);
-    const origLen = u32(off + 12);
-    if (off + 16 + inclLen > buf.length) {
-      summary.truncatedFile = true; // tcpdump killed mid-write: ignore the partial record
-      break;
-    }
-    const frame = buf.subarray(off + 16, off + 16 + inclLen);
-    off += 16 + inclLen;
-    index += 1;
+  #checkV4(index, frame, off, role) {
+    const text = ipv4Text(frame, off);
+    this.#seen(text);
+    if (!this.#allowed.some((c) => c.contains(frame.readUInt32BE(off))))
+      this.#violate(index, `${role} ${text} not allowed`);
+  }
+
+  #seen(addr) {
+    this.summary.addresses[addr] = (this.summary.addresses[addr] ?? 0) + 1;
+  }
+
+  #record(frame, origLen) {
+    const { summary } = this;
+    const linktype = this.#linktype;
+    this.#index += 1;
+    const index = this.#index;
     summary.packets += 1;
     summary.bytes += origLen;
 
@@ -137,8 +162,8 @@ export function verifyPcap(buf, options = {}) {
 
     if (proto === ETHERTYPE.IPV4 && frame.length >= ip + 20) {
       summary.ipv4 += 1;
-      checkV4(index, frame, ip + 12, 'src');
-      checkV4(index, frame, ip + 16, 'dst');
+      this.#checkV4(index, frame, ip + 12, 'src');
+      this.#checkV4(index, frame, ip + 16, 'dst');
       const ihl = (frame[ip] & 0x0f) * 4;
       const protocol = frame[ip + 9];
       const fragOffset = frame.readUInt16BE(ip + 6) & 0x1fff;
@@ -159,8 +184,8 @@ export function verifyPcap(buf, options = {}) {
         ['dst', ip + 24],
       ]) {
         const text = ipv6Text(frame, at);
-        seen(text);
-        if (text !== '::1') violate(index, `IPv6 ${role} ${text} not allowed (only ::1)`);
+        this.#seen(text);
+        if (text !== '::1') this.#violate(index, `IPv6 ${role} ${text} not allowed (only ::1)`);
       }
       const next = frame[ip + 6];
       if (next === 6) summary.tcp += 1;
@@ -171,16 +196,67 @@ export function verifyPcap(buf, options = {}) {
     } else if (proto === ETHERTYPE.ARP && frame.length >= ip + 28) {
       summary.arp += 1;
       if (frame.readUInt16BE(ip + 2) === ETHERTYPE.IPV4 && frame[ip + 5] === 4) {
-        checkV4(index, frame, ip + 14, 'ARP sender');
-        checkV4(index, frame, ip + 24, 'ARP target');
+        this.#checkV4(index, frame, ip + 14, 'ARP sender');
+        this.#checkV4(index, frame, ip + 24, 'ARP target');
       }
     } else {
       summary.other += 1;
-      violate(index, `unrecognised frame (protocol 0x${proto.toString(16)}, ${frame.length} bytes)`);
+      this.#violate(index, `unrecognised frame (protocol 0x${proto.toString(16)}, ${frame.length} bytes)`);
     }
   }
-  if (off < buf.length && !summary.truncatedFile) summary.truncatedFile = true;
-  return summary;
+}
+
+function emptySummary() {
+  return {
+    linktype: 0,
+    packets: 0,
+    bytes: 0,
+    ipv4: 0,
+    ipv6: 0,
+    arp: 0,
+    other: 0,
+    tcp: 0,
+    udp: 0,
+    udpMedia: 0,
+    udpBytes: 0,
+    truncatedFile: false,
+    /** @type {Record<string, number>} */
+    addresses: {},
+    /** @type {string[]} */
+    violations: [],
+  };
+}
+
+/**
+ * Checks a whole capture held in memory and returns a summary plus the list of violations.
+ * @param {Buffer} buf
+ * @param {{ allow?: string[] }} [options]
+ */
+export function verifyPcap(buf, options = {}) {
+  const verifier = new PcapVerifier(options);
+  verifier.push(buf);
+  return verifier.finish();
+}
+
+/**
+ * Checks a capture file of any size, read `chunkBytes` at a time.
+ * @param {string} file
+ * @param {{ allow?: string[] }} [options]
+ */
+export function verifyPcapFile(file, options = {}, chunkBytes = READ_CHUNK_BYTES) {
+  const verifier = new PcapVerifier(options);
+  const fd = openSync(file, 'r');
+  try {
+    const chunk = Buffer.alloc(chunkBytes);
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunkBytes, null);
+      if (read === 0) break;
+      verifier.push(chunk.subarray(0, read));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return verifier.finish();
 }
 
 /** Human-readable multi-line summary. */
@@ -214,7 +290,7 @@ async function main() {
   const file = positionals[0];
   let summary;
   try {
-    summary = verifyPcap(readFileSync(file), { allow: values.allow });
+    summary = verifyPcapFile(file, { allow: values.allow });
   } catch (error) {
     console.error(`verify-pcap: ${file}: ${error instanceof Error ? error.message : error}`);
     return 2;

@@ -170,7 +170,11 @@ export function evaluate(expected: Expected, received: Received[], timeline: Tim
   }
   for (const x of order) {
     if (hits.has(x)) continue;
-    const candidates = received.filter((r) => !used.has(r) && matches(x.e, r));
+    const reach = expected.matchWithinMs ?? Infinity;
+    const candidates = received.filter(
+      (r) =>
+        !used.has(r) && matches(x.e, r) && r.t >= x.window.fromMs - reach && r.t <= x.window.toMs + reach,
+    );
     const late = candidates.find((r) => r.t > x.window.toMs);
     const early = candidates.find((r) => r.t < x.window.fromMs);
     const r = late ?? early;

@@ -84,6 +84,11 @@ export const expectedSchema = z.object({
    * agent's default interval between two hints to one interviewer).
    */
   holdLookbackMs: z.number().int().min(0).max(600_000).default(15_000),
+  /**
+   * How far outside its window an arrival may still match an event, as late or early. Default: anywhere in the
+   * run. A scenario played in loops sets its period, so one loop's arrival never stands in for another loop's.
+   */
+  matchWithinMs: z.number().int().positive().optional(),
 });
 export type Expected = z.infer<typeof expectedSchema>;
 

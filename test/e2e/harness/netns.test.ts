@@ -105,6 +105,18 @@ describe('scripts/verify-pcap.mjs on synthetic captures', () => {
     expect(missing.status).toBe(2);
   });
 
+  it('reads a capture larger than one read, records split between reads, to its last packet', () => {
+    // 9000 records of 1058 bytes: ~9.5 MB, more than the 8 MiB read at a time, and no record ends on the boundary.
+    const payload = Buffer.alloc(1000, 0x80);
+    const frames = Array.from({ length: 9000 }, () => udpFrame('10.203.0.2', '10.203.0.1', payload));
+    frames.push(udpFrame('10.203.0.2', '192.0.2.1', RTP));
+    const result = verify(frames);
+    expect(result.stdout).toMatch(/9001 packets/);
+    expect(result.stdout).toMatch(/packet #9001: dst 192\.0\.2\.1 not allowed/);
+    expect(result.stdout).not.toMatch(/truncated/);
+    expect(result.status).toBe(1);
+  });
+
   it('fails with --expect-media when no RTP/RTCP was captured', () => {
     const result = verify(
       [udpFrame('10.203.0.2', '10.203.0.1', Buffer.from([0x00, 0x01]))],
