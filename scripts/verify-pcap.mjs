@@ -55,8 +55,6 @@ export class PcapVerifier {
   #pending = Buffer.alloc(0);
   #header = false;
   #le = true;
-  #index = 0;
-  #linktype = 0;
   /** @type {ReturnType<typeof emptySummary>} */
   summary = emptySummary();
 
@@ -102,8 +100,7 @@ export class PcapVerifier {
     else if (magicLE === 0x0a0d0d0a)
       throw new Error('pcapng is not supported; write with `tcpdump -w` (classic pcap)');
     else throw new Error(`not a pcap file (magic 0x${magicLE.toString(16)})`);
-    this.#linktype = (this.#le ? buf.readUInt32LE(20) : buf.readUInt32BE(20)) & 0xffff;
-    this.summary.linktype = this.#linktype;
+    this.summary.linktype = (this.#le ? buf.readUInt32LE(20) : buf.readUInt32BE(20)) & 0xffff;
     this.#header = true;
   }
 
@@ -126,10 +123,9 @@ export class PcapVerifier {
 
   #record(frame, origLen) {
     const { summary } = this;
-    const linktype = this.#linktype;
-    this.#index += 1;
-    const index = this.#index;
+    const { linktype } = summary;
     summary.packets += 1;
+    const index = summary.packets;
     summary.bytes += origLen;
 
     let proto = -1; // ethertype
@@ -225,17 +221,6 @@ function emptySummary() {
     /** @type {string[]} */
     violations: [],
   };
-}
-
-/**
- * Checks a whole capture held in memory and returns a summary plus the list of violations.
- * @param {Buffer} buf
- * @param {{ allow?: string[] }} [options]
- */
-export function verifyPcap(buf, options = {}) {
-  const verifier = new PcapVerifier(options);
-  verifier.push(buf);
-  return verifier.finish();
 }
 
 /**

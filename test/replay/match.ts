@@ -168,9 +168,9 @@ export function evaluate(expected: Expected, received: Received[], timeline: Tim
       hits.set(x, { r: inside, verdict: 'pass' });
     }
   }
+  const reach = expected.matchWithinMs ?? Infinity;
   for (const x of order) {
     if (hits.has(x)) continue;
-    const reach = expected.matchWithinMs ?? Infinity;
     const candidates = received.filter(
       (r) =>
         !used.has(r) && matches(x.e, r) && r.t >= x.window.fromMs - reach && r.t <= x.window.toMs + reach,
