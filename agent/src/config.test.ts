@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AgentConfigError, loadAgentConfig } from './config.js';
 import { DEFAULT_MODELS_DIR } from './vision/models.js';
+import { resolveHostAllocator } from './worker/allocator.js';
 
 /** The problems `env` is refused for, one line per variable. */
 function issues(env: Record<string, string>): string[] {
@@ -27,6 +28,8 @@ describe('loadAgentConfig', () => {
       maxJobs: 4,
       roomsPerProcess: 4,
       semiSpaceMb: 32,
+      hostAllocator: undefined,
+      hostEnv: undefined,
       loopBlockWarnMs: 250,
       memoryWarnMb: 1000,
       memoryLimitMb: 0,
@@ -248,6 +251,23 @@ describe('admission settings', () => {
     expect(loadAgentConfig({ NODE_OPTIONS: '--max_semi_space_size=8' }).worker.semiSpaceMb).toBe(0);
     expect(loadAgentConfig({ NODE_OPTIONS: '--max-old-space-size=4096' }).worker.semiSpaceMb).toBe(32);
     expect(() => loadAgentConfig({ AGENT_JOB_SEMI_SPACE_MB: '-1' })).toThrow(/AGENT_JOB_SEMI_SPACE_MB/);
+    // the room hosts' malloc: the C library's, the installed jemalloc, or a library given by path
+    expect(loadAgentConfig({ AGENT_HOST_MALLOC: 'system' }).worker.hostAllocator).toBeUndefined();
+    expect(loadAgentConfig({ AGENT_HOST_MALLOC: 'jemalloc' }).worker.hostAllocator).toBe(
+      resolveHostAllocator('jemalloc'),
+    );
+    expect(loadAgentConfig({ AGENT_HOST_MALLOC: 'jemalloc' }).worker.hostAllocator).toMatch(
+      /libjemalloc\.so\.2$/,
+    );
+    expect(loadAgentConfig({ AGENT_HOST_MALLOC: process.execPath }).worker.hostAllocator).toBe(
+      process.execPath,
+    );
+    expect(issues({ AGENT_HOST_MALLOC: 'tcmalloc' })).toEqual([
+      'AGENT_HOST_MALLOC: must be system, jemalloc or the absolute path of a malloc library, got "tcmalloc"',
+    ]);
+    expect(issues({ AGENT_HOST_MALLOC: '/nowhere/libjemalloc.so.2' })).toEqual([
+      'AGENT_HOST_MALLOC: no such file: /nowhere/libjemalloc.so.2',
+    ]);
     expect(
       loadAgentConfig({ AGENT_CPU_LIMIT: '0.5', AGENT_CPU_CORES: '1.5', AGENT_IDLE_PROCESSES: '8' })
         .admission,

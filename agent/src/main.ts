@@ -62,6 +62,7 @@ if (config.worker.roomsPerProcess > 1)
     roomsPerProcess: config.worker.roomsPerProcess,
     spareProcesses: config.admission.idleProcesses,
     semiSpaceMb: config.worker.semiSpaceMb,
+    env: config.worker.hostEnv,
   });
 // The worker answers a job offer before livekit-server assigns the job: the admission holds the slot until the job
 // runs, and frees it when no launch (the assignment) follows within 10 s.

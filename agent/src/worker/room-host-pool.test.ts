@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningJobInfo } from '@livekit/agents';
 import { afterEach, describe, expect, it } from 'vitest';
+import { JEMALLOC_PATHS, preloadEnv, resolveHostAllocator } from './allocator.js';
 import { residentMb } from './memory-watch.js';
 import { RoomHostPool, type RoomHostPoolOptions } from './room-host-pool.js';
 
@@ -16,6 +17,7 @@ interface Note {
   jobId?: string;
   pid: number;
   execArgv?: string[];
+  preloaded?: string[];
 }
 
 function setup(
@@ -34,10 +36,10 @@ function setup(
     initializeTimeoutMs: 60_000,
     closeTimeoutMs: 10_000,
     // the real host entry, run from source
-    fork: (agent, loggerJson, nodeOptions) =>
+    fork: (agent, loggerJson, nodeOptions, env) =>
       fork(hostMain, [agent, loggerJson], {
         execArgv: ['--import', 'tsx', ...nodeOptions],
-        env: { ...process.env, ROOM_HOST_TEST_LOG: log },
+        env: { ...(env ?? process.env), ROOM_HOST_TEST_LOG: log },
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       }),
   });
@@ -110,6 +112,19 @@ describe('RoomHostPool', () => {
     pool.start();
     const prewarm = await until('a started spare host', () => notes().find((n) => n.event === 'prewarm'));
     expect(prewarm.execArgv).toContain('--max-semi-space-size=8');
+  });
+
+  it('starts its hosts in the environment it is given: a preloaded malloc library is mapped in each', async () => {
+    const library = resolveHostAllocator('jemalloc');
+    expect(
+      library,
+      `no jemalloc library (Debian: apt install libjemalloc2) in ${JEMALLOC_PATHS.join(', ')}`,
+    ).toBeDefined();
+    const { pool, notes } = setup(2, 1, 8, { env: preloadEnv(library, process.env) });
+    pools.push(pool);
+    pool.start();
+    const prewarm = await until('a started spare host', () => notes().find((n) => n.event === 'prewarm'));
+    expect(prewarm.preloaded).toEqual([library]);
   });
 
   it('ends one job on close, keeps its neighbour, and retires a host that runs no room beyond the spares', async () => {

@@ -65,6 +65,15 @@ export class RoomHostPool {
   start(): void {
     if (this.#started) return;
     this.#started = true;
+    this.#log.info(
+      {
+        roomsPerProcess: this.#o.roomsPerProcess,
+        roomsPerLife: this.#o.roomsPerLife,
+        nodeOptions: this.#o.nodeOptions,
+        preload: this.#o.env ? (this.#o.env.LD_PRELOAD ?? null) : 'inherited',
+      },
+      'room hosts',
+    );
     this.#topUp();
   }
 

@@ -43,22 +43,33 @@ export interface RoomHostOptions {
   loggerOptions: () => { pretty: boolean; level?: string };
   /** Node options for the host processes, after the worker's own (`process.execArgv`). */
   nodeOptions: string[];
+  /** The host processes' environment; unset: the worker's own. */
+  env?: NodeJS.ProcessEnv;
   /** Starts a host process (the default forks `room-host-main` beside this file). */
-  fork: (agentModule: string, loggerJson: string, nodeOptions: string[]) => ChildProcess;
+  fork: (
+    agentModule: string,
+    loggerJson: string,
+    nodeOptions: string[],
+    env: NodeJS.ProcessEnv | undefined,
+  ) => ChildProcess;
 }
 
 /**
  * Forks the host entry beside this file: compiled `room-host-main.js`, or `.ts` under tsx (same exec args), with
- * `nodeOptions` after the worker's own.
+ * `nodeOptions` after the worker's own, in `env` (default: the worker's environment).
  */
 export function forkRoomHost(
   agentModule: string,
   loggerJson: string,
   nodeOptions: string[] = [],
+  env?: NodeJS.ProcessEnv,
 ): ChildProcess {
   const ts = import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(new URL(ts ? './room-host-main.ts' : './room-host-main.js', import.meta.url));
-  return fork(entry, [agentModule, loggerJson], { execArgv: [...process.execArgv, ...nodeOptions] });
+  return fork(entry, [agentModule, loggerJson], {
+    execArgv: [...process.execArgv, ...nodeOptions],
+    ...(env ? { env } : {}),
+  });
 }
 
 /**
@@ -125,7 +136,7 @@ export class RoomHost {
 
   constructor(o: RoomHostOptions, onExit: (host: RoomHost) => void, onEmpty: (host: RoomHost) => void) {
     this.#o = o;
-    this.child = o.fork(o.agentModule, JSON.stringify(o.loggerOptions()), o.nodeOptions);
+    this.child = o.fork(o.agentModule, JSON.stringify(o.loggerOptions()), o.nodeOptions, o.env);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.alive = false;

@@ -21,6 +21,8 @@ const POOL_METHODS = ['start', 'launchJob', 'getByJobId', 'close'] as const;
 export type RoomHostOptions = Pick<RoomHostPoolOptions, 'roomsPerProcess' | 'spareProcesses'> & {
   /** Largest semi-space of a host's young generation, MB (`--max-semi-space-size`); 0: V8's default. */
   semiSpaceMb: number;
+  /** The hosts' environment (e.g. one that preloads a malloc library, see `allocator.ts`); unset: the worker's. */
+  env?: NodeJS.ProcessEnv;
 };
 
 /**

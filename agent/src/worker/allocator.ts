@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+
+/** Where Debian, Ubuntu, Fedora and Alpine-style installs put jemalloc's shared library (`libjemalloc2`). */
+export const JEMALLOC_PATHS: readonly string[] = [
+  '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
+  '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
+  '/usr/lib64/libjemalloc.so.2',
+  '/usr/lib/libjemalloc.so.2',
+  '/usr/local/lib/libjemalloc.so.2',
+];
+
+/**
+ * `AGENT_HOST_MALLOC`: `system` (the C library's malloc), `jemalloc` (the installed `libjemalloc.so.2`), or the
+ * absolute path of a malloc library to preload.
+ */
+export type HostAllocatorSetting = 'system' | 'jemalloc' | (string & {});
+
+/** Why a setting cannot be used, for the config's error; `undefined` when it can. */
+export function hostAllocatorProblem(
+  setting: string,
+  exists: (path: string) => boolean = existsSync,
+): string | undefined {
+  if (setting === 'system') return undefined;
+  if (setting === 'jemalloc')
+    return JEMALLOC_PATHS.some((p) => exists(p))
+      ? undefined
+      : `jemalloc is not installed (Debian, Ubuntu: apt-get install libjemalloc2); looked for ${JEMALLOC_PATHS.join(', ')}`;
+  if (!isAbsolute(setting))
+    return `must be system, jemalloc or the absolute path of a malloc library, got "${setting}"`;
+  if (setting.includes(':') || /\s/.test(setting)) return `must be one library path, got "${setting}"`;
+  if (!exists(setting)) return `no such file: ${setting}`;
+  return undefined;
+}
+
+/**
+ * The library the room hosts preload for `setting`, or `undefined` for the C library's malloc. `jemalloc` takes the
+ * first of {@link JEMALLOC_PATHS} that exists.
+ */
+export function resolveHostAllocator(
+  setting: HostAllocatorSetting,
+  exists: (path: string) => boolean = existsSync,
+): string | undefined {
+  if (setting === 'system') return undefined;
+  if (setting === 'jemalloc') return JEMALLOC_PATHS.find((p) => exists(p));
+  return setting;
+}
+
+/**
+ * The environment of a process that preloads `library` (`LD_PRELOAD` ahead of any already set), or `undefined`
+ * (inherit the parent's unchanged) without one.
+ */
+export function preloadEnv(
+  library: string | undefined,
+  env: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv | undefined {
+  if (!library) return undefined;
+  const others = (env.LD_PRELOAD ?? '').split(/[:\s]+/).filter((p) => p && p !== library);
+  return { ...env, LD_PRELOAD: [library, ...others].join(':') };
+}
