@@ -28,7 +28,6 @@ describe('loadAgentConfig', () => {
       maxJobs: 4,
       roomsPerProcess: 4,
       semiSpaceMb: 32,
-      hostAllocator: undefined,
       hostEnv: undefined,
       loopBlockWarnMs: 250,
       memoryWarnMb: 1000,
@@ -252,14 +251,20 @@ describe('admission settings', () => {
     expect(loadAgentConfig({ NODE_OPTIONS: '--max-old-space-size=4096' }).worker.semiSpaceMb).toBe(32);
     expect(() => loadAgentConfig({ AGENT_JOB_SEMI_SPACE_MB: '-1' })).toThrow(/AGENT_JOB_SEMI_SPACE_MB/);
     // the room hosts' malloc: the C library's, the installed jemalloc, or a library given by path
-    expect(loadAgentConfig({ AGENT_HOST_MALLOC: 'system' }).worker.hostAllocator).toBeUndefined();
-    expect(loadAgentConfig({ AGENT_HOST_MALLOC: 'jemalloc' }).worker.hostAllocator).toBe(
-      resolveHostAllocator('jemalloc'),
-    );
-    expect(loadAgentConfig({ AGENT_HOST_MALLOC: 'jemalloc' }).worker.hostAllocator).toMatch(
-      /libjemalloc\.so\.2$/,
-    );
-    expect(loadAgentConfig({ AGENT_HOST_MALLOC: process.execPath }).worker.hostAllocator).toBe(
+    expect(
+      loadAgentConfig({ AGENT_HOST_MALLOC: 'system', LD_PRELOAD: '/x/libfoo.so' }).worker.hostEnv,
+    ).toBeUndefined();
+    const jemalloc = resolveHostAllocator('jemalloc') as { library: string };
+    expect(jemalloc).toEqual({ library: expect.stringMatching(/libjemalloc\.so\.2$/) });
+    expect(
+      loadAgentConfig({ AGENT_HOST_MALLOC: 'jemalloc', PATH: '/bin', LD_PRELOAD: '/x/libfoo.so' }).worker
+        .hostEnv,
+    ).toEqual({
+      AGENT_HOST_MALLOC: 'jemalloc',
+      PATH: '/bin',
+      LD_PRELOAD: `${jemalloc.library}:/x/libfoo.so`,
+    });
+    expect(loadAgentConfig({ AGENT_HOST_MALLOC: process.execPath }).worker.hostEnv?.LD_PRELOAD).toBe(
       process.execPath,
     );
     expect(issues({ AGENT_HOST_MALLOC: 'tcmalloc' })).toEqual([

@@ -6,7 +6,7 @@ import { defaultVideoDimensions, type VideoDimensions } from './session/media.js
 import type { AudioSettings } from './transcription/settings.js';
 import { modelsDir } from './vision/models.js';
 import type { FrameSamplerOptions } from './vision/sampler.js';
-import { hostAllocatorProblem, preloadEnv, resolveHostAllocator } from './worker/allocator.js';
+import { preloadEnv, resolveHostAllocator } from './worker/allocator.js';
 import { type AdmissionSettings, SEMI_SPACE_FLAG } from './worker/settings.js';
 
 /** Everything the agent process reads from the environment, parsed once at start (see the README's table). */
@@ -23,9 +23,10 @@ export interface AgentConfig {
     roomsPerProcess: number;
     /** Largest young-generation semi-space of a room host process, MB (0: V8's default). */
     semiSpaceMb: number;
-    /** The malloc library room host processes preload (`AGENT_HOST_MALLOC`); unset: the C library's malloc. */
-    hostAllocator?: string;
-    /** The room hosts' environment when it differs from the worker's (it preloads `hostAllocator`). */
+    /**
+     * The room hosts' environment when it differs from the worker's: it preloads the malloc library of
+     * `AGENT_HOST_MALLOC` (unset: the C library's malloc).
+     */
     hostEnv?: NodeJS.ProcessEnv;
     /** The framework's event-loop block warning, ms (`LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS`; 0: its monitor off). */
     loopBlockWarnMs: number;
@@ -122,9 +123,11 @@ const envSchema = z
     AGENT_HOST_MALLOC: z
       .string()
       .default('system')
-      .superRefine((v, ctx) => {
-        const problem = hostAllocatorProblem(v);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      .transform((v, ctx) => {
+        const r = resolveHostAllocator(v);
+        if (!('problem' in r)) return r.library;
+        ctx.addIssue({ code: 'custom', message: r.problem });
+        return z.NEVER;
       }),
     /** Node's own options for every process; one that sizes the young generation wins over the setting above. */
     NODE_OPTIONS: z.string().optional(),
@@ -240,7 +243,6 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
     );
   }
   const e = parsed.data;
-  const hostAllocator = resolveHostAllocator(e.AGENT_HOST_MALLOC);
   return {
     livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
     worker: {
@@ -249,8 +251,7 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       maxJobs: e.AGENT_MAX_JOBS,
       roomsPerProcess: e.AGENT_ROOMS_PER_PROCESS,
       semiSpaceMb: SEMI_SPACE_FLAG.test(e.NODE_OPTIONS ?? '') ? 0 : e.AGENT_JOB_SEMI_SPACE_MB,
-      hostAllocator,
-      hostEnv: preloadEnv(hostAllocator, env),
+      hostEnv: preloadEnv(e.AGENT_HOST_MALLOC, env),
       loopBlockWarnMs: e.LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS,
       memoryWarnMb: e.AGENT_JOB_MEMORY_WARN_MB,
       memoryLimitMb: e.AGENT_JOB_MEMORY_LIMIT_MB,

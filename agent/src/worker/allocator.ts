@@ -11,39 +11,29 @@ export const JEMALLOC_PATHS: readonly string[] = [
 ];
 
 /**
- * `AGENT_HOST_MALLOC`: `system` (the C library's malloc), `jemalloc` (the installed `libjemalloc.so.2`), or the
- * absolute path of a malloc library to preload.
- */
-export type HostAllocatorSetting = 'system' | 'jemalloc' | (string & {});
-
-/** Why a setting cannot be used, for the config's error; `undefined` when it can. */
-export function hostAllocatorProblem(
-  setting: string,
-  exists: (path: string) => boolean = existsSync,
-): string | undefined {
-  if (setting === 'system') return undefined;
-  if (setting === 'jemalloc')
-    return JEMALLOC_PATHS.some((p) => exists(p))
-      ? undefined
-      : `jemalloc is not installed (Debian, Ubuntu: apt-get install libjemalloc2); looked for ${JEMALLOC_PATHS.join(', ')}`;
-  if (!isAbsolute(setting))
-    return `must be system, jemalloc or the absolute path of a malloc library, got "${setting}"`;
-  if (setting.includes(':') || /\s/.test(setting)) return `must be one library path, got "${setting}"`;
-  if (!exists(setting)) return `no such file: ${setting}`;
-  return undefined;
-}
-
-/**
- * The library the room hosts preload for `setting`, or `undefined` for the C library's malloc. `jemalloc` takes the
- * first of {@link JEMALLOC_PATHS} that exists.
+ * The library the room hosts preload for `AGENT_HOST_MALLOC`: `system` → none (the C library's malloc), `jemalloc` →
+ * the first of {@link JEMALLOC_PATHS} that exists, an absolute path → that file. `problem` says why a setting
+ * cannot be used, for the config's error.
  */
 export function resolveHostAllocator(
-  setting: HostAllocatorSetting,
+  setting: string,
   exists: (path: string) => boolean = existsSync,
-): string | undefined {
-  if (setting === 'system') return undefined;
-  if (setting === 'jemalloc') return JEMALLOC_PATHS.find((p) => exists(p));
-  return setting;
+): { library?: string } | { problem: string } {
+  if (setting === 'system') return {};
+  if (setting === 'jemalloc') {
+    const library = JEMALLOC_PATHS.find((p) => exists(p));
+    return library
+      ? { library }
+      : {
+          problem: `jemalloc is not installed (Debian, Ubuntu: apt-get install libjemalloc2); looked for ${JEMALLOC_PATHS.join(', ')}`,
+        };
+  }
+  if (!isAbsolute(setting))
+    return { problem: `must be system, jemalloc or the absolute path of a malloc library, got "${setting}"` };
+  if (setting.includes(':') || /\s/.test(setting))
+    return { problem: `must be one library path, got "${setting}"` };
+  if (!exists(setting)) return { problem: `no such file: ${setting}` };
+  return { library: setting };
 }
 
 /**

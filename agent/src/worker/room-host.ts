@@ -66,10 +66,7 @@ export function forkRoomHost(
 ): ChildProcess {
   const ts = import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(new URL(ts ? './room-host-main.ts' : './room-host-main.js', import.meta.url));
-  return fork(entry, [agentModule, loggerJson], {
-    execArgv: [...process.execArgv, ...nodeOptions],
-    ...(env ? { env } : {}),
-  });
+  return fork(entry, [agentModule, loggerJson], { execArgv: [...process.execArgv, ...nodeOptions], env });
 }
 
 /**
